@@ -1,0 +1,1 @@
+export { PlatformError, isPlatformError, type PlatformErrorCode, type PlatformErrorOptions } from './base.ts';

@@ -1,0 +1,1 @@
+export type { AuditEvent, AuditLogger, LogFields, Logger } from './types.ts';

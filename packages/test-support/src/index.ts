@@ -1,0 +1,1 @@
+export { MemoryLogger, type CapturedLine } from './memory-logger.ts';
