@@ -1,4 +1,15 @@
-import type { AuditEvent, AuditLogger, LogFields, Logger } from '@mcp-platform/mcp-common/logging';
+// Structurally identical to @mcp-platform/mcp-common/logging's types; declared here so that
+// test-support stays a leaf package (mcp-common's own tests depend on it).
+type LogFields = Record<string, unknown>;
+interface AuditEvent {
+  action: string;
+  category: string[];
+  type?: string[];
+  outcome: 'success' | 'failure' | 'unknown';
+  durationNs?: number;
+  reason?: string;
+  fields?: LogFields;
+}
 
 /** One captured line of a {@link MemoryLogger}. */
 export interface CapturedLine {
@@ -11,7 +22,7 @@ export interface CapturedLine {
  * An in-memory Logger + AuditLogger for unit tests: asserts on what was logged
  * without parsing stdout. Integration tests use the real ECS logger instead.
  */
-export class MemoryLogger implements Logger, AuditLogger {
+export class MemoryLogger {
   constructor(
     readonly lines: CapturedLine[] = [],
     private readonly bound: LogFields = {},
