@@ -1,1 +1,10 @@
 export type { AuditEvent, AuditLogger, LogFields, Logger } from './types.ts';
+export { createLogger, deepMerge, type CreateLoggerOptions, type PlatformLogger } from './logger.ts';
+export { REDACTED, isSensitiveKey, redact, redactString, registerSecretValue } from './redact.ts';
+export {
+  contextFromHeaders,
+  currentRequestContext,
+  runWithRequestContext,
+  traceparentOf,
+  type RequestContext,
+} from './context.ts';

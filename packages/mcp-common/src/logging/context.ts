@@ -1,0 +1,65 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { randomBytes } from 'node:crypto';
+
+/** What every log line written while serving one request is tagged with. */
+export interface RequestContext {
+  /** W3C trace id (32 hex chars): taken from `traceparent` or generated. */
+  traceId: string;
+  /** This hop's span id (16 hex chars). */
+  spanId: string;
+  /** The request id: `X-Request-Id` when the caller sent a sane one, otherwise generated. */
+  requestId: string;
+  /** The authenticated caller, once known. */
+  userId?: string;
+  /** The OAuth client, once known. */
+  clientId?: string;
+  /** The JSON-RPC method of an MCP request, once parsed. */
+  rpcMethod?: string;
+}
+
+const storage = new AsyncLocalStorage<RequestContext>();
+
+/** Runs `fn` with `ctx` as the current request context. */
+export function runWithRequestContext<T>(ctx: RequestContext, fn: () => T): T {
+  return storage.run(ctx, fn);
+}
+
+/** The current request context, if any. */
+export function currentRequestContext(): RequestContext | undefined {
+  return storage.getStore();
+}
+
+const TRACEPARENT = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/**
+ * Builds a request context from incoming headers: the trace id of a valid W3C
+ * `traceparent` is kept (an all-zero one is invalid per the spec and replaced),
+ * a new span id is made, and a caller's `x-request-id` is kept only when it is short and plain.
+ *
+ * @example
+ * ```ts
+ * const ctx = contextFromHeaders({ traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' });
+ * ctx.traceId; // '4bf92f3577b34da6a3ce929d0e0e4736'
+ * ```
+ */
+export function contextFromHeaders(headers: Record<string, string | string[] | undefined>): RequestContext {
+  const tp = single(headers['traceparent']);
+  const match = tp ? TRACEPARENT.exec(tp.trim().toLowerCase()) : null;
+  const traceId = match && match[1] !== 'ff' && !/^0+$/.test(match[2] ?? '') ? (match[2] as string) : randomBytes(16).toString('hex');
+  const rid = single(headers['x-request-id']);
+  return {
+    traceId,
+    spanId: randomBytes(8).toString('hex'),
+    requestId: rid && REQUEST_ID.test(rid) ? rid : randomBytes(12).toString('hex'),
+  };
+}
+
+/** The `traceparent` header value to send downstream from `ctx`. */
+export function traceparentOf(ctx: RequestContext): string {
+  return `00-${ctx.traceId}-${ctx.spanId}-01`;
+}
+
+function single(v: string | string[] | undefined): string | undefined {
+  return Array.isArray(v) ? v[0] : v;
+}

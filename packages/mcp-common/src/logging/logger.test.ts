@@ -1,0 +1,126 @@
+import { PassThrough } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { contextFromHeaders, runWithRequestContext } from './context.ts';
+import { createLogger } from './logger.ts';
+import { registerSecretValue } from './redact.ts';
+
+function capture() {
+  const stream = new PassThrough();
+  const lines: Record<string, unknown>[] = [];
+  let buf = '';
+  stream.on('data', (chunk: Buffer) => {
+    buf += chunk.toString('utf8');
+    let i: number;
+    while ((i = buf.indexOf('\n')) >= 0) {
+      lines.push(JSON.parse(buf.slice(0, i)) as Record<string, unknown>);
+      buf = buf.slice(i + 1);
+    }
+  });
+  return { stream, lines, raw: () => buf };
+}
+
+const tick = () => new Promise((r) => setImmediate(r));
+
+describe('createLogger', () => {
+  it('writes one ECS object per line with service fields and dataset', async () => {
+    const { stream, lines } = capture();
+    const logger = createLogger({ serviceName: 'svc', serviceVersion: '1.2.3', stream });
+    logger.info('hello', { event: { action: 'greet' } });
+    await tick();
+    expect(lines).toHaveLength(1);
+    const line = lines[0] as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- test reads nested JSON
+    expect(line['@timestamp']).toMatch(/^\d{4}-\d{2}-\d{2}T/);
+    expect(line['log.level']).toBe('info');
+    expect(line['ecs.version']).toBeDefined();
+    expect(line.message).toBe('hello');
+    expect(line.service).toMatchObject({ name: 'svc', version: '1.2.3' });
+    expect(line.event).toMatchObject({ action: 'greet', dataset: 'svc.log' });
+  });
+
+  it('tags lines inside a request with trace.id from traceparent and user.id', async () => {
+    const { stream, lines } = capture();
+    const logger = createLogger({ serviceName: 'svc', serviceVersion: '1', stream });
+    const ctx = contextFromHeaders({ traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' });
+    ctx.userId = 'nina';
+    runWithRequestContext(ctx, () => logger.info('in request'));
+    await tick();
+    const line = lines[0] as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- test reads nested JSON
+    expect(line.trace.id).toBe('4bf92f3577b34da6a3ce929d0e0e4736');
+    expect(line.user.id).toBe('nina');
+    expect(line.http.request.id).toMatch(/^[0-9a-f]{24}$/);
+  });
+
+  it('generates a trace id when traceparent is missing or invalid', () => {
+    expect(contextFromHeaders({}).traceId).toMatch(/^[0-9a-f]{32}$/);
+    const zero = contextFromHeaders({ traceparent: '00-00000000000000000000000000000000-00f067aa0ba902b7-01' });
+    expect(zero.traceId).not.toBe('00000000000000000000000000000000');
+    expect(contextFromHeaders({ 'x-request-id': 'bad id with spaces' }).requestId).not.toContain(' ');
+  });
+
+  it('redacts authorization headers, tokens, passwords and registered secret values', async () => {
+    const { stream, lines } = capture();
+    const logger = createLogger({ serviceName: 'svc', serviceVersion: '1', stream });
+    registerSecretValue('s3cr3t-catalyst-pw');
+    const jwt = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJuaW5hIn0.c2lnbmF0dXJlLWJ5dGVz';
+    logger.warn(`upstream said s3cr3t-catalyst-pw was wrong, token ${jwt}`, {
+      http: { request: { headers: { authorization: `Bearer ${jwt}`, accept: 'application/json' } } },
+      password: 'hunter22',
+      nested: { client_secret: 'abc', note: 'Basic dXNlcjpwYXNzd29yZA==' },
+    });
+    await tick();
+    const text = JSON.stringify(lines);
+    expect(text).not.toContain('s3cr3t-catalyst-pw');
+    expect(text).not.toContain(jwt);
+    expect(text).not.toContain('hunter22');
+    expect(text).not.toContain('dXNlcjpwYXNzd29yZA==');
+    const line = lines[0] as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- test reads nested JSON
+    expect(line.http.request.headers.authorization).toBe('[REDACTED]');
+    expect(line.http.request.headers.accept).toBe('application/json');
+  });
+
+  it('writes audit events on their own dataset with event.kind=event', async () => {
+    const { stream, lines } = capture();
+    const logger = createLogger({ serviceName: 'svc', serviceVersion: '1', stream });
+    logger.audit({
+      action: 'authz-decision',
+      category: ['iam'],
+      type: ['denied'],
+      outcome: 'failure',
+      durationNs: 1234.7,
+      reason: 'service-desk may not write',
+      fields: { user: { id: 'sam' } },
+    });
+    await tick();
+    const line = lines[0] as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- test reads nested JSON
+    expect(line.event).toMatchObject({
+      kind: 'event',
+      action: 'authz-decision',
+      category: ['iam'],
+      type: ['denied'],
+      outcome: 'failure',
+      duration: 1235,
+      reason: 'service-desk may not write',
+      dataset: 'svc.audit',
+    });
+    expect(line.user.id).toBe('sam');
+  });
+
+  it('serializes errors as ECS error fields without leaking secrets in their messages', async () => {
+    const { stream, lines } = capture();
+    const logger = createLogger({ serviceName: 'svc', serviceVersion: '1', stream });
+    const err = Object.assign(new Error('failed with Bearer abcdefghijklmnop'), { code: 'ERR_X' });
+    logger.error('boom', { error: err });
+    await tick();
+    const line = lines[0] as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- test reads nested JSON
+    expect(line.error).toMatchObject({ type: 'Error', code: 'ERR_X' });
+    expect(line.error.message).toBe('failed with Bearer [REDACTED]');
+  });
+
+  it('child loggers merge nested ECS fields', async () => {
+    const { stream, lines } = capture();
+    const logger = createLogger({ serviceName: 'svc', serviceVersion: '1', stream }).child({ event: { module: 'authz' } });
+    logger.info('x', { event: { action: 'y' } });
+    await tick();
+    expect((lines[0] as Record<string, any>).event).toMatchObject({ module: 'authz', action: 'y' }); // eslint-disable-line @typescript-eslint/no-explicit-any -- test reads nested JSON
+  });
+});

@@ -1,0 +1,167 @@
+import { Writable } from 'node:stream';
+import { ecsFields, ecsStringify } from '@elastic/ecs-winston-format';
+import winston from 'winston';
+import { currentRequestContext } from './context.ts';
+import { redact } from './redact.ts';
+import type { AuditEvent, AuditLogger, LogFields, Logger } from './types.ts';
+
+/** Options of {@link createLogger}. */
+export interface CreateLoggerOptions {
+  /** ECS `service.name`, e.g. `mcp-network`. */
+  serviceName: string;
+  /** ECS `service.version`. */
+  serviceVersion: string;
+  /** ECS `service.environment` (e.g. `local`, `production`). */
+  environment?: string;
+  /** Minimum level: `error`, `warn`, `info` or `debug`. Default `info`. */
+  level?: 'error' | 'warn' | 'info' | 'debug';
+  /** ECS `event.dataset` of ordinary lines. Default `<serviceName>.log`. */
+  dataset?: string;
+  /** Where JSON lines go. Default `process.stdout`. */
+  stream?: NodeJS.WritableStream;
+}
+
+/** A logger with the separate audit channel. */
+export interface PlatformLogger extends Logger, AuditLogger {
+  /** Flushes and closes the underlying transports. */
+  close(): Promise<void>;
+}
+
+/**
+ * Creates the ECS JSON logger: one object per line with `service.*`,
+ * `event.dataset`, the request's `trace.id`/`user.id` when inside a request,
+ * and redaction of credentials. Audit events go through the same stream
+ * with their own dataset (`<serviceName>.audit`) and `event.kind: event`.
+ *
+ * @example
+ * ```ts
+ * const logger = createLogger({ serviceName: 'mcp-network', serviceVersion: '0.1.0' });
+ * logger.info('listening', { url: { full: 'http://127.0.0.1:8101/mcp' } });
+ * logger.audit({ action: 'secret-read', category: ['configuration'], outcome: 'success' });
+ * ```
+ */
+export function createLogger(options: CreateLoggerOptions): PlatformLogger {
+  const stream = options.stream ?? process.stdout;
+  const base = { serviceName: options.serviceName, serviceVersion: options.serviceVersion, apmIntegration: false, convertReqRes: false };
+  if (options.environment !== undefined) Object.assign(base, { serviceEnvironment: options.environment });
+
+  const redactFormat = winston.format((info) => {
+    const ctx = currentRequestContext();
+    const copy = redact({ ...info }) as Record<string, unknown>;
+    for (const [k, v] of Object.entries(copy)) (info as Record<string, unknown>)[k] = v;
+    info['message'] = copy['message'];
+    if (ctx) {
+      const trace = (info['trace'] ??= {}) as Record<string, unknown>;
+      trace['id'] ??= ctx.traceId;
+      const span = (info['span'] ??= {}) as Record<string, unknown>;
+      span['id'] ??= ctx.spanId;
+      const http = (info['http'] ??= {}) as Record<string, unknown>;
+      const request = (http['request'] ??= {}) as Record<string, unknown>;
+      request['id'] ??= ctx.requestId;
+      if (ctx.userId !== undefined) {
+        const user = (info['user'] ??= {}) as Record<string, unknown>;
+        user['id'] ??= ctx.userId;
+      }
+      if (ctx.clientId !== undefined) {
+        const client = (info['client'] ??= {}) as Record<string, unknown>;
+        client['id'] ??= ctx.clientId;
+      }
+    }
+    return info;
+  });
+
+  // ecs-winston-format writes `service.name`, `event.dataset`… as dotted top-level keys; nest
+  // them so each line has one `event`/`service` object (ECS logging keeps only `log.level`
+  // and `ecs.version` dotted).
+  const nestFormat = winston.format((info) => {
+    const rec = info as Record<string, unknown>;
+    for (const key of Object.keys(rec)) {
+      if (!key.includes('.') || key === 'log.level' || key === 'ecs.version') continue;
+      const value = rec[key];
+      delete rec[key];
+      const path = key.split('.');
+      let node = rec;
+      for (const part of path.slice(0, -1)) {
+        const next = node[part];
+        node = (typeof next === 'object' && next !== null ? next : (node[part] = {})) as Record<string, unknown>;
+      }
+      const leaf = path[path.length - 1] as string;
+      node[leaf] ??= value;
+    }
+    return info;
+  });
+
+  const make = (dataset: string, level: string) =>
+    winston.createLogger({
+      level,
+      format: winston.format.combine(redactFormat(), ecsFields({ ...base, eventDataset: dataset }), nestFormat(), ecsStringify()),
+      transports: [new winston.transports.Stream({ stream: stream as Writable })],
+    });
+
+  const main = make(options.dataset ?? `${options.serviceName}.log`, options.level ?? 'info');
+  const audit = make(`${options.serviceName}.audit`, 'info');
+  return new WinstonLogger(main, audit, {});
+}
+
+class WinstonLogger implements PlatformLogger {
+  constructor(
+    private readonly main: winston.Logger,
+    private readonly auditLog: winston.Logger,
+    private readonly bound: LogFields,
+  ) {}
+
+  error(message: string, fields?: LogFields): void {
+    this.main.log('error', message, this.merge(fields));
+  }
+  warn(message: string, fields?: LogFields): void {
+    this.main.log('warn', message, this.merge(fields));
+  }
+  info(message: string, fields?: LogFields): void {
+    this.main.log('info', message, this.merge(fields));
+  }
+  debug(message: string, fields?: LogFields): void {
+    if (this.main.isDebugEnabled()) this.main.log('debug', message, this.merge(fields));
+  }
+  child(fields: LogFields): Logger {
+    return new WinstonLogger(this.main, this.auditLog, deepMerge(this.bound, fields));
+  }
+  audit(event: AuditEvent): void {
+    const ecsEvent: Record<string, unknown> = {
+      kind: 'event',
+      action: event.action,
+      category: event.category,
+      outcome: event.outcome,
+    };
+    if (event.type) ecsEvent['type'] = event.type;
+    if (event.durationNs !== undefined) ecsEvent['duration'] = Math.round(event.durationNs);
+    if (event.reason !== undefined) ecsEvent['reason'] = event.reason;
+    const fields = deepMerge(this.bound, event.fields ?? {});
+    const extraEvent = (fields['event'] ?? {}) as Record<string, unknown>;
+    this.auditLog.log('info', event.action, { ...fields, event: { ...extraEvent, ...ecsEvent } });
+  }
+  close(): Promise<void> {
+    const done = (l: winston.Logger) => new Promise<void>((resolve) => {
+      l.on('finish', () => resolve());
+      l.end();
+    });
+    return Promise.all([done(this.main), done(this.auditLog)]).then(() => undefined);
+  }
+
+  private merge(fields?: LogFields): LogFields {
+    return fields ? deepMerge(this.bound, fields) : { ...this.bound };
+  }
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Error);
+}
+
+/** Merges ECS-shaped nested objects (`{ event: { action } }` + `{ event: { outcome } }`). */
+export function deepMerge(a: LogFields, b: LogFields): LogFields {
+  const out: LogFields = { ...a };
+  for (const [k, v] of Object.entries(b)) {
+    const prev = out[k];
+    out[k] = isPlainObject(prev) && isPlainObject(v) ? deepMerge(prev, v) : v;
+  }
+  return out;
+}

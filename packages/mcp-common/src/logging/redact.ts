@@ -1,0 +1,70 @@
+/**
+ * Redaction applied to every log line before it is serialized: sensitive keys
+ * are masked whatever their value, bearer tokens and JWTs are masked wherever
+ * they appear in a string, and secret values registered at run time (what the
+ * secret provider read) are masked anywhere in the line.
+ */
+export const REDACTED = '[REDACTED]';
+
+const SENSITIVE_KEY =
+  /^(authorization|proxy-authorization|cookie|set-cookie|password|passwd|pwd|secret|client_secret|clientsecret|secret_id|secretid|token|access_token|refresh_token|id_token|api[-_]?key|private[-_]?key|x-auth-token|x-vault-token|credentials?)$/i;
+const JWT = /\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g;
+const BEARER = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/gi;
+
+const registeredSecrets = new Set<string>();
+
+/**
+ * Registers a secret value (e.g. a password read from Vault) so that it is
+ * masked if it ever reaches a log line. Values shorter than 6 characters are
+ * ignored: masking them would mangle ordinary words.
+ *
+ * @example
+ * ```ts
+ * registerSecretValue(secret.password);
+ * ```
+ */
+export function registerSecretValue(value: string): void {
+  if (typeof value === 'string' && value.length >= 6) registeredSecrets.add(value);
+}
+
+/** True when `key` names a field whose value must never be logged. */
+export function isSensitiveKey(key: string): boolean {
+  return SENSITIVE_KEY.test(key);
+}
+
+/** Masks JWTs, bearer/basic credentials and registered secret values inside a string. */
+export function redactString(value: string): string {
+  let out = value.replace(JWT, REDACTED).replace(BEARER, (_m, scheme: string) => `${scheme} ${REDACTED}`);
+  for (const secret of registeredSecrets) {
+    if (out.includes(secret)) out = out.split(secret).join(REDACTED);
+  }
+  return out;
+}
+
+/**
+ * Returns a deep copy of `value` with sensitive keys and values masked.
+ * Cycles are cut; depth is bounded so a pathological object cannot stall logging.
+ */
+export function redact(value: unknown, depth = 0, seen: WeakSet<object> = new WeakSet()): unknown {
+  if (typeof value === 'string') return redactString(value);
+  if (value === null || typeof value !== 'object') return value;
+  if (depth > 12) return '[Truncated]';
+  if (seen.has(value)) return '[Circular]';
+  seen.add(value);
+  if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1, seen));
+  if (value instanceof Error) {
+    // ECS error fields; the original object never reaches the serializer.
+    const code = (value as { code?: unknown }).code;
+    return {
+      type: value.name,
+      message: redactString(value.message),
+      ...(typeof code === 'string' ? { code } : {}),
+      ...(value.stack ? { stack_trace: redactString(value.stack) } : {}),
+    };
+  }
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) {
+    out[k] = isSensitiveKey(k) && v !== undefined && v !== null ? REDACTED : redact(v, depth + 1, seen);
+  }
+  return out;
+}
