@@ -1,0 +1,102 @@
+import { z } from 'zod';
+import { bool, httpUrl, list, port, positiveInt } from './parse.ts';
+
+/** Logging: `LOG_LEVEL`, `SERVICE_ENVIRONMENT`. */
+export const loggingEnv = {
+  LOG_LEVEL: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
+  SERVICE_ENVIRONMENT: z.string().default('local'),
+};
+
+/**
+ * HTTP serving for an MCP server: where it listens, its public resource URL
+ * (the RFC 8707 resource identifier tokens must be issued for), Host/Origin
+ * allow-lists (DNS-rebinding protection), body limit and drain time.
+ */
+export const httpEnv = (defaultPort: number) => ({
+  HOST: z.string().default('127.0.0.1'),
+  PORT: port(defaultPort),
+  /** Public URL of the MCP endpoint, e.g. `https://mcp-network.example.com/mcp`. Default `http://127.0.0.1:<PORT>/mcp`. */
+  PUBLIC_URL: httpUrl().optional(),
+  /** Extra Host header values accepted besides the public URL's host and loopback. */
+  ALLOWED_HOSTS: list(),
+  /** Browser origins allowed to call (requests without Origin are always allowed). */
+  ALLOWED_ORIGINS: list(),
+  MAX_BODY_BYTES: positiveInt(1_048_576),
+  SHUTDOWN_GRACE_MS: positiveInt(10_000),
+  REQUEST_TIMEOUT_MS: positiveInt(60_000),
+});
+
+/** Token verification (resource server): `OIDC_*`. */
+export const authEnv = {
+  OIDC_ISSUER: httpUrl().default('http://127.0.0.1:9400'),
+  /** Audience tokens must carry. Default: the server's PUBLIC_URL. */
+  OIDC_AUDIENCE: z.string().optional(),
+  OIDC_REQUIRED_SCOPES: list(['mcp:tools']),
+  OIDC_GROUPS_CLAIM: z.string().default('groups'),
+  OIDC_CLOCK_SKEW_SECONDS: z.coerce.number().int().min(0).max(300).default(30),
+  OIDC_ALGORITHMS: list(['RS256', 'PS256', 'ES256', 'EdDSA']).refine(
+    (algs) => algs.every((a) => a !== 'none' && !a.startsWith('HS')),
+    'must list asymmetric algorithms only (no none, no HS*)',
+  ),
+  /** RFC 7662 introspection for opaque tokens (optional). */
+  OIDC_INTROSPECTION_URL: httpUrl().optional(),
+  OIDC_CLIENT_ID: z.string().optional(),
+  OIDC_CLIENT_SECRET: z.string().optional(),
+};
+
+/** Authorization: `AUTHZ_MODE` (`opa` server or in-process `wasm`), `OPA_URL`… */
+export const authzEnv = {
+  AUTHZ_MODE: z.enum(['opa', 'wasm']).default('opa'),
+  OPA_URL: httpUrl().default('http://127.0.0.1:8181'),
+  OPA_TIMEOUT_MS: positiveInt(2_000),
+  AUTHZ_CACHE_TTL_MS: z.coerce.number().int().min(0).default(30_000),
+  /** Compiled policy for `AUTHZ_MODE=wasm`. Default: the repository's `policies/dist/authz.wasm`. */
+  OPA_WASM_PATH: z.string().optional(),
+};
+
+/** Secrets: Vault when `VAULT_ADDR` is set, otherwise the embedded local provider. */
+export const secretsEnv = {
+  VAULT_ADDR: httpUrl().optional(),
+  VAULT_AUTH_METHOD: z.enum(['token', 'approle', 'kubernetes']).default('token'),
+  VAULT_TOKEN: z.string().optional(),
+  VAULT_ROLE_ID: z.string().optional(),
+  VAULT_SECRET_ID: z.string().optional(),
+  VAULT_K8S_ROLE: z.string().optional(),
+  VAULT_K8S_JWT_PATH: z.string().default('/var/run/secrets/kubernetes.io/serviceaccount/token'),
+  VAULT_NAMESPACE: z.string().optional(),
+  VAULT_KV_MOUNT: z.string().default('secret'),
+  VAULT_KV_PREFIX: z.string().default('mcp/'),
+  SECRETS_CACHE_TTL_MS: positiveInt(300_000),
+  /** JSON file of `{ "<name>": { "<key>": "<value>" } }` for the local provider. */
+  LOCAL_SECRETS_FILE: z.string().optional(),
+  /** Allow the embedded dev credentials when no Vault is configured (never in production). */
+  ALLOW_DEV_SECRETS: bool(true),
+};
+
+type Shape = Record<string, z.ZodType>;
+
+/**
+ * Cross-field rules shared by every server: Vault auth method needs its
+ * credentials; introspection needs a client.
+ */
+export function withCommonRules<T extends z.ZodObject<Shape>>(schema: T) {
+  return schema.superRefine((raw, ctx) => {
+    const cfg = raw as Record<string, unknown>;
+    if (cfg['VAULT_ADDR'] !== undefined) {
+      const method = cfg['VAULT_AUTH_METHOD'];
+      const need: Record<string, string[]> = {
+        token: ['VAULT_TOKEN'],
+        approle: ['VAULT_ROLE_ID', 'VAULT_SECRET_ID'],
+        kubernetes: ['VAULT_K8S_ROLE'],
+      };
+      for (const v of need[String(method)] ?? []) {
+        if (cfg[v] === undefined) ctx.addIssue({ code: 'custom', path: [v], message: `is required when VAULT_AUTH_METHOD=${String(method)}` });
+      }
+    }
+    if (cfg['OIDC_INTROSPECTION_URL'] !== undefined) {
+      for (const v of ['OIDC_CLIENT_ID', 'OIDC_CLIENT_SECRET']) {
+        if (cfg[v] === undefined) ctx.addIssue({ code: 'custom', path: [v], message: 'is required when OIDC_INTROSPECTION_URL is set' });
+      }
+    }
+  });
+}

@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { ConfigError, authEnv, authzEnv, bool, httpEnv, list, parseConfig, secretsEnv, withCommonRules } from './index.ts';
+
+const schema = withCommonRules(z.object({ ...httpEnv(8101), ...authEnv, ...authzEnv, ...secretsEnv, FLAG: bool(false), NAMES: list() }));
+
+describe('parseConfig', () => {
+  it('applies defaults on an empty environment', () => {
+    const cfg = parseConfig('svc', schema, {});
+    expect(cfg.PORT).toBe(8101);
+    expect(cfg.OIDC_ISSUER).toBe('http://127.0.0.1:9400');
+    expect(cfg.OPA_URL).toBe('http://127.0.0.1:8181');
+    expect(cfg.OIDC_REQUIRED_SCOPES).toEqual(['mcp:tools']);
+    expect(cfg.FLAG).toBe(false);
+    expect(cfg.AUTHZ_MODE).toBe('opa');
+  });
+
+  it('coerces and trims values, treating empty strings as unset', () => {
+    const cfg = parseConfig('svc', schema, { PORT: ' 9000 ', FLAG: 'yes', NAMES: 'a, b,,c', OPA_URL: 'http://opa:8181/', VAULT_ADDR: '' });
+    expect(cfg.PORT).toBe(9000);
+    expect(cfg.FLAG).toBe(true);
+    expect(cfg.NAMES).toEqual(['a', 'b', 'c']);
+    expect(cfg.OPA_URL).toBe('http://opa:8181');
+    expect(cfg.VAULT_ADDR).toBeUndefined();
+  });
+
+  it('names every bad variable and never echoes values', () => {
+    let err: unknown;
+    try {
+      parseConfig('mcp-network', schema, { PORT: 'eighty', OPA_URL: 'ftp://x', AUTHZ_MODE: 'magic', OIDC_CLIENT_SECRET: 'topsecret' });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    const ce = err as ConfigError;
+    expect(ce.code).toBe('ERR_CONFIG_INVALID');
+    expect(ce.issues.map((i) => i.variable).sort()).toEqual(['AUTHZ_MODE', 'OPA_URL', 'PORT']);
+    expect(ce.message).toMatch(/^mcp-network: invalid configuration: /);
+    expect(ce.message).not.toContain('topsecret');
+    expect(ce.message).not.toContain('eighty');
+  });
+
+  it('rejects symmetric or none algorithms', () => {
+    expect(() => parseConfig('svc', schema, { OIDC_ALGORITHMS: 'RS256,HS256' })).toThrow(/OIDC_ALGORITHMS/);
+    expect(() => parseConfig('svc', schema, { OIDC_ALGORITHMS: 'none' })).toThrow(/OIDC_ALGORITHMS/);
+  });
+
+  it('enforces cross-field rules for Vault auth methods and introspection', () => {
+    expect(() => parseConfig('svc', schema, { VAULT_ADDR: 'http://vault:8200', VAULT_AUTH_METHOD: 'approle', VAULT_ROLE_ID: 'r' })).toThrow(
+      /VAULT_SECRET_ID: is required when VAULT_AUTH_METHOD=approle/,
+    );
+    expect(() => parseConfig('svc', schema, { VAULT_ADDR: 'http://vault:8200' })).toThrow(/VAULT_TOKEN/);
+    expect(() => parseConfig('svc', schema, { OIDC_INTROSPECTION_URL: 'http://idp/introspect' })).toThrow(/OIDC_CLIENT_ID/);
+    const ok = parseConfig('svc', schema, { VAULT_ADDR: 'http://vault:8200', VAULT_AUTH_METHOD: 'kubernetes', VAULT_K8S_ROLE: 'mcp' });
+    expect(ok.VAULT_K8S_ROLE).toBe('mcp');
+  });
+});

@@ -1,0 +1,51 @@
+import { z } from 'zod';
+import { ConfigError, type ConfigIssue } from './errors.ts';
+
+/** The environment, as `process.env` gives it. */
+export type Env = Record<string, string | undefined>;
+
+/**
+ * Validates `env` against a zod object schema whose keys are environment
+ * variable names. Empty strings count as unset. On failure throws a
+ * {@link ConfigError} naming every bad variable (never echoing values).
+ *
+ * @example
+ * ```ts
+ * const config = parseConfig('mcp-network', z.object({ PORT: port(8101) }), process.env);
+ * ```
+ */
+export function parseConfig<S extends z.ZodType>(service: string, schema: S, env: Env): z.output<S> {
+  const cleaned: Env = {};
+  for (const [k, v] of Object.entries(env)) if (v !== undefined && v.trim() !== '') cleaned[k] = v.trim();
+  const result = schema.safeParse(cleaned);
+  if (result.success) return result.data;
+  const issues: ConfigIssue[] = result.error.issues.map((issue) => ({
+    variable: issue.path.length > 0 ? String(issue.path[0]) : '(configuration)',
+    problem: issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : issue.message,
+  }));
+  throw new ConfigError(service, issues);
+}
+
+/** A TCP port (1–65535), with a default. */
+export const port = (dflt: number) => z.coerce.number().int().min(0).max(65535).default(dflt);
+
+/** An http(s) URL. */
+export const httpUrl = () =>
+  z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).transform((u) => u.replace(/\/+$/, '') || u);
+
+/** A positive integer (durations in ms/s, sizes in bytes), with a default. */
+export const positiveInt = (dflt: number) => z.coerce.number().int().positive().default(dflt);
+
+/** A comma-separated list, trimmed, empties dropped. */
+export const list = (dflt: string[] = []) =>
+  z
+    .string()
+    .transform((s) => s.split(',').map((x) => x.trim()).filter((x) => x.length > 0))
+    .default(dflt);
+
+/** `true/false/1/0/yes/no`, with a default. */
+export const bool = (dflt: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' })
+    .transform((v) => v === 'true' || v === '1' || v === 'yes')
+    .default(dflt);
