@@ -1,1 +1,2 @@
 export { MemoryLogger, type CapturedLine } from './memory-logger.ts';
+export { startVaultDouble, kubernetesServiceAccountJwt, type VaultDouble, type VaultDoubleOptions, type VaultDoublePolicy, type VaultDoubleAppRole, type VaultDoubleKubernetesRole, type RecordedRequest } from './vault-double.ts';
