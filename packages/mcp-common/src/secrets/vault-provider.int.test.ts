@@ -1,0 +1,316 @@
+// Integration suite for the Vault secret provider. Runs against the Vault API test double, or
+// against a real Vault when VAULT_ADDR and VAULT_TOKEN (a root-capable token) are set.
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { MemoryLogger, kubernetesServiceAccountJwt } from '@mcp-platform/test-support';
+import { PlatformError } from '../errors/base.ts';
+import {
+  SecretNotFoundError,
+  SecretUnavailableError,
+  createVaultSecretProvider,
+  withCredentialRefresh,
+  type SecretProvider,
+  type VaultAuth,
+  type VaultSecretProviderOptions,
+} from './index.ts';
+import { startVaultFixture, type VaultFixture } from './testing/vault-fixture.ts';
+
+const env = { VAULT_ADDR: process.env['VAULT_ADDR'], VAULT_TOKEN: process.env['VAULT_TOKEN'] };
+const REAL = Boolean(env.VAULT_ADDR && env.VAULT_TOKEN);
+const NEEDS_DOUBLE = REAL ? 'needs the Vault test double (seal control / controllable clock / Kubernetes TokenReview), not a real Vault' : '';
+/** Tests that need the double; against a real Vault they are skipped, with the reason in their name. */
+function itDouble(name: string, fn: () => Promise<void>): void {
+  if (REAL) it.skip(`${name} [skipped: ${NEEDS_DOUBLE}]`, fn);
+  else it(name, fn);
+}
+
+describe(`Vault secret provider against ${REAL ? 'a real Vault (VAULT_ADDR)' : 'the Vault test double'}`, () => {
+  let vault: VaultFixture;
+  let log: MemoryLogger;
+  let clock: number;
+  let providers: SecretProvider[];
+  /** Every secret value written in a test: none may appear in any log line or error message. */
+  let written: string[];
+
+  beforeEach(async () => {
+    vault = await startVaultFixture(env);
+    log = new MemoryLogger();
+    clock = Date.parse('2026-11-22T10:00:00Z');
+    providers = [];
+    written = [];
+  });
+
+  afterEach(async () => {
+    await Promise.all(providers.map((p) => p.close()));
+    await vault.close();
+    const text = log.text();
+    for (const value of written) expect(text).not.toContain(value);
+  });
+
+  function secretValue(label: string): string {
+    const v = `${label}-${randomBytes(8).toString('hex')}`;
+    written.push(v);
+    return v;
+  }
+
+  function provider(auth: VaultAuth, extra: Partial<VaultSecretProviderOptions> = {}): SecretProvider {
+    const p = createVaultSecretProvider({
+      address: vault.address,
+      auth,
+      pathPrefix: vault.pathPrefix,
+      logger: log,
+      audit: log,
+      now: () => clock,
+      cacheTtlMs: 60_000,
+      ...extra,
+    });
+    providers.push(p);
+    return p;
+  }
+
+  const kvReads = (name: string): number =>
+    vault.requests.filter((r) => r.method === 'GET' && r.path === `/v1/secret/data/${vault.pathPrefix}${name}`).length;
+
+  it('reads a KV v2 secret with token auth and audits the read without the value', async () => {
+    const password = secretValue('pw');
+    await vault.writeSecret('servicenow', { username: 'svc-mcp', password });
+    const secrets = provider({ method: 'token', token: await vault.createToken(3600) });
+
+    await expect(secrets.get('servicenow')).resolves.toEqual({ username: 'svc-mcp', password });
+    await expect(secrets.get('servicenow')).resolves.toEqual({ username: 'svc-mcp', password });
+
+    expect(kvReads('servicenow')).toBe(1);
+    const audits = log.audits('secret-read');
+    expect(audits.map((a) => (a.fields?.['secret'] as { source: string }).source)).toEqual(['vault', 'cache']);
+    expect(audits[0]).toMatchObject({
+      category: ['configuration'],
+      outcome: 'success',
+      fields: { secret: { name: 'servicenow', source: 'vault', version: 1 } },
+    });
+    expect(JSON.stringify(audits)).not.toContain(password);
+  });
+
+  it('rejects a missing secret with SecretNotFoundError and audits the failure', async () => {
+    const secrets = provider({ method: 'token', token: await vault.createToken(3600) });
+    const err = await secrets.get('does-not-exist').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SecretNotFoundError);
+    expect(err).toMatchObject({ code: 'ERR_SECRET_NOT_FOUND' });
+    expect(log.audits('secret-read')[0]).toMatchObject({ outcome: 'failure', reason: 'ERR_SECRET_NOT_FOUND' });
+  });
+
+  it('rejects a token Vault does not know as unavailable (login-failed), naming no token', async () => {
+    const bogus = `hvs.${randomBytes(12).toString('hex')}`;
+    written.push(bogus);
+    const secrets = provider({ method: 'token', token: bogus });
+    const err = await secrets.get('github').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SecretUnavailableError);
+    expect(err).toMatchObject({ reason: 'login-failed' });
+    expect(String((err as Error).message)).not.toContain(bogus);
+    expect(await secrets.ready()).toBe(false);
+  });
+
+  it('logs in with AppRole, reads, and revokes its token on close', async () => {
+    const token = secretValue('ghp');
+    await vault.writeSecret('github', { token });
+    const secrets = provider({ method: 'approle', ...(await vault.createAppRole(3600)) });
+
+    await expect(secrets.get('github')).resolves.toEqual({ token });
+    expect(await secrets.ready()).toBe(true);
+    const logins = vault.requests.filter((r) => r.path === '/v1/auth/approle/login');
+    expect(logins).toHaveLength(1);
+    expect(logins[0]?.status).toBe(200);
+
+    await secrets.close();
+    expect(vault.requests.at(-1)).toMatchObject({ method: 'POST', path: '/v1/auth/token/revoke-self', status: 204 });
+    await expect(secrets.get('github')).rejects.toBeInstanceOf(TypeError);
+  });
+
+  it('fails AppRole login with a wrong secret_id as unavailable (login-failed)', async () => {
+    const { roleId } = await vault.createAppRole(3600);
+    const wrong = randomBytes(16).toString('hex');
+    written.push(wrong);
+    const secrets = provider({ method: 'approle', roleId, secretId: wrong });
+    const err = await secrets.get('github').catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'ERR_SECRET_UNAVAILABLE', reason: 'login-failed' });
+    expect((err as Error).cause).toMatchObject({ code: 'ERR_VAULT_LOGIN' });
+  });
+
+  itDouble('logs in with Kubernetes auth using the service-account JWT file', async () => {
+    const double = vault.double!;
+    double.setPolicy('k8s-read', { [`secret/data/${vault.pathPrefix}*`]: ['read'] });
+    double.setKubernetesRole('mcp-network', { serviceAccountNames: ['mcp-network'], namespaces: ['mcp'], policies: ['k8s-read'], tokenTtlSeconds: 3600 });
+    const dir = await mkdtemp(join(tmpdir(), 'k8s-sa-'));
+    try {
+      const jwtPath = join(dir, 'token');
+      await writeFile(jwtPath, `${kubernetesServiceAccountJwt({ namespace: 'mcp', serviceAccount: 'mcp-network' })}\n`);
+      const password = secretValue('dnac');
+      await vault.writeSecret('catalyst-center', { username: 'admin', password });
+
+      const secrets = provider({ method: 'kubernetes', role: 'mcp-network', jwtPath });
+      await expect(secrets.get('catalyst-center')).resolves.toEqual({ username: 'admin', password });
+      const login = vault.double!.requests.find((r) => r.path === '/v1/auth/kubernetes/login');
+      expect(login?.body).toMatchObject({ role: 'mcp-network' });
+
+      // A service account the role is not bound to is refused.
+      await writeFile(jwtPath, kubernetesServiceAccountJwt({ namespace: 'mcp', serviceAccount: 'intruder' }));
+      const other = provider({ method: 'kubernetes', role: 'mcp-network', jwtPath });
+      await expect(other.get('catalyst-center')).rejects.toMatchObject({ reason: 'login-failed' });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('renews a token before it expires (renew-self at 2/3 of the lease)', async () => {
+    const token = await vault.createToken(3);
+    await vault.writeSecret('github', { token: secretValue('ghp') });
+    const secrets = provider({ method: 'token', token });
+    await secrets.get('github');
+    const start = Date.now();
+
+    await vi.waitFor(() => expect(vault.requests.some((r) => r.path === '/v1/auth/token/renew-self' && r.status === 200)).toBe(true), {
+      timeout: 4000,
+      interval: 50,
+    });
+    const elapsed = Date.now() - start;
+    expect(elapsed).toBeLessThan(3000); // before the 3 s lease ran out
+    expect(vault.requests.find((r) => r.path === '/v1/auth/token/renew-self')?.token).toBe(token);
+    // Still valid after the original lease would have ended.
+    await new Promise((r) => setTimeout(r, 3200 - elapsed));
+    secrets.invalidate('github');
+    await expect(secrets.get('github')).resolves.toBeDefined();
+  });
+
+  it('logs in again when renewal fails (token revoked)', async () => {
+    await vault.writeSecret('github', { token: secretValue('ghp') });
+    const secrets = provider({ method: 'approle', ...(await vault.createAppRole(2)) });
+    await secrets.get('github');
+    await vault.revokeSeenTokens();
+
+    await vi.waitFor(() => expect(vault.requests.filter((r) => r.path === '/v1/auth/approle/login')).toHaveLength(2), { timeout: 4000, interval: 50 });
+    const renew = vault.requests.find((r) => r.path === '/v1/auth/token/renew-self');
+    expect(renew?.status).toBe(403);
+    expect(log.lines.some((l) => l.message === 'vault token renewal failed')).toBe(true);
+
+    secrets.invalidate('github');
+    await expect(secrets.get('github')).resolves.toBeDefined();
+    const lastRead = vault.requests.filter((r) => r.path.startsWith('/v1/secret/data/')).at(-1);
+    expect(lastRead?.status).toBe(200);
+    expect(lastRead?.token).not.toBe(renew?.token);
+  });
+
+  itDouble('logs in again and retries once when a read is denied because the token expired', async () => {
+    await vault.writeSecret('github', { token: secretValue('ghp') });
+    const secrets = provider({ method: 'approle', ...(await vault.createAppRole(60)) });
+    await secrets.get('github');
+    vault.double!.advance(61_000); // the token expires on Vault's clock before our renewal timer fires
+    secrets.invalidate('github');
+
+    await expect(secrets.get('github')).resolves.toBeDefined();
+    const reads = vault.requests.filter((r) => r.path.startsWith('/v1/secret/data/')).map((r) => r.status);
+    expect(reads).toEqual([200, 403, 200]);
+    expect(vault.requests.filter((r) => r.path === '/v1/auth/approle/login')).toHaveLength(2);
+  });
+
+  it('serves from cache within the TTL and re-reads after it (injected clock)', async () => {
+    const v1 = secretValue('v1');
+    const v2 = secretValue('v2');
+    await vault.writeSecret('github', { token: v1 });
+    const secrets = provider({ method: 'token', token: await vault.createToken(3600) }, { cacheTtlMs: 10_000 });
+
+    expect(await secrets.get('github')).toEqual({ token: v1 });
+    await vault.writeSecret('github', { token: v2 });
+    clock += 9_999;
+    expect(await secrets.get('github')).toEqual({ token: v1 });
+    clock += 1;
+    expect(await secrets.get('github')).toEqual({ token: v2 });
+    expect(kvReads('github')).toBe(2);
+    expect(log.audits('secret-read').at(-1)?.fields).toMatchObject({ secret: { source: 'vault', version: 2 } });
+  });
+
+  it('shares one Vault read between concurrent gets of the same secret', async () => {
+    await vault.writeSecret('github', { token: secretValue('ghp') });
+    const secrets = provider({ method: 'token', token: await vault.createToken(3600) });
+    const values = await Promise.all(Array.from({ length: 8 }, () => secrets.get('github')));
+    expect(new Set(values).size).toBe(1);
+    expect(kvReads('github')).toBe(1);
+    expect(vault.requests.filter((r) => r.path === '/v1/auth/token/lookup-self')).toHaveLength(1);
+  });
+
+  itDouble('while sealed serves the cached secret until its TTL ends, then fails cleanly', async () => {
+    const password = secretValue('pw');
+    await vault.writeSecret('servicenow', { username: 'svc', password });
+    const secrets = provider({ method: 'token', token: await vault.createToken(3600) }, { cacheTtlMs: 30_000 });
+    await secrets.get('servicenow');
+
+    vault.double!.seal();
+    expect(await secrets.ready()).toBe(false);
+    clock += 29_000;
+    await expect(secrets.get('servicenow')).resolves.toEqual({ username: 'svc', password });
+
+    clock += 1_000;
+    const err = await secrets.get('servicenow').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SecretUnavailableError);
+    expect(err).toMatchObject({ code: 'ERR_SECRET_UNAVAILABLE', reason: 'sealed', secretName: 'servicenow' });
+    expect((err as Error).message).toBe('Secret "servicenow" is unavailable: the secret store is sealed and no fresh cached copy exists');
+    expect(JSON.stringify({ m: (err as Error).message, c: String((err as Error).cause) })).not.toContain(password);
+    expect(log.audits('secret-read').at(-1)).toMatchObject({ outcome: 'failure', reason: 'ERR_SECRET_UNAVAILABLE' });
+
+    vault.double!.unseal();
+    expect(await secrets.ready()).toBe(true);
+    await expect(secrets.get('servicenow')).resolves.toEqual({ username: 'svc', password });
+  });
+
+  it('while Vault is down serves the cached secret until its TTL ends, then fails cleanly', async () => {
+    const token = secretValue('ghp');
+    await vault.writeSecret('github', { token });
+    const secrets = provider({ method: 'token', token: await vault.createToken(3600) }, { cacheTtlMs: 30_000, requestTimeoutMs: 1000 });
+    await secrets.get('github');
+
+    await vault.stop();
+    expect(await secrets.ready()).toBe(false);
+    clock += 29_999;
+    await expect(secrets.get('github')).resolves.toEqual({ token });
+    clock += 1;
+    const err = await secrets.get('github').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SecretUnavailableError);
+    expect(err).toMatchObject({ reason: 'unreachable' });
+    expect((err as Error).message).not.toContain(token);
+    expect(JSON.stringify((err as Error).cause)).not.toContain(token);
+  });
+
+  it('re-reads a rotated credential once when the upstream rejects it, and retries once', async () => {
+    const old = secretValue('old');
+    const rotated = secretValue('rotated');
+    await vault.writeSecret('github', { token: old });
+    const secrets = provider({ method: 'token', token: await vault.createToken(3600) });
+    await secrets.get('github'); // warm cache with the old credential
+    await vault.writeSecret('github', { token: rotated }); // rotated in Vault, cache still holds the old one
+
+    const seenByUpstream: string[] = [];
+    const result = await withCredentialRefresh(secrets, 'github', async ({ token }) => {
+      seenByUpstream.push(token ?? '');
+      if (token !== rotated) throw new PlatformError('ERR_UPSTREAM_AUTH', 'GitHub rejected the credential');
+      return 'ok';
+    });
+
+    expect(result).toBe('ok');
+    expect(seenByUpstream).toEqual([old, rotated]);
+    expect(kvReads('github')).toBe(2); // the warm-up read + exactly one refetch
+  });
+
+  it('propagates a second upstream rejection after exactly one refetch', async () => {
+    await vault.writeSecret('github', { token: secretValue('bad') });
+    const secrets = provider({ method: 'token', token: await vault.createToken(3600) });
+    let calls = 0;
+    const err = await withCredentialRefresh(secrets, 'github', async () => {
+      calls++;
+      throw new PlatformError('ERR_UPSTREAM_AUTH', 'GitHub rejected the credential');
+    }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'ERR_UPSTREAM_AUTH' });
+    expect(calls).toBe(2);
+    expect(kvReads('github')).toBe(2);
+  });
+});
