@@ -1,0 +1,11 @@
+export { createTokenVerifier, authFailureReason, type IntrospectionOptions, type TokenVerifier, type TokenVerifierOptions } from './token-verifier.ts';
+export { createAuthRouter, type AuthRouter, type AuthRouterOptions, type ProtectedResourceMetadata } from './auth-router.ts';
+export { principalFromAuthInfo, type Principal } from './principal.ts';
+export {
+  IdentityProviderUnavailableError,
+  InsufficientScopeError,
+  TokenError,
+  type AuthError,
+  type AuthFailureReason,
+  type TokenErrorCode,
+} from './errors.ts';

@@ -1,0 +1,346 @@
+import { createHash } from 'node:crypto';
+import { createRemoteJWKSet, decodeProtectedHeader, errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import * as oidc from 'openid-client';
+import { OAuthError, OAuthErrorCode, type AuthInfo, type OAuthTokenVerifier } from '@modelcontextprotocol/server';
+import type { Logger } from '../logging/types.ts';
+import { IdentityProviderUnavailableError, InsufficientScopeError, TokenError, type AuthError, type AuthFailureReason } from './errors.ts';
+import { ExpiringLruCache } from './lru-cache.ts';
+import type { Principal } from './principal.ts';
+
+/** RFC 7662 introspection settings, for opaque (non-JWT) access tokens. */
+export interface IntrospectionOptions {
+  /** Introspection endpoint. Default: `introspection_endpoint` from the issuer's discovery document. */
+  endpoint?: string | URL;
+  /** Client id this resource server authenticates with (HTTP Basic). */
+  clientId: string;
+  clientSecret: string;
+  /** How long an active introspection result is reused, in milliseconds (never past the token's `exp`). Default `30000`. */
+  cacheTtlMs?: number;
+}
+
+/** Options of {@link createTokenVerifier}. */
+export interface TokenVerifierOptions {
+  /** Issuer identifier; its `/.well-known/openid-configuration` is discovered. `http:` is allowed for loopback hosts only. */
+  issuer: string | URL;
+  /** This server's resource identifier, required in the token `aud` (RFC 8707), e.g. `http://127.0.0.1:8101/mcp`. */
+  audience: string;
+  /** Scopes every token must carry; a token lacking one is answered `403 insufficient_scope`. Default `[]`. */
+  requiredScopes?: readonly string[];
+  /** Tolerance for `exp`, `nbf` and `iat`, in seconds. Default `30`. */
+  clockSkewSeconds?: number;
+  /** Accepted JWS algorithms. Default `['RS256', 'PS256', 'ES256', 'EdDSA']`; `none` and `HS*` are refused. */
+  algorithms?: readonly string[];
+  /** Dot path of the groups claim: `groups` (default), `realm_access.roles` (Keycloak), `roles` (Entra). */
+  groupsClaim?: string;
+  /** Minimum time between two JWKS refetches triggered by an unknown `kid`, in milliseconds. Default `30000`. */
+  jwksRefreshMinIntervalMs?: number;
+  /** Maximum age of the cached JWKS before it is refetched, in milliseconds. Default `600000`. */
+  jwksCacheMaxAgeMs?: number;
+  /** Opaque-token support (RFC 7662). Default: none — non-JWT tokens are refused. */
+  introspection?: IntrospectionOptions;
+  /** Timeout of each call to the identity provider (discovery, JWKS, introspection), in milliseconds. Default `5000`. */
+  discoveryTimeoutMs?: number;
+  /** Maximum number of verified tokens kept in memory (LRU, each until its expiry). Default `10000`; `0` disables the cache. */
+  cacheMaxEntries?: number;
+  /** Receives one debug line per rejected token (reason code and a token fingerprint, never the token). */
+  logger?: Logger;
+  /** Clock, in milliseconds since the epoch. Default `Date.now`. */
+  now?: () => number;
+}
+
+/** An SDK {@link OAuthTokenVerifier} with the settings it enforces and a readiness probe. */
+export interface TokenVerifier extends OAuthTokenVerifier {
+  readonly issuer: string;
+  readonly audience: string;
+  readonly requiredScopes: readonly string[];
+  /**
+   * Verifies a bearer token. Rejects with the SDK's `OAuthError`
+   * (`invalid_token`, `insufficient_scope`, or `server_error` when the IdP is
+   * unreachable) whose `cause` is the typed {@link AuthError}.
+   */
+  verifyAccessToken(token: string): Promise<AuthInfo>;
+  /**
+   * Readiness probe: `true` once discovery succeeded and the JWKS could be
+   * fetched, `false` (and a warn line) while the identity provider is unreachable. Never rejects.
+   */
+  ready(): Promise<boolean>;
+}
+
+const DEFAULT_ALGORITHMS = ['RS256', 'PS256', 'ES256', 'EdDSA'] as const;
+const JWT_SHAPE = /^[\w-]+\.[\w-]+\.[\w-]*$/;
+
+interface Discovered {
+  jwks: JWTVerifyGetKey & { reload(): Promise<void> };
+  introspection?: oidc.Configuration;
+}
+
+function isLoopback(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(hostname);
+}
+
+function fingerprint(token: string): string {
+  return createHash('sha256').update(token).digest('base64url');
+}
+
+function readPath(payload: Record<string, unknown>, path: string): unknown {
+  let current: unknown = payload;
+  for (const part of path.split('.')) {
+    if (typeof current !== 'object' || current === null) return undefined;
+    current = (current as Record<string, unknown>)[part];
+  }
+  return current;
+}
+
+function stringList(value: unknown): string[] {
+  if (typeof value === 'string') return value.split(' ').filter((s) => s !== '');
+  if (Array.isArray(value)) return value.filter((v): v is string => typeof v === 'string');
+  return [];
+}
+
+function mapJoseError(err: unknown): AuthError {
+  if (err instanceof IdentityProviderUnavailableError || err instanceof TokenError) return err;
+  if (err instanceof joseErrors.JWTExpired) return new TokenError('ERR_TOKEN_EXPIRED', 'The access token has expired', { cause: err });
+  if (err instanceof joseErrors.JWTClaimValidationFailed) {
+    if (err.claim === 'iss') return new TokenError('ERR_TOKEN_ISSUER', 'The access token was issued by an untrusted issuer', { cause: err });
+    if (err.claim === 'aud') return new TokenError('ERR_TOKEN_AUDIENCE', 'The access token was not issued for this resource', { cause: err });
+    if (err.claim === 'nbf') return new TokenError('ERR_TOKEN_NOT_YET_VALID', 'The access token is not valid yet', { cause: err });
+    return new TokenError('ERR_TOKEN_INVALID', 'The access token is invalid', { cause: err });
+  }
+  if (err instanceof joseErrors.JWSSignatureVerificationFailed) return new TokenError('ERR_TOKEN_SIGNATURE', 'The access token signature is invalid', { cause: err });
+  if (err instanceof joseErrors.JOSEAlgNotAllowed) return new TokenError('ERR_TOKEN_ALGORITHM', 'The access token algorithm is not accepted', { cause: err });
+  if (err instanceof joseErrors.JWKSNoMatchingKey || err instanceof joseErrors.JWKSMultipleMatchingKeys) {
+    return new TokenError('ERR_TOKEN_KEY_UNKNOWN', 'The access token was signed with an unknown key', { cause: err });
+  }
+  return new TokenError('ERR_TOKEN_INVALID', 'The access token is invalid', { cause: err });
+}
+
+/**
+ * Converts a typed auth failure into the SDK's `OAuthError` (so its bearer
+ * middleware answers 401/403 with the right challenge), keeping the typed error as `cause`.
+ */
+function toOAuthError(err: AuthError): OAuthError {
+  let oauth: OAuthError;
+  if (err instanceof InsufficientScopeError) oauth = new OAuthError(OAuthErrorCode.InsufficientScope, err.message);
+  else if (err instanceof IdentityProviderUnavailableError) oauth = new OAuthError(OAuthErrorCode.ServerError, err.message);
+  else oauth = new OAuthError(OAuthErrorCode.InvalidToken, err.message);
+  oauth.cause = err;
+  return oauth;
+}
+
+/**
+ * The typed reason behind a verifier/middleware failure: the `cause` of an
+ * `OAuthError` thrown by {@link createTokenVerifier}, or the error itself.
+ *
+ * @example
+ * ```ts
+ * try { await verifier.verifyAccessToken(token); }
+ * catch (err) { metrics.authFailures.inc({ reason: authFailureReason(err) ?? 'unknown' }); }
+ * ```
+ */
+export function authFailureReason(err: unknown): AuthFailureReason | undefined {
+  const candidate = err instanceof OAuthError ? err.cause : err;
+  if (candidate instanceof TokenError || candidate instanceof InsufficientScopeError || candidate instanceof IdentityProviderUnavailableError) {
+    return candidate.code;
+  }
+  return undefined;
+}
+
+/**
+ * Creates the resource-server token verifier: JWT access tokens are checked
+ * against the issuer's JWKS (discovered via `openid-client`, cached, refetched
+ * on an unknown `kid` at most every `jwksRefreshMinIntervalMs`); opaque tokens
+ * go to RFC 7662 introspection when configured. `iss`, `aud`, `exp`/`nbf`/`iat`
+ * (with skew), the algorithm allow-list and required scopes are enforced.
+ * Verified tokens are cached until expiry, keyed by a SHA-256 of the token.
+ *
+ * @example
+ * ```ts
+ * const verifier = createTokenVerifier({
+ *   issuer: 'http://127.0.0.1:9400',
+ *   audience: 'http://127.0.0.1:8101/mcp',
+ *   requiredScopes: ['mcp:tools'],
+ * });
+ * const authInfo = await verifier.verifyAccessToken(token);
+ * const principal = principalFromAuthInfo(authInfo); // { id: 'nina', groups: ['network-engineers'], … }
+ * ```
+ */
+export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifier {
+  const issuerUrl = new URL(options.issuer);
+  if (issuerUrl.protocol !== 'https:' && !(issuerUrl.protocol === 'http:' && isLoopback(issuerUrl.hostname))) {
+    throw new TypeError('issuer must be an https URL (http is allowed for loopback hosts only)');
+  }
+  const issuer = typeof options.issuer === 'string' ? options.issuer : options.issuer.href;
+  const { audience, groupsClaim = 'groups', introspection, logger } = options;
+  if (typeof audience !== 'string' || audience === '') throw new TypeError('audience must be a non-empty string');
+  const requiredScopes = [...(options.requiredScopes ?? [])];
+  const clockSkewSeconds = options.clockSkewSeconds ?? 30;
+  const algorithms = [...(options.algorithms ?? DEFAULT_ALGORITHMS)];
+  if (algorithms.length === 0 || algorithms.some((alg) => alg === 'none' || alg.startsWith('HS'))) {
+    throw new TypeError('algorithms must be a non-empty list of asymmetric JWS algorithms');
+  }
+  const timeoutMs = options.discoveryTimeoutMs ?? 5000;
+  const now = options.now ?? Date.now;
+  const introspectionCacheTtlMs = introspection?.cacheTtlMs ?? 30_000;
+  const cache = new ExpiringLruCache<AuthInfo>(options.cacheMaxEntries ?? 10_000);
+  const insecure = issuerUrl.protocol === 'http:';
+
+  let discovering: Promise<Discovered> | undefined;
+  const discover = (): Promise<Discovered> => {
+    discovering ??= (async (): Promise<Discovered> => {
+      const execute = insecure ? [oidc.allowInsecureRequests] : [];
+      const timeout = Math.max(1, Math.ceil(timeoutMs / 1000));
+      let config: oidc.Configuration;
+      try {
+        config = introspection === undefined
+          ? await oidc.discovery(issuerUrl, 'resource-server', undefined, oidc.None(), { execute, timeout })
+          : await oidc.discovery(issuerUrl, introspection.clientId, undefined, oidc.ClientSecretBasic(introspection.clientSecret), { execute, timeout });
+      } catch (err) {
+        throw new IdentityProviderUnavailableError('OpenID discovery failed', { cause: err });
+      }
+      const metadata = config.serverMetadata();
+      if (typeof metadata.jwks_uri !== 'string') throw new IdentityProviderUnavailableError('The issuer publishes no jwks_uri');
+      const remote = createRemoteJWKSet(new URL(metadata.jwks_uri), {
+        cooldownDuration: options.jwksRefreshMinIntervalMs ?? 30_000,
+        cacheMaxAge: options.jwksCacheMaxAgeMs ?? 600_000,
+        timeoutDuration: timeoutMs,
+      });
+      const jwks = Object.assign(
+        async (...args: Parameters<JWTVerifyGetKey>) => {
+          try {
+            return await remote(...args);
+          } catch (err) {
+            if (err instanceof joseErrors.JWKSNoMatchingKey || err instanceof joseErrors.JWKSMultipleMatchingKeys) throw err;
+            throw new IdentityProviderUnavailableError('The issuer JWKS could not be fetched', { cause: err });
+          }
+        },
+        { reload: () => remote.reload() },
+      );
+      let introspectionConfig: oidc.Configuration | undefined;
+      if (introspection !== undefined) {
+        const endpoint = introspection.endpoint === undefined ? metadata.introspection_endpoint : new URL(introspection.endpoint).href;
+        if (endpoint === undefined) throw new IdentityProviderUnavailableError('The issuer publishes no introspection_endpoint');
+        introspectionConfig = new oidc.Configuration({ issuer: metadata.issuer, introspection_endpoint: endpoint }, introspection.clientId, undefined, oidc.ClientSecretBasic(introspection.clientSecret));
+        introspectionConfig.timeout = timeout;
+        if (insecure) oidc.allowInsecureRequests(introspectionConfig);
+      }
+      return introspectionConfig === undefined ? { jwks } : { jwks, introspection: introspectionConfig };
+    })();
+    // A failed discovery is retried by the next request instead of being cached.
+    discovering.catch(() => {
+      discovering = undefined;
+    });
+    return discovering;
+  };
+
+  const buildAuthInfo = (token: string, payload: Record<string, unknown>, expiresAt: number): AuthInfo => {
+    const scopes = stringList(payload['scope'] ?? payload['scp']);
+    const clientId = [payload['client_id'], payload['azp'], payload['appid']].find((v): v is string => typeof v === 'string') ?? '';
+    const sub = payload['sub'];
+    if (typeof sub !== 'string' || sub === '') throw new TokenError('ERR_TOKEN_INVALID', 'The access token has no subject');
+    const act = payload['act'];
+    const actorId = typeof act === 'object' && act !== null && typeof (act as Record<string, unknown>)['sub'] === 'string' ? ((act as Record<string, unknown>)['sub'] as string) : undefined;
+    const principal: Principal = { id: sub, groups: stringList(readPath(payload, groupsClaim)), scopes, clientId, ...(actorId === undefined ? {} : { actorId }) };
+    const authInfo: AuthInfo = { token, clientId, scopes, expiresAt, extra: { principal } };
+    if (URL.canParse(audience)) authInfo.resource = new URL(audience);
+    return authInfo;
+  };
+
+  const checkIssuedAt = (iat: unknown): void => {
+    if (typeof iat === 'number' && iat > now() / 1000 + clockSkewSeconds) {
+      throw new TokenError('ERR_TOKEN_NOT_YET_VALID', 'The access token is not valid yet');
+    }
+  };
+
+  const verifyJwt = async (token: string): Promise<AuthInfo> => {
+    let alg: unknown;
+    try {
+      alg = decodeProtectedHeader(token).alg;
+    } catch (err) {
+      throw new TokenError('ERR_TOKEN_INVALID', 'The access token is malformed', { cause: err });
+    }
+    if (typeof alg !== 'string' || !algorithms.includes(alg)) {
+      throw new TokenError('ERR_TOKEN_ALGORITHM', 'The access token algorithm is not accepted');
+    }
+    const { jwks } = await discover();
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(token, jwks, {
+        issuer,
+        audience,
+        algorithms,
+        clockTolerance: clockSkewSeconds,
+        currentDate: new Date(now()),
+        requiredClaims: ['exp', 'sub'],
+      }));
+    } catch (err) {
+      throw mapJoseError(err);
+    }
+    checkIssuedAt(payload.iat);
+    return buildAuthInfo(token, payload, payload.exp!);
+  };
+
+  const introspect = async (token: string): Promise<AuthInfo> => {
+    const discovered = await discover();
+    if (discovered.introspection === undefined) throw new IdentityProviderUnavailableError('Introspection is not configured');
+    let response: Record<string, unknown>;
+    try {
+      response = (await oidc.tokenIntrospection(discovered.introspection, token, { token_type_hint: 'access_token' })) as Record<string, unknown>;
+    } catch (err) {
+      throw new IdentityProviderUnavailableError('Token introspection failed', { cause: err });
+    }
+    if (response['active'] !== true) throw new TokenError('ERR_TOKEN_INVALID', 'The access token is not active');
+    const nowSeconds = now() / 1000;
+    const exp = response['exp'];
+    if (typeof exp !== 'number') throw new TokenError('ERR_TOKEN_INVALID', 'The access token has no expiry');
+    if (exp <= nowSeconds - clockSkewSeconds) throw new TokenError('ERR_TOKEN_EXPIRED', 'The access token has expired');
+    const nbf = response['nbf'];
+    if (typeof nbf === 'number' && nbf > nowSeconds + clockSkewSeconds) throw new TokenError('ERR_TOKEN_NOT_YET_VALID', 'The access token is not valid yet');
+    checkIssuedAt(response['iat']);
+    if (response['iss'] !== undefined && response['iss'] !== issuer) throw new TokenError('ERR_TOKEN_ISSUER', 'The access token was issued by an untrusted issuer');
+    if (!stringList(response['aud']).includes(audience)) throw new TokenError('ERR_TOKEN_AUDIENCE', 'The access token was not issued for this resource');
+    return buildAuthInfo(token, response, exp);
+  };
+
+  const verifier: TokenVerifier = {
+    issuer,
+    audience,
+    requiredScopes,
+    async verifyAccessToken(token: string): Promise<AuthInfo> {
+      const key = fingerprint(token);
+      try {
+        let authInfo = cache.get(key, now());
+        if (authInfo === undefined) {
+          if (JWT_SHAPE.test(token)) authInfo = await verifyJwt(token);
+          else if (introspection !== undefined) authInfo = await introspect(token);
+          else throw new TokenError('ERR_TOKEN_INVALID', 'The access token is not a JWT');
+          const untilMs = authInfo.expiresAt! * 1000;
+          cache.set(key, authInfo, JWT_SHAPE.test(token) ? untilMs : Math.min(untilMs, now() + introspectionCacheTtlMs));
+        }
+        if (!requiredScopes.every((scope) => authInfo.scopes.includes(scope))) throw new InsufficientScopeError(requiredScopes);
+        return authInfo;
+      } catch (err) {
+        const typed: AuthError = err instanceof TokenError || err instanceof InsufficientScopeError || err instanceof IdentityProviderUnavailableError
+          ? err
+          : new TokenError('ERR_TOKEN_INVALID', 'The access token is invalid', { cause: err });
+        const level = typed instanceof IdentityProviderUnavailableError ? 'warn' : 'debug';
+        logger?.[level]('access token rejected', {
+          event: { action: 'token-verify', outcome: 'failure', reason: typed.code },
+          token: { fingerprint: key.slice(0, 12) },
+        });
+        throw toOAuthError(typed);
+      }
+    },
+    async ready(): Promise<boolean> {
+      try {
+        const { jwks } = await discover();
+        await jwks.reload();
+        return true;
+      } catch (err) {
+        const reason = err instanceof IdentityProviderUnavailableError ? err.message : 'The issuer JWKS could not be fetched';
+        logger?.warn('identity provider not ready', { event: { action: 'idp-readiness', outcome: 'failure', reason } });
+        return false;
+      }
+    },
+  };
+  return verifier;
+}
