@@ -170,6 +170,9 @@ export function kubernetesServiceAccountJwt(sa: { namespace: string; serviceAcco
  * - `POST /v1/auth/approle/login`, `POST /v1/auth/kubernetes/login` (claims of the JWT are trusted — it
  *   stands in for TokenReview), `GET /v1/auth/token/lookup-self`, `POST /v1/auth/token/renew-self`,
  *   `POST /v1/auth/token/revoke-self`, `POST /v1/auth/token/create`.
+ * - Provisioning as a fixture does it on a real Vault: `sys/policies/acl/:name` (HCL `path "…" { capabilities = [...] }`),
+ *   `sys/auth/:path` (approle/kubernetes are always enabled), `auth/approle/role/:role` (+ `/role-id`, `/secret-id`),
+ *   `auth/token/revoke`, `DELETE <kvMount>/metadata/:path`.
  * - `GET /v1/sys/health` (200 active, 503 sealed; `activecode`/`sealedcode` honoured), `GET /v1/sys/seal-status`.
  * - Tokens in `X-Vault-Token`; ACL by policy; unknown/expired/revoked token → `403 {"errors":["permission denied"]}`;
  *   sealed → `503 {"errors":["Vault is sealed"]}`. Token TTLs run on a controllable clock (`advance(ms)`).
@@ -200,7 +203,7 @@ export async function startVaultDouble(options: VaultDoubleOptions = {}): Promis
   const tokens = new Map<string, TokenEntry>();
   const kv = new Map<string, KvVersion[]>();
   const policies = new Map<string, VaultDoublePolicy>();
-  const appRoles = new Map<string, VaultDoubleAppRole>();
+  const appRoles = new Map<string, VaultDoubleAppRole & { extraSecretIds: Set<string> }>();
   const k8sRoles = new Map<string, VaultDoubleKubernetesRole>();
   const requests: RecordedRequest[] = [];
 
@@ -367,7 +370,8 @@ export async function startVaultDouble(options: VaultDoubleOptions = {}): Promis
     const body = (req.body ?? {}) as { role_id?: unknown; secret_id?: unknown };
     if (typeof body.role_id !== 'string' || body.role_id === '') return errors(res, 400, 'missing role_id');
     const found = [...appRoles.entries()].find(([, r]) => r.roleId === body.role_id);
-    if (!found || found[1].secretId !== body.secret_id) return errors(res, 400, 'invalid role or secret ID');
+    const secretOk = found !== undefined && typeof body.secret_id === 'string' && (found[1].secretId === body.secret_id || found[1].extraSecretIds.has(body.secret_id));
+    if (!found || !secretOk) return errors(res, 400, 'invalid role or secret ID');
     const [roleName, role] = found;
     const meta = { role_name: roleName };
     const entry = issueToken({
@@ -475,8 +479,83 @@ export async function startVaultDouble(options: VaultDoubleOptions = {}): Promis
     res.json(envelope({ auth: authBlock(created, null) }));
   });
 
+  // Administrative endpoints (what a fixture uses to provision a real Vault), root or policy-gated.
+  app.put(['/v1/sys/policies/acl/:name', '/v1/sys/policy/:name'], setPolicyRoute);
+  app.post(['/v1/sys/policies/acl/:name', '/v1/sys/policy/:name'], setPolicyRoute);
+  function setPolicyRoute(req: Request, res: Response): void {
+    const name = String(req.params['name']);
+    if (!authorize(req, res, `sys/policies/acl/${name}`, 'update')) return;
+    const hcl = (req.body as { policy?: unknown } | undefined)?.policy;
+    if (typeof hcl !== 'string') return errors(res, 400, "'policy' parameter not supplied or empty");
+    const policy: VaultDoublePolicy = {};
+    for (const m of hcl.matchAll(/path\s+"([^"]+)"\s*\{\s*capabilities\s*=\s*\[([^\]]*)\]\s*\}/g)) {
+      policy[m[1] ?? ''] = [...(m[2] ?? '').matchAll(/"([a-z]+)"/g)].map((c) => c[1]) as VaultDoublePolicy[string];
+    }
+    policies.set(name, policy);
+    res.status(204).end();
+  }
+  app.delete(['/v1/sys/policies/acl/:name', '/v1/sys/policy/:name'], (req, res) => {
+    const name = String(req.params['name']);
+    if (!authorize(req, res, `sys/policies/acl/${name}`, 'delete')) return;
+    policies.delete(name);
+    res.status(204).end();
+  });
+  app.post('/v1/sys/auth/:path', (req, res) => {
+    const path = String(req.params['path']);
+    if (!authorize(req, res, `sys/auth/${path}`, 'update')) return;
+    if (path === 'approle' || path === 'kubernetes' || path === 'token') return errors(res, 400, `path is already in use at ${path}/`);
+    errors(res, 400, 'the Vault test double supports only the approle and kubernetes auth methods');
+  });
+  app.post('/v1/auth/approle/role/:role', (req, res) => {
+    const roleName = String(req.params['role']);
+    if (!authorize(req, res, `auth/approle/role/${roleName}`, 'update')) return;
+    const body = (req.body ?? {}) as { token_policies?: unknown; policies?: unknown; token_ttl?: unknown; token_max_ttl?: unknown };
+    const list = Array.isArray(body.token_policies) ? body.token_policies : Array.isArray(body.policies) ? body.policies : [];
+    const existing = appRoles.get(roleName);
+    const ttl = parseDuration(body.token_ttl);
+    const maxTtl = parseDuration(body.token_max_ttl);
+    appRoles.set(roleName, {
+      roleId: existing?.roleId ?? randomUUID(),
+      secretId: existing?.secretId ?? randomUUID(),
+      policies: list.filter((x): x is string => typeof x === 'string'),
+      ...(ttl === undefined ? {} : { tokenTtlSeconds: ttl }),
+      ...(maxTtl === undefined ? {} : { tokenMaxTtlSeconds: maxTtl }),
+      extraSecretIds: existing?.extraSecretIds ?? new Set(),
+    });
+    res.status(204).end();
+  });
+  app.get('/v1/auth/approle/role/:role/role-id', (req, res) => {
+    const roleName = String(req.params['role']);
+    if (!authorize(req, res, `auth/approle/role/${roleName}/role-id`, 'read')) return;
+    const role = appRoles.get(roleName);
+    if (!role) return errors(res, 404);
+    res.json(envelope({ data: { role_id: role.roleId } }));
+  });
+  app.post('/v1/auth/approle/role/:role/secret-id', (req, res) => {
+    const roleName = String(req.params['role']);
+    if (!authorize(req, res, `auth/approle/role/${roleName}/secret-id`, 'update')) return;
+    const role = appRoles.get(roleName);
+    if (!role) return errors(res, 400, `role "${roleName}" does not exist`);
+    const secretId = randomUUID();
+    role.extraSecretIds.add(secretId);
+    res.json(envelope({ data: { secret_id: secretId, secret_id_accessor: randomUUID(), secret_id_ttl: 0, secret_id_num_uses: 0 } }));
+  });
+  app.post('/v1/auth/token/revoke', (req, res) => {
+    if (!authorize(req, res, 'auth/token/revoke', 'update')) return;
+    const token = (req.body as { token?: unknown } | undefined)?.token;
+    if (typeof token === 'string' && token !== rootToken) tokens.delete(token);
+    res.status(204).end();
+  });
+
   const kvPrefix = `/v1/${kvMount}/data/`;
   app.use((req, res, next) => {
+    const metadataPrefix = `/v1/${kvMount}/metadata/`;
+    if (req.method === 'DELETE' && req.path.startsWith(metadataPrefix)) {
+      const secretPath = req.path.slice(metadataPrefix.length).replace(/\/+$/, '');
+      if (!authorize(req, res, `${kvMount}/metadata/${secretPath}`, 'delete')) return;
+      kv.delete(secretPath);
+      return res.status(204).end();
+    }
     if (!req.path.startsWith(kvPrefix)) return next();
     const secretPath = req.path.slice(kvPrefix.length).replace(/\/+$/, '');
     const aclPath = `${kvMount}/data/${secretPath}`;
@@ -570,7 +649,7 @@ export async function startVaultDouble(options: VaultDoubleOptions = {}): Promis
       policies.set(name, policy);
     },
     setAppRole: (roleName, role) => {
-      appRoles.set(roleName, { ...role });
+      appRoles.set(roleName, { ...role, extraSecretIds: new Set() });
     },
     setKubernetesRole: (roleName, role) => {
       k8sRoles.set(roleName, { ...role });

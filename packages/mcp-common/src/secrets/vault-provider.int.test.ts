@@ -36,11 +36,11 @@ describe(`Vault secret provider against ${REAL ? 'a real Vault (VAULT_ADDR)' : '
   let written: string[];
 
   beforeEach(async () => {
-    vault = await startVaultFixture(env);
-    log = new MemoryLogger();
-    clock = Date.parse('2026-11-22T10:00:00Z');
     providers = [];
     written = [];
+    log = new MemoryLogger();
+    clock = Date.parse('2026-11-22T10:00:00Z');
+    vault = await startVaultFixture(env);
   });
 
   afterEach(async () => {
@@ -177,6 +177,7 @@ describe(`Vault secret provider against ${REAL ? 'a real Vault (VAULT_ADDR)' : '
     const elapsed = Date.now() - start;
     expect(elapsed).toBeLessThan(3000); // before the 3 s lease ran out
     expect(vault.requests.find((r) => r.path === '/v1/auth/token/renew-self')?.token).toBe(token);
+    if (vault.double) expect(vault.double.requests.find((r) => r.path === '/v1/auth/token/renew-self')?.body).toEqual({ increment: 3 });
     // Still valid after the original lease would have ended.
     await new Promise((r) => setTimeout(r, 3200 - elapsed));
     secrets.invalidate('github');

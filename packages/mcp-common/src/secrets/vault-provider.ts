@@ -49,8 +49,11 @@ interface CacheEntry {
 }
 
 interface Lease {
+  /** Seconds left. */
   seconds: number;
   renewable: boolean;
+  /** Seconds the token was granted at creation (asked for again as renewal `increment`). */
+  grantSeconds?: number;
 }
 
 const DEFAULT_JWT_PATH = '/var/run/secrets/kubernetes.io/serviceaccount/token';
@@ -101,6 +104,8 @@ export function createVaultSecretProvider(options: VaultSecretProviderOptions): 
   let closed = false;
   /** Bumped on every (re-)login so that stale renewal callbacks do nothing. */
   let generation = 0;
+  /** Lease granted at login, in seconds; renewals request it as `increment` so the token keeps the same lifetime. */
+  let loginLeaseSeconds = 0;
 
   function clearTimer(): void {
     if (renewTimer) clearTimeout(renewTimer);
@@ -119,8 +124,9 @@ export function createVaultSecretProvider(options: VaultSecretProviderOptions): 
     try {
       if (auth.method === 'token') {
         client.token = auth.token;
-        const res = (await client.tokenLookupSelf()) as { data?: { ttl?: unknown; renewable?: unknown } };
-        return { seconds: Number(res.data?.ttl ?? 0), renewable: res.data?.renewable === true };
+        const res = (await client.tokenLookupSelf()) as { data?: { ttl?: unknown; creation_ttl?: unknown; renewable?: unknown } };
+        const seconds = Number(res.data?.ttl ?? 0);
+        return { seconds, renewable: res.data?.renewable === true, grantSeconds: Number(res.data?.creation_ttl ?? seconds) };
       }
       client.token = '';
       let res: { auth?: { client_token?: unknown; lease_duration?: unknown; renewable?: unknown } };
@@ -151,6 +157,7 @@ export function createVaultSecretProvider(options: VaultSecretProviderOptions): 
     authenticated ??= (async () => {
       const gen = ++generation;
       const lease = await login();
+      loginLeaseSeconds = lease.grantSeconds ?? lease.seconds;
       logger.info('vault login succeeded', { vault: { auth_method: auth.method, lease_seconds: lease.seconds, renewable: lease.renewable } });
       schedule(lease, gen);
     })().catch((err: unknown) => {
@@ -185,7 +192,7 @@ export function createVaultSecretProvider(options: VaultSecretProviderOptions): 
   async function renew(gen: number): Promise<void> {
     if (closed || gen !== generation) return;
     try {
-      const res = (await client.tokenRenewSelf()) as { auth?: { lease_duration?: unknown; renewable?: unknown } };
+      const res = (await client.tokenRenewSelf(loginLeaseSeconds > 0 ? { increment: loginLeaseSeconds } : {})) as { auth?: { lease_duration?: unknown; renewable?: unknown } };
       if (gen !== generation) return;
       const lease = { seconds: Number(res.auth?.lease_duration ?? 0), renewable: res.auth?.renewable === true };
       logger.debug('vault token renewed', { vault: { auth_method: auth.method, lease_seconds: lease.seconds } });
