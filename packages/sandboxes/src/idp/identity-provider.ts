@@ -161,6 +161,8 @@ function buildProvider(inputs: ProviderInputs): Provider {
       } else {
         extra['groups'] = [...(clientsById.get(token.clientId ?? '')?.groups ?? [])];
       }
+      // Keycloak's shape too, so resource servers can be tested with `groupsClaim: 'realm_access.roles'`.
+      extra['realm_access'] = { roles: extra['groups'] };
       const act = ctx.oidc.params === undefined ? undefined : actorClaims.get(ctx.oidc.params);
       if (act !== undefined) extra['act'] = act;
       return extra;
@@ -301,8 +303,8 @@ const actorClaims = new WeakMap<object, Record<string, unknown>>();
 /**
  * Starts the development OpenID Provider (oidc-provider) on loopback with the
  * seeded users, clients and resource servers. Access tokens are `at+jwt` JWTs
- * whose `aud` is the RFC 8707 `resource` requested; they carry `sub`, `groups`,
- * `scope`, `client_id`, `iss`, `exp`, `iat` and `jti`.
+ * whose `aud` is the RFC 8707 `resource` requested; they carry `sub`, `groups`
+ * (also as Keycloak's `realm_access.roles`), `scope`, `client_id`, `iss`, `exp`, `iat` and `jti`.
  *
  * The HTTP server delegates every request to the current Provider instance;
  * {@link RunningIdentityProvider.rotateKeys} swaps that instance, so the port
