@@ -5,7 +5,7 @@
  *
  * @example
  * ```sh
- * IDP_PORT=9400 pnpm --filter @mcp-platform/sandboxes exec tsx src/bin/idp.ts
+ * IDP_PORT=9400 pnpm exec tsx packages/sandboxes/src/bin/idp.ts
  * ```
  */
 import { startIdentityProvider, type IdpLogger } from '../idp/index.ts';
