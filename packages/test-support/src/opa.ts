@@ -1,0 +1,153 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { homedir } from 'node:os';
+import { delimiter, join } from 'node:path';
+
+// Same lookup as scripts/lib/opa.ts (findOpa), duplicated so test-support stays a leaf package.
+const OPA_VERSION = 'v1.22.2';
+
+function isExecutable(file: string): boolean {
+  try {
+    accessSync(file, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** `$OPA_BIN`, then `~/.cache/mcp-platform/opa-v1.22.2/opa`, then `opa` on PATH. */
+export function findOpaBinary(): string | undefined {
+  const fromEnv = process.env['OPA_BIN'];
+  if (fromEnv !== undefined && fromEnv !== '') return isExecutable(fromEnv) ? fromEnv : undefined;
+  const cached = join(homedir(), '.cache', 'mcp-platform', `opa-${OPA_VERSION}`, 'opa');
+  if (isExecutable(cached)) return cached;
+  for (const dir of (process.env['PATH'] ?? '').split(delimiter)) {
+    if (dir !== '' && isExecutable(join(dir, 'opa'))) return join(dir, 'opa');
+  }
+  return undefined;
+}
+
+/** A free loopback TCP port (bound, read, released). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      srv.close(() => (typeof addr === 'object' && addr !== null ? resolve(addr.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+export interface StartOpaOptions {
+  /** Directory (or bundle root) of policies and data, as for `opa run --server <dir>`. */
+  policyDir: string;
+  /** The OPA binary. Default: {@link findOpaBinary}. */
+  opaBin?: string;
+  /** How long to wait for `/health`, in milliseconds. Default 15000. */
+  startTimeoutMs?: number;
+}
+
+export interface RunningOpa {
+  /** Base URL, e.g. `http://127.0.0.1:41234`. */
+  url: string;
+  port: number;
+  /** SIGTERM, then wait for exit. Idempotent. */
+  stop(): Promise<void>;
+  /** SIGKILL (a crash), then wait for exit. Idempotent. */
+  kill(): Promise<void>;
+  /**
+   * SIGSTOP, resolved once the process is stopped: the socket still accepts
+   * connections but nothing answers (a hung engine).
+   */
+  pause(): Promise<void>;
+  /** SIGCONT after {@link RunningOpa.pause}. */
+  resume(): void;
+}
+
+function exited(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => child.once('exit', () => resolve()));
+}
+
+/** Waits until `pid` is in the stopped state (Linux: /proc; elsewhere a short grace period). */
+async function stopped(pid: number | undefined): Promise<void> {
+  const statFile = `/proc/${String(pid)}/stat`;
+  for (let i = 0; i < 200; i++) {
+    if (pid === undefined || !existsSync(statFile)) break;
+    // Field 3 (after the parenthesised command name) is the state; T = stopped.
+    const state = readFileSync(statFile, 'utf8').replace(/^.*\) /s, '').charAt(0);
+    if (state === 'T' || state === 't') return;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  await new Promise((r) => setTimeout(r, 100));
+}
+
+async function waitHealthy(url: string, child: ChildProcess, timeoutMs: number, output: () => string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`opa exited early: ${output()}`);
+    try {
+      const res = await fetch(`${url}/health`, { signal: AbortSignal.timeout(1000) });
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`opa did not become healthy within ${String(timeoutMs)} ms: ${output()}`);
+}
+
+/**
+ * Starts a real OPA server (`opa run --server`) on a free loopback port with
+ * the given policies and waits until `/health` answers.
+ *
+ * @example
+ * ```ts
+ * const opa = await startOpa({ policyDir: fileURLToPath(new URL('../../../policies/mcp', import.meta.url)) });
+ * afterAll(() => opa.stop());
+ * const authorizer = createOpaAuthorizer({ url: opa.url });
+ * ```
+ */
+export async function startOpa(options: StartOpaOptions): Promise<RunningOpa> {
+  const opa = options.opaBin ?? findOpaBinary();
+  if (opa === undefined) throw new Error(`no OPA binary: set OPA_BIN or run \`pnpm tools ensure\` (OPA ${OPA_VERSION})`);
+  let lastError: unknown;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const port = await freePort();
+    const url = `http://127.0.0.1:${String(port)}`;
+    const child = spawn(opa, ['run', '--server', '--addr', `127.0.0.1:${String(port)}`, '--log-level', 'error', options.policyDir], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+      stderr = (stderr + chunk).slice(-4000);
+    });
+    const signal = async (sig: NodeJS.Signals): Promise<void> => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGCONT');
+      child.kill(sig);
+      await exited(child);
+    };
+    try {
+      await waitHealthy(url, child, options.startTimeoutMs ?? 15_000, () => stderr);
+      return {
+        url,
+        port,
+        stop: () => signal('SIGTERM'),
+        kill: () => signal('SIGKILL'),
+        pause: async () => {
+          child.kill('SIGSTOP');
+          await stopped(child.pid);
+        },
+        resume: () => void child.kill('SIGCONT'),
+      };
+    } catch (err) {
+      lastError = err;
+      await signal('SIGKILL');
+    }
+  }
+  throw lastError instanceof Error ? lastError : new Error('opa failed to start');
+}
