@@ -1,0 +1,85 @@
+import type { Authorizer, Decision, PolicyInput } from './types.ts';
+
+export interface DecisionCacheOptions {
+  /** How long a decision is reused, in milliseconds. Default 30000. */
+  ttlMs?: number;
+  /** Most decisions kept; the least recently used go first. Default 10000. */
+  maxEntries?: number;
+  /** Clock in milliseconds (tests inject one). Default `Date.now`. */
+  now?: () => number;
+}
+
+/**
+ * True when `input` asks an argument-independent question ("could this caller
+ * call this tool at all", as for tools/list): no arguments and no resource.
+ */
+function isCacheable(input: PolicyInput): boolean {
+  return input.resource === undefined && (input.arguments === undefined || Object.keys(input.arguments).length === 0);
+}
+
+function keyOf(input: PolicyInput): string {
+  const { subject } = input;
+  return JSON.stringify([
+    subject.id,
+    [...subject.groups].sort(),
+    [...subject.scopes].sort(),
+    subject.client_id ?? null,
+    input.server,
+    input.tool,
+    input.action,
+  ]);
+}
+
+/**
+ * Wraps an {@link Authorizer} with an in-memory TTL cache for argument-independent
+ * decisions only (empty `arguments` and no `resource`), keyed on subject id,
+ * groups, scopes, client id, server, tool and action. `context` is not part of the
+ * key, so the policy must not decide on `context.time` for such inputs.
+ * Engine faults (`error` set) are never cached. Calls with arguments always go to `inner`.
+ *
+ * @example
+ * ```ts
+ * const authorizer = withDecisionCache(createOpaAuthorizer({ url }), { ttlMs: 30_000 });
+ * const visible = await filterAsync(tools, (t) => authorizer.decide({ ...base, tool: t.name, action: t.action, arguments: {} }));
+ * ```
+ */
+export function withDecisionCache(inner: Authorizer, options: DecisionCacheOptions = {}): Authorizer {
+  const ttlMs = options.ttlMs ?? 30_000;
+  const maxEntries = options.maxEntries ?? 10_000;
+  const now = options.now ?? Date.now;
+  if (!(ttlMs >= 0)) throw new TypeError('ttlMs must be a non-negative number');
+  if (!Number.isInteger(maxEntries) || maxEntries < 1) throw new TypeError('maxEntries must be a positive integer');
+  const entries = new Map<string, { decision: Decision; expiresAt: number }>();
+
+  const copy = (d: Decision): Decision => ({ ...d, reasons: [...d.reasons] });
+
+  return {
+    async decide(input: PolicyInput): Promise<Decision> {
+      if (ttlMs === 0 || !isCacheable(input)) return inner.decide(input);
+      const key = keyOf(input);
+      const hit = entries.get(key);
+      if (hit !== undefined) {
+        entries.delete(key);
+        if (hit.expiresAt > now()) {
+          entries.set(key, hit); // most recently used goes last
+          return copy(hit.decision);
+        }
+      }
+      const decision = await inner.decide(input);
+      if (decision.error === undefined) {
+        entries.set(key, { decision: copy(decision), expiresAt: now() + ttlMs });
+        while (entries.size > maxEntries) {
+          const oldest = entries.keys().next();
+          if (oldest.done === true) break;
+          entries.delete(oldest.value);
+        }
+      }
+      return decision;
+    },
+    ready: () => inner.ready(),
+    async close(): Promise<void> {
+      entries.clear();
+      await inner.close();
+    },
+  };
+}

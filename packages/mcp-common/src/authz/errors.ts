@@ -1,0 +1,48 @@
+import { PlatformError, type PlatformErrorOptions } from '../errors/base.ts';
+import type { Decision } from './types.ts';
+
+/**
+ * The policy denied the call. `reasons` are the policy's own (safe to show the caller).
+ *
+ * @example
+ * ```ts
+ * if (err instanceof AuthzDeniedError) return toolError(`Not allowed: ${err.reasons.join('; ')}`);
+ * ```
+ */
+export class AuthzDeniedError extends PlatformError<'ERR_AUTHZ_DENIED'> {
+  readonly reasons: readonly string[];
+
+  constructor(reasons: readonly string[], options: PlatformErrorOptions = {}) {
+    super('ERR_AUTHZ_DENIED', 'not authorized', options);
+    this.reasons = [...reasons];
+  }
+}
+
+/**
+ * The policy engine could not decide (down, timed out, malformed answer); the call was denied.
+ *
+ * @example
+ * ```ts
+ * if (err instanceof AuthzUnavailableError) res.status(503);
+ * ```
+ */
+export class AuthzUnavailableError extends PlatformError<'ERR_AUTHZ_UNAVAILABLE'> {
+  constructor(options: PlatformErrorOptions = {}) {
+    super('ERR_AUTHZ_UNAVAILABLE', 'policy engine unavailable', options);
+  }
+}
+
+/**
+ * Throws unless `decision` allows: {@link AuthzUnavailableError} when the engine
+ * could not decide, {@link AuthzDeniedError} otherwise.
+ *
+ * @example
+ * ```ts
+ * assertAllowed(await authorizer.decide(input)); // then call the upstream
+ * ```
+ */
+export function assertAllowed(decision: Decision): void {
+  if (decision.allow) return;
+  if (decision.error === 'ERR_AUTHZ_UNAVAILABLE') throw new AuthzUnavailableError();
+  throw new AuthzDeniedError(decision.reasons);
+}

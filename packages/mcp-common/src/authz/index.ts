@@ -1,0 +1,7 @@
+export type { Authorizer, Decision, PolicyInput, ToolAction } from './types.ts';
+export { AuthzDeniedError, AuthzUnavailableError, assertAllowed } from './errors.ts';
+export { createOpaAuthorizer, type OpaAuthorizerOptions } from './opa.ts';
+export { createWasmAuthorizer, type WasmAuthorizerOptions } from './wasm.ts';
+export { withDecisionCache, type DecisionCacheOptions } from './cache.ts';
+export { withAudit } from './audit.ts';
+export { createAuthorizerFromConfig, DEFAULT_WASM_PATH, type AuthorizerConfig } from './from-config.ts';

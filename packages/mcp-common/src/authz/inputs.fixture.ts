@@ -1,0 +1,73 @@
+// Test-only: policy inputs shared by the authz tests (not exported from the package).
+import type { PolicyInput, ToolAction } from './types.ts';
+
+export const POLICY_DIR = new URL('../../../../policies/mcp', import.meta.url).pathname;
+export const WASM_PATH = new URL('../../../../policies/dist/authz.wasm', import.meta.url).pathname;
+
+export function input(
+  groups: string[],
+  server: string,
+  action: ToolAction,
+  extra: Partial<PolicyInput> = {},
+): PolicyInput {
+  return {
+    subject: { id: 'alice', groups, scopes: ['mcp:tools'], client_id: 'agent-x' },
+    server,
+    tool: 'some_tool',
+    action,
+    arguments: {},
+    context: { request_id: 'req-1', time: '2026-11-22T10:00:00Z' },
+    ...extra,
+  };
+}
+
+export const CORE = { id: 'dev-1', role: 'CORE', hostname: 'core-sw-01' };
+export const ACCESS = { id: 'dev-3', role: 'ACCESS', hostname: 'access-sw-01' };
+
+export function deploy(groups: string[], devices: Record<string, unknown>[], action: ToolAction = 'write'): PolicyInput {
+  return input(groups, 'network', action, {
+    tool: 'deploy_template',
+    arguments: { template_id: 'tpl-1', device_ids: devices.map((d) => d['id']), password: 's3cr3t-value' },
+    resource: { devices },
+  });
+}
+
+/** [groups, server, action, allowed] */
+export const MATRIX: [string[], string, ToolAction, boolean][] = [
+  [['admin'], 'network', 'read', true],
+  [['admin'], 'network', 'write', true],
+  [['admin'], 'network', 'execute', true],
+  [['admin'], 'itsm', 'write', true],
+  [['network-engineers'], 'network', 'read', true],
+  [['network-engineers'], 'network', 'write', true],
+  [['network-engineers'], 'network', 'execute', true],
+  [['network-engineers'], 'github', 'read', false],
+  [['service-desk'], 'network', 'read', true],
+  [['service-desk'], 'network', 'write', false],
+  [['service-desk'], 'network', 'execute', false],
+  [['developers'], 'network', 'read', false],
+  [['developers'], 'network', 'write', false],
+  [['developers'], 'network', 'execute', false],
+  [['unknown-group'], 'network', 'read', false],
+  [[], 'network', 'read', false],
+];
+
+/** Inputs on which Wasm and the OPA server must agree, including odd ones. */
+export function agreementTable(): PolicyInput[] {
+  const noScope = input(['admin'], 'network', 'read');
+  noScope.subject.scopes = ['openid'];
+  return [
+    ...MATRIX.map(([g, s, a]) => input(g, s, a)),
+    input(['service-desk', 'network-engineers', 'developers'], 'network', 'read'),
+    deploy(['network-engineers'], [ACCESS]),
+    deploy(['network-engineers'], [ACCESS, CORE, { id: 'dev-9', role: 'core' }, { role: 'CORE' }]),
+    deploy(['network-engineers'], [CORE], 'execute'),
+    deploy(['admin'], [CORE]),
+    deploy(['service-desk'], [CORE]),
+    deploy(['service-desk'], [CORE], 'read' as ToolAction),
+    input(['network-engineers'], 'network', 'write', { resource: { devices: 'core' } }),
+    noScope,
+    input(['admin'], 'network', 'delete' as ToolAction),
+    {} as PolicyInput,
+  ];
+}

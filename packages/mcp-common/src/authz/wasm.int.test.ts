@@ -1,0 +1,117 @@
+import { readFileSync } from 'node:fs';
+import { MemoryLogger, startOpa, type RunningOpa } from '@mcp-platform/test-support';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAuthorizerFromConfig } from './from-config.ts';
+import { ACCESS, CORE, MATRIX, WASM_PATH, POLICY_DIR, agreementTable, deploy, input } from './inputs.fixture.ts';
+import { createOpaAuthorizer } from './opa.ts';
+import type { Authorizer } from './types.ts';
+import { createWasmAuthorizer } from './wasm.ts';
+
+describe('createWasmAuthorizer with the committed build (policies/dist)', () => {
+  let wasm: Authorizer;
+  beforeAll(() => {
+    wasm = createWasmAuthorizer({ wasm: WASM_PATH });
+  });
+  afterAll(() => wasm.close());
+
+  it('loads the module and data.json beside it', async () => {
+    expect(await wasm.ready()).toBe(true);
+  });
+
+  it.each(MATRIX)('groups %j on %s may %s: %s', async (groups, server, action, allowed) => {
+    expect((await wasm.decide(input(groups, server, action))).allow).toBe(allowed);
+  });
+
+  it('applies the CORE rule', async () => {
+    expect((await wasm.decide(deploy(['network-engineers'], [ACCESS]))).allow).toBe(true);
+    expect(await wasm.decide(deploy(['network-engineers'], [CORE]))).toEqual({
+      allow: false,
+      reasons: ['deploying to CORE devices requires group admin: core-sw-01'],
+    });
+  });
+
+  it('accepts the module as bytes and data as an object', async () => {
+    const data = JSON.parse(readFileSync(WASM_PATH.replace(/authz\.wasm$/, 'data.json'), 'utf8')) as Record<string, unknown>;
+    const a = createWasmAuthorizer({ wasm: readFileSync(WASM_PATH), data });
+    expect((await a.decide(input(['service-desk'], 'network', 'read'))).allow).toBe(true);
+    // Without data there are no grants: everything is denied (fail closed), but the engine works.
+    const noData = createWasmAuthorizer({ wasm: new Uint8Array(readFileSync(WASM_PATH)) });
+    expect(await noData.decide(input(['admin'], 'network', 'read'))).toEqual({
+      allow: false,
+      reasons: ['no group of the subject grants read on server network'],
+    });
+  });
+
+  it('fails closed when the module cannot be loaded', async () => {
+    const log = new MemoryLogger();
+    const broken = createWasmAuthorizer({ wasm: new Uint8Array([0, 1, 2, 3]), logger: log });
+    expect(await broken.ready()).toBe(false);
+    expect(await broken.decide(input(['admin'], 'network', 'read'))).toEqual({
+      allow: false,
+      reasons: ['policy engine unavailable'],
+      error: 'ERR_AUTHZ_UNAVAILABLE',
+    });
+    expect(log.lines.filter((l) => l.level === 'warn')).toHaveLength(1);
+    const missing = createWasmAuthorizer({ wasm: '/nonexistent/authz.wasm' });
+    expect((await missing.decide(input(['admin'], 'network', 'read'))).error).toBe('ERR_AUTHZ_UNAVAILABLE');
+    const wrongEntry = createWasmAuthorizer({ wasm: WASM_PATH, entrypoint: 'mcp/authz/other' });
+    expect(await wrongEntry.ready()).toBe(false);
+  });
+});
+
+describe('Wasm and the OPA server agree', () => {
+  let opa: RunningOpa;
+  let server: Authorizer;
+  let wasm: Authorizer;
+  beforeAll(async () => {
+    opa = await startOpa({ policyDir: POLICY_DIR });
+    server = createOpaAuthorizer({ url: opa.url });
+    wasm = createWasmAuthorizer({ wasm: WASM_PATH });
+  });
+  afterAll(async () => {
+    await server.close();
+    await wasm.close();
+    await opa.stop();
+  });
+
+  it.each(agreementTable().map((i, n) => [n, i] as const))('on input #%i', async (_n, i) => {
+    const [fromServer, fromWasm] = await Promise.all([server.decide(i), wasm.decide(i)]);
+    expect(fromServer.error).toBeUndefined();
+    expect(fromWasm).toEqual(fromServer);
+  });
+});
+
+describe('createAuthorizerFromConfig', () => {
+  it('composes wasm → cache → audit, auditing cached decisions too', async () => {
+    const audit = new MemoryLogger();
+    const authz = createAuthorizerFromConfig({ mode: 'wasm', wasmPath: WASM_PATH, cacheTtlMs: 60_000, audit });
+    expect(await authz.ready()).toBe(true);
+    const q = input(['network-engineers'], 'network', 'write');
+    expect((await authz.decide(q)).allow).toBe(true);
+    expect((await authz.decide(q)).allow).toBe(true);
+    expect(audit.audits('authz-decision')).toHaveLength(2);
+    await authz.close();
+  });
+
+  it('uses the committed Wasm build by default and an OPA server in mode opa', async () => {
+    const audit = new MemoryLogger();
+    const byDefault = createAuthorizerFromConfig({ mode: 'wasm', audit });
+    expect((await byDefault.decide(input(['admin'], 'itsm', 'execute'))).allow).toBe(true);
+    await byDefault.close();
+
+    const opa = await startOpa({ policyDir: POLICY_DIR });
+    const viaOpa = createAuthorizerFromConfig({ mode: 'opa', opaUrl: opa.url, timeoutMs: 1000, cacheTtlMs: 0, audit });
+    try {
+      expect(await viaOpa.ready()).toBe(true);
+      expect((await viaOpa.decide(input(['developers'], 'network', 'read'))).allow).toBe(false);
+    } finally {
+      await viaOpa.close();
+      await opa.stop();
+    }
+    expect(audit.audits('authz-decision').map((e) => e.type)).toEqual([['allowed'], ['denied']]);
+  });
+
+  it('rejects mode opa without a URL', () => {
+    expect(() => createAuthorizerFromConfig({ mode: 'opa', audit: new MemoryLogger() })).toThrow(TypeError);
+  });
+});
