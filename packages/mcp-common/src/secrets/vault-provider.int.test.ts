@@ -20,10 +20,9 @@ import { startVaultFixture, type VaultFixture } from './testing/vault-fixture.ts
 
 const env = { VAULT_ADDR: process.env['VAULT_ADDR'], VAULT_TOKEN: process.env['VAULT_TOKEN'] };
 const REAL = Boolean(env.VAULT_ADDR && env.VAULT_TOKEN);
-const NEEDS_DOUBLE = REAL ? 'needs the Vault test double (seal control / controllable clock / Kubernetes TokenReview), not a real Vault' : '';
 /** Tests that need the double; against a real Vault they are skipped, with the reason in their name. */
-function itDouble(name: string, fn: () => Promise<void>): void {
-  if (REAL) it.skip(`${name} [skipped: ${NEEDS_DOUBLE}]`, fn);
+function itDouble(name: string, needs: string, fn: () => Promise<void>): void {
+  if (REAL) it.skip(`${name} [skipped on a real Vault: needs the test double's ${needs}]`, fn);
   else it(name, fn);
 }
 
@@ -122,6 +121,7 @@ describe(`Vault secret provider against ${REAL ? 'a real Vault (VAULT_ADDR)' : '
     const logins = vault.requests.filter((r) => r.path === '/v1/auth/approle/login');
     expect(logins).toHaveLength(1);
     expect(logins[0]?.status).toBe(200);
+    expect(logins[0]?.token).toBeUndefined(); // no VAULT_TOKEN from the environment leaks into a login
 
     await secrets.close();
     expect(vault.requests.at(-1)).toMatchObject({ method: 'POST', path: '/v1/auth/token/revoke-self', status: 204 });
@@ -138,7 +138,7 @@ describe(`Vault secret provider against ${REAL ? 'a real Vault (VAULT_ADDR)' : '
     expect((err as Error).cause).toMatchObject({ code: 'ERR_VAULT_LOGIN' });
   });
 
-  itDouble('logs in with Kubernetes auth using the service-account JWT file', async () => {
+  itDouble('logs in with Kubernetes auth using the service-account JWT file', 'Kubernetes role without a cluster for TokenReview', async () => {
     const double = vault.double!;
     double.setPolicy('k8s-read', { [`secret/data/${vault.pathPrefix}*`]: ['read'] });
     double.setKubernetesRole('mcp-network', { serviceAccountNames: ['mcp-network'], namespaces: ['mcp'], policies: ['k8s-read'], tokenTtlSeconds: 3600 });
@@ -161,6 +161,15 @@ describe(`Vault secret provider against ${REAL ? 'a real Vault (VAULT_ADDR)' : '
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+
+  itDouble('sends the configured Vault Enterprise namespace on every request', 'request recording of X-Vault-Namespace (OSS Vault has no namespaces)', async () => {
+    await vault.writeSecret('github', { token: secretValue('ghp') });
+    const secrets = provider({ method: 'token', token: await vault.createToken(3600) }, { namespace: 'team-network' });
+    await secrets.get('github');
+    const seen = vault.double!.requests.filter((r) => r.path !== '/v1/sys/health');
+    expect(seen.length).toBeGreaterThan(0);
+    expect(seen.every((r) => r.namespace === 'team-network')).toBe(true);
   });
 
   it('renews a token before it expires (renew-self at 2/3 of the lease)', async () => {
@@ -202,7 +211,7 @@ describe(`Vault secret provider against ${REAL ? 'a real Vault (VAULT_ADDR)' : '
     expect(lastRead?.token).not.toBe(renew?.token);
   });
 
-  itDouble('logs in again and retries once when a read is denied because the token expired', async () => {
+  itDouble('logs in again and retries once when a read is denied because the token expired', 'controllable clock', async () => {
     await vault.writeSecret('github', { token: secretValue('ghp') });
     const secrets = provider({ method: 'approle', ...(await vault.createAppRole(60)) });
     await secrets.get('github');
@@ -240,7 +249,7 @@ describe(`Vault secret provider against ${REAL ? 'a real Vault (VAULT_ADDR)' : '
     expect(vault.requests.filter((r) => r.path === '/v1/auth/token/lookup-self')).toHaveLength(1);
   });
 
-  itDouble('while sealed serves the cached secret until its TTL ends, then fails cleanly', async () => {
+  itDouble('while sealed serves the cached secret until its TTL ends, then fails cleanly', 'seal control (sealing a real Vault needs its unseal keys)', async () => {
     const password = secretValue('pw');
     await vault.writeSecret('servicenow', { username: 'svc', password });
     const secrets = provider({ method: 'token', token: await vault.createToken(3600) }, { cacheTtlMs: 30_000 });
