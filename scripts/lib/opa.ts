@@ -146,7 +146,8 @@ export async function ensureOpa(): Promise<string> {
       await rename(partial, target);
       return target;
     } catch (err) {
-      failures.push(`downloading ${asset}: ${(err as Error).message}`);
+      const cause = (err as Error).cause instanceof Error ? ` (${((err as Error).cause as Error).message})` : '';
+      failures.push(`downloading ${asset}: ${(err as Error).message}${cause}`);
     } finally {
       if (existsSync(partial)) await rm(partial, { force: true });
     }
