@@ -1,0 +1,132 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { decodeJwt, decodeProtectedHeader } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEV_PASSWORD_GRANT, TOKEN_EXCHANGE_GRANT, startIdentityProvider, type RunningIdentityProvider } from './index.ts';
+
+const NETWORK = 'http://127.0.0.1:8101/mcp';
+const REDIRECT = 'http://127.0.0.1:33418/callback';
+
+let idp: RunningIdentityProvider;
+
+beforeAll(async () => {
+  idp = await startIdentityProvider({ port: 0, accessTokenTtlSeconds: 600 });
+});
+afterAll(async () => {
+  await idp.stop();
+});
+
+async function token(body: Record<string, string>, basic?: string): Promise<{ status: number; json: Record<string, unknown> }> {
+  const res = await fetch(`${idp.url}/token`, {
+    method: 'POST',
+    body: new URLSearchParams(body),
+    ...(basic === undefined ? {} : { headers: { authorization: `Basic ${Buffer.from(basic).toString('base64')}` } }),
+  });
+  return { status: res.status, json: (await res.json()) as Record<string, unknown> };
+}
+
+/** Drives the devInteractions login + consent pages like a browser, returning the authorization code (or undefined). */
+async function authorizationCode(login: string, challenge: string): Promise<string | undefined> {
+  const jar = new Map<string, string>();
+  const request = async (url: string, init: RequestInit = {}): Promise<Response> => {
+    const res = await fetch(url, {
+      ...init,
+      redirect: 'manual',
+      headers: { ...(init.headers as Record<string, string>), cookie: [...jar].map(([k, v]) => `${k}=${v}`).join('; ') },
+    });
+    for (const c of res.headers.getSetCookie()) {
+      const [pair] = c.split(';');
+      const [k, v] = pair!.split('=');
+      jar.set(k!, v ?? '');
+    }
+    return res;
+  };
+  const params = new URLSearchParams({
+    client_id: 'mcp-inspector',
+    response_type: 'code',
+    redirect_uri: REDIRECT,
+    scope: 'openid mcp:tools',
+    resource: NETWORK,
+    code_challenge: challenge,
+    code_challenge_method: 'S256',
+  });
+  let res = await request(`${idp.url}/auth?${params}`);
+  for (let step = 0; step < 8; step++) {
+    const location = res.headers.get('location');
+    if (location === null) return undefined;
+    const next = new URL(location, idp.url);
+    if (next.href.startsWith(REDIRECT)) return next.searchParams.get('code') ?? undefined;
+    if (next.pathname.startsWith('/interaction/')) {
+      const page = await (await request(next.href)).text();
+      const isLogin = page.includes('name="login"');
+      if (isLogin && step > 2) return undefined; // sent back to login: the account was refused
+      const form = isLogin ? { prompt: 'login', login, password: 'ignored-by-dev-interactions' } : { prompt: 'consent' };
+      res = await request(next.href, { method: 'POST', body: new URLSearchParams(form), headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    } else {
+      res = await request(next.href);
+    }
+  }
+  return undefined;
+}
+
+describe('development identity provider', () => {
+  it('publishes discovery with the dev grant, token exchange, introspection and resource indicators', async () => {
+    const doc = (await (await fetch(`${idp.url}/.well-known/openid-configuration`)).json()) as Record<string, unknown>;
+    expect(doc['issuer']).toBe(idp.issuer);
+    expect(doc['jwks_uri']).toBe(`${idp.url}/jwks`);
+    expect(doc['introspection_endpoint']).toBe(`${idp.url}/token/introspection`);
+    expect(doc['grant_types_supported']).toEqual(expect.arrayContaining(['authorization_code', 'client_credentials', DEV_PASSWORD_GRANT, TOKEN_EXCHANGE_GRANT]));
+  });
+
+  it('issues RS256 at+jwt access tokens bound to the requested resource with the platform claims', async () => {
+    const value = await idp.issueToken({ user: 'nina', audience: NETWORK });
+    expect(decodeProtectedHeader(value)).toMatchObject({ alg: 'RS256', typ: 'at+jwt', kid: idp.currentKid });
+    const claims = decodeJwt(value);
+    expect(claims).toMatchObject({ iss: idp.issuer, aud: NETWORK, sub: 'nina', groups: ['network-engineers'], scope: 'mcp:tools', client_id: 'mcp-dev-cli' });
+    expect(claims.exp! - claims.iat!).toBe(600);
+    expect(typeof claims.jti).toBe('string');
+    const short = decodeJwt(await idp.issueToken({ user: 'eve', audience: NETWORK, ttlSeconds: 5 }));
+    expect(short.exp! - short.iat!).toBe(5);
+    expect(short['groups']).toEqual([]);
+  });
+
+  it('refuses a wrong dev password, an unknown resource and an unknown user', async () => {
+    const base = { grant_type: DEV_PASSWORD_GRANT, client_id: 'mcp-dev-cli', username: 'alice', resource: NETWORK };
+    expect((await token({ ...base, password: 'wrong' })).json['error']).toBe('invalid_grant');
+    expect((await token({ ...base, password: 'alice-dev-password', resource: 'http://127.0.0.1:9999/other' })).json['error']).toBe('invalid_target');
+    await expect(idp.issueToken({ user: 'mallory', audience: NETWORK })).rejects.toThrow(TypeError);
+  });
+
+  it('issues client-credentials tokens to agent-x only with its secret', async () => {
+    const ok = await token({ grant_type: 'client_credentials', resource: NETWORK, scope: 'mcp:tools' }, 'agent-x:agent-x-dev-secret');
+    expect(ok.status).toBe(200);
+    expect(decodeJwt(ok.json['access_token'] as string)).toMatchObject({ sub: 'agent-x', client_id: 'agent-x', groups: ['network-engineers'], aud: NETWORK });
+    const bad = await token({ grant_type: 'client_credentials', resource: NETWORK }, 'agent-x:wrong');
+    expect(bad.json['error']).toBe('invalid_client');
+    const publicClient = await token({ grant_type: 'client_credentials', client_id: 'mcp-dev-cli', resource: NETWORK });
+    expect(publicClient.status).toBe(400);
+  });
+
+  it('runs authorization code + PKCE for the public MCP client, for seeded users only', async () => {
+    const verifier = randomBytes(32).toString('base64url');
+    const challenge = createHash('sha256').update(verifier).digest('base64url');
+    const code = await authorizationCode('nina', challenge);
+    expect(code).toBeTypeOf('string');
+    const res = await token({ grant_type: 'authorization_code', client_id: 'mcp-inspector', code: code!, redirect_uri: REDIRECT, code_verifier: verifier, resource: NETWORK });
+    expect(res.status).toBe(200);
+    expect(decodeJwt(res.json['access_token'] as string)).toMatchObject({ sub: 'nina', aud: NETWORK, client_id: 'mcp-inspector', groups: ['network-engineers'] });
+    expect(await authorizationCode('mallory', challenge)).toBeUndefined();
+  });
+
+  it('rotates the signing key on the same port, keeping exactly one previous key in the JWKS', async () => {
+    const first = idp.currentKid;
+    await idp.rotateKeys();
+    const second = idp.currentKid;
+    await idp.rotateKeys();
+    const third = idp.currentKid;
+    expect(new Set([first, second, third]).size).toBe(3);
+    const { keys } = (await (await fetch(`${idp.url}/jwks`)).json()) as { keys: Array<{ kid: string; d?: string }> };
+    expect(keys.map((k) => k.kid)).toEqual([third, second]);
+    expect(keys.every((k) => k.d === undefined)).toBe(true);
+    expect(decodeProtectedHeader(await idp.issueToken({ user: 'sam', audience: NETWORK })).kid).toBe(third);
+  });
+});
