@@ -1,0 +1,29 @@
+/**
+ * Cisco Catalyst Center (DNA Center) Intent API simulator with seeded inventory.
+ *
+ * @example
+ * ```ts
+ * import { startCatalystCenterSimulator, SEED_IDS } from '@mcp-platform/sandboxes/catalyst-center';
+ * const sim = await startCatalystCenterSimulator({ port: 0, username: 'admin', password: 'pw' });
+ * ```
+ */
+export {
+  startCatalystCenterSimulator,
+  type CatalystSimLogger,
+  type CatalystSimulator,
+  type CatalystSimulatorOptions,
+  type CatalystSimulatorState,
+  type DeploymentRequestRecord,
+  type SimDeployment,
+  type SimDeploymentDevice,
+  type SimRequestRecord,
+} from './simulator.ts';
+export {
+  SEED_IDS,
+  defaultCatalystSeed,
+  type CatalystSeed,
+  type SimDevice,
+  type SimSite,
+  type SimTemplate,
+  type SimTemplateParam,
+} from './seed.ts';
