@@ -201,7 +201,7 @@ describe('rejected tokens', () => {
     }],
     ['HS256-signed with the IdP public key PEM as the secret', 'ERR_TOKEN_ALGORITHM', async () => {
       const payload = decodeJwt(await idp.issueToken({ user: 'nina', audience: NETWORK }));
-      const pem = await exportSPKI((await importJWK(await idpPublicJwk(), 'RS256', { extractable: true })) as CryptoKey);
+      const pem = await exportSPKI((await importJWK(await idpPublicJwk(), 'RS256', { extractable: true })) as Parameters<typeof exportSPKI>[0]);
       const token = await new SignJWT(payload).setProtectedHeader({ alg: 'HS256', typ: 'at+jwt', kid: idp.currentKid }).sign(Buffer.from(pem));
       return { token };
     }],

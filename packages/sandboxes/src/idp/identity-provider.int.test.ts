@@ -59,7 +59,7 @@ async function authorizationCode(login: string, challenge: string): Promise<stri
       const page = await (await request(next.href)).text();
       const isLogin = page.includes('name="login"');
       if (isLogin && step > 2) return undefined; // sent back to login: the account was refused
-      const form = isLogin ? { prompt: 'login', login, password: 'ignored-by-dev-interactions' } : { prompt: 'consent' };
+      const form: Record<string, string> = isLogin ? { prompt: 'login', login, password: 'ignored-by-dev-interactions' } : { prompt: 'consent' };
       res = await request(next.href, { method: 'POST', body: new URLSearchParams(form), headers: { 'content-type': 'application/x-www-form-urlencoded' } });
     } else {
       res = await request(next.href);
