@@ -24,6 +24,8 @@ async function token(body: Record<string, string>, basic?: string): Promise<{ st
   return { status: res.status, json: (await res.json()) as Record<string, unknown> };
 }
 
+let lastError: string | undefined;
+
 /** Drives the devInteractions login + consent pages like a browser, returning the authorization code (or undefined). */
 async function authorizationCode(login: string, challenge: string): Promise<string | undefined> {
   const jar = new Map<string, string>();
@@ -54,7 +56,10 @@ async function authorizationCode(login: string, challenge: string): Promise<stri
     const location = res.headers.get('location');
     if (location === null) return undefined;
     const next = new URL(location, idp.url);
-    if (next.href.startsWith(REDIRECT)) return next.searchParams.get('code') ?? undefined;
+    if (next.href.startsWith(REDIRECT)) {
+      lastError = next.searchParams.get('error') ?? undefined;
+      return next.searchParams.get('code') ?? undefined;
+    }
     if (next.pathname.startsWith('/interaction/')) {
       const page = await (await request(next.href)).text();
       const isLogin = page.includes('name="login"');
@@ -115,6 +120,7 @@ describe('development identity provider', () => {
     expect(res.status).toBe(200);
     expect(decodeJwt(res.json['access_token'] as string)).toMatchObject({ sub: 'nina', aud: NETWORK, client_id: 'mcp-inspector', groups: ['network-engineers'] });
     expect(await authorizationCode('mallory', challenge)).toBeUndefined();
+    expect(lastError).toBe('access_denied');
   });
 
   it('rotates the signing key on the same port, keeping exactly one previous key in the JWKS', async () => {

@@ -287,6 +287,20 @@ function buildProvider(inputs: ProviderInputs): Provider {
     ['subject_token', 'subject_token_type', 'requested_token_type', 'actor_token', 'actor_token_type', 'scope', 'resource', 'audience'],
   );
 
+  // devInteractions takes any login name; refuse non-seeded ones with an OAuth access_denied to the client.
+  provider.use(async (ctx, next) => {
+    const resume = /^\/auth\/([\w-]+)$/.exec(ctx.path);
+    if (resume !== null) {
+      const interaction = await provider.Interaction.find(resume[1]!);
+      const accountId = interaction?.result?.login?.accountId;
+      if (interaction !== undefined && typeof accountId === 'string' && !usersById.has(accountId)) {
+        interaction.result = { error: 'access_denied', error_description: 'only seeded users may sign in' };
+        await interaction.save(Math.max(1, interaction.exp - Math.floor(Date.now() / 1000)));
+      }
+    }
+    await next();
+  });
+
   provider.on('server_error', (_ctx: KoaContextWithOIDC, err: Error) => logger.error('idp server error', { error: { message: err.message } }));
   provider.on('grant.success', (ctx: KoaContextWithOIDC) =>
     logger.info('token issued', { event: { action: 'token-issued', outcome: 'success' }, client: { id: ctx.oidc.client?.clientId }, oauth: { grant_type: ctx.oidc.params?.['grant_type'] } }),
