@@ -1,0 +1,83 @@
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** The platform's Prometheus metrics, on a registry of their own (one per app). */
+export interface PlatformMetrics {
+  readonly registry: Registry;
+  /** `mcp_tool_calls_total{server,tool,outcome}`; outcome is `success`, `error` or `denied`. */
+  readonly toolCalls: Counter<'server' | 'tool' | 'outcome'>;
+  /** `mcp_tool_call_duration_seconds{server,tool}`. */
+  readonly toolCallDuration: Histogram<'server' | 'tool'>;
+  /** `mcp_authz_decisions_total{server,tool,decision}`; decision is `allow`, `deny` or `error`. */
+  readonly authzDecisions: Counter<'server' | 'tool' | 'decision'>;
+  /** `mcp_auth_failures_total{server,reason}`. */
+  readonly authFailures: Counter<'server' | 'reason'>;
+  /** `mcp_secret_reads_total{secret,source,outcome}`. */
+  readonly secretReads: Counter<'secret' | 'source' | 'outcome'>;
+  /** `mcp_http_requests_total{route,status}`. */
+  readonly httpRequests: Counter<'route' | 'status'>;
+}
+
+/** Options of {@link createMetrics}. */
+export interface CreateMetricsOptions {
+  /** Collect Node.js process metrics (`process_*`, `nodejs_*`). Default true. */
+  processMetrics?: boolean;
+  /** Labels on every series, e.g. `{ service: 'mcp-network' }`. */
+  defaultLabels?: Record<string, string>;
+}
+
+/**
+ * Creates the metrics of one server on a fresh registry, so that several apps in one
+ * process (tests, benchmarks) never collide.
+ *
+ * @example
+ * ```ts
+ * const metrics = createMetrics({ defaultLabels: { service: 'mcp-network' } });
+ * metrics.toolCalls.inc({ server: 'network', tool: 'list_devices', outcome: 'success' });
+ * res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+ * ```
+ */
+export function createMetrics(options: CreateMetricsOptions = {}): PlatformMetrics {
+  const registry = new Registry();
+  if (options.defaultLabels) registry.setDefaultLabels(options.defaultLabels);
+  if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry });
+  return {
+    registry,
+    toolCalls: new Counter({
+      name: 'mcp_tool_calls_total',
+      help: 'MCP tool calls by outcome',
+      labelNames: ['server', 'tool', 'outcome'] as const,
+      registers: [registry],
+    }),
+    toolCallDuration: new Histogram({
+      name: 'mcp_tool_call_duration_seconds',
+      help: 'MCP tool call latency, from authorization to result',
+      labelNames: ['server', 'tool'] as const,
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers: [registry],
+    }),
+    authzDecisions: new Counter({
+      name: 'mcp_authz_decisions_total',
+      help: 'Authorization decisions on tool calls',
+      labelNames: ['server', 'tool', 'decision'] as const,
+      registers: [registry],
+    }),
+    authFailures: new Counter({
+      name: 'mcp_auth_failures_total',
+      help: 'Rejected bearer tokens by reason',
+      labelNames: ['server', 'reason'] as const,
+      registers: [registry],
+    }),
+    secretReads: new Counter({
+      name: 'mcp_secret_reads_total',
+      help: 'Secret reads by source and outcome',
+      labelNames: ['secret', 'source', 'outcome'] as const,
+      registers: [registry],
+    }),
+    httpRequests: new Counter({
+      name: 'mcp_http_requests_total',
+      help: 'HTTP requests by route and status',
+      labelNames: ['route', 'status'] as const,
+      registers: [registry],
+    }),
+  };
+}

@@ -1,0 +1,207 @@
+import { hostHeaderValidation, originValidation } from '@modelcontextprotocol/express';
+import { toNodeHandler } from '@modelcontextprotocol/node';
+import { createMcpHandler, type OAuthTokenVerifier } from '@modelcontextprotocol/server';
+import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import { createAuthRouter, principalFromAuthInfo } from '../auth/index.ts';
+import type { Authorizer } from '../authz/index.ts';
+import { contextFromHeaders, currentRequestContext, runWithRequestContext, type AuditLogger, type Logger } from '../logging/index.ts';
+import { createMetrics, type PlatformMetrics } from '../metrics/index.ts';
+import { createServerFactory } from './mcp-server.ts';
+import type { AnyToolDefinition } from './tool.ts';
+
+/** A readiness probe: resolves true when the dependency is usable. */
+export type ReadinessCheck = () => Promise<boolean>;
+
+/** Options of {@link createMcpApp}. */
+export interface McpAppOptions<D> {
+  service: { name: string; version: string };
+  /** The `server` of policy input (`network`, `itsm`, `github`). */
+  serverId: string;
+  /** Human name of the upstream for error messages (`Catalyst Center`). */
+  upstreamName: string;
+  /** Public URL of the MCP endpoint = the RFC 8707 resource identifier, e.g. `http://127.0.0.1:8101/mcp`. */
+  publicUrl: string;
+  tools: AnyToolDefinition<D>[];
+  deps: D;
+  logger: Logger & AuditLogger;
+  /** Verifies bearer tokens (our JWT/introspection verifier). */
+  verifier: OAuthTokenVerifier & { ready?: () => Promise<boolean> };
+  /** Authorization server(s) advertised in the protected resource metadata. */
+  issuer: string;
+  /** Scopes every token must carry. Default `['mcp:tools']`. */
+  requiredScopes?: string[];
+  authorizer: Authorizer;
+  listAuthorizer?: Authorizer;
+  metrics?: PlatformMetrics;
+  /** Named dependency checks for `/readyz` (IdP keys and the authorizer are added automatically). */
+  readiness?: Record<string, ReadinessCheck>;
+  /** Extra Host header values accepted (the public URL's host and loopback names always are). */
+  allowedHosts?: string[];
+  /** Browser origins allowed; requests without Origin are allowed. Default: loopback origins only. */
+  allowedOrigins?: string[];
+  /** Largest accepted request body in bytes. Default 1 MiB. */
+  maxBodyBytes?: number;
+  /** Deadline of one tool call in milliseconds. Default 60000. */
+  callTimeoutMs?: number;
+  instructions?: string;
+  /** Timeout of each readiness check in milliseconds. Default 2000. */
+  readinessTimeoutMs?: number;
+}
+
+/** The Express app plus what shutdown must close. */
+export interface McpApp {
+  app: Express;
+  metrics: PlatformMetrics;
+  /** Runs every readiness check. */
+  readiness(): Promise<{ ready: boolean; checks: Record<string, boolean> }>;
+  /** Closes the MCP handler (in-flight modern exchanges are aborted). */
+  close(): Promise<void>;
+}
+
+const LOOPBACK = ['localhost', '127.0.0.1', '[::1]'];
+
+/**
+ * Builds the Express app of one MCP server on the spine: request context and
+ * `traceparent`, Host/Origin validation, body limit, bearer authentication with
+ * RFC 9728 metadata, the SDK's stateless `createMcpHandler` (2026-07-28 and
+ * 2025-era clients), policy-enforcing tool wrappers, `/healthz`, `/readyz`, `/metrics`.
+ *
+ * @example
+ * ```ts
+ * const { app } = createMcpApp({ service, serverId: 'network', upstreamName: 'Catalyst Center',
+ *   publicUrl, tools, deps, logger, verifier, issuer, authorizer });
+ * const running = await listen(app, { host: '127.0.0.1', port: 8101, logger });
+ * ```
+ */
+export function createMcpApp<D>(opts: McpAppOptions<D>): McpApp {
+  const metrics = opts.metrics ?? createMetrics({ defaultLabels: { service: opts.service.name } });
+  const publicUrl = new URL(opts.publicUrl);
+  const mcpPath = publicUrl.pathname;
+  const allowedHosts = [...new Set([...LOOPBACK, publicUrl.hostname, ...(opts.allowedHosts ?? [])])];
+  const allowedOrigins = [...new Set([...LOOPBACK, ...(opts.allowedOrigins ?? [])])];
+
+  const factory = createServerFactory({
+    name: opts.service.name,
+    version: opts.service.version,
+    serverId: opts.serverId,
+    upstreamName: opts.upstreamName,
+    tools: opts.tools,
+    deps: opts.deps,
+    authorizer: opts.authorizer,
+    logger: opts.logger,
+    metrics,
+    ...(opts.listAuthorizer ? { listAuthorizer: opts.listAuthorizer } : {}),
+    ...(opts.instructions ? { instructions: opts.instructions } : {}),
+    ...(opts.callTimeoutMs ? { callTimeoutMs: opts.callTimeoutMs } : {}),
+  });
+  const handler = createMcpHandler(factory, {
+    legacy: 'stateless',
+    onerror: (error) => opts.logger.debug('mcp handler reported', { error }),
+  });
+  const nodeHandler = toNodeHandler(handler, {
+    maxRequestBodySize: opts.maxBodyBytes ?? 1_048_576,
+    onerror: (error) => opts.logger.error('mcp adapter failed', { error }),
+  });
+
+  const { metadataRouter, requireAuth } = createAuthRouter({
+    verifier: opts.verifier,
+    resourceUrl: publicUrl,
+    authorizationServers: [opts.issuer],
+    scopesSupported: opts.requiredScopes ?? ['mcp:tools'],
+    requiredScopes: opts.requiredScopes ?? ['mcp:tools'],
+    resourceName: opts.service.name,
+    onAuthFailure: (reason: string) => {
+      metrics.authFailures.inc({ server: opts.serverId, reason });
+      opts.logger.audit({
+        action: 'authentication',
+        category: ['authentication'],
+        type: ['denied'],
+        outcome: 'failure',
+        reason,
+      });
+    },
+  });
+
+  const checks: Record<string, ReadinessCheck> = {
+    'identity-provider': () => opts.verifier.ready?.() ?? Promise.resolve(true),
+    authorizer: () => opts.authorizer.ready(),
+    ...opts.readiness,
+  };
+  const timeoutMs = opts.readinessTimeoutMs ?? 2_000;
+  const readiness = async () => {
+    const names = Object.keys(checks);
+    const results = await Promise.all(
+      names.map((n) =>
+        Promise.race([
+          (checks[n] as ReadinessCheck)().catch(() => false),
+          new Promise<boolean>((resolve) => setTimeout(() => resolve(false), timeoutMs).unref()),
+        ]),
+      ),
+    );
+    const out: Record<string, boolean> = {};
+    names.forEach((n, i) => (out[n] = results[i] === true));
+    return { ready: results.every((r) => r === true), checks: out };
+  };
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', false);
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    const ctx = contextFromHeaders(req.headers);
+    res.setHeader('X-Request-Id', ctx.requestId);
+    res.on('finish', () => {
+      const route = req.path === mcpPath ? 'mcp' : req.path.startsWith('/.well-known/') ? 'well-known' : req.path.slice(1) || 'root';
+      metrics.httpRequests.inc({ route: ['mcp', 'well-known', 'healthz', 'readyz', 'metrics'].includes(route) ? route : 'other', status: String(res.statusCode) });
+    });
+    runWithRequestContext(ctx, next);
+  });
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok', service: opts.service.name, version: opts.service.version });
+  });
+  app.get('/readyz', async (_req, res) => {
+    const r = await readiness();
+    res.status(r.ready ? 200 : 503).json({ status: r.ready ? 'ready' : 'not-ready', checks: r.checks });
+  });
+  app.get('/metrics', async (_req, res) => {
+    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+  app.use(metadataRouter);
+
+  app.all(
+    mcpPath,
+    hostHeaderValidation(allowedHosts),
+    originValidation(allowedOrigins),
+    express.json({ limit: opts.maxBodyBytes ?? 1_048_576, type: ['application/json', 'application/*+json'] }),
+    (req: Request, _res: Response, next: NextFunction) => {
+      const ctx = currentRequestContext();
+      if (ctx && req.body && typeof req.body === 'object' && typeof (req.body as { method?: unknown }).method === 'string') {
+        ctx.rpcMethod = (req.body as { method: string }).method;
+      }
+      next();
+    },
+    requireAuth,
+    (req: Request, res: Response) => {
+      const ctx = currentRequestContext();
+      if (ctx && req.auth) {
+        const principal = principalFromAuthInfo(req.auth);
+        ctx.userId = principal.id;
+        ctx.clientId = principal.clientId;
+      }
+      void nodeHandler(req, res, req.body);
+    },
+  );
+
+  // Body-parser and other errors: a JSON-RPC shaped error, never a stack trace.
+  app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    const status = typeof (err as { status?: unknown }).status === 'number' ? (err as { status: number }).status : 500;
+    if (status >= 500) opts.logger.error('request failed', { error: err });
+    res.status(status).json({
+      jsonrpc: '2.0',
+      error: { code: status === 413 ? -32600 : status < 500 ? -32700 : -32603, message: status === 413 ? 'Request body too large' : status < 500 ? 'Invalid request body' : 'Internal error' },
+      id: null,
+    });
+  });
+
+  return { app, metrics, readiness, close: () => handler.close() };
+}

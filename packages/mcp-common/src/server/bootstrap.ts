@@ -1,0 +1,199 @@
+import { createTokenVerifier } from '../auth/index.ts';
+import { DEFAULT_WASM_PATH, createOpaAuthorizer, createWasmAuthorizer, withAudit, withDecisionCache, type Authorizer } from '../authz/index.ts';
+import type { CommonServerConfig } from '../config/index.ts';
+import { createLogger, registerSecretValue, type PlatformLogger } from '../logging/index.ts';
+import { createMetrics, type PlatformMetrics } from '../metrics/index.ts';
+import { createLocalSecretProvider, createVaultSecretProvider, type SecretProvider, type SecretValue } from '../secrets/index.ts';
+import { createMcpApp, type McpApp } from './app.ts';
+import { listen, type RunningServer } from './listen.ts';
+import type { AnyToolDefinition } from './tool.ts';
+
+/** What {@link bootstrapServer} hands to a server's `buildDeps`. */
+export interface SpineServices {
+  config: CommonServerConfig;
+  logger: PlatformLogger;
+  metrics: PlatformMetrics;
+  /** Upstream credentials; every value read is registered for log redaction. */
+  secrets: SecretProvider;
+}
+
+/** Options of {@link bootstrapServer}. */
+export interface BootstrapOptions<D> {
+  service: { name: string; version: string };
+  serverId: string;
+  upstreamName: string;
+  config: CommonServerConfig;
+  tools: AnyToolDefinition<D>[];
+  /** Builds the domain dependencies (upstream clients) from the spine's services. */
+  buildDeps: (spine: SpineServices) => D | Promise<D>;
+  /** Extra readiness checks (e.g. the upstream's reachability). */
+  readiness?: (deps: D) => Record<string, () => Promise<boolean>>;
+  /** Closed at shutdown after the HTTP server drained. */
+  closeDeps?: (deps: D) => Promise<void>;
+  /** DEV ONLY credentials served when no Vault and no secrets file are configured and `ALLOW_DEV_SECRETS` is true. */
+  devSecrets?: Record<string, Record<string, string>>;
+  instructions?: string;
+  /** Where log lines go. Default stdout. */
+  logStream?: NodeJS.WritableStream;
+}
+
+/** A started server and its parts (tests reach into them). */
+export interface BootstrappedServer<D> extends RunningServer {
+  mcp: McpApp;
+  logger: PlatformLogger;
+  deps: D;
+  authorizer: Authorizer;
+  secrets: SecretProvider;
+  /** The resource identifier tokens must be issued for. */
+  publicUrl: string;
+}
+
+/** Builds the authorizer chain: engine → decision cache → audit (calls); engine → cache (tools/list). */
+export function buildAuthorizers(config: CommonServerConfig, logger: PlatformLogger): { call: Authorizer; list: Authorizer; engine: Authorizer } {
+  const engine =
+    config.AUTHZ_MODE === 'opa'
+      ? createOpaAuthorizer({ url: config.OPA_URL, timeoutMs: config.OPA_TIMEOUT_MS })
+      : createWasmAuthorizer({ wasm: config.OPA_WASM_PATH ?? DEFAULT_WASM_PATH });
+  const cached = config.AUTHZ_CACHE_TTL_MS > 0 ? withDecisionCache(engine, { ttlMs: config.AUTHZ_CACHE_TTL_MS }) : engine;
+  return { engine, list: cached, call: withAudit(cached, logger) };
+}
+
+/** Builds the secret provider: Vault when `VAULT_ADDR` is set, else a secrets file, else the dev defaults. */
+export function buildSecretProvider(config: CommonServerConfig, logger: PlatformLogger, devSecrets: Record<string, Record<string, string>> | undefined): SecretProvider {
+  if (config.VAULT_ADDR !== undefined) {
+    const auth =
+      config.VAULT_AUTH_METHOD === 'approle'
+        ? { method: 'approle' as const, roleId: config.VAULT_ROLE_ID ?? '', secretId: config.VAULT_SECRET_ID ?? '' }
+        : config.VAULT_AUTH_METHOD === 'kubernetes'
+          ? { method: 'kubernetes' as const, role: config.VAULT_K8S_ROLE ?? '', jwtPath: config.VAULT_K8S_JWT_PATH }
+          : { method: 'token' as const, token: config.VAULT_TOKEN ?? '' };
+    return createVaultSecretProvider({
+      address: config.VAULT_ADDR,
+      auth,
+      mount: config.VAULT_KV_MOUNT,
+      pathPrefix: config.VAULT_KV_PREFIX,
+      cacheTtlMs: config.SECRETS_CACHE_TTL_MS,
+      logger,
+      audit: logger,
+      ...(config.VAULT_NAMESPACE ? { namespace: config.VAULT_NAMESPACE } : {}),
+    });
+  }
+  if (config.LOCAL_SECRETS_FILE !== undefined) return createLocalSecretProvider({ file: config.LOCAL_SECRETS_FILE, audit: logger });
+  if (!config.ALLOW_DEV_SECRETS) {
+    throw new TypeError('no secret source: set VAULT_ADDR (or LOCAL_SECRETS_FILE), or ALLOW_DEV_SECRETS=true for local development');
+  }
+  return createLocalSecretProvider({ secrets: devSecrets ?? {}, audit: logger });
+}
+
+/** Wraps a provider so every value it returns is registered for log redaction. */
+function redactingSecrets(inner: SecretProvider): SecretProvider {
+  return {
+    async get(name: string): Promise<SecretValue> {
+      const value = await inner.get(name);
+      for (const v of Object.values(value)) registerSecretValue(v);
+      return value;
+    },
+    invalidate: (name) => inner.invalidate(name),
+    ready: () => inner.ready(),
+    close: () => inner.close(),
+  };
+}
+
+/**
+ * Starts one MCP server on the spine from its parsed configuration: logger,
+ * token verifier, authorizer chain, secret provider, domain dependencies, the
+ * Express app, and graceful shutdown on SIGTERM/SIGINT. A service's `main.ts`
+ * is just `loadConfig()` + this.
+ *
+ * @example
+ * ```ts
+ * const config = loadConfig(process.env);
+ * await bootstrapServer({ service, serverId: 'network', upstreamName: 'Catalyst Center', config, tools, buildDeps });
+ * ```
+ */
+export async function bootstrapServer<D>(opts: BootstrapOptions<D>): Promise<BootstrappedServer<D>> {
+  const { config } = opts;
+  const logger = createLogger({
+    serviceName: opts.service.name,
+    serviceVersion: opts.service.version,
+    environment: config.SERVICE_ENVIRONMENT,
+    level: config.LOG_LEVEL,
+    ...(opts.logStream ? { stream: opts.logStream } : {}),
+  });
+  const publicUrl = config.PUBLIC_URL ?? `http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${config.PORT}/mcp`;
+  const metrics = createMetrics({ defaultLabels: { service: opts.service.name } });
+  const secrets = redactingSecrets(buildSecretProvider(config, logger, opts.devSecrets));
+  const authz = buildAuthorizers(config, logger);
+  const verifier = createTokenVerifier({
+    issuer: config.OIDC_ISSUER,
+    audience: config.OIDC_AUDIENCE ?? publicUrl,
+    requiredScopes: config.OIDC_REQUIRED_SCOPES,
+    clockSkewSeconds: config.OIDC_CLOCK_SKEW_SECONDS,
+    algorithms: config.OIDC_ALGORITHMS,
+    groupsClaim: config.OIDC_GROUPS_CLAIM,
+    logger,
+    ...(config.OIDC_INTROSPECTION_URL
+      ? { introspection: { endpoint: config.OIDC_INTROSPECTION_URL, clientId: config.OIDC_CLIENT_ID ?? '', clientSecret: config.OIDC_CLIENT_SECRET ?? '' } }
+      : {}),
+  });
+  const deps = await opts.buildDeps({ config, logger, metrics, secrets });
+  const mcp = createMcpApp({
+    service: opts.service,
+    serverId: opts.serverId,
+    upstreamName: opts.upstreamName,
+    publicUrl,
+    tools: opts.tools,
+    deps,
+    logger,
+    verifier,
+    issuer: config.OIDC_ISSUER,
+    requiredScopes: config.OIDC_REQUIRED_SCOPES,
+    authorizer: authz.call,
+    listAuthorizer: authz.list,
+    metrics,
+    readiness: { secrets: () => secrets.ready(), ...opts.readiness?.(deps) },
+    allowedHosts: config.ALLOWED_HOSTS,
+    allowedOrigins: config.ALLOWED_ORIGINS,
+    maxBodyBytes: config.MAX_BODY_BYTES,
+    callTimeoutMs: config.REQUEST_TIMEOUT_MS,
+    ...(opts.instructions ? { instructions: opts.instructions } : {}),
+  });
+  const running = await listen(mcp.app, {
+    host: config.HOST,
+    port: config.PORT,
+    logger,
+    shutdownGraceMs: config.SHUTDOWN_GRACE_MS,
+    onClose: [
+      () => mcp.close(),
+      async () => opts.closeDeps?.(deps),
+      () => authz.engine.close(),
+      () => secrets.close(),
+      () => logger.close(),
+    ],
+  });
+  logger.info(`${opts.service.name} listening`, {
+    event: { action: 'start' },
+    url: { full: publicUrl },
+    labels: { authz_mode: config.AUTHZ_MODE, secrets: config.VAULT_ADDR ? 'vault' : config.LOCAL_SECRETS_FILE ? 'file' : 'dev' },
+  });
+  return { ...running, mcp, logger, deps, authorizer: authz.call, secrets, publicUrl };
+}
+
+/**
+ * Closes `server` on SIGTERM/SIGINT (drain, then dependencies) and exits.
+ *
+ * @example
+ * ```ts
+ * exitOnSignals(await bootstrapServer(options));
+ * ```
+ */
+export function exitOnSignals(server: { close(): Promise<void> }): void {
+  const stop = () => {
+    void server.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+}

@@ -1,0 +1,27 @@
+import { withCredentialRefresh, type SecretProvider } from '../secrets/index.ts';
+
+/**
+ * Wraps an upstream client so that each of its methods, when the upstream
+ * rejects the platform's credential (`ERR_UPSTREAM_AUTH`), invalidates the
+ * cached secret, re-reads it, and retries exactly once. A second rejection
+ * propagates. Non-function properties pass through untouched.
+ *
+ * The client must read its credentials lazily from the same provider (so the
+ * retry picks up the re-read secret).
+ *
+ * @example
+ * ```ts
+ * const catalyst = withCredentialRetry(createCatalystCenterClient({ credentials: () => secrets.get('catalyst-center'), … }), secrets, 'catalyst-center');
+ * ```
+ */
+export function withCredentialRetry<T extends object>(client: T, secrets: SecretProvider, secretName: string): T {
+  return new Proxy(client, {
+    get(target, prop, receiver) {
+      const value: unknown = Reflect.get(target, prop, receiver);
+      if (typeof value !== 'function') return value;
+      // Lifecycle and state accessors are not upstream calls.
+      if (prop === 'close' || prop === 'breakerState') return (value as (...a: unknown[]) => unknown).bind(target);
+      return (...args: unknown[]) => withCredentialRefresh(secrets, secretName, () => Promise.resolve((value as (...a: unknown[]) => unknown).apply(target, args)));
+    },
+  });
+}

@@ -1,0 +1,15 @@
+export { createMcpApp, type McpApp, type McpAppOptions, type ReadinessCheck } from './app.ts';
+export { listen, type ListenOptions, type RunningServer } from './listen.ts';
+export { createServerFactory, type ServerFactoryOptions } from './mcp-server.ts';
+export { ERROR_META_KEY, toToolFailure, type ToolFailure } from './errors-to-result.ts';
+export { defineTool, type AnyToolDefinition, type ToolAnnotations, type ToolContext, type ToolDefinition } from './tool.ts';
+export {
+  bootstrapServer,
+  buildAuthorizers,
+  buildSecretProvider,
+  exitOnSignals,
+  type BootstrapOptions,
+  type BootstrappedServer,
+  type SpineServices,
+} from './bootstrap.ts';
+export { withCredentialRetry } from './credentials.ts';

@@ -1,0 +1,149 @@
+import { McpServer, type CallToolResult, type McpServerFactory, type RegisteredTool, type ServerContext } from '@modelcontextprotocol/server';
+import { principalFromAuthInfo, type Principal } from '../auth/index.ts';
+import type { Authorizer, Decision, PolicyInput } from '../authz/index.ts';
+import { PlatformError } from '../errors/index.ts';
+import { currentRequestContext, type AuditLogger, type Logger } from '../logging/index.ts';
+import type { PlatformMetrics } from '../metrics/index.ts';
+import { ERROR_META_KEY, toToolFailure, type ToolFailure } from './errors-to-result.ts';
+import type { AnyToolDefinition, ToolContext } from './tool.ts';
+
+/** Options of {@link createServerFactory}. */
+export interface ServerFactoryOptions<D> {
+  /** MCP implementation name/version reported to clients. */
+  name: string;
+  version: string;
+  /** The `server` field of policy input, e.g. `network`. */
+  serverId: string;
+  /** Human name of the upstream, used in error messages (`Catalyst Center`). */
+  upstreamName: string;
+  instructions?: string;
+  tools: AnyToolDefinition<D>[];
+  deps: D;
+  /** Decides tool calls (should audit every decision). */
+  authorizer: Authorizer;
+  /** Decides what `tools/list` shows; defaults to `authorizer` (a cached, non-auditing one is better). */
+  listAuthorizer?: Authorizer;
+  logger: Logger & AuditLogger;
+  metrics: PlatformMetrics;
+  /** Deadline of one tool call in milliseconds. Default 60000. */
+  callTimeoutMs?: number;
+  now?: () => number;
+}
+
+class DeniedError extends PlatformError<'ERR_AUTHZ_DENIED' | 'ERR_AUTHZ_UNAVAILABLE'> {}
+
+/**
+ * Builds the per-request `McpServer` factory for the SDK's `createMcpHandler`:
+ * every tool is wrapped so that the policy decides before the handler runs,
+ * `tools/list` shows only the tools the caller may call, and each call yields
+ * one audit line and metrics.
+ */
+export function createServerFactory<D>(opts: ServerFactoryOptions<D>): McpServerFactory {
+  const now = opts.now ?? Date.now;
+  const listAuthorizer = opts.listAuthorizer ?? opts.authorizer;
+  const timeoutMs = opts.callTimeoutMs ?? 60_000;
+
+  const policyInput = (principal: Principal, tool: AnyToolDefinition<D>, args: Record<string, unknown>, resource?: Record<string, unknown>): PolicyInput => {
+    const input: PolicyInput = {
+      subject: { id: principal.id, groups: principal.groups, scopes: principal.scopes, client_id: principal.clientId },
+      server: opts.serverId,
+      tool: tool.name,
+      action: tool.action,
+      arguments: args,
+      context: { request_id: currentRequestContext()?.requestId ?? '', time: new Date(now()).toISOString() },
+    };
+    if (resource !== undefined) input.resource = resource;
+    return input;
+  };
+
+  const enforce = async (authorizer: Authorizer, input: PolicyInput): Promise<void> => {
+    const decision: Decision = await authorizer.decide(input);
+    opts.metrics.authzDecisions.inc({ server: opts.serverId, tool: input.tool, decision: decision.error ? 'error' : decision.allow ? 'allow' : 'deny' });
+    if (decision.allow) return;
+    if (decision.error) throw new DeniedError('ERR_AUTHZ_UNAVAILABLE', 'authorization service unavailable');
+    const why = decision.reasons.length > 0 ? decision.reasons.join('; ') : 'no policy grants this call';
+    throw new DeniedError('ERR_AUTHZ_DENIED', `Permission denied: ${why}.`);
+  };
+
+  const wrap = (tool: AnyToolDefinition<D>) => async (args: Record<string, unknown>, sdkCtx: ServerContext): Promise<CallToolResult> => {
+    const started = process.hrtime.bigint();
+    const reqCtx = currentRequestContext();
+    const principal = principalFromAuthInfo(sdkCtx.http?.authInfo);
+    const logger = opts.logger.child({ mcp: { server: opts.serverId, tool: tool.name } });
+    const signals = [AbortSignal.timeout(timeoutMs)];
+    const clientSignal = (sdkCtx.mcpReq as { signal?: AbortSignal } | undefined)?.signal;
+    if (clientSignal) signals.push(clientSignal);
+    const ctx: ToolContext<D> = {
+      principal,
+      logger,
+      deps: opts.deps,
+      signal: AbortSignal.any(signals),
+      deadline: now() + timeoutMs,
+      requestId: reqCtx?.requestId ?? '',
+    };
+    let outcome: 'success' | 'error' | 'denied' = 'success';
+    let failure: ToolFailure | undefined;
+    try {
+      if (tool.resolveResource) {
+        // Argument-independent check first, so callers without any right never make us read upstream.
+        await enforce(opts.authorizer, policyInput(principal, tool, {}));
+        const resource = await tool.resolveResource(args, ctx);
+        await enforce(opts.authorizer, policyInput(principal, tool, args, resource));
+      } else {
+        await enforce(opts.authorizer, policyInput(principal, tool, args));
+      }
+      const output = await tool.handler(args, ctx);
+      const text = tool.render ? tool.render(output) : JSON.stringify(output);
+      return { content: [{ type: 'text', text }], structuredContent: output as Record<string, unknown> };
+    } catch (err) {
+      outcome = err instanceof DeniedError ? 'denied' : 'error';
+      failure = toToolFailure(err, opts.upstreamName, reqCtx?.traceId);
+      if (outcome === 'error' && failure.code === 'ERR_INTERNAL') logger.error('tool handler failed', { error: err });
+      return {
+        isError: true,
+        content: [{ type: 'text', text: failure.message }],
+        _meta: { [ERROR_META_KEY]: { code: failure.code, retryable: failure.retryable } },
+      };
+    } finally {
+      const durationNs = Number(process.hrtime.bigint() - started);
+      opts.metrics.toolCalls.inc({ server: opts.serverId, tool: tool.name, outcome });
+      opts.metrics.toolCallDuration.observe({ server: opts.serverId, tool: tool.name }, durationNs / 1e9);
+      opts.logger.audit({
+        action: 'tool-call',
+        category: ['api'],
+        type: [outcome === 'denied' ? 'denied' : tool.action === 'read' ? 'access' : 'change'],
+        outcome: outcome === 'success' ? 'success' : 'failure',
+        durationNs,
+        ...(failure ? { reason: failure.code } : {}),
+        fields: {
+          user: { id: principal.id, roles: principal.groups },
+          client: { id: principal.clientId },
+          mcp: { server: opts.serverId, tool: tool.name, action: tool.action },
+        },
+      });
+    }
+  };
+
+  return async (reqCtx) => {
+    const server = new McpServer(
+      { name: opts.name, version: opts.version },
+      { capabilities: { tools: {} }, ...(opts.instructions ? { instructions: opts.instructions } : {}) },
+    );
+    const registered: [AnyToolDefinition<D>, RegisteredTool][] = opts.tools.map((tool) => [
+      tool,
+      server.registerTool(
+        tool.name,
+        { title: tool.title, description: tool.description, inputSchema: tool.input, outputSchema: tool.output, annotations: { title: tool.title, ...tool.annotations } },
+        wrap(tool) as never,
+      ),
+    ]);
+    if (currentRequestContext()?.rpcMethod === 'tools/list' && reqCtx.authInfo) {
+      const principal = principalFromAuthInfo(reqCtx.authInfo);
+      const decisions = await Promise.all(registered.map(([tool]) => listAuthorizer.decide(policyInput(principal, tool, {}))));
+      registered.forEach(([, reg], i) => {
+        if (!decisions[i]?.allow) reg.disable();
+      });
+    }
+    return server;
+  };
+}

@@ -1,0 +1,76 @@
+import type { z } from 'zod';
+import type { ToolAction } from '../authz/index.ts';
+import type { Principal } from '../auth/index.ts';
+import type { Logger } from '../logging/index.ts';
+
+/** MCP tool annotations (hints for clients; never trusted for security). */
+export interface ToolAnnotations {
+  readOnlyHint: boolean;
+  destructiveHint: boolean;
+  idempotentHint: boolean;
+  openWorldHint?: boolean;
+}
+
+/** What a tool handler gets besides its validated arguments. */
+export interface ToolContext<D> {
+  /** The authenticated caller (from the verified token, never from raw headers). */
+  principal: Principal;
+  /** A logger bound to this call (`trace.id`, `user.id`, `mcp.tool`). */
+  logger: Logger;
+  /** The server's domain dependencies (upstream clients whose credentials come from the secret provider). */
+  deps: D;
+  /** Aborted when the call's deadline passes or the client goes away. */
+  signal: AbortSignal;
+  /** Epoch milliseconds after which the call is abandoned. */
+  deadline: number;
+  /** The request id (also `http.request.id` in logs). */
+  requestId: string;
+}
+
+/**
+ * One MCP tool: schema, annotations, the policy `action` it needs, and its handler.
+ * Business failures are thrown as `PlatformError`s and become `isError` results;
+ * the wrapper never lets a handler run before the policy allowed the call.
+ */
+export interface ToolDefinition<D, I extends z.ZodObject = z.ZodObject, O extends z.ZodObject = z.ZodObject> {
+  /** snake_case name. */
+  name: string;
+  title: string;
+  /** Written for a model: what it does, when to use it, what it returns. */
+  description: string;
+  /** The policy action this tool needs: `read`, `write` or `execute`. */
+  action: ToolAction;
+  annotations: ToolAnnotations;
+  input: I;
+  output: O;
+  /**
+   * Policy information point: attributes of the targeted resources the policy
+   * needs (e.g. the roles of the devices a deployment targets). Runs only after
+   * the caller passed the argument-independent check, and only reads.
+   */
+  resolveResource?: (args: z.output<I>, ctx: ToolContext<D>) => Promise<Record<string, unknown>>;
+  handler: (args: z.output<I>, ctx: ToolContext<D>) => Promise<z.output<O>>;
+  /** Short text rendering of the result for clients without structured output. Default: compact JSON. */
+  render?: (output: z.output<O>) => string;
+}
+
+/**
+ * Declares a tool with its types inferred from the schemas.
+ *
+ * @example
+ * ```ts
+ * export const listSites = defineTool<NetworkDeps>()({
+ *   name: 'list_sites', title: 'List sites', description: '…', action: 'read',
+ *   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
+ *   input: z.object({}), output: z.object({ sites: z.array(Site) }),
+ *   handler: async (_args, { deps }) => ({ sites: await deps.catalyst.listSites() }),
+ * });
+ * ```
+ */
+export function defineTool<D>() {
+  return <I extends z.ZodObject, O extends z.ZodObject>(def: ToolDefinition<D, I, O>): ToolDefinition<D, I, O> => def;
+}
+
+/** A tool of any schema, as a server lists them. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a heterogeneous list of tools needs an existential schema type
+export type AnyToolDefinition<D> = ToolDefinition<D, any, any>;

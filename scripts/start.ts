@@ -1,0 +1,140 @@
+/**
+ * `pnpm start` — the platform on its embedded defaults, every component a real
+ * process on loopback:
+ *
+ *   identity provider   http://127.0.0.1:9400      (oidc-provider, seeded users)
+ *   OPA                 http://127.0.0.1:8181      (real binary when installed; else in-process Wasm)
+ *   Catalyst Center sim http://127.0.0.1:9401
+ *   mcp-network         http://127.0.0.1:8101/mcp
+ *
+ * Each component's ECS log lines go to `.run/logs/<name>.log`. Ctrl-C stops
+ * everything (SIGTERM, then SIGKILL after 10 s).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { findOpa } from './lib/opa.ts';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const logDir = join(root, '.run', 'logs');
+mkdirSync(logDir, { recursive: true });
+
+const env = process.env;
+const port = (name: string, dflt: number) => Number(env[name] ?? dflt);
+const ports = {
+  idp: port('IDP_PORT', 9400),
+  opa: port('OPA_PORT', 8181),
+  catalyst: port('CATALYST_SIM_PORT', 9401),
+  network: port('MCP_NETWORK_PORT', 8101),
+};
+const issuer = env['OIDC_ISSUER'] ?? `http://127.0.0.1:${ports.idp}`;
+
+interface Component {
+  name: string;
+  command: string;
+  args: string[];
+  env?: Record<string, string>;
+  /** URL that answers 2xx once the component is up. */
+  health: string;
+}
+
+const tsx = (file: string): [string, string[]] => [process.execPath, ['--import', 'tsx', join(root, file)]];
+const opaBin = findOpa();
+const authzMode = opaBin ? 'opa' : 'wasm';
+
+const components: Component[] = [
+  { name: 'identity-provider', ...cmd(tsx('packages/sandboxes/src/bin/idp.ts')), env: { IDP_PORT: String(ports.idp), IDP_ISSUER: issuer }, health: `${issuer}/.well-known/openid-configuration` },
+  { name: 'catalyst-center-sim', ...cmd(tsx('packages/sandboxes/src/bin/catalyst-center.ts')), env: { CATALYST_SIM_PORT: String(ports.catalyst) }, health: `http://127.0.0.1:${ports.catalyst}/healthz` },
+  ...(opaBin
+    ? [{ name: 'opa', command: opaBin, args: ['run', '--server', '--addr', `127.0.0.1:${ports.opa}`, '--log-format', 'json', '--set', 'decision_logs.console=true', join(root, 'policies', 'mcp')], health: `http://127.0.0.1:${ports.opa}/health` }]
+    : []),
+  {
+    name: 'mcp-network',
+    ...cmd(tsx('services/mcp-network/src/main.ts')),
+    env: {
+      PORT: String(ports.network),
+      OIDC_ISSUER: issuer,
+      AUTHZ_MODE: env['AUTHZ_MODE'] ?? authzMode,
+      OPA_URL: `http://127.0.0.1:${ports.opa}`,
+      CATALYST_BASE_URL: `http://127.0.0.1:${ports.catalyst}`,
+    },
+    health: `http://127.0.0.1:${ports.network}/readyz`,
+  },
+];
+
+function cmd([command, args]: [string, string[]]): { command: string; args: string[] } {
+  return { command, args };
+}
+
+const children: { c: Component; p: ChildProcess }[] = [];
+let stopping = false;
+
+async function waitHealthy(c: Component, p: ChildProcess, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (p.exitCode !== null) throw new Error(`${c.name} exited with code ${p.exitCode}; see .run/logs/${c.name}.log`);
+    try {
+      const res = await fetch(c.health, { signal: AbortSignal.timeout(1_000) });
+      if (res.ok) return;
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`${c.name} did not become healthy at ${c.health} within ${timeoutMs / 1000}s; see .run/logs/${c.name}.log`);
+}
+
+async function stopAll(code: number): Promise<never> {
+  if (!stopping) {
+    stopping = true;
+    process.stdout.write('\nstopping…\n');
+    for (const { p } of [...children].reverse()) if (p.exitCode === null) p.kill('SIGTERM');
+    const deadline = Date.now() + 10_000;
+    while (children.some(({ p }) => p.exitCode === null && p.signalCode === null) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    for (const { p } of children) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
+  }
+  process.exit(code);
+}
+
+process.once('SIGINT', () => void stopAll(0));
+process.once('SIGTERM', () => void stopAll(0));
+
+for (const c of components) {
+  const log = createWriteStream(join(logDir, `${c.name}.log`), { flags: 'a' });
+  const p = spawn(c.command, c.args, { cwd: root, env: { ...env, ...c.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  p.stdout?.pipe(log);
+  p.stderr?.pipe(log);
+  p.on('exit', (code, signal) => {
+    if (!stopping) {
+      process.stderr.write(`${c.name} stopped unexpectedly (${signal ?? `exit ${code}`}); see .run/logs/${c.name}.log\n`);
+      void stopAll(1);
+    }
+  });
+  children.push({ c, p });
+  try {
+    await waitHealthy(c, p);
+  } catch (err) {
+    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+    await stopAll(1);
+  }
+}
+
+process.stdout.write(`
+mcp-platform is running (logs: .run/logs/)
+
+  identity provider    ${issuer}
+  OPA                  ${opaBin ? `http://127.0.0.1:${ports.opa}` : '(no opa binary: policies evaluated in-process from policies/dist/authz.wasm; run `pnpm tools ensure`)'}
+  Catalyst Center sim  http://127.0.0.1:${ports.catalyst}
+  mcp-network          http://127.0.0.1:${ports.network}/mcp   (health /healthz, readiness /readyz, metrics /metrics)
+
+Get a token and call a tool:
+  TOKEN=$(pnpm -s token nina)
+  curl -s http://127.0.0.1:${ports.network}/mcp -H "Authorization: Bearer $TOKEN" \\
+    -H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream' \\
+    -H 'MCP-Protocol-Version: 2025-11-25' \\
+    -d '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"list_devices","arguments":{"role":"CORE"}}}'
+
+Users: alice (admin), nina (network-engineers), sam (service-desk), dave (developers), eve (no group).
+Ctrl-C stops everything.
+`);

@@ -1,0 +1,30 @@
+/**
+ * `pnpm tools ensure` — makes sure the real binaries the test suite starts are
+ * installed (idempotent; reuses what is there):
+ *   - OPA (pinned), built from the Go module proxy or downloaded from its release site.
+ * `pnpm tools where` prints what was found.
+ */
+import { ensureOpa, findOpa, OPA_VERSION } from './lib/opa.ts';
+
+const command = process.argv[2] ?? 'ensure';
+
+async function main(): Promise<void> {
+  switch (command) {
+    case 'ensure': {
+      const opa = await ensureOpa();
+      process.stdout.write(`tools: opa ${OPA_VERSION} at ${opa}\n`);
+      return;
+    }
+    case 'where': {
+      process.stdout.write(`opa: ${findOpa() ?? '(not installed: run pnpm tools ensure)'}\n`);
+      return;
+    }
+    default:
+      throw new Error(`unknown command "${command}" (use: ensure | where)`);
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`tools: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

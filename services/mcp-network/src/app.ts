@@ -1,0 +1,56 @@
+import { createCatalystCenterClient } from '@mcp-platform/connectors/catalyst-center';
+import { bootstrapServer, withCredentialRetry, type BootstrappedServer } from '@mcp-platform/mcp-common/server';
+import { DEV_SECRETS, type NetworkConfig } from './config.ts';
+import type { NetworkDeps } from './deps.ts';
+import { networkTools } from './tools/index.ts';
+
+export const SERVICE = { name: 'mcp-network', version: '0.1.0' } as const;
+
+/** Options for tests and embedders. */
+export interface StartNetworkServerOptions {
+  /** Where ECS lines go. Default stdout. */
+  logStream?: NodeJS.WritableStream;
+}
+
+/**
+ * Starts mcp-network on the spine: Catalyst Center client with credentials from
+ * the secret provider (refetched once when Catalyst rejects them), the seven
+ * network tools, and everything the spine adds.
+ *
+ * @example
+ * ```ts
+ * const server = await startNetworkServer(loadConfig(process.env));
+ * ```
+ */
+export function startNetworkServer(config: NetworkConfig, options: StartNetworkServerOptions = {}): Promise<BootstrappedServer<NetworkDeps>> {
+  return bootstrapServer<NetworkDeps>({
+    service: SERVICE,
+    serverId: 'network',
+    upstreamName: 'Catalyst Center',
+    config,
+    tools: networkTools,
+    devSecrets: DEV_SECRETS,
+    instructions:
+      'Network automation on Cisco Catalyst Center: inventory (devices, sites), configuration templates, and template deployment. ' +
+      'Deployments are asynchronous: deploy_template returns a task id to follow with get_deployment_status.',
+    ...(options.logStream ? { logStream: options.logStream } : {}),
+    buildDeps: ({ secrets, logger }) => {
+      const name = config.CATALYST_SECRET_NAME;
+      const client = createCatalystCenterClient({
+        baseUrl: config.CATALYST_BASE_URL,
+        credentials: async () => {
+          const s = await secrets.get(name);
+          const { username, password } = s;
+          if (!username || !password) throw new TypeError(`secret "${name}" must have username and password`);
+          return { username, password };
+        },
+        onCredentialRejected: () => secrets.invalidate(name),
+        policy: { timeoutMs: config.CATALYST_TIMEOUT_MS },
+        logger,
+      });
+      return { catalyst: withCredentialRetry(client, secrets, name), maxDevicesPerDeploy: config.DEPLOY_MAX_DEVICES };
+    },
+    readiness: (deps) => ({ 'catalyst-center': async () => deps.catalyst.breakerState() !== 'open' }),
+    closeDeps: (deps) => deps.catalyst.close(),
+  });
+}

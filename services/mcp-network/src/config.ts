@@ -1,0 +1,38 @@
+import { httpUrl, parseConfig, positiveInt, serverEnv, withCommonRules, type Env } from '@mcp-platform/mcp-common/config';
+import { z } from 'zod';
+
+/** Everything mcp-network reads from the environment — the only place that does. */
+export const configSchema = withCommonRules(
+  z.object({
+    ...serverEnv(8101),
+    /** Catalyst Center base URL (the local simulator by default). */
+    CATALYST_BASE_URL: httpUrl().default('http://127.0.0.1:9401'),
+    CATALYST_TIMEOUT_MS: positiveInt(10_000),
+    /** Secret name (Vault path `mcp/<name>`) holding `username` and `password`. */
+    CATALYST_SECRET_NAME: z.string().default('catalyst-center'),
+    /** Most devices one deploy_template call may target. */
+    DEPLOY_MAX_DEVICES: positiveInt(50),
+  }),
+);
+
+export type NetworkConfig = z.output<typeof configSchema>;
+
+/**
+ * Parses and validates the configuration; throws a `ConfigError` naming each bad variable.
+ *
+ * @example
+ * ```ts
+ * const config = loadConfig(process.env);
+ * ```
+ */
+export function loadConfig(env: Env): NetworkConfig {
+  return parseConfig('mcp-network', configSchema, env);
+}
+
+/**
+ * DEV ONLY: the credentials of the local Catalyst Center simulator, served when no
+ * Vault and no secrets file are configured (`ALLOW_DEV_SECRETS=true`, the local default).
+ */
+export const DEV_SECRETS = {
+  'catalyst-center': { username: 'admin', password: 'dev-only-catalyst-password' },
+};

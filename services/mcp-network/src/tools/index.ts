@@ -1,0 +1,20 @@
+import type { AnyToolDefinition } from '@mcp-platform/mcp-common/server';
+import type { NetworkDeps } from '../deps.ts';
+import { deployTemplate } from './deploy_template.ts';
+import { getDeploymentStatus } from './get_deployment_status.ts';
+import { getDevice } from './get_device.ts';
+import { getTemplate } from './get_template.ts';
+import { listDevices } from './list_devices.ts';
+import { listSites } from './list_sites.ts';
+import { listTemplates } from './list_templates.ts';
+
+/** Every tool of mcp-network, in the order `tools/list` shows them. */
+export const networkTools: AnyToolDefinition<NetworkDeps>[] = [
+  listDevices,
+  getDevice,
+  listSites,
+  listTemplates,
+  getTemplate,
+  deployTemplate,
+  getDeploymentStatus,
+];
