@@ -27,7 +27,7 @@ const intentRequests = (method: string, pathPrefix: string) =>
   sim.state.requests.filter((r) => r.method === method && r.path.startsWith(pathPrefix)).length;
 
 beforeAll(async () => {
-  sim = await startCatalystCenterSimulator({ port: 0, username: USERNAME, password: PASSWORD, taskDurationMs: 80 });
+  sim = await startCatalystCenterSimulator({ port: 0, username: USERNAME, password: PASSWORD, taskDurationMs: 250 });
 });
 
 afterAll(async () => {

@@ -44,7 +44,14 @@ export interface CatalystCenterCredentials {
   password: string;
 }
 
-/** Options of {@link createCatalystCenterClient}. */
+/**
+ * Options of {@link createCatalystCenterClient}.
+ *
+ * @example
+ * ```ts
+ * const options: CatalystCenterClientOptions = { baseUrl, credentials: () => vault.read('mcp/catalyst-center'), policy: { timeoutMs: 15_000 } };
+ * ```
+ */
 export interface CatalystCenterClientOptions {
   /** e.g. `https://dnac.example.com` (no trailing `/dna`). */
   baseUrl: string;
@@ -65,7 +72,14 @@ export interface CallOptions {
   signal?: AbortSignal;
 }
 
-/** Options of {@link CatalystCenterClient.waitForTask}. */
+/**
+ * Options of {@link CatalystCenterClient.waitForTask}.
+ *
+ * @example
+ * ```ts
+ * await catalyst.waitForTask(taskId, { pollIntervalMs: 2000, timeoutMs: 600_000, signal });
+ * ```
+ */
 export interface WaitForTaskOptions {
   /** Delay between polls, in ms. Default 1000. */
   pollIntervalMs?: number;
@@ -74,7 +88,14 @@ export interface WaitForTaskOptions {
   signal?: AbortSignal;
 }
 
-/** A typed Catalyst Center Intent API client. */
+/**
+ * A typed Catalyst Center Intent API client (see {@link createCatalystCenterClient}).
+ *
+ * @example
+ * ```ts
+ * const device = await catalyst.getDevice(id, { signal: ctx.signal });
+ * ```
+ */
 export interface CatalystCenterClient {
   /** `GET /dna/intent/api/v1/network-device` with filters and 1-based paging. */
   listDevices(query?: ListDevicesQuery, options?: CallOptions): Promise<NetworkDevice[]>;

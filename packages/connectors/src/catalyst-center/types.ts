@@ -221,7 +221,14 @@ export interface DeployTarget {
   versionedTemplateId?: string;
 }
 
-/** Input of `deployTemplate`. */
+/**
+ * Input of `deployTemplate`.
+ *
+ * @example
+ * ```ts
+ * const req: DeployTemplateRequest = { templateId, targetInfo: [{ id: deviceId, type: 'MANAGED_DEVICE_UUID', params: { interface: 'Gi1/0/1', description: 'uplink' } }] };
+ * ```
+ */
 export interface DeployTemplateRequest {
   templateId: string;
   targetInfo: DeployTarget[];
@@ -229,7 +236,14 @@ export interface DeployTemplateRequest {
   forcePushTemplate?: boolean;
 }
 
-/** Filters and paging of `listDevices` (arrays match any of the values; `.*` patterns allowed). */
+/**
+ * Filters and paging of `listDevices` (arrays match any of the values; `.*` patterns allowed).
+ *
+ * @example
+ * ```ts
+ * await catalyst.listDevices({ role: ['CORE', 'DISTRIBUTION'], hostname: 'sjc01-.*', offset: 1, limit: 100 });
+ * ```
+ */
 export interface ListDevicesQuery {
   hostname?: string | string[];
   managementIpAddress?: string | string[];

@@ -17,7 +17,14 @@ export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 /** Query values; arrays repeat the parameter (`?role=ACCESS&role=CORE`), `undefined` is skipped. */
 export type QueryValue = string | number | boolean | undefined | ReadonlyArray<string | number | boolean>;
 
-/** One request made by {@link requestJson}. */
+/**
+ * One request made by {@link requestJson}.
+ *
+ * @example
+ * ```ts
+ * const req: UpstreamRequest = { upstream: 'github', url: 'https://api.github.com/repos/o/r', headers: { authorization: `Bearer ${token}` }, authStatuses: [401] };
+ * ```
+ */
 export interface UpstreamRequest {
   /** Upstream name used in errors, e.g. `servicenow`. */
   upstream: string;
@@ -44,7 +51,14 @@ export interface UpstreamRequest {
   errorMessage?: (body: unknown) => string | undefined;
 }
 
-/** A successful (2xx) response. */
+/**
+ * A successful (2xx) response.
+ *
+ * @example
+ * ```ts
+ * const { body, headers } = await requestJson<Issue[]>(req); const next = headers['link'];
+ * ```
+ */
 export interface UpstreamResponse<T = unknown> {
   status: number;
   headers: Record<string, string | string[] | undefined>;

@@ -24,10 +24,24 @@ import {
   isTransientUpstreamError,
 } from './errors.ts';
 
-/** State of an upstream's circuit breaker. */
+/**
+ * State of an upstream's circuit breaker.
+ *
+ * @example
+ * ```ts
+ * const degraded = (s: BreakerState) => s !== 'closed';
+ * ```
+ */
 export type BreakerState = 'closed' | 'open' | 'half-open';
 
-/** Options of {@link createUpstreamPolicy}. Every duration is in milliseconds. */
+/**
+ * Options of {@link createUpstreamPolicy}. Every duration is in milliseconds.
+ *
+ * @example
+ * ```ts
+ * const options: UpstreamPolicyOptions = { name: 'servicenow', timeoutMs: 8000, retry: { maxAttempts: 4 }, breaker: { halfOpenAfterMs: 10_000 } };
+ * ```
+ */
 export interface UpstreamPolicyOptions {
   /** Upstream name used in errors and logs, e.g. `catalyst-center`. */
   name: string;
@@ -53,7 +67,14 @@ export interface UpstreamPolicyOptions {
   onStateChange?: (state: BreakerState) => void;
 }
 
-/** Per-call options of {@link UpstreamPolicy.execute}. */
+/**
+ * Per-call options of {@link UpstreamPolicy.execute}.
+ *
+ * @example
+ * ```ts
+ * await policy.execute(fn, { idempotent: req.method === 'GET', signal: ctx.signal });
+ * ```
+ */
 export interface ExecuteOptions {
   /**
    * True when repeating the call cannot change the outcome (reads, PUT of a full state).
@@ -64,7 +85,14 @@ export interface ExecuteOptions {
   signal?: AbortSignal;
 }
 
-/** What {@link createUpstreamPolicy} returns: one per upstream, shared by all its calls. */
+/**
+ * What {@link createUpstreamPolicy} returns: one per upstream, shared by all its calls.
+ *
+ * @example
+ * ```ts
+ * health.register('catalyst-center', () => policy.breakerState() !== 'open');
+ * ```
+ */
 export interface UpstreamPolicy {
   /** Upstream name. */
   readonly name: string;

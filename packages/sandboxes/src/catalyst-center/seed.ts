@@ -309,7 +309,14 @@ const templates: SimTemplate[] = [
   }),
 ];
 
-/** Well-known ids of the seed, for tests and demos. */
+/**
+ * Well-known ids of the seed, for tests and demos.
+ *
+ * @example
+ * ```ts
+ * await client.getDevice(SEED_IDS.devices.sjc01Core01); // CORE, C9500-40X, reachable
+ * ```
+ */
 export const SEED_IDS = {
   sites: { global: global.id, us: us.id, sanJose: sanJose.id, sjc01: sjc01.id, sjc01Floor1: sjc01Floor1.id, newYork: newYork.id, nyc05: nyc05.id, uk: uk.id, london: london.id, lon02: lon02.id },
   devices: {

@@ -24,7 +24,7 @@ async function newToken(): Promise<string> {
 }
 
 beforeAll(async () => {
-  sim = await startCatalystCenterSimulator({ port: 0, username: 'admin', password: 'pw', taskDurationMs: 40, tokenTtlMs: 60_000 });
+  sim = await startCatalystCenterSimulator({ port: 0, username: 'admin', password: 'pw', taskDurationMs: 200, tokenTtlMs: 60_000 });
   token = await newToken();
 });
 
@@ -115,7 +115,7 @@ describe('deploy', () => {
     const deploymentId = String(pending.response['progress']).replace('Template Deployemnt Id: ', '');
     expect((await call(`/dna/intent/api/v1/template-programmer/template/deploy/status/${deploymentId}`)).body).toMatchObject({ status: 'IN_PROGRESS' });
 
-    await new Promise((r) => setTimeout(r, 60));
+    await new Promise((r) => setTimeout(r, 230));
     const done = (await call(`/dna/intent/api/v1/task/${taskId}`)).body as { response: Record<string, unknown> };
     expect(done.response).toMatchObject({ isError: false, endTime: expect.any(Number) });
     expect((await call(`/dna/intent/api/v1/template-programmer/template/deploy/status/${deploymentId}`)).body).toMatchObject({
@@ -153,7 +153,7 @@ describe('deploy', () => {
   it('fails the task of a deployment that targets an unreachable device', async () => {
     const res = await deploy({ templateId: SEED_IDS.templates.loginBanner, targetInfo: [{ id: SEED_IDS.devices.lon02Acc02, type: 'MANAGED_DEVICE_UUID' }] });
     const { taskId } = (res.body as { response: { taskId: string } }).response;
-    await new Promise((r) => setTimeout(r, 60));
+    await new Promise((r) => setTimeout(r, 230));
     const task = (await call(`/dna/intent/api/v1/task/${taskId}`)).body as { response: Record<string, unknown> };
     expect(task.response).toMatchObject({ isError: true, failureReason: expect.stringContaining('lon02-acc-02'), endTime: expect.any(Number) });
   });

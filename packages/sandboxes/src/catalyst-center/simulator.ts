@@ -11,7 +11,14 @@ export interface CatalystSimLogger {
   error(message: string, fields?: Record<string, unknown>): void;
 }
 
-/** Options of {@link startCatalystCenterSimulator}. */
+/**
+ * Options of {@link startCatalystCenterSimulator}.
+ *
+ * @example
+ * ```ts
+ * await startCatalystCenterSimulator({ port: 0, username: 'admin', password: 'dev-only', tokenTtlMs: 1000, taskDurationMs: 50 });
+ * ```
+ */
 export interface CatalystSimulatorOptions {
   /** TCP port; `0` picks a free one. Default 9401. */
   port?: number;
@@ -30,7 +37,14 @@ export interface CatalystSimulatorOptions {
   logger?: CatalystSimLogger;
 }
 
-/** One `POST …/template/deploy` the simulator received, whatever became of it. */
+/**
+ * One `POST …/template/deploy` the simulator received, whatever became of it.
+ *
+ * @example
+ * ```ts
+ * expect(sim.state.deployments.filter((d) => d.outcome === 'accepted')).toHaveLength(0); // denied → nothing deployed
+ * ```
+ */
 export interface DeploymentRequestRecord {
   receivedAt: number;
   /** The request body as received (template params included; the simulator holds no secrets). */
@@ -72,7 +86,14 @@ export interface SimRequestRecord {
   status: number;
 }
 
-/** Live, mutable state of a running simulator. */
+/**
+ * Live, mutable state of a running simulator.
+ *
+ * @example
+ * ```ts
+ * sim.state.devices.find((d) => d.hostname === 'sjc01-acc-01')!.reachabilityStatus = 'Unreachable';
+ * ```
+ */
 export interface CatalystSimulatorState {
   sites: SimSite[];
   devices: SimDevice[];
@@ -90,7 +111,14 @@ export interface CatalystSimulatorState {
   issuedTokens: string[];
 }
 
-/** What {@link startCatalystCenterSimulator} returns. */
+/**
+ * What {@link startCatalystCenterSimulator} returns.
+ *
+ * @example
+ * ```ts
+ * sim.failNext(3, 503); sim.expireTokens(); await sim.stop();
+ * ```
+ */
 export interface CatalystSimulator {
   /** Base URL, e.g. `http://127.0.0.1:9401`. */
   url: string;
