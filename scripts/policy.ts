@@ -194,6 +194,7 @@ async function test(): Promise<void> {
   for (const r of failed) process.stderr.write(`FAIL ${r.package}.${r.name}${r.error === undefined ? '' : `: ${JSON.stringify(r.error)}`}\n`);
   const passed = parsed.length - failed.length - skipped.length;
   process.stdout.write(`policy: ${String(passed)}/${String(parsed.length)} tests passed, ${String(failed.length)} failed, ${String(skipped.length)} skipped\n`);
+  if (failed.length > 0 || results.status !== 0) fail('opa test failed');
 
   const coverage = run(opa, ['test', '--coverage', '--format', 'json', src], { capture: true });
   const report = JSON.parse(coverage.stdout) as CoverageReport;
@@ -211,7 +212,6 @@ async function test(): Promise<void> {
   const percent = total === 0 ? 0 : (100 * covered) / total;
   process.stdout.write(`policy: coverage ${percent.toFixed(1)}% (floor ${String(COVERAGE_FLOOR)}%)\n`);
 
-  if (failed.length > 0 || results.status !== 0) fail('opa test failed');
   if (percent < COVERAGE_FLOOR) fail(`coverage ${percent.toFixed(1)}% is below the floor of ${String(COVERAGE_FLOOR)}%`);
 }
 
