@@ -104,6 +104,6 @@ export function withCommonRules<T extends z.ZodObject<Shape>>(schema: T) {
 /** Every variable an MCP server on the spine reads (logging, HTTP, auth, authz, secrets). */
 export const serverEnv = (defaultPort: number) => ({ ...loggingEnv, ...httpEnv(defaultPort), ...authEnv, ...authzEnv, ...secretsEnv });
 
-const commonServerSchema = z.object(serverEnv(0));
+const _commonServerSchema = z.object(serverEnv(0));
 /** The parsed common configuration of an MCP server. */
-export type CommonServerConfig = z.output<typeof commonServerSchema>;
+export type CommonServerConfig = z.output<typeof _commonServerSchema>;

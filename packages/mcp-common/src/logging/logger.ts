@@ -1,4 +1,4 @@
-import { Writable } from 'node:stream';
+import type { Writable } from 'node:stream';
 import { ecsFields, ecsStringify } from '@elastic/ecs-winston-format';
 import winston from 'winston';
 import { currentRequestContext } from './context.ts';
