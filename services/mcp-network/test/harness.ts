@@ -28,7 +28,10 @@ export interface NetworkHarness {
  * Starts the dev IdP, the real OPA server with `policies/mcp`, the Catalyst
  * Center simulator and mcp-network (full spine), wired together.
  */
-export async function startHarness(env: Record<string, string> = {}): Promise<NetworkHarness> {
+export async function startHarness(
+  env: Record<string, string> = {},
+  simCredentials: { username: string; password: string } = DEV_SECRETS['catalyst-center'],
+): Promise<NetworkHarness> {
   const port = await freePort();
   const publicUrl = `http://127.0.0.1:${port}/mcp`;
   const idp = await startIdentityProvider({
@@ -36,7 +39,7 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ne
     resourceServers: [...SEED_RESOURCE_SERVERS, { url: publicUrl, name: 'mcp-network (test)' }],
   });
   const opa = await startOpa({ policyDir: POLICY_DIR });
-  const sim = await startCatalystCenterSimulator({ port: 0, ...DEV_SECRETS['catalyst-center'], taskDurationMs: 150 });
+  const sim = await startCatalystCenterSimulator({ port: 0, ...simCredentials, taskDurationMs: 150 });
   const stream = new PassThrough();
   const logs: Record<string, unknown>[] = [];
   let raw = '';
@@ -58,6 +61,7 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ne
     CATALYST_BASE_URL: sim.url,
     LOG_LEVEL: 'debug',
     AUTHZ_CACHE_TTL_MS: '0',
+    OIDC_JWKS_REFRESH_MIN_INTERVAL_MS: '200',
     ...env,
   });
   const server = await startNetworkServer(config, { logStream: stream });

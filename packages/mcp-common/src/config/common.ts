@@ -34,6 +34,8 @@ export const authEnv = {
   OIDC_REQUIRED_SCOPES: list(['mcp:tools']),
   OIDC_GROUPS_CLAIM: z.string().default('groups'),
   OIDC_CLOCK_SKEW_SECONDS: z.coerce.number().int().min(0).max(300).default(30),
+  /** Least time between two JWKS fetches triggered by an unknown `kid` (bounds refresh storms). */
+  OIDC_JWKS_REFRESH_MIN_INTERVAL_MS: z.coerce.number().int().min(0).default(30_000),
   OIDC_ALGORITHMS: list(['RS256', 'PS256', 'ES256', 'EdDSA']).refine(
     (algs) => algs.every((a) => a !== 'none' && !a.startsWith('HS')),
     'must list asymmetric algorithms only (no none, no HS*)',

@@ -131,6 +131,7 @@ export async function bootstrapServer<D>(opts: BootstrapOptions<D>): Promise<Boo
     clockSkewSeconds: config.OIDC_CLOCK_SKEW_SECONDS,
     algorithms: config.OIDC_ALGORITHMS,
     groupsClaim: config.OIDC_GROUPS_CLAIM,
+    jwksRefreshMinIntervalMs: config.OIDC_JWKS_REFRESH_MIN_INTERVAL_MS,
     logger,
     ...(config.OIDC_INTROSPECTION_URL
       ? { introspection: { endpoint: config.OIDC_INTROSPECTION_URL, clientId: config.OIDC_CLIENT_ID ?? '', clientSecret: config.OIDC_CLIENT_SECRET ?? '' } }
