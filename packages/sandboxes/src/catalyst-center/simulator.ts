@@ -232,6 +232,11 @@ export async function startCatalystCenterSimulator(options: CatalystSimulatorOpt
   app.disable('x-powered-by');
   app.set('etag', false);
 
+  // Liveness of the simulator itself (not a Catalyst Center API; not recorded in state.requests).
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok', simulator: 'catalyst-center' });
+  });
+
   // Request log (method, path, status only — never headers or bodies).
   app.use((req, res, next) => {
     const path = req.originalUrl.split('?')[0] ?? '/';
