@@ -66,6 +66,8 @@ describe('createLogger', () => {
       http: { request: { headers: { authorization: `Bearer ${jwt}`, accept: 'application/json' } } },
       password: 'hunter22',
       nested: { client_secret: 'abc', note: 'Basic dXNlcjpwYXNzd29yZA==' },
+      secret: { name: 'catalyst-center', source: 'vault', password: 'pw-in-object' },
+      token: ['t1-value', 't2-value'],
     });
     await tick();
     const text = JSON.stringify(lines);
@@ -76,6 +78,8 @@ describe('createLogger', () => {
     const line = lines[0] as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- test reads nested JSON
     expect(line.http.request.headers.authorization).toBe('[REDACTED]');
     expect(line.http.request.headers.accept).toBe('application/json');
+    expect(line.secret).toEqual({ name: 'catalyst-center', source: 'vault', password: '[REDACTED]' });
+    expect(text).not.toContain('t1-value');
   });
 
   it('writes audit events on their own dataset with event.kind=event', async () => {

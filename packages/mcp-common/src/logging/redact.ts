@@ -64,7 +64,10 @@ export function redact(value: unknown, depth = 0, seen: WeakSet<object> = new We
   }
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) {
-    out[k] = isSensitiveKey(k) && v !== undefined && v !== null ? REDACTED : redact(v, depth + 1, seen);
+    // A sensitive key's scalar value is masked; an object under such a key (e.g. audit's
+    // `secret: { name, source }`) is descended into, its own sensitive keys masked in turn.
+    const scalar = typeof v !== 'object' || v === null || Array.isArray(v);
+    out[k] = isSensitiveKey(k) && scalar && v !== undefined && v !== null ? REDACTED : redact(v, depth + 1, seen);
   }
   return out;
 }
