@@ -1,0 +1,104 @@
+import { createWriteStream } from 'node:fs';
+import { createCatalystCenterClient, type CatalystCenterClient, type NetworkDevice } from '@mcp-platform/connectors/catalyst-center';
+import { bootstrapServer } from '@mcp-platform/mcp-common/server';
+import { SERVICE, startNetworkServer } from '@mcp-platform/mcp-network';
+import { SEED_IDS, startCatalystCenterSimulator, type CatalystSimulator } from '@mcp-platform/sandboxes/catalyst-center';
+// mcp-network exports only `startNetworkServer`; its config and tool list are reached by path (see docs/benchmarks.md).
+import { DEV_SECRETS, loadConfig } from '../../../services/mcp-network/src/config.ts';
+import type { NetworkDeps } from '../../../services/mcp-network/src/deps.ts';
+import { networkTools } from '../../../services/mcp-network/src/tools/index.ts';
+import type { StartedTarget, TargetSpec } from './types.ts';
+
+/** The device every spine request reads (`get_device`). */
+export const BENCH_DEVICE_ID = SEED_IDS.devices.sjc01Core01;
+
+/**
+ * A `CatalystCenterClient` stand-in that answers `getDevice` from memory with a
+ * record the real client read from the simulator once at start-up (so the tool
+ * maps a genuine API payload). Every other method throws: the bench calls only
+ * `get_device`.
+ */
+function inProcessCatalyst(device: NetworkDevice): CatalystCenterClient {
+  const unused = (): never => {
+    throw new Error('not used by the bench');
+  };
+  return {
+    getDevice: async (id) => {
+      if (id !== device.id) throw new Error(`bench stand-in knows only ${device.id}`);
+      return device;
+    },
+    listDevices: unused,
+    countDevices: unused,
+    listSites: unused,
+    listTemplates: unused,
+    getTemplate: unused,
+    deployTemplate: unused,
+    getTask: unused,
+    getDeploymentStatus: unused,
+    waitForTask: unused,
+    breakerState: () => 'closed',
+    close: async () => {},
+  };
+}
+
+/** Reads the benchmark's device once through the real client and simulator. */
+async function fetchDevice(sim: CatalystSimulator): Promise<NetworkDevice> {
+  const client = createCatalystCenterClient({ baseUrl: sim.url, credentials: async () => DEV_SECRETS['catalyst-center'] });
+  try {
+    return await client.getDevice(BENCH_DEVICE_ID);
+  } finally {
+    await client.close();
+  }
+}
+
+/**
+ * mcp-network on the full spine, configured with the service's own defaults
+ * (decision cache, token cache, `LOG_LEVEL=info`) except for the policy engine
+ * and the loopback addresses: JWT verification against the dev IdP, the
+ * policy (in-process Wasm or the OPA server), ECS logging to `/dev/null`,
+ * metrics. With `upstream: 'simulator'` it is `startNetworkServer` itself with
+ * the Catalyst Center simulator in this process; with `upstream: 'in-process'`
+ * it is the same `bootstrapServer` call with an in-memory Catalyst client, to
+ * separate the spine's own cost from the upstream HTTP hop.
+ *
+ * @example
+ * ```ts
+ * const t = await startSpineServer({ kind: 'spine', port, authz: 'wasm', upstream: 'in-process', issuer, opaUrl });
+ * ```
+ */
+export async function startSpineServer(spec: Extract<TargetSpec, { kind: 'spine' }>): Promise<StartedTarget> {
+  const sim = await startCatalystCenterSimulator({ port: 0, ...DEV_SECRETS['catalyst-center'] });
+  const config = loadConfig({
+    PORT: String(spec.port),
+    OIDC_ISSUER: spec.issuer,
+    OPA_URL: spec.opaUrl,
+    AUTHZ_MODE: spec.authz,
+    CATALYST_BASE_URL: sim.url,
+  });
+  const logStream = createWriteStream('/dev/null');
+  let server: { publicUrl: string; close(): Promise<void> };
+  if (spec.upstream === 'simulator') {
+    server = await startNetworkServer(config, { logStream });
+  } else {
+    const device = await fetchDevice(sim);
+    await sim.stop();
+    server = await bootstrapServer<NetworkDeps>({
+      service: SERVICE,
+      serverId: 'network',
+      upstreamName: 'Catalyst Center',
+      config,
+      tools: networkTools,
+      devSecrets: DEV_SECRETS,
+      logStream,
+      buildDeps: () => ({ catalyst: inProcessCatalyst(device), maxDevicesPerDeploy: config.DEPLOY_MAX_DEVICES }),
+    });
+  }
+  return {
+    url: server.publicUrl,
+    async close() {
+      await server.close();
+      if (spec.upstream === 'simulator') await sim.stop();
+      logStream.end();
+    },
+  };
+}

@@ -1,0 +1,69 @@
+/** What the load generator process runs against one target. */
+export interface LoadJob {
+  url: string;
+  headers: Record<string, string>;
+  body: string;
+  connections: number;
+  /** Measured run, in seconds. */
+  durationSeconds: number;
+  /** Unmeasured run before it on the same target, in seconds (0 skips). */
+  warmupSeconds: number;
+}
+
+/** The measured run of one target. */
+export interface LoadResult {
+  requests: number;
+  durationSeconds: number;
+  /** Completed requests divided by the run's duration. */
+  requestsPerSecond: number;
+  latencyMs: { p50: number; p90: number; p99: number; max: number; mean: number };
+  /** Responses that were 2xx JSON-RPC results without `isError`. */
+  ok: number;
+  non2xx: number;
+  socketErrors: number;
+  timeouts: number;
+  rpcErrors: number;
+  toolErrors: number;
+  malformed: number;
+  /** The first bad response, for diagnosis. */
+  firstError?: string;
+}
+
+/** One row of the report. */
+export interface BenchRow {
+  id: string;
+  label: string;
+  result: LoadResult;
+  /** Errors of any kind; a row with errors is invalid. */
+  errors: number;
+  valid: boolean;
+  /** Throughput of this row divided by the bare server's (same run). */
+  throughputRatio: number;
+  /** p99 latency of this row divided by the bare server's (same run). */
+  p99Ratio: number;
+}
+
+/** Options of {@link runBench}. */
+export interface BenchOptions {
+  /** Concurrent connections of the load generator. Default 16. */
+  connections: number;
+  /** Measured seconds per target. Default 10. */
+  durationSeconds: number;
+  /** Warm-up seconds per target before measuring. Default 3. */
+  warmupSeconds: number;
+  /** Target ids to run (the bare server always runs). Default: all. */
+  only?: string[];
+  /** Directory for `--cpu-prof` profiles of the server processes; unset = no profiling. */
+  cpuProfileDir?: string;
+}
+
+/** Everything one `pnpm bench` run measured. */
+export interface BenchReport {
+  startedAt: string;
+  machine: { cpus: number; cpuModel: string; node: string; platform: string };
+  options: BenchOptions;
+  request: { protocolVersion: string; bare: string; spine: string };
+  target: { throughputRatioAtLeast: number; p99RatioAtMost: number };
+  rows: BenchRow[];
+  valid: boolean;
+}

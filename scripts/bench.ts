@@ -1,0 +1,68 @@
+/**
+ * `pnpm bench` — the bare MCP SDK server and mcp-network on the full spine,
+ * under the same load generator, connections and duration, in one run; prints
+ * req/s, p50/p99 and the ratios against the bare server, and writes the same
+ * as JSON to `bench/results/latest.json`. See docs/benchmarks.md.
+ *
+ *   BENCH_CONNECTIONS=16        concurrent connections (autocannon)
+ *   BENCH_DURATION_SECONDS=10   measured seconds per target
+ *   BENCH_WARMUP_SECONDS=3      unmeasured warm-up per target
+ *   BENCH_TARGETS=a,b           only these spine rows (ids in the table); the bare server always runs
+ *   BENCH_CPU_PROFILE=1         write a --cpu-prof profile of each server process to bench/results/profiles/
+ *
+ * Exits 1 when any row saw an error response (the run is invalid), never because of the ratios.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { formatTable, runBench, TARGET } from '../bench/src/run.ts';
+import { ensureOpa } from './lib/opa.ts';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const resultsDir = join(root, 'bench', 'results');
+
+function positiveInt(name: string, dflt: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return dflt;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0) throw new TypeError(`${name} must be a non-negative integer (got "${raw}")`);
+  return n;
+}
+
+async function main(): Promise<void> {
+  const only = process.env['BENCH_TARGETS'];
+  const options = {
+    connections: positiveInt('BENCH_CONNECTIONS', 16),
+    durationSeconds: positiveInt('BENCH_DURATION_SECONDS', 10),
+    warmupSeconds: positiveInt('BENCH_WARMUP_SECONDS', 3),
+    ...(only ? { only: only.split(',').map((s) => s.trim()) } : {}),
+    ...(process.env['BENCH_CPU_PROFILE'] === '1' ? { cpuProfileDir: join(resultsDir, 'profiles') } : {}),
+  };
+  if (options.connections < 1 || options.durationSeconds < 1) throw new TypeError('BENCH_CONNECTIONS and BENCH_DURATION_SECONDS must be at least 1');
+  const opaBin = await ensureOpa();
+  const report = await runBench(options, (line) => process.stderr.write(`${line}\n`), opaBin);
+  mkdirSync(resultsDir, { recursive: true });
+  writeFileSync(join(resultsDir, 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
+  const m = report.machine;
+  process.stdout.write(
+    [
+      '',
+      `pnpm bench — ${report.startedAt} — ${m.cpus} × ${m.cpuModel}, Node ${m.node}`,
+      `autocannon: ${options.connections} connections, ${options.warmupSeconds}s warm-up + ${options.durationSeconds}s measured per target, load generator and server in separate processes`,
+      `request: MCP-Protocol-Version ${report.request.protocolVersion}; bare: ${report.request.bare}; spine: ${report.request.spine}`,
+      '',
+      formatTable(report),
+      '',
+      `target (issue #2): spine req/s ≥ ${TARGET.throughputRatioAtLeast.toFixed(1)}× bare, p99 ≤ ${TARGET.p99RatioAtMost.toFixed(1)}× bare`,
+      ...report.rows.filter((r) => !r.valid).map((r) => `INVALID ${r.id}: ${r.errors} error(s); first: ${r.result.firstError ?? '(socket error or timeout)'}`),
+      `JSON: ${join('bench', 'results', 'latest.json')}`,
+      '',
+    ].join('\n'),
+  );
+  if (!report.valid) process.exitCode = 1;
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});
