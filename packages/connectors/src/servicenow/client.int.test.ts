@@ -1,0 +1,189 @@
+import { SERVICENOW_SEED_IDS, startServiceNowSimulator, type ServiceNowSimulator } from '@mcp-platform/sandboxes/servicenow';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createServiceNowClient, nextOffsetFromLink, type ServiceNowClient } from './client.ts';
+import { encodeQuery } from './query.ts';
+
+const CREDS = { username: 'admin', password: 'test-servicenow-password' };
+const OAUTH = { clientId: 'mcp-itsm', clientSecret: 'test-oauth-secret' };
+
+let sim: ServiceNowSimulator;
+let sn: ServiceNowClient;
+
+const fast = { retry: { initialDelayMs: 1, maxDelayMs: 2_000 } };
+
+beforeAll(async () => {
+  sim = await startServiceNowSimulator({ port: 0, ...CREDS, oauthClient: OAUTH });
+  sn = createServiceNowClient({ instanceUrl: sim.url, credentials: async () => CREDS, policy: fast });
+});
+afterAll(async () => {
+  await sn?.close();
+  await sim?.stop();
+});
+
+const requestsSince = (n: number) => sim.state.requests.slice(n);
+
+describe('encodeQuery', () => {
+  it('joins AND / OR clauses and order terms', () => {
+    expect(
+      encodeQuery(
+        [
+          { field: 'active', op: '=', value: true },
+          { anyOf: [{ field: 'priority', op: '=', value: 1 }, { field: 'priority', op: '=', value: 2 }] },
+          { field: 'state', op: 'IN', value: [1, 2] },
+          { field: 'assignment_group.name', op: 'STARTSWITH', value: 'Net' },
+          { field: 'close_code', op: 'ISEMPTY' },
+        ],
+        [{ field: 'sys_updated_on', desc: true }, { field: 'number' }],
+      ),
+    ).toBe('active=true^priority=1^ORpriority=2^stateIN1,2^assignment_group.nameSTARTSWITHNet^close_codeISEMPTY^ORDERBYDESCsys_updated_on^ORDERBYnumber');
+  });
+
+  it('refuses a caret in a value (no escape exists: it would inject query terms) and bad field names', () => {
+    expect(() => encodeQuery([{ field: 'short_description', op: 'LIKE', value: 'vpn^NQactive=false' }])).toThrow(expect.objectContaining({ code: 'ERR_VALIDATION' }));
+    expect(() => encodeQuery([{ field: 'state', op: 'IN', value: ['1,2'] }])).toThrow(/comma/);
+    expect(() => encodeQuery([{ field: 'Bad Field', op: '=', value: 'x' }])).toThrow(TypeError);
+  });
+
+  it('reads the next offset from a Link header', () => {
+    const link = '<https://x/api/now/table/incident?sysparm_offset=0&sysparm_limit=2>;rel="first",<https://x/api/now/table/incident?sysparm_offset=4&sysparm_limit=2>;rel="next",<https://x/api/now/table/incident?sysparm_offset=8&sysparm_limit=2>;rel="last"';
+    expect(nextOffsetFromLink(link)).toBe(4);
+    expect(nextOffsetFromLink(undefined)).toBeNull();
+  });
+});
+
+describe('ServiceNow client against the simulator', () => {
+  it('searches incidents with an encoded query and returns values with display values', async () => {
+    const page = await sn.incidents.search({
+      query: encodeQuery([{ field: 'assignment_group.name', op: '=', value: 'Network' }, { field: 'active', op: '=', value: true }], [{ field: 'number' }]),
+      limit: 50,
+    });
+    expect(page.records.map((r) => r.number.value)).toEqual(['INC0010001', 'INC0010002', 'INC0010005', 'INC0010007']);
+    const first = page.records[0]!;
+    expect(first.state).toEqual({ value: '2', display: 'In Progress' });
+    expect(first.priority).toEqual({ value: '1', display: '1 - Critical' });
+    expect(first.assignment_group).toEqual({ value: SERVICENOW_SEED_IDS.groups.network, display: 'Network' });
+    expect(first.work_notes.display).toContain('Dispatched on-site engineer');
+    expect(page.total).toBe(4);
+    expect(page.nextOffset).toBeNull();
+    const last = sim.state.requests.at(-1)!;
+    expect(last.query).toMatchObject({ sysparm_display_value: 'all', sysparm_exclude_reference_link: 'true', sysparm_limit: '50', sysparm_offset: '0' });
+    expect(last.query['sysparm_fields']).toContain('short_description');
+  });
+
+  it('pages with sysparm_limit / sysparm_offset, X-Total-Count and the Link header', async () => {
+    const p1 = await sn.incidents.search({ query: 'ORDERBYnumber', limit: 4 });
+    expect(p1.total).toBe(sim.state.tables.incident.length);
+    expect(p1.nextOffset).toBe(4);
+    const p2 = await sn.incidents.search({ query: 'ORDERBYnumber', limit: 4, offset: p1.nextOffset! });
+    expect(p2.records[0]!.number.value).toBe('INC0010005');
+    const p3 = await sn.incidents.search({ query: 'ORDERBYnumber', limit: 4, offset: 8 });
+    expect(p3.nextOffset).toBeNull();
+  });
+
+  it('gets an incident by sys_id and by number, and reports an unknown one as not found', async () => {
+    const byId = await sn.incidents.get(SERVICENOW_SEED_IDS.incident(3));
+    expect(byId.number.value).toBe('INC0010003');
+    const byNumber = await sn.incidents.get('inc0010003');
+    expect(byNumber.sys_id).toBe(SERVICENOW_SEED_IDS.incident(3));
+    await expect(sn.incidents.get('INC0099999')).rejects.toMatchObject({ code: 'ERR_UPSTREAM_NOT_FOUND' });
+    await expect(sn.incidents.get('f'.repeat(32))).rejects.toMatchObject({ code: 'ERR_UPSTREAM_NOT_FOUND', message: expect.stringContaining('No Record found') });
+  });
+
+  it('creates, updates (work note) and resolves an incident', async () => {
+    const { record, created } = await sn.incidents.create({ short_description: 'Switch port flapping', impact: 2, urgency: 1, assignment_group: 'Network' });
+    expect(created).toBe(true);
+    expect(record.number.value).toMatch(/^INC\d{7}$/);
+    expect(record.priority.value).toBe('2');
+    expect(record.assignment_group.display).toBe('Network');
+    const updated = await sn.incidents.update(record.sys_id, { state: 'in_progress', workNote: 'Looking at the port counters' });
+    expect(updated.state.display).toBe('In Progress');
+    expect(updated.work_notes.display).toContain('Looking at the port counters');
+    await expect(sn.incidents.update(record.sys_id, { state: 'resolved' })).rejects.toMatchObject({
+      code: 'ERR_UPSTREAM_REJECTED',
+      status: 403,
+      message: expect.stringContaining('Resolution code'),
+    });
+    const resolved = await sn.incidents.resolve(record.sys_id, { closeCode: 'Solution provided', closeNotes: 'Replaced the SFP' });
+    expect(resolved.state).toEqual({ value: '6', display: 'Resolved' });
+    expect(resolved.active.value).toBe('false');
+  });
+
+  it('creates idempotently by correlation id: the second call returns the first record', async () => {
+    const before = sim.state.tables.incident.length;
+    const a = await sn.incidents.create({ short_description: 'From workflow', impact: 3, urgency: 3 }, { correlationId: 'wf-run-77' });
+    const b = await sn.incidents.create({ short_description: 'From workflow (retry)', impact: 3, urgency: 3 }, { correlationId: 'wf-run-77' });
+    expect(a.created).toBe(true);
+    expect(b.created).toBe(false);
+    expect(b.record.sys_id).toBe(a.record.sys_id);
+    expect(b.record.correlation_id.value).toBe('wf-run-77');
+    expect(sim.state.tables.incident.length).toBe(before + 1);
+  });
+
+  it('moves a change through the state model and surfaces a refused transition', async () => {
+    const { record } = await sn.changes.create({ short_description: 'Add VLAN 130', type: 'normal', risk: 'low' }, { correlationId: 'chg-wf-1' });
+    expect(record.state).toEqual({ value: '-5', display: 'New' });
+    await expect(sn.changes.update(record.sys_id, { state: 'implement' })).rejects.toMatchObject({
+      code: 'ERR_UPSTREAM_REJECTED',
+      status: 403,
+      message: expect.stringContaining('Invalid state transition from New to Implement'),
+    });
+    for (const state of ['assess', 'authorize', 'scheduled', 'implement', 'review'] as const) {
+      expect((await sn.changes.update(record.sys_id, { state })).state.display.toLowerCase()).toBe(state);
+    }
+    const closed = await sn.changes.update(record.sys_id, { state: 'closed', closeCode: 'successful', closeNotes: 'Done' });
+    expect(closed.state.display).toBe('Closed');
+    expect(closed.approval.value).toBe('approved');
+    expect((await sn.changes.get(closed.number.value)).sys_id).toBe(record.sys_id);
+  });
+
+  it('retries a GET after 429, waiting Retry-After', async () => {
+    const n = sim.state.requests.length;
+    sim.failNext(1, 429, { retryAfterSeconds: 1 });
+    const started = Date.now();
+    const page = await sn.changes.search({ limit: 1 });
+    expect(page.records).toHaveLength(1);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+    expect(requestsSince(n).map((r) => r.status)).toEqual([429, 200]);
+  });
+
+  it('does not retry a POST after 429: the caller gets ERR_UPSTREAM_RATE_LIMITED with retryAfterMs', async () => {
+    const n = sim.state.requests.length;
+    const before = sim.state.tables.incident.length;
+    sim.failNext(1, 429, { retryAfterSeconds: 2 });
+    await expect(sn.incidents.create({ short_description: 'rate limited' })).rejects.toMatchObject({ code: 'ERR_UPSTREAM_RATE_LIMITED', retryAfterMs: 2000 });
+    expect(requestsSince(n).map((r) => `${r.method} ${r.status}`)).toEqual(['POST 429']);
+    expect(sim.state.tables.incident.length).toBe(before);
+  });
+
+  it('maps rejected Basic credentials to ERR_UPSTREAM_AUTH and calls onCredentialRejected', async () => {
+    let rejected = 0;
+    const bad = createServiceNowClient({ instanceUrl: sim.url, credentials: async () => ({ username: 'admin', password: 'wrong' }), onCredentialRejected: () => rejected++, policy: fast });
+    const n = sim.state.requests.length;
+    const err = await bad.incidents.search().catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'ERR_UPSTREAM_AUTH', status: 401 });
+    expect(String((err as Error).message)).not.toContain('wrong');
+    expect(rejected).toBe(1);
+    expect(requestsSince(n)).toHaveLength(1);
+    await bad.close();
+  });
+
+  it('uses OAuth client credentials, caches the token, and gets a new one after a 401', async () => {
+    let reads = 0;
+    const oauth = createServiceNowClient({ instanceUrl: sim.url, credentials: async () => (reads++, OAUTH), policy: fast });
+    await oauth.incidents.search({ limit: 1 });
+    await oauth.incidents.search({ limit: 1 });
+    expect(reads).toBe(1);
+    sim.expireTokens();
+    await oauth.incidents.search({ limit: 1 });
+    expect(reads).toBe(2);
+    const tokenCalls = sim.state.requests.filter((r) => r.path === '/oauth_token.do');
+    expect(tokenCalls.every((r) => r.status === 200)).toBe(true);
+    await oauth.close();
+
+    let rejected = 0;
+    const badOauth = createServiceNowClient({ instanceUrl: sim.url, credentials: async () => ({ ...OAUTH, clientSecret: 'nope' }), onCredentialRejected: () => rejected++, policy: fast });
+    await expect(badOauth.incidents.search()).rejects.toMatchObject({ code: 'ERR_UPSTREAM_AUTH' });
+    expect(rejected).toBe(1);
+    await badOauth.close();
+  });
+});

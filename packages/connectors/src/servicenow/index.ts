@@ -1,0 +1,41 @@
+/**
+ * Typed client for the ServiceNow Table API: incidents and change requests.
+ *
+ * @example
+ * ```ts
+ * import { createServiceNowClient, encodeQuery } from '@mcp-platform/connectors/servicenow';
+ * ```
+ */
+export {
+  createServiceNowClient,
+  nextOffsetFromLink,
+  serviceNowErrorMessage,
+  type CallOptions,
+  type ChangeRequestApi,
+  type CreateOptions,
+  type IncidentApi,
+  type ServiceNowBasicCredentials,
+  type ServiceNowClient,
+  type ServiceNowClientOptions,
+  type ServiceNowCredentials,
+  type ServiceNowOAuthCredentials,
+} from './client.ts';
+export { encodeQuery, type QueryClause, type QueryCondition, type QueryOperator, type QueryOrder } from './query.ts';
+export {
+  CHANGE_CLOSE_CODES,
+  CHANGE_STATE,
+  ChangeRequestSchema,
+  INCIDENT_CLOSE_CODES,
+  INCIDENT_STATE,
+  IncidentSchema,
+  type ChangeRequest,
+  type ChangeRequestFields,
+  type ChangeStateName,
+  type CreateResult,
+  type FieldValue,
+  type Incident,
+  type IncidentFields,
+  type IncidentStateName,
+  type Page,
+  type SearchOptions,
+} from './types.ts';

@@ -1,0 +1,128 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseEncodedQuery } from './encoded-query.ts';
+import { SERVICENOW_SEED_IDS } from './seed.ts';
+import { startServiceNowSimulator, type ServiceNowSimulator } from './simulator.ts';
+
+let sim: ServiceNowSimulator;
+const auth = { authorization: `Basic ${Buffer.from('admin:pw').toString('base64')}` };
+
+beforeAll(async () => {
+  sim = await startServiceNowSimulator({ port: 0, username: 'admin', password: 'pw' });
+});
+afterAll(async () => {
+  await sim?.stop();
+});
+
+async function call(method: string, path: string, body?: unknown): Promise<{ status: number; headers: Headers; body: Record<string, unknown> }> {
+  const res = await fetch(`${sim.url}${path}`, {
+    method,
+    headers: { ...auth, accept: 'application/json', ...(body ? { 'content-type': 'application/json' } : {}) },
+    ...(body ? { body: JSON.stringify(body) } : {}),
+  });
+  const text = await res.text();
+  return { status: res.status, headers: res.headers, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+}
+const result = <T = Record<string, unknown>>(r: { body: Record<string, unknown> }) => r.body['result'] as T;
+
+describe('encoded query parser', () => {
+  it('reads AND, OR, NQ and ORDERBY', () => {
+    expect(parseEncodedQuery('active=true^priority=1^ORpriority=2^NQstate=6^ORDERBYDESCnumber')).toEqual({
+      groups: [
+        [[{ field: 'active', op: '=', value: 'true' }], [{ field: 'priority', op: '=', value: '1' }, { field: 'priority', op: '=', value: '2' }]],
+        [[{ field: 'state', op: '=', value: '6' }]],
+      ],
+      orderBy: [{ field: 'number', desc: true }],
+    });
+  });
+});
+
+describe('ServiceNow simulator', () => {
+  it('rejects requests without valid credentials with the ServiceNow error body', async () => {
+    const res = await fetch(`${sim.url}/api/now/table/incident`);
+    expect(res.status).toBe(401);
+    expect(await res.json()).toEqual({ error: { message: 'User Not Authenticated', detail: 'Required to provide Auth information' }, status: 'failure' });
+  });
+
+  it('filters with LIKE, IN, != and dot-walks, pages with X-Total-Count and Link', async () => {
+    const like = await call('GET', '/api/now/table/incident?sysparm_query=short_descriptionLIKEvpn&sysparm_fields=number');
+    expect(result<{ number: string }[]>(like).map((r) => r.number)).toEqual(['INC0010002', 'INC0010010']);
+    const inq = await call('GET', '/api/now/table/incident?sysparm_query=stateIN6,7,8^ORDERBYDESCnumber&sysparm_fields=number,state');
+    expect(result<{ number: string }[]>(inq).map((r) => r.number)).toEqual(['INC0010010', 'INC0010008', 'INC0010006']);
+    const walk = await call('GET', '/api/now/table/change_request?sysparm_query=assignment_group.name=Network^state!=3&sysparm_fields=number');
+    expect(result<unknown[]>(walk)).toHaveLength(4);
+    const page = await call('GET', '/api/now/table/incident?sysparm_limit=3&sysparm_offset=3&sysparm_fields=number');
+    expect(page.headers.get('x-total-count')).toBe('10');
+    const links = Object.fromEntries(
+      (page.headers.get('link') ?? '').split(',').map((part) => {
+        const [, url, rel] = /<([^>]+)>;rel="(\w+)"/.exec(part) ?? [];
+        return [rel, new URL(url ?? '').searchParams.get('sysparm_offset')];
+      }),
+    );
+    expect(links).toEqual({ first: '0', prev: '0', next: '6', last: '9' });
+    const unknownField = await call('GET', '/api/now/table/incident?sysparm_query=no_such_field=1');
+    expect(result<unknown[]>(unknownField)).toEqual([]);
+  });
+
+  it('serializes values, display values and reference links per sysparm_display_value', async () => {
+    const id = SERVICENOW_SEED_IDS.incident(1);
+    const raw = result(await call('GET', `/api/now/table/incident/${id}?sysparm_fields=state,assignment_group`));
+    expect(raw['state']).toBe('2');
+    expect(raw['assignment_group']).toEqual({ link: `${sim.url}/api/now/table/sys_user_group/${SERVICENOW_SEED_IDS.groups.network}`, value: SERVICENOW_SEED_IDS.groups.network });
+    const display = result(await call('GET', `/api/now/table/incident/${id}?sysparm_fields=state,assignment_group&sysparm_display_value=true&sysparm_exclude_reference_link=true`));
+    expect(display).toEqual({ state: 'In Progress', assignment_group: 'Network' });
+    const all = result(await call('GET', `/api/now/table/incident/${id}?sysparm_fields=priority,work_notes&sysparm_display_value=all`));
+    expect(all['priority']).toEqual({ display_value: '1 - Critical', value: '1' });
+    expect((all['work_notes'] as { display_value: string }).display_value).toMatch(/^2026-11-20 08:00:00 - David Loo \(Work notes\)\nDispatched/);
+  });
+
+  it('numbers new incidents, derives priority from impact × urgency, and appends work notes', async () => {
+    const created = await call('POST', '/api/now/table/incident', { short_description: 'Test', impact: '1', urgency: '2', priority: '5', assignment_group: 'Service Desk', work_notes: 'first' });
+    expect(created.status).toBe(201);
+    const rec = result(created);
+    expect(rec['number']).toBe('INC0010011');
+    expect(rec['priority']).toBe('2');
+    expect(rec['state']).toBe('1');
+    expect(rec['sys_id']).toMatch(/^[0-9a-f]{32}$/);
+    await call('PATCH', `/api/now/table/incident/${String(rec['sys_id'])}`, { work_notes: 'second', urgency: '1' });
+    const after = result(await call('GET', `/api/now/table/incident/${String(rec['sys_id'])}?sysparm_display_value=true`));
+    expect(after['priority']).toBe('1 - Critical');
+    expect(String(after['work_notes'])).toMatch(/second[\s\S]*first/);
+    expect(sim.state.journal.filter((j) => j.element_id === rec['sys_id'])).toHaveLength(2);
+  });
+
+  it('enforces the change state model (403 with the business rule), approval and cancel', async () => {
+    const rec = result(await call('POST', '/api/now/table/change_request', { short_description: 'Model test', type: 'normal' }));
+    const path = `/api/now/table/change_request/${String(rec['sys_id'])}`;
+    expect(rec['number']).toMatch(/^CHG00300\d\d$/);
+    expect(rec['state']).toBe('-5');
+    const skip = await call('PATCH', path, { state: '-2' });
+    expect(skip.status).toBe(403);
+    expect(skip.body).toMatchObject({ status: 'failure', error: { message: 'Operation Failed', detail: expect.stringContaining('Invalid state transition from New to Scheduled') } });
+    expect(result((await call('PATCH', path, { state: '-4' })))['state']).toBe('-4');
+    expect(result((await call('PATCH', path, { state: '-3' })))['approval']).toBe('requested');
+    expect(result((await call('PATCH', path, { state: '-2' })))['approval']).toBe('approved');
+    expect(result((await call('PATCH', path, { state: '4' })))['active']).toBe('false');
+    expect((await call('PATCH', path, { state: '-1' })).status).toBe(403);
+    const standard = result(await call('POST', '/api/now/table/change_request', { short_description: 'Std', type: 'standard' }));
+    expect((await call('PATCH', `/api/now/table/change_request/${String(standard['sys_id'])}`, { state: '-2' })).status).toBe(200);
+  });
+
+  it('answers injected 429s with Retry-After and records every request', async () => {
+    const n = sim.state.requests.length;
+    sim.failNext(1, 429, { retryAfterSeconds: 7 });
+    const limited = await call('GET', '/api/now/table/incident?sysparm_limit=1');
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get('retry-after')).toBe('7');
+    expect(limited.body).toMatchObject({ status: 'failure', error: { message: 'Too Many Requests' } });
+    expect((await call('GET', '/api/now/table/incident?sysparm_limit=1')).status).toBe(200);
+    expect(sim.state.requests.slice(n).map((r) => r.status)).toEqual([429, 200]);
+  });
+
+  it('answers 404 and 400 like the Table API', async () => {
+    expect((await call('GET', `/api/now/table/incident/${'0'.repeat(32)}`)).body).toEqual({
+      error: { message: 'No Record found', detail: "Record doesn't exist or ACL restricts the record retrieval" },
+      status: 'failure',
+    });
+    expect((await call('GET', '/api/now/table/no_table')).status).toBe(400);
+  });
+});
