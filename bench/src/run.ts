@@ -1,6 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { cpus } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SEED_RESOURCE_SERVERS, startIdentityProvider } from '@mcp-platform/sandboxes/idp';
 import { freePort, startOpa } from '@mcp-platform/test-support';
@@ -84,7 +85,8 @@ function exited(child: ChildProcess): Promise<void> {
 }
 
 async function measure(spec: TargetSpec, job: Omit<LoadJob, 'url'>, options: BenchOptions, log: (line: string) => void, id: string): Promise<LoadResult> {
-  const profileArgs = options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`, `--cpu-prof-name=${id}.cpuprofile`] : [];
+  // One folder per target: every thread (tsx's loader worker too) writes its own profile; the main thread's is the largest.
+  const profileArgs = options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${join(options.cpuProfileDir, id)}`] : [];
   const server = forkChild(SERVER_PROCESS, profileArgs);
   const load = forkChild(LOAD_PROCESS);
   try {

@@ -19,6 +19,8 @@ import type { StartedTarget } from './types.ts';
  * ```
  */
 export async function startBareServer(options: { port: number }): Promise<StartedTarget> {
+  // Declared once, as the spine's tool schemas are (module scope), not per request.
+  const inputSchema = z.object({ text: z.string().describe('Text to echo') });
   const factory = () => {
     const server = new McpServer({ name: 'bench-bare', version: '0.1.0' }, { capabilities: { tools: {} } });
     server.registerTool(
@@ -26,7 +28,7 @@ export async function startBareServer(options: { port: number }): Promise<Starte
       {
         title: 'Echo',
         description: 'Returns its input.',
-        inputSchema: z.object({ text: z.string().describe('Text to echo') }),
+        inputSchema,
         annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
       },
       async ({ text }) => ({ content: [{ type: 'text', text }] }),
