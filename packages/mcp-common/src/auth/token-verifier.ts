@@ -70,7 +70,7 @@ const DEFAULT_ALGORITHMS = ['RS256', 'PS256', 'ES256', 'EdDSA'] as const;
 const JWT_SHAPE = /^[\w-]+\.[\w-]+\.[\w-]*$/;
 
 interface Discovered {
-  jwks: JWTVerifyGetKey & { reload(): Promise<void> };
+  jwks: JWTVerifyGetKey & { reload(): Promise<void>; readonly fresh: boolean };
   introspection?: oidc.Configuration;
 }
 
@@ -333,7 +333,9 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
     async ready(): Promise<boolean> {
       try {
         const { jwks } = await discover();
-        await jwks.reload();
+        // A fresh key set is proof enough; re-fetching on every probe would also keep the
+        // unknown-kid refresh permanently in its cool-down.
+        if (!jwks.fresh) await jwks.reload();
         return true;
       } catch (err) {
         const reason = err instanceof IdentityProviderUnavailableError ? err.message : 'The issuer JWKS could not be fetched';
