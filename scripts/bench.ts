@@ -47,7 +47,7 @@ async function main(): Promise<void> {
   process.stdout.write(
     [
       '',
-      `pnpm bench — ${report.startedAt} — ${m.cpus} × ${m.cpuModel}, Node ${m.node}`,
+      `pnpm bench — ${report.startedAt} — ${m.cpus} × ${m.cpuModel}, Node ${m.node}, load average (1 min) ${m.loadAverage1m.before.toFixed(2)} before / ${m.loadAverage1m.after.toFixed(2)} after`,
       `autocannon: ${options.connections} connections, ${options.warmupSeconds}s warm-up + ${options.durationSeconds}s measured per target, load generator and server in separate processes`,
       `request: MCP-Protocol-Version ${report.request.protocolVersion}; bare: ${report.request.bare}; spine: ${report.request.spine}`,
       '',

@@ -1,6 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SEED_RESOURCE_SERVERS, startIdentityProvider } from '@mcp-platform/sandboxes/idp';
@@ -134,6 +134,7 @@ export async function runBench(options: BenchOptions, log: (line: string) => voi
   const needsOpa = spines.some((t) => t.authz === 'opa');
   const opa = needsOpa ? await startOpa({ policyDir: POLICY_DIR, ...(opaBin ? { opaBin } : {}) }) : undefined;
   const startedAt = new Date().toISOString();
+  const loadBefore = loadavg()[0] ?? 0;
   const base = { connections: options.connections, durationSeconds: options.durationSeconds, warmupSeconds: options.warmupSeconds };
   const rows: Omit<BenchRow, 'throughputRatio' | 'p99Ratio'>[] = [];
   try {
@@ -171,7 +172,13 @@ export async function runBench(options: BenchOptions, log: (line: string) => voi
   const cpu = cpus();
   return {
     startedAt,
-    machine: { cpus: cpu.length, cpuModel: cpu[0]?.model ?? 'unknown', node: process.version, platform: `${process.platform}-${process.arch}` },
+    machine: {
+      cpus: cpu.length,
+      cpuModel: cpu[0]?.model ?? 'unknown',
+      node: process.version,
+      platform: `${process.platform}-${process.arch}`,
+      loadAverage1m: { before: loadBefore, after: loadavg()[0] ?? 0 },
+    },
     options,
     request: {
       protocolVersion: PROTOCOL_VERSION,

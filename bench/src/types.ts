@@ -60,7 +60,14 @@ export interface BenchOptions {
 /** Everything one `pnpm bench` run measured. */
 export interface BenchReport {
   startedAt: string;
-  machine: { cpus: number; cpuModel: string; node: string; platform: string };
+  machine: {
+    cpus: number;
+    cpuModel: string;
+    node: string;
+    platform: string;
+    /** 1-minute load average before and after the run: other work on the machine skews every row. */
+    loadAverage1m: { before: number; after: number };
+  };
   options: BenchOptions;
   request: { protocolVersion: string; bare: string; spine: string };
   target: { throughputRatioAtLeast: number; p99RatioAtMost: number };
