@@ -204,17 +204,19 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
         cacheMaxAge: options.jwksCacheMaxAgeMs ?? 600_000,
         timeoutDuration: timeoutMs,
       });
-      const jwks = Object.assign(
-        async (...args: Parameters<JWTVerifyGetKey>) => {
-          try {
-            return await remote(...args);
-          } catch (err) {
-            if (err instanceof joseErrors.JWKSNoMatchingKey || err instanceof joseErrors.JWKSMultipleMatchingKeys) throw err;
-            throw new IdentityProviderUnavailableError('The issuer JWKS could not be fetched', { cause: err });
-          }
-        },
-        { reload: () => remote.reload() },
-      );
+      const getKey = async (...args: Parameters<JWTVerifyGetKey>) => {
+        try {
+          return await remote(...args);
+        } catch (err) {
+          if (err instanceof joseErrors.JWKSNoMatchingKey || err instanceof joseErrors.JWKSMultipleMatchingKeys) throw err;
+          throw new IdentityProviderUnavailableError('The issuer JWKS could not be fetched', { cause: err });
+        }
+      };
+      // `fresh` must stay live (Object.assign would copy a getter's value once).
+      const jwks = Object.defineProperties(getKey, {
+        reload: { value: () => remote.reload() },
+        fresh: { get: () => remote.fresh },
+      }) as Discovered['jwks'];
       let introspectionConfig: oidc.Configuration | undefined;
       if (introspection !== undefined) {
         const endpoint = introspection.endpoint === undefined ? metadata.introspection_endpoint : new URL(introspection.endpoint).href;
