@@ -1,0 +1,206 @@
+import { Client, StreamableHTTPClientTransport, type CallToolResult } from '@modelcontextprotocol/client';
+import type { AuthInfo, OAuthTokenVerifier } from '@modelcontextprotocol/server';
+import { OAuthError, OAuthErrorCode } from '@modelcontextprotocol/server';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { MemoryLogger } from '@mcp-platform/test-support';
+import type { Authorizer, Decision, PolicyInput } from '../authz/index.ts';
+import { PlatformError } from '../errors/index.ts';
+import { createMcpApp } from './app.ts';
+import { listen, type RunningServer } from './listen.ts';
+import { defineTool } from './tool.ts';
+
+// The spine in isolation: a static token table and a table-driven authorizer stand in for
+// the IdP and OPA (both are exercised for real in mcp-network's end-to-end suite).
+interface Deps {
+  upstreamCalls: string[];
+}
+
+const USERS: Record<string, { id: string; groups: string[] }> = {
+  'token-reader': { id: 'rita', groups: ['readers'] },
+  'token-writer': { id: 'walt', groups: ['writers'] },
+};
+
+const verifier: OAuthTokenVerifier & { ready(): Promise<boolean> } = {
+  async verifyAccessToken(token: string): Promise<AuthInfo> {
+    const user = USERS[token];
+    if (!user) throw new OAuthError(OAuthErrorCode.InvalidToken, 'invalid token');
+    return {
+      token,
+      clientId: 'test-client',
+      scopes: ['mcp:tools'],
+      expiresAt: Math.floor(Date.now() / 1000) + 600,
+      extra: { principal: { id: user.id, groups: user.groups, scopes: ['mcp:tools'], clientId: 'test-client' } },
+    };
+  },
+  ready: async () => true,
+};
+
+const seen: PolicyInput[] = [];
+let engineDown = false;
+const authorizer: Authorizer = {
+  async decide(input: PolicyInput): Promise<Decision> {
+    seen.push(input);
+    if (engineDown) return { allow: false, reasons: ['policy engine unavailable'], error: 'ERR_AUTHZ_UNAVAILABLE' };
+    const writer = input.subject.groups.includes('writers');
+    if (input.action === 'read' || writer) {
+      const blocked = (input.resource?.['targets'] as string[] | undefined)?.includes('protected');
+      return blocked ? { allow: false, reasons: ['target protected needs admin'] } : { allow: true, reasons: ['ok'] };
+    }
+    return { allow: false, reasons: ['readers may not write'] };
+  },
+  ready: async () => !engineDown,
+  close: async () => {},
+};
+
+const tools = [
+  defineTool<Deps>()({
+    name: 'echo',
+    title: 'Echo',
+    description: 'Echoes the text and who asked.',
+    action: 'read',
+    annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
+    input: z.object({ text: z.string().max(20).describe('Text to echo') }),
+    output: z.object({ text: z.string(), caller: z.string() }),
+    handler: async (args, ctx) => ({ text: args.text, caller: ctx.principal.id }),
+    render: (o) => `${o.caller} said ${o.text}`,
+  }),
+  defineTool<Deps>()({
+    name: 'change',
+    title: 'Change',
+    description: 'Changes targets upstream.',
+    action: 'write',
+    annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false },
+    input: z.object({ targets: z.array(z.string()).min(1) }),
+    output: z.object({ changed: z.number() }),
+    resolveResource: async (args, ctx) => {
+      ctx.deps.upstreamCalls.push('lookup');
+      return { targets: args.targets };
+    },
+    handler: async (args, ctx) => {
+      ctx.deps.upstreamCalls.push('change');
+      return { changed: args.targets.length };
+    },
+  }),
+  defineTool<Deps>()({
+    name: 'fail',
+    title: 'Fail',
+    description: 'Fails.',
+    action: 'read',
+    annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
+    input: z.object({ kind: z.enum(['business', 'bug', 'upstream']) }),
+    output: z.object({}),
+    handler: async (args) => {
+      if (args.kind === 'business') throw new PlatformError('ERR_VALIDATION', 'kind: not today');
+      if (args.kind === 'upstream') throw new PlatformError('ERR_UPSTREAM_UNAVAILABLE', 'status 503');
+      throw new Error('secret internal detail s3cr3t');
+    },
+  }),
+];
+
+const deps: Deps = { upstreamCalls: [] };
+const logger = new MemoryLogger();
+let running: RunningServer;
+let url: string;
+
+beforeAll(async () => {
+  // The public URL must be known before listening (it is the token audience); bind first on port 0, then build.
+  const probe = await listen((await import('express')).default(), { host: '127.0.0.1', port: 0, logger });
+  const port = probe.port;
+  await probe.close();
+  url = `http://127.0.0.1:${port}/mcp`;
+  const mcp = createMcpApp({
+    service: { name: 'test-server', version: '1.0.0' },
+    serverId: 'test',
+    upstreamName: 'Test Upstream',
+    publicUrl: url,
+    tools,
+    deps,
+    logger,
+    verifier,
+    issuer: 'http://127.0.0.1:1',
+    authorizer,
+  });
+  running = await listen(mcp.app, { host: '127.0.0.1', port, logger, onClose: [() => mcp.close()] });
+});
+afterAll(async () => {
+  await running?.close();
+});
+
+async function client(token: string): Promise<Client> {
+  const c = new Client({ name: 't', version: '1' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } });
+  await c.connect(new StreamableHTTPClientTransport(new URL(url), { authProvider: { token: async () => token } }));
+  return c;
+}
+const text = (r: CallToolResult) => r.content.map((c) => (c.type === 'text' ? c.text : '')).join('');
+
+describe('createMcpApp (spine, stubbed identity and policy)', () => {
+  it('passes the verified principal to handlers and renders structured output', async () => {
+    const r = (await (await client('token-reader')).callTool({ name: 'echo', arguments: { text: 'hi' } })) as CallToolResult;
+    expect(r.structuredContent).toEqual({ text: 'hi', caller: 'rita' });
+    expect(text(r)).toBe('rita said hi');
+    const input = seen.at(-1);
+    expect(input).toMatchObject({ subject: { id: 'rita', groups: ['readers'], client_id: 'test-client' }, server: 'test', tool: 'echo', action: 'read', arguments: { text: 'hi' } });
+    expect(input?.context.time).toMatch(/^\d{4}-\d\d-\d\dT/);
+  });
+
+  it('filters tools/list through the policy', async () => {
+    expect((await (await client('token-reader')).listTools()).tools.map((t) => t.name).sort()).toEqual(['echo', 'fail']);
+    expect((await (await client('token-writer')).listTools()).tools.map((t) => t.name).sort()).toEqual(['change', 'echo', 'fail']);
+  });
+
+  it('denies before resolving resources or touching the upstream, with reasons and a code', async () => {
+    deps.upstreamCalls.length = 0;
+    const r = (await (await client('token-reader')).callTool({ name: 'change', arguments: { targets: ['a'] } })) as CallToolResult;
+    expect(r.isError).toBe(true);
+    expect(text(r)).toBe('Permission denied: readers may not write.');
+    expect(r._meta?.['io.mcp-platform/error']).toEqual({ code: 'ERR_AUTHZ_DENIED', retryable: false });
+    expect(deps.upstreamCalls).toEqual([]);
+  });
+
+  it('decides again with the resolved resource (argument-aware rules)', async () => {
+    deps.upstreamCalls.length = 0;
+    const w = await client('token-writer');
+    const denied = (await w.callTool({ name: 'change', arguments: { targets: ['x', 'protected'] } })) as CallToolResult;
+    expect(text(denied)).toBe('Permission denied: target protected needs admin.');
+    expect(deps.upstreamCalls).toEqual(['lookup']);
+    const ok = (await w.callTool({ name: 'change', arguments: { targets: ['x'] } })) as CallToolResult;
+    expect(ok.structuredContent).toEqual({ changed: 1 });
+    expect(deps.upstreamCalls).toEqual(['lookup', 'lookup', 'change']);
+  });
+
+  it('maps failures to caller-safe results: business message, unavailable upstream, internal error without details', async () => {
+    const c = await client('token-reader');
+    const business = (await c.callTool({ name: 'fail', arguments: { kind: 'business' } })) as CallToolResult;
+    expect(text(business)).toBe('kind: not today');
+    expect(business._meta?.['io.mcp-platform/error']).toMatchObject({ code: 'ERR_VALIDATION' });
+    const upstream = (await c.callTool({ name: 'fail', arguments: { kind: 'upstream' } })) as CallToolResult;
+    expect(text(upstream)).toBe('Test Upstream is unavailable right now (status 503); try again later.');
+    expect(upstream._meta?.['io.mcp-platform/error']).toEqual({ code: 'ERR_UPSTREAM_UNAVAILABLE', retryable: true });
+    const bug = (await c.callTool({ name: 'fail', arguments: { kind: 'bug' } })) as CallToolResult;
+    expect(text(bug)).toMatch(/^Internal error \(trace id [0-9a-f]{32}\)\.$/);
+    expect(text(bug)).not.toContain('s3cr3t');
+  });
+
+  it('fails closed when the policy engine is down, and /readyz says so', async () => {
+    engineDown = true;
+    try {
+      const r = (await (await client('token-writer')).callTool({ name: 'echo', arguments: { text: 'x' } })) as CallToolResult;
+      expect(r._meta?.['io.mcp-platform/error']).toEqual({ code: 'ERR_AUTHZ_UNAVAILABLE', retryable: true });
+      const ready = await fetch(new URL('/readyz', url));
+      expect(ready.status).toBe(503);
+      expect(await ready.json()).toEqual({ status: 'not-ready', checks: { 'identity-provider': true, authorizer: false } });
+    } finally {
+      engineDown = false;
+    }
+  });
+
+  it('audits every call with outcome and duration, and echoes a request id', async () => {
+    const res = await fetch(new URL('/healthz', url), { headers: { 'x-request-id': 'req-123' } });
+    expect(res.headers.get('x-request-id')).toBe('req-123');
+    const calls = logger.audits('tool-call');
+    expect(calls.length).toBeGreaterThan(5);
+    expect(calls.some((e) => e.outcome === 'failure' && e.type?.includes('denied'))).toBe(true);
+    expect(calls.every((e) => typeof e.durationNs === 'number' && e.durationNs > 0)).toBe(true);
+  });
+});
