@@ -8,6 +8,7 @@
  *   BENCH_DURATION_SECONDS=10   measured seconds per target
  *   BENCH_WARMUP_SECONDS=3      unmeasured warm-up per target
  *   BENCH_TARGETS=a,b           only these spine rows (ids in the table); the bare server always runs
+ *   BENCH_POLICY_DIR=path       Rego the OPA server loads (default policies/mcp)
  *   BENCH_CPU_PROFILE=1         write a --cpu-prof profile of each server process to bench/results/profiles/
  *
  * Exits 1 when any row saw an error response (the run is invalid), never because of the ratios.
@@ -36,6 +37,7 @@ async function main(): Promise<void> {
     durationSeconds: positiveInt('BENCH_DURATION_SECONDS', 10),
     warmupSeconds: positiveInt('BENCH_WARMUP_SECONDS', 3),
     ...(only ? { only: only.split(',').map((s) => s.trim()) } : {}),
+    ...(process.env['BENCH_POLICY_DIR'] ? { policyDir: process.env['BENCH_POLICY_DIR'] } : {}),
     ...(process.env['BENCH_CPU_PROFILE'] === '1' ? { cpuProfileDir: join(resultsDir, 'profiles') } : {}),
   };
   if (options.connections < 1 || options.durationSeconds < 1) throw new TypeError('BENCH_CONNECTIONS and BENCH_DURATION_SECONDS must be at least 1');

@@ -132,7 +132,7 @@ export async function runBench(options: BenchOptions, log: (line: string) => voi
     resourceServers: [...SEED_RESOURCE_SERVERS, ...spines.map((t) => ({ url: publicUrl(t.id), name: `bench ${t.id}` }))],
   });
   const needsOpa = spines.some((t) => t.authz === 'opa');
-  const opa = needsOpa ? await startOpa({ policyDir: POLICY_DIR, ...(opaBin ? { opaBin } : {}) }) : undefined;
+  const opa = needsOpa ? await startOpa({ policyDir: options.policyDir ?? POLICY_DIR, ...(opaBin ? { opaBin } : {}) }) : undefined;
   const startedAt = new Date().toISOString();
   const loadBefore = loadavg()[0] ?? 0;
   const base = { connections: options.connections, durationSeconds: options.durationSeconds, warmupSeconds: options.warmupSeconds };

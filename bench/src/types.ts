@@ -53,6 +53,8 @@ export interface BenchOptions {
   warmupSeconds: number;
   /** Target ids to run (the bare server always runs). Default: all. */
   only?: string[];
+  /** Rego policies the OPA server loads. Default: the repository's `policies/mcp`. */
+  policyDir?: string;
   /** Directory for `--cpu-prof` profiles of the server processes; unset = no profiling. */
   cpuProfileDir?: string;
 }
