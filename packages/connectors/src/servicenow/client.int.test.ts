@@ -53,7 +53,7 @@ describe('encodeQuery', () => {
 
 describe('ServiceNow client against the simulator', () => {
   it('searches incidents with an encoded query and returns values with display values', async () => {
-    const page = await sn.incidents.search({
+    const page = await sn.searchIncidents({
       query: encodeQuery([{ field: 'assignment_group.name', op: '=', value: 'Network' }, { field: 'active', op: '=', value: true }], [{ field: 'number' }]),
       limit: 50,
     });
@@ -71,47 +71,47 @@ describe('ServiceNow client against the simulator', () => {
   });
 
   it('pages with sysparm_limit / sysparm_offset, X-Total-Count and the Link header', async () => {
-    const p1 = await sn.incidents.search({ query: 'ORDERBYnumber', limit: 4 });
+    const p1 = await sn.searchIncidents({ query: 'ORDERBYnumber', limit: 4 });
     expect(p1.total).toBe(sim.state.tables.incident.length);
     expect(p1.nextOffset).toBe(4);
-    const p2 = await sn.incidents.search({ query: 'ORDERBYnumber', limit: 4, offset: p1.nextOffset! });
+    const p2 = await sn.searchIncidents({ query: 'ORDERBYnumber', limit: 4, offset: p1.nextOffset! });
     expect(p2.records[0]!.number.value).toBe('INC0010005');
-    const p3 = await sn.incidents.search({ query: 'ORDERBYnumber', limit: 4, offset: 8 });
+    const p3 = await sn.searchIncidents({ query: 'ORDERBYnumber', limit: 4, offset: 8 });
     expect(p3.nextOffset).toBeNull();
   });
 
   it('gets an incident by sys_id and by number, and reports an unknown one as not found', async () => {
-    const byId = await sn.incidents.get(SERVICENOW_SEED_IDS.incident(3));
+    const byId = await sn.getIncident(SERVICENOW_SEED_IDS.incident(3));
     expect(byId.number.value).toBe('INC0010003');
-    const byNumber = await sn.incidents.get('inc0010003');
+    const byNumber = await sn.getIncident('inc0010003');
     expect(byNumber.sys_id).toBe(SERVICENOW_SEED_IDS.incident(3));
-    await expect(sn.incidents.get('INC0099999')).rejects.toMatchObject({ code: 'ERR_UPSTREAM_NOT_FOUND' });
-    await expect(sn.incidents.get('f'.repeat(32))).rejects.toMatchObject({ code: 'ERR_UPSTREAM_NOT_FOUND', message: expect.stringContaining('No Record found') });
+    await expect(sn.getIncident('INC0099999')).rejects.toMatchObject({ code: 'ERR_UPSTREAM_NOT_FOUND' });
+    await expect(sn.getIncident('f'.repeat(32))).rejects.toMatchObject({ code: 'ERR_UPSTREAM_NOT_FOUND', message: expect.stringContaining('No Record found') });
   });
 
   it('creates, updates (work note) and resolves an incident', async () => {
-    const { record, created } = await sn.incidents.create({ short_description: 'Switch port flapping', impact: 2, urgency: 1, assignment_group: 'Network' });
+    const { record, created } = await sn.createIncident({ short_description: 'Switch port flapping', impact: 2, urgency: 1, assignment_group: 'Network' });
     expect(created).toBe(true);
     expect(record.number.value).toMatch(/^INC\d{7}$/);
     expect(record.priority.value).toBe('2');
     expect(record.assignment_group.display).toBe('Network');
-    const updated = await sn.incidents.update(record.sys_id, { state: 'in_progress', workNote: 'Looking at the port counters' });
+    const updated = await sn.updateIncident(record.sys_id, { state: 'in_progress', workNote: 'Looking at the port counters' });
     expect(updated.state.display).toBe('In Progress');
     expect(updated.work_notes.display).toContain('Looking at the port counters');
-    await expect(sn.incidents.update(record.sys_id, { state: 'resolved' })).rejects.toMatchObject({
+    await expect(sn.updateIncident(record.sys_id, { state: 'resolved' })).rejects.toMatchObject({
       code: 'ERR_UPSTREAM_REJECTED',
       status: 403,
       message: expect.stringContaining('Resolution code'),
     });
-    const resolved = await sn.incidents.resolve(record.sys_id, { closeCode: 'Solution provided', closeNotes: 'Replaced the SFP' });
+    const resolved = await sn.resolveIncident(record.sys_id, { closeCode: 'Solution provided', closeNotes: 'Replaced the SFP' });
     expect(resolved.state).toEqual({ value: '6', display: 'Resolved' });
     expect(resolved.active.value).toBe('false');
   });
 
   it('creates idempotently by correlation id: the second call returns the first record', async () => {
     const before = sim.state.tables.incident.length;
-    const a = await sn.incidents.create({ short_description: 'From workflow', impact: 3, urgency: 3 }, { correlationId: 'wf-run-77' });
-    const b = await sn.incidents.create({ short_description: 'From workflow (retry)', impact: 3, urgency: 3 }, { correlationId: 'wf-run-77' });
+    const a = await sn.createIncident({ short_description: 'From workflow', impact: 3, urgency: 3 }, { correlationId: 'wf-run-77' });
+    const b = await sn.createIncident({ short_description: 'From workflow (retry)', impact: 3, urgency: 3 }, { correlationId: 'wf-run-77' });
     expect(a.created).toBe(true);
     expect(b.created).toBe(false);
     expect(b.record.sys_id).toBe(a.record.sys_id);
@@ -120,27 +120,27 @@ describe('ServiceNow client against the simulator', () => {
   });
 
   it('moves a change through the state model and surfaces a refused transition', async () => {
-    const { record } = await sn.changes.create({ short_description: 'Add VLAN 130', type: 'normal', risk: 'low' }, { correlationId: 'chg-wf-1' });
+    const { record } = await sn.createChangeRequest({ short_description: 'Add VLAN 130', type: 'normal', risk: 'low' }, { correlationId: 'chg-wf-1' });
     expect(record.state).toEqual({ value: '-5', display: 'New' });
-    await expect(sn.changes.update(record.sys_id, { state: 'implement' })).rejects.toMatchObject({
+    await expect(sn.updateChangeRequest(record.sys_id, { state: 'implement' })).rejects.toMatchObject({
       code: 'ERR_UPSTREAM_REJECTED',
       status: 403,
       message: expect.stringContaining('Invalid state transition from New to Implement'),
     });
     for (const state of ['assess', 'authorize', 'scheduled', 'implement', 'review'] as const) {
-      expect((await sn.changes.update(record.sys_id, { state })).state.display.toLowerCase()).toBe(state);
+      expect((await sn.updateChangeRequest(record.sys_id, { state })).state.display.toLowerCase()).toBe(state);
     }
-    const closed = await sn.changes.update(record.sys_id, { state: 'closed', closeCode: 'successful', closeNotes: 'Done' });
+    const closed = await sn.updateChangeRequest(record.sys_id, { state: 'closed', closeCode: 'successful', closeNotes: 'Done' });
     expect(closed.state.display).toBe('Closed');
     expect(closed.approval.value).toBe('approved');
-    expect((await sn.changes.get(closed.number.value)).sys_id).toBe(record.sys_id);
+    expect((await sn.getChangeRequest(closed.number.value)).sys_id).toBe(record.sys_id);
   });
 
   it('retries a GET after 429, waiting Retry-After', async () => {
     const n = sim.state.requests.length;
     sim.failNext(1, 429, { retryAfterSeconds: 1 });
     const started = Date.now();
-    const page = await sn.changes.search({ limit: 1 });
+    const page = await sn.searchChangeRequests({ limit: 1 });
     expect(page.records).toHaveLength(1);
     expect(Date.now() - started).toBeGreaterThanOrEqual(900);
     expect(requestsSince(n).map((r) => r.status)).toEqual([429, 200]);
@@ -150,7 +150,7 @@ describe('ServiceNow client against the simulator', () => {
     const n = sim.state.requests.length;
     const before = sim.state.tables.incident.length;
     sim.failNext(1, 429, { retryAfterSeconds: 2 });
-    await expect(sn.incidents.create({ short_description: 'rate limited' })).rejects.toMatchObject({ code: 'ERR_UPSTREAM_RATE_LIMITED', retryAfterMs: 2000 });
+    await expect(sn.createIncident({ short_description: 'rate limited' })).rejects.toMatchObject({ code: 'ERR_UPSTREAM_RATE_LIMITED', retryAfterMs: 2000 });
     expect(requestsSince(n).map((r) => `${r.method} ${r.status}`)).toEqual(['POST 429']);
     expect(sim.state.tables.incident.length).toBe(before);
   });
@@ -159,7 +159,7 @@ describe('ServiceNow client against the simulator', () => {
     let rejected = 0;
     const bad = createServiceNowClient({ instanceUrl: sim.url, credentials: async () => ({ username: 'admin', password: 'wrong' }), onCredentialRejected: () => rejected++, policy: fast });
     const n = sim.state.requests.length;
-    const err = await bad.incidents.search().catch((e: unknown) => e);
+    const err = await bad.searchIncidents().catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'ERR_UPSTREAM_AUTH', status: 401 });
     expect(String((err as Error).message)).not.toContain('wrong');
     expect(rejected).toBe(1);
@@ -170,11 +170,11 @@ describe('ServiceNow client against the simulator', () => {
   it('uses OAuth client credentials, caches the token, and gets a new one after a 401', async () => {
     let reads = 0;
     const oauth = createServiceNowClient({ instanceUrl: sim.url, credentials: async () => (reads++, OAUTH), policy: fast });
-    await oauth.incidents.search({ limit: 1 });
-    await oauth.incidents.search({ limit: 1 });
+    await oauth.searchIncidents({ limit: 1 });
+    await oauth.searchIncidents({ limit: 1 });
     expect(reads).toBe(1);
     sim.expireTokens();
-    await oauth.incidents.search({ limit: 1 });
+    await oauth.searchIncidents({ limit: 1 });
     expect(reads).toBe(2);
     const tokenCalls = sim.state.requests.filter((r) => r.path === '/oauth_token.do');
     expect(tokenCalls.every((r) => r.status === 200)).toBe(true);
@@ -182,7 +182,7 @@ describe('ServiceNow client against the simulator', () => {
 
     let rejected = 0;
     const badOauth = createServiceNowClient({ instanceUrl: sim.url, credentials: async () => ({ ...OAUTH, clientSecret: 'nope' }), onCredentialRejected: () => rejected++, policy: fast });
-    await expect(badOauth.incidents.search()).rejects.toMatchObject({ code: 'ERR_UPSTREAM_AUTH' });
+    await expect(badOauth.searchIncidents()).rejects.toMatchObject({ code: 'ERR_UPSTREAM_AUTH' });
     expect(rejected).toBe(1);
     await badOauth.close();
   });

@@ -91,63 +91,42 @@ export interface CreateOptions extends CallOptions {
 }
 
 /**
- * Incident operations (table `incident`).
+ * A typed ServiceNow Table API client (see {@link createServiceNowClient}). Flat, so that
+ * `withCredentialRetry` from the spine wraps every upstream call.
  *
  * @example
  * ```ts
- * const { records, nextOffset } = await sn.incidents.search({ query: encodeQuery([{ field: 'active', op: '=', value: true }]), limit: 20 });
+ * const { records, nextOffset } = await sn.searchIncidents({ query: encodeQuery([{ field: 'active', op: '=', value: true }]), limit: 20 });
+ * const inc = await sn.getIncident('INC0010001');
  * ```
  */
-export interface IncidentApi {
+export interface ServiceNowClient {
   /** `GET /api/now/table/incident` with an encoded query and paging. */
-  search(options?: SearchOptions, call?: CallOptions): Promise<Page<Incident>>;
+  searchIncidents(options?: SearchOptions, call?: CallOptions): Promise<Page<Incident>>;
   /** One incident by sys_id (32 hex) or number (`INC0010001`); unknown → `ERR_UPSTREAM_NOT_FOUND`. */
-  get(idOrNumber: string, call?: CallOptions): Promise<Incident>;
+  getIncident(idOrNumber: string, call?: CallOptions): Promise<Incident>;
   /** `POST /api/now/table/incident`; idempotent when `correlationId` is given (see {@link CreateOptions}). */
-  create(fields: IncidentFields & { short_description: string }, options?: CreateOptions): Promise<CreateResult<Incident>>;
+  createIncident(fields: IncidentFields & { short_description: string }, options?: CreateOptions): Promise<CreateResult<Incident>>;
   /** `PATCH /api/now/table/incident/{sys_id}`; `workNote` appends to the work-notes journal. Never retried. */
-  update(sysId: string, fields: IncidentFields & { workNote?: string }, call?: CallOptions): Promise<Incident>;
+  updateIncident(sysId: string, fields: IncidentFields & { workNote?: string }, call?: CallOptions): Promise<Incident>;
   /** Sets state Resolved with the mandatory `close_code` / `close_notes`. */
-  resolve(sysId: string, resolution: { closeCode: string; closeNotes: string; workNote?: string }, call?: CallOptions): Promise<Incident>;
-}
-
-/**
- * Change request operations (table `change_request`).
- *
- * @example
- * ```ts
- * await sn.changes.update(change.sys_id, { state: 'assess', workNote: 'Ready for assessment' });
- * ```
- */
-export interface ChangeRequestApi {
-  search(options?: SearchOptions, call?: CallOptions): Promise<Page<ChangeRequest>>;
+  resolveIncident(sysId: string, resolution: { closeCode: string; closeNotes: string; workNote?: string }, call?: CallOptions): Promise<Incident>;
+  /** `GET /api/now/table/change_request` with an encoded query and paging. */
+  searchChangeRequests(options?: SearchOptions, call?: CallOptions): Promise<Page<ChangeRequest>>;
   /** One change by sys_id or number (`CHG0030001`). */
-  get(idOrNumber: string, call?: CallOptions): Promise<ChangeRequest>;
+  getChangeRequest(idOrNumber: string, call?: CallOptions): Promise<ChangeRequest>;
   /** Creates a change in state New; idempotent when `correlationId` is given. */
-  create(fields: ChangeRequestFields & { short_description: string }, options?: CreateOptions): Promise<CreateResult<ChangeRequest>>;
+  createChangeRequest(fields: ChangeRequestFields & { short_description: string }, options?: CreateOptions): Promise<CreateResult<ChangeRequest>>;
   /**
    * Updates fields and/or moves the change to `state` (ServiceNow enforces the state model and
    * answers 403 for a transition it does not allow → `ERR_UPSTREAM_REJECTED`). `closeCode` /
    * `closeNotes` are required to close. Never retried.
    */
-  update(
+  updateChangeRequest(
     sysId: string,
     fields: ChangeRequestFields & { state?: ChangeStateName; workNote?: string; closeCode?: string; closeNotes?: string },
     call?: CallOptions,
   ): Promise<ChangeRequest>;
-}
-
-/**
- * A typed ServiceNow Table API client (see {@link createServiceNowClient}).
- *
- * @example
- * ```ts
- * const inc = await sn.incidents.get('INC0010001');
- * ```
- */
-export interface ServiceNowClient {
-  incidents: IncidentApi;
-  changes: ChangeRequestApi;
   /** State of this upstream's circuit breaker. */
   breakerState(): BreakerState;
   /** Closes the connection pool and disposes the policy. */
@@ -236,7 +215,7 @@ function changeBody(fields: ChangeRequestFields): Record<string, string> {
  *   credentials: async () => secrets.get('servicenow') as { username: string; password: string },
  *   onCredentialRejected: () => secrets.invalidate('servicenow'),
  * });
- * const { record, created } = await sn.incidents.create({ short_description: 'VPN down', impact: 2, urgency: 2 }, { correlationId: 'wf-42' });
+ * const { record, created } = await sn.createIncident({ short_description: 'VPN down', impact: 2, urgency: 2 }, { correlationId: 'wf-42' });
  * ```
  */
 export function createServiceNowClient(options: ServiceNowClientOptions): ServiceNowClient {
@@ -443,46 +422,42 @@ export function createServiceNowClient(options: ServiceNowClientOptions): Servic
   const changeTable = table<ChangeRequest, typeof ChangeRequestSchema>('change_request', ChangeRequestSchema, CHANGE_FIELDS, 'CHG');
 
   return {
-    incidents: {
-      search: incidentTable.search,
-      get: incidentTable.get,
-      create(fields, o) {
-        requireText(fields?.short_description, 'short_description');
-        return incidentTable.create(incidentBody(fields), o);
-      },
-      update(sysId, { workNote, ...fields }, call) {
-        const body = incidentBody(fields);
-        if (workNote !== undefined) body['work_notes'] = requireText(workNote, 'workNote');
-        return incidentTable.patch(sysId, body, call);
-      },
-      resolve(sysId, resolution, call) {
-        const body: Record<string, string> = {
-          state: INCIDENT_STATE.resolved,
-          close_code: requireText(resolution?.closeCode, 'closeCode'),
-          close_notes: requireText(resolution.closeNotes, 'closeNotes'),
-        };
-        if (resolution.workNote !== undefined) body['work_notes'] = requireText(resolution.workNote, 'workNote');
-        return incidentTable.patch(sysId, body, call);
-      },
+    searchIncidents: incidentTable.search,
+    getIncident: incidentTable.get,
+    createIncident(fields, o) {
+      requireText(fields?.short_description, 'short_description');
+      return incidentTable.create(incidentBody(fields), o);
     },
-    changes: {
-      search: changeTable.search,
-      get: changeTable.get,
-      create(fields, o) {
-        requireText(fields?.short_description, 'short_description');
-        return changeTable.create(changeBody(fields), o);
-      },
-      update(sysId, { state, workNote, closeCode, closeNotes, ...fields }, call) {
-        const body = changeBody(fields);
-        if (state !== undefined) {
-          if (!(state in CHANGE_STATE)) throw new TypeError(`unknown change state ${String(state)}`);
-          body['state'] = CHANGE_STATE[state];
-        }
-        if (workNote !== undefined) body['work_notes'] = requireText(workNote, 'workNote');
-        if (closeCode !== undefined) body['close_code'] = closeCode;
-        if (closeNotes !== undefined) body['close_notes'] = closeNotes;
-        return changeTable.patch(sysId, body, call);
-      },
+    updateIncident(sysId, { workNote, ...fields }, call) {
+      const body = incidentBody(fields);
+      if (workNote !== undefined) body['work_notes'] = requireText(workNote, 'workNote');
+      return incidentTable.patch(sysId, body, call);
+    },
+    resolveIncident(sysId, resolution, call) {
+      const body: Record<string, string> = {
+        state: INCIDENT_STATE.resolved,
+        close_code: requireText(resolution?.closeCode, 'closeCode'),
+        close_notes: requireText(resolution.closeNotes, 'closeNotes'),
+      };
+      if (resolution.workNote !== undefined) body['work_notes'] = requireText(resolution.workNote, 'workNote');
+      return incidentTable.patch(sysId, body, call);
+    },
+    searchChangeRequests: changeTable.search,
+    getChangeRequest: changeTable.get,
+    createChangeRequest(fields, o) {
+      requireText(fields?.short_description, 'short_description');
+      return changeTable.create(changeBody(fields), o);
+    },
+    updateChangeRequest(sysId, { state, workNote, closeCode, closeNotes, ...fields }, call) {
+      const body = changeBody(fields);
+      if (state !== undefined) {
+        if (!(state in CHANGE_STATE)) throw new TypeError(`unknown change state ${String(state)}`);
+        body['state'] = CHANGE_STATE[state];
+      }
+      if (workNote !== undefined) body['work_notes'] = requireText(workNote, 'workNote');
+      if (closeCode !== undefined) body['close_code'] = closeCode;
+      if (closeNotes !== undefined) body['close_notes'] = closeNotes;
+      return changeTable.patch(sysId, body, call);
     },
     breakerState: () => policy.breakerState(),
     async close() {

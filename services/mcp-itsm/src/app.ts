@@ -1,0 +1,60 @@
+import { createServiceNowClient, type ServiceNowCredentials } from '@mcp-platform/connectors/servicenow';
+import { bootstrapServer, withCredentialRetry, type BootstrappedServer } from '@mcp-platform/mcp-common/server';
+import type { SecretValue } from '@mcp-platform/mcp-common/secrets';
+import { DEV_SECRETS, type ItsmConfig } from './config.ts';
+import type { ItsmDeps } from './deps.ts';
+import { itsmTools } from './tools/index.ts';
+
+export const SERVICE = { name: 'mcp-itsm', version: '0.1.0' } as const;
+
+/** Options for tests and embedders. */
+export interface StartItsmServerOptions {
+  /** Where ECS lines go. Default stdout. */
+  logStream?: NodeJS.WritableStream;
+}
+
+/** The secret's keys → connector credentials: `username`/`password`, or `client_id`/`client_secret`. */
+export function serviceNowCredentials(name: string, s: SecretValue): ServiceNowCredentials {
+  if (s['client_id'] && s['client_secret']) return { clientId: s['client_id'], clientSecret: s['client_secret'] };
+  if (s['username'] && s['password']) return { username: s['username'], password: s['password'] };
+  throw new TypeError(`secret "${name}" must have username and password, or client_id and client_secret`);
+}
+
+/**
+ * Starts mcp-itsm on the spine: ServiceNow client with credentials from the secret provider
+ * (re-read once when ServiceNow rejects them), the incident and change tools, and everything
+ * the spine adds.
+ *
+ * @example
+ * ```ts
+ * const server = await startItsmServer(loadConfig(process.env));
+ * ```
+ */
+export function startItsmServer(config: ItsmConfig, options: StartItsmServerOptions = {}): Promise<BootstrappedServer<ItsmDeps>> {
+  return bootstrapServer<ItsmDeps>({
+    service: SERVICE,
+    serverId: 'itsm',
+    upstreamName: 'ServiceNow',
+    config,
+    tools: itsmTools,
+    devSecrets: DEV_SECRETS,
+    instructions:
+      'IT service management on ServiceNow: search, read, open, update and resolve incidents; search, read and open change requests and move them ' +
+      'through the change state model (new → assess → authorize → scheduled → implement → review → closed, or canceled). ' +
+      'Approval (authorize → scheduled) is its own tool, approve_change_request. Pass a correlation_id when creating a ticket so a retried call returns the same ticket.',
+    ...(options.logStream ? { logStream: options.logStream } : {}),
+    buildDeps: ({ secrets, logger }) => {
+      const name = config.SERVICENOW_SECRET_NAME;
+      const client = createServiceNowClient({
+        instanceUrl: config.SERVICENOW_INSTANCE_URL,
+        credentials: async () => serviceNowCredentials(name, await secrets.get(name)),
+        onCredentialRejected: () => secrets.invalidate(name),
+        policy: { timeoutMs: config.SERVICENOW_TIMEOUT_MS },
+        logger,
+      });
+      return { servicenow: withCredentialRetry(client, secrets, name) };
+    },
+    readiness: (deps) => ({ servicenow: async () => deps.servicenow.breakerState() !== 'open' }),
+    closeDeps: (deps) => deps.servicenow.close(),
+  });
+}

@@ -1,0 +1,52 @@
+import { PlatformError } from '@mcp-platform/mcp-common/errors';
+import { defineTool } from '@mcp-platform/mcp-common/server';
+import { z } from 'zod';
+import type { ItsmDeps } from '../deps.ts';
+import { ChangeOut, Level, glideDateTime, ticketLine, toChange } from '../schemas.ts';
+
+export const createChangeRequest = defineTool<ItsmDeps>()({
+  name: 'create_change_request',
+  title: 'Raise a change request',
+  description:
+    'Raises a ServiceNow change request in state New. Move it on with transition_change_request (assess, authorize…); approval is approve_change_request. ' +
+    'Pass a correlation_id (e.g. your deployment id) to make the call safe to retry: an existing change with that correlation id is returned instead (created: false).',
+  action: 'write',
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+  input: z.object({
+    short_description: z.string().trim().min(1).max(160).describe('One-line summary of the change'),
+    description: z.string().max(4000).optional().describe('What changes, why, and the rollback plan'),
+    type: z.enum(['normal', 'standard', 'emergency']).default('normal').describe('normal (assess + approval), standard (pre-approved), emergency'),
+    impact: Level.optional().describe('1 High, 2 Medium, 3 Low'),
+    urgency: Level.optional().describe('1 High, 2 Medium, 3 Low'),
+    risk: z.enum(['high', 'moderate', 'low']).optional(),
+    assignment_group: z.string().max(100).optional().describe('Assignment group name, e.g. "Network"'),
+    assigned_to: z.string().max(100).optional().describe('Implementer: user name or full name'),
+    start_date: z.iso.datetime({ offset: true }).optional().describe('Planned start, ISO 8601'),
+    end_date: z.iso.datetime({ offset: true }).optional().describe('Planned end, ISO 8601'),
+    correlation_id: z
+      .string()
+      .trim()
+      .regex(/^[A-Za-z0-9._:-]{1,100}$/, 'letters, digits and . _ : - (at most 100)')
+      .optional()
+      .describe('Idempotency key: the same value always yields the same change request'),
+  }),
+  output: z.object({ change_request: ChangeOut, created: z.boolean().describe('false when a change with this correlation_id already existed') }),
+  handler: async (args, { deps, signal, logger }) => {
+    if (args.start_date && args.end_date && Date.parse(args.end_date) <= Date.parse(args.start_date)) {
+      throw new PlatformError('ERR_VALIDATION', 'end_date: must be after start_date');
+    }
+    const { correlation_id, start_date, end_date, ...fields } = args;
+    const { record, created } = await deps.servicenow.createChangeRequest(
+      {
+        ...Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)),
+        short_description: args.short_description,
+        ...(start_date ? { start_date: glideDateTime(start_date) } : {}),
+        ...(end_date ? { end_date: glideDateTime(end_date) } : {}),
+      },
+      { signal, ...(correlation_id !== undefined ? { correlationId: correlation_id } : {}) },
+    );
+    logger.info(created ? 'change request created' : 'change request exists for correlation id', { event: { action: 'create-change' }, labels: { number: record.number.value } });
+    return { change_request: toChange(record), created };
+  },
+  render: (out) => `${out.created ? 'Raised' : 'Already raised (same correlation_id)'}: ${ticketLine(out.change_request)}`,
+});
