@@ -1,0 +1,25 @@
+import { defineTool } from '@mcp-platform/mcp-common/server';
+import { z } from 'zod';
+import type { GitHubDeps } from '../deps.ts';
+import { branchName, owner, repo, repoRef, repositoryResource } from '../schemas.ts';
+
+export const createBranch = defineTool<GitHubDeps>()({
+  name: 'create_branch',
+  title: 'Create a branch',
+  description:
+    "Creates a new branch in a GitHub repository from the head of another branch (default: the repository's default branch). " +
+    'Use it before commit_file: commits go to a branch, never to the default branch, and reach it through create_pull_request.',
+  action: 'write',
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+  input: z.object({
+    owner,
+    repo,
+    branch: branchName.describe('Name of the new branch, e.g. "feature/branch-qos"'),
+    from: branchName.optional().describe("Branch to start from; default: the repository's default branch"),
+  }),
+  output: z.object({ branch: z.string(), sha: z.string().describe('Commit the new branch points at'), from: z.string() }),
+  // The policy compares the target branch with the repository's default branch.
+  resolveResource: (args, { deps, signal }) => repositoryResource(args, deps, signal),
+  handler: async (args, { deps, signal }) => deps.github.createBranch({ ...repoRef(args, deps), branch: args.branch, ...(args.from ? { from: args.from } : {}) }, { signal }),
+  render: (out) => `Created branch ${out.branch} from ${out.from} at ${out.sha.slice(0, 7)}.`,
+});
