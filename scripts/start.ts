@@ -6,6 +6,8 @@
  *   OPA                 http://127.0.0.1:8181      (real binary when installed; else in-process Wasm)
  *   Catalyst Center sim http://127.0.0.1:9401
  *   mcp-network         http://127.0.0.1:8101/mcp
+ *   ServiceNow sim      http://127.0.0.1:9402
+ *   mcp-itsm            http://127.0.0.1:8102/mcp
  *
  * Each component's ECS log lines go to `.run/logs/<name>.log`. Ctrl-C stops
  * everything (SIGTERM, then SIGKILL after 10 s).
@@ -27,6 +29,8 @@ const ports = {
   opa: port('OPA_PORT', 8181),
   catalyst: port('CATALYST_SIM_PORT', 9401),
   network: port('MCP_NETWORK_PORT', 8101),
+  servicenow: port('SERVICENOW_SIM_PORT', 9402),
+  itsm: port('MCP_ITSM_PORT', 8102),
 };
 const issuer = env['OIDC_ISSUER'] ?? `http://127.0.0.1:${ports.idp}`;
 
@@ -60,6 +64,19 @@ const components: Component[] = [
       CATALYST_BASE_URL: `http://127.0.0.1:${ports.catalyst}`,
     },
     health: `http://127.0.0.1:${ports.network}/readyz`,
+  },
+  { name: 'servicenow-sim', ...cmd(tsx('packages/sandboxes/src/bin/servicenow.ts')), env: { SERVICENOW_SIM_PORT: String(ports.servicenow) }, health: `http://127.0.0.1:${ports.servicenow}/healthz` },
+  {
+    name: 'mcp-itsm',
+    ...cmd(tsx('services/mcp-itsm/src/main.ts')),
+    env: {
+      PORT: String(ports.itsm),
+      OIDC_ISSUER: issuer,
+      AUTHZ_MODE: env['AUTHZ_MODE'] ?? authzMode,
+      OPA_URL: `http://127.0.0.1:${ports.opa}`,
+      SERVICENOW_INSTANCE_URL: `http://127.0.0.1:${ports.servicenow}`,
+    },
+    health: `http://127.0.0.1:${ports.itsm}/readyz`,
   },
 ];
 
@@ -127,6 +144,8 @@ mcp-platform is running (logs: .run/logs/)
   OPA                  ${opaBin ? `http://127.0.0.1:${ports.opa}` : '(no opa binary: policies evaluated in-process from policies/dist/authz.wasm; run `pnpm tools ensure`)'}
   Catalyst Center sim  http://127.0.0.1:${ports.catalyst}
   mcp-network          http://127.0.0.1:${ports.network}/mcp   (health /healthz, readiness /readyz, metrics /metrics)
+  ServiceNow sim       http://127.0.0.1:${ports.servicenow}
+  mcp-itsm             http://127.0.0.1:${ports.itsm}/mcp
 
 Get a token and call a tool:
   TOKEN=$(pnpm -s token nina)
