@@ -8,6 +8,8 @@
  *   mcp-network         http://127.0.0.1:8101/mcp
  *   ServiceNow sim      http://127.0.0.1:9402
  *   mcp-itsm            http://127.0.0.1:8102/mcp
+ *   GitHub sim          http://127.0.0.1:9403
+ *   mcp-github          http://127.0.0.1:8103/mcp
  *
  * Each component's ECS log lines go to `.run/logs/<name>.log`. Ctrl-C stops
  * everything (SIGTERM, then SIGKILL after 10 s).
@@ -31,6 +33,8 @@ const ports = {
   network: port('MCP_NETWORK_PORT', 8101),
   servicenow: port('SERVICENOW_SIM_PORT', 9402),
   itsm: port('MCP_ITSM_PORT', 8102),
+  github: port('GITHUB_SIM_PORT', 9403),
+  githubMcp: port('MCP_GITHUB_PORT', 8103),
 };
 const issuer = env['OIDC_ISSUER'] ?? `http://127.0.0.1:${ports.idp}`;
 
@@ -77,6 +81,19 @@ const components: Component[] = [
       SERVICENOW_INSTANCE_URL: `http://127.0.0.1:${ports.servicenow}`,
     },
     health: `http://127.0.0.1:${ports.itsm}/readyz`,
+  },
+  { name: 'github-sim', ...cmd(tsx('packages/sandboxes/src/bin/github.ts')), env: { GITHUB_SIM_PORT: String(ports.github) }, health: `http://127.0.0.1:${ports.github}/healthz` },
+  {
+    name: 'mcp-github',
+    ...cmd(tsx('services/mcp-github/src/main.ts')),
+    env: {
+      PORT: String(ports.githubMcp),
+      OIDC_ISSUER: issuer,
+      AUTHZ_MODE: env['AUTHZ_MODE'] ?? authzMode,
+      OPA_URL: `http://127.0.0.1:${ports.opa}`,
+      GITHUB_API_URL: `http://127.0.0.1:${ports.github}`,
+    },
+    health: `http://127.0.0.1:${ports.githubMcp}/readyz`,
   },
 ];
 
@@ -146,6 +163,8 @@ mcp-platform is running (logs: .run/logs/)
   mcp-network          http://127.0.0.1:${ports.network}/mcp   (health /healthz, readiness /readyz, metrics /metrics)
   ServiceNow sim       http://127.0.0.1:${ports.servicenow}
   mcp-itsm             http://127.0.0.1:${ports.itsm}/mcp
+  GitHub sim           http://127.0.0.1:${ports.github}
+  mcp-github           http://127.0.0.1:${ports.githubMcp}/mcp
 
 Get a token and call a tool:
   TOKEN=$(pnpm -s token nina)
