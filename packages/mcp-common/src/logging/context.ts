@@ -15,6 +15,8 @@ export interface RequestContext {
   clientId?: string;
   /** The JSON-RPC method of an MCP request, once parsed. */
   rpcMethod?: string;
+  /** For `tools/call`: the tool's name. */
+  toolName?: string;
 }
 
 const storage = new AsyncLocalStorage<RequestContext>();
@@ -46,12 +48,13 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 export function contextFromHeaders(headers: Record<string, string | string[] | undefined>): RequestContext {
   const tp = single(headers['traceparent']);
   const match = tp ? TRACEPARENT.exec(tp.trim().toLowerCase()) : null;
-  const traceId = match && match[1] !== 'ff' && !/^0+$/.test(match[2] ?? '') ? (match[2] as string) : randomBytes(16).toString('hex');
+  const random = randomBytes(36).toString('hex'); // one draw: trace (16 bytes), span (8), request (12)
+  const traceId = match && match[1] !== 'ff' && !/^0+$/.test(match[2] ?? '') ? (match[2] as string) : random.slice(0, 32);
   const rid = single(headers['x-request-id']);
   return {
     traceId,
-    spanId: randomBytes(8).toString('hex'),
-    requestId: rid && REQUEST_ID.test(rid) ? rid : randomBytes(12).toString('hex'),
+    spanId: random.slice(32, 48),
+    requestId: rid && REQUEST_ID.test(rid) ? rid : random.slice(48),
   };
 }
 

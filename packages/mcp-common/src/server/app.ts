@@ -175,8 +175,10 @@ export function createMcpApp<D>(opts: McpAppOptions<D>): McpApp {
     express.json({ limit: opts.maxBodyBytes ?? 1_048_576, type: ['application/json', 'application/*+json'] }),
     (req: Request, _res: Response, next: NextFunction) => {
       const ctx = currentRequestContext();
-      if (ctx && req.body && typeof req.body === 'object' && typeof (req.body as { method?: unknown }).method === 'string') {
-        ctx.rpcMethod = (req.body as { method: string }).method;
+      const body = req.body as { method?: unknown; params?: { name?: unknown } } | undefined;
+      if (ctx && body && typeof body === 'object' && typeof body.method === 'string') {
+        ctx.rpcMethod = body.method;
+        if (body.method === 'tools/call' && typeof body.params?.name === 'string') ctx.toolName = body.params.name;
       }
       next();
     },

@@ -1,4 +1,4 @@
-import { withCredentialRefresh, type SecretProvider } from '../secrets/index.ts';
+import { isUpstreamAuthRejection, type SecretProvider } from '../secrets/index.ts';
 
 /**
  * Wraps an upstream client so that each of its methods, when the upstream
@@ -21,7 +21,18 @@ export function withCredentialRetry<T extends object>(client: T, secrets: Secret
       if (typeof value !== 'function') return value;
       // Lifecycle and state accessors are not upstream calls.
       if (prop === 'close' || prop === 'breakerState') return (value as (...a: unknown[]) => unknown).bind(target);
-      return (...args: unknown[]) => withCredentialRefresh(secrets, secretName, () => Promise.resolve((value as (...a: unknown[]) => unknown).apply(target, args)));
+      const call = (args: unknown[]) => Promise.resolve((value as (...a: unknown[]) => unknown).apply(target, args));
+      // The client reads the secret lazily (only when it needs a new upstream token), so the
+      // happy path costs no secret read; a rejection invalidates and the one retry re-reads it.
+      return async (...args: unknown[]) => {
+        try {
+          return await call(args);
+        } catch (err) {
+          if (!isUpstreamAuthRejection(err)) throw err;
+          secrets.invalidate(secretName);
+          return call(args);
+        }
+      };
     },
   });
 }

@@ -42,6 +42,7 @@ export function createServerFactory<D>(opts: ServerFactoryOptions<D>): McpServer
   const now = opts.now ?? Date.now;
   const listAuthorizer = opts.listAuthorizer ?? opts.authorizer;
   const timeoutMs = opts.callTimeoutMs ?? 60_000;
+  const byName = new Map(opts.tools.map((t) => [t.name, t]));
 
   const policyInput = (principal: Principal, tool: AnyToolDefinition<D>, args: Record<string, unknown>, resource?: Record<string, unknown>): PolicyInput => {
     const input: PolicyInput = {
@@ -129,7 +130,11 @@ export function createServerFactory<D>(opts: ServerFactoryOptions<D>): McpServer
       { name: opts.name, version: opts.version },
       { capabilities: { tools: {} }, ...(opts.instructions ? { instructions: opts.instructions } : {}) },
     );
-    const registered: [AnyToolDefinition<D>, RegisteredTool][] = opts.tools.map((tool) => [
+    // A tools/call instance needs only the called tool (per-request construction is the hot path);
+    // an unknown name falls back to all, so the SDK answers "not found" as usual.
+    const reqInfo = currentRequestContext();
+    const called = reqInfo?.rpcMethod === 'tools/call' ? byName.get(reqInfo.toolName ?? '') : undefined;
+    const registered: [AnyToolDefinition<D>, RegisteredTool][] = (called ? [called] : opts.tools).map((tool) => [
       tool,
       server.registerTool(
         tool.name,
@@ -137,7 +142,7 @@ export function createServerFactory<D>(opts: ServerFactoryOptions<D>): McpServer
         wrap(tool) as never,
       ),
     ]);
-    if (currentRequestContext()?.rpcMethod === 'tools/list' && reqCtx.authInfo) {
+    if (reqInfo?.rpcMethod === 'tools/list' && reqCtx.authInfo) {
       const principal = principalFromAuthInfo(reqCtx.authInfo);
       const decisions = await Promise.all(registered.map(([tool]) => listAuthorizer.decide(policyInput(principal, tool, {}))));
       registered.forEach(([, reg], i) => {
