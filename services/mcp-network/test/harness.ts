@@ -1,93 +1,19 @@
-import { PassThrough } from 'node:stream';
-import { fileURLToPath } from 'node:url';
 import { startCatalystCenterSimulator, type CatalystSimulator } from '@mcp-platform/sandboxes/catalyst-center';
-import { SEED_RESOURCE_SERVERS, startIdentityProvider, type RunningIdentityProvider } from '@mcp-platform/sandboxes/idp';
-import { freePort, startOpa, type RunningOpa } from '@mcp-platform/test-support';
-import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { startSpineHarness, type SpineHarness } from '@mcp-platform/test-support';
 import { startNetworkServer } from '../src/app.ts';
 import { DEV_SECRETS, loadConfig } from '../src/config.ts';
 
-export const POLICY_DIR = fileURLToPath(new URL('../../../policies/mcp', import.meta.url));
+export type NetworkHarness = SpineHarness<CatalystSimulator, Awaited<ReturnType<typeof startNetworkServer>>>;
 
-/** Everything a platform test needs, each component real and on loopback. */
-export interface NetworkHarness {
-  idp: RunningIdentityProvider;
-  opa: RunningOpa;
-  sim: CatalystSimulator;
-  server: Awaited<ReturnType<typeof startNetworkServer>>;
-  /** Every ECS line the server wrote, parsed. */
-  logs: Record<string, unknown>[];
-  /** Raw text the server wrote (for "no secret anywhere" checks). */
-  rawLogs: () => string;
-  token(user: string, audience?: string): Promise<string>;
-  client(user: string, mode?: 'legacy' | 'modern'): Promise<Client>;
-  stop(): Promise<void>;
-}
-
-/**
- * Starts the dev IdP, the real OPA server with `policies/mcp`, the Catalyst
- * Center simulator and mcp-network (full spine), wired together.
- */
-export async function startHarness(
+/** The dev IdP, real OPA, the Catalyst Center simulator and mcp-network (full spine), wired together. */
+export function startHarness(
   env: Record<string, string> = {},
   simCredentials: { username: string; password: string } = DEV_SECRETS['catalyst-center'],
 ): Promise<NetworkHarness> {
-  const port = await freePort();
-  const publicUrl = `http://127.0.0.1:${port}/mcp`;
-  const idp = await startIdentityProvider({
-    port: 0,
-    resourceServers: [...SEED_RESOURCE_SERVERS, { url: publicUrl, name: 'mcp-network (test)' }],
+  return startSpineHarness({
+    name: 'mcp-network',
+    env,
+    startSimulator: () => startCatalystCenterSimulator({ port: 0, ...simCredentials, taskDurationMs: 150 }),
+    startServer: ({ env: e, sim, logStream }) => startNetworkServer(loadConfig({ ...e, CATALYST_BASE_URL: sim.url }), { logStream }),
   });
-  const opa = await startOpa({ policyDir: POLICY_DIR });
-  const sim = await startCatalystCenterSimulator({ port: 0, ...simCredentials, taskDurationMs: 150 });
-  const stream = new PassThrough();
-  const logs: Record<string, unknown>[] = [];
-  let raw = '';
-  let pending = '';
-  stream.on('data', (chunk: Buffer) => {
-    const text = chunk.toString('utf8');
-    raw += text;
-    pending += text;
-    let i: number;
-    while ((i = pending.indexOf('\n')) >= 0) {
-      logs.push(JSON.parse(pending.slice(0, i)) as Record<string, unknown>);
-      pending = pending.slice(i + 1);
-    }
-  });
-  const config = loadConfig({
-    PORT: String(port),
-    OIDC_ISSUER: idp.issuer,
-    OPA_URL: opa.url,
-    CATALYST_BASE_URL: sim.url,
-    LOG_LEVEL: 'debug',
-    AUTHZ_CACHE_TTL_MS: '0',
-    OIDC_JWKS_REFRESH_MIN_INTERVAL_MS: '200',
-    ...env,
-  });
-  const server = await startNetworkServer(config, { logStream: stream });
-  const clients: Client[] = [];
-  return {
-    idp,
-    opa,
-    sim,
-    server,
-    logs,
-    rawLogs: () => raw,
-    token: (user, audience = server.publicUrl) => idp.issueToken({ user, audience }),
-    async client(user, mode = 'modern') {
-      const token = await idp.issueToken({ user, audience: server.publicUrl });
-      const client = new Client(
-        { name: 'harness', version: '1.0.0' },
-        mode === 'modern' ? { versionNegotiation: { mode: { pin: '2026-07-28' } } } : {},
-      );
-      await client.connect(new StreamableHTTPClientTransport(new URL(server.publicUrl), { authProvider: { token: async () => token } }));
-      clients.push(client);
-      return client;
-    },
-    async stop() {
-      await Promise.allSettled(clients.map((c) => c.close()));
-      await server.close();
-      await Promise.allSettled([sim.stop(), opa.stop(), idp.stop()]);
-    },
-  };
 }
