@@ -1,0 +1,254 @@
+/**
+ * Builds the Kubernetes base (`deploy/k8s/base/`): per service a ServiceAccount
+ * (its Vault Kubernetes-auth identity), ConfigMap, Deployment (liveness `/healthz`,
+ * readiness `/readyz`, requests/limits, non-root, read-only root filesystem),
+ * Service, HorizontalPodAutoscaler on CPU and PodDisruptionBudget; plus OPA.
+ *
+ * One table ({@link SERVICES}) drives every service; a new service is one row.
+ * `pnpm --filter @mcp-platform/deploy-checks k8s` rewrites the base; `k8s.test.ts`
+ * fails when the committed files differ, validates every rendered object against
+ * the Kubernetes JSON schemas and renders the overlays with kustomize.
+ *
+ * @example
+ * ```ts
+ * for (const [file, text] of Object.entries(buildBase())) writeFileSync(join(dir, file), text);
+ * ```
+ * @module
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { stringify } from 'yaml';
+
+/** The base directory. */
+export const K8S_DIR = fileURLToPath(new URL('../../deploy/k8s', import.meta.url));
+
+/** One platform service in the cluster. */
+export interface K8sService {
+  name: string;
+  port: number;
+  /** Vault secret names it reads (for the doc comment; the policy is deploy/vault/policies/<name>.hcl). */
+  secrets: string[];
+  /** Non-secret environment (ConfigMap). */
+  env: Record<string, string>;
+  /** Serves MCP (gets the spine's Vault/OIDC settings and a PUBLIC_URL). */
+  mcp: boolean;
+}
+
+const SPINE_ENV = {
+  HOST: '0.0.0.0',
+  LOG_LEVEL: 'info',
+  OIDC_ISSUER: 'https://login.example.com/realms/mcp',
+  OIDC_GROUPS_CLAIM: 'groups',
+  AUTHZ_MODE: 'opa',
+  OPA_URL: 'http://opa:8181',
+  VAULT_ADDR: 'https://vault.example.com',
+  VAULT_AUTH_METHOD: 'kubernetes',
+  ALLOW_DEV_SECRETS: 'false',
+};
+
+/** The services of the platform (ports as in docker-compose.yml). */
+export const SERVICES: K8sService[] = [
+  { name: 'mcp-network', port: 8101, secrets: ['catalyst-center'], mcp: true, env: { CATALYST_BASE_URL: 'https://catalyst-center.example.com' } },
+  { name: 'mcp-itsm', port: 8102, secrets: ['servicenow'], mcp: true, env: { SERVICENOW_INSTANCE_URL: 'https://example.service-now.com' } },
+  { name: 'mcp-github', port: 8103, secrets: ['github'], mcp: true, env: { GITHUB_API_URL: 'https://api.github.com' } },
+  {
+    name: 'rest-proxy',
+    port: 8080,
+    secrets: [],
+    mcp: false,
+    env: {
+      HOST: '0.0.0.0',
+      LOG_LEVEL: 'info',
+      OIDC_ISSUER: 'https://login.example.com/realms/mcp',
+      OIDC_GROUPS_CLAIM: 'groups',
+      OPA_URL: 'http://opa:8181',
+      REDIS_URL: 'redis://redis:6379',
+      PROXY_BACKENDS: JSON.stringify({ network: 'http://mcp-network:8101/mcp', itsm: 'http://mcp-itsm:8102/mcp', github: 'http://mcp-github:8103/mcp' }),
+    },
+  },
+  {
+    name: 'deploy-worker',
+    port: 8104,
+    secrets: ['catalyst-center', 'servicenow'],
+    mcp: false,
+    env: {
+      ...SPINE_ENV,
+      TEMPORAL_ADDRESS: 'temporal-frontend.temporal:7233',
+      TEMPORAL_NAMESPACE: 'default',
+      CATALYST_BASE_URL: 'https://catalyst-center.example.com',
+      SERVICENOW_INSTANCE_URL: 'https://example.service-now.com',
+    },
+  },
+];
+
+const LABELS = (name: string) => ({ 'app.kubernetes.io/name': name, 'app.kubernetes.io/part-of': 'mcp-platform' });
+
+function envFor(s: K8sService): Record<string, string> {
+  const env: Record<string, string> = s.mcp ? { ...SPINE_ENV, ...s.env } : { ...s.env };
+  env['PORT'] = String(s.port);
+  if (s.mcp) {
+    env['PUBLIC_URL'] = `http://${s.name}:${String(s.port)}/mcp`;
+    env['VAULT_K8S_ROLE'] = s.name;
+  }
+  if (s.name === 'deploy-worker') env['VAULT_K8S_ROLE'] = s.name;
+  return env;
+}
+
+function serviceObjects(s: K8sService): Record<string, unknown>[] {
+  const labels = LABELS(s.name);
+  const secretEnv =
+    s.name === 'rest-proxy'
+      ? [{ name: 'PROXY_CLIENT_SECRET', valueFrom: { secretKeyRef: { name: 'rest-proxy-oauth', key: 'client-secret' } } }]
+      : [];
+  const container = {
+    name: s.name,
+    image: `mcp-platform/${s.name}:latest`,
+    imagePullPolicy: 'IfNotPresent',
+    ports: [{ name: 'http', containerPort: s.port, protocol: 'TCP' }],
+    envFrom: [{ configMapRef: { name: `${s.name}-config` } }],
+    env: [
+      { name: 'SERVICE_ENVIRONMENT', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+      ...secretEnv,
+    ],
+    livenessProbe: { httpGet: { path: '/healthz', port: 'http' }, initialDelaySeconds: 10, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 },
+    readinessProbe: { httpGet: { path: '/readyz', port: 'http' }, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 3 },
+    startupProbe: { httpGet: { path: '/healthz', port: 'http' }, periodSeconds: 2, failureThreshold: 30 },
+    resources: { requests: { cpu: '100m', memory: '192Mi' }, limits: { cpu: '1', memory: '512Mi' } },
+    securityContext: { runAsNonRoot: true, runAsUser: 1000, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
+    volumeMounts: [
+      { name: 'tmp', mountPath: '/tmp' },
+      { name: 'vault-token', mountPath: '/var/run/secrets/kubernetes.io/serviceaccount', readOnly: true },
+    ],
+  };
+  return [
+    { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: s.name, labels, annotations: { 'mcp-platform/vault-role': s.name, 'mcp-platform/vault-secrets': s.secrets.map((x) => `secret/data/mcp/${x}`).join(',') } } },
+    { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `${s.name}-config`, labels }, data: envFor(s) },
+    {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: s.name, labels },
+      spec: {
+        replicas: 2,
+        revisionHistoryLimit: 5,
+        selector: { matchLabels: labels },
+        strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+        template: {
+          metadata: { labels, annotations: { 'co.elastic.logs/json.keys_under_root': 'true' } },
+          spec: {
+            serviceAccountName: s.name,
+            automountServiceAccountToken: false,
+            terminationGracePeriodSeconds: 30,
+            securityContext: { runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000, seccompProfile: { type: 'RuntimeDefault' } },
+            topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: labels } }],
+            containers: [container],
+            volumes: [
+              { name: 'tmp', emptyDir: { sizeLimit: '64Mi' } },
+              {
+                // The ServiceAccount token Vault's Kubernetes auth verifies (VAULT_K8S_JWT_PATH default path), audience `vault`.
+                name: 'vault-token',
+                projected: { sources: [{ serviceAccountToken: { path: 'token', audience: 'vault', expirationSeconds: 3600 } }] },
+              },
+            ],
+          },
+        },
+      },
+    },
+    { apiVersion: 'v1', kind: 'Service', metadata: { name: s.name, labels }, spec: { type: 'ClusterIP', selector: labels, ports: [{ name: 'http', port: s.port, targetPort: 'http', protocol: 'TCP' }] } },
+    {
+      apiVersion: 'autoscaling/v2',
+      kind: 'HorizontalPodAutoscaler',
+      metadata: { name: s.name, labels },
+      spec: {
+        scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: s.name },
+        minReplicas: 2,
+        maxReplicas: 10,
+        metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } } }],
+      },
+    },
+    { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name: s.name, labels }, spec: { minAvailable: 1, selector: { matchLabels: labels } } },
+  ];
+}
+
+function opaObjects(): Record<string, unknown>[] {
+  const labels = LABELS('opa');
+  return [
+    {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'opa', labels },
+      spec: {
+        replicas: 2,
+        selector: { matchLabels: labels },
+        template: {
+          metadata: { labels },
+          spec: {
+            automountServiceAccountToken: false,
+            securityContext: { runAsNonRoot: true, runAsUser: 1000, seccompProfile: { type: 'RuntimeDefault' } },
+            containers: [
+              {
+                name: 'opa',
+                image: 'openpolicyagent/opa:1.22.2',
+                args: ['run', '--server', '--addr', '0.0.0.0:8181', '--log-format', 'json', '--config-file', '/config/config.yaml', '--ready-timeout', '60'],
+                ports: [{ name: 'http', containerPort: 8181, protocol: 'TCP' }],
+                livenessProbe: { httpGet: { path: '/health', port: 'http' }, periodSeconds: 10 },
+                readinessProbe: { httpGet: { path: '/health?bundles', port: 'http' }, periodSeconds: 5 },
+                resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '1', memory: '512Mi' } },
+                securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
+                volumeMounts: [
+                  { name: 'config', mountPath: '/config', readOnly: true },
+                  { name: 'persist', mountPath: '/var/opa' },
+                ],
+              },
+            ],
+            volumes: [
+              { name: 'config', configMap: { name: 'opa-config' } },
+              { name: 'persist', emptyDir: {} },
+            ],
+          },
+        },
+      },
+    },
+    { apiVersion: 'v1', kind: 'Service', metadata: { name: 'opa', labels }, spec: { selector: labels, ports: [{ name: 'http', port: 8181, targetPort: 'http', protocol: 'TCP' }] } },
+    {
+      apiVersion: 'autoscaling/v2',
+      kind: 'HorizontalPodAutoscaler',
+      metadata: { name: 'opa', labels },
+      spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'opa' }, minReplicas: 2, maxReplicas: 6, metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } } }] },
+    },
+    { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name: 'opa', labels }, spec: { minAvailable: 1, selector: { matchLabels: labels } } },
+  ];
+}
+
+const HEADER = '# GENERATED by deploy-checks/src/k8s-manifests.ts — edit the generator, then `pnpm --filter @mcp-platform/deploy-checks k8s`.\n';
+
+/**
+ * The base's files: one multi-document YAML per service, `opa.yaml`, and `kustomization.yaml`.
+ *
+ * @example
+ * ```ts
+ * Object.keys(buildBase()); // ['mcp-network.yaml', …, 'opa.yaml', 'kustomization.yaml']
+ * ```
+ */
+export function buildBase(): Record<string, string> {
+  const files: Record<string, string> = {};
+  const docs = (objs: Record<string, unknown>[]) => HEADER + objs.map((o) => `---\n${stringify(o, { lineWidth: 0 })}`).join('');
+  for (const s of SERVICES) files[`${s.name}.yaml`] = docs(serviceObjects(s));
+  files['opa.yaml'] = docs(opaObjects());
+  const kustomization = {
+    apiVersion: 'kustomize.config.k8s.io/v1beta1',
+    kind: 'Kustomization',
+    labels: [{ pairs: { 'app.kubernetes.io/managed-by': 'kustomize' } }],
+    resources: [...SERVICES.map((s) => `${s.name}.yaml`), 'opa.yaml'],
+    configMapGenerator: [{ name: 'opa-config', files: ['config.yaml=opa-config.yaml'], options: { disableNameSuffixHash: false } }],
+  };
+  files['kustomization.yaml'] = HEADER + stringify(kustomization, { lineWidth: 0 });
+  return files;
+}
+
+if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const dir = join(K8S_DIR, 'base');
+  mkdirSync(dir, { recursive: true });
+  for (const [file, text] of Object.entries(buildBase())) writeFileSync(join(dir, file), text);
+  process.stdout.write(`wrote ${dir}\n`);
+}

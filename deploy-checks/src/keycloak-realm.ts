@@ -1,0 +1,209 @@
+/**
+ * Builds the Keycloak realm import (`deploy/keycloak/realm-mcp.json`) from the
+ * dev identity provider's seed (`@mcp-platform/sandboxes/idp`): one source of
+ * truth for users, groups, clients and resource servers.
+ *
+ * `pnpm --filter @mcp-platform/deploy-checks realm` rewrites the committed
+ * file; `keycloak-realm.test.ts` fails when the committed file differs from
+ * what this module builds.
+ *
+ * Mapping of the seed to Keycloak (26.x):
+ * - groups → top-level realm groups; a `groups` protocol mapper (group
+ *   membership, short names) on the `mcp:tools` client scope puts them in the `groups` claim;
+ * - users → users with their DEV ONLY password credential and group memberships;
+ * - `authorization_code` clients → public clients with PKCE (S256) and the seed's redirect URIs;
+ * - `client_credentials` clients → confidential clients with a service account whose
+ *   user carries the seed client's groups;
+ * - the dev-password grant (`mcp-dev-cli`) → a public client with direct access grants
+ *   (Keycloak's password grant, DEV ONLY, the realm's only such client);
+ * - the token-exchange grant (`rest-proxy`) → standard token exchange (V2) enabled;
+ * - each resource server → an optional client scope named after it with an audience
+ *   mapper per resource identifier: the seed's loopback URL (`pnpm start`) and the
+ *   compose URL (`http://<name>:<port>/…`), so `aud` is the server's resource URL wherever
+ *   it runs. Clients ask for it with `scope=<name>` (Keycloak does not read RFC 8707 `resource`).
+ *
+ * @example
+ * ```ts
+ * const realm = buildRealm();
+ * writeFileSync('deploy/keycloak/realm-mcp.json', `${JSON.stringify(realm, null, 2)}\n`);
+ * ```
+ * @module
+ */
+import { writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import {
+  DEV_PASSWORD_GRANT,
+  GROUPS,
+  RESOURCE_SCOPES,
+  SEED_CLIENTS,
+  SEED_RESOURCE_SERVERS,
+  SEED_USERS,
+  TOKEN_EXCHANGE_GRANT,
+  type SeedClient,
+  type SeedResourceServer,
+} from '@mcp-platform/sandboxes/idp';
+
+/** Path of the committed realm file. */
+export const REALM_FILE = fileURLToPath(new URL('../../deploy/keycloak/realm-mcp.json', import.meta.url));
+
+/** Realm name; the issuer in compose is `https://keycloak:8443/realms/mcp`. */
+export const REALM = 'mcp';
+
+type Json = Record<string, unknown>;
+
+/**
+ * The resource identifiers of one resource server: the seed URL (loopback, `pnpm start`)
+ * and the same path on the compose/Kubernetes service name.
+ *
+ * @example
+ * ```ts
+ * resourceUrls({ url: 'http://127.0.0.1:8101/mcp', name: 'mcp-network' });
+ * // ['http://127.0.0.1:8101/mcp', 'http://mcp-network:8101/mcp']
+ * ```
+ */
+export function resourceUrls(rs: SeedResourceServer): string[] {
+  const u = new URL(rs.url);
+  const inCluster = new URL(rs.url);
+  inCluster.hostname = rs.name;
+  const strip = (s: string) => (u.pathname === '/' ? s.replace(/\/$/, '') : s);
+  return [strip(u.href), strip(inCluster.href)];
+}
+
+function audienceScope(rs: SeedResourceServer): Json {
+  return {
+    name: rs.name,
+    description: `Tokens for ${rs.name}: aud = its resource identifier`,
+    protocol: 'openid-connect',
+    attributes: { 'include.in.token.scope': 'true', 'display.on.consent.screen': 'false' },
+    protocolMappers: resourceUrls(rs).map((url, i) => ({
+      name: `audience-${String(i)}`,
+      protocol: 'openid-connect',
+      protocolMapper: 'oidc-audience-mapper',
+      consentRequired: false,
+      config: { 'included.custom.audience': url, 'access.token.claim': 'true', 'id.token.claim': 'false', 'introspection.token.claim': 'true' },
+    })),
+  };
+}
+
+function resourceScope(name: string): Json {
+  const scope: Json = {
+    name,
+    description: `OAuth scope ${name}`,
+    protocol: 'openid-connect',
+    attributes: { 'include.in.token.scope': 'true', 'display.on.consent.screen': 'true' },
+  };
+  if (name === 'mcp:tools') {
+    scope['protocolMappers'] = [
+      {
+        name: 'groups',
+        protocol: 'openid-connect',
+        protocolMapper: 'oidc-group-membership-mapper',
+        consentRequired: false,
+        config: { 'claim.name': 'groups', 'full.path': 'false', 'access.token.claim': 'true', 'id.token.claim': 'true', 'introspection.token.claim': 'true', 'userinfo.token.claim': 'true' },
+      },
+    ];
+  }
+  return scope;
+}
+
+function client(c: SeedClient): Json {
+  const grants = new Set(c.grantTypes);
+  const confidential = c.devSecret !== undefined;
+  const out: Json = {
+    clientId: c.clientId,
+    name: c.clientId,
+    description: c.description,
+    enabled: true,
+    protocol: 'openid-connect',
+    publicClient: !confidential,
+    standardFlowEnabled: grants.has('authorization_code'),
+    implicitFlowEnabled: false,
+    directAccessGrantsEnabled: grants.has(DEV_PASSWORD_GRANT),
+    serviceAccountsEnabled: grants.has('client_credentials'),
+    // Only clients that obtain tokens get the resource scopes; mcp-resource-server only introspects.
+    bearerOnly: false,
+    redirectUris: [...c.redirectUris],
+    webOrigins: c.redirectUris.length > 0 ? ['+'] : [],
+    attributes: {
+      'pkce.code.challenge.method': grants.has('authorization_code') ? 'S256' : '',
+      'standard.token.exchange.enabled': grants.has(TOKEN_EXCHANGE_GRANT) ? 'true' : 'false',
+      'oauth2.device.authorization.grant.enabled': 'false',
+    },
+    defaultClientScopes: ['basic', 'mcp:tools'],
+    optionalClientScopes: [...RESOURCE_SCOPES.filter((s) => s !== 'mcp:tools'), ...SEED_RESOURCE_SERVERS.map((rs) => rs.name)],
+  };
+  if (confidential) {
+    out['clientAuthenticatorType'] = 'client-secret';
+    out['secret'] = c.devSecret; // DEV ONLY (from the seed)
+  }
+  return out;
+}
+
+/**
+ * The realm representation (Keycloak `RealmRepresentation`, importable with
+ * `kc.sh start-dev --import-realm`).
+ *
+ * @example
+ * ```ts
+ * const realm = buildRealm();
+ * realm['realm']; // 'mcp'
+ * ```
+ */
+export function buildRealm(): Json {
+  const serviceAccounts = SEED_CLIENTS.filter((c) => c.grantTypes.includes('client_credentials')).map((c) => ({
+    username: `service-account-${c.clientId}`,
+    enabled: true,
+    serviceAccountClientId: c.clientId,
+    groups: c.groups.map((g) => `/${g}`),
+  }));
+  return {
+    _comment: 'GENERATED by deploy-checks/src/keycloak-realm.ts from packages/sandboxes/src/idp/seed.ts — do not edit. DEV ONLY passwords and secrets.',
+    realm: REALM,
+    enabled: true,
+    sslRequired: 'external',
+    registrationAllowed: false,
+    accessTokenLifespan: 300,
+    defaultSignatureAlgorithm: 'RS256',
+    groups: GROUPS.map((g) => ({ name: g, path: `/${g}` })),
+    users: [
+      ...SEED_USERS.map((u) => {
+        const [firstName, ...rest] = u.name.split(' ');
+        return {
+          username: u.username,
+          enabled: true,
+          email: u.email,
+          emailVerified: true,
+          firstName,
+          lastName: rest.join(' '),
+          credentials: [{ type: 'password', value: u.devPassword, temporary: false }], // DEV ONLY (from the seed)
+          groups: u.groups.map((g) => `/${g}`),
+        };
+      }),
+      ...serviceAccounts,
+    ],
+    clientScopes: [
+      { name: 'basic', protocol: 'openid-connect', attributes: { 'include.in.token.scope': 'false' },
+        protocolMappers: [
+          { name: 'sub', protocol: 'openid-connect', protocolMapper: 'oidc-sub-mapper', consentRequired: false, config: { 'access.token.claim': 'true', 'introspection.token.claim': 'true' } },
+          { name: 'client id', protocol: 'openid-connect', protocolMapper: 'oidc-usersessionmodel-note-mapper', consentRequired: false,
+            config: { 'user.session.note': 'client_id', 'claim.name': 'client_id', 'jsonType.label': 'String', 'access.token.claim': 'true', 'introspection.token.claim': 'true' } },
+          { name: 'username', protocol: 'openid-connect', protocolMapper: 'oidc-usermodel-attribute-mapper', consentRequired: false,
+            config: { 'user.attribute': 'username', 'claim.name': 'preferred_username', 'jsonType.label': 'String', 'access.token.claim': 'true', 'id.token.claim': 'true' } },
+        ] },
+      ...RESOURCE_SCOPES.map(resourceScope),
+      ...SEED_RESOURCE_SERVERS.map(audienceScope),
+    ],
+    defaultDefaultClientScopes: ['basic', 'mcp:tools'],
+    clients: SEED_CLIENTS.map(client),
+  };
+}
+
+/** The realm file's text: two-space JSON and a final newline. */
+export function realmText(): string {
+  return `${JSON.stringify(buildRealm(), null, 2)}\n`;
+}
+
+if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
+  writeFileSync(REALM_FILE, realmText());
+  process.stdout.write(`wrote ${REALM_FILE}\n`);
+}
