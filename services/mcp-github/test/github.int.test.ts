@@ -146,8 +146,11 @@ describe('mcp-github through the whole spine', () => {
     const r = await call('dave', 'list_pull_requests', TEMPLATES);
     h.sim.failNext(0, 503);
     expect(r.isError).toBe(true);
-    expect(text(r)).toBe('GitHub is unavailable right now (github is rate limiting requests); try again later.');
-    expect(r._meta?.['io.mcp-platform/error']).toEqual({ code: 'ERR_UPSTREAM_RATE_LIMITED', retryable: true });
+    // The reset is 30 minutes away: the caller is told when to come back.
+    expect(text(r)).toMatch(/^GitHub is rate limiting requests; try again in (1[78]\d\d|1800) s\.$/);
+    const meta = r._meta?.['io.mcp-platform/error'] as { code: string; retryable: boolean; retryAfterMs: number };
+    expect(meta).toMatchObject({ code: 'ERR_UPSTREAM_RATE_LIMITED', retryable: true });
+    expect(meta.retryAfterMs).toBeGreaterThan(1_700_000);
     expect(h.sim.state.requests.length - before).toBe(1);
     // The breaker does not count rate limits: the next call goes through.
     expect((await call('dave', 'list_pull_requests', TEMPLATES)).isError).toBeFalsy();

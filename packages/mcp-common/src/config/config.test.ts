@@ -38,6 +38,12 @@ describe('parseConfig', () => {
     expect(ce.message).toMatch(/^mcp-network: invalid configuration: /);
     expect(ce.message).not.toContain('topsecret');
     expect(ce.message).not.toContain('eighty');
+    expect(ce.issues.find((i) => i.variable === 'PORT')?.problem).not.toBe('is required');
+  });
+
+  it('says "is required" only for a variable that is missing', () => {
+    const required = z.object({ NEEDED: z.string(), COUNT: z.coerce.number().int() });
+    expect(() => parseConfig('svc', required, { COUNT: '3' })).toThrow('svc: invalid configuration: NEEDED: is required');
   });
 
   it('rejects symmetric or none algorithms', () => {

@@ -19,10 +19,11 @@ export function parseConfig<S extends z.ZodType>(service: string, schema: S, env
   for (const [k, v] of Object.entries(env)) if (v !== undefined && v.trim() !== '') cleaned[k] = v.trim();
   const result = schema.safeParse(cleaned);
   if (result.success) return result.data;
-  const issues: ConfigIssue[] = result.error.issues.map((issue) => ({
-    variable: issue.path.length > 0 ? String(issue.path[0]) : '(configuration)',
-    problem: issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : issue.message,
-  }));
+  const issues: ConfigIssue[] = result.error.issues.map((issue) => {
+    const variable = issue.path.length > 0 ? String(issue.path[0]) : '(configuration)';
+    const missing = issue.code === 'invalid_type' && cleaned[variable] === undefined;
+    return { variable, problem: missing ? 'is required' : issue.message };
+  });
   throw new ConfigError(service, issues);
 }
 

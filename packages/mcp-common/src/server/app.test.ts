@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { MemoryLogger } from '@mcp-platform/test-support';
 import type { Authorizer, Decision, PolicyInput } from '../authz/index.ts';
 import { PlatformError } from '../errors/index.ts';
+import { UpstreamRateLimitedError } from '../resilience/index.ts';
 import { createMcpApp } from './app.ts';
 import { listen, type RunningServer } from './listen.ts';
 import { defineTool } from './tool.ts';
@@ -88,11 +89,12 @@ const tools = [
     description: 'Fails.',
     action: 'read',
     annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
-    input: z.object({ kind: z.enum(['business', 'bug', 'upstream']) }),
+    input: z.object({ kind: z.enum(['business', 'bug', 'upstream', 'limited']) }),
     output: z.object({}),
     handler: async (args) => {
       if (args.kind === 'business') throw new PlatformError('ERR_VALIDATION', 'kind: not today');
       if (args.kind === 'upstream') throw new PlatformError('ERR_UPSTREAM_UNAVAILABLE', 'status 503');
+      if (args.kind === 'limited') throw new UpstreamRateLimitedError('test-upstream', 42_500);
       throw new Error('secret internal detail s3cr3t');
     },
   }),
@@ -177,6 +179,9 @@ describe('createMcpApp (spine, stubbed identity and policy)', () => {
     const upstream = (await c.callTool({ name: 'fail', arguments: { kind: 'upstream' } })) as CallToolResult;
     expect(text(upstream)).toBe('Test Upstream is unavailable right now (status 503); try again later.');
     expect(upstream._meta?.['io.mcp-platform/error']).toEqual({ code: 'ERR_UPSTREAM_UNAVAILABLE', retryable: true });
+    const limited = (await c.callTool({ name: 'fail', arguments: { kind: 'limited' } })) as CallToolResult;
+    expect(text(limited)).toBe('Test Upstream is rate limiting requests; try again in 43 s.');
+    expect(limited._meta?.['io.mcp-platform/error']).toEqual({ code: 'ERR_UPSTREAM_RATE_LIMITED', retryable: true, retryAfterMs: 42_500 });
     const bug = (await c.callTool({ name: 'fail', arguments: { kind: 'bug' } })) as CallToolResult;
     expect(text(bug)).toMatch(/^Internal error \(trace id [0-9a-f]{32}\)\.$/);
     expect(text(bug)).not.toContain('s3cr3t');

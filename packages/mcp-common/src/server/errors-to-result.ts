@@ -8,6 +8,8 @@ export interface ToolFailure {
   code: PlatformErrorCode | 'ERR_INTERNAL';
   message: string;
   retryable: boolean;
+  /** When the upstream said how long to wait (rate limits), in milliseconds. */
+  retryAfterMs?: number;
 }
 
 const UNAVAILABLE: PlatformErrorCode[] = ['ERR_UPSTREAM_UNAVAILABLE', 'ERR_UPSTREAM_TIMEOUT', 'ERR_CIRCUIT_OPEN', 'ERR_UPSTREAM_RATE_LIMITED'];
@@ -19,6 +21,11 @@ const UNAVAILABLE: PlatformErrorCode[] = ['ERR_UPSTREAM_UNAVAILABLE', 'ERR_UPSTR
  */
 export function toToolFailure(err: unknown, upstreamName: string, traceId: string | undefined): ToolFailure {
   if (isPlatformError(err)) {
+    const retryAfterMs = (err as { retryAfterMs?: unknown }).retryAfterMs;
+    if (err.code === 'ERR_UPSTREAM_RATE_LIMITED' && typeof retryAfterMs === 'number' && retryAfterMs > 0) {
+      const seconds = Math.ceil(retryAfterMs / 1000);
+      return { code: err.code, message: `${upstreamName} is rate limiting requests; try again in ${seconds} s.`, retryable: true, retryAfterMs };
+    }
     if (UNAVAILABLE.includes(err.code)) {
       return { code: err.code, message: `${upstreamName} is unavailable right now (${err.message}); try again later.`, retryable: true };
     }

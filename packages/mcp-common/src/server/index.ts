@@ -13,3 +13,4 @@ export {
   type SpineServices,
 } from './bootstrap.ts';
 export { withCredentialRetry } from './credentials.ts';
+export { runServerMain } from './main.ts';

@@ -103,7 +103,13 @@ export function createServerFactory<D>(opts: ServerFactoryOptions<D>): McpServer
       return {
         isError: true,
         content: [{ type: 'text', text: failure.message }],
-        _meta: { [ERROR_META_KEY]: { code: failure.code, retryable: failure.retryable } },
+        _meta: {
+          [ERROR_META_KEY]: {
+            code: failure.code,
+            retryable: failure.retryable,
+            ...(failure.retryAfterMs !== undefined ? { retryAfterMs: failure.retryAfterMs } : {}),
+          },
+        },
       };
     } finally {
       const durationNs = Number(process.hrtime.bigint() - started);
