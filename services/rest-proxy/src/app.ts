@@ -1,0 +1,466 @@
+import { createHash } from 'node:crypto';
+import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import swaggerUi from 'swagger-ui-express';
+import type { CallToolResult, FetchLike, Tool } from '@modelcontextprotocol/client';
+import { ProtocolError } from '@modelcontextprotocol/client';
+import { createAuthRouter, createTokenVerifier, type TokenVerifier } from '@mcp-platform/mcp-common/auth';
+import { createOpaAuthorizer, withAudit, withDecisionCache, type Authorizer } from '@mcp-platform/mcp-common/authz';
+import { contextFromHeaders, createLogger, currentRequestContext, runWithRequestContext, type PlatformLogger } from '@mcp-platform/mcp-common/logging';
+import { createMetrics, type PlatformMetrics } from '@mcp-platform/mcp-common/metrics';
+import { CircuitOpenError, UpstreamError } from '@mcp-platform/mcp-common/resilience';
+import { ERROR_META_KEY } from '@mcp-platform/mcp-common/server';
+import { listen, type RunningServer } from '@mcp-platform/mcp-common/server';
+import { authenticate, callerOf } from './authenticate.ts';
+import { createBackendPool, type Backend, type BackendPool } from './backends.ts';
+import type { ProxyConfig } from './config.ts';
+import { buildOpenApi, type BackendTools } from './openapi.ts';
+import { ProblemError, sendProblem } from './problem.ts';
+import { createRateLimiter, type RateLimiter } from './rate-limit.ts';
+import { createTokenExchanger, type TokenExchanger } from './token-exchange.ts';
+import { createArgumentValidator } from './validate.ts';
+
+export const SERVICE = { name: 'rest-proxy', version: '0.1.0' } as const;
+
+/** Everything {@link createProxyApp} needs, injected (tests build their own). */
+export interface ProxyDeps {
+  /** Public base URL = resource identifier of the proxy, e.g. `http://127.0.0.1:8080`. */
+  publicUrl: string;
+  issuer: string;
+  requiredScopes: readonly string[];
+  verifier: TokenVerifier;
+  exchanger: TokenExchanger;
+  pool: BackendPool;
+  /** The proxy's own access rule (`data.mcp.proxy.decision`), audited. */
+  proxyAuthorizer: Authorizer;
+  rateLimiter: RateLimiter;
+  logger: PlatformLogger;
+  metrics: PlatformMetrics;
+  /** Seconds advertised in `Retry-After` when a backend's breaker is open. */
+  breakerRetryAfterSeconds: number;
+  /** How long a caller's tool list per backend is reused, in ms (0: never). */
+  toolsCacheTtlMs: number;
+  maxBodyBytes: number;
+  /** Browser origins allowed besides loopback. */
+  allowedOrigins?: readonly string[];
+}
+
+/** The Express app plus its readiness. */
+export interface ProxyApp {
+  app: Express;
+  readiness(): Promise<{ ready: boolean; checks: Record<string, boolean> }>;
+}
+
+const sha256 = (s: string): string => createHash('sha256').update(s).digest('base64url');
+
+/** Maps a tool's `isError` result to the HTTP problem a legacy caller gets. */
+export function problemFromToolError(server: string, tool: string, result: CallToolResult, breakerRetryAfterSeconds: number): ProblemError {
+  const text = result.content
+    .filter((c): c is { type: 'text'; text: string } => c.type === 'text')
+    .map((c) => c.text)
+    .join('\n')
+    .trim();
+  const meta = (result._meta?.[ERROR_META_KEY] ?? {}) as { code?: string; retryable?: boolean };
+  const detail = text || `Tool "${tool}" on "${server}" failed.`;
+  switch (meta.code) {
+    case 'ERR_AUTHZ_DENIED':
+      return new ProblemError(403, 'ERR_AUTHZ_DENIED', detail, { reasons: [detail] });
+    case 'ERR_AUTHZ_UNAVAILABLE':
+      return new ProblemError(503, 'ERR_AUTHZ_UNAVAILABLE', detail, { retryAfterSeconds: 5 });
+    case 'ERR_CIRCUIT_OPEN':
+      return new ProblemError(503, 'ERR_CIRCUIT_OPEN', detail, { retryAfterSeconds: breakerRetryAfterSeconds });
+    case 'ERR_UPSTREAM_UNAVAILABLE':
+    case 'ERR_UPSTREAM_RATE_LIMITED':
+    case 'ERR_SECRET_UNAVAILABLE':
+    case 'ERR_SECRET_NOT_FOUND':
+      return new ProblemError(503, 'ERR_UPSTREAM_UNAVAILABLE', detail, { retryAfterSeconds: 5 });
+    case 'ERR_UPSTREAM_TIMEOUT':
+      return new ProblemError(504, 'ERR_UPSTREAM_TIMEOUT', detail);
+    case 'ERR_VALIDATION':
+      return new ProblemError(400, 'ERR_VALIDATION', detail, { errors: [{ pointer: '/arguments', message: detail }] });
+    case 'ERR_UPSTREAM_NOT_FOUND':
+      return new ProblemError(404, 'ERR_NOT_FOUND', detail);
+    default:
+      if (meta.code === undefined && /^Input validation error/i.test(text)) {
+        return new ProblemError(400, 'ERR_VALIDATION', 'The arguments do not match the tool\'s input schema.', { errors: [{ pointer: '/arguments', message: text }] });
+      }
+      if (meta.code === undefined && /tool .* not found/i.test(text)) return new ProblemError(404, 'ERR_NOT_FOUND', `No tool "${tool}" on "${server}".`);
+      return new ProblemError(422, 'ERR_TOOL_FAILED', detail);
+  }
+}
+
+/** Maps a failure of the call itself (transport, breaker, protocol) to a problem. */
+function problemFromCallFailure(server: string, tool: string | undefined, err: unknown, breakerRetryAfterSeconds: number): ProblemError {
+  if (err instanceof ProblemError) return err;
+  if (err instanceof CircuitOpenError) {
+    return new ProblemError(503, 'ERR_CIRCUIT_OPEN', `MCP server "${server}" is unavailable (circuit open); try again later.`, { retryAfterSeconds: breakerRetryAfterSeconds, cause: err });
+  }
+  if (err instanceof UpstreamError && err.code === 'ERR_UPSTREAM_TIMEOUT') {
+    return new ProblemError(504, 'ERR_UPSTREAM_TIMEOUT', `MCP server "${server}" did not answer in time.`, { cause: err });
+  }
+  if (err instanceof UpstreamError) {
+    return new ProblemError(503, 'ERR_UPSTREAM_UNAVAILABLE', `MCP server "${server}" is unavailable; try again later.`, { retryAfterSeconds: 5, cause: err });
+  }
+  if (err instanceof ProtocolError) {
+    if (tool !== undefined && err.code === -32602 && /not found|unknown tool/i.test(err.message)) return new ProblemError(404, 'ERR_NOT_FOUND', `No tool "${tool}" on "${server}".`, { cause: err });
+    if (err.code === -32602) return new ProblemError(400, 'ERR_VALIDATION', 'The MCP server rejected the arguments.', { errors: [{ pointer: '/arguments', message: err.message }], cause: err });
+    return new ProblemError(502, 'ERR_INTERNAL', `MCP server "${server}" answered with a protocol error.`, { cause: err });
+  }
+  return new ProblemError(500, 'ERR_INTERNAL', `Internal error (trace id ${currentRequestContext()?.traceId ?? 'unknown'}).`, { cause: err });
+}
+
+/**
+ * Builds the proxy's Express app: request context, `/healthz`, `/readyz`,
+ * `/metrics`, RFC 9728 metadata, then under `/api/v1` and `/openapi.json`:
+ * bearer authentication → rate limit per client identity → the proxy's own
+ * policy → token exchange per backend → the pooled MCP client. `/docs` is a
+ * Swagger UI page (assets served locally) reading `/openapi.json`.
+ *
+ * @example
+ * ```ts
+ * const { app } = createProxyApp(deps);
+ * await listen(app, { host: '127.0.0.1', port: 8080, logger });
+ * ```
+ */
+export function createProxyApp(deps: ProxyDeps): ProxyApp {
+  const { pool, exchanger, logger, metrics } = deps;
+  const validator = createArgumentValidator();
+  const toolsCache = new Map<string, { tools: Tool[]; expiresAt: number }>();
+  const publicUrl = deps.publicUrl.replace(/\/$/, '');
+
+  const { metadataRouter, resourceMetadataUrl } = createAuthRouter({
+    verifier: deps.verifier,
+    resourceUrl: publicUrl,
+    authorizationServers: [deps.issuer],
+    scopesSupported: deps.requiredScopes,
+    requiredScopes: deps.requiredScopes,
+    resourceName: 'MCP platform REST proxy',
+    resourceDocumentationUrl: `${publicUrl}/docs`,
+  });
+
+  async function toolsFor(token: string, backend: Backend, delegated: string): Promise<Tool[]> {
+    const key = `${sha256(token)} ${backend.name}`;
+    const hit = toolsCache.get(key);
+    if (hit && hit.expiresAt > Date.now()) return hit.tools;
+    const tools = await backend.listTools(delegated);
+    if (deps.toolsCacheTtlMs > 0) {
+      if (toolsCache.size >= 10_000) toolsCache.delete(toolsCache.keys().next().value as string);
+      toolsCache.set(key, { tools, expiresAt: Date.now() + deps.toolsCacheTtlMs });
+    }
+    return tools;
+  }
+
+  const backendOf = (name: string): Backend => {
+    const backend = pool.get(name);
+    if (!backend) throw new ProblemError(404, 'ERR_NOT_FOUND', `No MCP server named "${name}" behind this proxy.`);
+    return backend;
+  };
+
+  /** The proxy's own rule: may this caller use the proxy for this operation? Fail closed. */
+  const checkProxyAccess = (operation: string, action: 'read' | 'execute') => async (req: Request, res: Response, next: NextFunction) => {
+    const { principal } = callerOf(res);
+    const ctx = currentRequestContext();
+    const decision = await deps.proxyAuthorizer.decide({
+      subject: { id: principal.id, groups: principal.groups, scopes: principal.scopes, client_id: principal.clientId },
+      server: 'rest-api-proxy',
+      tool: operation,
+      action,
+      arguments: {},
+      context: { request_id: ctx?.requestId ?? '', time: new Date().toISOString() },
+    });
+    if (decision.error) return next(new ProblemError(503, 'ERR_AUTHZ_UNAVAILABLE', 'Authorization service unavailable: the request was denied (fail closed).', { retryAfterSeconds: 5 }));
+    if (!decision.allow) return next(new ProblemError(403, 'ERR_AUTHZ_DENIED', 'This caller may not use the REST proxy.', { reasons: decision.reasons }));
+    void req;
+    next();
+  };
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', false);
+  app.set('etag', false);
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    const ctx = contextFromHeaders(req.headers);
+    const started = process.hrtime.bigint();
+    res.setHeader('X-Request-Id', ctx.requestId);
+    res.on('finish', () => {
+      const route = (req.route as { path?: string } | undefined)?.path ?? 'other';
+      metrics.httpRequests.inc({ route, status: String(res.statusCode) });
+      if (req.path.startsWith('/api/') || req.path === '/openapi.json') {
+        const caller = res.locals['caller'] as { principal: { id: string; clientId: string } } | undefined;
+        logger.info(`${req.method} ${route} ${res.statusCode}`, {
+          event: { action: 'proxy-request', outcome: res.statusCode < 400 ? 'success' : 'failure', duration: Number(process.hrtime.bigint() - started) },
+          http: { request: { method: req.method }, response: { status_code: res.statusCode } },
+          url: { path: req.path },
+          ...(caller ? { user: { id: caller.principal.id }, client: { id: caller.principal.clientId } } : {}),
+        });
+      }
+    });
+    runWithRequestContext(ctx, next);
+  });
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok', service: SERVICE.name, version: SERVICE.version });
+  });
+  const readiness = async () => {
+    const checks: Record<string, boolean> = {
+      'identity-provider': await deps.verifier.ready().catch(() => false),
+      'policy-engine': await deps.proxyAuthorizer.ready().catch(() => false),
+      'rate-limit-store': await deps.rateLimiter.ready().catch(() => false),
+    };
+    return { ready: Object.values(checks).every(Boolean), checks };
+  };
+  app.get('/readyz', async (_req, res) => {
+    const r = await readiness();
+    res.status(r.ready ? 200 : 503).json({ status: r.ready ? 'ready' : 'not-ready', checks: r.checks });
+  });
+  app.get('/metrics', async (_req, res) => {
+    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+  app.use(metadataRouter);
+
+  const auth = authenticate(deps.verifier, resourceMetadataUrl, (reason) => {
+    metrics.authFailures.inc({ server: 'rest-proxy', reason });
+    logger.audit({ action: 'authentication', category: ['authentication'], type: ['denied'], outcome: 'failure', reason });
+  });
+  const guarded = (operation: string, action: 'read' | 'execute') => [auth, deps.rateLimiter.middleware, checkProxyAccess(operation, action)];
+
+  app.get('/api/v1/servers', ...guarded('list_servers', 'read'), async (_req, res) => {
+    const servers = await Promise.all(pool.list().map((b) => b.health()));
+    res.json({ servers });
+  });
+
+  app.get('/api/v1/mcp/:server/tools', ...guarded('list_tools', 'read'), async (req, res) => {
+    const server = String(req.params['server']);
+    const backend = backendOf(server);
+    const { token } = callerOf(res);
+    try {
+      const delegated = await exchanger.exchange(token, backend.url);
+      const tools = await toolsFor(token, backend, delegated);
+      res.json({
+        server,
+        tools: tools.map((t) => ({
+          name: t.name,
+          ...(t.title ? { title: t.title } : {}),
+          ...(t.description ? { description: t.description } : {}),
+          path: `/api/v1/mcp/${server}/tools/${t.name}`,
+          inputSchema: t.inputSchema,
+          ...(t.outputSchema ? { outputSchema: t.outputSchema } : {}),
+          ...(t.annotations ? { annotations: t.annotations } : {}),
+        })),
+      });
+    } catch (err) {
+      throw problemFromCallFailure(server, undefined, err, deps.breakerRetryAfterSeconds);
+    }
+  });
+
+  app.post(
+    '/api/v1/mcp/:server/tools/:tool',
+    ...guarded('call_tool', 'execute'),
+    express.json({ limit: deps.maxBodyBytes, type: () => true }),
+    async (req, res) => {
+      const server = String(req.params['server']);
+      const toolName = String(req.params['tool']);
+      const backend = backendOf(server);
+      if (!req.is('application/json')) throw new ProblemError(415, 'ERR_VALIDATION', 'Send the arguments as application/json: { "arguments": { … } }.');
+      const body = req.body as unknown;
+      if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+        throw new ProblemError(400, 'ERR_VALIDATION', 'The body must be a JSON object: { "arguments": { … } }.', { errors: [{ pointer: '', message: 'must be object' }] });
+      }
+      const extra = Object.keys(body).filter((k) => k !== 'arguments');
+      const args = (body as { arguments?: unknown }).arguments;
+      if (extra.length > 0 || args === null || typeof args !== 'object' || Array.isArray(args)) {
+        const errors = [
+          ...(args === null || typeof args !== 'object' || Array.isArray(args) ? [{ pointer: '/arguments', message: args === undefined ? 'is required' : 'must be object' }] : []),
+          ...extra.map((k) => ({ pointer: `/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`, message: 'is not allowed' })),
+        ];
+        throw new ProblemError(400, 'ERR_VALIDATION', 'The body must be { "arguments": { … } }.', { errors });
+      }
+      const { token } = callerOf(res);
+      const started = process.hrtime.bigint();
+      let outcome: 'success' | 'error' | 'denied' = 'error';
+      try {
+        const delegated = await exchanger.exchange(token, backend.url);
+        const tool = (await toolsFor(token, backend, delegated)).find((t) => t.name === toolName);
+        // A tool the caller cannot list is still called: the server answers 403 (it exists, policy says no) or not found.
+        if (tool) {
+          const errors = validator.validate(tool, args as Record<string, unknown>);
+          if (errors) throw new ProblemError(400, 'ERR_VALIDATION', `The arguments do not match the input schema of "${toolName}".`, { errors });
+        }
+        const result = await backend.callTool(delegated, toolName, args as Record<string, unknown>);
+        if (result.isError) {
+          const problem = problemFromToolError(server, toolName, result, deps.breakerRetryAfterSeconds);
+          if (problem.status === 403) outcome = 'denied';
+          throw problem;
+        }
+        outcome = 'success';
+        res.json({ status: 'ok', server, tool: toolName, result: result.structuredContent ?? { content: result.content } });
+      } catch (err) {
+        throw problemFromCallFailure(server, toolName, err, deps.breakerRetryAfterSeconds);
+      } finally {
+        metrics.toolCalls.inc({ server, tool: toolName, outcome });
+        metrics.toolCallDuration.observe({ server, tool: toolName }, Number(process.hrtime.bigint() - started) / 1e9);
+      }
+    },
+  );
+
+  app.get('/openapi.json', ...guarded('openapi', 'read'), async (_req, res) => {
+    const { token } = callerOf(res);
+    const backends: BackendTools[] = await Promise.all(
+      pool.list().map(async (b) => {
+        try {
+          return { name: b.name, url: b.url, tools: await toolsFor(token, b, await exchanger.exchange(token, b.url)) };
+        } catch (err) {
+          logger.warn('tool list unavailable for the OpenAPI document', { error: err, labels: { backend: b.name } });
+          return { name: b.name, url: b.url, tools: undefined };
+        }
+      }),
+    );
+    res.json(buildOpenApi({ publicUrl, issuer: deps.issuer, version: SERVICE.version, scopes: deps.requiredScopes }, backends));
+  });
+
+  app.use(
+    '/docs',
+    swaggerUi.serveFiles(undefined, {}),
+    swaggerUi.setup(undefined, {
+      customSiteTitle: 'MCP platform REST proxy',
+      swaggerOptions: {
+        url: '/openapi.json',
+        persistAuthorization: true,
+        // The document needs the caller's token: read once from sessionStorage (or asked for) and sent with every request.
+        requestInterceptor: (request: { headers: Record<string, string> }) => {
+          const storage = (globalThis as unknown as { sessionStorage: { getItem(k: string): string | null; setItem(k: string, v: string): void } }).sessionStorage;
+          let token = storage.getItem('rest-proxy-token');
+          if (!token) {
+            token = (globalThis as unknown as { prompt(m: string): string | null }).prompt('Bearer token for this proxy (pnpm token <user> --audience <proxy URL>)');
+            if (token) storage.setItem('rest-proxy-token', token);
+          }
+          if (token && !request.headers['Authorization']) request.headers['Authorization'] = `Bearer ${token}`;
+          return request;
+        },
+      },
+    }),
+  );
+
+  app.use((_req: Request, _res: Response, next: NextFunction) => next(new ProblemError(404, 'ERR_NOT_FOUND', 'No such endpoint.')));
+
+  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    let problem: ProblemError;
+    if (err instanceof ProblemError) problem = err;
+    else if (typeof (err as { status?: unknown }).status === 'number' && (err as { status: number }).status < 500) {
+      const status = (err as { status: number }).status;
+      const type = (err as { type?: string }).type;
+      problem =
+        status === 413
+          ? new ProblemError(413, 'ERR_VALIDATION', `The body is larger than ${deps.maxBodyBytes} bytes.`)
+          : new ProblemError(400, 'ERR_VALIDATION', type === 'entity.parse.failed' ? 'The body is not valid JSON.' : 'The request could not be read.', {
+              errors: [{ pointer: '', message: type ?? 'invalid body' }],
+            });
+    } else {
+      problem = new ProblemError(500, 'ERR_INTERNAL', `Internal error (trace id ${currentRequestContext()?.traceId ?? 'unknown'}).`, { cause: err });
+    }
+    if (problem.status >= 500) logger.warn('request failed', { error: err, url: { path: req.path }, labels: { code: problem.code } });
+    if (res.headersSent) return;
+    sendProblem(res, problem, currentRequestContext()?.requestId);
+  });
+
+  return { app, readiness };
+}
+
+/** Options of {@link startRestProxy}. */
+export interface StartRestProxyOptions {
+  /** Where ECS lines go. Default stdout. */
+  logStream?: NodeJS.WritableStream;
+  /** The `fetch` used towards the MCP servers (tests record what the backends receive). */
+  backendFetch?: FetchLike;
+}
+
+/** A running proxy. */
+export interface RunningRestProxy extends RunningServer {
+  deps: ProxyDeps;
+  publicUrl: string;
+}
+
+/**
+ * Wires a proxy from configuration: logger, token verifier (audience = the
+ * proxy's public URL), token exchanger, backend pool, the proxy rule on OPA,
+ * the rate limiter (Redis when `REDIS_URL`) → {@link createProxyApp} → listen.
+ *
+ * @example
+ * ```ts
+ * const proxy = await startRestProxy(loadConfig(process.env));
+ * ```
+ */
+export async function startRestProxy(config: ProxyConfig, options: StartRestProxyOptions = {}): Promise<RunningRestProxy> {
+  const logger = createLogger({
+    serviceName: SERVICE.name,
+    serviceVersion: SERVICE.version,
+    environment: config.SERVICE_ENVIRONMENT,
+    level: config.LOG_LEVEL,
+    ...(options.logStream ? { stream: options.logStream } : {}),
+  });
+  const metrics = createMetrics({ defaultLabels: { service: SERVICE.name } });
+  const verifier = createTokenVerifier({
+    issuer: config.OIDC_ISSUER,
+    audience: config.OIDC_AUDIENCE ?? config.publicUrl,
+    requiredScopes: config.OIDC_REQUIRED_SCOPES,
+    clockSkewSeconds: config.OIDC_CLOCK_SKEW_SECONDS,
+    algorithms: config.OIDC_ALGORITHMS,
+    groupsClaim: config.OIDC_GROUPS_CLAIM,
+    jwksRefreshMinIntervalMs: config.OIDC_JWKS_REFRESH_MIN_INTERVAL_MS,
+    logger,
+  });
+  const exchanger = createTokenExchanger({
+    issuer: config.OIDC_ISSUER,
+    clientId: config.PROXY_CLIENT_ID,
+    clientSecret: config.PROXY_CLIENT_SECRET,
+    earlyExpirySeconds: config.TOKEN_EXCHANGE_EARLY_EXPIRY_SECONDS,
+    logger,
+  });
+  const pool = createBackendPool({
+    backends: config.backends,
+    timeoutMs: config.BACKEND_TIMEOUT_MS,
+    breakerFailures: config.BACKEND_BREAKER_FAILURES,
+    breakerHalfOpenMs: config.BACKEND_BREAKER_HALF_OPEN_MS,
+    healthTimeoutMs: config.BACKEND_HEALTH_TIMEOUT_MS,
+    version: SERVICE.version,
+    ...(options.backendFetch ? { fetch: options.backendFetch } : {}),
+    logger,
+  });
+  const engine = createOpaAuthorizer({ url: config.OPA_URL, path: 'mcp/proxy/decision', timeoutMs: config.OPA_TIMEOUT_MS, logger });
+  const proxyAuthorizer = withAudit(withDecisionCache(engine, { ttlMs: 30_000 }), logger);
+  const rateLimiter = await createRateLimiter({
+    limit: config.RATE_LIMIT_MAX,
+    windowMs: config.RATE_LIMIT_WINDOW_MS,
+    ...(config.REDIS_URL ? { redisUrl: config.REDIS_URL } : {}),
+    logger,
+  });
+  const deps: ProxyDeps = {
+    publicUrl: config.publicUrl,
+    issuer: config.OIDC_ISSUER,
+    requiredScopes: config.OIDC_REQUIRED_SCOPES,
+    verifier,
+    exchanger,
+    pool,
+    proxyAuthorizer,
+    rateLimiter,
+    logger,
+    metrics,
+    breakerRetryAfterSeconds: Math.ceil(config.BACKEND_BREAKER_HALF_OPEN_MS / 1000),
+    toolsCacheTtlMs: config.TOOLS_CACHE_TTL_MS,
+    maxBodyBytes: config.MAX_BODY_BYTES,
+    allowedOrigins: config.ALLOWED_ORIGINS,
+  };
+  const { app } = createProxyApp(deps);
+  const running = await listen(app, {
+    host: config.HOST,
+    port: config.PORT,
+    logger,
+    shutdownGraceMs: config.SHUTDOWN_GRACE_MS,
+    onClose: [() => pool.close(), () => rateLimiter.close(), () => engine.close(), () => logger.close()],
+  });
+  logger.info('rest-proxy listening', {
+    event: { action: 'start' },
+    url: { full: config.publicUrl },
+    labels: { backends: Object.keys(config.backends).join(','), rate_limit_store: config.REDIS_URL ? 'redis' : 'memory' },
+  });
+  return { ...running, deps, publicUrl: config.publicUrl };
+}

@@ -1,0 +1,175 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { Client, ProtocolError, SdkError, SdkHttpError, StreamableHTTPClientTransport, UnauthorizedError } from '@modelcontextprotocol/client';
+import type { CallToolResult, FetchLike, Tool } from '@modelcontextprotocol/client';
+import type { Logger } from '@mcp-platform/mcp-common/logging';
+import { UpstreamUnavailableError, createUpstreamPolicy, isNetworkError, type BreakerState, type UpstreamPolicy } from '@mcp-platform/mcp-common/resilience';
+import { ProblemError } from './problem.ts';
+
+/** Options of {@link createBackendPool}. */
+export interface BackendPoolOptions {
+  /** `{ "<name>": "<MCP endpoint URL>" }`. The URL is also the backend's resource identifier (token `aud`). */
+  backends: Readonly<Record<string, string>>;
+  /** Timeout of one call, in ms. Default 30000. */
+  timeoutMs?: number;
+  /** Consecutive transport failures that open a backend's breaker. Default 5. */
+  breakerFailures?: number;
+  /** Time a breaker stays open before one trial call, in ms. Default 30000. */
+  breakerHalfOpenMs?: number;
+  /** Timeout of a `/readyz` probe, in ms. Default 2000. */
+  healthTimeoutMs?: number;
+  /** Version reported to the MCP servers as `clientInfo`. */
+  version: string;
+  /** The `fetch` the MCP transport uses (tests record what reaches the backends). Default the global `fetch`. */
+  fetch?: FetchLike;
+  logger?: Logger;
+}
+
+/** Health of one backend as shown by `GET /api/v1/servers`. */
+export interface BackendHealth {
+  name: string;
+  url: string;
+  status: 'up' | 'down';
+  breaker: BreakerState;
+}
+
+/** One MCP server behind the proxy. */
+export interface Backend {
+  readonly name: string;
+  /** MCP endpoint URL = resource identifier of the exchanged token. */
+  readonly url: string;
+  /** The tools `token`'s subject may call (no SDK-side caching: the list depends on the caller). */
+  listTools(token: string, signal?: AbortSignal): Promise<Tool[]>;
+  /** Calls `tool` with `token` as the bearer for this one request. */
+  callTool(token: string, tool: string, args: Record<string, unknown>, signal?: AbortSignal): Promise<CallToolResult>;
+  /** `GET <origin>/readyz` of the MCP server. */
+  health(): Promise<BackendHealth>;
+  breakerState(): BreakerState;
+}
+
+/** All configured backends. */
+export interface BackendPool {
+  get(name: string): Backend | undefined;
+  list(): Backend[];
+  close(): Promise<void>;
+}
+
+/**
+ * One pooled, reused SDK `Client` per backend (Streamable HTTP, pinned to
+ * 2026-07-28, stateless servers), shared by all callers. The bearer of each
+ * request is the caller's exchanged token, read by the transport's
+ * `authProvider` from an `AsyncLocalStorage` scope opened around that one
+ * call — no token is stored on the client, and a request outside a scope
+ * fails closed. `connect()` (`server/discover`) runs once per backend, with
+ * the first caller's token; tool lists are fetched with `cacheMode: 'bypass'`
+ * so the SDK response cache never serves one caller's list to another.
+ * Every call runs inside the backend's cockatiel policy (timeout + breaker, no
+ * retries: tool calls may not be idempotent).
+ *
+ * @example
+ * ```ts
+ * const pool = createBackendPool({ backends: { network: 'http://127.0.0.1:8101/mcp' }, version: '0.1.0' });
+ * const tools = await pool.get('network')!.listTools(exchangedToken);
+ * ```
+ */
+export function createBackendPool(options: BackendPoolOptions): BackendPool {
+  const backends = new Map<string, Backend & { close(): Promise<void> }>();
+  for (const [name, url] of Object.entries(options.backends)) backends.set(name, createBackend(name, url, options));
+  return {
+    get: (name) => (Object.hasOwn(options.backends, name) ? backends.get(name) : undefined),
+    list: () => [...backends.values()],
+    close: async () => {
+      await Promise.allSettled([...backends.values()].map((b) => b.close()));
+    },
+  };
+}
+
+function createBackend(name: string, url: string, options: BackendPoolOptions): Backend & { close(): Promise<void> } {
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  const bearer = new AsyncLocalStorage<string>();
+  const policy: UpstreamPolicy = createUpstreamPolicy({
+    name: `mcp-${name}`,
+    timeoutMs,
+    retry: { maxAttempts: 1 },
+    breaker: { consecutiveFailures: options.breakerFailures ?? 5, halfOpenAfterMs: options.breakerHalfOpenMs ?? 30_000 },
+    ...(options.logger ? { logger: options.logger } : {}),
+  });
+  let connected: Promise<Client> | undefined;
+
+  const connect = (): Promise<Client> =>
+    (connected ??= (async () => {
+      const client = new Client({ name: 'rest-proxy', version: options.version }, { versionNegotiation: { mode: { pin: '2026-07-28' } } });
+      const transport = new StreamableHTTPClientTransport(new URL(url), {
+        ...(options.fetch ? { fetch: options.fetch } : {}),
+        authProvider: {
+          token: async () => {
+            const token = bearer.getStore();
+            if (token === undefined) throw new TypeError('rest-proxy: MCP request outside a caller scope');
+            return token;
+          },
+        },
+      });
+      await client.connect(transport, { timeout: timeoutMs });
+      return client;
+    })().catch((err: unknown) => {
+      connected = undefined;
+      throw err;
+    }));
+
+  /** Runs `fn` on the pooled client with `token` as bearer, under the backend's policy; SDK failures become typed errors. */
+  const run = <T>(token: string, fn: (client: Client, signal: AbortSignal) => Promise<T>, callerSignal?: AbortSignal): Promise<T> =>
+    policy
+      .execute(
+        (signal) =>
+          bearer.run(token, async () => {
+            try {
+              return await fn(await connect(), signal);
+            } catch (err) {
+              throw classify(name, err);
+            }
+          }),
+        { idempotent: false, ...(callerSignal ? { signal: callerSignal } : {}) },
+      );
+
+  return {
+    name,
+    url,
+    listTools: (token, signal) =>
+      run(token, async (client, s) => (await client.listTools(undefined, { signal: s, timeout: timeoutMs, cacheMode: 'bypass' })).tools, signal),
+    callTool: (token, tool, args, signal) =>
+      run(token, (client, s) => client.callTool({ name: tool, arguments: args }, { signal: s, timeout: timeoutMs }) as Promise<CallToolResult>, signal),
+    async health() {
+      let up = false;
+      try {
+        const res = await fetch(new URL('/readyz', url), { signal: AbortSignal.timeout(options.healthTimeoutMs ?? 2_000) });
+        up = res.ok;
+        await res.body?.cancel();
+      } catch {
+        up = false;
+      }
+      return { name, url, status: up ? 'up' : 'down', breaker: policy.breakerState() };
+    },
+    breakerState: () => policy.breakerState(),
+    async close() {
+      policy.dispose();
+      const c = await connected?.catch(() => undefined);
+      await c?.close();
+    },
+  };
+}
+
+/** Maps what the SDK throws to what the breaker and the HTTP layer understand. */
+function classify(name: string, err: unknown): unknown {
+  if (err instanceof ProblemError || err instanceof ProtocolError) return err;
+  if (err instanceof UnauthorizedError || (err instanceof SdkHttpError && (err.data as { status?: number } | undefined)?.status === 401)) {
+    return new ProblemError(502, 'ERR_INTERNAL', `MCP server "${name}" rejected the delegated token.`, { cause: err });
+  }
+  if (err instanceof SdkHttpError) {
+    const status = (err.data as { status?: number } | undefined)?.status ?? 0;
+    if (status === 403) return new ProblemError(403, 'ERR_AUTHZ_DENIED', `MCP server "${name}" refused the request.`, { cause: err });
+    return new UpstreamUnavailableError(`mcp-${name}`, { cause: err, ...(status ? { status } : {}) });
+  }
+  if (isNetworkError(err) || err instanceof SdkError || (err instanceof TypeError && /fetch failed/i.test(err.message))) {
+    return new UpstreamUnavailableError(`mcp-${name}`, { cause: err });
+  }
+  return err;
+}

@@ -1,0 +1,89 @@
+import { readFileSync } from 'node:fs';
+import { authEnv, httpUrl, loggingEnv, parseConfig, port, positiveInt, withCommonRules, list, type Env } from '@mcp-platform/mcp-common/config';
+import { z } from 'zod';
+
+/** The local backends (`pnpm start` ports). */
+export const DEFAULT_BACKENDS: Readonly<Record<string, string>> = {
+  network: 'http://127.0.0.1:8101/mcp',
+  itsm: 'http://127.0.0.1:8102/mcp',
+  github: 'http://127.0.0.1:8103/mcp',
+};
+
+const backendMap = z.record(z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'backend names are lower-case, [a-z0-9-]'), httpUrl());
+
+/** Everything rest-proxy reads from the environment — the only place that does. */
+export const configSchema = withCommonRules(
+  z.object({
+    ...loggingEnv,
+    HOST: z.string().default('127.0.0.1'),
+    PORT: port(8080),
+    /** Public base URL of the proxy = its RFC 8707 resource identifier (token `aud`). Default `http://127.0.0.1:<PORT>`. */
+    PUBLIC_URL: httpUrl().optional(),
+    MAX_BODY_BYTES: positiveInt(1_048_576),
+    SHUTDOWN_GRACE_MS: positiveInt(10_000),
+    ...authEnv,
+    /** The proxy's own OAuth client at the IdP (RFC 8693 token exchange). */
+    PROXY_CLIENT_ID: z.string().default('rest-proxy'),
+    PROXY_CLIENT_SECRET: z.string().default('rest-proxy-dev-secret'),
+    /** Exchanged tokens are reused until this many seconds before their expiry. */
+    TOKEN_EXCHANGE_EARLY_EXPIRY_SECONDS: z.coerce.number().int().min(0).max(600).default(30),
+    /** Backends as JSON `{ "<name>": "<MCP endpoint URL>" }`; wins over PROXY_BACKENDS_FILE. */
+    PROXY_BACKENDS: z.string().optional(),
+    /** Path of a JSON file with the same shape as PROXY_BACKENDS. */
+    PROXY_BACKENDS_FILE: z.string().optional(),
+    /** Timeout of one call to a backend, in ms. */
+    BACKEND_TIMEOUT_MS: positiveInt(30_000),
+    /** Consecutive transport failures that open a backend's circuit breaker. */
+    BACKEND_BREAKER_FAILURES: positiveInt(5),
+    /** Time a backend's breaker stays open before one trial call, in ms. */
+    BACKEND_BREAKER_HALF_OPEN_MS: positiveInt(30_000),
+    /** Timeout of a backend `/readyz` probe, in ms. */
+    BACKEND_HEALTH_TIMEOUT_MS: positiveInt(2_000),
+    /** How long a caller's tool list (per backend) is reused, in ms; 0 disables. */
+    TOOLS_CACHE_TTL_MS: z.coerce.number().int().min(0).default(30_000),
+    /** Requests per window per client identity. */
+    RATE_LIMIT_MAX: positiveInt(600),
+    RATE_LIMIT_WINDOW_MS: positiveInt(60_000),
+    /** Shared rate-limit counters (replicas); in-memory counters when unset. */
+    REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
+    /** Extra browser origins allowed (the docs page of another host). */
+    ALLOWED_ORIGINS: list(),
+    /** OPA server asked for the proxy's own access rule (`data.mcp.proxy.decision`). */
+    OPA_URL: httpUrl().default('http://127.0.0.1:8181'),
+    OPA_TIMEOUT_MS: positiveInt(2_000),
+  }),
+).transform((cfg, ctx) => {
+  let backends: Record<string, string> = { ...DEFAULT_BACKENDS };
+  let source = 'PROXY_BACKENDS';
+  try {
+    if (cfg.PROXY_BACKENDS !== undefined) backends = JSON.parse(cfg.PROXY_BACKENDS) as Record<string, string>;
+    else if (cfg.PROXY_BACKENDS_FILE !== undefined) {
+      source = 'PROXY_BACKENDS_FILE';
+      backends = JSON.parse(readFileSync(cfg.PROXY_BACKENDS_FILE, 'utf8')) as Record<string, string>;
+    }
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', path: [source], message: `is not readable JSON (${(err as Error).message})` });
+    return z.NEVER;
+  }
+  const parsed = backendMap.safeParse(backends);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) ctx.addIssue({ code: 'custom', path: [source], message: `${issue.path.join('.')}: ${issue.message}` });
+    return z.NEVER;
+  }
+  const publicUrl = (cfg.PUBLIC_URL ?? `http://${cfg.HOST.includes(':') ? `[${cfg.HOST}]` : cfg.HOST}:${cfg.PORT}`).replace(/\/$/, '');
+  return { ...cfg, publicUrl, backends: parsed.data };
+});
+
+export type ProxyConfig = z.output<typeof configSchema>;
+
+/**
+ * Parses and validates the configuration; throws a `ConfigError` naming each bad variable.
+ *
+ * @example
+ * ```ts
+ * const config = loadConfig(process.env);
+ * ```
+ */
+export function loadConfig(env: Env): ProxyConfig {
+  return parseConfig('rest-proxy', configSchema, env);
+}

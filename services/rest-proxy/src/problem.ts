@@ -1,0 +1,116 @@
+import type { Response } from 'express';
+
+/** The `code` of every problem the proxy answers with. */
+export type ProblemCode =
+  | 'ERR_TOKEN_MISSING'
+  | 'ERR_TOKEN_INVALID'
+  | 'ERR_INSUFFICIENT_SCOPE'
+  | 'ERR_IDP_UNAVAILABLE'
+  | 'ERR_TOKEN_EXCHANGE'
+  | 'ERR_AUTHZ_DENIED'
+  | 'ERR_AUTHZ_UNAVAILABLE'
+  | 'ERR_VALIDATION'
+  | 'ERR_NOT_FOUND'
+  | 'ERR_TOOL_FAILED'
+  | 'ERR_UPSTREAM_UNAVAILABLE'
+  | 'ERR_CIRCUIT_OPEN'
+  | 'ERR_UPSTREAM_TIMEOUT'
+  | 'ERR_RATE_LIMITED'
+  | 'ERR_INTERNAL';
+
+/** One failed field of a request (`pointer` is a JSON Pointer into the request body). */
+export interface FieldError {
+  pointer: string;
+  message: string;
+}
+
+/** RFC 9457 problem details as this proxy serves them. */
+export interface ProblemBody {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code: ProblemCode;
+  instance?: string;
+  retryable: boolean;
+  errors?: FieldError[];
+  reasons?: string[];
+}
+
+const TITLES: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  413: 'Content Too Large',
+  415: 'Unsupported Media Type',
+  422: 'Unprocessable Content',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  502: 'Bad Gateway',
+  503: 'Service Unavailable',
+  504: 'Gateway Timeout',
+};
+
+/** Options of {@link ProblemError}. */
+export interface ProblemOptions {
+  errors?: FieldError[];
+  reasons?: string[];
+  /** Sent as `Retry-After`, in seconds. */
+  retryAfterSeconds?: number;
+  /** Sent as `WWW-Authenticate`. */
+  challenge?: string;
+  cause?: unknown;
+}
+
+/**
+ * An HTTP failure the proxy answers with an RFC 9457 body. The message is
+ * shown to the caller, so it never carries a token or a secret.
+ *
+ * @example
+ * ```ts
+ * throw new ProblemError(404, 'ERR_NOT_FOUND', 'No MCP server named "foo".');
+ * ```
+ */
+export class ProblemError extends Error {
+  readonly status: number;
+  readonly code: ProblemCode;
+  readonly options: ProblemOptions;
+
+  constructor(status: number, code: ProblemCode, message: string, options: ProblemOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.status = status;
+    this.code = code;
+    this.options = options;
+  }
+}
+
+/** The problem body of `err` (internal errors say nothing but the trace id). */
+export function problemOf(err: ProblemError, instance?: string): ProblemBody {
+  return {
+    type: `https://mcp-platform.dev/problems/${err.code.toLowerCase().replace(/^err_/, '').replace(/_/g, '-')}`,
+    title: TITLES[err.status] ?? 'Error',
+    status: err.status,
+    detail: err.message,
+    code: err.code,
+    ...(instance ? { instance } : {}),
+    retryable: err.options.retryAfterSeconds !== undefined || err.status === 503 || err.status === 504 || err.status === 429,
+    ...(err.options.errors ? { errors: err.options.errors } : {}),
+    ...(err.options.reasons ? { reasons: err.options.reasons } : {}),
+  };
+}
+
+/**
+ * Writes `err` as `application/problem+json` with its `Retry-After` / `WWW-Authenticate` headers.
+ *
+ * @example
+ * ```ts
+ * sendProblem(res, new ProblemError(503, 'ERR_CIRCUIT_OPEN', 'network is unavailable', { retryAfterSeconds: 30 }));
+ * ```
+ */
+export function sendProblem(res: Response, err: ProblemError, instance?: string): void {
+  if (err.options.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(Math.max(1, Math.ceil(err.options.retryAfterSeconds))));
+  if (err.options.challenge !== undefined) res.setHeader('WWW-Authenticate', err.options.challenge);
+  res.status(err.status).type('application/problem+json').send(JSON.stringify(problemOf(err, instance)));
+}

@@ -1,0 +1,122 @@
+import { createHash } from 'node:crypto';
+import * as oidc from 'openid-client';
+import type { Logger } from '@mcp-platform/mcp-common/logging';
+import { ProblemError } from './problem.ts';
+
+const TOKEN_EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
+const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token';
+
+/** Options of {@link createTokenExchanger}. */
+export interface TokenExchangerOptions {
+  /** Issuer identifier; its discovery document names the token endpoint. `http:` only for loopback. */
+  issuer: string;
+  /** The proxy's confidential client. */
+  clientId: string;
+  clientSecret: string;
+  /** Reuse a token until this many seconds before its `exp`. Default 30. */
+  earlyExpirySeconds?: number;
+  /** Most cached tokens kept (oldest dropped first). Default 10000. */
+  maxEntries?: number;
+  /** Timeout of discovery and each exchange, in seconds. Default 5. */
+  timeoutSeconds?: number;
+  /** Clock, in ms since the epoch (tests). Default `Date.now`. */
+  now?: () => number;
+  logger?: Logger;
+}
+
+/** Obtains tokens for MCP servers on behalf of the caller (RFC 8693). */
+export interface TokenExchanger {
+  /**
+   * A token for `audience` whose subject is the subject of `subjectToken`.
+   * Cached per (SHA-256 of the subject token, audience) until shortly before expiry.
+   * @throws ProblemError 401 when the IdP refuses the subject token, 503 when it is unreachable.
+   */
+  exchange(subjectToken: string, audience: string): Promise<string>;
+  /** Number of exchanges made against the IdP so far (cache misses). */
+  readonly exchanges: number;
+}
+
+function isLoopback(url: URL): boolean {
+  return ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
+}
+
+/**
+ * Token exchange at the IdP's token endpoint with `openid-client`
+ * (`genericGrantRequest`), client secret basic authentication, and a cache
+ * so that a caller's repeated calls to one backend cost one exchange per token lifetime.
+ *
+ * @example
+ * ```ts
+ * const exchanger = createTokenExchanger({ issuer, clientId: 'rest-proxy', clientSecret });
+ * const token = await exchanger.exchange(callerToken, 'http://127.0.0.1:8101/mcp');
+ * ```
+ */
+export function createTokenExchanger(options: TokenExchangerOptions): TokenExchanger {
+  const issuer = new URL(options.issuer);
+  const early = (options.earlyExpirySeconds ?? 30) * 1000;
+  const maxEntries = options.maxEntries ?? 10_000;
+  const now = options.now ?? Date.now;
+  const timeout = options.timeoutSeconds ?? 5;
+  const cache = new Map<string, { token: string; expiresAt: number }>();
+  const inflight = new Map<string, Promise<string>>();
+  let discovered: Promise<oidc.Configuration> | undefined;
+  let exchanges = 0;
+
+  const configuration = (): Promise<oidc.Configuration> =>
+    (discovered ??= oidc
+      .discovery(issuer, options.clientId, undefined, oidc.ClientSecretBasic(options.clientSecret), {
+        execute: issuer.protocol === 'http:' && isLoopback(issuer) ? [oidc.allowInsecureRequests] : [],
+        timeout,
+      })
+      .catch((err: unknown) => {
+        discovered = undefined;
+        throw err;
+      }));
+
+  async function fetchToken(subjectToken: string, audience: string, key: string): Promise<string> {
+    let response: oidc.TokenEndpointResponse;
+    try {
+      const config = await configuration();
+      response = await oidc.genericGrantRequest(config, TOKEN_EXCHANGE_GRANT, {
+        subject_token: subjectToken,
+        subject_token_type: ACCESS_TOKEN_TYPE,
+        requested_token_type: ACCESS_TOKEN_TYPE,
+        resource: audience,
+      });
+    } catch (err) {
+      if (err instanceof oidc.ResponseBodyError) {
+        options.logger?.warn('token exchange refused', { error: { code: err.error }, url: { full: audience } });
+        throw new ProblemError(401, 'ERR_TOKEN_EXCHANGE', 'The identity provider refused to delegate this token to the MCP server.', {
+          challenge: 'Bearer error="invalid_token"',
+          cause: err,
+        });
+      }
+      options.logger?.warn('token exchange failed', { error: err, url: { full: audience } });
+      throw new ProblemError(503, 'ERR_IDP_UNAVAILABLE', 'The identity provider is unreachable; try again later.', { retryAfterSeconds: 5, cause: err });
+    }
+    exchanges += 1;
+    const lifetimeMs = (response.expires_in ?? 60) * 1000;
+    const entry = { token: response.access_token, expiresAt: now() + Math.max(0, lifetimeMs - early) };
+    if (cache.size >= maxEntries) cache.delete(cache.keys().next().value as string);
+    cache.set(key, entry);
+    return entry.token;
+  }
+
+  return {
+    get exchanges() {
+      return exchanges;
+    },
+    async exchange(subjectToken, audience) {
+      const key = `${createHash('sha256').update(subjectToken).digest('base64url')} ${audience}`;
+      const hit = cache.get(key);
+      if (hit && hit.expiresAt > now()) return hit.token;
+      if (hit) cache.delete(key);
+      let pending = inflight.get(key);
+      if (!pending) {
+        pending = fetchToken(subjectToken, audience, key).finally(() => inflight.delete(key));
+        inflight.set(key, pending);
+      }
+      return pending;
+    },
+  };
+}

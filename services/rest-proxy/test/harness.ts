@@ -1,0 +1,218 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { PassThrough } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import type { FetchLike } from '@modelcontextprotocol/client';
+import { startCatalystCenterSimulator, type CatalystSimulator } from '@mcp-platform/sandboxes/catalyst-center';
+import { SEED_RESOURCE_SERVERS, startIdentityProvider, type RunningIdentityProvider } from '@mcp-platform/sandboxes/idp';
+import { startServiceNowSimulator, type ServiceNowSimulator } from '@mcp-platform/sandboxes/servicenow';
+import { freePort, POLICY_DIR, startOpa, type RunningOpa } from '@mcp-platform/test-support';
+import { startRestProxy, type RunningRestProxy } from '../src/app.ts';
+import { loadConfig } from '../src/config.ts';
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+
+/** One MCP server running as its own process (`node --import tsx services/<name>/src/main.ts`), as in `pnpm start`. */
+export interface McpProcess {
+  name: string;
+  url: string;
+  port: number;
+  /** Its ECS lines, parsed. */
+  logs: Record<string, unknown>[];
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** What reached an MCP server through the proxy's transport. */
+export interface RecordedBackendRequest {
+  url: string;
+  authorization: string | undefined;
+}
+
+function startMcpProcess(name: string, port: number, env: Record<string, string>): McpProcess {
+  const logs: Record<string, unknown>[] = [];
+  let child: ChildProcess | undefined;
+  const url = `http://127.0.0.1:${port}/mcp`;
+  const proc: McpProcess = {
+    name,
+    url,
+    port,
+    logs,
+    async start() {
+      const p = spawn(process.execPath, ['--import', 'tsx', `services/${name}/src/main.ts`], {
+        cwd: ROOT,
+        env: { ...process.env, ...env, PORT: String(port), LOG_LEVEL: 'info' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      child = p;
+      let pending = '';
+      let errText = '';
+      p.stdout?.on('data', (chunk: Buffer) => {
+        pending += chunk.toString('utf8');
+        let i: number;
+        while ((i = pending.indexOf('\n')) >= 0) {
+          const line = pending.slice(0, i);
+          pending = pending.slice(i + 1);
+          try {
+            logs.push(JSON.parse(line) as Record<string, unknown>);
+          } catch {
+            // not an ECS line
+          }
+        }
+      });
+      p.stderr?.on('data', (chunk: Buffer) => (errText += chunk.toString('utf8')));
+      const deadline = Date.now() + 60_000;
+      while (Date.now() < deadline) {
+        if (p.exitCode !== null) throw new Error(`${name} exited (${p.exitCode}): ${errText}`);
+        const ok = await fetch(`http://127.0.0.1:${port}/readyz`, { signal: AbortSignal.timeout(1_000) }).then(
+          (r) => r.ok,
+          () => false,
+        );
+        if (ok) return;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      throw new Error(`${name} did not become ready: ${errText}`);
+    },
+    async stop() {
+      const p = child;
+      if (!p || p.exitCode !== null || p.signalCode !== null) return;
+      const exited = new Promise((resolve) => p.once('exit', resolve));
+      p.kill('SIGTERM');
+      const timer = setTimeout(() => p.kill('SIGKILL'), 5_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+  return proc;
+}
+
+/** Options of {@link startProxyHarness}. */
+export interface ProxyHarnessOptions {
+  /** Which MCP servers to run. Default both. */
+  backends?: Array<'network' | 'itsm'>;
+  /** Extra proxy environment. */
+  env?: Record<string, string>;
+}
+
+/** The real stack: IdP, OPA, simulators, MCP servers as processes, and the proxy in-process. */
+export interface ProxyHarness {
+  idp: RunningIdentityProvider;
+  opa: RunningOpa;
+  catalyst: CatalystSimulator;
+  servicenow: ServiceNowSimulator;
+  mcp: Record<string, McpProcess>;
+  proxy: RunningRestProxy;
+  proxyUrl: string;
+  /** The proxy's ECS lines. */
+  logs: Record<string, unknown>[];
+  /** Every request the proxy sent to an MCP server. */
+  backendRequests: RecordedBackendRequest[];
+  /** A token for the proxy (audience = proxy URL) for a seeded user. */
+  token(user: string): Promise<string>;
+  /** A client-credentials token of a machine client (e.g. `agent-x`) for the proxy. */
+  clientToken(clientId: string, secret: string): Promise<string>;
+  /** Starts another proxy on the same stack (another replica). */
+  startReplica(env?: Record<string, string>): Promise<RunningRestProxy>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the dev IdP (the proxy and both MCP servers registered as resources),
+ * real OPA with `policies/mcp`, the Catalyst Center and ServiceNow simulators,
+ * mcp-network and mcp-itsm as processes, and the proxy (recording what it sends to them).
+ */
+export async function startProxyHarness(options: ProxyHarnessOptions = {}): Promise<ProxyHarness> {
+  const wanted = options.backends ?? ['network', 'itsm'];
+  const [proxyPort, networkPort, itsmPort] = [await freePort(), await freePort(), await freePort()];
+  const proxyUrl = `http://127.0.0.1:${proxyPort}`;
+  const idp = await startIdentityProvider({
+    port: 0,
+    resourceServers: [
+      ...SEED_RESOURCE_SERVERS,
+      { url: proxyUrl, name: 'rest-proxy (test)', ownerClientId: 'rest-proxy' },
+      { url: `http://127.0.0.1:${networkPort}/mcp`, name: 'mcp-network (test)' },
+      { url: `http://127.0.0.1:${itsmPort}/mcp`, name: 'mcp-itsm (test)' },
+    ],
+  });
+  const opa = await startOpa({ policyDir: POLICY_DIR });
+  const catalyst = await startCatalystCenterSimulator({ port: 0, username: 'admin', password: 'dev-only-catalyst-password', taskDurationMs: 150 });
+  const servicenow = await startServiceNowSimulator({ port: 0, username: 'admin', password: 'dev-only-servicenow-password' });
+  const common = { OIDC_ISSUER: idp.issuer, OPA_URL: opa.url, AUTHZ_CACHE_TTL_MS: '0' };
+  const mcp: Record<string, McpProcess> = {};
+  if (wanted.includes('network')) mcp['network'] = startMcpProcess('mcp-network', networkPort, { ...common, CATALYST_BASE_URL: catalyst.url });
+  if (wanted.includes('itsm')) mcp['itsm'] = startMcpProcess('mcp-itsm', itsmPort, { ...common, SERVICENOW_INSTANCE_URL: servicenow.url });
+  await Promise.all(Object.values(mcp).map((m) => m.start()));
+
+  const backends = Object.fromEntries(Object.entries(mcp).map(([k, m]) => [k, m.url]));
+  const backendRequests: RecordedBackendRequest[] = [];
+  const recordingFetch: FetchLike = (input, init) => {
+    const headers = new Headers(init?.headers);
+    backendRequests.push({ url: String(input), authorization: headers.get('authorization') ?? undefined });
+    return fetch(input, init);
+  };
+  const logs: Record<string, unknown>[] = [];
+  const startProxy = async (port: number, env: Record<string, string>) => {
+    const stream = new PassThrough();
+    let pending = '';
+    stream.on('data', (chunk: Buffer) => {
+      pending += chunk.toString('utf8');
+      let i: number;
+      while ((i = pending.indexOf('\n')) >= 0) {
+        logs.push(JSON.parse(pending.slice(0, i)) as Record<string, unknown>);
+        pending = pending.slice(i + 1);
+      }
+    });
+    const config = loadConfig({
+      PORT: String(port),
+      PUBLIC_URL: proxyUrl,
+      OIDC_ISSUER: idp.issuer,
+      OPA_URL: opa.url,
+      PROXY_BACKENDS: JSON.stringify(backends),
+      OIDC_JWKS_REFRESH_MIN_INTERVAL_MS: '200',
+      LOG_LEVEL: 'info',
+      ...options.env,
+      ...env,
+    });
+    return startRestProxy(config, { logStream: stream, backendFetch: recordingFetch });
+  };
+  const proxy = await startProxy(proxyPort, {});
+  const replicas: RunningRestProxy[] = [];
+
+  return {
+    idp,
+    opa,
+    catalyst,
+    servicenow,
+    mcp,
+    proxy,
+    proxyUrl,
+    logs,
+    backendRequests,
+    token: (user) => idp.issueToken({ user, audience: proxyUrl }),
+    async clientToken(clientId, secret) {
+      const res = await fetch(`${idp.issuer}/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${clientId}:${secret}`).toString('base64')}` },
+        body: new URLSearchParams({ grant_type: 'client_credentials', resource: proxyUrl, scope: 'mcp:tools' }),
+      });
+      const body = (await res.json()) as { access_token?: string; error?: string };
+      if (!body.access_token) throw new Error(`client credentials failed: ${JSON.stringify(body)}`);
+      return body.access_token;
+    },
+    async startReplica(env = {}) {
+      // Same public URL (a load balancer's), another port.
+      const replica = await startProxy(await freePort(), env);
+      replicas.push(replica);
+      return replica;
+    },
+    async stop() {
+      await Promise.allSettled([proxy.close(), ...replicas.map((r) => r.close())]);
+      await Promise.allSettled(Object.values(mcp).map((m) => m.stop()));
+      await Promise.allSettled([catalyst.stop(), servicenow.stop(), opa.stop(), idp.stop()]);
+    },
+  };
+}
+
+/** The payload of a JWT, unverified (tests only). */
+export function jwtPayload(token: string): Record<string, unknown> {
+  return JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as Record<string, unknown>;
+}

@@ -1,0 +1,178 @@
+import { Validator } from '@seriousme/openapi-schema-validator';
+import { SEED_IDS } from '@mcp-platform/sandboxes/catalyst-center';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { jwtPayload, startProxyHarness, type ProxyHarness } from './harness.ts';
+
+let h: ProxyHarness;
+
+beforeAll(async () => {
+  h = await startProxyHarness();
+});
+afterAll(async () => {
+  await h?.stop();
+});
+
+async function call(token: string | undefined, method: string, path: string, body?: unknown): Promise<{ status: number; headers: Headers; json: Record<string, unknown> }> {
+  const res = await fetch(`${h.proxyUrl}${path}`, {
+    method,
+    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+  });
+  const text = await res.text();
+  return { status: res.status, headers: res.headers, json: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+}
+
+describe('rest-proxy through the real stack', () => {
+  it('lists the MCP servers behind it with their health', async () => {
+    const r = await call(await h.token('nina'), 'GET', '/api/v1/servers');
+    expect(r.status).toBe(200);
+    expect(r.json['servers']).toEqual(
+      expect.arrayContaining([
+        { name: 'network', url: h.mcp['network']?.url, status: 'up', breaker: 'closed' },
+        { name: 'itsm', url: h.mcp['itsm']?.url, status: 'up', breaker: 'closed' },
+      ]),
+    );
+    expect(r.headers.get('ratelimit')).toMatch(/^"rest-proxy"; r=\d+; t=\d+$/);
+    expect(r.headers.get('ratelimit-policy')).toMatch(/^"rest-proxy"; q=\d+; w=\d+/);
+  });
+
+  it('a legacy call creates an incident through mcp-itsm', async () => {
+    const before = h.servicenow.state.tables.incident.length;
+    const r = await call(await h.token('sam'), 'POST', '/api/v1/mcp/itsm/tools/create_incident', {
+      arguments: { short_description: 'Printer on floor 3 is down', urgency: 2, correlation_id: 'legacy-app-4711' },
+    });
+    expect(r.status).toBe(200);
+    expect(r.json).toMatchObject({ status: 'ok', server: 'itsm', tool: 'create_incident', result: { created: true, incident: { short_description: 'Printer on floor 3 is down' } } });
+    expect(h.servicenow.state.tables.incident.length).toBe(before + 1);
+    const posted = h.servicenow.state.requests.filter((q) => q.method === 'POST' && q.path.endsWith('/table/incident'));
+    expect(posted.length).toBe(1);
+  });
+
+  it('exchanges the token: the MCP server sees its own audience and the caller as subject, never the original token', async () => {
+    const token = await h.token('nina');
+    const from = h.backendRequests.length;
+    const r = await call(token, 'POST', '/api/v1/mcp/network/tools/list_devices', { arguments: { role: 'CORE' } });
+    expect(r.status).toBe(200);
+    expect((r.json['result'] as { devices: unknown[] }).devices.length).toBeGreaterThan(0);
+    const sent = h.backendRequests.slice(from).filter((q) => q.url.startsWith(h.mcp['network']?.url ?? '-'));
+    expect(sent.length).toBeGreaterThan(0);
+    for (const q of sent) {
+      expect(q.authorization).toMatch(/^Bearer /);
+      const forwarded = q.authorization?.slice('Bearer '.length) ?? '';
+      expect(forwarded).not.toBe(token);
+      expect(jwtPayload(forwarded)).toMatchObject({ aud: h.mcp['network']?.url, sub: 'nina', client_id: 'rest-proxy', act: { sub: 'rest-proxy' } });
+    }
+    // No request to any backend ever carried a token issued for the proxy.
+    for (const q of h.backendRequests) expect(jwtPayload(q.authorization?.slice(7) ?? 'x.e30.x')['aud']).not.toBe(h.proxyUrl);
+    // The MCP server's own audit trail names the caller.
+    const audit = h.mcp['network']?.logs.filter((l) => (l['event'] as { action?: string } | undefined)?.action === 'authz-decision') ?? [];
+    expect(audit.some((l) => (l['user'] as { id?: string } | undefined)?.id === 'nina')).toBe(true);
+  });
+
+  it('a machine client (client credentials) the IdP will not delegate is refused cleanly, and nothing reaches a backend', async () => {
+    // The dev IdP's token exchange accepts user subjects only (sandboxes/idp: "subject_token does not identify a user").
+    const token = await h.clientToken('agent-x', 'agent-x-dev-secret');
+    const from = h.backendRequests.length;
+    const r = await call(token, 'GET', '/api/v1/mcp/network/tools');
+    expect(r.status).toBe(401);
+    expect(r.json).toMatchObject({ code: 'ERR_TOKEN_EXCHANGE' });
+    expect(h.backendRequests.length).toBe(from);
+  });
+
+  it('a denied call answers 403 with the reason and nothing reaches the simulator', async () => {
+    const before = h.catalyst.state.requests.length;
+    const r = await call(await h.token('sam'), 'POST', '/api/v1/mcp/network/tools/deploy_template', {
+      arguments: { template_id: SEED_IDS.templates.loginBanner, device_ids: [SEED_IDS.devices.sjc01Acc01] },
+    });
+    expect(r.status).toBe(403);
+    expect(r.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(r.json).toMatchObject({ status: 403, code: 'ERR_AUTHZ_DENIED' });
+    expect((r.json['reasons'] as string[]).length).toBeGreaterThan(0);
+    expect(h.catalyst.state.requests.length).toBe(before);
+  });
+
+  it('the proxy rule denies a caller without groups before any delegation', async () => {
+    const from = h.backendRequests.length;
+    const r = await call(await h.token('eve'), 'GET', '/api/v1/mcp/network/tools');
+    expect(r.status).toBe(403);
+    expect(r.json).toMatchObject({ code: 'ERR_AUTHZ_DENIED', reasons: ['no group of the subject may use the REST proxy'] });
+    expect(h.backendRequests.length).toBe(from);
+  });
+
+  it('lists only the tools the caller may call', async () => {
+    const sam = await call(await h.token('sam'), 'GET', '/api/v1/mcp/network/tools');
+    const nina = await call(await h.token('nina'), 'GET', '/api/v1/mcp/network/tools');
+    const names = (r: { json: Record<string, unknown> }) => (r.json['tools'] as { name: string }[]).map((t) => t.name);
+    expect(names(nina)).toContain('deploy_template');
+    expect(names(sam)).not.toContain('deploy_template');
+    expect(names(sam)).toContain('list_devices');
+  });
+
+  it('401 with a challenge when the token is missing, wrong or for another audience', async () => {
+    for (const token of [undefined, 'not-a-jwt', await h.idp.issueToken({ user: 'nina', audience: h.mcp['network']?.url ?? '' })]) {
+      const r = await call(token, 'GET', '/api/v1/servers');
+      expect(r.status).toBe(401);
+      expect(r.headers.get('www-authenticate')).toContain(`resource_metadata="${h.proxyUrl}/.well-known/oauth-protected-resource"`);
+      expect(r.json).toMatchObject({ status: 401, title: 'Unauthorized' });
+    }
+    const prm = await fetch(`${h.proxyUrl}/.well-known/oauth-protected-resource`).then((x) => x.json() as Promise<Record<string, unknown>>);
+    expect(prm).toMatchObject({ authorization_servers: [h.idp.issuer] });
+    expect(String(prm['resource']).replace(/\/$/, '')).toBe(h.proxyUrl);
+  });
+
+  it('400 with field errors for arguments that do not match the input schema, before the MCP server is asked', async () => {
+    const token = await h.token('nina');
+    await call(token, 'GET', '/api/v1/mcp/network/tools'); // tool list cached
+    const from = h.backendRequests.length;
+    const r = await call(token, 'POST', '/api/v1/mcp/network/tools/list_devices', { arguments: { role: 'ROUTER', limit: 'ten' } });
+    expect(r.status).toBe(400);
+    expect(r.json['code']).toBe('ERR_VALIDATION');
+    expect((r.json['errors'] as { pointer: string }[]).map((e) => e.pointer).sort()).toEqual(['/arguments/limit', '/arguments/role']);
+    expect(h.backendRequests.length).toBe(from);
+    const bad = await call(token, 'POST', '/api/v1/mcp/network/tools/list_devices', '{"arguments":');
+    expect(bad.status).toBe(400);
+    const shape = await call(token, 'POST', '/api/v1/mcp/network/tools/list_devices', { args: {} });
+    expect(shape.status).toBe(400);
+    expect(shape.json['errors']).toEqual([
+      { pointer: '/arguments', message: 'is required' },
+      { pointer: '/args', message: 'is not allowed' },
+    ]);
+  });
+
+  it('404 for an unknown server or tool; 404 when the tool finds nothing; 422 with the tool message when it fails', async () => {
+    const token = await h.token('alice');
+    expect((await call(token, 'GET', '/api/v1/mcp/nope/tools')).status).toBe(404);
+    expect((await call(token, 'POST', '/api/v1/mcp/network/tools/no_such_tool', { arguments: {} })).status).toBe(404);
+    const missing = await call(token, 'POST', '/api/v1/mcp/network/tools/get_device', { arguments: { device_id: '00000000-0000-4000-8000-000000000000' } });
+    expect(missing.status).toBe(404);
+    const failed = await call(token, 'POST', '/api/v1/mcp/itsm/tools/resolve_incident', { arguments: { incident: 'INC9999999', close_code: 'Duplicate', close_notes: 'x' } });
+    expect([404, 422]).toContain(failed.status);
+  });
+
+  it('serves an OpenAPI 3.1 document with one operation per tool that validates against the 3.1 schema', async () => {
+    const r = await call(await h.token('alice'), 'GET', '/openapi.json');
+    expect(r.status).toBe(200);
+    const validator = new Validator();
+    const result = await validator.validate(r.json);
+    expect(result.errors ?? []).toEqual([]);
+    expect(result.valid).toBe(true);
+    expect(validator.version).toBe('3.1');
+    const paths = Object.keys(r.json['paths'] as object);
+    expect(paths).toContain('/api/v1/mcp/network/tools/deploy_template');
+    expect(paths).toContain('/api/v1/mcp/itsm/tools/create_incident');
+    const op = (r.json['paths'] as Record<string, { post: { requestBody: { content: Record<string, { schema: { properties: { arguments: { properties: object } } } }> } } }>)[
+      '/api/v1/mcp/itsm/tools/create_incident'
+    ];
+    expect(Object.keys(op?.post.requestBody.content['application/json']?.schema.properties.arguments.properties ?? {})).toContain('short_description');
+    // A service-desk caller's document has no deploy operation.
+    const sam = await call(await h.token('sam'), 'GET', '/openapi.json');
+    expect(Object.keys(sam.json['paths'] as object)).not.toContain('/api/v1/mcp/network/tools/deploy_template');
+  });
+
+  it('logs one ECS line per request with the caller and audits the proxy decision', async () => {
+    const line = h.logs.find((l) => (l['event'] as { action?: string } | undefined)?.action === 'proxy-request' && (l['user'] as { id?: string } | undefined)?.id === 'sam');
+    expect(line).toBeDefined();
+    expect(line?.['service.name'] ?? (line?.['service'] as { name?: string })?.name).toBe('rest-proxy');
+    expect(JSON.stringify(h.logs)).not.toMatch(/eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\./);
+  });
+});
