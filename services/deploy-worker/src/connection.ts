@@ -1,0 +1,46 @@
+import { readFile } from 'node:fs/promises';
+import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
+import { NativeConnection, type NativeConnectionOptions } from '@temporalio/worker';
+import type { TemporalConfig } from './config.ts';
+
+type TlsOptions = NonNullable<Exclude<ConnectionOptions['tls'], boolean>>;
+
+/** TLS settings from the configuration: mTLS (cert + key), custom CA, or plain TLS (API key); `undefined` = plaintext. */
+async function tlsOptions(config: TemporalConfig): Promise<TlsOptions | undefined> {
+  const mtls = config.TEMPORAL_TLS_CERT_PATH !== undefined && config.TEMPORAL_TLS_KEY_PATH !== undefined;
+  if (!mtls && !config.TEMPORAL_TLS && config.TEMPORAL_TLS_CA_PATH === undefined && config.TEMPORAL_API_KEY === undefined) return undefined;
+  const tls: TlsOptions = {};
+  if (mtls) tls.clientCertPair = { crt: await readFile(config.TEMPORAL_TLS_CERT_PATH!), key: await readFile(config.TEMPORAL_TLS_KEY_PATH!) };
+  if (config.TEMPORAL_TLS_CA_PATH !== undefined) tls.serverRootCACertificate = await readFile(config.TEMPORAL_TLS_CA_PATH);
+  if (config.TEMPORAL_TLS_SERVER_NAME !== undefined) tls.serverNameOverride = config.TEMPORAL_TLS_SERVER_NAME;
+  return tls;
+}
+
+/**
+ * The worker's native connection (Rust core) to the configured cluster.
+ *
+ * @example
+ * ```ts
+ * const connection = await connectWorker(config);
+ * ```
+ */
+export async function connectWorker(config: TemporalConfig): Promise<NativeConnection> {
+  const tls = await tlsOptions(config);
+  const options: NativeConnectionOptions = { address: config.TEMPORAL_ADDRESS, ...(tls ? { tls } : {}), ...(config.TEMPORAL_API_KEY ? { apiKey: config.TEMPORAL_API_KEY } : {}) };
+  return NativeConnection.connect(options);
+}
+
+/**
+ * A workflow client for the configured cluster and namespace (CLI, MCP tools).
+ *
+ * @example
+ * ```ts
+ * const client = await connectClient(config);
+ * const handle = client.workflow.getHandle(workflowId);
+ * ```
+ */
+export async function connectClient(config: TemporalConfig): Promise<Client> {
+  const tls = await tlsOptions(config);
+  const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS, ...(tls ? { tls } : {}), ...(config.TEMPORAL_API_KEY ? { apiKey: config.TEMPORAL_API_KEY } : {}) });
+  return new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+}

@@ -1,0 +1,74 @@
+import { createCatalystCenterClient } from '@mcp-platform/connectors/catalyst-center';
+import { createServiceNowClient } from '@mcp-platform/connectors/servicenow';
+import type { Authorizer } from '@mcp-platform/mcp-common/authz';
+import { createAuthorizerFromConfig } from '@mcp-platform/mcp-common/authz';
+import type { CommonServerConfig } from '@mcp-platform/mcp-common/config';
+import type { PlatformLogger } from '@mcp-platform/mcp-common/logging';
+import { buildSecretProvider, withCredentialRetry } from '@mcp-platform/mcp-common/server';
+import { createServiceNowChangeManagement, type ActivityDeps } from './activities/index.ts';
+import { DEV_SECRETS, type WorkerConfig } from './config.ts';
+
+/** The activities' dependencies and how to release them. */
+export interface BuiltDeps extends ActivityDeps {
+  authorizer: Authorizer;
+  close(): Promise<void>;
+}
+
+/**
+ * Builds the activities' clients from the configuration: secrets (Vault or dev), Catalyst Center,
+ * ServiceNow, the authorizer (OPA or in-process Wasm, audited).
+ *
+ * @example
+ * ```ts
+ * const deps = buildDeps(config, logger);
+ * const activities = createActivities(deps);
+ * ```
+ */
+export function buildDeps(config: WorkerConfig, logger: PlatformLogger): BuiltDeps {
+  const secrets = buildSecretProvider(config as unknown as CommonServerConfig, logger, DEV_SECRETS);
+  const basic = (name: string) => async () => {
+    const s = await secrets.get(name);
+    if (!s['username'] || !s['password']) throw new TypeError(`secret "${name}" must have username and password`);
+    return { username: s['username'], password: s['password'] };
+  };
+  const catalyst = withCredentialRetry(
+    createCatalystCenterClient({
+      baseUrl: config.CATALYST_BASE_URL,
+      credentials: basic(config.CATALYST_SECRET_NAME),
+      onCredentialRejected: () => secrets.invalidate(config.CATALYST_SECRET_NAME),
+      policy: { timeoutMs: config.CATALYST_TIMEOUT_MS },
+      logger,
+    }),
+    secrets,
+    config.CATALYST_SECRET_NAME,
+  );
+  const servicenow = withCredentialRetry(
+    createServiceNowClient({
+      instanceUrl: config.SERVICENOW_INSTANCE_URL,
+      credentials: basic(config.SERVICENOW_SECRET_NAME),
+      onCredentialRejected: () => secrets.invalidate(config.SERVICENOW_SECRET_NAME),
+      policy: { timeoutMs: config.SERVICENOW_TIMEOUT_MS },
+      logger,
+    }),
+    secrets,
+    config.SERVICENOW_SECRET_NAME,
+  );
+  const authorizer = createAuthorizerFromConfig({
+    mode: config.AUTHZ_MODE,
+    opaUrl: config.OPA_URL,
+    ...(config.OPA_WASM_PATH ? { wasmPath: config.OPA_WASM_PATH } : {}),
+    timeoutMs: config.OPA_TIMEOUT_MS,
+    cacheTtlMs: 0,
+    audit: logger,
+    logger,
+  });
+  return {
+    catalyst,
+    itsm: createServiceNowChangeManagement(servicenow),
+    authorizer,
+    logger,
+    async close() {
+      await Promise.allSettled([catalyst.close(), servicenow.close(), authorizer.close(), secrets.close()]);
+    },
+  };
+}

@@ -1,0 +1,181 @@
+/**
+ * The deployment workflow end to end on the real Temporal dev server, with the
+ * Catalyst Center and ServiceNow simulators and the repository's Wasm policy.
+ * Set UPDATE_HISTORIES=1 to re-export the replay histories in test/histories/.
+ */
+import { writeFile } from 'node:fs/promises';
+import { Client, Connection } from '@temporalio/client';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
+import { DefaultLogger, NativeConnection, Runtime, bundleWorkflowCode, type Worker } from '@temporalio/worker';
+import { createAuthorizerFromConfig } from '@mcp-platform/mcp-common/authz';
+import { createServiceNowClient } from '@mcp-platform/connectors/servicenow';
+import { createCatalystCenterClient } from '@mcp-platform/connectors/catalyst-center';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createActivities, createServiceNowChangeManagement } from '../src/activities/index.ts';
+import { createDeploymentClient, type DeploymentClient } from '../src/client.ts';
+import { DEV_SECRETS } from '../src/config.ts';
+import type { DeploymentRequest } from '../src/types.ts';
+import { WORKFLOWS_PATH, createDeploymentWorker } from '../src/worker.ts';
+import { SEED, USERS, captureLogger, startSimulators, startTemporalDevServer, type DevServer, type Simulators } from './fixtures.ts';
+
+const TASK_QUEUE = 'deploy-int';
+let server: DevServer;
+let sims: Simulators;
+let worker: Worker;
+let running: Promise<void>;
+let client: Client;
+let deployments: DeploymentClient;
+const log = captureLogger();
+
+beforeAll(async () => {
+  Runtime.install({ logger: new DefaultLogger('ERROR') });
+  [server, sims] = await Promise.all([startTemporalDevServer(), startSimulators({ taskDurationMs: 300 })]);
+  const catalyst = createCatalystCenterClient({ baseUrl: sims.catalyst.url, credentials: async () => DEV_SECRETS['catalyst-center'] });
+  const servicenow = createServiceNowClient({ instanceUrl: sims.servicenow.url, credentials: async () => DEV_SECRETS.servicenow });
+  const authorizer = createAuthorizerFromConfig({ mode: 'wasm', cacheTtlMs: 0, audit: log.logger });
+  const activities = createActivities({ catalyst, itsm: createServiceNowChangeManagement(servicenow), authorizer, logger: log.logger });
+  const [connection, workflowBundle] = await Promise.all([NativeConnection.connect({ address: server.address }), bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietBundlerLogger })]);
+  worker = await createDeploymentWorker({ connection, namespace: 'default', taskQueue: TASK_QUEUE, activities, workflowBundle });
+  running = worker.run();
+  client = new Client({ connection: await Connection.connect({ address: server.address }) });
+  deployments = createDeploymentClient(client, TASK_QUEUE);
+}, 120_000);
+
+afterAll(async () => {
+  worker?.shutdown();
+  await running?.catch(() => undefined);
+  await client?.connection.close();
+  await sims?.stop();
+  await server?.stop();
+});
+
+const quietBundlerLogger = { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} };
+
+function request(overrides: Partial<DeploymentRequest> = {}): DeploymentRequest {
+  return {
+    templateId: SEED.template,
+    deviceIds: SEED.access.slice(0, 3),
+    params: { interface: 'GigabitEthernet1/0/1', description: 'uplink to dist' },
+    requester: USERS.nina,
+    batchSize: 2,
+    approvalTimeoutMs: 60_000,
+    pollIntervalMs: 100,
+    heartbeatTimeoutMs: 5_000,
+    ...overrides,
+  };
+}
+
+async function waitForStep(id: string, step: string, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const s = await deployments.status(id);
+    if (s.progress?.step === step) return;
+    if (Date.now() > deadline) throw new Error(`workflow ${id} never reached ${step} (at ${s.progress?.step ?? s.status})`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+const changesFor = (id: string) => sims.servicenow.state.tables.change_request.filter((c) => c['correlation_id'] === id);
+const incidentsFor = (id: string) => sims.servicenow.state.tables.incident.filter((c) => String(c['correlation_id']).startsWith(id));
+const acceptedDeploys = () => sims.catalyst.state.deployments.filter((d) => d.outcome === 'accepted');
+const notesFor = (sysId: string) => sims.servicenow.state.journal.filter((j) => j.element_id === sysId).map((j) => j.value);
+
+async function exportHistory(id: string, name: string): Promise<void> {
+  if (process.env['UPDATE_HISTORIES'] !== '1') return;
+  const history = await client.workflow.getHandle(id).fetchHistory();
+  await writeFile(new URL(`./histories/${name}.json`, import.meta.url), `${JSON.stringify(JSON.parse(historyToJSON(history)), null, 2)}\n`);
+}
+
+describe('TemplateDeploymentWorkflow on the Temporal dev server', () => {
+  it('happy path: change opened, approved by a second person, deployed in batches, verified, change closed', async () => {
+    const before = acceptedDeploys().length;
+    const id = await deployments.start(request(), { workflowId: 'deploy-happy' });
+    await waitForStep(id, 'awaiting_approval');
+    const [change] = changesFor(id);
+    expect(change?.['state']).toBe('-3'); // authorize
+    const verdict = await deployments.approve(id, USERS.alice);
+    expect(verdict).toEqual({ by: 'alice', allowed: true, reasons: [] });
+    const result = await deployments.result(id);
+    expect(result.outcome).toBe('succeeded');
+    expect(result.progress.approvedBy).toBe('alice');
+    expect(Object.values(result.progress.devices).map((d) => d.status)).toEqual(['verified', 'verified', 'verified']);
+    expect(acceptedDeploys().length - before).toBe(2); // 3 devices in batches of 2
+    expect(changesFor(id)).toHaveLength(1);
+    expect(changesFor(id)[0]?.['state']).toBe('3'); // closed
+    expect(changesFor(id)[0]?.['close_code']).toBe('successful');
+    // Every step is in the ECS audit trail with the workflow id.
+    const audit = log.lines().filter((l) => (l['labels'] as Record<string, unknown> | undefined)?.['workflow_id'] === id);
+    const actions = audit.map((l) => (l['event'] as Record<string, unknown>)['action']);
+    expect(actions).toEqual(expect.arrayContaining(['deployment-validate', 'deployment-change-opened', 'deployment-approval', 'deployment-deploy-batch-started', 'deployment-deploy-batch', 'deployment-verify', 'deployment-change-closed']));
+    expect(audit.every((l) => (l['event'] as Record<string, unknown>)['dataset'] === 'deploy-worker.audit')).toBe(true);
+    await exportHistory(id, 'happy-path');
+  });
+
+  it('refuses the requester approving their own deployment (four-eyes), then a reject cancels the change', async () => {
+    const id = await deployments.start(request(), { workflowId: 'deploy-self-approval' });
+    await waitForStep(id, 'awaiting_approval');
+    const verdict = await deployments.approve(id, USERS.nina);
+    expect(verdict.allowed).toBe(false);
+    expect(verdict.reasons.join(' ')).toMatch(/four-eyes/);
+    const service = await deployments.approve(id, USERS.sam);
+    expect(service.allowed).toBe(false);
+    expect((await deployments.status(id)).progress?.step).toBe('awaiting_approval');
+    await deployments.reject(id, USERS.alice, 'not this week');
+    const result = await deployments.result(id);
+    expect(result.outcome).toBe('rejected');
+    expect(changesFor(id)[0]?.['state']).toBe('4'); // canceled
+    await exportHistory(id, 'self-approval-rejected');
+  });
+
+  it('rolls back deployed batches in reverse, records it on the change and opens an incident when devices fail', async () => {
+    const devices = SEED.access; // 05..08
+    const before = acceptedDeploys().length;
+    const id = await deployments.start(
+      request({ deviceIds: devices, rollback: { templateId: SEED.template, params: { interface: 'GigabitEthernet1/0/1', description: 'previous description' } } }),
+      { workflowId: 'deploy-rollback' },
+    );
+    await waitForStep(id, 'awaiting_approval');
+    // The last device goes down between validation and deployment.
+    const lastDevice = sims.catalyst.state.devices.find((d) => d.id === devices[3])!;
+    lastDevice.reachabilityStatus = 'Unreachable';
+    try {
+      await deployments.approve(id, USERS.alice);
+      const result = await deployments.result(id);
+      expect(result.outcome).toBe('rolled_back');
+      expect(result.progress.devices[devices[3]!]?.status).toBe('failed');
+      for (const d of devices.slice(0, 3)) expect(result.progress.devices[d]?.status).toBe('rolled_back');
+      const accepted = acceptedDeploys().slice(before);
+      expect(accepted).toHaveLength(4); // 2 deploy batches, then 2 rollbacks
+      // Reverse order: batch 1's deployed device first, then batch 0.
+      const targets = accepted.map((r) => ((r.body as { targetInfo: { id: string }[] }).targetInfo).map((t) => t.id));
+      expect(targets[2]).toEqual([devices[2]]);
+      expect(targets[3]).toEqual(devices.slice(0, 2));
+      const [change] = changesFor(id);
+      expect(change?.['state']).toBe('3');
+      expect(change?.['close_code']).toBe('unsuccessful');
+      expect(notesFor(String(change?.['sys_id'])).join('\n')).toMatch(/rolled back 1\/1 device\(s\)[\s\S]*rolled back 2\/2/);
+      expect(incidentsFor(id)).toHaveLength(1);
+      expect(result.progress.incident?.number).toBe(incidentsFor(id)[0]?.['number']);
+      await exportHistory(id, 'failure-rollback');
+    } finally {
+      lastDevice.reachabilityStatus = 'Reachable';
+    }
+  });
+
+  it('cancels the change when nobody approves within the approval timeout', async () => {
+    const before = acceptedDeploys().length;
+    const id = await deployments.start(request({ approvalTimeoutMs: 1_500 }), { workflowId: 'deploy-timeout' });
+    const result = await deployments.result(id);
+    expect(result.outcome).toBe('cancelled');
+    expect(result.progress.reason).toMatch(/no approval within 2 s/);
+    expect(changesFor(id)[0]?.['state']).toBe('4');
+    expect(acceptedDeploys()).toHaveLength(before);
+    await exportHistory(id, 'approval-timeout');
+  });
+
+  it('fails validation without opening a change for an unreachable device', async () => {
+    const id = await deployments.start(request({ deviceIds: [SEED.unreachable] }), { workflowId: 'deploy-invalid' });
+    await expect(deployments.result(id)).rejects.toThrow();
+    expect(changesFor(id)).toHaveLength(0);
+  });
+});
