@@ -26,7 +26,8 @@ export const K8S_DIR = fileURLToPath(new URL('../../deploy/k8s', import.meta.url
 /** One platform service in the cluster. */
 export interface K8sService {
   name: string;
-  port: number;
+  /** HTTP port (`/healthz`, `/readyz`, the Service); `undefined` for a worker that serves no HTTP. */
+  port: number | undefined;
   /** Vault secret names it reads (for the doc comment; the policy is deploy/vault/policies/<name>.hcl). */
   secrets: string[];
   /** Non-secret environment (ConfigMap). */
@@ -69,11 +70,16 @@ export const SERVICES: K8sService[] = [
   },
   {
     name: 'deploy-worker',
-    port: 8104,
+    port: undefined,
     secrets: ['catalyst-center', 'servicenow'],
     mcp: false,
     env: {
-      ...SPINE_ENV,
+      LOG_LEVEL: 'info',
+      AUTHZ_MODE: 'opa',
+      OPA_URL: 'http://opa:8181',
+      VAULT_ADDR: 'https://vault.example.com',
+      VAULT_AUTH_METHOD: 'kubernetes',
+      ALLOW_DEV_SECRETS: 'false',
       TEMPORAL_ADDRESS: 'temporal-frontend.temporal:7233',
       TEMPORAL_NAMESPACE: 'default',
       CATALYST_BASE_URL: 'https://catalyst-center.example.com',
@@ -86,7 +92,7 @@ const LABELS = (name: string) => ({ 'app.kubernetes.io/name': name, 'app.kuberne
 
 function envFor(s: K8sService): Record<string, string> {
   const env: Record<string, string> = s.mcp ? { ...SPINE_ENV, ...s.env } : { ...s.env };
-  env['PORT'] = String(s.port);
+  if (s.port !== undefined) env['PORT'] = String(s.port);
   if (s.mcp) {
     env['PUBLIC_URL'] = `http://${s.name}:${String(s.port)}/mcp`;
     env['VAULT_K8S_ROLE'] = s.name;
@@ -101,19 +107,26 @@ function serviceObjects(s: K8sService): Record<string, unknown>[] {
     s.name === 'rest-proxy'
       ? [{ name: 'PROXY_CLIENT_SECRET', valueFrom: { secretKeyRef: { name: 'rest-proxy-oauth', key: 'client-secret' } } }]
       : [];
+  // A worker without HTTP: no probes and no Service; Kubernetes restarts it when the process exits.
+  const http =
+    s.port === undefined
+      ? {}
+      : {
+          ports: [{ name: 'http', containerPort: s.port, protocol: 'TCP' }],
+          livenessProbe: { httpGet: { path: '/healthz', port: 'http' }, initialDelaySeconds: 10, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 },
+          readinessProbe: { httpGet: { path: '/readyz', port: 'http' }, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 3 },
+          startupProbe: { httpGet: { path: '/healthz', port: 'http' }, periodSeconds: 2, failureThreshold: 30 },
+        };
   const container = {
     name: s.name,
     image: `mcp-platform/${s.name}:latest`,
     imagePullPolicy: 'IfNotPresent',
-    ports: [{ name: 'http', containerPort: s.port, protocol: 'TCP' }],
+    ...http,
     envFrom: [{ configMapRef: { name: `${s.name}-config` } }],
     env: [
       { name: 'SERVICE_ENVIRONMENT', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
       ...secretEnv,
     ],
-    livenessProbe: { httpGet: { path: '/healthz', port: 'http' }, initialDelaySeconds: 10, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 },
-    readinessProbe: { httpGet: { path: '/readyz', port: 'http' }, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 3 },
-    startupProbe: { httpGet: { path: '/healthz', port: 'http' }, periodSeconds: 2, failureThreshold: 30 },
     resources: { requests: { cpu: '100m', memory: '192Mi' }, limits: { cpu: '1', memory: '512Mi' } },
     securityContext: { runAsNonRoot: true, runAsUser: 1000, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
     volumeMounts: [
@@ -154,7 +167,9 @@ function serviceObjects(s: K8sService): Record<string, unknown>[] {
         },
       },
     },
-    { apiVersion: 'v1', kind: 'Service', metadata: { name: s.name, labels }, spec: { type: 'ClusterIP', selector: labels, ports: [{ name: 'http', port: s.port, targetPort: 'http', protocol: 'TCP' }] } },
+    ...(s.port === undefined
+      ? []
+      : [{ apiVersion: 'v1', kind: 'Service', metadata: { name: s.name, labels }, spec: { type: 'ClusterIP', selector: labels, ports: [{ name: 'http', port: s.port, targetPort: 'http', protocol: 'TCP' }] } }]),
     {
       apiVersion: 'autoscaling/v2',
       kind: 'HorizontalPodAutoscaler',

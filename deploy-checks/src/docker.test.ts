@@ -1,0 +1,78 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { repoPath } from './repo.ts';
+
+const dockerfile = readFileSync(repoPath('docker', 'service.Dockerfile'), 'utf8');
+/** Instructions, with line continuations joined and comments dropped. */
+const instructions = dockerfile
+  .replace(/\\\n/g, ' ')
+  .split('\n')
+  .map((l) => l.trim())
+  .filter((l) => l !== '' && !l.startsWith('#'));
+const stages = instructions.filter((l) => /^FROM /i.test(l));
+const runtime = instructions.slice(instructions.lastIndexOf(stages[stages.length - 1]!));
+
+describe('docker/service.Dockerfile', () => {
+  it('is multi-stage and installs only production dependencies of the one service (pnpm deploy --prod, frozen lockfile)', () => {
+    expect(stages.length).toBeGreaterThanOrEqual(3);
+    const build = instructions.join('\n');
+    expect(build).toMatch(/pnpm install --frozen-lockfile/);
+    expect(build).toMatch(/pnpm --filter "\.\/\$\{SERVICE\}" --prod deploy/);
+    // The runtime stage copies the deployed service, never the build stage's whole workspace.
+    expect(runtime.filter((l) => /^COPY --from=build/.test(l))).toEqual([expect.stringMatching(/ \/out \/app$/)]);
+  });
+
+  it('runs as a non-root user with a HEALTHCHECK on /healthz of $PORT', () => {
+    const users = runtime.filter((l) => /^USER /.test(l));
+    expect(users).toHaveLength(1);
+    expect(users[0]).not.toMatch(/USER (root|0)\b/);
+    const hc = runtime.find((l) => /^HEALTHCHECK /.test(l));
+    expect(hc).toMatch(/\/healthz/);
+    expect(hc).toMatch(/process\.env\.PORT/);
+  });
+
+  it('pins tsx to the workspace catalog version (tsx is a devDependency of the services, so the image brings its own)', () => {
+    const catalog = (parse(readFileSync(repoPath('pnpm-workspace.yaml'), 'utf8')) as { catalog: Record<string, string> }).catalog;
+    expect(dockerfile).toContain(`ARG TSX_VERSION=${String(catalog['tsx'])}`);
+    expect(dockerfile).toContain('ENV NODE_ENV=production');
+    expect(runtime.some((l) => l.startsWith('CMD ') && l.includes('--import') && l.includes('$TSX_LOADER'))).toBe(true);
+    // The loader path exists in the package the image installs.
+    const pkg = JSON.parse(readFileSync(repoPath('node_modules', '.pnpm', `tsx@${String(catalog['tsx'])}`, 'node_modules', 'tsx', 'package.json'), 'utf8')) as { exports: Record<string, unknown> };
+    expect(JSON.stringify(pkg.exports['.'])).toContain('./dist/loader.mjs');
+    expect(dockerfile).toContain('TSX_LOADER=/opt/tsx/node_modules/tsx/dist/loader.mjs');
+  });
+
+  it('pins pnpm to the root package.json packageManager', () => {
+    const pm = (JSON.parse(readFileSync(repoPath('package.json'), 'utf8')) as { packageManager: string }).packageManager;
+    expect(dockerfile).toContain(`ARG PNPM_VERSION=${pm.replace(/^pnpm@/, '')}`);
+  });
+});
+
+describe('docker/entrypoint.sh (the <NAME>_FILE convention)', () => {
+  const run = (env: Record<string, string>) =>
+    spawnSync('sh', [repoPath('docker', 'entrypoint.sh'), 'sh', '-c', 'printf "%s|%s" "${VAULT_SECRET_ID:-}" "${VAULT_SECRET_ID_FILE:-unset}"'], {
+      env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', ...env },
+      encoding: 'utf8',
+    });
+
+  it('sets NAME from the file NAME_FILE names and unsets NAME_FILE', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'entrypoint-'));
+    writeFileSync(join(dir, 'secret_id'), 's-123\n');
+    const out = run({ VAULT_SECRET_ID_FILE: join(dir, 'secret_id') });
+    expect(out.status).toBe(0);
+    expect(out.stdout).toBe('s-123|unset');
+  });
+
+  it('refuses an unreadable file and both forms at once, without printing a value', () => {
+    const missing = run({ VAULT_SECRET_ID_FILE: '/nonexistent/secret_id' });
+    expect(missing.status).toBe(66);
+    expect(missing.stderr).toMatch(/VAULT_SECRET_ID_FILE/);
+    const both = run({ VAULT_SECRET_ID_FILE: '/x', VAULT_SECRET_ID: 'do-not-print' });
+    expect(both.status).toBe(64);
+    expect(both.stderr).not.toContain('do-not-print');
+  });
+});

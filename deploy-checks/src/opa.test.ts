@@ -1,0 +1,82 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findOpa } from '../../scripts/lib/opa.ts';
+import { readCompose, repoPath } from './repo.ts';
+
+/**
+ * Runs the real OPA (pinned, `pnpm tools ensure`) with exactly the arguments of
+ * the compose `opa` service, its container paths mapped to the repository, and
+ * asks it the decision the services ask.
+ */
+const opaService = readCompose().services['opa']!;
+const command = opaService.command as string[];
+const mounts = (opaService.volumes as string[]).map((v) => v.split(':') as [string, string, string?]);
+const toRepo = (arg: string) => {
+  for (const [host, container] of mounts) if (arg === container || arg.startsWith(`${container}/`)) return repoPath(host.replace(/^\.\//, '')) + arg.slice(container.length);
+  return arg;
+};
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      srv.close(() => (typeof addr === 'object' && addr !== null ? resolve(addr.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+let proc: ChildProcess;
+let url: string;
+let output = '';
+
+beforeAll(async () => {
+  const opa = findOpa();
+  if (opa === undefined) throw new Error('OPA is not installed: run `pnpm tools ensure`');
+  const port = await freePort();
+  const args = command.map((a) => (a === '0.0.0.0:8181' ? `127.0.0.1:${String(port)}` : toRepo(a)));
+  proc = spawn(opa, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  proc.stdout?.on('data', (c: Buffer) => (output += c.toString()));
+  proc.stderr?.on('data', (c: Buffer) => (output += c.toString()));
+  url = `http://127.0.0.1:${String(port)}`;
+  for (let i = 0; i < 100; i++) {
+    try {
+      if ((await fetch(`${url}/health?bundles`)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`OPA did not become healthy:\n${output}`);
+});
+afterAll(() => {
+  proc?.kill();
+});
+
+describe('compose opa service', () => {
+  it('mounts policies/mcp and the config that exist, and serves them as a bundle', () => {
+    expect(command).toContain('--bundle');
+    expect(command).toContain('--config-file');
+  });
+
+  it('answers the decision the services ask, from the bundle (allow and deny)', async () => {
+    const ask = async (groups: string[]) => {
+      const input = { subject: { id: 'nina', groups, scopes: ['mcp:tools'], client_id: 'agent-x' }, server: 'network', tool: 'list_devices', action: 'read', arguments: {}, context: { request_id: 'r1', time: '2026-11-22T10:00:00Z' } };
+      const res = await fetch(`${url}/v1/data/mcp/authz/decision`, { method: 'POST', body: JSON.stringify({ input }), headers: { 'content-type': 'application/json' } });
+      return ((await res.json()) as { result: { allow: boolean } }).result;
+    };
+    expect((await ask(['network-engineers'])).allow).toBe(true);
+    expect((await ask([])).allow).toBe(false);
+  });
+
+  it('writes decision logs on stdout (decision_logs.console)', async () => {
+    for (let i = 0; i < 100 && !output.includes('"decision_id"'); i++) await new Promise((r) => setTimeout(r, 100));
+    const line = output.split('\n').find((l) => l.includes('"decision_id"'));
+    expect(line).toBeDefined();
+    const entry = JSON.parse(line!) as { path: string; input: { tool: string }; labels: Record<string, string> };
+    expect(entry.path).toBe('mcp/authz/decision');
+    expect(entry.input.tool).toBe('list_devices');
+    expect(entry.labels['environment']).toBe('compose');
+  });
+});
