@@ -186,8 +186,8 @@ describe('mcp-itsm through the whole spine', () => {
     h.sim.failNext(1, 429, { retryAfterSeconds: 2 });
     const write = await call('sam', 'create_incident', { short_description: 'Rate limited' });
     expect(write.isError).toBe(true);
-    expect(write._meta?.['io.mcp-platform/error']).toMatchObject({ code: 'ERR_UPSTREAM_RATE_LIMITED', retryable: true });
-    expect(text(write)).toContain('ServiceNow is unavailable right now');
+    expect(write._meta?.['io.mcp-platform/error']).toEqual({ code: 'ERR_UPSTREAM_RATE_LIMITED', retryable: true, retryAfterMs: 2_000 });
+    expect(text(write)).toBe('ServiceNow is rate limiting requests; try again in 2 s.');
     expect(h.sim.state.requests.slice(m).map((r) => `${r.method} ${r.status}`)).toEqual(['POST 429']);
   });
 
