@@ -1,0 +1,119 @@
+/**
+ * Activities in isolation (MockActivityEnvironment) against the real simulators and the
+ * repository's Wasm policy: idempotency, business vs transient failures, four-eyes.
+ */
+import { ApplicationFailure } from '@temporalio/common';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { createCatalystCenterClient } from '@mcp-platform/connectors/catalyst-center';
+import { createServiceNowClient } from '@mcp-platform/connectors/servicenow';
+import { createAuthorizerFromConfig } from '@mcp-platform/mcp-common/authz';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SEED, USERS, captureLogger, startSimulators, type Simulators } from '../../test/fixtures.ts';
+import { DEV_SECRETS } from '../config.ts';
+import { createActivities, createServiceNowChangeManagement, type BatchInput } from './index.ts';
+
+let sims: Simulators;
+let acts: ReturnType<typeof createActivities>;
+const log = captureLogger();
+
+/** Activities over fresh clients (each with its own circuit breaker). */
+function makeActivities(): ReturnType<typeof createActivities> {
+  const catalyst = createCatalystCenterClient({ baseUrl: sims.catalyst.url, credentials: async () => DEV_SECRETS['catalyst-center'] });
+  const servicenow = createServiceNowClient({ instanceUrl: sims.servicenow.url, credentials: async () => DEV_SECRETS.servicenow });
+  const authorizer = createAuthorizerFromConfig({ mode: 'wasm', cacheTtlMs: 0, audit: log.logger });
+  return createActivities({ catalyst, itsm: createServiceNowChangeManagement(servicenow), authorizer, logger: log.logger });
+}
+
+beforeAll(async () => {
+  sims = await startSimulators({ taskDurationMs: 150 });
+  acts = makeActivities();
+});
+afterAll(() => sims?.stop());
+
+const batch = (overrides: Partial<BatchInput> = {}): BatchInput => ({
+  workflowId: 'wf-unit',
+  batchIndex: 0,
+  purpose: 'deploy',
+  templateId: SEED.template,
+  deviceIds: SEED.access.slice(0, 2),
+  params: { interface: 'Gi1/0/3', description: 'unit' },
+  pollIntervalMs: 50,
+  ...overrides,
+});
+/** Runs an activity in a MockActivityEnvironment, keeping its types. */
+function run<A extends unknown[], R>(fn: (...args: A) => Promise<R>, args: A, env = new MockActivityEnvironment()): Promise<R> {
+  return env.run(fn, ...args) as Promise<R>;
+}
+const accepted = () => sims.catalyst.state.deployments.filter((d) => d.outcome === 'accepted');
+
+describe('deployBatch', () => {
+  it('deploys, heartbeats the Catalyst task id and reports per-device results', async () => {
+    const env = new MockActivityEnvironment({ attempt: 1 });
+    const beats: unknown[] = [];
+    env.on('heartbeat', (d: unknown) => beats.push(d));
+    const before = accepted().length;
+    const result = await run(acts.deployBatch, [batch()], env);
+    expect(accepted().length - before).toBe(1);
+    expect(result.resumed).toBe(false);
+    expect(result.devices.every((d) => d.ok)).toBe(true);
+    expect(beats[0]).toEqual({ taskId: result.taskId });
+  });
+
+  it('a retry with heartbeat details follows the earlier task and deploys nothing', async () => {
+    const first = await run(acts.deployBatch, [batch({ batchIndex: 1 })]);
+    const before = accepted().length;
+    const env = new MockActivityEnvironment({ attempt: 2, heartbeatDetails: { taskId: first.taskId } });
+    const again = await run(acts.deployBatch, [batch({ batchIndex: 1 })], env);
+    expect(accepted().length).toBe(before);
+    expect(again).toMatchObject({ taskId: first.taskId, resumed: true });
+  });
+
+  it('a Catalyst rejection (missing parameter) is a non-retryable business failure', async () => {
+    const err = await run(acts.deployBatch, [batch({ params: { interface: 'Gi1/0/3' } })]).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ApplicationFailure);
+    expect((err as ApplicationFailure).nonRetryable).toBe(true);
+  });
+
+  it('a Catalyst outage is a plain (retryable) error', async () => {
+    sims.catalyst.failNext(1, 503); // the deploy POST is never retried by the client: one failure reaches the activity
+    const err = await run(makeActivities().deployBatch, [batch()]).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect(err).not.toBeInstanceOf(ApplicationFailure);
+  });
+});
+
+describe('validateDeployment and authorizeApproval', () => {
+  const request = { templateId: SEED.template, deviceIds: SEED.access.slice(0, 1), params: { interface: 'Gi1/0/3', description: 'unit' }, requester: USERS.nina };
+
+  it('lets a network engineer run a deployment to ACCESS devices', async () => {
+    const out = await run(acts.validateDeployment, [{ workflowId: 'wf-v', request }]);
+    expect(out.devices[0]).toMatchObject({ role: 'ACCESS' });
+  });
+
+  it('refuses a service-desk requester (policy, action execute) as a business failure', async () => {
+    const err = await run(acts.validateDeployment, [{ workflowId: 'wf-v', request: { ...request, requester: USERS.sam } }]).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ApplicationFailure);
+    expect((err as ApplicationFailure).type).toBe('ERR_AUTHZ_DENIED');
+  });
+
+  it('four-eyes: the requester cannot approve, an admin can', async () => {
+    const self = await run(acts.authorizeApproval, [{ workflowId: 'wf-a', requester: USERS.nina, approver: USERS.nina, changeNumber: 'CHG1' }]);
+    expect(self.allowed).toBe(false);
+    expect(self.reasons.join(' ')).toMatch(/four-eyes/);
+    const alice = await run(acts.authorizeApproval, [{ workflowId: 'wf-a', requester: USERS.nina, approver: USERS.alice, changeNumber: 'CHG1' }]);
+    expect(alice).toEqual({ allowed: true, reasons: [] });
+  });
+});
+
+describe('ITSM activities', () => {
+  it('opening the change twice for one workflow creates one change request', async () => {
+    const input = { workflowId: 'wf-itsm', request: { templateId: SEED.template, deviceIds: [], params: {}, requester: USERS.nina }, templateName: 'T', devices: [] };
+    const a = await run(acts.openChange, [input]);
+    const b = await run(acts.openChange, [input]);
+    expect(b).toEqual(a);
+    expect(sims.servicenow.state.tables.change_request.filter((c) => c['correlation_id'] === 'wf-itsm')).toHaveLength(1);
+    await run(acts.cancelChange, [{ workflowId: 'wf-itsm', change: a, reason: 'unit' }]);
+    await run(acts.cancelChange, [{ workflowId: 'wf-itsm', change: a, reason: 'unit again' }]); // no-op
+    expect(sims.servicenow.state.tables.change_request.find((c) => c['correlation_id'] === 'wf-itsm')?.['state']).toBe('4');
+  });
+});

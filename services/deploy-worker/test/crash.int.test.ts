@@ -1,0 +1,103 @@
+/**
+ * Durability: the worker (a real `src/main.ts` child process) is SIGKILLed in the middle of the
+ * deploy step and started again. The workflow completes, and the simulators record exactly one
+ * change request and one deployment per device: the retried deploy activity follows the Catalyst
+ * task id it had heartbeated instead of deploying again.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { Client, Connection } from '@temporalio/client';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { createDeploymentClient, type DeploymentClient } from '../src/client.ts';
+import { SEED, USERS, startSimulators, startTemporalDevServer, type DevServer, type Simulators } from './fixtures.ts';
+
+const TASK_QUEUE = 'deploy-crash';
+const packageDir = fileURLToPath(new URL('..', import.meta.url));
+let server: DevServer;
+let sims: Simulators;
+let client: Client;
+let deployments: DeploymentClient;
+const workers: ChildProcess[] = [];
+
+function startWorker(): { child: ChildProcess; output: () => string } {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    cwd: packageDir,
+    env: {
+      PATH: process.env['PATH'] ?? '',
+      HOME: process.env['HOME'] ?? '',
+      TEMPORAL_ADDRESS: server.address,
+      TEMPORAL_TASK_QUEUE: TASK_QUEUE,
+      WORKER_STICKY_TIMEOUT_MS: '1000',
+      CATALYST_BASE_URL: sims.catalyst.url,
+      SERVICENOW_INSTANCE_URL: sims.servicenow.url,
+      AUTHZ_MODE: 'wasm',
+      ALLOW_DEV_SECRETS: 'true',
+      LOG_LEVEL: 'info',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout?.on('data', (b: Buffer) => (out += b.toString()));
+  child.stderr?.on('data', (b: Buffer) => (out += b.toString()));
+  workers.push(child);
+  return { child, output: () => out };
+}
+
+beforeAll(async () => {
+  [server, sims] = await Promise.all([startTemporalDevServer(), startSimulators({ taskDurationMs: 6_000 })]);
+  client = new Client({ connection: await Connection.connect({ address: server.address }) });
+  deployments = createDeploymentClient(client, TASK_QUEUE);
+}, 120_000);
+
+afterAll(async () => {
+  for (const w of workers) if (w.exitCode === null && w.signalCode === null) w.kill('SIGKILL');
+  await client?.connection.close();
+  await sims?.stop();
+  await server?.stop();
+});
+
+async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+it('completes after the worker is killed mid-deploy, with one ticket and one deployment per device', async () => {
+  const first = startWorker();
+  const devices = SEED.access.slice(0, 2);
+  const id = await deployments.start(
+    { templateId: SEED.template, deviceIds: devices, params: { interface: 'Gi1/0/2', description: 'crash test' }, requester: USERS.nina, batchSize: 5, pollIntervalMs: 200, heartbeatTimeoutMs: 2_000, approvalTimeoutMs: 120_000 },
+    { workflowId: 'deploy-crash' },
+  );
+  await until('awaiting approval', async () => ((await deployments.status(id)).progress?.step === 'awaiting_approval' ? true : undefined));
+  expect((await deployments.approve(id, USERS.alice)).allowed).toBe(true);
+
+  // Kill once Temporal holds the heartbeated Catalyst task id of the running deploy.
+  await until('a heartbeated deploy', async () => {
+    const d = await client.workflow.getHandle(id).describe();
+    const pending = d.raw.pendingActivities?.find((a) => a.activityType?.name === 'deployBatch');
+    return pending?.heartbeatDetails?.payloads?.length ? true : undefined;
+  });
+  first.child.kill('SIGKILL');
+  await new Promise((r) => first.child.once('exit', r));
+  const accepted = () => sims.catalyst.state.deployments.filter((d) => d.outcome === 'accepted');
+  expect(accepted()).toHaveLength(1);
+  const [deployment] = [...sims.catalyst.state.deploymentsById.values()];
+  expect(Date.now()).toBeLessThan(deployment!.endTime); // really mid-deploy: the Catalyst task is still running
+
+  const second = startWorker();
+  const result = await deployments.result(id);
+  expect(result.outcome).toBe('succeeded');
+  expect(Object.values(result.progress.devices).map((d) => d.status)).toEqual(['verified', 'verified']);
+  expect(accepted()).toHaveLength(1);
+  const targets = accepted().flatMap((r) => (r.body as { targetInfo: { id: string }[] }).targetInfo.map((t) => t.id));
+  expect(targets.sort()).toEqual([...devices].sort());
+  expect(sims.servicenow.state.tables.change_request.filter((c) => c['correlation_id'] === id)).toHaveLength(1);
+  expect(second.output()).toContain('deployment-deploy-batch-resumed');
+  second.child.kill('SIGTERM');
+  await new Promise((r) => second.child.once('exit', r));
+}, 180_000);
