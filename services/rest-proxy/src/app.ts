@@ -53,7 +53,7 @@ export interface ProxyApp {
 const sha256 = (s: string): string => createHash('sha256').update(s).digest('base64url');
 
 /** Maps a tool's `isError` result to the HTTP problem a legacy caller gets. */
-export function problemFromToolError(server: string, tool: string, result: CallToolResult, breakerRetryAfterSeconds: number): ProblemError {
+export function problemFromToolError(server: string, tool: string, result: CallToolResult, breakerRetryAfterSeconds: number, schemaChecked = false): ProblemError {
   const text = result.content
     .filter((c): c is { type: 'text'; text: string } => c.type === 'text')
     .map((c) => c.text)
@@ -76,12 +76,17 @@ export function problemFromToolError(server: string, tool: string, result: CallT
     case 'ERR_UPSTREAM_TIMEOUT':
       return new ProblemError(504, 'ERR_UPSTREAM_TIMEOUT', detail);
     case 'ERR_VALIDATION':
-      return new ProblemError(400, 'ERR_VALIDATION', detail, { errors: [{ pointer: '/arguments', message: detail }] });
+      // Schema-valid arguments the tool's own rules refuse (unknown device, nothing to update): semantically invalid.
+      return new ProblemError(422, 'ERR_VALIDATION', detail, { errors: [{ pointer: '/arguments', message: detail }] });
     case 'ERR_UPSTREAM_NOT_FOUND':
       return new ProblemError(404, 'ERR_NOT_FOUND', detail);
     default:
       if (meta.code === undefined && /^Input validation error/i.test(text)) {
-        return new ProblemError(400, 'ERR_VALIDATION', 'The arguments do not match the tool\'s input schema.', { errors: [{ pointer: '/arguments', message: text }] });
+        // Arguments that passed the published input schema here but not the server's own refinements
+        // (rules JSON Schema cannot state, e.g. "ids must not repeat") are semantically invalid: 422.
+        return schemaChecked
+          ? new ProblemError(422, 'ERR_VALIDATION', text, { errors: [{ pointer: '/arguments', message: text }] })
+          : new ProblemError(400, 'ERR_VALIDATION', 'The arguments do not match the tool\'s input schema.', { errors: [{ pointer: '/arguments', message: text }] });
       }
       if (meta.code === undefined && /tool .* not found/i.test(text)) return new ProblemError(404, 'ERR_NOT_FOUND', `No tool "${tool}" on "${server}".`);
       return new ProblemError(422, 'ERR_TOOL_FAILED', detail);
@@ -287,7 +292,7 @@ export function createProxyApp(deps: ProxyDeps): ProxyApp {
         }
         const result = await backend.callTool(delegated, toolName, args as Record<string, unknown>);
         if (result.isError) {
-          const problem = problemFromToolError(server, toolName, result, deps.breakerRetryAfterSeconds);
+          const problem = problemFromToolError(server, toolName, result, deps.breakerRetryAfterSeconds, tool !== undefined);
           if (problem.status === 403) outcome = 'denied';
           throw problem;
         }
@@ -339,6 +344,19 @@ export function createProxyApp(deps: ProxyDeps): ProxyApp {
       },
     }),
   );
+
+  // Known paths, other methods: 405 with Allow (HEAD follows GET).
+  for (const [path, allow] of [
+    ['/api/v1/servers', 'GET, HEAD'],
+    ['/api/v1/mcp/:server/tools', 'GET, HEAD'],
+    ['/api/v1/mcp/:server/tools/:tool', 'POST'],
+    ['/openapi.json', 'GET, HEAD'],
+  ] as const) {
+    app.all(path, (req: Request, res: Response, next: NextFunction) => {
+      res.setHeader('Allow', allow);
+      next(new ProblemError(405, 'ERR_METHOD_NOT_ALLOWED', `${req.method} is not supported here; use ${allow}.`));
+    });
+  }
 
   app.use((_req: Request, _res: Response, next: NextFunction) => next(new ProblemError(404, 'ERR_NOT_FOUND', 'No such endpoint.')));
 

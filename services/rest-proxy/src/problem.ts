@@ -11,6 +11,7 @@ export type ProblemCode =
   | 'ERR_AUTHZ_UNAVAILABLE'
   | 'ERR_VALIDATION'
   | 'ERR_NOT_FOUND'
+  | 'ERR_METHOD_NOT_ALLOWED'
   | 'ERR_TOOL_FAILED'
   | 'ERR_UPSTREAM_UNAVAILABLE'
   | 'ERR_CIRCUIT_OPEN'
@@ -42,6 +43,7 @@ const TITLES: Record<number, string> = {
   401: 'Unauthorized',
   403: 'Forbidden',
   404: 'Not Found',
+  405: 'Method Not Allowed',
   413: 'Content Too Large',
   415: 'Unsupported Media Type',
   422: 'Unprocessable Content',

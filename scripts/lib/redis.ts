@@ -1,0 +1,95 @@
+/**
+ * Finding (and, when missing, installing) `redis-server` — the real Redis the
+ * REST proxy's shared rate-limit test starts. Installed from Debian
+ * (`apt-get install -y redis-server`) when running as root; otherwise a clear
+ * error says what to install.
+ *
+ * Lookup order: `$REDIS_SERVER_BIN`, then `redis-server` on `PATH` and in `/usr/bin`, `/usr/local/bin`.
+ */
+import { spawnSync } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
+import { delimiter, join } from 'node:path';
+
+function isExecutable(file: string): boolean {
+  try {
+    accessSync(file, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** `command` on PATH (or in the usual system directories), or `undefined`. */
+export function findOnPath(command: string): string | undefined {
+  const dirs = [...(process.env['PATH'] ?? '').split(delimiter), '/usr/bin', '/usr/local/bin', '/usr/sbin'];
+  for (const dir of dirs) {
+    if (dir === '') continue;
+    const candidate = join(dir, command);
+    if (isExecutable(candidate)) return candidate;
+  }
+  return undefined;
+}
+
+/**
+ * Installs Debian `packages` with apt-get when running as root on a Debian-like
+ * system; otherwise throws an error naming the packages to install.
+ *
+ * @example
+ * ```ts
+ * aptInstall(['redis-server'], 'the rate-limit tests');
+ * ```
+ */
+export function aptInstall(packages: string[], why: string): void {
+  const apt = findOnPath('apt-get');
+  const root = typeof process.getuid === 'function' && process.getuid() === 0;
+  if (apt === undefined || !root) {
+    throw new Error(
+      `${packages.join(' ')} not found (needed by ${why}). Install ${apt ? 'as root: apt-get install -y ' + packages.join(' ') : `the ${packages.join(', ')} package(s) with your system's package manager`}.`,
+    );
+  }
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  const install = () => spawnSync(apt, ['install', '-y', '--no-install-recommends', ...packages], { env, stdio: ['ignore', 'inherit', 'inherit'] });
+  let result = install();
+  if (result.status !== 0) {
+    // A fresh container has no package lists yet.
+    spawnSync(apt, ['update'], { env, stdio: ['ignore', 'inherit', 'inherit'] });
+    result = install();
+  }
+  if (result.status !== 0) throw new Error(`apt-get install -y ${packages.join(' ')} failed (exit ${String(result.status)})`);
+}
+
+/**
+ * The path of `redis-server`, or `undefined` when none is installed.
+ *
+ * @example
+ * ```ts
+ * const redis = findRedisServer();
+ * ```
+ */
+export function findRedisServer(): string | undefined {
+  const fromEnv = process.env['REDIS_SERVER_BIN'];
+  if (fromEnv !== undefined && fromEnv !== '') {
+    if (isExecutable(fromEnv)) return fromEnv;
+    throw new Error(`REDIS_SERVER_BIN=${fromEnv} is not an executable file`);
+  }
+  return findOnPath('redis-server');
+}
+
+/**
+ * The path of `redis-server`, installing Debian's `redis-server` package first when missing.
+ *
+ * @throws Error telling what to install when not root or not on Debian.
+ * @example
+ * ```ts
+ * const bin = ensureRedisServer();
+ * spawn(bin, ['--port', '0']);
+ * ```
+ */
+export function ensureRedisServer(): string {
+  const found = findRedisServer();
+  if (found !== undefined) return found;
+  aptInstall(['redis-server'], 'the REST proxy rate-limit tests');
+  const installed = findRedisServer();
+  if (installed === undefined) throw new Error('redis-server was installed but is not on PATH');
+  return installed;
+}
