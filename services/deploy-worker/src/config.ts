@@ -75,3 +75,18 @@ export const DEV_SECRETS = {
   'catalyst-center': { username: 'admin', password: 'dev-only-catalyst-password' },
   servicenow: { username: 'admin', password: 'dev-only-servicenow-password' },
 };
+
+/** What the operator CLI and other Temporal clients read: the connection settings only. */
+export const clientConfigSchema = z.object(temporalEnv).superRefine((raw, ctx) => temporalRules(raw, ctx));
+
+/**
+ * Parses the Temporal client settings (`TEMPORAL_*`).
+ *
+ * @example
+ * ```ts
+ * const client = await connectClient(loadClientConfig(process.env));
+ * ```
+ */
+export function loadClientConfig(env: Env): TemporalConfig {
+  return parseConfig('deploy-cli', clientConfigSchema, env);
+}

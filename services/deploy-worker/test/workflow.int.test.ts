@@ -12,6 +12,7 @@ import { createServiceNowClient } from '@mcp-platform/connectors/servicenow';
 import { createCatalystCenterClient } from '@mcp-platform/connectors/catalyst-center';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActivities, createServiceNowChangeManagement } from '../src/activities/index.ts';
+import { runCli } from '../src/cli.ts';
 import { createDeploymentClient, type DeploymentClient } from '../src/client.ts';
 import { DEV_SECRETS } from '../src/config.ts';
 import type { DeploymentRequest } from '../src/types.ts';
@@ -177,5 +178,23 @@ describe('TemplateDeploymentWorkflow on the Temporal dev server', () => {
     const id = await deployments.start(request({ deviceIds: [SEED.unreachable] }), { workflowId: 'deploy-invalid' });
     await expect(deployments.result(id)).rejects.toThrow();
     expect(changesFor(id)).toHaveLength(0);
+  });
+
+  it('operator CLI: start, refused self-approval, approve, status, list', async () => {
+    const env = { TEMPORAL_ADDRESS: server.address, TEMPORAL_TASK_QUEUE: TASK_QUEUE };
+    const started = (await runCli(
+      ['start', '--as', 'nina', '--groups', 'network-engineers', '--template', SEED.template, '--devices', SEED.access[0]!, '--param', 'interface=Gi1/0/9', '--param', 'description=cli', '--workflow-id', 'deploy-cli'],
+      env,
+    )) as { workflowId: string };
+    expect(started.workflowId).toBe('deploy-cli');
+    await waitForStep('deploy-cli', 'awaiting_approval');
+    expect(await runCli(['approve', 'deploy-cli', '--as', 'nina', '--groups', 'network-engineers'], env)).toMatchObject({ allowed: false });
+    expect(await runCli(['approve', 'deploy-cli', '--as', 'alice', '--groups', 'admin'], env)).toMatchObject({ allowed: true });
+    await deployments.result('deploy-cli');
+    expect(await runCli(['status', 'deploy-cli'], env)).toMatchObject({ status: 'COMPLETED', result: { outcome: 'succeeded' } });
+    await expect(runCli(['reject', 'deploy-cli', '--as', 'alice'], env)).rejects.toThrow(/--reason/);
+    const listed = (await runCli(['list', '--limit', '50'], env)) as { workflowId: string }[];
+    // Visibility is eventually consistent: the list has deployments, and soon this one.
+    expect(listed.length).toBeGreaterThan(0);
   });
 });
