@@ -322,13 +322,13 @@ export function createProxyApp(deps: ProxyDeps): ProxyApp {
     res.json(buildOpenApi({ publicUrl, issuer: deps.issuer, version: SERVICE.version, scopes: deps.requiredScopes }, backends));
   });
 
-  app.use(
-    '/docs',
-    swaggerUi.serveFiles(undefined, {}),
-    swaggerUi.setup(undefined, {
+  // Swagger UI with its assets served from swagger-ui-dist (no CDN); the same options feed the page and its init script.
+  const docsOptions = {
       customSiteTitle: 'MCP platform REST proxy',
       swaggerOptions: {
         url: '/openapi.json',
+        // No call to the public validator service from an internal page.
+        validatorUrl: null,
         persistAuthorization: true,
         // The document needs the caller's token: read once from sessionStorage (or asked for) and sent with every request.
         requestInterceptor: (request: { headers: Record<string, string> }) => {
@@ -342,8 +342,8 @@ export function createProxyApp(deps: ProxyDeps): ProxyApp {
           return request;
         },
       },
-    }),
-  );
+    };
+  app.use('/docs', swaggerUi.serveFiles(undefined, docsOptions), swaggerUi.setup(undefined, docsOptions));
 
   // Known paths, other methods: 405 with Allow (HEAD follows GET).
   for (const [path, allow] of [

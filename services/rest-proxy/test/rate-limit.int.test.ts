@@ -1,0 +1,74 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createClient } from 'redis';
+import { freePort } from '@mcp-platform/test-support';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureRedisServer } from '../../../scripts/lib/redis.ts';
+import type { RunningRestProxy } from '../src/app.ts';
+import { startProxyHarness, type ProxyHarness } from './harness.ts';
+
+let h: ProxyHarness;
+let redis: ChildProcess;
+let redisUrl: string;
+let replica: RunningRestProxy;
+
+async function startRedis(): Promise<{ process: ChildProcess; url: string }> {
+  const bin = ensureRedisServer();
+  const port = await freePort();
+  const p = spawn(bin, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const url = `redis://127.0.0.1:${port}`;
+  const client = createClient({ url, socket: { reconnectStrategy: false } });
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    try {
+      await client.connect();
+      await client.ping();
+      await client.close();
+      return { process: p, url };
+    } catch (err) {
+      if (Date.now() > deadline || p.exitCode !== null) throw err;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
+beforeAll(async () => {
+  ({ process: redis, url: redisUrl } = await startRedis());
+  h = await startProxyHarness({ backends: ['network'], env: { REDIS_URL: redisUrl, RATE_LIMIT_MAX: '5', RATE_LIMIT_WINDOW_MS: '60000' } });
+  replica = await h.startReplica();
+});
+afterAll(async () => {
+  await h?.stop();
+  redis?.kill('SIGTERM');
+});
+
+const get = (base: string, token: string) => fetch(`${base}/api/v1/servers`, { headers: { authorization: `Bearer ${token}` } });
+
+describe('rate limits shared by two proxy replicas through one redis-server', () => {
+  it('counts one client identity across both replicas and answers 429 with Retry-After past the limit', async () => {
+    const nina = await h.token('nina');
+    const statuses: number[] = [];
+    for (const base of [h.proxy.url, replica.url, h.proxy.url, replica.url, h.proxy.url]) statuses.push((await get(base, nina)).status);
+    expect(statuses).toEqual([200, 200, 200, 200, 200]);
+    const last = await get(replica.url, nina);
+    expect(last.status).toBe(429);
+    expect(last.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(Number(last.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(last.headers.get('ratelimit')).toMatch(/^"rest-proxy"; r=0; t=\d+$/);
+    expect(await last.json()).toMatchObject({ status: 429, code: 'ERR_RATE_LIMITED' });
+
+    // Another identity has its own budget.
+    expect((await get(replica.url, await h.token('sam'))).status).toBe(200);
+
+    // The counters are in Redis, keyed by client and subject.
+    const client = createClient({ url: redisUrl });
+    await client.connect();
+    const keys = await client.keys('rest-proxy:rl:*');
+    await client.close();
+    expect(keys).toEqual(expect.arrayContaining(['rest-proxy:rl:mcp-dev-cli/nina', 'rest-proxy:rl:mcp-dev-cli/sam']));
+  });
+
+  it('reports the shared store in readiness', async () => {
+    const ready = (await (await fetch(`${replica.url}/readyz`)).json()) as { checks: Record<string, boolean> };
+    expect(ready.checks['rate-limit-store']).toBe(true);
+  });
+});
