@@ -65,8 +65,10 @@ describe('deploy/keycloak/realm-mcp.json', () => {
   it('has an audience mapper per resource server for its loopback and in-cluster URLs, offered to every client', () => {
     for (const rs of SEED_RESOURCE_SERVERS) {
       const scope = realm.clientScopes.find((s) => s.name === rs.name);
-      const audiences = (scope?.protocolMappers ?? []).filter((m) => m.protocolMapper === 'oidc-audience-mapper').map((m) => m.config['included.custom.audience']);
-      expect(audiences, rs.name).toEqual(resourceUrls(rs));
+      const mappers = (scope?.protocolMappers ?? []).filter((m) => m.protocolMapper === 'oidc-audience-mapper');
+      expect(mappers.map((m) => m.config['included.custom.audience']).filter((a) => a !== undefined), rs.name).toEqual(resourceUrls(rs));
+      // Token exchange V2: the owning client (rest-proxy) must be in the subject token's audience.
+      expect(mappers.map((m) => m.config['included.client.audience']).filter((a) => a !== undefined), rs.name).toEqual(rs.ownerClientId === undefined ? [] : [rs.ownerClientId]);
       for (const c of realm.clients) expect(c.optionalClientScopes, `${c.clientId} may ask for ${rs.name}`).toContain(rs.name);
     }
     // The compose PUBLIC_URLs are among the audiences.
