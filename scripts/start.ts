@@ -10,6 +10,7 @@
  *   mcp-itsm            http://127.0.0.1:8102/mcp
  *   GitHub sim          http://127.0.0.1:9403
  *   mcp-github          http://127.0.0.1:8103/mcp
+ *   rest-proxy          http://127.0.0.1:8080          (REST + OpenAPI at /openapi.json, docs at /docs)
  *
  * Each component's ECS log lines go to `.run/logs/<name>.log`. Ctrl-C stops
  * everything (SIGTERM, then SIGKILL after 10 s).
@@ -35,6 +36,7 @@ const ports = {
   itsm: port('MCP_ITSM_PORT', 8102),
   github: port('GITHUB_SIM_PORT', 9403),
   githubMcp: port('MCP_GITHUB_PORT', 8103),
+  restProxy: port('REST_PROXY_PORT', 8080),
 };
 const issuer = env['OIDC_ISSUER'] ?? `http://127.0.0.1:${ports.idp}`;
 
@@ -94,6 +96,22 @@ const components: Component[] = [
       GITHUB_API_URL: `http://127.0.0.1:${ports.github}`,
     },
     health: `http://127.0.0.1:${ports.githubMcp}/readyz`,
+  },
+  {
+    name: 'rest-proxy',
+    ...cmd(tsx('services/rest-proxy/src/main.ts')),
+    env: {
+      PORT: String(ports.restProxy),
+      OIDC_ISSUER: issuer,
+      OPA_URL: `http://127.0.0.1:${ports.opa}`,
+      PROXY_BACKENDS: JSON.stringify({
+        network: `http://127.0.0.1:${ports.network}/mcp`,
+        itsm: `http://127.0.0.1:${ports.itsm}/mcp`,
+        github: `http://127.0.0.1:${ports.githubMcp}/mcp`,
+      }),
+    },
+    // Liveness only: its readiness needs the OPA server (the proxy rule), absent in Wasm mode.
+    health: `http://127.0.0.1:${ports.restProxy}/healthz`,
   },
 ];
 
@@ -165,6 +183,7 @@ mcp-platform is running (logs: .run/logs/)
   mcp-itsm             http://127.0.0.1:${ports.itsm}/mcp
   GitHub sim           http://127.0.0.1:${ports.github}
   mcp-github           http://127.0.0.1:${ports.githubMcp}/mcp
+  rest-proxy           http://127.0.0.1:${ports.restProxy}   (OpenAPI /openapi.json, docs /docs; token: pnpm -s token nina --audience http://127.0.0.1:${ports.restProxy})
 
 Get a token and call a tool:
   TOKEN=$(pnpm -s token nina)
