@@ -18,7 +18,18 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Deployment } from 'kubernetes-types/apps/v1.js';
+import type { HorizontalPodAutoscaler } from 'kubernetes-types/autoscaling/v2.js';
+import type { ConfigMap, Container, Service, ServiceAccount } from 'kubernetes-types/core/v1.js';
+import type { PodDisruptionBudget } from 'kubernetes-types/policy/v1.js';
 import { stringify } from 'yaml';
+
+/**
+ * Every object is built as a typed literal (`kubernetes-types`, Kubernetes 1.30 API):
+ * TypeScript's excess-property check rejects unknown fields at typecheck, the
+ * strict half of a kubeconform-style validation; `k8s.test.ts` adds the schema half.
+ */
+type K8sObject = Deployment | HorizontalPodAutoscaler | ConfigMap | Service | ServiceAccount | PodDisruptionBudget;
 
 /** The base directory. */
 export const K8S_DIR = fileURLToPath(new URL('../../deploy/k8s', import.meta.url));
@@ -101,14 +112,14 @@ function envFor(s: K8sService): Record<string, string> {
   return env;
 }
 
-function serviceObjects(s: K8sService): Record<string, unknown>[] {
+function serviceObjects(s: K8sService): K8sObject[] {
   const labels = LABELS(s.name);
   const secretEnv =
     s.name === 'rest-proxy'
       ? [{ name: 'PROXY_CLIENT_SECRET', valueFrom: { secretKeyRef: { name: 'rest-proxy-oauth', key: 'client-secret' } } }]
       : [];
   // A worker without HTTP: no probes and no Service; Kubernetes restarts it when the process exits.
-  const http =
+  const http: Partial<Pick<Container, 'ports' | 'livenessProbe' | 'readinessProbe' | 'startupProbe'>> =
     s.port === undefined
       ? {}
       : {
@@ -117,7 +128,7 @@ function serviceObjects(s: K8sService): Record<string, unknown>[] {
           readinessProbe: { httpGet: { path: '/readyz', port: 'http' }, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 3 },
           startupProbe: { httpGet: { path: '/healthz', port: 'http' }, periodSeconds: 2, failureThreshold: 30 },
         };
-  const container = {
+  const container: Container = {
     name: s.name,
     image: `mcp-platform/${s.name}:latest`,
     imagePullPolicy: 'IfNotPresent',
@@ -134,10 +145,9 @@ function serviceObjects(s: K8sService): Record<string, unknown>[] {
       { name: 'vault-token', mountPath: '/var/run/secrets/kubernetes.io/serviceaccount', readOnly: true },
     ],
   };
-  return [
-    { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: s.name, labels, annotations: { 'mcp-platform/vault-role': s.name, 'mcp-platform/vault-secrets': s.secrets.map((x) => `secret/data/mcp/${x}`).join(',') } } },
-    { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `${s.name}-config`, labels }, data: envFor(s) },
-    {
+  const serviceAccount: ServiceAccount = { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: s.name, labels, annotations: { 'mcp-platform/vault-role': s.name, 'mcp-platform/vault-secrets': s.secrets.map((x) => `secret/data/mcp/${x}`).join(',') } } };
+  const configMap: ConfigMap = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `${s.name}-config`, labels }, data: envFor(s) };
+  const deployment: Deployment = {
       apiVersion: 'apps/v1',
       kind: 'Deployment',
       metadata: { name: s.name, labels },
@@ -166,11 +176,12 @@ function serviceObjects(s: K8sService): Record<string, unknown>[] {
           },
         },
       },
-    },
-    ...(s.port === undefined
+    };
+  const service: Service[] =
+    s.port === undefined
       ? []
-      : [{ apiVersion: 'v1', kind: 'Service', metadata: { name: s.name, labels }, spec: { type: 'ClusterIP', selector: labels, ports: [{ name: 'http', port: s.port, targetPort: 'http', protocol: 'TCP' }] } }]),
-    {
+      : [{ apiVersion: 'v1', kind: 'Service', metadata: { name: s.name, labels }, spec: { type: 'ClusterIP', selector: labels, ports: [{ name: 'http', port: s.port, targetPort: 'http', protocol: 'TCP' }] } }];
+  const hpa: HorizontalPodAutoscaler = {
       apiVersion: 'autoscaling/v2',
       kind: 'HorizontalPodAutoscaler',
       metadata: { name: s.name, labels },
@@ -180,15 +191,14 @@ function serviceObjects(s: K8sService): Record<string, unknown>[] {
         maxReplicas: 10,
         metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } } }],
       },
-    },
-    { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name: s.name, labels }, spec: { minAvailable: 1, selector: { matchLabels: labels } } },
-  ];
+    };
+  const pdb: PodDisruptionBudget = { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name: s.name, labels }, spec: { minAvailable: 1, selector: { matchLabels: labels } } };
+  return [serviceAccount, configMap, deployment, ...service, hpa, pdb];
 }
 
-function opaObjects(): Record<string, unknown>[] {
+function opaObjects(): K8sObject[] {
   const labels = LABELS('opa');
-  return [
-    {
+  const deployment: Deployment = {
       apiVersion: 'apps/v1',
       kind: 'Deployment',
       metadata: { name: 'opa', labels },
@@ -223,16 +233,16 @@ function opaObjects(): Record<string, unknown>[] {
           },
         },
       },
-    },
-    { apiVersion: 'v1', kind: 'Service', metadata: { name: 'opa', labels }, spec: { selector: labels, ports: [{ name: 'http', port: 8181, targetPort: 'http', protocol: 'TCP' }] } },
-    {
-      apiVersion: 'autoscaling/v2',
-      kind: 'HorizontalPodAutoscaler',
-      metadata: { name: 'opa', labels },
-      spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'opa' }, minReplicas: 2, maxReplicas: 6, metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } } }] },
-    },
-    { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name: 'opa', labels }, spec: { minAvailable: 1, selector: { matchLabels: labels } } },
-  ];
+    };
+  const service: Service = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'opa', labels }, spec: { selector: labels, ports: [{ name: 'http', port: 8181, targetPort: 'http', protocol: 'TCP' }] } };
+  const hpa: HorizontalPodAutoscaler = {
+    apiVersion: 'autoscaling/v2',
+    kind: 'HorizontalPodAutoscaler',
+    metadata: { name: 'opa', labels },
+    spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'opa' }, minReplicas: 2, maxReplicas: 6, metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } } }] },
+  };
+  const pdb: PodDisruptionBudget = { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name: 'opa', labels }, spec: { minAvailable: 1, selector: { matchLabels: labels } } };
+  return [deployment, service, hpa, pdb];
 }
 
 const HEADER = '# GENERATED by deploy-checks/src/k8s-manifests.ts — edit the generator, then `pnpm --filter @mcp-platform/deploy-checks k8s`.\n';
@@ -247,7 +257,7 @@ const HEADER = '# GENERATED by deploy-checks/src/k8s-manifests.ts — edit the g
  */
 export function buildBase(): Record<string, string> {
   const files: Record<string, string> = {};
-  const docs = (objs: Record<string, unknown>[]) => HEADER + objs.map((o) => `---\n${stringify(o, { lineWidth: 0 })}`).join('');
+  const docs = (objs: K8sObject[]) => HEADER + objs.map((o) => `---\n${stringify(o, { lineWidth: 0 })}`).join('');
   for (const s of SERVICES) files[`${s.name}.yaml`] = docs(serviceObjects(s));
   files['opa.yaml'] = docs(opaObjects());
   const kustomization = {
