@@ -53,7 +53,10 @@ describe('deploy/vault', () => {
       expect(approleServices, name).toContain(name);
       expect(env['VAULT_ROLE_ID_FILE']).toBe(`/approle/${name}/role_id`);
       expect(env['VAULT_SECRET_ID_FILE']).toBe(`/approle/${name}/secret_id`);
-      expect(svc.volumes, name).toContain('vault-approle:/approle:ro');
+      // Its own volume only: no service can read another's secret_id.
+      const approleMounts = (svc.volumes ?? []).map(String).filter((v) => v.startsWith('approle-'));
+      expect(approleMounts, name).toEqual([`approle-${name}:/approle/${name}:ro`]);
+      expect(init.volumes, 'vault-init writes it').toContain(`approle-${name}:/approle/${name}`);
       expect(svc.depends_on, name).toMatchObject({ 'vault-init': { condition: 'service_completed_successfully' } });
     }
   });
