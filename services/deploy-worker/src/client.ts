@@ -87,6 +87,9 @@ export function createDeploymentClient(client: Client, taskQueue: string) {
       return out;
     },
 
+    /** Closes the underlying Temporal connection. */
+    close: (): Promise<void> => client.connection.close(),
+
     /** Waits for the workflow's result. */
     result: (workflowId: string): Promise<DeploymentResult> => handle(workflowId).result() as Promise<DeploymentResult>,
   };

@@ -31,7 +31,7 @@ export async function connectWorker(config: TemporalConfig): Promise<NativeConne
 }
 
 /**
- * A workflow client for the configured cluster and namespace (CLI, MCP tools).
+ * A workflow client for the configured cluster and namespace (CLI, MCP tools); `lazy` connects on first use.
  *
  * @example
  * ```ts
@@ -39,8 +39,9 @@ export async function connectWorker(config: TemporalConfig): Promise<NativeConne
  * const handle = client.workflow.getHandle(workflowId);
  * ```
  */
-export async function connectClient(config: TemporalConfig): Promise<Client> {
+export async function connectClient(config: TemporalConfig, options: { lazy?: boolean } = {}): Promise<Client> {
   const tls = await tlsOptions(config);
-  const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS, ...(tls ? { tls } : {}), ...(config.TEMPORAL_API_KEY ? { apiKey: config.TEMPORAL_API_KEY } : {}) });
+  // lazy: connect on first use, so that a server embedding the client starts while Temporal is down.
+  const connection = await (options.lazy ? Connection.lazy.bind(Connection) : Connection.connect.bind(Connection))({ address: config.TEMPORAL_ADDRESS, ...(tls ? { tls } : {}), ...(config.TEMPORAL_API_KEY ? { apiKey: config.TEMPORAL_API_KEY } : {}) });
   return new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
 }

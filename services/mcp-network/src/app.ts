@@ -1,8 +1,9 @@
 import { createCatalystCenterClient } from '@mcp-platform/connectors/catalyst-center';
+import { connectClient, createDeploymentClient } from '@mcp-platform/deploy-worker/client';
 import { bootstrapServer, withCredentialRetry, type BootstrappedServer } from '@mcp-platform/mcp-common/server';
 import { DEV_SECRETS, type NetworkConfig } from './config.ts';
 import type { NetworkDeps } from './deps.ts';
-import { networkTools } from './tools/index.ts';
+import { deploymentWorkflowTools, networkTools } from './tools/index.ts';
 
 export const SERVICE = { name: 'mcp-network', version: '0.1.0' } as const;
 
@@ -28,13 +29,13 @@ export function startNetworkServer(config: NetworkConfig, options: StartNetworkS
     serverId: 'network',
     upstreamName: 'Catalyst Center',
     config,
-    tools: networkTools,
+    tools: config.TEMPORAL_ADDRESS !== undefined ? [...networkTools, ...deploymentWorkflowTools] : networkTools,
     devSecrets: DEV_SECRETS,
     instructions:
       'Network automation on Cisco Catalyst Center: inventory (devices, sites), configuration templates, and template deployment. ' +
       'Deployments are asynchronous: deploy_template returns a task id to follow with get_deployment_status.',
     ...(options.logStream ? { logStream: options.logStream } : {}),
-    buildDeps: ({ secrets, logger }) => {
+    buildDeps: async ({ secrets, logger }) => {
       const name = config.CATALYST_SECRET_NAME;
       const client = createCatalystCenterClient({
         baseUrl: config.CATALYST_BASE_URL,
@@ -48,9 +49,17 @@ export function startNetworkServer(config: NetworkConfig, options: StartNetworkS
         policy: { timeoutMs: config.CATALYST_TIMEOUT_MS },
         logger,
       });
-      return { catalyst: withCredentialRetry(client, secrets, name), maxDevicesPerDeploy: config.DEPLOY_MAX_DEVICES };
+      const temporal = config.TEMPORAL_ADDRESS !== undefined ? await connectClient({ ...config, TEMPORAL_ADDRESS: config.TEMPORAL_ADDRESS }, { lazy: true }) : undefined;
+      return {
+        catalyst: withCredentialRetry(client, secrets, name),
+        maxDevicesPerDeploy: config.DEPLOY_MAX_DEVICES,
+        ...(temporal ? { deployments: createDeploymentClient(temporal, config.TEMPORAL_TASK_QUEUE) } : {}),
+      };
     },
     readiness: (deps) => ({ 'catalyst-center': async () => deps.catalyst.breakerState() !== 'open' }),
-    closeDeps: (deps) => deps.catalyst.close(),
+    closeDeps: async (deps) => {
+      await deps.catalyst.close();
+      await deps.deployments?.close();
+    },
   });
 }

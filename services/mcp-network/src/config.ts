@@ -1,4 +1,5 @@
 import { httpUrl, parseConfig, positiveInt, serverEnv, withCommonRules, type Env } from '@mcp-platform/mcp-common/config';
+import { temporalEnv, temporalRules } from '@mcp-platform/deploy-worker/client';
 import { z } from 'zod';
 
 /** Everything mcp-network reads from the environment — the only place that does. */
@@ -12,8 +13,11 @@ export const configSchema = withCommonRules(
     CATALYST_SECRET_NAME: z.string().default('catalyst-center'),
     /** Most devices one deploy_template call may target. */
     DEPLOY_MAX_DEVICES: positiveInt(50),
+    /** Temporal for deployment workflows (`TEMPORAL_NAMESPACE`, `TEMPORAL_TASK_QUEUE`, `TEMPORAL_TLS_*`, `TEMPORAL_API_KEY`); unset = the workflow tools are off. */
+    ...temporalEnv,
+    TEMPORAL_ADDRESS: temporalEnv.TEMPORAL_ADDRESS.removeDefault().optional(),
   }),
-);
+).superRefine((raw, ctx) => temporalRules(raw, ctx));
 
 export type NetworkConfig = z.output<typeof configSchema>;
 

@@ -1,8 +1,11 @@
 import type { CatalystCenterClient } from '@mcp-platform/connectors/catalyst-center';
+import type { DeploymentClient } from '@mcp-platform/deploy-worker/client';
 
 /** What mcp-network's tools need: the Catalyst Center client and deploy limits. */
 export interface NetworkDeps {
   catalyst: CatalystCenterClient;
   /** Most devices one deploy_template call may target. */
   maxDevicesPerDeploy: number;
+  /** Deployment workflows on Temporal; absent when TEMPORAL_ADDRESS is not configured (the workflow tools are then not registered). */
+  deployments?: DeploymentClient;
 }

@@ -1,0 +1,69 @@
+import { PlatformError } from '@mcp-platform/mcp-common/errors';
+import { defineTool } from '@mcp-platform/mcp-common/server';
+import { z } from 'zod';
+import type { NetworkDeps } from '../deps.ts';
+
+const scalar = z.union([z.string().max(1024), z.number(), z.boolean()]);
+const varName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'variable names are letters, digits and _');
+
+const input = z.object({
+  template_id: z.uuid().describe('Template to deploy (from list_templates)'),
+  device_ids: z
+    .array(z.uuid())
+    .min(1)
+    .max(500)
+    .refine((ids) => new Set(ids).size === ids.length, 'device_ids must not repeat')
+    .describe('Target device UUIDs (from list_devices); CORE devices need the admin group'),
+  params: z.record(varName, scalar).default({}).describe('Values of the template variables (see get_template), the same for every device'),
+  reason: z.string().max(2000).optional().describe('Why this change is needed; goes on the change request'),
+  batch_size: z.number().int().min(1).max(50).default(5).describe('Devices per deploy batch'),
+  failure_threshold: z.number().int().min(0).default(0).describe('Most devices that may fail before the deployment is rolled back'),
+  approval_timeout_minutes: z.number().int().min(1).max(10_080).default(1_440).describe('Cancel the change if nobody approves within this many minutes'),
+  rollback_template_id: z.uuid().optional().describe('Known-good template deployed to restore devices if the deployment fails'),
+  rollback_params: z.record(varName, scalar).default({}).describe('Variables of the rollback template'),
+});
+
+export const startDeploymentWorkflow = defineTool<NetworkDeps>()({
+  name: 'start_deployment_workflow',
+  title: 'Start a durable template deployment (with change ticket and approval)',
+  description:
+    'Starts a durable, audited deployment of a configuration template to network devices. It opens a change request, waits for a ' +
+    'second person (admin or change-approvers) to approve, deploys in batches, verifies, closes the change, and rolls back and opens ' +
+    'an incident on failure. Returns a workflow id at once: follow it with get_deployment_workflow. Prefer this over deploy_template for production changes.',
+  action: 'execute',
+  annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
+  input,
+  output: z.object({
+    workflowId: z.string().describe('Pass to get_deployment_workflow'),
+    step: z.literal('started'),
+    deviceCount: z.number().int(),
+  }),
+  // The policy needs each target's role (CORE deploys need admin): read them before deciding.
+  resolveResource: async (args, { deps, signal }) => {
+    if (args.device_ids.length > deps.maxDevicesPerDeploy) {
+      throw new PlatformError('ERR_VALIDATION', `device_ids: at most ${deps.maxDevicesPerDeploy} devices per deployment (got ${args.device_ids.length})`);
+    }
+    const found = await deps.catalyst.listDevices({ id: args.device_ids, limit: args.device_ids.length }, { signal });
+    const known = new Set(found.map((d) => d.id));
+    const missing = args.device_ids.filter((id) => !known.has(id));
+    if (missing.length > 0) throw new PlatformError('ERR_VALIDATION', `device_ids: unknown device(s): ${missing.join(', ')}`);
+    return { devices: found.map((d) => ({ id: d.id, role: d.role ?? 'UNKNOWN', hostname: d.hostname ?? d.id })) };
+  },
+  handler: async (args, { deps, principal, logger }) => {
+    if (deps.deployments === undefined) throw new PlatformError('ERR_VALIDATION', 'deployment workflows are not configured on this server (TEMPORAL_ADDRESS)');
+    const workflowId = await deps.deployments.start({
+      templateId: args.template_id,
+      deviceIds: args.device_ids,
+      params: args.params,
+      requester: { id: principal.id, groups: [...principal.groups] },
+      ...(args.reason ? { reason: args.reason } : {}),
+      batchSize: args.batch_size,
+      failureThreshold: args.failure_threshold,
+      approvalTimeoutMs: args.approval_timeout_minutes * 60_000,
+      ...(args.rollback_template_id ? { rollback: { templateId: args.rollback_template_id, params: args.rollback_params } } : {}),
+    });
+    logger.info('deployment workflow started', { event: { action: 'start-deployment-workflow' }, labels: { workflow_id: workflowId, template_id: args.template_id } });
+    return { workflowId, step: 'started' as const, deviceCount: args.device_ids.length };
+  },
+  render: (out) => `Deployment workflow ${out.workflowId} started for ${out.deviceCount} device(s); it now opens a change and waits for approval. Follow it with get_deployment_workflow.`,
+});
