@@ -12,6 +12,7 @@ const report = await runProxyBench({
   connections: num('BENCH_CONNECTIONS', 16),
   durationSeconds: num('BENCH_DURATION_SECONDS', 10),
   warmupSeconds: num('BENCH_WARMUP_SECONDS', 3),
+  ...(process.env['BENCH_CPU_PROFILE_DIR'] ? { cpuProfileDir: process.env['BENCH_CPU_PROFILE_DIR'] } : {}),
   log: (line) => process.stderr.write(`${line}\n`),
 });
 const fmt = (r: (typeof report.rows)[number]) =>

@@ -26,6 +26,8 @@ export interface ProxyBenchOptions {
   durationSeconds?: number;
   /** Unmeasured seconds per row first. Default 3. */
   warmupSeconds?: number;
+  /** Write a `--cpu-prof` profile of the proxy process here. Default: none. */
+  cpuProfileDir?: string;
   /** Progress lines. */
   log?: (line: string) => void;
 }
@@ -53,8 +55,8 @@ export interface ProxyBenchReport {
   valid: boolean;
 }
 
-function startProcess(file: string, env: Record<string, string>, ready: string): Promise<ChildProcess> {
-  const p = spawn(process.execPath, ['--import', 'tsx', file], { cwd: ROOT, env: { ...process.env, ...env, LOG_LEVEL: 'warn' }, stdio: ['ignore', 'ignore', 'pipe'] });
+function startProcess(file: string, env: Record<string, string>, ready: string, profileDir?: string): Promise<ChildProcess> {
+  const p = spawn(process.execPath, [...(profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : []), '--import', 'tsx', file], { cwd: ROOT, env: { ...process.env, ...env, LOG_LEVEL: 'warn' }, stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
   p.stderr?.on('data', (c: Buffer) => (err += c.toString('utf8')));
   return (async () => {
@@ -74,7 +76,7 @@ async function measure(
   label: string,
   request: { url: string; headers: Record<string, string>; body: string },
   ok: (status: number, body: string) => boolean,
-  options: Required<Omit<ProxyBenchOptions, 'log'>>,
+  options: { connections: number; durationSeconds: number; warmupSeconds: number },
 ): Promise<ProxyBenchRow> {
   let errors = 0;
   let firstError: string | undefined;
@@ -152,6 +154,7 @@ export async function runProxyBench(opts: ProxyBenchOptions = {}): Promise<Proxy
         'services/rest-proxy/src/main.ts',
         { PORT: String(proxyPort), OIDC_ISSUER: idp.issuer, OPA_URL: opa.url, PROXY_BACKENDS: JSON.stringify({ network: networkUrl }), RATE_LIMIT_MAX: '100000000' },
         `${proxyUrl}/readyz`,
+        opts.cpuProfileDir,
       ),
     );
     const args = { device_id: SEED_IDS.devices.sjc01Core01 };
