@@ -11,6 +11,8 @@
  *   GitHub sim          http://127.0.0.1:9403
  *   mcp-github          http://127.0.0.1:8103/mcp
  *   rest-proxy          http://127.0.0.1:8080          (REST + OpenAPI at /openapi.json, docs at /docs)
+ *   Temporal dev server 127.0.0.1:7233, UI http://127.0.0.1:8233  (real binary when installed; state in .run/temporal.db)
+ *   deploy-worker       task queue template-deployments (with the Temporal dev server)
  *
  * Each component's ECS log lines go to `.run/logs/<name>.log`. Ctrl-C stops
  * everything (SIGTERM, then SIGKILL after 10 s).
@@ -20,6 +22,7 @@ import { createWriteStream, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { findOpa } from './lib/opa.ts';
+import { findTemporal } from './lib/temporal.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const logDir = join(root, '.run', 'logs');
@@ -37,6 +40,9 @@ const ports = {
   github: port('GITHUB_SIM_PORT', 9403),
   githubMcp: port('MCP_GITHUB_PORT', 8103),
   restProxy: port('REST_PROXY_PORT', 8080),
+  temporal: port('TEMPORAL_PORT', 7233),
+  temporalUi: port('TEMPORAL_UI_PORT', 8233),
+  temporalHttp: port('TEMPORAL_HTTP_PORT', 7243),
 };
 const issuer = env['OIDC_ISSUER'] ?? `http://127.0.0.1:${ports.idp}`;
 
@@ -52,12 +58,24 @@ interface Component {
 const tsx = (file: string): [string, string[]] => [process.execPath, ['--import', 'tsx', join(root, file)]];
 const opaBin = findOpa();
 const authzMode = opaBin ? 'opa' : 'wasm';
+const temporalBin = findTemporal();
+const temporalAddress = `127.0.0.1:${ports.temporal}`;
 
 const components: Component[] = [
   { name: 'identity-provider', ...cmd(tsx('packages/sandboxes/src/bin/idp.ts')), env: { IDP_PORT: String(ports.idp), IDP_ISSUER: issuer }, health: `${issuer}/.well-known/openid-configuration` },
   { name: 'catalyst-center-sim', ...cmd(tsx('packages/sandboxes/src/bin/catalyst-center.ts')), env: { CATALYST_SIM_PORT: String(ports.catalyst) }, health: `http://127.0.0.1:${ports.catalyst}/healthz` },
   ...(opaBin
     ? [{ name: 'opa', command: opaBin, args: ['run', '--server', '--addr', `127.0.0.1:${ports.opa}`, '--log-format', 'json', '--set', 'decision_logs.console=true', join(root, 'policies', 'mcp')], health: `http://127.0.0.1:${ports.opa}/health` }]
+    : []),
+  ...(temporalBin
+    ? [
+        {
+          name: 'temporal',
+          command: temporalBin,
+          args: ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(ports.temporal), '--ui-port', String(ports.temporalUi), '--http-port', String(ports.temporalHttp), '--db-filename', join(root, '.run', 'temporal.db'), '--log-level', 'warn'],
+          health: `http://127.0.0.1:${ports.temporalHttp}/api/v1/namespaces/default`,
+        },
+      ]
     : []),
   {
     name: 'mcp-network',
@@ -68,10 +86,28 @@ const components: Component[] = [
       AUTHZ_MODE: env['AUTHZ_MODE'] ?? authzMode,
       OPA_URL: `http://127.0.0.1:${ports.opa}`,
       CATALYST_BASE_URL: `http://127.0.0.1:${ports.catalyst}`,
+      ...(temporalBin ? { TEMPORAL_ADDRESS: temporalAddress } : {}),
     },
     health: `http://127.0.0.1:${ports.network}/readyz`,
   },
   { name: 'servicenow-sim', ...cmd(tsx('packages/sandboxes/src/bin/servicenow.ts')), env: { SERVICENOW_SIM_PORT: String(ports.servicenow) }, health: `http://127.0.0.1:${ports.servicenow}/healthz` },
+  ...(temporalBin
+    ? [
+        {
+          name: 'deploy-worker',
+          ...cmd(tsx('services/deploy-worker/src/main.ts')),
+          env: {
+            TEMPORAL_ADDRESS: temporalAddress,
+            AUTHZ_MODE: env['AUTHZ_MODE'] ?? authzMode,
+            OPA_URL: `http://127.0.0.1:${ports.opa}`,
+            CATALYST_BASE_URL: `http://127.0.0.1:${ports.catalyst}`,
+            SERVICENOW_INSTANCE_URL: `http://127.0.0.1:${ports.servicenow}`,
+          },
+          // The worker serves no HTTP: this is its task queue on Temporal's HTTP API (the exit watch catches a crash).
+          health: `http://127.0.0.1:${ports.temporalHttp}/api/v1/namespaces/default/task-queues/template-deployments`,
+        },
+      ]
+    : []),
   {
     name: 'mcp-itsm',
     ...cmd(tsx('services/mcp-itsm/src/main.ts')),
@@ -184,6 +220,7 @@ mcp-platform is running (logs: .run/logs/)
   GitHub sim           http://127.0.0.1:${ports.github}
   mcp-github           http://127.0.0.1:${ports.githubMcp}/mcp
   rest-proxy           http://127.0.0.1:${ports.restProxy}   (OpenAPI /openapi.json, docs /docs; token: pnpm -s token nina --audience http://127.0.0.1:${ports.restProxy})
+  Temporal             ${temporalBin ? `${temporalAddress}, UI http://127.0.0.1:${ports.temporalUi}  (deploy-worker on task queue template-deployments; pnpm deploy-cli list)` : '(no temporal binary: deployment workflows off; run `pnpm tools ensure`)'}
 
 Get a token and call a tool:
   TOKEN=$(pnpm -s token nina)
