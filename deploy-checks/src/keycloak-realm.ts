@@ -33,6 +33,11 @@
  */
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import type ClientRepresentation from '@keycloak/keycloak-admin-client/lib/defs/clientRepresentation.js';
+import type ClientScopeRepresentation from '@keycloak/keycloak-admin-client/lib/defs/clientScopeRepresentation.js';
+import type ProtocolMapperRepresentation from '@keycloak/keycloak-admin-client/lib/defs/protocolMapperRepresentation.js';
+import type RealmRepresentation from '@keycloak/keycloak-admin-client/lib/defs/realmRepresentation.js';
+import type UserRepresentation from '@keycloak/keycloak-admin-client/lib/defs/userRepresentation.js';
 import {
   DEV_PASSWORD_GRANT,
   GROUPS,
@@ -50,8 +55,6 @@ export const REALM_FILE = fileURLToPath(new URL('../../deploy/keycloak/realm-mcp
 
 /** Realm name; the issuer in compose is `https://keycloak:8443/realms/mcp`. */
 export const REALM = 'mcp';
-
-type Json = Record<string, unknown>;
 
 /**
  * The resource identifiers of one resource server: the seed URL (loopback, `pnpm start`)
@@ -71,51 +74,50 @@ export function resourceUrls(rs: SeedResourceServer): string[] {
   return [strip(u.href), strip(inCluster.href)];
 }
 
-function audienceScope(rs: SeedResourceServer): Json {
+function audienceScope(rs: SeedResourceServer): ClientScopeRepresentation {
+  // Standard token exchange (V2) accepts a subject token only when the requesting
+  // client is in its audience: tokens for the proxy also name the proxy's client.
+  const ownerMapper: ProtocolMapperRepresentation[] =
+    rs.ownerClientId === undefined
+      ? []
+      : [
+          {
+            name: 'audience-owner-client',
+            protocol: 'openid-connect',
+            protocolMapper: 'oidc-audience-mapper',
+            config: { 'included.client.audience': rs.ownerClientId, 'access.token.claim': 'true', 'id.token.claim': 'false', 'introspection.token.claim': 'true' },
+          },
+        ];
   return {
     name: rs.name,
     description: `Tokens for ${rs.name}: aud = its resource identifier`,
     protocol: 'openid-connect',
     attributes: { 'include.in.token.scope': 'true', 'display.on.consent.screen': 'false' },
     protocolMappers: [
-      ...resourceUrls(rs).map((url, i) => ({
+      ...resourceUrls(rs).map((url, i): ProtocolMapperRepresentation => ({
         name: `audience-${String(i)}`,
         protocol: 'openid-connect',
         protocolMapper: 'oidc-audience-mapper',
-        consentRequired: false,
         config: { 'included.custom.audience': url, 'access.token.claim': 'true', 'id.token.claim': 'false', 'introspection.token.claim': 'true' },
       })),
-      // Standard token exchange (V2) accepts a subject token only when the requesting
-      // client is in its audience: tokens for the proxy also name the proxy's client.
-      ...(rs.ownerClientId === undefined
-        ? []
-        : [
-            {
-              name: 'audience-owner-client',
-              protocol: 'openid-connect',
-              protocolMapper: 'oidc-audience-mapper',
-              consentRequired: false,
-              config: { 'included.client.audience': rs.ownerClientId, 'access.token.claim': 'true', 'id.token.claim': 'false', 'introspection.token.claim': 'true' },
-            },
-          ]),
+      ...ownerMapper,
     ],
   };
 }
 
-function resourceScope(name: string): Json {
-  const scope: Json = {
+function resourceScope(name: string): ClientScopeRepresentation {
+  const scope: ClientScopeRepresentation = {
     name,
     description: `OAuth scope ${name}`,
     protocol: 'openid-connect',
     attributes: { 'include.in.token.scope': 'true', 'display.on.consent.screen': 'true' },
   };
   if (name === 'mcp:tools') {
-    scope['protocolMappers'] = [
+    scope.protocolMappers = [
       {
         name: 'groups',
         protocol: 'openid-connect',
         protocolMapper: 'oidc-group-membership-mapper',
-        consentRequired: false,
         config: { 'claim.name': 'groups', 'full.path': 'false', 'access.token.claim': 'true', 'id.token.claim': 'true', 'introspection.token.claim': 'true', 'userinfo.token.claim': 'true' },
       },
     ];
@@ -123,10 +125,10 @@ function resourceScope(name: string): Json {
   return scope;
 }
 
-function client(c: SeedClient): Json {
+function client(c: SeedClient): ClientRepresentation {
   const grants = new Set(c.grantTypes);
   const confidential = c.devSecret !== undefined;
-  const out: Json = {
+  const out: ClientRepresentation = {
     clientId: c.clientId,
     name: c.clientId,
     description: c.description,
@@ -150,8 +152,8 @@ function client(c: SeedClient): Json {
     optionalClientScopes: [...RESOURCE_SCOPES.filter((s) => s !== 'mcp:tools'), ...SEED_RESOURCE_SERVERS.map((rs) => rs.name)],
   };
   if (confidential) {
-    out['clientAuthenticatorType'] = 'client-secret';
-    out['secret'] = c.devSecret; // DEV ONLY (from the seed)
+    out.clientAuthenticatorType = 'client-secret';
+    out.secret = c.devSecret; // DEV ONLY (from the seed)
   }
   return out;
 }
@@ -166,8 +168,16 @@ function client(c: SeedClient): Json {
  * realm['realm']; // 'mcp'
  * ```
  */
-export function buildRealm(): Json {
-  const serviceAccounts = SEED_CLIENTS.filter((c) => c.grantTypes.includes('client_credentials')).map((c) => ({
+export function buildRealm(): RealmRepresentation {
+  const basicScope: ClientScopeRepresentation = { name: 'basic', protocol: 'openid-connect', attributes: { 'include.in.token.scope': 'false' },
+        protocolMappers: [
+          { name: 'sub', protocol: 'openid-connect', protocolMapper: 'oidc-sub-mapper', config: { 'access.token.claim': 'true', 'introspection.token.claim': 'true' } },
+          { name: 'client id', protocol: 'openid-connect', protocolMapper: 'oidc-usersessionmodel-note-mapper',
+            config: { 'user.session.note': 'client_id', 'claim.name': 'client_id', 'jsonType.label': 'String', 'access.token.claim': 'true', 'introspection.token.claim': 'true' } },
+          { name: 'username', protocol: 'openid-connect', protocolMapper: 'oidc-usermodel-attribute-mapper',
+            config: { 'user.attribute': 'username', 'claim.name': 'preferred_username', 'jsonType.label': 'String', 'access.token.claim': 'true', 'id.token.claim': 'true' } },
+        ] };
+  const serviceAccounts = SEED_CLIENTS.filter((c) => c.grantTypes.includes('client_credentials')).map((c): UserRepresentation => ({
     username: `service-account-${c.clientId}`,
     enabled: true,
     serviceAccountClientId: c.clientId,
@@ -182,14 +192,14 @@ export function buildRealm(): Json {
     defaultSignatureAlgorithm: 'RS256',
     groups: GROUPS.map((g) => ({ name: g, path: `/${g}` })),
     users: [
-      ...SEED_USERS.map((u) => {
+      ...SEED_USERS.map((u): UserRepresentation => {
         const [firstName, ...rest] = u.name.split(' ');
         return {
           username: u.username,
           enabled: true,
           email: u.email,
           emailVerified: true,
-          firstName,
+          firstName: firstName ?? u.username,
           lastName: rest.join(' '),
           credentials: [{ type: 'password', value: u.devPassword, temporary: false }], // DEV ONLY (from the seed)
           groups: u.groups.map((g) => `/${g}`),
@@ -198,14 +208,7 @@ export function buildRealm(): Json {
       ...serviceAccounts,
     ],
     clientScopes: [
-      { name: 'basic', protocol: 'openid-connect', attributes: { 'include.in.token.scope': 'false' },
-        protocolMappers: [
-          { name: 'sub', protocol: 'openid-connect', protocolMapper: 'oidc-sub-mapper', consentRequired: false, config: { 'access.token.claim': 'true', 'introspection.token.claim': 'true' } },
-          { name: 'client id', protocol: 'openid-connect', protocolMapper: 'oidc-usersessionmodel-note-mapper', consentRequired: false,
-            config: { 'user.session.note': 'client_id', 'claim.name': 'client_id', 'jsonType.label': 'String', 'access.token.claim': 'true', 'introspection.token.claim': 'true' } },
-          { name: 'username', protocol: 'openid-connect', protocolMapper: 'oidc-usermodel-attribute-mapper', consentRequired: false,
-            config: { 'user.attribute': 'username', 'claim.name': 'preferred_username', 'jsonType.label': 'String', 'access.token.claim': 'true', 'id.token.claim': 'true' } },
-        ] },
+      basicScope,
       ...RESOURCE_SCOPES.map(resourceScope),
       ...SEED_RESOURCE_SERVERS.map(audienceScope),
     ],
