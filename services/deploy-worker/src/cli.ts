@@ -67,6 +67,9 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
     if (!workflowId) throw new TypeError(`${command} needs a workflow id`);
     return workflowId;
   };
+  if (!['start', 'approve', 'reject', 'cancel', 'status', 'list'].includes(String(command))) {
+    throw new TypeError(`unknown command "${String(command)}" (use: start | approve | reject | cancel | status | list)`);
+  }
   const config = loadClientConfig(env);
   const client = await connectClient(config);
   const deployments = createDeploymentClient(client, config.TEMPORAL_TASK_QUEUE);
