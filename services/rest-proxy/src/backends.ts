@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { Client, ProtocolError, SdkError, SdkHttpError, StreamableHTTPClientTransport, UnauthorizedError } from '@modelcontextprotocol/client';
 import type { CallToolResult, FetchLike, Tool } from '@modelcontextprotocol/client';
-import type { Logger } from '@mcp-platform/mcp-common/logging';
+import { currentRequestContext, traceparentOf, type Logger } from '@mcp-platform/mcp-common/logging';
 import { UpstreamUnavailableError, createUpstreamPolicy, isNetworkError, type BreakerState, type UpstreamPolicy } from '@mcp-platform/mcp-common/resilience';
 import { ProblemError } from './problem.ts';
 
@@ -98,8 +98,17 @@ function createBackend(name: string, url: string, options: BackendPoolOptions): 
   const connect = (): Promise<Client> =>
     (connected ??= (async () => {
       const client = new Client({ name: 'rest-proxy', version: options.version }, { versionNegotiation: { mode: { pin: '2026-07-28' } } });
+      const baseFetch: FetchLike = options.fetch ?? fetch;
       const transport = new StreamableHTTPClientTransport(new URL(url), {
-        ...(options.fetch ? { fetch: options.fetch } : {}),
+        // One trace across the hop: the MCP server's log lines carry the proxy request's trace id and request id.
+        fetch: (input, init) => {
+          const ctx = currentRequestContext();
+          if (!ctx) return baseFetch(input, init);
+          const headers = new Headers(init?.headers);
+          headers.set('traceparent', traceparentOf(ctx));
+          headers.set('x-request-id', ctx.requestId);
+          return baseFetch(input, { ...init, headers });
+        },
         authProvider: {
           token: async () => {
             const token = bearer.getStore();

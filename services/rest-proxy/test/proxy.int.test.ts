@@ -64,9 +64,18 @@ describe('rest-proxy through the real stack', () => {
     }
     // No request to any backend ever carried a token issued for the proxy.
     for (const q of h.backendRequests) expect(jwtPayload(q.authorization?.slice(7) ?? 'x.e30.x')['aud']).not.toBe(h.proxyUrl);
-    // The MCP server's own audit trail names the caller.
+    // The MCP server's own audit trail names the caller, under the proxy request's trace id.
+    const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+    const traced = await fetch(`${h.proxyUrl}/api/v1/mcp/network/tools/list_sites`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', traceparent: `00-${traceId}-00f067aa0ba902b7-01` },
+      body: JSON.stringify({ arguments: {} }),
+    });
+    expect(traced.status).toBe(200);
+    await new Promise((r) => setTimeout(r, 200)); // the server's stdout reaches us asynchronously
     const audit = h.mcp['network']?.logs.filter((l) => (l['event'] as { action?: string } | undefined)?.action === 'authz-decision') ?? [];
     expect(audit.some((l) => (l['user'] as { id?: string } | undefined)?.id === 'nina')).toBe(true);
+    expect(audit.some((l) => (l['trace'] as { id?: string } | undefined)?.id === traceId && (l['user'] as { id?: string } | undefined)?.id === 'nina')).toBe(true);
   });
 
   it('a machine client (client credentials) the IdP will not delegate is refused cleanly, and nothing reaches a backend', async () => {
