@@ -163,6 +163,27 @@ describe('TemplateDeploymentWorkflow on the Temporal dev server', () => {
     }
   });
 
+  it('a cancel signal during deploy stops before the next batch and rolls back what was deployed (recorded only without a rollback template)', async () => {
+    const id = await deployments.start(request({ deviceIds: SEED.access, batchSize: 1 }), { workflowId: 'deploy-cancel-mid' });
+    await waitForStep(id, 'awaiting_approval');
+    expect((await deployments.approve(id, { id: 'carol', groups: ['change-approvers'] })).allowed).toBe(true);
+    const deadline = Date.now() + 20_000;
+    while (((await deployments.status(id)).progress?.batchesDone ?? 0) < 1) {
+      if (Date.now() > deadline) throw new Error('no batch finished');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await deployments.cancel(id, USERS.nina, 'maintenance window closed');
+    const result = await deployments.result(id);
+    expect(result.outcome).toBe('rolled_back');
+    expect(result.progress.reason).toMatch(/cancelled by nina during deploy/);
+    const statuses = Object.values(result.progress.devices).map((d) => d.status);
+    expect(statuses).toContain('not_rolled_back');
+    expect(statuses.at(-1)).toBe('pending'); // the last batch never started
+    expect(changesFor(id)[0]?.['close_code']).toBe('unsuccessful');
+    expect(incidentsFor(id)).toHaveLength(1);
+    await exportHistory(id, 'cancel-during-deploy');
+  });
+
   it('cancels the change when nobody approves within the approval timeout', async () => {
     const before = acceptedDeploys().length;
     const id = await deployments.start(request({ approvalTimeoutMs: 1_500 }), { workflowId: 'deploy-timeout' });
