@@ -40,7 +40,7 @@ export interface ProxyDeps {
   /** How long a caller's tool list per backend is reused, in ms (0: never). */
   toolsCacheTtlMs: number;
   maxBodyBytes: number;
-  /** Browser origins allowed besides loopback. */
+  /** Browser origins (e.g. a portal) allowed to call the API cross-origin (CORS). Default none. */
   allowedOrigins?: readonly string[];
 }
 
@@ -200,6 +200,24 @@ export function createProxyApp(deps: ProxyDeps): ProxyApp {
       }
     });
     runWithRequestContext(ctx, next);
+  });
+
+  // CORS for the configured browser origins only: bearer tokens in headers, no cookies.
+  const corsOrigins = new Set(deps.allowedOrigins ?? []);
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    const origin = req.headers.origin;
+    if (origin === undefined || !corsOrigins.has(origin)) return next();
+    res.setHeader('Access-Control-Allow-Origin', origin);
+    res.setHeader('Vary', 'Origin');
+    res.setHeader('Access-Control-Expose-Headers', 'RateLimit, RateLimit-Policy, Retry-After, WWW-Authenticate, X-Request-Id');
+    if (req.method === 'OPTIONS' && req.headers['access-control-request-method'] !== undefined) {
+      res.setHeader('Access-Control-Allow-Methods', 'GET, POST');
+      res.setHeader('Access-Control-Allow-Headers', 'Authorization, Content-Type, Traceparent, X-Request-Id');
+      res.setHeader('Access-Control-Max-Age', '600');
+      res.status(204).end();
+      return;
+    }
+    next();
   });
 
   app.get('/healthz', (_req, res) => {

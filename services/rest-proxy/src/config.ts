@@ -46,7 +46,7 @@ export const configSchema = withCommonRules(
     RATE_LIMIT_WINDOW_MS: positiveInt(60_000),
     /** Shared rate-limit counters (replicas); in-memory counters when unset. */
     REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
-    /** Extra browser origins allowed (the docs page of another host). */
+    /** Browser origins allowed to call the API cross-origin (CORS), e.g. `https://portal.example.com`. */
     ALLOWED_ORIGINS: list(),
     /** OPA server asked for the proxy's own access rule (`data.mcp.proxy.decision`). */
     OPA_URL: httpUrl().default('http://127.0.0.1:8181'),

@@ -6,7 +6,7 @@ import { jwtPayload, startProxyHarness, type ProxyHarness } from './harness.ts';
 let h: ProxyHarness;
 
 beforeAll(async () => {
-  h = await startProxyHarness();
+  h = await startProxyHarness({ env: { ALLOWED_ORIGINS: 'https://portal.example.com' } });
 });
 afterAll(async () => {
   await h?.stop();
@@ -183,5 +183,22 @@ describe('rest-proxy through the real stack', () => {
     expect(line).toBeDefined();
     expect(line?.['service.name'] ?? (line?.['service'] as { name?: string })?.name).toBe('rest-proxy');
     expect(JSON.stringify(h.logs)).not.toMatch(/eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\./);
+  });
+
+  it('answers CORS preflights for configured portal origins only', async () => {
+    const preflight = (origin: string) =>
+      fetch(`${h.proxyUrl}/api/v1/mcp/itsm/tools/create_incident`, {
+        method: 'OPTIONS',
+        headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization, content-type' },
+      });
+    const ok = await preflight('https://portal.example.com');
+    expect(ok.status).toBe(204);
+    expect(ok.headers.get('access-control-allow-origin')).toBe('https://portal.example.com');
+    expect(ok.headers.get('access-control-allow-headers')).toContain('Authorization');
+    const other = await preflight('https://evil.example.com');
+    expect(other.headers.get('access-control-allow-origin')).toBeNull();
+    const real = await fetch(`${h.proxyUrl}/api/v1/servers`, { headers: { origin: 'https://portal.example.com', authorization: `Bearer ${await h.token('nina')}` } });
+    expect(real.headers.get('access-control-allow-origin')).toBe('https://portal.example.com');
+    expect(real.headers.get('access-control-expose-headers')).toContain('RateLimit');
   });
 });
