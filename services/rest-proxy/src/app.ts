@@ -443,6 +443,9 @@ export async function startRestProxy(config: ProxyConfig, options: StartRestProx
     groupsClaim: config.OIDC_GROUPS_CLAIM,
     jwksRefreshMinIntervalMs: config.OIDC_JWKS_REFRESH_MIN_INTERVAL_MS,
     logger,
+    ...(config.OIDC_INTROSPECTION_URL
+      ? { introspection: { endpoint: config.OIDC_INTROSPECTION_URL, clientId: config.OIDC_CLIENT_ID ?? '', clientSecret: config.OIDC_CLIENT_SECRET ?? '' } }
+      : {}),
   });
   const exchanger = createTokenExchanger({
     issuer: config.OIDC_ISSUER,
