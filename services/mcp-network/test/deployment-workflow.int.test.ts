@@ -58,11 +58,12 @@ afterAll(async () => {
 it('lists the workflow tools only to callers the policy lets call them', async () => {
   const nina = await h.client('nina');
   const names = (await nina.listTools()).tools.map((t) => t.name);
-  expect(names).toEqual(expect.arrayContaining(['start_deployment_workflow', 'get_deployment_workflow']));
+  expect(names).toEqual(expect.arrayContaining(['start_deployment_workflow', 'get_deployment_workflow', 'approve_deployment_workflow']));
   const sam = await h.client('sam'); // service-desk: network read only
   const samNames = (await sam.listTools()).tools.map((t) => t.name);
   expect(samNames).toContain('get_deployment_workflow');
   expect(samNames).not.toContain('start_deployment_workflow');
+  expect(samNames).not.toContain('approve_deployment_workflow');
 });
 
 it('nina starts a deployment through MCP, alice approves, nina follows it to completion', async () => {
@@ -83,8 +84,13 @@ it('nina starts a deployment through MCP, alice approves, nina follows it to com
     await new Promise((r2) => setTimeout(r2, 200));
   }
   expect(state['requester']).toBe('nina');
-  expect((await operators.approve(workflowId, { id: 'nina', groups: ['network-engineers'] })).allowed).toBe(false);
-  expect((await operators.approve(workflowId, { id: 'alice', groups: ['admin'] })).allowed).toBe(true);
+  // Four-eyes through MCP: nina's own approval is refused, alice's (verified token) counts.
+  const own = (await nina.callTool({ name: 'approve_deployment_workflow', arguments: { workflow_id: workflowId } })) as CallToolResult;
+  expect(own.isError).toBe(true);
+  expect(own.content.map((c) => (c.type === 'text' ? c.text : '')).join(' ')).toMatch(/four-eyes/);
+  const alice = await h.client('alice');
+  const approved = (await alice.callTool({ name: 'approve_deployment_workflow', arguments: { workflow_id: workflowId, comment: 'lgtm' } })) as CallToolResult;
+  expect(approved.structuredContent).toEqual({ workflowId, approvedBy: 'alice', allowed: true });
   await operators.result(workflowId);
   const done = (await nina.callTool({ name: 'get_deployment_workflow', arguments: { workflow_id: workflowId } })) as CallToolResult;
   expect(done.structuredContent).toMatchObject({ status: 'COMPLETED', outcome: 'succeeded', approvedBy: 'alice', change: { number: expect.stringMatching(/^CHG/) } });

@@ -1,5 +1,6 @@
 import type { AnyToolDefinition } from '@mcp-platform/mcp-common/server';
 import type { NetworkDeps } from '../deps.ts';
+import { approveDeploymentWorkflow } from './approve_deployment_workflow.ts';
 import { deployTemplate } from './deploy_template.ts';
 import { getDeploymentStatus } from './get_deployment_status.ts';
 import { getDeploymentWorkflow } from './get_deployment_workflow.ts';
@@ -22,4 +23,4 @@ export const networkTools: AnyToolDefinition<NetworkDeps>[] = [
 ];
 
 /** The deployment workflow tools, registered only when Temporal is configured (TEMPORAL_ADDRESS). */
-export const deploymentWorkflowTools: AnyToolDefinition<NetworkDeps>[] = [startDeploymentWorkflow, getDeploymentWorkflow];
+export const deploymentWorkflowTools: AnyToolDefinition<NetworkDeps>[] = [startDeploymentWorkflow, getDeploymentWorkflow, approveDeploymentWorkflow];
