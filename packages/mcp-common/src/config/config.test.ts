@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { ConfigError, authEnv, authzEnv, bool, httpEnv, list, parseConfig, secretsEnv, withCommonRules } from './index.ts';
@@ -44,6 +47,19 @@ describe('parseConfig', () => {
   it('says "is required" only for a variable that is missing', () => {
     const required = z.object({ NEEDED: z.string(), COUNT: z.coerce.number().int() });
     expect(() => parseConfig('svc', required, { COUNT: '3' })).toThrow('svc: invalid configuration: NEEDED: is required');
+  });
+
+  it('reads NAME_FILE for an unset NAME, and names an unreadable file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
+    const file = join(dir, 'secret_id');
+    writeFileSync(file, 'from-file-secret\n');
+    const cfg = parseConfig('svc', schema, { VAULT_ADDR: 'http://vault:8200', VAULT_AUTH_METHOD: 'approle', VAULT_ROLE_ID: 'r', VAULT_SECRET_ID_FILE: file });
+    expect(cfg.VAULT_SECRET_ID).toBe('from-file-secret');
+    const direct = parseConfig('svc', schema, { VAULT_SECRET_ID: 'direct', VAULT_SECRET_ID_FILE: file });
+    expect(direct.VAULT_SECRET_ID).toBe('direct');
+    expect(() => parseConfig('svc', schema, { VAULT_SECRET_ID_FILE: join(dir, 'missing') })).toThrow(
+      'svc: invalid configuration: VAULT_SECRET_ID_FILE: names a file that cannot be read',
+    );
   });
 
   it('rejects symmetric or none algorithms', () => {

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { ConfigError, type ConfigIssue } from './errors.ts';
 
@@ -6,7 +7,8 @@ export type Env = Record<string, string | undefined>;
 
 /**
  * Validates `env` against a zod object schema whose keys are environment
- * variable names. Empty strings count as unset. On failure throws a
+ * variable names. Empty strings count as unset; `NAME_FILE=/path` supplies
+ * `NAME` from that file's (trimmed) content when `NAME` itself is unset. On failure throws a
  * {@link ConfigError} naming every bad variable (never echoing values).
  *
  * @example
@@ -16,7 +18,21 @@ export type Env = Record<string, string | undefined>;
  */
 export function parseConfig<S extends z.ZodType>(service: string, schema: S, env: Env): z.output<S> {
   const cleaned: Env = {};
+  const fileIssues: ConfigIssue[] = [];
   for (const [k, v] of Object.entries(env)) if (v !== undefined && v.trim() !== '') cleaned[k] = v.trim();
+  // `X_FILE=/path` supplies X from a file (Docker/Kubernetes secrets); X itself wins when both are set.
+  for (const [k, path] of Object.entries({ ...cleaned })) {
+    if (!k.endsWith('_FILE') || k.length <= 5) continue;
+    const target = k.slice(0, -5);
+    if (cleaned[target] !== undefined || path === undefined) continue;
+    try {
+      const value = readFileSync(path, 'utf8').trim();
+      if (value !== '') cleaned[target] = value;
+    } catch {
+      fileIssues.push({ variable: k, problem: 'names a file that cannot be read' });
+    }
+  }
+  if (fileIssues.length > 0) throw new ConfigError(service, fileIssues);
   const result = schema.safeParse(cleaned);
   if (result.success) return result.data;
   const issues: ConfigIssue[] = result.error.issues.map((issue) => {
