@@ -42,11 +42,15 @@ export function createDeploymentClient(client: Client, taskQueue: string) {
 
     /**
      * Sends an approval and waits (up to `timeoutMs`, default 30000) for the workflow's verdict on it:
-     * the four-eyes policy check runs inside the workflow.
+     * the four-eyes policy check runs inside the workflow. Throws when the deployment is past approval.
      */
     async approve(workflowId: string, approver: Identity, options: { comment?: string; timeoutMs?: number } = {}): Promise<ApprovalAttempt> {
       const h = handle(workflowId);
-      const before = (await h.query(progressQuery)).approvals.length;
+      const current = await h.query(progressQuery);
+      if (!['validating', 'opening_change', 'awaiting_approval'].includes(current.step)) {
+        throw new Error(`deployment ${workflowId} is not awaiting approval (step ${current.step})`);
+      }
+      const before = current.approvals.length;
       await h.signal(approveSignal, { approver, ...(options.comment ? { comment: options.comment } : {}) });
       const deadline = Date.now() + (options.timeoutMs ?? 30_000);
       for (;;) {

@@ -214,6 +214,7 @@ describe('TemplateDeploymentWorkflow on the Temporal dev server', () => {
     await deployments.result('deploy-cli');
     expect(await runCli(['status', 'deploy-cli'], env)).toMatchObject({ status: 'COMPLETED', result: { outcome: 'succeeded' } });
     await expect(runCli(['reject', 'deploy-cli', '--as', 'alice'], env)).rejects.toThrow(/--reason/);
+    await expect(runCli(['approve', 'deploy-cli', '--as', 'alice', '--groups', 'admin'], env)).rejects.toThrow(/not awaiting approval \(step completed\)/);
     const listed = (await runCli(['list', '--limit', '50'], env)) as { workflowId: string }[];
     // Visibility is eventually consistent: the list has deployments, and soon this one.
     expect(listed.length).toBeGreaterThan(0);
