@@ -12,6 +12,7 @@ let h: ProxyHarness;
 let st: string;
 
 beforeAll(async () => {
+  mkdirSync(RESULTS, { recursive: true });
   st = await ensureSchemathesis();
   h = await startProxyHarness({ env: { RATE_LIMIT_MAX: '100000' } });
 }, 600_000);
@@ -21,7 +22,8 @@ afterAll(async () => {
 
 function run(command: string, args: string[]): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve, reject) => {
-    const p = spawn(command, args, { env: { ...process.env, NO_COLOR: '1', SCHEMATHESIS_TELEMETRY: 'false' } });
+    // cwd: schemathesis keeps its example database and crash cache in ./.schemathesis.
+    const p = spawn(command, args, { cwd: RESULTS, env: { ...process.env, NO_COLOR: '1', SCHEMATHESIS_TELEMETRY: 'false' } });
     let output = '';
     p.stdout.on('data', (c: Buffer) => (output += c.toString('utf8')));
     p.stderr.on('data', (c: Buffer) => (output += c.toString('utf8')));
@@ -36,7 +38,6 @@ describe('OpenAPI fuzzing (schemathesis)', () => {
     async () => {
       const token = await h.token('alice');
       const doc = await fetch(`${h.proxyUrl}/openapi.json`, { headers: { authorization: `Bearer ${token}` } }).then((r) => r.json());
-      mkdirSync(RESULTS, { recursive: true });
       const schemaFile = `${RESULTS}openapi.json`;
       writeFileSync(schemaFile, JSON.stringify(doc, null, 2));
       const { code, output } = await run(st, [

@@ -40,7 +40,8 @@ function startMcpProcess(name: string, port: number, env: Record<string, string>
     async start() {
       const p = spawn(process.execPath, ['--import', 'tsx', `services/${name}/src/main.ts`], {
         cwd: ROOT,
-        env: { ...process.env, ...env, PORT: String(port), LOG_LEVEL: 'info' },
+        // A clean environment: ambient variables (e.g. an unrelated *_FILE) must not configure the server under test.
+        env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '', ...env, PORT: String(port), LOG_LEVEL: 'info' },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       child = p;
