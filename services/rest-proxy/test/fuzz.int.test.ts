@@ -61,8 +61,8 @@ describe('OpenAPI fuzzing (schemathesis)', () => {
         '--no-color',
         '--report',
         'junit',
-        '--report-dir',
-        RESULTS,
+        '--report-junit-path',
+        `${RESULTS}schemathesis-junit.xml`,
       ]);
       writeFileSync(`${RESULTS}schemathesis.log`, output);
       expect(output, output).toMatch(/passed/i);
