@@ -20,11 +20,13 @@ export function parseConfig<S extends z.ZodType>(service: string, schema: S, env
   const cleaned: Env = {};
   const fileIssues: ConfigIssue[] = [];
   for (const [k, v] of Object.entries(env)) if (v !== undefined && v.trim() !== '') cleaned[k] = v.trim();
-  // `X_FILE=/path` supplies X from a file (Docker/Kubernetes secrets); X itself wins when both are set.
+  // `X_FILE=/path` supplies X from a file (Docker/Kubernetes secrets) — only for variables this
+  // schema declares (the environment holds unrelated *_FILE variables); X itself wins when both are set.
+  const declared = declaredVariables(schema);
   for (const [k, path] of Object.entries({ ...cleaned })) {
     if (!k.endsWith('_FILE') || k.length <= 5) continue;
     const target = k.slice(0, -5);
-    if (cleaned[target] !== undefined || path === undefined) continue;
+    if (!declared.has(target) || cleaned[target] !== undefined || path === undefined) continue;
     try {
       const value = readFileSync(path, 'utf8').trim();
       if (value !== '') cleaned[target] = value;
@@ -41,6 +43,12 @@ export function parseConfig<S extends z.ZodType>(service: string, schema: S, env
     return { variable, problem: missing ? 'is required' : issue.message };
   });
   throw new ConfigError(service, issues);
+}
+
+/** The variable names an object schema declares (empty for other schemas). */
+function declaredVariables(schema: z.ZodType): Set<string> {
+  const shape = (schema as { shape?: unknown }).shape;
+  return new Set(typeof shape === 'object' && shape !== null ? Object.keys(shape) : []);
 }
 
 /** A TCP port (1–65535), with a default. */
