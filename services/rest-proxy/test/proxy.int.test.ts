@@ -78,13 +78,26 @@ describe('rest-proxy through the real stack', () => {
     expect(audit.some((l) => (l['trace'] as { id?: string } | undefined)?.id === traceId && (l['user'] as { id?: string } | undefined)?.id === 'nina')).toBe(true);
   });
 
-  it('a machine client (client credentials) the IdP will not delegate is refused cleanly, and nothing reaches a backend', async () => {
-    // The dev IdP's token exchange accepts user subjects only (sandboxes/idp: "subject_token does not identify a user").
+  it('a machine client (client credentials) is exchanged too: the MCP server sees the client as subject, the proxy as actor', async () => {
     const token = await h.clientToken('agent-x', 'agent-x-dev-secret');
     const from = h.backendRequests.length;
     const r = await call(token, 'GET', '/api/v1/mcp/network/tools');
+    expect(r.status).toBe(200);
+    const sent = h.backendRequests.slice(from).filter((q) => q.url.startsWith(h.mcp['network']?.url ?? '-'));
+    expect(sent.length).toBeGreaterThan(0);
+    for (const q of sent) {
+      const claims = jwtPayload(q.authorization?.slice(7) ?? 'x.e30.x');
+      expect(claims).toMatchObject({ sub: 'agent-x', act: { sub: 'rest-proxy' } });
+      expect(claims['aud']).not.toBe(h.proxyUrl);
+      expect(q.authorization).not.toBe(`Bearer ${token}`);
+    }
+  });
+
+  it('a tampered token is refused by the proxy itself, and nothing reaches a backend or the exchange', async () => {
+    const forged = await h.token('nina');
+    const from = h.backendRequests.length;
+    const r = await call(`${forged.slice(0, -4)}AAAA`, 'GET', '/api/v1/mcp/network/tools');
     expect(r.status).toBe(401);
-    expect(r.json).toMatchObject({ code: 'ERR_TOKEN_EXCHANGE' });
     expect(h.backendRequests.length).toBe(from);
   });
 

@@ -219,6 +219,23 @@ function buildProvider(inputs: ProviderInputs): Provider {
     return { access_token: value, token_type: 'Bearer', expires_in: token.expiration, scope: scope === '' ? undefined : scope };
   };
 
+  // An exchanged token whose subject is a machine client: a client-credentials token of that client
+  // (its groups, `sub` = its id) for the new resource, with `act` naming the exchanging client.
+  const mintForClient = async (ctx: TokenEndpointGrantContext, clientId: string, resource: string, scopes: string[]): Promise<Record<string, unknown>> => {
+    const info = resourceServerInfo(resource);
+    const allowed = new Set(info.scope.split(' '));
+    const scope = scopes.filter((s) => allowed.has(s)).join(' ');
+    const client = await provider.Client.find(clientId);
+    if (client === undefined) throw new errors.InvalidGrant('subject client is unknown');
+    const token = new provider.ClientCredentials({
+      client,
+      scope: scope === '' ? undefined : scope,
+      resourceServer: new provider.ResourceServer(resource, info),
+    });
+    const value = await token.save();
+    return { access_token: value, token_type: 'Bearer', expires_in: token.expiration, scope: scope === '' ? undefined : scope };
+  };
+
   const singleResource = (ctx: TokenEndpointGrantContext): string => {
     const { resource } = ctx.oidc.params;
     if (typeof resource !== 'string' || resource === '') {
@@ -271,8 +288,10 @@ function buildProvider(inputs: ProviderInputs): Provider {
       } catch {
         throw new errors.InvalidGrant('subject_token is invalid');
       }
-      if (typeof subject.sub !== 'string' || !usersById.has(subject.sub)) {
-        throw new errors.InvalidGrant('subject_token does not identify a user');
+      // The subject is a seeded user, or a machine client acting for itself (client credentials: sub = its client id).
+      const subjectClient = typeof subject.sub === 'string' && !usersById.has(subject.sub) ? clientsById.get(subject.sub) : undefined;
+      if (typeof subject.sub !== 'string' || (!usersById.has(subject.sub) && subjectClient?.grantTypes.includes('client_credentials') !== true)) {
+        throw new errors.InvalidGrant('subject_token does not identify a user or a client-credentials client');
       }
       const resource = singleResource(ctx);
       if (ownedAudiences.includes(resource)) throw new errors.InvalidTarget('cannot exchange for the same resource');
@@ -281,7 +300,8 @@ function buildProvider(inputs: ProviderInputs): Provider {
       const act: Record<string, unknown> = { sub: ctx.oidc.client.clientId };
       if (subject.act !== undefined) act['act'] = subject.act;
       actorClaims.set(ctx.oidc.params, act);
-      const body = await mint(ctx, subject.sub, resource, requestedScopes.filter((s) => subjectScopes.has(s)));
+      const scopes = requestedScopes.filter((s) => subjectScopes.has(s));
+      const body = subjectClient === undefined ? await mint(ctx, subject.sub, resource, scopes) : await mintForClient(ctx, subjectClient.clientId, resource, scopes);
       ctx.body = { ...body, issued_token_type: ACCESS_TOKEN_TYPE };
     },
     ['subject_token', 'subject_token_type', 'requested_token_type', 'actor_token', 'actor_token_type', 'scope', 'resource', 'audience'],
