@@ -74,6 +74,7 @@ describe('mcp-network through the whole spine', () => {
     const deploy = tools.find((t) => t.name === 'deploy_template');
     expect(deploy?.annotations).toMatchObject({ readOnlyHint: false, destructiveHint: true, idempotentHint: false });
     expect(deploy?.outputSchema).toBeDefined();
+    expect((deploy?.inputSchema.properties as Record<string, Record<string, unknown>>)['device_ids']).toMatchObject({ type: 'array', uniqueItems: true, minItems: 1 });
     expect(tools.every((t) => t.title && t.description && t.outputSchema)).toBe(true);
   });
 

@@ -10,6 +10,7 @@ const input = z.object({
     .min(1)
     .max(500)
     .refine((ids) => new Set(ids).size === ids.length, 'device_ids must not repeat')
+    .meta({ uniqueItems: true }) // publish the rule in the JSON Schema too (clients, the REST proxy's OpenAPI)
     .describe('Target device UUIDs (from list_devices); deploying to CORE devices needs the admin group'),
   params: z
     .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'variable names are letters, digits and _'), z.union([z.string().max(1024), z.number(), z.boolean()]))

@@ -13,6 +13,7 @@ const input = z.object({
     .min(1)
     .max(500)
     .refine((ids) => new Set(ids).size === ids.length, 'device_ids must not repeat')
+    .meta({ uniqueItems: true })
     .describe('Target device UUIDs (from list_devices); CORE devices need the admin group'),
   params: z.record(varName, scalar).default({}).describe('Values of the template variables (see get_template), the same for every device'),
   reason: z.string().max(2000).optional().describe('Why this change is needed; goes on the change request'),
