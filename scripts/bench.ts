@@ -10,6 +10,7 @@
  *   BENCH_TARGETS=a,b           only these spine rows (ids in the table); the bare server always runs
  *   BENCH_POLICY_DIR=path       Rego the OPA server loads (default policies/mcp)
  *   BENCH_CPU_PROFILE=1         write a --cpu-prof profile of each server process to bench/results/profiles/
+ *   BENCH_PROXY=0               skip the REST proxy rows (get_device directly over MCP vs through the proxy)
  *
  * Exits 1 when any row saw an error response (the run is invalid), never because of the ratios.
  */
@@ -17,6 +18,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatTable, runBench, TARGET } from '../bench/src/run.ts';
+import { runProxyBench, type ProxyBenchReport } from '../services/rest-proxy/bench/proxy-bench.ts';
 import { ensureOpa } from './lib/opa.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -42,9 +44,14 @@ async function main(): Promise<void> {
   };
   if (options.connections < 1 || options.durationSeconds < 1) throw new TypeError('BENCH_CONNECTIONS and BENCH_DURATION_SECONDS must be at least 1');
   const opaBin = await ensureOpa();
-  const report = await runBench(options, (line) => process.stderr.write(`${line}\n`), opaBin);
+  const progress = (line: string) => process.stderr.write(`${line}\n`);
+  const report = await runBench(options, progress, opaBin);
+  const proxy: ProxyBenchReport | undefined =
+    process.env['BENCH_PROXY'] === '0'
+      ? undefined
+      : await runProxyBench({ connections: options.connections, durationSeconds: options.durationSeconds, warmupSeconds: options.warmupSeconds, log: progress });
   mkdirSync(resultsDir, { recursive: true });
-  writeFileSync(join(resultsDir, 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
+  writeFileSync(join(resultsDir, 'latest.json'), `${JSON.stringify({ ...report, ...(proxy ? { proxy } : {}) }, null, 2)}\n`);
   const m = report.machine;
   process.stdout.write(
     [
@@ -57,11 +64,23 @@ async function main(): Promise<void> {
       '',
       `target (issue #2): spine req/s ≥ ${TARGET.throughputRatioAtLeast.toFixed(1)}× bare, p99 ≤ ${TARGET.p99RatioAtMost.toFixed(1)}× bare`,
       ...report.rows.filter((r) => !r.valid).map((r) => `INVALID ${r.id}: ${r.errors} error(s); first: ${r.result.firstError ?? '(socket error or timeout)'}`),
+      ...(proxy ? ['', proxyTable(proxy)] : []),
       `JSON: ${join('bench', 'results', 'latest.json')}`,
       '',
     ].join('\n'),
   );
-  if (!report.valid) process.exitCode = 1;
+  if (!report.valid || (proxy !== undefined && !proxy.valid)) process.exitCode = 1;
+}
+
+function proxyTable(p: ProxyBenchReport): string {
+  const lines = p.rows.map(
+    (r) => `${r.label.padEnd(44)} ${r.requestsPerSecond.toFixed(0).padStart(7)} req/s  p50 ${r.latencyMs.p50.toFixed(1).padStart(6)} ms  p99 ${r.latencyMs.p99.toFixed(1).padStart(6)} ms  errors ${r.errors}`,
+  );
+  return [
+    'REST proxy (get_device, same stack, same run):',
+    ...lines,
+    `proxy adds ${p.addedP50Ms.toFixed(2)} ms at p50, ${p.addedP99Ms.toFixed(2)} ms at p99; throughput ${p.throughputRatio.toFixed(2)}× direct (target issue #4: ≤ 1 ms added at p50)${p.valid ? '' : ' — INVALID: error responses'}`,
+  ].join('\n');
 }
 
 main().catch((err: unknown) => {
