@@ -3,7 +3,7 @@
  *
  * - `build` compiles `policies/mcp` to Wasm (`policies/dist/authz.wasm`), copies
  *   the bundle's `data.json` beside it and writes `policies/dist/manifest.json`
- *   (sha256 of every source and output file, OPA version, entrypoint).
+ *   (sha256 of every source and output file, OPA version, entrypoints).
  * - `lint` runs `opa fmt --fail`, `opa check --strict` and checks that
  *   `policies/dist/` was built from the current sources.
  * - `test` runs `opa test` and enforces a coverage floor on the policy files.
@@ -21,14 +21,15 @@ const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 const POLICIES = join(ROOT, 'policies');
 const SOURCE_DIR = join(POLICIES, 'mcp');
 const DIST = join(POLICIES, 'dist');
-const ENTRYPOINT = 'mcp/authz/decision';
+/** Rules compiled into the Wasm module: tool authorization, and the REST proxy's own access rule. */
+const ENTRYPOINTS = ['mcp/authz/decision', 'mcp/proxy/decision'];
 /** Minimum line coverage (percent) of the non-test policy files. */
 const COVERAGE_FLOOR = 90;
 const REBUILD_HINT = 'run pnpm --filter @mcp-platform/policies build';
 
 interface Manifest {
   opaVersion: string;
-  entrypoint: string;
+  entrypoints: string[];
   /** sha256 of each source file that goes into the Wasm build, keyed by path relative to policies/. */
   sources: Record<string, string>;
   /** sha256 of each file in dist/ (except this manifest). */
@@ -92,7 +93,7 @@ async function build(): Promise<void> {
   const tmp = mkdtempSync(join(tmpdir(), 'mcp-policy-'));
   try {
     const bundle = join(tmp, 'bundle.tar.gz');
-    const { status } = run(opa, ['build', '-t', 'wasm', '-e', ENTRYPOINT, '-o', bundle, relative(POLICIES, SOURCE_DIR)]);
+    const { status } = run(opa, ['build', '-t', 'wasm', ...ENTRYPOINTS.flatMap((e) => ['-e', e]), '-o', bundle, relative(POLICIES, SOURCE_DIR)]);
     if (status !== 0) fail('opa build failed');
     const files = untar(readFileSync(bundle));
     const wasm = files.get('policy.wasm');
@@ -105,7 +106,7 @@ async function build(): Promise<void> {
     writeFileSync(join(DIST, 'data.json'), `${JSON.stringify(JSON.parse(data.toString('utf8')), null, 2)}\n`);
     const manifest: Manifest = {
       opaVersion: OPA_VERSION,
-      entrypoint: ENTRYPOINT,
+      entrypoints: ENTRYPOINTS,
       sources: sourceHashes(),
       outputs: {
         'authz.wasm': sha256(readFileSync(join(DIST, 'authz.wasm'))),
@@ -126,7 +127,7 @@ function staleness(): string[] {
   const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as Manifest;
   const problems: string[] = [];
   if (manifest.opaVersion !== OPA_VERSION) problems.push(`built with OPA ${manifest.opaVersion}, pinned is ${OPA_VERSION}`);
-  if (manifest.entrypoint !== ENTRYPOINT) problems.push(`built for entrypoint ${manifest.entrypoint}, expected ${ENTRYPOINT}`);
+  if (JSON.stringify(manifest.entrypoints) !== JSON.stringify(ENTRYPOINTS)) problems.push(`built for entrypoints ${JSON.stringify(manifest.entrypoints)}, expected ${JSON.stringify(ENTRYPOINTS)}`);
   const current = sourceHashes();
   for (const [file, hash] of Object.entries(current)) {
     if (manifest.sources[file] === undefined) problems.push(`${file} is new since the last build`);

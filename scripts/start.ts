@@ -139,6 +139,7 @@ const components: Component[] = [
     env: {
       PORT: String(ports.restProxy),
       OIDC_ISSUER: issuer,
+      AUTHZ_MODE: env['AUTHZ_MODE'] ?? authzMode,
       OPA_URL: `http://127.0.0.1:${ports.opa}`,
       PROXY_BACKENDS: JSON.stringify({
         network: `http://127.0.0.1:${ports.network}/mcp`,
@@ -146,7 +147,6 @@ const components: Component[] = [
         github: `http://127.0.0.1:${ports.githubMcp}/mcp`,
       }),
     },
-    // Liveness only: its readiness needs the OPA server (the proxy rule), absent in Wasm mode.
     health: `http://127.0.0.1:${ports.restProxy}/healthz`,
   },
 ];

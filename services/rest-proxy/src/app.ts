@@ -4,7 +4,7 @@ import swaggerUi from 'swagger-ui-express';
 import type { CallToolResult, FetchLike, Tool } from '@modelcontextprotocol/client';
 import { ProtocolError } from '@modelcontextprotocol/client';
 import { createAuthRouter, createTokenVerifier, type TokenVerifier } from '@mcp-platform/mcp-common/auth';
-import { createOpaAuthorizer, withAudit, withDecisionCache, type Authorizer } from '@mcp-platform/mcp-common/authz';
+import { DEFAULT_WASM_PATH, createOpaAuthorizer, createWasmAuthorizer, withAudit, withDecisionCache, type Authorizer } from '@mcp-platform/mcp-common/authz';
 import { contextFromHeaders, createLogger, currentRequestContext, runWithRequestContext, type PlatformLogger } from '@mcp-platform/mcp-common/logging';
 import { createMetrics, type PlatformMetrics } from '@mcp-platform/mcp-common/metrics';
 import { CircuitOpenError, UpstreamError } from '@mcp-platform/mcp-common/resilience';
@@ -464,7 +464,10 @@ export async function startRestProxy(config: ProxyConfig, options: StartRestProx
     ...(options.backendFetch ? { fetch: options.backendFetch } : {}),
     logger,
   });
-  const engine = createOpaAuthorizer({ url: config.OPA_URL, path: 'mcp/proxy/decision', timeoutMs: config.OPA_TIMEOUT_MS, logger });
+  const engine =
+    config.AUTHZ_MODE === 'wasm'
+      ? createWasmAuthorizer({ wasm: config.OPA_WASM_PATH ?? DEFAULT_WASM_PATH, entrypoint: 'mcp/proxy/decision', logger })
+      : createOpaAuthorizer({ url: config.OPA_URL, path: 'mcp/proxy/decision', timeoutMs: config.OPA_TIMEOUT_MS, logger });
   const proxyAuthorizer = withAudit(withDecisionCache(engine, { ttlMs: 30_000 }), logger);
   const rateLimiter = await createRateLimiter({
     limit: config.RATE_LIMIT_MAX,

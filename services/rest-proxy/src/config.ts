@@ -48,9 +48,12 @@ export const configSchema = withCommonRules(
     REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
     /** Browser origins allowed to call the API cross-origin (CORS), e.g. `https://portal.example.com`. */
     ALLOWED_ORIGINS: list(),
-    /** OPA server asked for the proxy's own access rule (`data.mcp.proxy.decision`). */
+    /** Where the proxy's own access rule (`data.mcp.proxy.decision`) is evaluated: the OPA server, or the same bundle in-process. */
+    AUTHZ_MODE: z.enum(['opa', 'wasm']).default('opa'),
     OPA_URL: httpUrl().default('http://127.0.0.1:8181'),
     OPA_TIMEOUT_MS: positiveInt(2_000),
+    /** Compiled policy for `AUTHZ_MODE=wasm`. Default: the repository's `policies/dist/authz.wasm`. */
+    OPA_WASM_PATH: z.string().optional(),
   }),
 ).transform((cfg, ctx) => {
   let backends: Record<string, string> = { ...DEFAULT_BACKENDS };

@@ -81,6 +81,42 @@ describe('Wasm and the OPA server agree', () => {
   });
 });
 
+describe('the REST proxy rule (entrypoint mcp/proxy/decision) in Wasm and on the OPA server', () => {
+  let opa: RunningOpa;
+  let server: Authorizer;
+  let wasm: Authorizer;
+  beforeAll(async () => {
+    opa = await startOpa({ policyDir: POLICY_DIR });
+    server = createOpaAuthorizer({ url: opa.url, path: 'mcp/proxy/decision' });
+    wasm = createWasmAuthorizer({ wasm: WASM_PATH, entrypoint: 'mcp/proxy/decision' });
+  });
+  afterAll(async () => {
+    await server.close();
+    await wasm.close();
+    await opa.stop();
+  });
+
+  const proxyInput = (groups: string[], scopes = ['mcp:tools'], server_ = 'rest-api-proxy') => ({
+    ...input(groups, server_, 'read'),
+    subject: { id: 'u', groups, scopes, client_id: 'c' },
+    tool: 'list_tools',
+  });
+  it.each([
+    [['service-desk'], ['mcp:tools'], 'rest-api-proxy', true],
+    [['developers'], ['mcp:tools'], 'rest-api-proxy', true],
+    [[], ['mcp:tools'], 'rest-api-proxy', false],
+    [['contractors'], ['mcp:tools'], 'rest-api-proxy', false],
+    [['admin'], ['openid'], 'rest-api-proxy', false],
+    [['admin'], ['mcp:tools'], 'network', false],
+  ] as const)('groups %j scopes %j on %s: allow=%s, and both engines agree', async (groups, scopes, srv, allowed) => {
+    const i = proxyInput([...groups], [...scopes], srv);
+    const [fromServer, fromWasm] = await Promise.all([server.decide(i), wasm.decide(i)]);
+    expect(fromServer.error).toBeUndefined();
+    expect(fromWasm).toEqual(fromServer);
+    expect(fromWasm.allow).toBe(allowed);
+  });
+});
+
 describe('createAuthorizerFromConfig', () => {
   it('composes wasm → cache → audit, auditing cached decisions too', async () => {
     const audit = new MemoryLogger();
