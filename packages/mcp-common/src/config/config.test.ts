@@ -60,6 +60,8 @@ describe('parseConfig', () => {
     expect(() => parseConfig('svc', schema, { VAULT_SECRET_ID_FILE: join(dir, 'missing') })).toThrow(
       'svc: invalid configuration: VAULT_SECRET_ID_FILE: names a file that cannot be read',
     );
+    const piped = z.object({ TOKEN: z.string() }).transform((c) => ({ token: c.TOKEN }));
+    expect(parseConfig('svc', piped, { TOKEN_FILE: file })).toEqual({ token: 'from-file-secret' });
     // Unrelated *_FILE variables of the environment are none of our business.
     expect(parseConfig('svc', schema, { TF_CLI_CONFIG_FILE: join(dir, 'missing') }).PORT).toBe(8101);
   });

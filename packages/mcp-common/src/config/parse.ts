@@ -48,7 +48,10 @@ export function parseConfig<S extends z.ZodType>(service: string, schema: S, env
 /** The variable names an object schema declares (empty for other schemas). */
 function declaredVariables(schema: z.ZodType): Set<string> {
   const shape = (schema as { shape?: unknown }).shape;
-  return new Set(typeof shape === 'object' && shape !== null ? Object.keys(shape) : []);
+  if (typeof shape === 'object' && shape !== null) return new Set(Object.keys(shape));
+  // An object schema followed by `.transform(…)` is a pipe: its input side declares the variables.
+  const input = (schema as { in?: unknown }).in;
+  return input instanceof z.ZodType ? declaredVariables(input) : new Set();
 }
 
 /** A TCP port (1–65535), with a default. */
