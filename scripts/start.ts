@@ -43,6 +43,7 @@ const ports = {
   temporal: port('TEMPORAL_PORT', 7233),
   temporalUi: port('TEMPORAL_UI_PORT', 8233),
   temporalHttp: port('TEMPORAL_HTTP_PORT', 7243),
+  deployWorkerHealth: port('DEPLOY_WORKER_HEALTH_PORT', 8110),
 };
 const issuer = env['OIDC_ISSUER'] ?? `http://127.0.0.1:${ports.idp}`;
 
@@ -102,9 +103,10 @@ const components: Component[] = [
             OPA_URL: `http://127.0.0.1:${ports.opa}`,
             CATALYST_BASE_URL: `http://127.0.0.1:${ports.catalyst}`,
             SERVICENOW_INSTANCE_URL: `http://127.0.0.1:${ports.servicenow}`,
+            HEALTH_PORT: String(ports.deployWorkerHealth),
           },
-          // The worker serves no HTTP: this is its task queue on Temporal's HTTP API (the exit watch catches a crash).
-          health: `http://127.0.0.1:${ports.temporalHttp}/api/v1/namespaces/default/task-queues/template-deployments`,
+          // Ready once the worker polls its task queue.
+          health: `http://127.0.0.1:${ports.deployWorkerHealth}/readyz`,
         },
       ]
     : []),

@@ -1,4 +1,4 @@
-import { authzEnv, httpUrl, loggingEnv, parseConfig, positiveInt, secretsEnv, type Env } from '@mcp-platform/mcp-common/config';
+import { authzEnv, httpUrl, loggingEnv, parseConfig, port, positiveInt, secretsEnv, type Env } from '@mcp-platform/mcp-common/config';
 import { z } from 'zod';
 import { DEFAULT_TASK_QUEUE } from './types.ts';
 
@@ -39,6 +39,9 @@ export const configSchema = z
     WORKER_MAX_CONCURRENT_ACTIVITIES: positiveInt(20),
     /** How long a dead worker's sticky workflow tasks wait before another worker takes them, in ms. */
     WORKER_STICKY_TIMEOUT_MS: positiveInt(10_000),
+    /** Probes for orchestrators: `/healthz`, `/readyz` (worker polling), `/metrics`. */
+    HEALTH_HOST: z.string().default('127.0.0.1'),
+    HEALTH_PORT: port(8110),
     CATALYST_BASE_URL: httpUrl().default('http://127.0.0.1:9401'),
     CATALYST_TIMEOUT_MS: positiveInt(10_000),
     CATALYST_SECRET_NAME: z.string().default('catalyst-center'),

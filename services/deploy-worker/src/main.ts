@@ -5,6 +5,7 @@ import { createActivities } from './activities/index.ts';
 import { loadConfig } from './config.ts';
 import { connectWorker } from './connection.ts';
 import { buildDeps } from './deps.ts';
+import { startHealthServer } from './health.ts';
 import { createDeploymentWorker, installTemporalLogging } from './worker.ts';
 
 try {
@@ -21,9 +22,11 @@ try {
     maxConcurrentActivities: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
     stickyTimeoutMs: config.WORKER_STICKY_TIMEOUT_MS,
   });
+  const health = await startHealthServer({ host: config.HEALTH_HOST, port: config.HEALTH_PORT, worker, logger });
   for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => worker.shutdown());
   logger.info('deploy worker polling', { labels: { task_queue: config.TEMPORAL_TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE }, url: { full: config.TEMPORAL_ADDRESS } });
   await worker.run();
+  await health.close();
   await connection.close();
   await deps.close();
   logger.info('deploy worker stopped');

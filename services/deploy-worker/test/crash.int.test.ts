@@ -28,6 +28,7 @@ function startWorker(): { child: ChildProcess; output: () => string } {
       TEMPORAL_ADDRESS: server.address,
       TEMPORAL_TASK_QUEUE: TASK_QUEUE,
       WORKER_STICKY_TIMEOUT_MS: '1000',
+      HEALTH_PORT: '0',
       CATALYST_BASE_URL: sims.catalyst.url,
       SERVICENOW_INSTANCE_URL: sims.servicenow.url,
       AUTHZ_MODE: 'wasm',
