@@ -37,8 +37,10 @@ export const K8S_DIR = fileURLToPath(new URL('../../deploy/k8s', import.meta.url
 /** One platform service in the cluster. */
 export interface K8sService {
   name: string;
-  /** HTTP port (`/healthz`, `/readyz`, the Service); `undefined` for a worker that serves no HTTP. */
+  /** HTTP port (`/healthz`, `/readyz`, the Service); `undefined` for a worker that serves no traffic. */
   port: number | undefined;
+  /** A worker's probe port (`/healthz`, `/readyz`, `/metrics`), when it has no traffic port. */
+  probePort?: number;
   /** Vault secret names it reads (for the doc comment; the policy is deploy/vault/policies/<name>.hcl). */
   secrets: string[];
   /** Non-secret environment (ConfigMap). */
@@ -82,6 +84,7 @@ export const SERVICES: K8sService[] = [
   {
     name: 'deploy-worker',
     port: undefined,
+    probePort: 8110,
     secrets: ['catalyst-center', 'servicenow'],
     mcp: false,
     env: {
@@ -109,6 +112,10 @@ function envFor(s: K8sService): Record<string, string> {
     env['VAULT_K8S_ROLE'] = s.name;
   }
   if (s.name === 'deploy-worker') env['VAULT_K8S_ROLE'] = s.name;
+  if (s.probePort !== undefined) {
+    env['HEALTH_HOST'] = '0.0.0.0';
+    env['HEALTH_PORT'] = String(s.probePort);
+  }
   return env;
 }
 
@@ -118,12 +125,13 @@ function serviceObjects(s: K8sService): K8sObject[] {
     s.name === 'rest-proxy'
       ? [{ name: 'PROXY_CLIENT_SECRET', valueFrom: { secretKeyRef: { name: 'rest-proxy-oauth', key: 'client-secret' } } }]
       : [];
-  // A worker without HTTP: no probes and no Service; Kubernetes restarts it when the process exits.
+  // Probes on the traffic port, or on a worker's probe port (a worker gets no Service).
+  const probePort = s.port ?? s.probePort;
   const http: Partial<Pick<Container, 'ports' | 'livenessProbe' | 'readinessProbe' | 'startupProbe'>> =
-    s.port === undefined
+    probePort === undefined
       ? {}
       : {
-          ports: [{ name: 'http', containerPort: s.port, protocol: 'TCP' }],
+          ports: [{ name: 'http', containerPort: probePort, protocol: 'TCP' }],
           livenessProbe: { httpGet: { path: '/healthz', port: 'http' }, initialDelaySeconds: 10, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 },
           readinessProbe: { httpGet: { path: '/readyz', port: 'http' }, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 3 },
           startupProbe: { httpGet: { path: '/healthz', port: 'http' }, periodSeconds: 2, failureThreshold: 30 },

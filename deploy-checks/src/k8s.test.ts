@@ -74,7 +74,7 @@ describe('deploy/k8s', () => {
         const spec = d['spec'] as { template: { spec: { containers: Record<string, unknown>[]; securityContext?: { runAsNonRoot?: boolean } } } };
         const c = spec.template.spec.containers[0] as Record<string, Record<string, unknown> | undefined>;
         const service = SERVICES.find((s) => s.name === name);
-        if (service?.port !== undefined || name === 'opa') {
+        if (service?.port !== undefined || service?.probePort !== undefined || name === 'opa') {
           expect(c['livenessProbe'], name).toBeDefined();
           expect(c['readinessProbe'], name).toBeDefined();
         }
