@@ -79,6 +79,7 @@ export const SERVICES: K8sService[] = [
       OPA_URL: 'http://opa:8181',
       REDIS_URL: 'redis://redis:6379',
       PROXY_BACKENDS: JSON.stringify({ network: 'http://mcp-network:8101/mcp', itsm: 'http://mcp-itsm:8102/mcp', github: 'http://mcp-github:8103/mcp' }),
+      TOKEN_EXCHANGE_SCOPES: JSON.stringify({ network: 'mcp:tools mcp-network', itsm: 'mcp:tools mcp-itsm', github: 'mcp:tools mcp-github' }),
     },
   },
   {

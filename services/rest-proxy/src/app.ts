@@ -452,6 +452,10 @@ export async function startRestProxy(config: ProxyConfig, options: StartRestProx
     clientId: config.PROXY_CLIENT_ID,
     clientSecret: config.PROXY_CLIENT_SECRET,
     earlyExpirySeconds: config.TOKEN_EXCHANGE_EARLY_EXPIRY_SECONDS,
+    scopeFor: (audience) => {
+      const name = Object.entries(config.backends).find(([, url]) => url === audience)?.[0];
+      return name === undefined ? undefined : config.exchangeScopes[name];
+    },
     logger,
   });
   const pool = createBackendPool({

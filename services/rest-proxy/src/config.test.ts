@@ -34,6 +34,13 @@ describe('rest-proxy configuration', () => {
     fails({ PROXY_BACKENDS_FILE: '/nonexistent/backends.json' }, 'PROXY_BACKENDS_FILE');
     fails({ REDIS_URL: 'http://127.0.0.1:6379' }, 'REDIS_URL');
     fails({ RATE_LIMIT_MAX: '0' }, 'RATE_LIMIT_MAX');
+    fails({ TOKEN_EXCHANGE_SCOPES: '["mcp-network"]' }, 'TOKEN_EXCHANGE_SCOPES');
+    fails({ TOKEN_EXCHANGE_SCOPES: '{"nosuch":"x"}' }, 'TOKEN_EXCHANGE_SCOPES: names unknown backend(s): nosuch');
+  });
+
+  it('TOKEN_EXCHANGE_SCOPES maps backends to the scope requested in their token exchange (none by default)', () => {
+    expect(loadConfig({}).exchangeScopes).toEqual({});
+    expect(loadConfig({ TOKEN_EXCHANGE_SCOPES: '{"network":"mcp:tools mcp-network"}' }).exchangeScopes).toEqual({ network: 'mcp:tools mcp-network' });
   });
 
   it('PUBLIC_URL is the resource identifier, without a trailing slash', () => {

@@ -48,6 +48,8 @@ export const configSchema = withCommonRules(
     REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
     /** Browser origins allowed to call the API cross-origin (CORS), e.g. `https://portal.example.com`. */
     ALLOWED_ORIGINS: list(),
+    /** JSON `{ "<backend name>": "<scope>" }`: the scope to request in each token exchange (Keycloak: `mcp:tools mcp-network`). */
+    TOKEN_EXCHANGE_SCOPES: z.string().optional(),
     /** Where the proxy's own access rule (`data.mcp.proxy.decision`) is evaluated: the OPA server, or the same bundle in-process. */
     AUTHZ_MODE: z.enum(['opa', 'wasm']).default('opa'),
     OPA_URL: httpUrl().default('http://127.0.0.1:8181'),
@@ -73,8 +75,24 @@ export const configSchema = withCommonRules(
     for (const issue of parsed.error.issues) ctx.addIssue({ code: 'custom', path: [source], message: `${issue.path.join('.')}: ${issue.message}` });
     return z.NEVER;
   }
+  let exchangeScopes: Record<string, string> = {};
+  if (cfg.TOKEN_EXCHANGE_SCOPES !== undefined) {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(cfg.TOKEN_EXCHANGE_SCOPES);
+    } catch {
+      raw = undefined;
+    }
+    const scopes = z.record(z.string(), z.string().min(1)).safeParse(raw);
+    const unknown = scopes.success ? Object.keys(scopes.data).filter((name) => !(name in parsed.data)) : [];
+    if (!scopes.success || unknown.length > 0) {
+      ctx.addIssue({ code: 'custom', path: ['TOKEN_EXCHANGE_SCOPES'], message: scopes.success ? `names unknown backend(s): ${unknown.join(', ')}` : 'must be JSON {"<backend>": "<scope>"}' });
+      return z.NEVER;
+    }
+    exchangeScopes = scopes.data;
+  }
   const publicUrl = (cfg.PUBLIC_URL ?? `http://${cfg.HOST.includes(':') ? `[${cfg.HOST}]` : cfg.HOST}:${cfg.PORT}`).replace(/\/$/, '');
-  return { ...cfg, publicUrl, backends: parsed.data };
+  return { ...cfg, publicUrl, backends: parsed.data, exchangeScopes };
 });
 
 export type ProxyConfig = z.output<typeof configSchema>;

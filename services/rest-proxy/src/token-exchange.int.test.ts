@@ -26,6 +26,12 @@ describe('RFC 8693 token exchange at the dev IdP', () => {
     expect(claims(t)).toMatchObject({ sub: 'nina', aud: NETWORK, client_id: 'rest-proxy', act: { sub: 'rest-proxy' }, groups: ['network-engineers'] });
   });
 
+  it('can also request a scope per audience (Keycloak selects audiences by client scope); the IdP grants what the subject had', async () => {
+    const ex = createTokenExchanger({ issuer: idp.issuer, clientId: 'rest-proxy', clientSecret: 'rest-proxy-dev-secret', scopeFor: (a) => (a === NETWORK ? 'mcp:tools' : undefined) });
+    const t = await ex.exchange(await idp.issueToken({ user: 'nina', audience: PROXY }), NETWORK);
+    expect(claims(t)).toMatchObject({ sub: 'nina', aud: NETWORK, scope: 'mcp:tools' });
+  });
+
   it('reuses a token per (subject token, audience) until shortly before it expires', async () => {
     let now = Date.now();
     const ex = createTokenExchanger({ issuer: idp.issuer, clientId: 'rest-proxy', clientSecret: 'rest-proxy-dev-secret', earlyExpirySeconds: 30, now: () => now });

@@ -19,6 +19,11 @@ export interface TokenExchangerOptions {
   maxEntries?: number;
   /** Timeout of discovery and each exchange, in seconds. Default 5. */
   timeoutSeconds?: number;
+  /**
+   * The `scope` to request for an audience, when the IdP selects audiences by scope
+   * (Keycloak: the audience client scope, e.g. `mcp:tools mcp-network`). Default: none (RFC 8707 `resource` only).
+   */
+  scopeFor?: (audience: string) => string | undefined;
   /** Clock, in ms since the epoch (tests). Default `Date.now`. */
   now?: () => number;
   logger?: Logger;
@@ -75,6 +80,7 @@ export function createTokenExchanger(options: TokenExchangerOptions): TokenExcha
 
   async function fetchToken(subjectToken: string, audience: string, key: string): Promise<string> {
     let response: oidc.TokenEndpointResponse;
+    const scope = options.scopeFor?.(audience);
     try {
       const config = await configuration();
       response = await oidc.genericGrantRequest(config, TOKEN_EXCHANGE_GRANT, {
@@ -82,6 +88,7 @@ export function createTokenExchanger(options: TokenExchangerOptions): TokenExcha
         subject_token_type: ACCESS_TOKEN_TYPE,
         requested_token_type: ACCESS_TOKEN_TYPE,
         resource: audience,
+        ...(scope ? { scope } : {}),
       });
     } catch (err) {
       if (err instanceof oidc.ResponseBodyError) {
