@@ -4,8 +4,8 @@
  *
  * Lookup order: `$CHROMIUM_BIN`, then `chromium` / `chromium-browser` on `PATH`.
  */
-import { accessSync, constants } from 'node:fs';
 import { aptInstall, findOnPath } from './redis.ts';
+import { fromEnv } from './binaries.ts';
 
 /** Flags for a quiet, sandbox-less headless Chromium in CI containers. */
 export const CHROMIUM_ARGS = [
@@ -27,16 +27,7 @@ export const CHROMIUM_ARGS = [
  * ```
  */
 export function findChromium(): string | undefined {
-  const fromEnv = process.env['CHROMIUM_BIN'];
-  if (fromEnv !== undefined && fromEnv !== '') {
-    try {
-      accessSync(fromEnv, constants.X_OK);
-      return fromEnv;
-    } catch {
-      throw new Error(`CHROMIUM_BIN=${fromEnv} is not an executable file`);
-    }
-  }
-  return findOnPath('chromium') ?? findOnPath('chromium-browser');
+  return fromEnv('CHROMIUM_BIN') ?? findOnPath('chromium') ?? findOnPath('chromium-browser');
 }
 
 /**

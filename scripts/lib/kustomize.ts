@@ -7,11 +7,9 @@
  * Installing builds it with `go install` through the Go module proxy (kustomize
  * publishes no checksummed binary on a registry this project reaches).
  */
-import { spawnSync } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
-import { mkdir, rename, rm } from 'node:fs/promises';
-import { homedir } from 'node:os';
-import { delimiter, dirname, join } from 'node:path';
+import { mkdir } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { cacheDir, findBinary, goInstall, onPath } from './binaries.ts';
 
 /** The kustomize release the repository is pinned to (v5.8.x needs Go ≥ 1.27). */
 export const KUSTOMIZE_VERSION = 'v5.7.1';
@@ -25,23 +23,7 @@ export const KUSTOMIZE_VERSION = 'v5.7.1';
  * ```
  */
 export function cachedKustomizePath(): string {
-  return join(homedir(), '.cache', 'mcp-platform', `kustomize-${KUSTOMIZE_VERSION}`, 'kustomize');
-}
-
-function isExecutable(file: string): boolean {
-  try {
-    accessSync(file, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function onPath(command: string): string | undefined {
-  for (const dir of (process.env['PATH'] ?? '').split(delimiter)) {
-    if (dir !== '' && isExecutable(join(dir, command))) return join(dir, command);
-  }
-  return undefined;
+  return join(cacheDir('kustomize', KUSTOMIZE_VERSION), 'kustomize');
 }
 
 /**
@@ -53,14 +35,7 @@ function onPath(command: string): string | undefined {
  * ```
  */
 export function findKustomize(): string | undefined {
-  const fromEnv = process.env['KUSTOMIZE_BIN'];
-  if (fromEnv !== undefined && fromEnv !== '') {
-    if (isExecutable(fromEnv)) return fromEnv;
-    throw new Error(`KUSTOMIZE_BIN=${fromEnv} is not an executable file`);
-  }
-  const cached = cachedKustomizePath();
-  if (isExecutable(cached)) return cached;
-  return onPath('kustomize');
+  return findBinary({ envVar: 'KUSTOMIZE_BIN', cached: cachedKustomizePath(), command: 'kustomize' });
 }
 
 /**
@@ -81,17 +56,7 @@ export async function ensureKustomize(): Promise<string> {
   const go = onPath('go');
   if (go === undefined) throw new Error(`kustomize ${KUSTOMIZE_VERSION} not found and no \`go\` on PATH to build it; set KUSTOMIZE_BIN`);
   const target = cachedKustomizePath();
-  const gobin = join(dirname(target), `.gobin-${process.pid}`);
-  await mkdir(gobin, { recursive: true });
-  try {
-    const result = spawnSync(go, ['install', `sigs.k8s.io/kustomize/kustomize/v5@${KUSTOMIZE_VERSION}`], {
-      env: { ...process.env, CGO_ENABLED: '0', GOBIN: gobin },
-      stdio: ['ignore', 'inherit', 'inherit'],
-    });
-    if (result.status !== 0) throw new Error(`go install sigs.k8s.io/kustomize/kustomize/v5@${KUSTOMIZE_VERSION} failed (exit ${String(result.status)})`);
-    await rename(join(gobin, 'kustomize'), target);
-    return target;
-  } finally {
-    await rm(gobin, { recursive: true, force: true });
-  }
+  await mkdir(dirname(target), { recursive: true });
+  await goInstall(go, `sigs.k8s.io/kustomize/kustomize/v5@${KUSTOMIZE_VERSION}`, 'kustomize', target);
+  return target;
 }

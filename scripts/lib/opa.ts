@@ -5,12 +5,11 @@
  * Lookup order: `$OPA_BIN`, the platform cache
  * (`~/.cache/mcp-platform/opa-<version>/opa`), then `opa` on `PATH`.
  */
-import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { accessSync, constants, existsSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { chmod, mkdir, rename, rm, writeFile } from 'node:fs/promises';
-import { homedir } from 'node:os';
-import { delimiter, dirname, join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { cacheDir, findBinary, goInstall, onPath } from './binaries.ts';
 
 /** The OPA release every tool in the repository is pinned to. */
 export const OPA_VERSION = 'v1.22.2';
@@ -24,25 +23,7 @@ export const OPA_VERSION = 'v1.22.2';
  * ```
  */
 export function cachedOpaPath(): string {
-  return join(homedir(), '.cache', 'mcp-platform', `opa-${OPA_VERSION}`, 'opa');
-}
-
-function isExecutable(file: string): boolean {
-  try {
-    accessSync(file, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function onPath(command: string): string | undefined {
-  for (const dir of (process.env['PATH'] ?? '').split(delimiter)) {
-    if (dir === '') continue;
-    const candidate = join(dir, command);
-    if (isExecutable(candidate)) return candidate;
-  }
-  return undefined;
+  return join(cacheDir('opa', OPA_VERSION), 'opa');
 }
 
 /**
@@ -56,14 +37,7 @@ function onPath(command: string): string | undefined {
  * ```
  */
 export function findOpa(): string | undefined {
-  const fromEnv = process.env['OPA_BIN'];
-  if (fromEnv !== undefined && fromEnv !== '') {
-    if (isExecutable(fromEnv)) return fromEnv;
-    throw new Error(`OPA_BIN=${fromEnv} is not an executable file`);
-  }
-  const cached = cachedOpaPath();
-  if (isExecutable(cached)) return cached;
-  return onPath('opa');
+  return findBinary({ envVar: 'OPA_BIN', cached: cachedOpaPath(), command: 'opa' });
 }
 
 /** The official release asset for this machine, or `undefined` if OPA publishes none. */
@@ -75,16 +49,6 @@ function releaseAsset(): string | undefined {
     'darwin-arm64': 'opa_darwin_arm64_static',
   };
   return assets[`${process.platform}-${process.arch}`];
-}
-
-function buildWithGo(go: string, gobin: string): void {
-  const result = spawnSync(go, ['install', `github.com/open-policy-agent/opa@${OPA_VERSION}`], {
-    env: { ...process.env, CGO_ENABLED: '0', GOBIN: gobin },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  if (result.status !== 0) {
-    throw new Error(`go install github.com/open-policy-agent/opa@${OPA_VERSION} failed (exit ${String(result.status)})`);
-  }
 }
 
 async function download(asset: string): Promise<Buffer> {
@@ -123,15 +87,11 @@ export async function ensureOpa(): Promise<string> {
 
   const go = onPath('go');
   if (go !== undefined) {
-    const gobin = join(dir, `.gobin-${process.pid}`);
     try {
-      buildWithGo(go, gobin);
-      await rename(join(gobin, 'opa'), target);
+      await goInstall(go, `github.com/open-policy-agent/opa@${OPA_VERSION}`, 'opa', target);
       return target;
     } catch (err) {
       failures.push(`building with Go: ${(err as Error).message}`);
-    } finally {
-      await rm(gobin, { recursive: true, force: true });
     }
   } else {
     failures.push('building with Go: no `go` on PATH');

@@ -7,27 +7,14 @@
  * Lookup order: `$REDIS_SERVER_BIN`, then `redis-server` on `PATH` and in `/usr/bin`, `/usr/local/bin`.
  */
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { findBinary, onPath } from './binaries.ts';
 
-function isExecutable(file: string): boolean {
-  try {
-    accessSync(file, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
+/** Where Debian puts what `apt-get` installs, searched after PATH (a non-login shell may lack them). */
+const SYSTEM_DIRS = ['/usr/bin', '/usr/local/bin', '/usr/sbin'];
 
 /** `command` on PATH (or in the usual system directories), or `undefined`. */
 export function findOnPath(command: string): string | undefined {
-  const dirs = [...(process.env['PATH'] ?? '').split(delimiter), '/usr/bin', '/usr/local/bin', '/usr/sbin'];
-  for (const dir of dirs) {
-    if (dir === '') continue;
-    const candidate = join(dir, command);
-    if (isExecutable(candidate)) return candidate;
-  }
-  return undefined;
+  return onPath(command, SYSTEM_DIRS);
 }
 
 /**
@@ -67,12 +54,7 @@ export function aptInstall(packages: string[], why: string): void {
  * ```
  */
 export function findRedisServer(): string | undefined {
-  const fromEnv = process.env['REDIS_SERVER_BIN'];
-  if (fromEnv !== undefined && fromEnv !== '') {
-    if (isExecutable(fromEnv)) return fromEnv;
-    throw new Error(`REDIS_SERVER_BIN=${fromEnv} is not an executable file`);
-  }
-  return findOnPath('redis-server');
+  return findBinary({ envVar: 'REDIS_SERVER_BIN', command: 'redis-server', extraDirs: SYSTEM_DIRS });
 }
 
 /**

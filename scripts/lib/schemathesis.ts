@@ -6,10 +6,10 @@
  * Lookup order: `$SCHEMATHESIS_BIN`, then the cached venv's `st`.
  */
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants, existsSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
-import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
+import { cacheDir, fromEnv, isExecutable } from './binaries.ts';
 
 /** Written last by {@link ensureSchemathesis}: a venv without it is a half-done install. */
 const COMPLETE_MARKER = '.mcp-platform-complete';
@@ -26,16 +26,7 @@ export const SCHEMATHESIS_VERSION = '4.32.5';
  * ```
  */
 export function cachedSchemathesisDir(): string {
-  return join(homedir(), '.cache', 'mcp-platform', `schemathesis-${SCHEMATHESIS_VERSION}`);
-}
-
-function isExecutable(file: string): boolean {
-  try {
-    accessSync(file, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
+  return cacheDir('schemathesis', SCHEMATHESIS_VERSION);
 }
 
 /**
@@ -48,11 +39,8 @@ function isExecutable(file: string): boolean {
  * ```
  */
 export function findSchemathesis(): string | undefined {
-  const fromEnv = process.env['SCHEMATHESIS_BIN'];
-  if (fromEnv !== undefined && fromEnv !== '') {
-    if (isExecutable(fromEnv)) return fromEnv;
-    throw new Error(`SCHEMATHESIS_BIN=${fromEnv} is not an executable file`);
-  }
+  const set = fromEnv('SCHEMATHESIS_BIN');
+  if (set !== undefined) return set;
   const cached = join(cachedSchemathesisDir(), 'bin', 'st');
   return isExecutable(cached) && existsSync(join(cachedSchemathesisDir(), COMPLETE_MARKER)) ? cached : undefined;
 }

@@ -12,10 +12,11 @@
  * from there instead when pip is unavailable.
  */
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants, existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { chmod, copyFile, mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
-import { homedir, tmpdir } from 'node:os';
-import { delimiter, dirname, join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { cacheDir, findBinary, onPath } from './binaries.ts';
 
 /** The Temporal CLI release every tool in the repository is pinned to (Server 1.32.0, UI 2.54.1). */
 export const TEMPORAL_CLI_VERSION = '1.9.1';
@@ -29,25 +30,7 @@ export const TEMPORAL_CLI_VERSION = '1.9.1';
  * ```
  */
 export function cachedTemporalPath(): string {
-  return join(homedir(), '.cache', 'mcp-platform', `temporal-${TEMPORAL_CLI_VERSION}`, 'temporal');
-}
-
-function isExecutable(file: string): boolean {
-  try {
-    accessSync(file, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function onPath(command: string): string | undefined {
-  for (const dir of (process.env['PATH'] ?? '').split(delimiter)) {
-    if (dir === '') continue;
-    const candidate = join(dir, command);
-    if (isExecutable(candidate)) return candidate;
-  }
-  return undefined;
+  return join(cacheDir('temporal', TEMPORAL_CLI_VERSION), 'temporal');
 }
 
 /**
@@ -62,14 +45,7 @@ function onPath(command: string): string | undefined {
  * ```
  */
 export function findTemporal(): string | undefined {
-  const fromEnv = process.env['TEMPORAL_BIN'];
-  if (fromEnv !== undefined && fromEnv !== '') {
-    if (isExecutable(fromEnv)) return fromEnv;
-    throw new Error(`TEMPORAL_BIN=${fromEnv} is not an executable file`);
-  }
-  const cached = cachedTemporalPath();
-  if (isExecutable(cached)) return cached;
-  return onPath('temporal');
+  return findBinary({ envVar: 'TEMPORAL_BIN', cached: cachedTemporalPath(), command: 'temporal' });
 }
 
 function run(command: string, args: string[], cwd?: string): void {

@@ -1,31 +1,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { homedir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { OPA_VERSION, findOpa } from '../../../scripts/lib/opa.ts';
 
-// Same lookup as scripts/lib/opa.ts (findOpa), duplicated so test-support stays a leaf package.
-const OPA_VERSION = 'v1.22.2';
-
-function isExecutable(file: string): boolean {
-  try {
-    accessSync(file, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** `$OPA_BIN`, then `~/.cache/mcp-platform/opa-v1.22.2/opa`, then `opa` on PATH. */
+/**
+ * The OPA binary the platform's tooling uses (`$OPA_BIN`, the pinned cache, `PATH`), or `undefined`.
+ * The lookup itself lives in `scripts/lib/opa.ts` (a repository script, not a package dependency).
+ */
 export function findOpaBinary(): string | undefined {
-  const fromEnv = process.env['OPA_BIN'];
-  if (fromEnv !== undefined && fromEnv !== '') return isExecutable(fromEnv) ? fromEnv : undefined;
-  const cached = join(homedir(), '.cache', 'mcp-platform', `opa-${OPA_VERSION}`, 'opa');
-  if (isExecutable(cached)) return cached;
-  for (const dir of (process.env['PATH'] ?? '').split(delimiter)) {
-    if (dir !== '' && isExecutable(join(dir, 'opa'))) return join(dir, 'opa');
-  }
-  return undefined;
+  return findOpa();
 }
 
 /** A free loopback TCP port (bound, read, released). */
