@@ -1,21 +1,13 @@
 import { PlatformError } from '@mcp-platform/mcp-common/errors';
 import { defineTool } from '@mcp-platform/mcp-common/server';
 import { z } from 'zod';
+import { deviceIdsInput, resolveTargetDevices, templateParamsInput } from '../deploy-targets.ts';
 import type { NetworkDeps } from '../deps.ts';
 
 const input = z.object({
   template_id: z.uuid().describe('Template to deploy (from list_templates)'),
-  device_ids: z
-    .array(z.uuid())
-    .min(1)
-    .max(500)
-    .refine((ids) => new Set(ids).size === ids.length, 'device_ids must not repeat')
-    .meta({ uniqueItems: true }) // publish the rule in the JSON Schema too (clients, the REST proxy's OpenAPI)
-    .describe('Target device UUIDs (from list_devices); deploying to CORE devices needs the admin group'),
-  params: z
-    .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'variable names are letters, digits and _'), z.union([z.string().max(1024), z.number(), z.boolean()]))
-    .default({})
-    .describe('Values of the template variables (see get_template), the same for every device'),
+  device_ids: deviceIdsInput('Target device UUIDs (from list_devices); deploying to CORE devices needs the admin group'),
+  params: templateParamsInput('Values of the template variables (see get_template), the same for every device'),
   force_push: z.boolean().default(false).describe('Push even if Catalyst Center believes the device already has this configuration'),
 });
 
@@ -36,16 +28,7 @@ export const deployTemplate = defineTool<NetworkDeps>()({
     deviceCount: z.number().int(),
   }),
   // The policy needs each target's role (CORE deploys need admin): read them before deciding.
-  resolveResource: async (args, { deps, signal }) => {
-    if (args.device_ids.length > deps.maxDevicesPerDeploy) {
-      throw new PlatformError('ERR_VALIDATION', `device_ids: at most ${deps.maxDevicesPerDeploy} devices per deployment (got ${args.device_ids.length})`);
-    }
-    const found = await deps.catalyst.listDevices({ id: args.device_ids, limit: args.device_ids.length }, { signal });
-    const known = new Set(found.map((d) => d.id));
-    const missing = args.device_ids.filter((id) => !known.has(id));
-    if (missing.length > 0) throw new PlatformError('ERR_VALIDATION', `device_ids: unknown device(s): ${missing.join(', ')}`);
-    return { devices: found.map((d) => ({ id: d.id, role: d.role ?? 'UNKNOWN', hostname: d.hostname ?? d.id })) };
-  },
+  resolveResource: (args, ctx) => resolveTargetDevices(args.device_ids, ctx),
   handler: async (args, { deps, signal, logger }) => {
     const template = await deps.catalyst.getTemplate(args.template_id, { signal });
     const missing = template.templateParams

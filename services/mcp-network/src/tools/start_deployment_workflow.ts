@@ -1,27 +1,20 @@
 import { PlatformError } from '@mcp-platform/mcp-common/errors';
 import { defineTool } from '@mcp-platform/mcp-common/server';
 import { z } from 'zod';
+import { deviceIdsInput, resolveTargetDevices, templateParamsInput } from '../deploy-targets.ts';
 import type { NetworkDeps } from '../deps.ts';
 
-const scalar = z.union([z.string().max(1024), z.number(), z.boolean()]);
-const varName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'variable names are letters, digits and _');
 
 const input = z.object({
   template_id: z.uuid().describe('Template to deploy (from list_templates)'),
-  device_ids: z
-    .array(z.uuid())
-    .min(1)
-    .max(500)
-    .refine((ids) => new Set(ids).size === ids.length, 'device_ids must not repeat')
-    .meta({ uniqueItems: true })
-    .describe('Target device UUIDs (from list_devices); CORE devices need the admin group'),
-  params: z.record(varName, scalar).default({}).describe('Values of the template variables (see get_template), the same for every device'),
+  device_ids: deviceIdsInput('Target device UUIDs (from list_devices); CORE devices need the admin group'),
+  params: templateParamsInput('Values of the template variables (see get_template), the same for every device'),
   reason: z.string().max(2000).optional().describe('Why this change is needed; goes on the change request'),
   batch_size: z.number().int().min(1).max(50).default(5).describe('Devices per deploy batch'),
   failure_threshold: z.number().int().min(0).default(0).describe('Most devices that may fail before the deployment is rolled back'),
   approval_timeout_minutes: z.number().int().min(1).max(10_080).default(1_440).describe('Cancel the change if nobody approves within this many minutes'),
   rollback_template_id: z.uuid().optional().describe('Known-good template deployed to restore devices if the deployment fails'),
-  rollback_params: z.record(varName, scalar).default({}).describe('Variables of the rollback template'),
+  rollback_params: templateParamsInput('Variables of the rollback template'),
 });
 
 export const startDeploymentWorkflow = defineTool<NetworkDeps>()({
@@ -40,16 +33,7 @@ export const startDeploymentWorkflow = defineTool<NetworkDeps>()({
     deviceCount: z.number().int(),
   }),
   // The policy needs each target's role (CORE deploys need admin): read them before deciding.
-  resolveResource: async (args, { deps, signal }) => {
-    if (args.device_ids.length > deps.maxDevicesPerDeploy) {
-      throw new PlatformError('ERR_VALIDATION', `device_ids: at most ${deps.maxDevicesPerDeploy} devices per deployment (got ${args.device_ids.length})`);
-    }
-    const found = await deps.catalyst.listDevices({ id: args.device_ids, limit: args.device_ids.length }, { signal });
-    const known = new Set(found.map((d) => d.id));
-    const missing = args.device_ids.filter((id) => !known.has(id));
-    if (missing.length > 0) throw new PlatformError('ERR_VALIDATION', `device_ids: unknown device(s): ${missing.join(', ')}`);
-    return { devices: found.map((d) => ({ id: d.id, role: d.role ?? 'UNKNOWN', hostname: d.hostname ?? d.id })) };
-  },
+  resolveResource: (args, ctx) => resolveTargetDevices(args.device_ids, ctx),
   handler: async (args, { deps, principal, logger }) => {
     if (deps.deployments === undefined) throw new PlatformError('ERR_VALIDATION', 'deployment workflows are not configured on this server (TEMPORAL_ADDRESS)');
     const workflowId = await deps.deployments.start({
