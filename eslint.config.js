@@ -24,7 +24,7 @@ export default tseslint.config(
   {
     // Only config modules read the environment.
     files: ['packages/*/src/**/*.ts', 'services/*/src/**/*.ts'],
-    ignores: ['**/config.ts', '**/config/**', '**/main.ts', '**/*.test.ts', 'packages/test-support/**', 'packages/sandboxes/src/bin/**'],
+    ignores: ['**/config.ts', '**/config/**', '**/main.ts', '**/*.test.ts', 'packages/test-support/**', 'packages/sandboxes/src/bin/**', 'packages/sandboxes/src/internal/bin.ts'],
     rules: {
       'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'Read configuration in config.ts only.' }],
     },

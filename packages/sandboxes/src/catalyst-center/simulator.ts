@@ -1,15 +1,11 @@
 import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { defaultCatalystSeed, type CatalystSeed, type SimDevice, type SimSite, type SimTemplate } from './seed.ts';
+import { silentLogger, type SandboxLogger } from '../internal/logger.ts';
+import { listenApp } from '../internal/http.ts';
 
 /** Structured logger the simulator writes to (structurally a subset of mcp-common's `Logger`). */
-export interface CatalystSimLogger {
-  info(message: string, fields?: Record<string, unknown>): void;
-  warn(message: string, fields?: Record<string, unknown>): void;
-  error(message: string, fields?: Record<string, unknown>): void;
-}
+export type CatalystSimLogger = SandboxLogger;
 
 /**
  * Options of {@link startCatalystCenterSimulator}.
@@ -135,7 +131,6 @@ export interface CatalystSimulator {
   stop(): Promise<void>;
 }
 
-const silentLogger: CatalystSimLogger = { info() {}, warn() {}, error() {} };
 
 const DEPLOY_PATH = '/dna/intent/api/v2/template-programmer/template/deploy';
 const TARGET_TYPES = ['MANAGED_DEVICE_UUID', 'MANAGED_DEVICE_IP', 'MANAGED_DEVICE_HOSTNAME', 'PRE_PROVISIONED_SERIAL', 'PRE_PROVISIONED_MAC', 'DEFAULT'];
@@ -552,11 +547,7 @@ export async function startCatalystCenterSimulator(options: CatalystSimulatorOpt
     sendError(res, 500, 'INTERNAL_ERROR', 'Internal server error');
   });
 
-  const server: Server = await new Promise((resolve, reject) => {
-    const s = app.listen(port, host, (error?: Error) => (error ? reject(error) : resolve(s)));
-  });
-  const address = server.address() as AddressInfo;
-  const url = `http://${address.address.includes(':') ? `[${address.address}]` : address.address}:${address.port}`;
+  const { url, stop } = await listenApp(app, port, host);
   logger.info('catalyst-sim listening', { url: { full: url }, labels: { devices: state.devices.length, templates: state.templates.length } });
 
   return {
@@ -573,10 +564,6 @@ export async function startCatalystCenterSimulator(options: CatalystSimulatorOpt
     expireTokens() {
       for (const token of tokens.keys()) tokens.set(token, 0);
     },
-    stop: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((err) => (err ? reject(err) : resolve()));
-        server.closeAllConnections();
-      }),
+    stop,
   };
 }

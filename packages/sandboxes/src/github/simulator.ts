@@ -1,18 +1,14 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { components } from '@octokit/openapi-types';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { defaultGitHubSeed, type GitHubSeed, type SimAccount, type SimComment, type SimIssue, type SimPull, type SimRepo, type SimTree } from './seed.ts';
+import { silentLogger, type SandboxLogger } from '../internal/logger.ts';
+import { listenApp } from '../internal/http.ts';
 
 type Schemas = components['schemas'];
 
 /** Structured logger the simulator writes to (structurally a subset of mcp-common's `Logger`). */
-export interface GitHubSimLogger {
-  info(message: string, fields?: Record<string, unknown>): void;
-  warn(message: string, fields?: Record<string, unknown>): void;
-  error(message: string, fields?: Record<string, unknown>): void;
-}
+export type GitHubSimLogger = SandboxLogger;
 
 /**
  * Options of {@link startGitHubSimulator}.
@@ -119,7 +115,6 @@ export interface GitHubSimulator {
   stop(): Promise<void>;
 }
 
-const silentLogger: GitHubSimLogger = { info() {}, warn() {}, error() {} };
 const DOCS = 'https://docs.github.com/rest';
 const API_VERSION = '2022-11-28';
 
@@ -1002,11 +997,7 @@ export async function startGitHubSimulator(options: GitHubSimulatorOptions): Pro
     sendError(res, 500, 'Server Error');
   });
 
-  const server: Server = await new Promise((resolve, reject) => {
-    const s = app.listen(port, host, (error?: Error) => (error ? reject(error) : resolve(s)));
-  });
-  const address = server.address() as AddressInfo;
-  const url = `http://${address.address.includes(':') ? `[${address.address}]` : address.address}:${address.port}`;
+  const { url, stop } = await listenApp(app, port, host);
   origin = url;
   logger.info('github-sim listening', { url: { full: url }, labels: { repos: state.repos.length } });
 
@@ -1022,10 +1013,6 @@ export async function startGitHubSimulator(options: GitHubSimulatorOptions): Pro
       if (typeof next !== 'string' || next === '') throw new TypeError('setToken: token must be a non-empty string');
       token = next;
     },
-    stop: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((err) => (err ? reject(err) : resolve()));
-        server.closeAllConnections();
-      }),
+    stop,
   };
 }

@@ -14,13 +14,10 @@ import {
   type SeedResourceServer,
   type SeedUser,
 } from './seed.ts';
+import { silentLogger, type SandboxLogger } from '../internal/logger.ts';
 
 /** Structured logger the IdP writes to (structurally a subset of mcp-common's `Logger`). */
-export interface IdpLogger {
-  info(message: string, fields?: Record<string, unknown>): void;
-  warn(message: string, fields?: Record<string, unknown>): void;
-  error(message: string, fields?: Record<string, unknown>): void;
-}
+export type IdpLogger = SandboxLogger;
 
 /** Options of {@link startIdentityProvider}. */
 export interface IdentityProviderOptions {
@@ -81,7 +78,6 @@ const MAX_DEV_TTL_SECONDS = 86_400;
 const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token';
 const JWT_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:jwt';
 
-const silentLogger: IdpLogger = { info() {}, warn() {}, error() {} };
 
 async function generateSigningKey(alg: 'RS256' | 'ES256'): Promise<PrivateJwk> {
   const { privateKey } = await generateKeyPair(alg, { extractable: true });

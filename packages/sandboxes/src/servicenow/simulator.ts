@@ -1,16 +1,12 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { EncodedQueryError, applyEncodedQuery, parseEncodedQuery } from './encoded-query.ts';
 import { defaultServiceNowSeed, priorityOf, type ServiceNowSeed, type SimJournalEntry, type SimRecord } from './seed.ts';
+import { listenApp } from '../internal/http.ts';
+import { silentLogger, type SandboxLogger } from '../internal/logger.ts';
 
 /** Structured logger the simulator writes to (structurally a subset of mcp-common's `Logger`). */
-export interface ServiceNowSimLogger {
-  info(message: string, fields?: Record<string, unknown>): void;
-  warn(message: string, fields?: Record<string, unknown>): void;
-  error(message: string, fields?: Record<string, unknown>): void;
-}
+export type ServiceNowSimLogger = SandboxLogger;
 
 /**
  * Options of {@link startServiceNowSimulator}.
@@ -201,7 +197,6 @@ export const CHANGE_TRANSITIONS: Record<string, Record<string, string[]>> = {
 };
 
 const DEFAULT_LIMIT = 10_000;
-const silentLogger: ServiceNowSimLogger = { info() {}, warn() {}, error() {} };
 
 /** ServiceNow's error body. */
 function sendError(res: Response, status: number, message: string, detail: string | null = null): void {
@@ -647,11 +642,8 @@ export async function startServiceNowSimulator(options: ServiceNowSimulatorOptio
     sendError(res, 500, 'Internal server error');
   });
 
-  const server: Server = await new Promise((resolve, reject) => {
-    const s = app.listen(port, host, (error?: Error) => (error ? reject(error) : resolve(s)));
-  });
-  const address = server.address() as AddressInfo;
-  baseUrl = `http://${address.address.includes(':') ? `[${address.address}]` : address.address}:${address.port}`;
+  const listening = await listenApp(app, port, host);
+  baseUrl = listening.url;
   logger.info('servicenow-sim listening', { url: { full: baseUrl }, labels: { incidents: state.tables.incident.length, changes: state.tables.change_request.length } });
 
   return {
@@ -668,10 +660,6 @@ export async function startServiceNowSimulator(options: ServiceNowSimulatorOptio
     expireTokens() {
       for (const token of tokens.keys()) tokens.set(token, 0);
     },
-    stop: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((err) => (err ? reject(err) : resolve()));
-        server.closeAllConnections();
-      }),
+    stop: listening.stop,
   };
 }
