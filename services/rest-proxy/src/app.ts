@@ -3,13 +3,13 @@ import express, { type Express, type NextFunction, type Request, type Response }
 import swaggerUi from 'swagger-ui-express';
 import type { CallToolResult, FetchLike, Tool } from '@modelcontextprotocol/client';
 import { ProtocolError } from '@modelcontextprotocol/client';
-import { createAuthRouter, createTokenVerifier, type TokenVerifier } from '@mcp-platform/mcp-common/auth';
+import { createAuthRouter, type TokenVerifier } from '@mcp-platform/mcp-common/auth';
 import { DEFAULT_WASM_PATH, createOpaAuthorizer, createWasmAuthorizer, withAudit, withDecisionCache, type Authorizer } from '@mcp-platform/mcp-common/authz';
 import { contextFromHeaders, createLogger, currentRequestContext, runWithRequestContext, type PlatformLogger } from '@mcp-platform/mcp-common/logging';
 import { createMetrics, type PlatformMetrics } from '@mcp-platform/mcp-common/metrics';
 import { CircuitOpenError, UpstreamError } from '@mcp-platform/mcp-common/resilience';
 import { ERROR_META_KEY } from '@mcp-platform/mcp-common/server';
-import { listen, type RunningServer } from '@mcp-platform/mcp-common/server';
+import { listen, mountOperationalRoutes, tokenVerifierFromConfig, type RunningServer } from '@mcp-platform/mcp-common/server';
 import { authenticate, callerOf } from './authenticate.ts';
 import { createBackendPool, type Backend, type BackendPool } from './backends.ts';
 import type { ProxyConfig } from './config.ts';
@@ -220,9 +220,6 @@ export function createProxyApp(deps: ProxyDeps): ProxyApp {
     next();
   });
 
-  app.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok', service: SERVICE.name, version: SERVICE.version });
-  });
   const readiness = async () => {
     const checks: Record<string, boolean> = {
       'identity-provider': await deps.verifier.ready().catch(() => false),
@@ -231,13 +228,7 @@ export function createProxyApp(deps: ProxyDeps): ProxyApp {
     };
     return { ready: Object.values(checks).every(Boolean), checks };
   };
-  app.get('/readyz', async (_req, res) => {
-    const r = await readiness();
-    res.status(r.ready ? 200 : 503).json({ status: r.ready ? 'ready' : 'not-ready', checks: r.checks });
-  });
-  app.get('/metrics', async (_req, res) => {
-    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
-  });
+  mountOperationalRoutes(app, { service: SERVICE, readiness, metrics });
   app.use(metadataRouter);
 
   const auth = authenticate(deps.verifier, resourceMetadataUrl, (reason) => {
@@ -434,19 +425,7 @@ export async function startRestProxy(config: ProxyConfig, options: StartRestProx
     ...(options.logStream ? { stream: options.logStream } : {}),
   });
   const metrics = createMetrics({ defaultLabels: { service: SERVICE.name } });
-  const verifier = createTokenVerifier({
-    issuer: config.OIDC_ISSUER,
-    audience: config.OIDC_AUDIENCE ?? config.publicUrl,
-    requiredScopes: config.OIDC_REQUIRED_SCOPES,
-    clockSkewSeconds: config.OIDC_CLOCK_SKEW_SECONDS,
-    algorithms: config.OIDC_ALGORITHMS,
-    groupsClaim: config.OIDC_GROUPS_CLAIM,
-    jwksRefreshMinIntervalMs: config.OIDC_JWKS_REFRESH_MIN_INTERVAL_MS,
-    logger,
-    ...(config.OIDC_INTROSPECTION_URL
-      ? { introspection: { endpoint: config.OIDC_INTROSPECTION_URL, clientId: config.OIDC_CLIENT_ID ?? '', clientSecret: config.OIDC_CLIENT_SECRET ?? '' } }
-      : {}),
-  });
+  const verifier = tokenVerifierFromConfig(config, config.publicUrl, logger);
   const exchanger = createTokenExchanger({
     issuer: config.OIDC_ISSUER,
     clientId: config.PROXY_CLIENT_ID,

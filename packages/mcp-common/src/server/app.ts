@@ -7,6 +7,7 @@ import type { Authorizer } from '../authz/index.ts';
 import { contextFromHeaders, currentRequestContext, runWithRequestContext, type AuditLogger, type Logger } from '../logging/index.ts';
 import { createMetrics, type PlatformMetrics } from '../metrics/index.ts';
 import { createServerFactory } from './mcp-server.ts';
+import { mountOperationalRoutes } from './operational.ts';
 import type { AnyToolDefinition } from './tool.ts';
 
 /** A readiness probe: resolves true when the dependency is usable. */
@@ -156,16 +157,7 @@ export function createMcpApp<D>(opts: McpAppOptions<D>): McpApp {
     runWithRequestContext(ctx, next);
   });
 
-  app.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok', service: opts.service.name, version: opts.service.version });
-  });
-  app.get('/readyz', async (_req, res) => {
-    const r = await readiness();
-    res.status(r.ready ? 200 : 503).json({ status: r.ready ? 'ready' : 'not-ready', checks: r.checks });
-  });
-  app.get('/metrics', async (_req, res) => {
-    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
-  });
+  mountOperationalRoutes(app, { service: opts.service, readiness, metrics });
   app.use(metadataRouter);
 
   app.all(

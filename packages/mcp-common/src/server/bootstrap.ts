@@ -1,7 +1,7 @@
-import { createTokenVerifier } from '../auth/index.ts';
+import { createTokenVerifier, type TokenVerifier } from '../auth/index.ts';
 import { DEFAULT_WASM_PATH, createOpaAuthorizer, createWasmAuthorizer, withAudit, withDecisionCache, type Authorizer } from '../authz/index.ts';
 import type { CommonServerConfig } from '../config/index.ts';
-import { createLogger, registerSecretValue, type PlatformLogger } from '../logging/index.ts';
+import { createLogger, registerSecretValue, type Logger, type PlatformLogger } from '../logging/index.ts';
 import { createMetrics, type PlatformMetrics } from '../metrics/index.ts';
 import { createLocalSecretProvider, createVaultSecretProvider, type SecretProvider, type SecretValue } from '../secrets/index.ts';
 import { createMcpApp, type McpApp } from './app.ts';
@@ -85,6 +85,46 @@ export function buildSecretProvider(config: CommonServerConfig, logger: Platform
   return createLocalSecretProvider({ secrets: devSecrets ?? {}, audit: logger });
 }
 
+/** The OIDC_* variables of every resource server (see `authEnv`). */
+export type AuthConfig = Pick<
+  CommonServerConfig,
+  | 'OIDC_ISSUER'
+  | 'OIDC_AUDIENCE'
+  | 'OIDC_REQUIRED_SCOPES'
+  | 'OIDC_CLOCK_SKEW_SECONDS'
+  | 'OIDC_ALGORITHMS'
+  | 'OIDC_GROUPS_CLAIM'
+  | 'OIDC_JWKS_REFRESH_MIN_INTERVAL_MS'
+  | 'OIDC_INTROSPECTION_URL'
+  | 'OIDC_CLIENT_ID'
+  | 'OIDC_CLIENT_SECRET'
+>;
+
+/**
+ * The token verifier of a resource server from its `OIDC_*` configuration; the audience
+ * defaults to `publicUrl` (its RFC 8707 resource identifier).
+ *
+ * @example
+ * ```ts
+ * const verifier = tokenVerifierFromConfig(config, 'https://mcp-network.example.com/mcp', logger);
+ * ```
+ */
+export function tokenVerifierFromConfig(config: AuthConfig, publicUrl: string, logger: Logger): TokenVerifier {
+  return createTokenVerifier({
+    issuer: config.OIDC_ISSUER,
+    audience: config.OIDC_AUDIENCE ?? publicUrl,
+    requiredScopes: config.OIDC_REQUIRED_SCOPES,
+    clockSkewSeconds: config.OIDC_CLOCK_SKEW_SECONDS,
+    algorithms: config.OIDC_ALGORITHMS,
+    groupsClaim: config.OIDC_GROUPS_CLAIM,
+    jwksRefreshMinIntervalMs: config.OIDC_JWKS_REFRESH_MIN_INTERVAL_MS,
+    logger,
+    ...(config.OIDC_INTROSPECTION_URL
+      ? { introspection: { endpoint: config.OIDC_INTROSPECTION_URL, clientId: config.OIDC_CLIENT_ID ?? '', clientSecret: config.OIDC_CLIENT_SECRET ?? '' } }
+      : {}),
+  });
+}
+
 /** Wraps a provider so every value it returns is registered for log redaction. */
 function redactingSecrets(inner: SecretProvider): SecretProvider {
   return {
@@ -124,19 +164,7 @@ export async function bootstrapServer<D>(opts: BootstrapOptions<D>): Promise<Boo
   const metrics = createMetrics({ defaultLabels: { service: opts.service.name } });
   const secrets = redactingSecrets(buildSecretProvider(config, logger, opts.devSecrets));
   const authz = buildAuthorizers(config, logger);
-  const verifier = createTokenVerifier({
-    issuer: config.OIDC_ISSUER,
-    audience: config.OIDC_AUDIENCE ?? publicUrl,
-    requiredScopes: config.OIDC_REQUIRED_SCOPES,
-    clockSkewSeconds: config.OIDC_CLOCK_SKEW_SECONDS,
-    algorithms: config.OIDC_ALGORITHMS,
-    groupsClaim: config.OIDC_GROUPS_CLAIM,
-    jwksRefreshMinIntervalMs: config.OIDC_JWKS_REFRESH_MIN_INTERVAL_MS,
-    logger,
-    ...(config.OIDC_INTROSPECTION_URL
-      ? { introspection: { endpoint: config.OIDC_INTROSPECTION_URL, clientId: config.OIDC_CLIENT_ID ?? '', clientSecret: config.OIDC_CLIENT_SECRET ?? '' } }
-      : {}),
-  });
+  const verifier = tokenVerifierFromConfig(config, publicUrl, logger);
   const deps = await opts.buildDeps({ config, logger, metrics, secrets });
   const mcp = createMcpApp({
     service: opts.service,

@@ -7,6 +7,8 @@ export {
   bootstrapServer,
   buildAuthorizers,
   buildSecretProvider,
+  tokenVerifierFromConfig,
+  type AuthConfig,
   exitOnSignals,
   type BootstrapOptions,
   type BootstrappedServer,
@@ -14,3 +16,4 @@ export {
 } from './bootstrap.ts';
 export { withCredentialRetry } from './credentials.ts';
 export { runServerMain } from './main.ts';
+export { mountOperationalRoutes, type ReadinessReport } from './operational.ts';
