@@ -1,5 +1,5 @@
+import type { CallOptions, UpstreamClientOptions } from '../shared.ts';
 import { z } from 'zod';
-import type { Logger } from '@mcp-platform/mcp-common/logging';
 import {
   UpstreamAuthError,
   UpstreamError,
@@ -12,7 +12,6 @@ import {
   type BreakerState,
   type HttpMethod,
   type QueryValue,
-  type UpstreamPolicyOptions,
 } from '@mcp-platform/mcp-common/resilience';
 import {
   CatalystErrorBodySchema,
@@ -52,24 +51,11 @@ export interface CatalystCenterCredentials {
  * const options: CatalystCenterClientOptions = { baseUrl, credentials: () => vault.read('mcp/catalyst-center'), policy: { timeoutMs: 15_000 } };
  * ```
  */
-export interface CatalystCenterClientOptions {
+export interface CatalystCenterClientOptions extends UpstreamClientOptions<CatalystCenterCredentials> {
   /** e.g. `https://dnac.example.com` (no trailing `/dna`). */
   baseUrl: string;
-  /** Called whenever a new token is needed (e.g. reads Vault `mcp/catalyst-center`). */
-  credentials: () => Promise<CatalystCenterCredentials>;
-  /** Called when the token endpoint rejects the credentials, so the caller can re-read them. */
-  onCredentialRejected?: () => void;
-  /** Resilience settings (`name` defaults to `catalyst-center`). */
-  policy?: Partial<UpstreamPolicyOptions>;
   /** How long a token is reused before a fresh one is requested, in ms. Default 3300000 (55 min; tokens live 60). */
   tokenTtlMs?: number;
-  logger?: Logger;
-}
-
-/** Per-call options. */
-export interface CallOptions {
-  /** Cancels the call (and its retries). */
-  signal?: AbortSignal;
 }
 
 /**
@@ -476,3 +462,5 @@ export function createCatalystCenterClient(options: CatalystCenterClientOptions)
   };
   return client;
 }
+
+export type { CallOptions } from '../shared.ts';

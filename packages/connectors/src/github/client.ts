@@ -1,3 +1,4 @@
+import type { CallOptions, UpstreamClientOptions } from '../shared.ts';
 import { randomUUID } from 'node:crypto';
 import { Octokit } from '@octokit/core';
 import { paginateRest } from '@octokit/plugin-paginate-rest';
@@ -5,8 +6,7 @@ import { restEndpointMethods } from '@octokit/plugin-rest-endpoint-methods';
 import { throttling } from '@octokit/plugin-throttling';
 import Bottleneck from 'bottleneck';
 import { PlatformError } from '@mcp-platform/mcp-common/errors';
-import type { Logger } from '@mcp-platform/mcp-common/logging';
-import { UpstreamAuthError, createUpstreamPolicy, type BreakerState, type UpstreamPolicyOptions } from '@mcp-platform/mcp-common/resilience';
+import { UpstreamAuthError, createUpstreamPolicy, type BreakerState } from '@mcp-platform/mcp-common/resilience';
 import { createLazyAuth } from './auth.ts';
 import { UPSTREAM, toUpstreamError } from './errors.ts';
 import {
@@ -58,15 +58,9 @@ export interface GitHubRateLimitOptions {
  * const options: GitHubClientOptions = { baseUrl: 'https://ghe.example.com/api/v3', credentials: async () => ({ token }) };
  * ```
  */
-export interface GitHubClientOptions {
+export interface GitHubClientOptions extends UpstreamClientOptions<GitHubCredentials> {
   /** REST API root. Default `https://api.github.com`; GitHub Enterprise Server: `https://<host>/api/v3`. */
   baseUrl?: string;
-  /** Read before every request (e.g. from Vault `mcp/github` through the cached secret provider). */
-  credentials: () => Promise<GitHubCredentials>;
-  /** Called when GitHub answers 401, so the caller can re-read the credential. */
-  onCredentialRejected?: () => void;
-  /** Resilience settings (`name` defaults to `github`). Retries cover network errors and 5xx of reads. */
-  policy?: Partial<UpstreamPolicyOptions>;
   rateLimit?: GitHubRateLimitOptions;
   /** Items requested per page (`per_page`, 1–100) when paging through lists. Default 100. */
   pageSize?: number;
@@ -74,13 +68,6 @@ export interface GitHubClientOptions {
   maxFileBytes?: number;
   /** `User-Agent` product (GitHub requires one). Default `mcp-platform`. */
   userAgent?: string;
-  logger?: Logger;
-}
-
-/** Per-call options. */
-export interface CallOptions {
-  /** Cancels the call (and its retries). */
-  signal?: AbortSignal;
 }
 
 /** `owner` + `repo` of a repository. */
@@ -553,3 +540,5 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
   };
   return client;
 }
+
+export type { CallOptions } from '../shared.ts';

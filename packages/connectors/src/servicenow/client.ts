@@ -1,6 +1,6 @@
+import type { CallOptions, UpstreamClientOptions } from '../shared.ts';
 import { request as undiciRequest } from 'undici';
 import type { z } from 'zod';
-import type { Logger } from '@mcp-platform/mcp-common/logging';
 import {
   UpstreamAuthError,
   UpstreamNotFoundError,
@@ -16,7 +16,6 @@ import {
   type BreakerState,
   type HttpMethod,
   type QueryValue,
-  type UpstreamPolicyOptions,
 } from '@mcp-platform/mcp-common/resilience';
 import { encodeQuery } from './query.ts';
 import {
@@ -61,24 +60,11 @@ export type ServiceNowCredentials = ServiceNowBasicCredentials | ServiceNowOAuth
  * const options: ServiceNowClientOptions = { instanceUrl: 'https://acme.service-now.com', credentials: async () => ({ username, password }) };
  * ```
  */
-export interface ServiceNowClientOptions {
+export interface ServiceNowClientOptions extends UpstreamClientOptions<ServiceNowCredentials> {
   /** e.g. `https://acme.service-now.com`. */
   instanceUrl: string;
-  /** Called for every request (Basic) or every new token (OAuth), e.g. reads Vault `mcp/servicenow`. */
-  credentials: () => Promise<ServiceNowCredentials>;
-  /** Called when ServiceNow rejects the credentials, so the caller can re-read them. */
-  onCredentialRejected?: () => void;
-  /** Resilience settings (`name` defaults to `servicenow`). */
-  policy?: Partial<UpstreamPolicyOptions>;
   /** Re-request an OAuth token this long before it expires, in ms. Default 60000. */
   tokenRefreshMarginMs?: number;
-  logger?: Logger;
-}
-
-/** Per-call options. */
-export interface CallOptions {
-  /** Cancels the call (and its retries). */
-  signal?: AbortSignal;
 }
 
 /** Options of an idempotent create. */
@@ -466,3 +452,5 @@ export function createServiceNowClient(options: ServiceNowClientOptions): Servic
     },
   };
 }
+
+export type { CallOptions } from '../shared.ts';
