@@ -24,7 +24,34 @@ export const httpEnv = (defaultPort: number) => ({
   MAX_BODY_BYTES: positiveInt(1_048_576),
   SHUTDOWN_GRACE_MS: positiveInt(10_000),
   REQUEST_TIMEOUT_MS: positiveInt(60_000),
+  /** Time a client has to send the complete request headers (slow-header defence). */
+  HTTP_HEADERS_TIMEOUT_MS: positiveInt(15_000),
+  /** Time a client has to send the complete request, body included (slow-body defence); answered 408. */
+  HTTP_REQUEST_TIMEOUT_MS: positiveInt(30_000),
+  /** Idle keep-alive connections are closed after this; behind a load balancer set it above the LB's idle timeout. */
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: positiveInt(5_000),
+  /** Most open TCP connections; further connections are dropped at once. */
+  HTTP_MAX_CONNECTIONS: positiveInt(1_024),
 });
+
+/** Shared state across replicas (rate-limit buckets, per-resource locks): `REDIS_URL`. In-process when unset. */
+export const redisEnv = {
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
+};
+
+/** Fair share: per-principal token bucket and concurrency cap, and the global in-flight cap (load shedding). */
+export const limitsEnv = {
+  /** Steady requests per second per principal (token refill rate). */
+  RATE_LIMIT_PER_SECOND: positiveInt(50),
+  /** Extra requests a principal may burst above the steady rate; 0 disables bursting. */
+  RATE_LIMIT_BURST: z.coerce.number().int().min(0).default(100),
+  /** Seconds over which a spent burst reserve comes back. */
+  RATE_LIMIT_BURST_WINDOW_SECONDS: positiveInt(10),
+  /** Most requests one principal may have in flight at once (per replica). */
+  CONCURRENCY_PER_PRINCIPAL: positiveInt(16),
+  /** Most requests in flight at once on one replica; above it: 503 + Retry-After (load shedding). */
+  MAX_IN_FLIGHT: positiveInt(256),
+};
 
 /** Token verification (resource server): `OIDC_*`. */
 export const authEnv = {
@@ -95,6 +122,11 @@ export function withCommonRules<T extends z.ZodObject<Shape>>(schema: T) {
         if (cfg[v] === undefined) ctx.addIssue({ code: 'custom', path: [v], message: `is required when VAULT_AUTH_METHOD=${String(method)}` });
       }
     }
+    const headersMs = cfg['HTTP_HEADERS_TIMEOUT_MS'];
+    const requestMs = cfg['HTTP_REQUEST_TIMEOUT_MS'];
+    if (typeof headersMs === 'number' && typeof requestMs === 'number' && headersMs > requestMs) {
+      ctx.addIssue({ code: 'custom', path: ['HTTP_HEADERS_TIMEOUT_MS'], message: 'must not exceed HTTP_REQUEST_TIMEOUT_MS' });
+    }
     if (cfg['OIDC_INTROSPECTION_URL'] !== undefined) {
       for (const v of ['OIDC_CLIENT_ID', 'OIDC_CLIENT_SECRET']) {
         if (cfg[v] === undefined) ctx.addIssue({ code: 'custom', path: [v], message: 'is required when OIDC_INTROSPECTION_URL is set' });
@@ -103,8 +135,8 @@ export function withCommonRules<T extends z.ZodObject<Shape>>(schema: T) {
   });
 }
 
-/** Every variable an MCP server on the spine reads (logging, HTTP, auth, authz, secrets). */
-export const serverEnv = (defaultPort: number) => ({ ...loggingEnv, ...httpEnv(defaultPort), ...authEnv, ...authzEnv, ...secretsEnv });
+/** Every variable an MCP server on the spine reads (logging, HTTP, limits, Redis, auth, authz, secrets). */
+export const serverEnv = (defaultPort: number) => ({ ...loggingEnv, ...httpEnv(defaultPort), ...limitsEnv, ...redisEnv, ...authEnv, ...authzEnv, ...secretsEnv });
 
 const _commonServerSchema = z.object(serverEnv(0));
 /** The parsed common configuration of an MCP server. */

@@ -3,9 +3,33 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { ConfigError, authEnv, authzEnv, bool, httpEnv, list, parseConfig, secretsEnv, withCommonRules } from './index.ts';
+import { ConfigError, authEnv, authzEnv, bool, httpEnv, list, parseConfig, secretsEnv, serverEnv, withCommonRules } from './index.ts';
 
 const schema = withCommonRules(z.object({ ...httpEnv(8101), ...authEnv, ...authzEnv, ...secretsEnv, FLAG: bool(false), NAMES: list() }));
+
+describe('limits and HTTP hardening variables', () => {
+  const server = withCommonRules(z.object(serverEnv(8101)));
+
+  it('defaults to bounded timeouts, caps and in-process limits', () => {
+    const cfg = parseConfig('svc', server, {});
+    expect(cfg.HTTP_HEADERS_TIMEOUT_MS).toBe(15_000);
+    expect(cfg.HTTP_REQUEST_TIMEOUT_MS).toBe(30_000);
+    expect(cfg.MAX_IN_FLIGHT).toBe(256);
+    expect(cfg.CONCURRENCY_PER_PRINCIPAL).toBe(16);
+    expect(cfg.REDIS_URL).toBeUndefined();
+  });
+
+  it('names a headers timeout longer than the request timeout, a bad REDIS_URL and a zero cap', () => {
+    let err: unknown;
+    try {
+      parseConfig('svc', server, { HTTP_HEADERS_TIMEOUT_MS: '40000', HTTP_REQUEST_TIMEOUT_MS: '30000', REDIS_URL: 'http://127.0.0.1:6379', MAX_IN_FLIGHT: '0' });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).issues.map((i) => i.variable).sort()).toEqual(['HTTP_HEADERS_TIMEOUT_MS', 'MAX_IN_FLIGHT', 'REDIS_URL']);
+  });
+});
 
 describe('parseConfig', () => {
   it('applies defaults on an empty environment', () => {

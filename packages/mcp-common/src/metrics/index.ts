@@ -15,6 +15,8 @@ export interface PlatformMetrics {
   readonly secretReads: Counter<'secret' | 'source' | 'outcome'>;
   /** `mcp_http_requests_total{route,status}`. */
   readonly httpRequests: Counter<'route' | 'status'>;
+  /** `mcp_limit_refusals_total{reason}`; reason is `rate`, `concurrency` or `overload` (requests refused by the limits). */
+  readonly limitRefusals: Counter<'reason'>;
 }
 
 /** Options of {@link createMetrics}. */
@@ -77,6 +79,12 @@ export function createMetrics(options: CreateMetricsOptions = {}): PlatformMetri
       name: 'mcp_http_requests_total',
       help: 'HTTP requests by route and status',
       labelNames: ['route', 'status'] as const,
+      registers: [registry],
+    }),
+    limitRefusals: new Counter({
+      name: 'mcp_limit_refusals_total',
+      help: 'Requests refused by the per-principal rate limit, the per-principal concurrency cap or the global in-flight cap',
+      labelNames: ['reason'] as const,
       registers: [registry],
     }),
   };

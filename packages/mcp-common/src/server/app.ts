@@ -5,6 +5,7 @@ import express, { type Express, type NextFunction, type Request, type Response }
 import { createAuthRouter, principalFromAuthInfo } from '../auth/index.ts';
 import type { Authorizer } from '../authz/index.ts';
 import { contextFromHeaders, currentRequestContext, runWithRequestContext, type AuditLogger, type Logger } from '../logging/index.ts';
+import { createRequestLimits, limitPerPrincipal, shedLoad, type RefusalWriter, type RequestLimits } from '../limits/index.ts';
 import { createMetrics, type PlatformMetrics } from '../metrics/index.ts';
 import { createServerFactory } from './mcp-server.ts';
 import { mountOperationalRoutes } from './operational.ts';
@@ -47,6 +48,8 @@ export interface McpAppOptions<D> {
   instructions?: string;
   /** Timeout of each readiness check in milliseconds. Default 2000. */
   readinessTimeoutMs?: number;
+  /** Per-principal rate limit and concurrency cap, global in-flight cap. Default: in-process, {@link DEFAULT_LIMITS}. */
+  limits?: RequestLimits;
 }
 
 /** The Express app plus what shutdown must close. */
@@ -66,6 +69,13 @@ const LOOPBACK = ['localhost', '127.0.0.1', '[::1]'];
  * `traceparent`, Host/Origin validation, body limit, bearer authentication with
  * RFC 9728 metadata, the SDK's stateless `createMcpHandler` (2026-07-28 and
  * 2025-era clients), policy-enforcing tool wrappers, `/healthz`, `/readyz`, `/metrics`.
+ *
+ * Order on the MCP endpoint, cheapest refusal first and nothing read from the
+ * body until the caller is known and within its share: Host/Origin → global
+ * in-flight cap (503) → bearer authentication (401/403) → per-principal
+ * concurrency cap and token bucket (429 with `RateLimit`/`Retry-After`) → body
+ * parsing (size limit) → MCP. A refusal before the body is read closes the
+ * connection, so an unread (or trickled) body cannot hold it.
  *
  * @example
  * ```ts
@@ -144,6 +154,16 @@ export function createMcpApp<D>(opts: McpAppOptions<D>): McpApp {
     return { ready: results.every((r) => r === true), checks: out };
   };
 
+  const limits = opts.limits ?? createRequestLimits({ name: opts.service.name, logger: opts.logger });
+  const refuse: RefusalWriter = (_req, res, _next, refusal) => {
+    metrics.limitRefusals.inc({ reason: refusal.reason });
+    res.status(refusal.status).json({
+      jsonrpc: '2.0',
+      error: { code: -32000, message: refusal.message, data: { code: refusal.code, retryable: true, retryAfterSeconds: refusal.retryAfterSeconds } },
+      id: null,
+    });
+  };
+
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
@@ -164,6 +184,24 @@ export function createMcpApp<D>(opts: McpAppOptions<D>): McpApp {
     mcpPath,
     hostHeaderValidation(allowedHosts),
     originValidation(allowedOrigins),
+    // Until the caller is authenticated and within its share the body stays unread: any answer
+    // before that point closes the connection instead of draining (or waiting for) the body.
+    (_req: Request, res: Response, next: NextFunction) => {
+      res.setHeader('Connection', 'close');
+      next();
+    },
+    shedLoad(limits.inFlight, refuse),
+    requireAuth,
+    limitPerPrincipal({
+      rate: limits.rate,
+      concurrency: limits.perPrincipal,
+      keyOf: (req) => `user:${req.auth ? principalFromAuthInfo(req.auth).id : 'anonymous'}`,
+      refuse,
+    }),
+    (_req: Request, res: Response, next: NextFunction) => {
+      res.removeHeader('Connection');
+      next();
+    },
     express.json({ limit: opts.maxBodyBytes ?? 1_048_576, type: ['application/json', 'application/*+json'] }),
     (req: Request, _res: Response, next: NextFunction) => {
       const ctx = currentRequestContext();
@@ -174,7 +212,6 @@ export function createMcpApp<D>(opts: McpAppOptions<D>): McpApp {
       }
       next();
     },
-    requireAuth,
     (req: Request, res: Response) => {
       const ctx = currentRequestContext();
       if (ctx && req.auth) {

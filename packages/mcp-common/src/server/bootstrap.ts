@@ -2,7 +2,9 @@ import { createTokenVerifier, type TokenVerifier } from '../auth/index.ts';
 import { DEFAULT_WASM_PATH, createOpaAuthorizer, createWasmAuthorizer, withAudit, withDecisionCache, type Authorizer } from '../authz/index.ts';
 import type { CommonServerConfig } from '../config/index.ts';
 import { createLogger, registerSecretValue, type Logger, type PlatformLogger } from '../logging/index.ts';
+import { createRequestLimits, limitSettingsFromConfig } from '../limits/index.ts';
 import { createMetrics, type PlatformMetrics } from '../metrics/index.ts';
+import { createRedisConnection, type RedisConnection } from '../redis/index.ts';
 import { createLocalSecretProvider, createVaultSecretProvider, type SecretProvider, type SecretValue } from '../secrets/index.ts';
 import { createMcpApp, type McpApp } from './app.ts';
 import { listen, type RunningServer } from './listen.ts';
@@ -15,6 +17,8 @@ export interface SpineServices {
   metrics: PlatformMetrics;
   /** Upstream credentials; every value read is registered for log redaction. */
   secrets: SecretProvider;
+  /** The process's one Redis connection when `REDIS_URL` is set (shared locks, caches); closed by the spine. */
+  redis?: RedisConnection;
 }
 
 /** Options of {@link bootstrapServer}. */
@@ -165,7 +169,14 @@ export async function bootstrapServer<D>(opts: BootstrapOptions<D>): Promise<Boo
   const secrets = redactingSecrets(buildSecretProvider(config, logger, opts.devSecrets));
   const authz = buildAuthorizers(config, logger);
   const verifier = tokenVerifierFromConfig(config, publicUrl, logger);
-  const deps = await opts.buildDeps({ config, logger, metrics, secrets });
+  const redis = config.REDIS_URL !== undefined ? await createRedisConnection({ url: config.REDIS_URL, logger }) : undefined;
+  const limits = createRequestLimits({
+    name: opts.service.name,
+    settings: limitSettingsFromConfig(config),
+    logger,
+    ...(redis ? { redis: redis.client } : {}),
+  });
+  const deps = await opts.buildDeps({ config, logger, metrics, secrets, ...(redis ? { redis } : {}) });
   const mcp = createMcpApp({
     service: opts.service,
     serverId: opts.serverId,
@@ -185,6 +196,7 @@ export async function bootstrapServer<D>(opts: BootstrapOptions<D>): Promise<Boo
     allowedOrigins: config.ALLOWED_ORIGINS,
     maxBodyBytes: config.MAX_BODY_BYTES,
     callTimeoutMs: config.REQUEST_TIMEOUT_MS,
+    limits,
     ...(opts.instructions ? { instructions: opts.instructions } : {}),
   });
   const running = await listen(mcp.app, {
@@ -192,18 +204,25 @@ export async function bootstrapServer<D>(opts: BootstrapOptions<D>): Promise<Boo
     port: config.PORT,
     logger,
     shutdownGraceMs: config.SHUTDOWN_GRACE_MS,
+    http: {
+      headersTimeoutMs: config.HTTP_HEADERS_TIMEOUT_MS,
+      requestTimeoutMs: config.HTTP_REQUEST_TIMEOUT_MS,
+      keepAliveTimeoutMs: config.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+      maxConnections: config.HTTP_MAX_CONNECTIONS,
+    },
     onClose: [
       () => mcp.close(),
       async () => opts.closeDeps?.(deps),
       () => authz.engine.close(),
       () => secrets.close(),
+      async () => redis?.close(),
       () => logger.close(),
     ],
   });
   logger.info(`${opts.service.name} listening`, {
     event: { action: 'start' },
     url: { full: publicUrl },
-    labels: { authz_mode: config.AUTHZ_MODE, secrets: config.VAULT_ADDR ? 'vault' : config.LOCAL_SECRETS_FILE ? 'file' : 'dev' },
+    labels: { authz_mode: config.AUTHZ_MODE, secrets: config.VAULT_ADDR ? 'vault' : config.LOCAL_SECRETS_FILE ? 'file' : 'dev', limits_store: redis ? 'redis' : 'memory' },
   });
   return { ...running, mcp, logger, deps, authorizer: authz.call, secrets, publicUrl };
 }

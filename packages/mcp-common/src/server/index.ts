@@ -1,5 +1,5 @@
 export { createMcpApp, type McpApp, type McpAppOptions, type ReadinessCheck } from './app.ts';
-export { listen, type ListenOptions, type RunningServer } from './listen.ts';
+export { DEFAULT_HTTP_LIMITS, listen, type HttpLimits, type ListenOptions, type RunningServer } from './listen.ts';
 export { createServerFactory, type ServerFactoryOptions } from './mcp-server.ts';
 export { ERROR_META_KEY, toToolFailure, type ToolFailure } from './errors-to-result.ts';
 export { defineTool, type AnyToolDefinition, type ToolAnnotations, type ToolContext, type ToolDefinition } from './tool.ts';

@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
 import type { Logger } from '../logging/index.ts';
@@ -13,7 +13,32 @@ export interface ListenOptions {
   shutdownGraceMs?: number;
   /** Closed in order after the HTTP server has drained (MCP handler, OPA/Vault pools, logger…). */
   onClose?: Array<() => Promise<void>>;
+  /** Connection limits and timeouts. Defaults: {@link DEFAULT_HTTP_LIMITS}. */
+  http?: HttpLimits;
 }
+
+/** Connection-level limits of the HTTP server (slow-client and connection-exhaustion defences). */
+export interface HttpLimits {
+  /** Time to receive the complete request headers, in ms (slowloris). Default 15000. */
+  headersTimeoutMs?: number;
+  /** Time to receive the complete request, body included, in ms; the client gets 408. Default 30000. */
+  requestTimeoutMs?: number;
+  /** Idle time after which a keep-alive connection is closed, in ms. Default 5000. */
+  keepAliveTimeoutMs?: number;
+  /** Most open connections; more are dropped on accept. Default 1024. */
+  maxConnections?: number;
+  /** How often Node checks the header/request timeouts, in ms. Default 1000 (Node's own is 30000). */
+  timeoutCheckIntervalMs?: number;
+}
+
+/** The defaults of {@link HttpLimits}. */
+export const DEFAULT_HTTP_LIMITS: Required<HttpLimits> = {
+  headersTimeoutMs: 15_000,
+  requestTimeoutMs: 30_000,
+  keepAliveTimeoutMs: 5_000,
+  maxConnections: 1_024,
+  timeoutCheckIntervalMs: 1_000,
+};
 
 /** A listening server. */
 export interface RunningServer {
@@ -26,7 +51,10 @@ export interface RunningServer {
 }
 
 /**
- * Starts `app` and returns a handle whose `close()` drains gracefully.
+ * Starts `app` and returns a handle whose `close()` drains gracefully. The
+ * server enforces {@link HttpLimits}: a client that trickles its headers or its
+ * body is cut off (headers timeout, request timeout → 408), idle keep-alive
+ * connections are closed, and connections beyond the cap are dropped.
  *
  * @example
  * ```ts
@@ -35,12 +63,25 @@ export interface RunningServer {
  * ```
  */
 export async function listen(app: Express, opts: ListenOptions): Promise<RunningServer> {
-  const server = await new Promise<Server>((resolve, reject) => {
-    const s = app.listen(opts.port, opts.host, (err?: Error) => (err ? reject(err) : resolve(s)));
-    s.once('error', reject);
+  const limits = { ...DEFAULT_HTTP_LIMITS, ...opts.http };
+  if (limits.headersTimeoutMs > limits.requestTimeoutMs) throw new TypeError('http.headersTimeoutMs must not exceed http.requestTimeoutMs');
+  const server = createServer(
+    {
+      headersTimeout: limits.headersTimeoutMs,
+      requestTimeout: limits.requestTimeoutMs,
+      keepAliveTimeout: limits.keepAliveTimeoutMs,
+      connectionsCheckingInterval: limits.timeoutCheckIntervalMs,
+    },
+    app,
+  );
+  server.maxConnections = limits.maxConnections;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, opts.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
   });
-  server.keepAliveTimeout = 65_000;
-  server.headersTimeout = 66_000;
   const { port } = server.address() as AddressInfo;
   const host = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
   let closing: Promise<void> | undefined;
