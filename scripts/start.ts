@@ -3,6 +3,9 @@
  * process on loopback:
  *
  *   identity provider   http://127.0.0.1:9400      (oidc-provider, seeded users)
+ *   OpenBao             http://127.0.0.1:8200      (`bao server -dev` when installed: KV v2 seeded with the simulators'
+ *                                                   credentials, one policy + AppRole per service from deploy/vault/policies;
+ *                                                   else each service's embedded dev secrets)
  *   OPA                 http://127.0.0.1:8181      (real binary when installed; else in-process Wasm)
  *   Catalyst Center sim http://127.0.0.1:9401
  *   mcp-network         http://127.0.0.1:8101/mcp
@@ -23,6 +26,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { findOpa } from './lib/opa.ts';
 import { findTemporal } from './lib/temporal.ts';
+import { findOpenBao, provisionAppRoles, startDevOpenBao, type DevOpenBao } from './lib/openbao.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const logDir = join(root, '.run', 'logs');
@@ -44,6 +48,7 @@ const ports = {
   temporalUi: port('TEMPORAL_UI_PORT', 8233),
   temporalHttp: port('TEMPORAL_HTTP_PORT', 7243),
   deployWorkerHealth: port('DEPLOY_WORKER_HEALTH_PORT', 8110),
+  vault: port('VAULT_PORT', 8200),
 };
 const issuer = env['OIDC_ISSUER'] ?? `http://127.0.0.1:${ports.idp}`;
 
@@ -61,6 +66,44 @@ const opaBin = findOpa();
 const authzMode = opaBin ? 'opa' : 'wasm';
 const temporalBin = findTemporal();
 const temporalAddress = `127.0.0.1:${ports.temporal}`;
+
+/**
+ * OpenBao in dev mode, provisioned like deploy/vault/init.sh provisions Vault (DEV ONLY values: the
+ * simulators' seeded accounts). Each service then logs in with its own AppRole and reads only its paths.
+ */
+const VAULT_SERVICES = ['mcp-network', 'mcp-itsm', 'mcp-github', 'deploy-worker'] as const;
+async function startSecrets(): Promise<{ bao: DevOpenBao; env: (service: (typeof VAULT_SERVICES)[number]) => Record<string, string> } | undefined> {
+  if (findOpenBao() === undefined) return undefined;
+  const log = createWriteStream(join(logDir, 'openbao.log'), { flags: 'a' });
+  const bao = await startDevOpenBao({
+    port: ports.vault,
+    rootToken: 'dev-only-root-token',
+    // The dev server prints its unseal key and root token: keep them out of the log file.
+    output: (chunk) => log.write(chunk.replace(/^(Unseal Key|Root Token): .*$/gm, '$1: [REDACTED]')),
+  });
+  const roles = await provisionAppRoles(bao, join(root, 'deploy', 'vault', 'policies'), VAULT_SERVICES);
+  await bao.api('POST', 'secret/data/mcp/catalyst-center', { data: { username: 'admin', password: 'dev-only-catalyst-password' } });
+  await bao.api('POST', 'secret/data/mcp/servicenow', { data: { username: 'admin', password: 'dev-only-servicenow-password' } });
+  await bao.api('POST', 'secret/data/mcp/github', { data: { token: 'dev-only-github-token' } });
+  return {
+    bao,
+    env: (service) => ({
+      VAULT_ADDR: bao.url,
+      VAULT_AUTH_METHOD: 'approle',
+      VAULT_ROLE_ID: roles[service]?.roleId ?? '',
+      VAULT_SECRET_ID: roles[service]?.secretId ?? '',
+      ALLOW_DEV_SECRETS: 'false',
+    }),
+  };
+}
+let secrets: Awaited<ReturnType<typeof startSecrets>>;
+try {
+  secrets = await startSecrets();
+} catch (err) {
+  process.stderr.write(`OpenBao: ${err instanceof Error ? err.message : String(err)}; see .run/logs/openbao.log\n`);
+  process.exit(1);
+}
+const vaultEnv = (service: (typeof VAULT_SERVICES)[number]): Record<string, string> => secrets?.env(service) ?? {};
 
 const components: Component[] = [
   { name: 'identity-provider', ...cmd(tsx('packages/sandboxes/src/bin/idp.ts')), env: { IDP_PORT: String(ports.idp), IDP_ISSUER: issuer }, health: `${issuer}/.well-known/openid-configuration` },
@@ -88,6 +131,7 @@ const components: Component[] = [
       OPA_URL: `http://127.0.0.1:${ports.opa}`,
       CATALYST_BASE_URL: `http://127.0.0.1:${ports.catalyst}`,
       ...(temporalBin ? { TEMPORAL_ADDRESS: temporalAddress } : {}),
+      ...vaultEnv('mcp-network'),
     },
     health: `http://127.0.0.1:${ports.network}/readyz`,
   },
@@ -104,6 +148,7 @@ const components: Component[] = [
             CATALYST_BASE_URL: `http://127.0.0.1:${ports.catalyst}`,
             SERVICENOW_INSTANCE_URL: `http://127.0.0.1:${ports.servicenow}`,
             HEALTH_PORT: String(ports.deployWorkerHealth),
+            ...vaultEnv('deploy-worker'),
           },
           // Ready once the worker polls its task queue.
           health: `http://127.0.0.1:${ports.deployWorkerHealth}/readyz`,
@@ -119,6 +164,7 @@ const components: Component[] = [
       AUTHZ_MODE: env['AUTHZ_MODE'] ?? authzMode,
       OPA_URL: `http://127.0.0.1:${ports.opa}`,
       SERVICENOW_INSTANCE_URL: `http://127.0.0.1:${ports.servicenow}`,
+      ...vaultEnv('mcp-itsm'),
     },
     health: `http://127.0.0.1:${ports.itsm}/readyz`,
   },
@@ -132,6 +178,7 @@ const components: Component[] = [
       AUTHZ_MODE: env['AUTHZ_MODE'] ?? authzMode,
       OPA_URL: `http://127.0.0.1:${ports.opa}`,
       GITHUB_API_URL: `http://127.0.0.1:${ports.github}`,
+      ...vaultEnv('mcp-github'),
     },
     health: `http://127.0.0.1:${ports.githubMcp}/readyz`,
   },
@@ -183,6 +230,7 @@ async function stopAll(code: number): Promise<never> {
     const deadline = Date.now() + 10_000;
     while (children.some(({ p }) => p.exitCode === null && p.signalCode === null) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     for (const { p } of children) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
+    await secrets?.bao.stop();
   }
   process.exit(code);
 }
@@ -214,6 +262,7 @@ process.stdout.write(`
 mcp-platform is running (logs: .run/logs/)
 
   identity provider    ${issuer}
+  OpenBao              ${secrets ? `${secrets.bao.url}  (dev mode, root token dev-only-root-token; each service logs in with its AppRole)` : '(no bao binary: services use their embedded dev secrets; run `pnpm tools ensure`)'}
   OPA                  ${opaBin ? `http://127.0.0.1:${ports.opa}` : '(no opa binary: policies evaluated in-process from policies/dist/authz.wasm; run `pnpm tools ensure`)'}
   Catalyst Center sim  http://127.0.0.1:${ports.catalyst}
   mcp-network          http://127.0.0.1:${ports.network}/mcp   (health /healthz, readiness /readyz, metrics /metrics)

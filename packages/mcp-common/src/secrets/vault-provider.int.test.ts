@@ -1,11 +1,12 @@
-// Integration suite for the Vault secret provider. Runs against the Vault API test double, or
-// against a real Vault when VAULT_ADDR and VAULT_TOKEN (a root-capable token) are set.
+// Integration suite for the Vault secret provider against a real server: OpenBao
+// (`bao server -dev`, started once for the file), or a real Vault when VAULT_ADDR and
+// VAULT_TOKEN (a root-capable token) are set.
 import { randomBytes } from 'node:crypto';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { MemoryLogger, kubernetesServiceAccountJwt } from '@mcp-platform/test-support';
+import { KUBERNETES_TEST_CA_PEM, MemoryLogger, startKubernetesTokenReview } from '@mcp-platform/test-support';
 import { PlatformError } from '../errors/base.ts';
 import {
   SecretNotFoundError,
@@ -16,17 +17,25 @@ import {
   type VaultAuth,
   type VaultSecretProviderOptions,
 } from './index.ts';
-import { startVaultFixture, type VaultFixture } from './testing/vault-fixture.ts';
+import { startVaultFixture, startVaultServer, type VaultFixture, type VaultServer } from './testing/vault-fixture.ts';
 
 const env = { VAULT_ADDR: process.env['VAULT_ADDR'], VAULT_TOKEN: process.env['VAULT_TOKEN'] };
-const REAL = Boolean(env.VAULT_ADDR && env.VAULT_TOKEN);
-/** Tests that need the double; against a real Vault they are skipped, with the reason in their name. */
-function itDouble(name: string, needs: string, fn: () => Promise<void>): void {
-  if (REAL) it.skip(`${name} [skipped on a real Vault: needs the test double's ${needs}]`, fn);
+const EXTERNAL = Boolean(env.VAULT_ADDR && env.VAULT_TOKEN);
+/** Tests that seal the server need its unseal key: they run on the OpenBao the suite owns. */
+function itOwned(name: string, needs: string, fn: () => Promise<void>): void {
+  if (EXTERNAL) it.skip(`${name} [skipped on VAULT_ADDR: needs ${needs}]`, fn);
   else it(name, fn);
 }
 
-describe(`Vault secret provider against ${REAL ? 'a real Vault (VAULT_ADDR)' : 'the Vault test double'}`, () => {
+let server: VaultServer;
+beforeAll(async () => {
+  server = await startVaultServer(env);
+});
+afterAll(async () => {
+  await server?.close();
+});
+
+describe(`Vault secret provider against ${EXTERNAL ? 'the Vault at VAULT_ADDR' : 'OpenBao (bao server -dev)'}`, () => {
   let vault: VaultFixture;
   let log: MemoryLogger;
   let clock: number;
@@ -39,11 +48,13 @@ describe(`Vault secret provider against ${REAL ? 'a real Vault (VAULT_ADDR)' : '
     written = [];
     log = new MemoryLogger();
     clock = Date.parse('2026-11-22T10:00:00Z');
-    vault = await startVaultFixture(env);
+    vault = await startVaultFixture(server);
   });
 
   afterEach(async () => {
     await Promise.all(providers.map((p) => p.close()));
+    // A test that failed while the server was sealed must not take the rest of the file with it.
+    if (server.openbao && ((await server.api('GET', 'sys/seal-status'))['sealed'] as boolean)) await server.openbao.unseal();
     await vault.close();
     const text = log.text();
     for (const value of written) expect(text).not.toContain(value);
@@ -111,6 +122,23 @@ describe(`Vault secret provider against ${REAL ? 'a real Vault (VAULT_ADDR)' : '
     expect(await secrets.ready()).toBe(false);
   });
 
+  it('a path outside the policy is denied (reason denied), after exactly one re-login for AppRole', async () => {
+    const outside = `mcp-other-${randomBytes(3).toString('hex')}/github`;
+    await server.api('POST', `secret/data/${outside}`, { data: { token: secretValue('other') } });
+    try {
+      const secrets = provider({ method: 'approle', ...(await vault.createAppRole(3600)) }, { pathPrefix: '' });
+      await expect(secrets.get(`${vault.pathPrefix}ok`).catch((e: unknown) => e)).resolves.toMatchObject({ code: 'ERR_SECRET_NOT_FOUND' });
+      const err = await secrets.get(outside).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(SecretUnavailableError);
+      expect(err).toMatchObject({ reason: 'denied', secretName: outside });
+      const reads = vault.requests.filter((r) => r.path === `/v1/secret/data/${outside}`).map((r) => r.status);
+      expect(reads).toEqual([403, 403]); // denied, re-login (the token might have been revoked), denied again: no loop
+      expect(vault.requests.filter((r) => r.path === '/v1/auth/approle/login')).toHaveLength(2);
+    } finally {
+      await server.api('DELETE', `secret/metadata/${outside}`).catch(() => undefined);
+    }
+  });
+
   it('logs in with AppRole, reads, and revokes its token on close', async () => {
     const token = secretValue('ghp');
     await vault.writeSecret('github', { token });
@@ -138,38 +166,75 @@ describe(`Vault secret provider against ${REAL ? 'a real Vault (VAULT_ADDR)' : '
     expect((err as Error).cause).toMatchObject({ code: 'ERR_VAULT_LOGIN' });
   });
 
-  itDouble('logs in with Kubernetes auth using the service-account JWT file', 'Kubernetes role without a cluster for TokenReview', async () => {
-    const double = vault.double!;
-    double.setPolicy('k8s-read', { [`secret/data/${vault.pathPrefix}*`]: ['read'] });
-    double.setKubernetesRole('mcp-network', { serviceAccountNames: ['mcp-network'], namespaces: ['mcp'], policies: ['k8s-read'], tokenTtlSeconds: 3600 });
+  itOwned('logs in with Kubernetes auth using the service-account JWT file', 'the kubernetes auth method enabled on its own server', async () => {
+    const k8s = await startKubernetesTokenReview();
     const dir = await mkdtemp(join(tmpdir(), 'k8s-sa-'));
     try {
+      try {
+        await server.api('POST', 'sys/auth/kubernetes', { type: 'kubernetes' });
+      } catch (err) {
+        if (!String(err).includes('path is already in use')) throw err;
+      }
+      await server.api('POST', 'auth/kubernetes/config', {
+        kubernetes_host: k8s.url,
+        kubernetes_ca_cert: KUBERNETES_TEST_CA_PEM,
+        token_reviewer_jwt: k8s.reviewerToken,
+        disable_local_ca_jwt: true,
+      });
+      await server.api('POST', 'auth/kubernetes/role/mcp-network', {
+        bound_service_account_names: ['mcp-network'],
+        bound_service_account_namespaces: ['mcp'],
+        token_policies: [vault.policyName],
+        token_ttl: '1h',
+      });
       const jwtPath = join(dir, 'token');
-      await writeFile(jwtPath, `${kubernetesServiceAccountJwt({ namespace: 'mcp', serviceAccount: 'mcp-network' })}\n`);
+      const jwt = k8s.issue({ namespace: 'mcp', serviceAccount: 'mcp-network' });
+      written.push(jwt);
+      await writeFile(jwtPath, `${jwt}\n`);
       const password = secretValue('dnac');
       await vault.writeSecret('catalyst-center', { username: 'admin', password });
 
       const secrets = provider({ method: 'kubernetes', role: 'mcp-network', jwtPath });
       await expect(secrets.get('catalyst-center')).resolves.toEqual({ username: 'admin', password });
-      const login = vault.double!.requests.find((r) => r.path === '/v1/auth/kubernetes/login');
-      expect(login?.body).toMatchObject({ role: 'mcp-network' });
+      const login = vault.requests.find((r) => r.path === '/v1/auth/kubernetes/login');
+      expect(login).toMatchObject({ status: 200, body: { role: 'mcp-network', jwt } });
+      expect(k8s.reviews()).toBe(1);
 
       // A service account the role is not bound to is refused.
-      await writeFile(jwtPath, kubernetesServiceAccountJwt({ namespace: 'mcp', serviceAccount: 'intruder' }));
+      await writeFile(jwtPath, k8s.issue({ namespace: 'mcp', serviceAccount: 'intruder' }));
       const other = provider({ method: 'kubernetes', role: 'mcp-network', jwtPath });
       await expect(other.get('catalyst-center')).rejects.toMatchObject({ reason: 'login-failed' });
+      // A token the cluster no longer vouches for is refused too.
+      k8s.revoke(jwt);
+      await writeFile(jwtPath, jwt);
+      const revoked = provider({ method: 'kubernetes', role: 'mcp-network', jwtPath });
+      await expect(revoked.get('catalyst-center')).rejects.toMatchObject({ reason: 'login-failed' });
     } finally {
+      await k8s.stop();
       await rm(dir, { recursive: true, force: true });
     }
   });
 
-  itDouble('sends the configured Vault Enterprise namespace on every request', 'request recording of X-Vault-Namespace (OSS Vault has no namespaces)', async () => {
-    await vault.writeSecret('github', { token: secretValue('ghp') });
-    const secrets = provider({ method: 'token', token: await vault.createToken(3600) }, { namespace: 'team-network' });
-    await secrets.get('github');
-    const seen = vault.double!.requests.filter((r) => r.path !== '/v1/sys/health');
-    expect(seen.length).toBeGreaterThan(0);
-    expect(seen.every((r) => r.namespace === 'team-network')).toBe(true);
+  itOwned('reads inside the configured namespace and sends it on every request', 'namespaces (OpenBao 2.3+ or Vault Enterprise)', async () => {
+    const ns = `team-${randomBytes(3).toString('hex')}`;
+    await server.api('POST', `sys/namespaces/${ns}`, {});
+    try {
+      await server.api('POST', 'sys/mounts/secret', { type: 'kv', options: { version: '2' } }, ns);
+      await server.api('PUT', 'sys/policies/acl/read', { policy: `path "secret/data/${vault.pathPrefix}*" { capabilities = ["read"] }` }, ns);
+      const token = ((await server.api('POST', 'auth/token/create', { policies: ['read'], ttl: '1h' }, ns))['auth'] as { client_token: string }).client_token;
+      const inNamespace = secretValue('ns');
+      await server.api('POST', `secret/data/${vault.pathPrefix}github`, { data: { token: inNamespace } }, ns);
+      await vault.writeSecret('github', { token: secretValue('root-ns') }); // same path in the root namespace
+
+      const secrets = provider({ method: 'token', token }, { namespace: ns });
+      await expect(secrets.get('github')).resolves.toEqual({ token: inNamespace });
+      const seen = vault.requests.filter((r) => r.path !== '/v1/sys/health');
+      expect(seen.length).toBeGreaterThan(0);
+      expect(seen.every((r) => r.namespace === ns)).toBe(true);
+      await secrets.close();
+    } finally {
+      await server.api('DELETE', `sys/namespaces/${ns}`).catch(() => undefined);
+    }
   });
 
   it('renews a token before it expires (renew-self at 2/3 of the lease)', async () => {
@@ -186,7 +251,7 @@ describe(`Vault secret provider against ${REAL ? 'a real Vault (VAULT_ADDR)' : '
     const elapsed = Date.now() - start;
     expect(elapsed).toBeLessThan(3000); // before the 3 s lease ran out
     expect(vault.requests.find((r) => r.path === '/v1/auth/token/renew-self')?.token).toBe(token);
-    if (vault.double) expect(vault.double.requests.find((r) => r.path === '/v1/auth/token/renew-self')?.body).toEqual({ increment: 3 });
+    expect(vault.requests.find((r) => r.path === '/v1/auth/token/renew-self')?.body).toEqual({ increment: 3 });
     // Still valid after the original lease would have ended.
     await new Promise((r) => setTimeout(r, 3200 - elapsed));
     secrets.invalidate('github');
@@ -211,11 +276,11 @@ describe(`Vault secret provider against ${REAL ? 'a real Vault (VAULT_ADDR)' : '
     expect(lastRead?.token).not.toBe(renew?.token);
   });
 
-  itDouble('logs in again and retries once when a read is denied because the token expired', 'controllable clock', async () => {
+  it('logs in again and retries once when a read is denied because the token is no longer valid', async () => {
     await vault.writeSecret('github', { token: secretValue('ghp') });
     const secrets = provider({ method: 'approle', ...(await vault.createAppRole(60)) });
     await secrets.get('github');
-    vault.double!.advance(61_000); // the token expires on Vault's clock before our renewal timer fires
+    await vault.revokeSeenTokens(); // the token dies on the server long before our renewal timer (at 40 s) fires
     secrets.invalidate('github');
 
     await expect(secrets.get('github')).resolves.toBeDefined();
@@ -249,13 +314,13 @@ describe(`Vault secret provider against ${REAL ? 'a real Vault (VAULT_ADDR)' : '
     expect(vault.requests.filter((r) => r.path === '/v1/auth/token/lookup-self')).toHaveLength(1);
   });
 
-  itDouble('while sealed serves the cached secret until its TTL ends, then fails cleanly', 'seal control (sealing a real Vault needs its unseal keys)', async () => {
+  itOwned('while sealed serves the cached secret until its TTL ends, then fails cleanly; recovers on unseal', 'its unseal key (bao operator seal / unseal)', async () => {
     const password = secretValue('pw');
     await vault.writeSecret('servicenow', { username: 'svc', password });
     const secrets = provider({ method: 'token', token: await vault.createToken(3600) }, { cacheTtlMs: 30_000 });
     await secrets.get('servicenow');
 
-    vault.double!.seal();
+    await server.openbao!.seal();
     expect(await secrets.ready()).toBe(false);
     clock += 29_000;
     await expect(secrets.get('servicenow')).resolves.toEqual({ username: 'svc', password });
@@ -268,7 +333,7 @@ describe(`Vault secret provider against ${REAL ? 'a real Vault (VAULT_ADDR)' : '
     expect(JSON.stringify({ m: (err as Error).message, c: String((err as Error).cause) })).not.toContain(password);
     expect(log.audits('secret-read').at(-1)).toMatchObject({ outcome: 'failure', reason: 'ERR_SECRET_UNAVAILABLE' });
 
-    vault.double!.unseal();
+    await server.openbao!.unseal();
     expect(await secrets.ready()).toBe(true);
     await expect(secrets.get('servicenow')).resolves.toEqual({ username: 'svc', password });
   });

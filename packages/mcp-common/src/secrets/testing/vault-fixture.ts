@@ -1,29 +1,36 @@
-// Test-only fixture (not exported from the package): one interface over either a real Vault
-// (when the suite is given VAULT_ADDR + VAULT_TOKEN) or the Vault API test double.
+// Test-only fixture (not exported from the package): a real secrets server for the secrets
+// suites — OpenBao (`bao server -dev`, started here) or, when the suite is given VAULT_ADDR +
+// VAULT_TOKEN, that Vault — behind a recording pass-through proxy, so a test can count and
+// inspect what the provider sent and take the server out of reach.
 import { randomBytes } from 'node:crypto';
-import http, { type Server } from 'node:http';
-import https from 'node:https';
-import type { AddressInfo } from 'node:net';
-import { startVaultDouble, type VaultDouble } from '@mcp-platform/test-support';
+import { startDevOpenBao, startVaultRecorder, type DevOpenBao, type SeenVaultRequest } from '@mcp-platform/test-support';
 
-/** A request that reached Vault (through the recording proxy, or as the double saw it). */
-export interface SeenRequest {
-  method: string;
-  path: string;
-  status: number;
-  token: string | undefined;
+/** A request that reached the server through the recording proxy. */
+export type SeenRequest = SeenVaultRequest;
+
+/** The server under a suite: started once per file ({@link startVaultServer}). */
+export interface VaultServer {
+  /** `openbao`: a `bao server -dev` this suite owns (seal control); `external`: `VAULT_ADDR`. */
+  kind: 'openbao' | 'external';
+  url: string;
+  rootToken: string;
+  /** Root-token API call. */
+  api(method: string, path: string, body?: unknown, namespace?: string): Promise<Record<string, unknown>>;
+  /** The OpenBao process, when `kind === 'openbao'` (seal / unseal). */
+  openbao: DevOpenBao | undefined;
+  close(): Promise<void>;
 }
 
 export interface VaultFixture {
-  kind: 'double' | 'real';
-  /** Point the provider here (the double, or a recording proxy in front of the real Vault). */
+  server: VaultServer;
+  /** Point the provider here: the recording proxy in front of the server. */
   address: string;
   rootToken: string;
-  /** Unique per fixture so runs against a shared Vault do not collide, e.g. `mcp-test-3f9a/`. */
+  /** Unique per fixture so tests (and runs against a shared Vault) do not collide, e.g. `mcp-test-3f9a/`. */
   pathPrefix: string;
+  /** The fixture's read policy (`secret/data/<pathPrefix>*`). */
+  policyName: string;
   requests: SeenRequest[];
-  /** The double, when `kind === 'double'` (seal control, clock). */
-  double: VaultDouble | undefined;
   /** KV v2 write at `secret/data/<pathPrefix><name>`; returns the version. */
   writeSecret(name: string, data: Record<string, string>): Promise<number>;
   /** A renewable token that may read the fixture's secrets. */
@@ -32,108 +39,47 @@ export interface VaultFixture {
   createAppRole(tokenTtlSeconds: number): Promise<{ roleId: string; secretId: string }>;
   /** Revoke every token the provider used (seen in requests) except the root token. */
   revokeSeenTokens(): Promise<void>;
-  /** Make Vault unreachable for the provider (stops the double or the proxy). */
+  /** Make the server unreachable for the provider (stops the proxy). */
   stop(): Promise<void>;
   close(): Promise<void>;
 }
 
-function listen(server: Server): Promise<string> {
-  return new Promise((resolve) => {
-    server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`));
-  });
-}
-
-function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve) => {
-    if (!server.listening) return resolve();
-    server.close(() => resolve());
-    server.closeAllConnections();
-  });
-}
-
-/** Starts the fixture: a real Vault when `env.VAULT_ADDR` and `env.VAULT_TOKEN` are given, else the double. */
-export async function startVaultFixture(env: { VAULT_ADDR?: string | undefined; VAULT_TOKEN?: string | undefined }): Promise<VaultFixture> {
-  const id = randomBytes(4).toString('hex');
-  const pathPrefix = `mcp-test-${id}/`;
-  const policyName = `mcp-test-read-${id}`;
-  return env.VAULT_ADDR && env.VAULT_TOKEN ? realFixture(env.VAULT_ADDR, env.VAULT_TOKEN, pathPrefix, policyName) : doubleFixture(pathPrefix, policyName);
-}
-
-async function doubleFixture(pathPrefix: string, policyName: string): Promise<VaultFixture> {
-  const double = await startVaultDouble();
-  double.setPolicy(policyName, { [`secret/data/${pathPrefix}*`]: ['read'] });
-  let stopped = false;
-  return {
-    kind: 'double',
-    address: double.url,
-    rootToken: double.rootToken,
-    pathPrefix,
-    requests: double.requests,
-    double,
-    writeSecret: async (name, data) => double.writeSecret(`${pathPrefix}${name}`, data),
-    createToken: async (ttlSeconds) => double.createToken({ policies: [policyName], ttlSeconds, renewable: true }),
-    createAppRole: async (tokenTtlSeconds) => {
-      const creds = { roleId: `role-${randomBytes(6).toString('hex')}`, secretId: randomBytes(16).toString('hex') };
-      double.setAppRole(`mcp-${randomBytes(3).toString('hex')}`, { ...creds, policies: [policyName], tokenTtlSeconds });
-      return creds;
-    },
-    revokeSeenTokens: async () => {
-      for (const r of double.requests) if (r.token !== undefined) double.revokeToken(r.token);
-    },
-    stop: async () => {
-      if (!stopped) await double.stop();
-      stopped = true;
-    },
-    close: async () => {
-      if (!stopped) await double.stop();
-      stopped = true;
-    },
-  };
-}
-
-async function realFixture(vaultAddr: string, rootToken: string, pathPrefix: string, policyName: string): Promise<VaultFixture> {
-  const upstream = new URL(vaultAddr);
-  const api = async (method: string, path: string, body?: unknown): Promise<Record<string, unknown>> => {
-    const res = await fetch(new URL(`/v1/${path}`, upstream), {
+/** Starts the suite's server: the Vault in `env.VAULT_ADDR` (+ `VAULT_TOKEN`) when given, else a fresh `bao server -dev`. */
+export async function startVaultServer(env: { VAULT_ADDR?: string | undefined; VAULT_TOKEN?: string | undefined }): Promise<VaultServer> {
+  const openbao = env.VAULT_ADDR && env.VAULT_TOKEN ? undefined : await startDevOpenBao();
+  const url = openbao?.url ?? (env.VAULT_ADDR as string);
+  const rootToken = openbao?.rootToken ?? (env.VAULT_TOKEN as string);
+  const api = async (method: string, path: string, body?: unknown, namespace?: string): Promise<Record<string, unknown>> => {
+    const res = await fetch(new URL(`/v1/${path}`, url), {
       method,
-      headers: { 'X-Vault-Token': rootToken, 'Content-Type': 'application/json' },
+      headers: { 'X-Vault-Token': rootToken, 'Content-Type': 'application/json', ...(namespace === undefined ? {} : { 'X-Vault-Namespace': namespace }) },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
     const text = await res.text();
     if (!res.ok) throw new Error(`fixture: ${method} ${path} → ${res.status} ${text}`);
     return text ? (JSON.parse(text) as Record<string, unknown>) : {};
   };
+  return { kind: openbao ? 'openbao' : 'external', url, rootToken, api, openbao, close: async () => openbao?.stop() };
+}
+
+/** One test's slice of the server: its own path prefix, read policy and recording proxy. */
+export async function startVaultFixture(server: VaultServer): Promise<VaultFixture> {
+  const id = randomBytes(4).toString('hex');
+  const pathPrefix = `mcp-test-${id}/`;
+  const policyName = `mcp-test-read-${id}`;
+  const { api, rootToken } = server;
   await api('PUT', `sys/policies/acl/${policyName}`, { policy: `path "secret/data/${pathPrefix}*" { capabilities = ["read"] }` });
 
-  // Recording pass-through proxy: lets the suite count requests and simulate an outage.
-  const requests: SeenRequest[] = [];
+  const recorder = await startVaultRecorder(server.url);
   const names = new Set<string>();
-  const proxy = http.createServer((req, res) => {
-    const target = new URL(req.url ?? '/', upstream);
-    const header = req.headers['x-vault-token'];
-    const record: SeenRequest = { method: req.method ?? 'GET', path: target.pathname, status: 0, token: typeof header === 'string' ? header : undefined };
-    requests.push(record);
-    const transport = target.protocol === 'https:' ? https : http;
-    const up = transport.request(target, { method: req.method, headers: { ...req.headers, host: target.host } }, (ur) => {
-      record.status = ur.statusCode ?? 0;
-      res.writeHead(ur.statusCode ?? 502, ur.headers);
-      ur.pipe(res);
-    });
-    up.on('error', () => {
-      record.status = 502;
-      res.writeHead(502).end();
-    });
-    req.pipe(up);
-  });
-  const address = await listen(proxy);
 
   return {
-    kind: 'real',
-    address,
+    server,
+    address: recorder.url,
     rootToken,
     pathPrefix,
-    requests,
-    double: undefined,
+    policyName,
+    requests: recorder.requests,
     writeSecret: async (name, data) => {
       names.add(name);
       const res = await api('POST', `secret/data/${pathPrefix}${name}`, { data });
@@ -156,12 +102,12 @@ async function realFixture(vaultAddr: string, rootToken: string, pathPrefix: str
       return { roleId, secretId };
     },
     revokeSeenTokens: async () => {
-      const seen = new Set(requests.map((r) => r.token).filter((t): t is string => t !== undefined && t !== rootToken));
+      const seen = new Set(recorder.requests.map((r) => r.token).filter((t): t is string => t !== undefined && t !== rootToken));
       for (const token of seen) await api('POST', 'auth/token/revoke', { token }).catch(() => undefined);
     },
-    stop: () => closeServer(proxy),
+    stop: () => recorder.stop(),
     close: async () => {
-      await closeServer(proxy);
+      await recorder.stop();
       for (const name of names) await api('DELETE', `secret/metadata/${pathPrefix}${name}`).catch(() => undefined);
       await api('DELETE', `sys/policies/acl/${policyName}`).catch(() => undefined);
     },
