@@ -36,6 +36,8 @@ export interface SpineHarnessOptions<S extends { stop(): Promise<void> }, V exte
   startServer: (ctx: ServerStartContext<S>) => Promise<V>;
   /** Extra environment for the server (overrides the harness defaults). */
   env?: Record<string, string>;
+  /** Policy bundle root OPA loads. Default {@link POLICY_DIR} (the repository's policies). */
+  policyDir?: string;
 }
 
 /** Everything an end-to-end test of one MCP server needs, each component real and on loopback. */
@@ -79,7 +81,7 @@ export async function startSpineHarness<S extends { stop(): Promise<void> }, V e
     port: 0,
     resourceServers: [...SEED_RESOURCE_SERVERS, { url: publicUrl, name: `${options.name} (test)` }],
   });
-  const opa = await startOpa({ policyDir: POLICY_DIR });
+  const opa = await startOpa({ policyDir: options.policyDir ?? POLICY_DIR });
   const sim = await options.startSimulator();
 
   const logStream = new PassThrough();

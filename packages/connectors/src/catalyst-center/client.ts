@@ -10,7 +10,6 @@ import {
   requestJson,
   sanitizeUpstreamMessage,
   type BreakerState,
-  type HttpMethod,
   type QueryValue,
 } from '@mcp-platform/mcp-common/resilience';
 import {
@@ -34,8 +33,11 @@ import {
   type Template,
   type TemplateSummary,
 } from './types.ts';
+import { analysisMethods, type CatalystAnalysisApi } from './analysis-methods.ts';
+import type { CatalystSend, SendInput } from './send.ts';
 
 const UPSTREAM = 'catalyst-center';
+
 
 /** Credentials for the token endpoint (HTTP Basic). Fetched per token, never cached by the client. */
 export interface CatalystCenterCredentials {
@@ -82,7 +84,7 @@ export interface WaitForTaskOptions {
  * const device = await catalyst.getDevice(id, { signal: ctx.signal });
  * ```
  */
-export interface CatalystCenterClient {
+export interface CatalystCenterClient extends CatalystAnalysisApi {
   /** `GET /dna/intent/api/v1/network-device` with filters and 1-based paging. */
   listDevices(query?: ListDevicesQuery, options?: CallOptions): Promise<NetworkDevice[]>;
   /** `GET /dna/intent/api/v1/network-device/count`. */
@@ -234,21 +236,7 @@ export function createCatalystCenterClient(options: CatalystCenterClientOptions)
     return inflight;
   }
 
-  interface SendInput<S extends z.ZodType> {
-    method: HttpMethod;
-    path: string;
-    /** Path with ids replaced, for logs and error messages. */
-    operation: string;
-    schema: S;
-    idempotent: boolean;
-    query?: Record<string, QueryValue>;
-    body?: unknown;
-    signal?: AbortSignal;
-    /** Unwrap the `{ response, version }` envelope. */
-    envelope: boolean;
-  }
-
-  async function send<S extends z.ZodType>(input: SendInput<S>): Promise<z.infer<S>> {
+  const send: CatalystSend = async <S extends z.ZodType>(input: SendInput<S>): Promise<z.infer<S>> => {
     const call = async (tokenValue: string, signal: AbortSignal): Promise<unknown> => {
       const res = await requestJson<unknown>({
         upstream: UPSTREAM,
@@ -256,11 +244,13 @@ export function createCatalystCenterClient(options: CatalystCenterClientOptions)
         url: `${baseUrl}${input.path}`,
         query: input.query,
         body: input.body,
-        headers: { 'x-auth-token': tokenValue },
+        headers: { ...input.headers, 'x-auth-token': tokenValue },
         signal,
         dispatcher: agent,
         authStatuses: [401],
         errorMessage: catalystErrorMessage,
+        ...(input.responseType ? { responseType: input.responseType } : {}),
+        ...(input.maxBodyBytes !== undefined ? { maxBodyBytes: input.maxBodyBytes } : {}),
       });
       return res.body;
     };
@@ -289,7 +279,7 @@ export function createCatalystCenterClient(options: CatalystCenterClientOptions)
     }
     logger?.debug('catalyst center call', { labels: { operation: input.operation } });
     return parsed.data;
-  }
+  };
 
   const enc = encodeURIComponent;
 
@@ -452,6 +442,8 @@ export function createCatalystCenterClient(options: CatalystCenterClientOptions)
         });
       }
     },
+
+    ...analysisMethods(send),
 
     breakerState: () => policy.breakerState(),
 

@@ -73,5 +73,17 @@ export function agreementTable(): PolicyInput[] {
     noScope,
     input(['admin'], 'network', 'delete' as ToolAction),
     {} as PolicyInput,
+    // mcp-analysis: the command allow-list (regex and string builtins in Wasm) and device scope
+    ...['show version', 'show interfaces Gi1/0/24', 'show run', 'conf t', 'show running-config | redirect flash:x', 'show version\nreload', 'ѕhow version', 'show interfaces redirect'].map((command) =>
+      runCommand(['network-engineers'], command, [ACCESS]),
+    ),
+    runCommand(['service-desk'], 'show version', [ACCESS, CORE]),
+    runCommand(['admin'], 'show version', [CORE]),
+    input(['admin'], 'analysis', 'read', { tool: 'get_config_changes', arguments: { device_id: 'dev-1' } }),
   ];
+}
+
+/** A Command Runner call of mcp-analysis. */
+export function runCommand(groups: string[], command: string, devices: Record<string, unknown>[]): PolicyInput {
+  return input(groups, 'analysis', 'execute', { tool: 'run_show_command', arguments: { command, device_ids: devices.map((d) => d['id']) }, resource: { devices } });
 }

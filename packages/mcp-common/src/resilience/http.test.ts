@@ -33,6 +33,24 @@ beforeAll(async () => {
         return send(503, { message: 'maintenance' });
       case '/400':
         return send(400, { error: { message: 'Invalid\nfilter value', detail: 'role' } });
+      case '/big': {
+        // 4 MiB streamed in 64 KiB chunks: a limit must stop reading, not buffer it all.
+        res.writeHead(200, { 'content-type': 'application/json' });
+        const chunk = 'x'.repeat(65536);
+        let n = 0;
+        const write = (): void => {
+          while (n < 64) {
+            n++;
+            if (!res.write(chunk)) return void res.once('drain', write);
+          }
+          res.end();
+        };
+        write();
+        return;
+      }
+      case '/text':
+        res.writeHead(200, { 'content-type': 'text/plain' });
+        return res.end('hostname sw1\n!\nend\n');
       case '/not-json':
         res.writeHead(200, { 'content-type': 'text/html' });
         return res.end('<html>');
@@ -64,6 +82,20 @@ describe('requestJson', () => {
     });
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ method: 'POST', query: ['ACCESS', 'CORE'], body: { a: 1 }, auth: 'abc' });
+  });
+
+  it('returns a text body as a string with responseType text', async () => {
+    const res = await requestJson<string>({ upstream: 'test', url: `${base}/text`, responseType: 'text' });
+    expect(res.body).toBe('hostname sw1\n!\nend\n');
+  });
+
+  it('refuses a body larger than maxBodyBytes with ERR_VALIDATION, and accepts one within it', async () => {
+    await expect(requestJson({ upstream: 'test', url: `${base}/big`, maxBodyBytes: 1024 * 1024, responseType: 'text' })).rejects.toMatchObject({
+      code: 'ERR_VALIDATION',
+      message: expect.stringContaining('larger than 1048576 bytes'),
+    });
+    const ok = await requestJson<string>({ upstream: 'test', url: `${base}/big`, maxBodyBytes: 8 * 1024 * 1024, responseType: 'text' });
+    expect(ok.body).toHaveLength(64 * 65536);
   });
 
   it('returns undefined for an empty body', async () => {

@@ -49,6 +49,34 @@ export interface UpstreamRequest {
    * Default {@link defaultErrorMessage}.
    */
   errorMessage?: (body: unknown) => string | undefined;
+  /** `json` (default) parses the body; `text` returns it as a string (e.g. a downloaded configuration file). */
+  responseType?: 'json' | 'text';
+  /**
+   * Largest body read, in bytes (default 16777216 = 16 MiB). A larger 2xx body is abandoned
+   * unread past the limit and fails with `ERR_VALIDATION` — an upstream cannot exhaust memory.
+   */
+  maxBodyBytes?: number;
+}
+
+/** Default {@link UpstreamRequest.maxBodyBytes}: 16 MiB. */
+export const DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024;
+
+/** Thrown inside {@link readBody} when a body exceeds its limit. */
+class BodyTooLargeError extends Error {}
+
+/** Reads a response body as UTF-8, refusing more than `maxBytes`. */
+async function readBody(body: Dispatcher.ResponseData['body'], maxBytes: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > maxBytes) {
+      body.destroy();
+      throw new BodyTooLargeError(`body larger than ${maxBytes} bytes`);
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 /**
@@ -233,13 +261,18 @@ export async function requestJson<T = unknown>(req: UpstreamRequest): Promise<Up
   }
   let text: string;
   try {
-    text = await res.body.text();
+    text = await readBody(res.body, req.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES);
   } catch (err) {
     if (req.signal?.aborted) throw err;
+    if (err instanceof BodyTooLargeError) {
+      throw new UpstreamResponseInvalidError(req.upstream, `${req.method ?? 'GET'} ${url.pathname} (response larger than ${req.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES} bytes)`, { cause: err });
+    }
     throw new UpstreamUnavailableError(req.upstream, { cause: err, status: res.statusCode >= 500 ? res.statusCode : undefined });
   }
   let body: unknown = undefined;
-  if (text.length > 0) {
+  if (req.responseType === 'text' && res.statusCode >= 200 && res.statusCode < 300) {
+    body = text;
+  } else if (text.length > 0) {
     try {
       body = JSON.parse(text);
     } catch {

@@ -9,6 +9,7 @@
  */
 export {
   startCatalystCenterSimulator,
+  type AnalysisSimState,
   type CatalystSimLogger,
   type CatalystSimulator,
   type CatalystSimulatorOptions,
@@ -27,3 +28,15 @@ export {
   type SimTemplate,
   type SimTemplateParam,
 } from './seed.ts';
+export {
+  ANALYSIS_SEED_IDS,
+  SIM_DEVICE_SECRETS,
+  analysisSeed,
+  runningConfig,
+  type AnalysisSeed,
+  type SimConfigFile,
+  type SimDeviceHealth,
+  type SimInterfaceCounters,
+  type SimIssue,
+} from './analysis-seed.ts';
+export type { CommandRequestRecord } from './command-runner-routes.ts';

@@ -324,11 +324,15 @@ export const SEED_IDS = {
     sjc01Core02: deviceId(2),
     sjc01Dist01: deviceId(3),
     sjc01Acc01: deviceId(5),
+    /** Interface errors on GigabitEthernet1/0/24 (forced speed/duplex), P2 issue, two archived configs. */
+    sjc01Acc02: deviceId(6),
     sjc01Wlc01: deviceId(9),
     sjc01Br01: deviceId(10),
     nyc05Core01: deviceId(11),
+    /** Flapping uplink TenGigabitEthernet1/1/1, P1 issue, oversized `show logging`. */
+    nyc05Dist01: deviceId(12),
     nyc05Acc01: deviceId(13),
-    /** Unreachable: deployments to it fail. */
+    /** Unreachable: deployments to it fail, Command Runner times out on it. */
     nyc05Acc03: deviceId(15),
     lon02Core01: deviceId(18),
     /** Unreachable: deployments to it fail. */

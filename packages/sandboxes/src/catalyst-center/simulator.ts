@@ -1,6 +1,12 @@
 import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { defaultCatalystSeed, type CatalystSeed, type SimDevice, type SimSite, type SimTemplate } from './seed.ts';
+import { analysisSeed, type AnalysisSeed } from './analysis-seed.ts';
+import { matches, paging, queryValues, sendError } from './api-helpers.ts';
+import { assuranceRoutes } from './assurance-routes.ts';
+import { commandRunnerRoutes, type CommandRequestRecord } from './command-runner-routes.ts';
+import { pathTraceRoutes } from './path-trace-routes.ts';
+import { createSimTasks } from './sim-tasks.ts';
 import { silentLogger, type SandboxLogger } from '../internal/logger.ts';
 import { listenApp } from '../internal/http.ts';
 
@@ -30,6 +36,8 @@ export interface CatalystSimulatorOptions {
   taskDurationMs?: number;
   /** Inventory to serve. Default {@link defaultCatalystSeed}(). */
   seed?: CatalystSeed;
+  /** Assurance, Command Runner, Path Trace and Configuration Archive data. Default {@link analysisSeed}(seed). */
+  analysisSeed?: AnalysisSeed;
   logger?: CatalystSimLogger;
 }
 
@@ -83,6 +91,24 @@ export interface SimRequestRecord {
 }
 
 /**
+ * The analysis APIs' live data and test hooks.
+ *
+ * @example
+ * ```ts
+ * sim.state.analysis.commandTaskDurationMs = 60_000; // Command Runner tasks now outlast the caller's wait
+ * expect(sim.state.analysis.commandRequests).toHaveLength(0); // a refused command never reached Catalyst Center
+ * ```
+ */
+export interface AnalysisSimState extends AnalysisSeed {
+  /** Every Command Runner read-request received, in order. */
+  commandRequests: CommandRequestRecord[];
+  /** How long a Command Runner task runs before its result file is ready, in ms. Default `taskDurationMs`. */
+  commandTaskDurationMs: number;
+  /** How long a flow analysis stays `INPROGRESS`, in ms. Default `taskDurationMs`. */
+  pathTraceDurationMs: number;
+}
+
+/**
  * Live, mutable state of a running simulator.
  *
  * @example
@@ -105,6 +131,8 @@ export interface CatalystSimulatorState {
   tokensIssued: number;
   /** Every token issued, in order (for "no token in any log line" assertions). */
   issuedTokens: string[];
+  /** The analysis APIs' data and test hooks (Assurance, Command Runner, Path Trace, Configuration Archive). */
+  analysis: AnalysisSimState;
 }
 
 /**
@@ -135,56 +163,10 @@ export interface CatalystSimulator {
 const DEPLOY_PATH = '/dna/intent/api/v2/template-programmer/template/deploy';
 const TARGET_TYPES = ['MANAGED_DEVICE_UUID', 'MANAGED_DEVICE_IP', 'MANAGED_DEVICE_HOSTNAME', 'PRE_PROVISIONED_SERIAL', 'PRE_PROVISIONED_MAC', 'DEFAULT'];
 
-function sendError(res: Response, status: number, errorCode: string, message: string, detail = message): void {
-  res.status(status).json({ response: { errorCode, message, detail }, version: '1.0' });
-}
-
 function safeEqual(a: string, b: string): boolean {
   const ab = Buffer.from(a);
   const bb = Buffer.from(b);
   return ab.length === bb.length && timingSafeEqual(ab, bb);
-}
-
-/** Query values of `name` (repeated parameters and comma lists both accepted). */
-function queryValues(req: Request, name: string): string[] | undefined {
-  const raw = req.query[name];
-  if (raw === undefined) return undefined;
-  const list = (Array.isArray(raw) ? raw : [raw]).filter((v): v is string => typeof v === 'string');
-  return list.flatMap((v) => v.split(',')).map((v) => v.trim()).filter((v) => v.length > 0);
-}
-
-/** Catalyst Center filters match exactly, or as a regular expression when the value uses `.*`. */
-function matches(actual: string | null | undefined, wanted: string[]): boolean {
-  if (actual === null || actual === undefined) return false;
-  return wanted.some((w) => {
-    if (!w.includes('*')) return actual === w;
-    const pattern = w
-      .split('.*')
-      .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
-      .join('.*');
-    return new RegExp(`^${pattern}$`, 'i').test(actual);
-  });
-}
-
-interface Paging {
-  offset: number;
-  limit: number;
-}
-
-function paging(req: Request, res: Response, maxLimit: number): Paging | undefined {
-  const offsetRaw = req.query['offset'];
-  const limitRaw = req.query['limit'];
-  const offset = offsetRaw === undefined ? 1 : Number(offsetRaw);
-  const limit = limitRaw === undefined ? maxLimit : Number(limitRaw);
-  if (!Number.isInteger(offset) || offset < 1) {
-    sendError(res, 400, 'NCND00103', 'Invalid offset', 'offset must be an integer >= 1 (offsets are 1-based)');
-    return undefined;
-  }
-  if (!Number.isInteger(limit) || limit < 1 || limit > maxLimit) {
-    sendError(res, 400, 'NCND00104', 'Invalid limit', `limit must be an integer between 1 and ${maxLimit}`);
-    return undefined;
-  }
-  return { offset, limit };
 }
 
 function formatDuration(ms: number): string {
@@ -218,6 +200,12 @@ export async function startCatalystCenterSimulator(options: CatalystSimulatorOpt
     requests: [],
     tokensIssued: 0,
     issuedTokens: [],
+    analysis: {
+      ...(options.analysisSeed ? structuredClone(options.analysisSeed) : analysisSeed(seed)),
+      commandRequests: [],
+      commandTaskDurationMs: taskDurationMs,
+      pathTraceDurationMs: taskDurationMs,
+    },
   };
   const tokens = new Map<string, number>(); // token → expiresAt
   const tasksById = new Map<string, SimDeployment>();
@@ -529,6 +517,11 @@ export async function startCatalystCenterSimulator(options: CatalystSimulatorOpt
     });
   });
 
+  const analysisTasks = createSimTasks(() => credentials.username);
+  app.use('/dna/intent/api', assuranceRoutes(state, state.analysis));
+  app.use('/dna/intent/api', commandRunnerRoutes(state, state.analysis, analysisTasks, state.analysis.commandRequests, () => state.analysis.commandTaskDurationMs));
+  app.use('/dna/intent/api', pathTraceRoutes(state, analysisTasks, () => state.analysis.pathTraceDurationMs));
+  app.use('/dna/intent/api', analysisTasks.routes());
   app.use('/dna/intent/api', api);
 
   app.use((_req, res) => {
