@@ -1,4 +1,4 @@
-import type { CatalystCenterClient } from '@mcp-platform/connectors/catalyst-center';
+import type { CatalystAnalysisApi, CatalystCenterClient } from '@mcp-platform/connectors/catalyst-center';
 
 /** Limits of the Command Runner and the output returned to callers. */
 export interface AnalysisLimits {
@@ -21,6 +21,7 @@ export interface AnalysisLimits {
 
 /** What mcp-analysis's tools need: the Catalyst Center client and the limits. */
 export interface AnalysisDeps {
-  catalyst: CatalystCenterClient;
+  /** Inventory (device roles for the policy) and the analysis APIs. */
+  catalyst: CatalystCenterClient & CatalystAnalysisApi;
   limits: AnalysisLimits;
 }

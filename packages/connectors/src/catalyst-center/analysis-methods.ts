@@ -40,7 +40,7 @@ export interface DownloadOptions extends CallOptions {
 
 /**
  * Catalyst Center's analysis APIs: Assurance health and issues, Command Runner, Path Trace and
- * the Configuration Archive (part of {@link CatalystCenterClient}).
+ * the Configuration Archive (carried by the client `createCatalystCenterClient` returns).
  *
  * @example
  * ```ts

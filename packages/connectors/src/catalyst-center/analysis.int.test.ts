@@ -1,15 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ANALYSIS_SEED_IDS, SEED_IDS, startCatalystCenterSimulator, type CatalystSimulator } from '@mcp-platform/sandboxes/catalyst-center';
-import { fileIdFromTask } from './analysis-methods.ts';
+import { fileIdFromTask, type CatalystAnalysisApi } from './analysis-methods.ts';
 import { createCatalystCenterClient, type CatalystCenterClient } from './client.ts';
 
 let sim: CatalystSimulator;
-let catalyst: CatalystCenterClient;
+let catalyst: CatalystCenterClient & CatalystAnalysisApi;
 const D = SEED_IDS.devices;
 
 beforeAll(async () => {
   sim = await startCatalystCenterSimulator({ port: 0, username: 'svc', password: 'pw', taskDurationMs: 50 });
-  catalyst = createCatalystCenterClient({ baseUrl: sim.url, credentials: async () => ({ username: 'svc', password: 'pw' }), policy: { timeoutMs: 2000, retry: { maxAttempts: 3, initialDelayMs: 5, maxDelayMs: 20 } } });
+  catalyst = createCatalystCenterClient({ baseUrl: sim.url, credentials: async () => ({ username: 'svc', password: 'pw' }), policy: { timeoutMs: 5000, retry: { maxAttempts: 3, initialDelayMs: 5, maxDelayMs: 20 } } });
 });
 afterAll(async () => {
   await catalyst.close();
@@ -40,7 +40,7 @@ describe('Catalyst Center analysis APIs through the client', () => {
   it('runs a read-only command end to end: read-request, task, file', async () => {
     expect(await catalyst.listLegitReads()).toContain('show');
     const ref = await catalyst.runReadOnlyCommands({ commands: ['show clock'], deviceUuids: [D.sjc01Acc01], timeout: 10 });
-    const task = await catalyst.waitForTask(ref.taskId, { pollIntervalMs: 20, timeoutMs: 2000 });
+    const task = await catalyst.waitForTask(ref.taskId, { pollIntervalMs: 20, timeoutMs: 10_000 });
     const fileId = fileIdFromTask(task);
     expect(fileId).toMatch(/^[0-9a-f-]{36}$/);
     const [result] = await catalyst.getCommandRunnerFile(fileId!);
@@ -49,7 +49,7 @@ describe('Catalyst Center analysis APIs through the client', () => {
 
   it('refuses a result file larger than maxBytes without reading it all', async () => {
     const ref = await catalyst.runReadOnlyCommands({ commands: ['show logging'], deviceUuids: [D.nyc05Dist01] });
-    const task = await catalyst.waitForTask(ref.taskId, { pollIntervalMs: 20, timeoutMs: 2000 });
+    const task = await catalyst.waitForTask(ref.taskId, { pollIntervalMs: 20, timeoutMs: 10_000 });
     await expect(catalyst.getCommandRunnerFile(fileIdFromTask(task)!, { maxBytes: 64 * 1024 })).rejects.toMatchObject({ code: 'ERR_VALIDATION' });
     const [full] = await catalyst.getCommandRunnerFile(fileIdFromTask(task)!);
     expect(full?.commandResponses.SUCCESS['show logging']?.length).toBeGreaterThan(64 * 1024);
@@ -64,8 +64,11 @@ describe('Catalyst Center analysis APIs through the client', () => {
 
   it('starts a path trace and reads it back', async () => {
     const ref = await catalyst.startPathTrace({ sourceIP: '10.30.120.1', destIP: '10.30.0.1' });
-    await new Promise((r) => setTimeout(r, 80));
-    const trace = await catalyst.getPathTrace(ref.flowAnalysisId);
+    let trace = await catalyst.getPathTrace(ref.flowAnalysisId);
+    for (let i = 0; i < 200 && trace.request.status === 'INPROGRESS'; i++) {
+      await new Promise((r) => setTimeout(r, 25));
+      trace = await catalyst.getPathTrace(ref.flowAnalysisId);
+    }
     expect(trace.request.status).toBe('COMPLETED');
     expect(trace.networkElementsInfo.map((e) => e.name)).toEqual(['lon02-acc-01', 'lon02-dist-01', 'lon02-core-01']);
   });

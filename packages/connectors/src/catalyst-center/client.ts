@@ -84,7 +84,7 @@ export interface WaitForTaskOptions {
  * const device = await catalyst.getDevice(id, { signal: ctx.signal });
  * ```
  */
-export interface CatalystCenterClient extends CatalystAnalysisApi {
+export interface CatalystCenterClient {
   /** `GET /dna/intent/api/v1/network-device` with filters and 1-based paging. */
   listDevices(query?: ListDevicesQuery, options?: CallOptions): Promise<NetworkDevice[]>;
   /** `GET /dna/intent/api/v1/network-device/count`. */
@@ -166,7 +166,9 @@ function checkPaging(offset: number | undefined, limit: number | undefined, maxL
 /**
  * Creates a Catalyst Center client: token auth (Basic → `X-Auth-Token`, cached, renewed once
  * on 401), the shared upstream policy (timeouts, retries for reads only, circuit breaker) and
- * zod-validated responses. Passwords and tokens are never logged or put in errors.
+ * zod-validated responses. Passwords and tokens are never logged or put in errors. The result
+ * also carries the analysis APIs ({@link CatalystAnalysisApi}: Assurance, Command Runner, Path
+ * Trace, Configuration Archive).
  *
  * @example
  * ```ts
@@ -181,7 +183,7 @@ function checkPaging(offset: number | undefined, limit: number | undefined, maxL
  * const task = await catalyst.waitForTask(taskId, { pollIntervalMs: 2000, timeoutMs: 300_000 });
  * ```
  */
-export function createCatalystCenterClient(options: CatalystCenterClientOptions): CatalystCenterClient {
+export function createCatalystCenterClient(options: CatalystCenterClientOptions): CatalystCenterClient & CatalystAnalysisApi {
   if (typeof options.baseUrl !== 'string' || !/^https?:\/\//.test(options.baseUrl)) throw new TypeError('baseUrl must be an http(s) URL');
   if (typeof options.credentials !== 'function') throw new TypeError('credentials must be a function');
   const baseUrl = options.baseUrl.replace(/\/+$/, '');
@@ -283,7 +285,7 @@ export function createCatalystCenterClient(options: CatalystCenterClientOptions)
 
   const enc = encodeURIComponent;
 
-  const client: CatalystCenterClient = {
+  const client: CatalystCenterClient & CatalystAnalysisApi = {
     async listDevices(query = {}, callOptions = {}) {
       const { offset, limit, ...filters } = query;
       checkPaging(offset, limit, 500);

@@ -24,6 +24,28 @@ async function call(path: string, init: RequestInit & { auth?: string | null } =
 const post = (path: string, body: unknown) => call(path, { method: 'POST', body: JSON.stringify(body) });
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Polls `read` until `done` holds (tasks finish by the clock; the machine may be slow). */
+async function until<T>(read: () => Promise<T>, done: (v: T) => boolean): Promise<T> {
+  for (let i = 0; i < 200; i++) {
+    const v = await read();
+    if (done(v)) return v;
+    await wait(25);
+  }
+  throw new Error('condition not reached in 5 s');
+}
+
+/** Runs `fn` with analysis tasks taking `ms` (then restores the default). */
+async function withDuration<T>(ms: number, fn: () => Promise<T>): Promise<T> {
+  sim.state.analysis.commandTaskDurationMs = ms;
+  sim.state.analysis.pathTraceDurationMs = ms;
+  try {
+    return await fn();
+  } finally {
+    sim.state.analysis.commandTaskDurationMs = 60;
+    sim.state.analysis.pathTraceDurationMs = 60;
+  }
+}
+
 beforeAll(async () => {
   sim = await startCatalystCenterSimulator({ port: 0, username: 'admin', password: 'pw', taskDurationMs: 60 });
   const res = await fetch(`${sim.url}/dna/system/api/v1/auth/token`, { method: 'POST', headers: { authorization: `Basic ${Buffer.from('admin:pw').toString('base64')}` } });
@@ -76,13 +98,18 @@ describe('Assurance', () => {
 
 describe('Command Runner', () => {
   it('runs commands asynchronously: task pending, then fileId in progress, then the file', async () => {
+    await withDuration(60_000, async () => {
+      const slow = await post('/v1/network-device-poller/cli/read-request', { commands: ['show clock'], deviceUuids: [D.sjc01Acc01] });
+      const { taskId } = (slow.body as { response: { taskId: string } }).response;
+      const pending = (await call(`/v1/task/${taskId}`)).body as { response: { endTime?: number; progress: string } };
+      expect(pending.response.endTime).toBeUndefined();
+      expect(pending.response.progress).toBe('CLI Runner request creation');
+    });
     const started = await post('/v1/network-device-poller/cli/read-request', { commands: ['show version', 'conf t'], deviceUuids: [D.sjc01Acc01, D.nyc05Acc03], timeout: 20 });
     expect(started.status).toBe(202);
     const { taskId } = (started.body as { response: { taskId: string } }).response;
-    const pending = (await call(`/v1/task/${taskId}`)).body as { response: { endTime?: number; progress: string } };
-    expect(pending.response.endTime).toBeUndefined();
-    await wait(80);
-    const done = (await call(`/v1/task/${taskId}`)).body as { response: { endTime: number; progress: string; isError: boolean } };
+    type TaskBody = { response: { endTime?: number; progress: string; isError: boolean } };
+    const done = await until(async () => (await call(`/v1/task/${taskId}`)).body as TaskBody, (b) => b.response.endTime !== undefined);
     expect(done.response.isError).toBe(false);
     const { fileId } = JSON.parse(done.response.progress) as { fileId: string };
     const file = (await call(`/v1/file/${fileId}`)).body as { deviceUuid: string; commandResponses: Record<string, Record<string, string>> }[];
@@ -94,8 +121,9 @@ describe('Command Runner', () => {
 
   it('prints the running configuration with its secrets, like a real device', async () => {
     const { taskId } = ((await post('/v1/network-device-poller/cli/read-request', { commands: ['sh run'], deviceUuids: [D.sjc01Acc02] })).body as { response: { taskId: string } }).response;
-    await wait(80);
-    const { fileId } = JSON.parse(((await call(`/v1/task/${taskId}`)).body as { response: { progress: string } }).response.progress) as { fileId: string };
+    type TaskBody = { response: { endTime?: number; progress: string } };
+    const done = await until(async () => (await call(`/v1/task/${taskId}`)).body as TaskBody, (b) => b.response.endTime !== undefined);
+    const { fileId } = JSON.parse(done.response.progress) as { fileId: string };
     const out = JSON.stringify((await call(`/v1/file/${fileId}`)).body);
     expect(out).toContain(SIM_DEVICE_SECRETS.snmpRo);
     expect(out).toContain('duplex half');
@@ -125,12 +153,16 @@ describe('Command Runner', () => {
 
 describe('Path Trace', () => {
   it('is INPROGRESS, then COMPLETED with hops; bad input is 400, unknown id 404', async () => {
+    type Trace = { response: { request: { status: string; failureReason?: string }; networkElementsInfo: { name: string }[] } };
+    await withDuration(60_000, async () => {
+      const slow = await post('/v1/flow-analysis', { sourceIP: '10.10.120.5', destIP: '10.10.160.5' });
+      const { flowAnalysisId } = (slow.body as { response: { flowAnalysisId: string } }).response;
+      expect(((await call(`/v1/flow-analysis/${flowAnalysisId}`)).body as Trace).response.request.status).toBe('INPROGRESS');
+    });
     const r = await post('/v1/flow-analysis', { sourceIP: '10.10.120.5', destIP: '10.10.160.5', protocol: 'TCP', destPort: '443' });
     expect(r.status).toBe(202);
     const { flowAnalysisId } = (r.body as { response: { flowAnalysisId: string } }).response;
-    expect(((await call(`/v1/flow-analysis/${flowAnalysisId}`)).body as { response: { request: { status: string } } }).response.request.status).toBe('INPROGRESS');
-    await wait(80);
-    const done = (await call(`/v1/flow-analysis/${flowAnalysisId}`)).body as { response: { request: { status: string }; networkElementsInfo: { name: string }[] } };
+    const done = await until(async () => (await call(`/v1/flow-analysis/${flowAnalysisId}`)).body as Trace, (b) => b.response.request.status !== 'INPROGRESS');
     expect(done.response.request.status).toBe('COMPLETED');
     expect(done.response.networkElementsInfo.map((e) => e.name)).toEqual(['sjc01-acc-01', 'sjc01-dist-01', 'sjc01-acc-02']);
     expect((await post('/v1/flow-analysis', { sourceIP: 'nope', destIP: '10.0.0.1' })).status).toBe(400);
@@ -141,8 +173,8 @@ describe('Path Trace', () => {
   it('fails a path through an unreachable device', async () => {
     const r = await post('/v1/flow-analysis', { sourceIP: '10.20.210.5', destIP: '10.20.110.5' });
     const { flowAnalysisId } = (r.body as { response: { flowAnalysisId: string } }).response;
-    await wait(80);
-    const done = (await call(`/v1/flow-analysis/${flowAnalysisId}`)).body as { response: { request: { status: string; failureReason: string } } };
+    type Trace = { response: { request: { status: string; failureReason: string } } };
+    const done = await until(async () => (await call(`/v1/flow-analysis/${flowAnalysisId}`)).body as Trace, (b) => b.response.request.status !== 'INPROGRESS');
     expect(done.response.request).toMatchObject({ status: 'FAILED', failureReason: expect.stringContaining('nyc05-acc-03') });
   });
 });

@@ -1,11 +1,10 @@
 import { PlatformError } from '@mcp-platform/mcp-common/errors';
 import { defineTool } from '@mcp-platform/mcp-common/server';
-import { structuredPatch } from 'diff';
 import { z } from 'zod';
 import type { AnalysisDeps } from '../deps.ts';
+import { diffConfigs } from '../config-diff.ts';
 import { resolveTargets } from '../devices.ts';
 import { capOutput } from '../output.ts';
-import { redactSecrets } from '../redact.ts';
 
 const Version = z.object({ file_id: z.string(), version: z.string().nullable(), created_time: z.string().describe('ISO 8601'), created_by: z.string().nullable() });
 
@@ -54,17 +53,10 @@ export const getConfigChanges = defineTool<AnalysisDeps>()({
       deps.catalyst.downloadMaskedConfig(from.id, { signal, maxBytes: deps.limits.fileMaxBytes }),
       deps.catalyst.downloadMaskedConfig(to.id, { signal, maxBytes: deps.limits.fileMaxBytes }),
     ]);
-    // Redact both sides before diffing (Catalyst Center masks, the platform redacts again).
-    const patch = structuredPatch(`${device.hostname} ${base.from?.created_time}`, `${device.hostname} ${base.to?.created_time}`, redactSecrets(older).text, redactSecrets(newer).text, '', '', { context: 3 });
-    const lines = patch.hunks.flatMap((h) => [`@@ -${h.oldStart},${h.oldLines} +${h.newStart},${h.newLines} @@`, ...h.lines]);
-    const capped = capOutput(lines.join('\n'), deps.limits.outputMaxBytes, 'pick two versions closer together');
-    return {
-      ...base,
-      diff: capped.text,
-      added_lines: patch.hunks.reduce((n, h) => n + h.lines.filter((l) => l.startsWith('+')).length, 0),
-      removed_lines: patch.hunks.reduce((n, h) => n + h.lines.filter((l) => l.startsWith('-')).length, 0),
-      truncated: capped.truncated,
-    };
+    // Both sides are redacted before diffing (Catalyst Center masks, the platform redacts again).
+    const diff = diffConfigs(older, newer);
+    const capped = capOutput(diff.lines.join('\n'), deps.limits.outputMaxBytes, 'pick two versions closer together');
+    return { ...base, diff: capped.text, added_lines: diff.added, removed_lines: diff.removed, truncated: capped.truncated };
   },
   render: (o) =>
     !o.from || !o.to
