@@ -5,3 +5,4 @@ export { POLICY_DIR, startSpineHarness, type ServerStartContext, type ServerUnde
 export { startRedis, type RunningRedis } from './redis.ts';
 export { KUBERNETES_TEST_CA_PEM, startKubernetesTokenReview, type KubernetesTokenReview } from './kubernetes-token-review.ts';
 export { startVaultRecorder, type SeenVaultRequest, type VaultRecorder } from './vault-recorder.ts';
+export { probeAuthEdges, type AuthEdgeOptions, type AuthEdgeResponses } from './auth-edges.ts';

@@ -10,7 +10,7 @@ import { createMetrics, type PlatformMetrics } from '@mcp-platform/mcp-common/me
 import { CircuitOpenError, UpstreamError } from '@mcp-platform/mcp-common/resilience';
 import { ERROR_META_KEY } from '@mcp-platform/mcp-common/server';
 import { listen, mountOperationalRoutes, tokenVerifierFromConfig, type RunningServer } from '@mcp-platform/mcp-common/server';
-import { authenticate, callerOf } from './authenticate.ts';
+import { callerOf, rejectAsProblem, withCaller } from './authenticate.ts';
 import { createBackendPool, type Backend, type BackendPool } from './backends.ts';
 import type { ProxyConfig } from './config.ts';
 import { buildOpenApi, type BackendTools } from './openapi.ts';
@@ -132,7 +132,7 @@ export function createProxyApp(deps: ProxyDeps): ProxyApp {
   const toolsCache = new Map<string, { tools: Tool[]; expiresAt: number }>();
   const publicUrl = deps.publicUrl.replace(/\/$/, '');
 
-  const { metadataRouter, resourceMetadataUrl } = createAuthRouter({
+  const { metadataRouter, requireAuth } = createAuthRouter({
     verifier: deps.verifier,
     resourceUrl: publicUrl,
     authorizationServers: [deps.issuer],
@@ -140,6 +140,11 @@ export function createProxyApp(deps: ProxyDeps): ProxyApp {
     requiredScopes: deps.requiredScopes,
     resourceName: 'MCP platform REST proxy',
     resourceDocumentationUrl: `${publicUrl}/docs`,
+    onAuthFailure: (reason) => {
+      metrics.authFailures.inc({ server: 'rest-proxy', reason });
+      logger.audit({ action: 'authentication', category: ['authentication'], type: ['denied'], outcome: 'failure', reason });
+    },
+    onRejected: rejectAsProblem,
   });
 
   async function toolsFor(token: string, backend: Backend, delegated: string): Promise<Tool[]> {
@@ -231,11 +236,7 @@ export function createProxyApp(deps: ProxyDeps): ProxyApp {
   mountOperationalRoutes(app, { service: SERVICE, readiness, metrics });
   app.use(metadataRouter);
 
-  const auth = authenticate(deps.verifier, resourceMetadataUrl, (reason) => {
-    metrics.authFailures.inc({ server: 'rest-proxy', reason });
-    logger.audit({ action: 'authentication', category: ['authentication'], type: ['denied'], outcome: 'failure', reason });
-  });
-  const guarded = (operation: string, action: 'read' | 'execute') => [auth, deps.rateLimiter.middleware, checkProxyAccess(operation, action)];
+  const guarded = (operation: string, action: 'read' | 'execute') => [requireAuth, withCaller, deps.rateLimiter.middleware, checkProxyAccess(operation, action)];
 
   app.get('/api/v1/servers', ...guarded('list_servers', 'read'), async (_req, res) => {
     const servers = await Promise.all(pool.list().map((b) => b.health()));

@@ -1,8 +1,8 @@
-import type { NextFunction, Request, Response } from 'express';
-import { IdentityProviderUnavailableError, InsufficientScopeError, principalFromAuthInfo, type Principal, type TokenVerifier } from '@mcp-platform/mcp-common/auth';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { InsufficientScopeError, principalFromAuthInfo, type AuthRejection, type Principal } from '@mcp-platform/mcp-common/auth';
 import { ProblemError } from './problem.ts';
 
-/** What {@link authenticate} leaves on `res.locals`. */
+/** What {@link withCaller} leaves on `res.locals`. */
 export interface Caller {
   principal: Principal;
   /** The caller's own token: only ever sent to the IdP as `subject_token`, never to an MCP server. */
@@ -17,45 +17,50 @@ export function callerOf(res: Response): Caller {
 }
 
 /**
- * Bearer authentication of the proxy as a resource server (audience = the
- * proxy's public URL): 401 with a `WWW-Authenticate` challenge pointing at the
- * RFC 9728 metadata, 403 `insufficient_scope`, 503 when the IdP is unreachable —
- * each as an RFC 9457 problem.
+ * Renders a bearer-auth rejection of the spine's `requireAuth` as an RFC 9457
+ * problem with the same status, `WWW-Authenticate` and `Retry-After`: 401
+ * `ERR_TOKEN_MISSING`/`ERR_TOKEN_INVALID`, 403 `ERR_INSUFFICIENT_SCOPE`, 503 `ERR_IDP_UNAVAILABLE`.
  *
  * @example
  * ```ts
- * app.use('/api', authenticate(verifier, 'http://127.0.0.1:8080/.well-known/oauth-protected-resource', (r) => metrics.authFailures.inc({ server: 'rest-proxy', reason: r })));
+ * createAuthRouter({ verifier, resourceUrl, authorizationServers, onRejected: rejectAsProblem });
  * ```
  */
-export function authenticate(verifier: TokenVerifier, resourceMetadataUrl: string, onFailure: (reason: string) => void) {
-  const challenge = (error?: string) => `Bearer resource_metadata="${resourceMetadataUrl}"${error ? `, error="${error}"` : ''}`;
-  return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
-    const header = req.headers.authorization;
-    const match = header === undefined ? null : /^Bearer[ ]+([A-Za-z0-9\-._~+/]+=*)$/i.exec(header.trim());
-    if (!match) {
-      onFailure(header === undefined ? 'missing' : 'malformed');
-      next(new ProblemError(401, 'ERR_TOKEN_MISSING', 'A bearer token issued for this proxy is required.', { challenge: challenge(header === undefined ? undefined : 'invalid_request') }));
-      return;
-    }
-    const token = match[1] as string;
-    try {
-      const authInfo = await verifier.verifyAccessToken(token);
-      res.locals['caller'] = { principal: principalFromAuthInfo(authInfo), token } satisfies Caller;
-      next();
-    } catch (err) {
-      if (err instanceof IdentityProviderUnavailableError) {
-        onFailure('idp_unavailable');
-        next(new ProblemError(503, 'ERR_IDP_UNAVAILABLE', 'The identity provider is unreachable; try again later.', { retryAfterSeconds: 5, cause: err }));
-      } else if (err instanceof InsufficientScopeError) {
-        onFailure('insufficient_scope');
-        next(new ProblemError(403, 'ERR_INSUFFICIENT_SCOPE', `The token lacks a required scope (${verifier.requiredScopes.join(' ')}).`, {
-          challenge: `${challenge('insufficient_scope')}, scope="${verifier.requiredScopes.join(' ')}"`,
-          cause: err,
-        }));
-      } else {
-        onFailure((err as { code?: string }).code ?? 'invalid');
-        next(new ProblemError(401, 'ERR_TOKEN_INVALID', 'The bearer token is not valid for this proxy.', { challenge: challenge('invalid_token'), cause: err }));
-      }
-    }
+export function rejectAsProblem(rejection: AuthRejection, _req: Request, _res: Response, next: NextFunction): void {
+  const options = {
+    cause: rejection.cause,
+    ...(rejection.challenge === undefined ? {} : { challenge: rejection.challenge }),
+    ...(rejection.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: rejection.retryAfterSeconds }),
   };
+  switch (rejection.status) {
+    case 503:
+      next(new ProblemError(503, 'ERR_IDP_UNAVAILABLE', 'The identity provider is unreachable; try again later.', options));
+      return;
+    case 403:
+      next(new ProblemError(403, 'ERR_INSUFFICIENT_SCOPE', `The token lacks a required scope (${rejection.cause instanceof InsufficientScopeError ? rejection.cause.requiredScopes.join(' ') : ''}).`, options));
+      return;
+    default:
+      next(
+        rejection.reason === 'ERR_TOKEN_MISSING'
+          ? new ProblemError(401, 'ERR_TOKEN_MISSING', 'A bearer token issued for this proxy is required.', options)
+          : new ProblemError(401, 'ERR_TOKEN_INVALID', 'The bearer token is not valid for this proxy.', options),
+      );
+  }
 }
+
+/**
+ * After the spine's `requireAuth`: puts the verified caller on `res.locals` for {@link callerOf}.
+ *
+ * @example
+ * ```ts
+ * app.get('/api/v1/servers', requireAuth, withCaller, handler);
+ * ```
+ */
+export const withCaller: RequestHandler = (req, res, next) => {
+  if (req.auth === undefined) {
+    next(new TypeError('withCaller() must follow requireAuth'));
+    return;
+  }
+  res.locals['caller'] = { principal: principalFromAuthInfo(req.auth), token: req.auth.token } satisfies Caller;
+  next();
+};

@@ -1,6 +1,7 @@
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { SEED_IDS } from '@mcp-platform/sandboxes/catalyst-center';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { probeAuthEdges } from '@mcp-platform/test-support';
 import { jwtPayload, startProxyHarness, type ProxyHarness } from './harness.ts';
 
 let h: ProxyHarness;
@@ -213,5 +214,25 @@ describe('rest-proxy through the real stack', () => {
     const real = await fetch(`${h.proxyUrl}/api/v1/servers`, { headers: { origin: 'https://portal.example.com', authorization: `Bearer ${await h.token('nina')}` } });
     expect(real.headers.get('access-control-allow-origin')).toBe('https://portal.example.com');
     expect(real.headers.get('access-control-expose-headers')).toContain('RateLimit');
+  });
+});
+
+// Last: the probe stops the IdP.
+describe('auth edges (same on every surface)', () => {
+  it('answers no credentials with 401 ERR_TOKEN_MISSING, a missing scope with 403 ERR_INSUFFICIENT_SCOPE, an unreachable IdP with 503 ERR_IDP_UNAVAILABLE', async () => {
+    const r = await probeAuthEdges({
+      idp: h.idp,
+      audience: h.proxyUrl,
+      send: (authorization) => fetch(`${h.proxyUrl}/api/v1/servers`, authorization === undefined ? {} : { headers: { authorization } }),
+    });
+    expect(r.missing.status).toBe(401);
+    expect(r.missing.headers.get('www-authenticate')).not.toContain('error=');
+    expect(await r.missing.json()).toMatchObject({ status: 401, code: 'ERR_TOKEN_MISSING' });
+    expect(r.missingScope.status).toBe(403);
+    expect(r.missingScope.headers.get('www-authenticate')).toContain('error="insufficient_scope"');
+    expect(await r.missingScope.json()).toMatchObject({ status: 403, code: 'ERR_INSUFFICIENT_SCOPE' });
+    expect(r.idpDown.status).toBe(503);
+    expect(r.idpDown.headers.get('retry-after')).toBe('5');
+    expect(await r.idpDown.json()).toMatchObject({ status: 503, code: 'ERR_IDP_UNAVAILABLE', retryable: true });
   });
 });

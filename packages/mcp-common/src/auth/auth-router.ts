@@ -1,8 +1,8 @@
-import express, { type RequestHandler, type Router } from 'express';
+import express, { type NextFunction, type Request, type RequestHandler, type Response, type Router } from 'express';
 import { getOAuthProtectedResourceMetadataUrl } from '@modelcontextprotocol/express';
-import { bearerAuthChallengeResponse, OAuthError, OAuthErrorCode, verifyBearerToken, type OAuthTokenVerifier } from '@modelcontextprotocol/server';
-import type { AuthFailureReason } from './errors.ts';
-import { authFailureReason } from './token-verifier.ts';
+import { OAuthError, OAuthErrorCode, type AuthInfo, type OAuthTokenVerifier } from '@modelcontextprotocol/server';
+import { platformErrorOf } from '../errors/base.ts';
+import { IdentityProviderUnavailableError, InsufficientScopeError, TokenError, type AuthError, type AuthFailureReason } from './errors.ts';
 
 /** Options of {@link createAuthRouter}. */
 export interface AuthRouterOptions {
@@ -24,6 +24,12 @@ export interface AuthRouterOptions {
   onAuthFailure?: (reason: AuthFailureReason) => void;
   /** Seconds advertised in `Retry-After` when the identity provider is unreachable. Default `5`. */
   retryAfterSeconds?: number;
+  /**
+   * Renders a refused request. Default: the OAuth error JSON of RFC 6750
+   * (`{ error, error_description }`) with the rejection's status,
+   * `WWW-Authenticate` and `Retry-After`. The REST proxy passes its RFC 9457 renderer.
+   */
+  onRejected?: (rejection: AuthRejection, req: Request, res: Response, next: NextFunction) => void;
 }
 
 /** RFC 9728 OAuth 2.0 Protected Resource Metadata, as served. */
@@ -57,24 +63,61 @@ function sameResource(a: string, b: string): boolean {
   return strip(a) === strip(b);
 }
 
-function reasonFor(err: unknown, hadHeader: boolean): AuthFailureReason {
-  const typed = authFailureReason(err);
-  if (typed !== undefined) return typed;
-  if (!hadHeader) return 'ERR_TOKEN_MISSING';
-  if (err instanceof OAuthError && err.code === OAuthErrorCode.InsufficientScope) return 'ERR_INSUFFICIENT_SCOPE';
-  if (err instanceof OAuthError && /resource/i.test(err.message)) return 'ERR_TOKEN_AUDIENCE';
-  if (err instanceof OAuthError && /expired/i.test(err.message)) return 'ERR_TOKEN_EXPIRED';
-  return 'ERR_TOKEN_INVALID';
+const BEARER = /^Bearer[ ]+([A-Za-z0-9\-._~+/]+=*)$/i;
+
+/**
+ * The typed error behind a verifier failure. Our verifier wraps its typed
+ * error in the SDK's `OAuthError`; another `OAuthTokenVerifier` may throw a
+ * bare `OAuthError`, classified by its `code` (never its message).
+ */
+function typedAuthError(err: unknown, requiredScopes: readonly string[]): AuthError {
+  const typed = platformErrorOf(err);
+  if (typed instanceof TokenError || typed instanceof InsufficientScopeError || typed instanceof IdentityProviderUnavailableError) return typed;
+  if (err instanceof OAuthError && err.code === OAuthErrorCode.InsufficientScope) return new InsufficientScopeError(requiredScopes, { cause: err });
+  if (err instanceof OAuthError && (err.code === OAuthErrorCode.ServerError || err.code === OAuthErrorCode.TemporarilyUnavailable)) {
+    return new IdentityProviderUnavailableError(undefined, { cause: err });
+  }
+  return new TokenError('ERR_TOKEN_INVALID', 'The access token is invalid', { cause: err });
+}
+
+function quoted(value: string): string {
+  return value.replace(/[\\"]/g, '\\$&').replace(/[^\x20-\x7e]/g, '?');
+}
+
+/**
+ * The answer to one refused request, classified by the typed error behind it
+ * (never by message text). The MCP servers render it as OAuth error JSON, the
+ * REST proxy as an RFC 9457 problem; both send the same status and challenge.
+ */
+export interface AuthRejection {
+  /** The typed reason, as passed to `onAuthFailure`. */
+  reason: AuthFailureReason;
+  /** `401` (no or bad token), `403` (a scope is missing) or `503` (the IdP is unreachable). */
+  status: 401 | 403 | 503;
+  /**
+   * RFC 6750 §3.1 error code; absent when the request carried no credentials at all
+   * (the RFC says the challenge then SHOULD NOT name an error), and for `503`.
+   */
+  error?: 'invalid_request' | 'invalid_token' | 'insufficient_scope';
+  /** Generic, caller-safe description (never the token). */
+  description: string;
+  /** `WWW-Authenticate` value, for `401`/`403`. */
+  challenge?: string;
+  /** `Retry-After` in seconds, for `503`. */
+  retryAfterSeconds?: number;
+  /** The typed error (for logs and `platformErrorOf`). */
+  cause: AuthError;
 }
 
 /**
  * The resource-server side of the MCP authorization spec for an Express app:
- * RFC 9728 metadata plus bearer-token middleware built on the SDK's
- * `verifyBearerToken`/`bearerAuthChallengeResponse` (the core of its
- * `requireBearerAuth`), so 401/403 answers and their `WWW-Authenticate:
- * Bearer error=…, resource_metadata=…` challenges are exactly the SDK's. On top
- * of the SDK it reports each failure's typed reason to `onAuthFailure` and
- * answers `503 temporarily_unavailable` (not 500) when the IdP is unreachable.
+ * RFC 9728 metadata plus the one bearer-token middleware of the platform
+ * (every MCP server and the REST proxy use it). Each failure is classified by
+ * the typed error behind it ({@link AuthRejection}): `401` with a
+ * `WWW-Authenticate: Bearer resource_metadata=…` challenge (naming no error
+ * when the request carried no credentials, RFC 6750 §3.1), `403
+ * insufficient_scope`, or `503` with `Retry-After` when the IdP is unreachable.
+ * The typed reason goes to `onAuthFailure`.
  *
  * @example
  * ```ts
@@ -127,27 +170,60 @@ export function createAuthRouter(options: AuthRouterOptions): AuthRouter {
   metadataRouter.all(`/.well-known/oauth-protected-resource${path}`, serveMetadata);
   if (path !== '') metadataRouter.all('/.well-known/oauth-protected-resource', serveMetadata);
 
-  const requireAuth: RequestHandler = async (req, res, next) => {
-    const header = req.headers.authorization;
+  const scopeAttr = requiredScopes.length > 0 ? `, scope="${quoted(requiredScopes.join(' '))}"` : '';
+  const reject = (cause: AuthError, missing: boolean, malformed = false): AuthRejection => {
+    if (cause instanceof IdentityProviderUnavailableError) {
+      return { reason: cause.code, status: 503, description: 'The identity provider is unavailable', retryAfterSeconds, cause };
+    }
+    const base = `Bearer resource_metadata="${quoted(resourceMetadataUrl)}"`;
+    if (missing) return { reason: 'ERR_TOKEN_MISSING', status: 401, description: 'A bearer token is required', challenge: `${base}${scopeAttr}`, cause };
+    const error = cause instanceof InsufficientScopeError ? 'insufficient_scope' : malformed ? 'invalid_request' : 'invalid_token';
+    return {
+      reason: cause.code,
+      status: cause instanceof InsufficientScopeError ? 403 : 401,
+      error,
+      description: cause.message,
+      challenge: `${base}, error="${error}", error_description="${quoted(cause.message)}"${scopeAttr}`,
+      cause,
+    };
+  };
+  const authenticate = async (header: string | undefined): Promise<AuthInfo | AuthRejection> => {
+    if (header === undefined || header.trim() === '') return reject(new TokenError('ERR_TOKEN_MISSING', 'A bearer token is required'), true);
+    const match = BEARER.exec(header.trim());
+    if (!match) return reject(new TokenError('ERR_TOKEN_INVALID', 'The Authorization header is not a bearer token'), false, true);
+    let authInfo: AuthInfo;
     try {
-      req.auth = await verifyBearerToken(header, { verifier, requiredScopes, resourceMetadataUrl, ...(expectedResource === undefined ? {} : { expectedResource }) });
+      authInfo = await verifier.verifyAccessToken(match[1] as string);
     } catch (err) {
-      const reason = reasonFor(err, header !== undefined && header !== '');
+      return reject(typedAuthError(err, requiredScopes), false);
+    }
+    // Defence in depth for verifiers other than ours: resource, scopes and expiry are re-checked here.
+    if (expectedResource !== undefined && (authInfo.resource === undefined || !sameResource(authInfo.resource.href, expectedResource.href))) {
+      return reject(new TokenError('ERR_TOKEN_AUDIENCE', 'The access token was not issued for this resource'), false);
+    }
+    if (!requiredScopes.every((scope) => authInfo.scopes.includes(scope))) return reject(new InsufficientScopeError(requiredScopes), false);
+    if (typeof authInfo.expiresAt !== 'number' || Number.isNaN(authInfo.expiresAt)) return reject(new TokenError('ERR_TOKEN_INVALID', 'The access token has no expiry'), false);
+    if (authInfo.expiresAt < Date.now() / 1000) return reject(new TokenError('ERR_TOKEN_EXPIRED', 'The access token has expired'), false);
+    return authInfo.resourceMetadataUrl === undefined ? { ...authInfo, resourceMetadataUrl } : authInfo;
+  };
+  const render = options.onRejected ?? ((rejection: AuthRejection, _req: Request, res: Response) => {
+    if (rejection.challenge !== undefined) res.set('WWW-Authenticate', rejection.challenge);
+    if (rejection.retryAfterSeconds !== undefined) res.set('Retry-After', String(rejection.retryAfterSeconds));
+    res.status(rejection.status).json({ error: rejection.error ?? (rejection.status === 503 ? 'temporarily_unavailable' : 'invalid_token'), error_description: rejection.description });
+  });
+
+  const requireAuth: RequestHandler = async (req, res, next) => {
+    const outcome = await authenticate(req.headers.authorization);
+    if ('reason' in outcome) {
       try {
-        onAuthFailure?.(reason);
+        onAuthFailure?.(outcome.reason);
       } catch {
         // a metrics hook must never turn a 401 into a 500
       }
-      if (reason === 'ERR_IDP_UNAVAILABLE') {
-        res.set('Retry-After', String(retryAfterSeconds)).status(503).json({ error: 'temporarily_unavailable', error_description: 'The identity provider is unavailable' });
-        return;
-      }
-      const response = bearerAuthChallengeResponse(err, { requiredScopes, resourceMetadataUrl });
-      const challenge = response.headers.get('WWW-Authenticate');
-      if (challenge !== null) res.set('WWW-Authenticate', challenge);
-      res.status(response.status).json(await response.json());
+      render(outcome, req, res, next);
       return;
     }
+    req.auth = outcome;
     next();
   };
 

@@ -170,14 +170,24 @@ describe('valid tokens', () => {
 });
 
 describe('rejected tokens', () => {
-  it('answers a missing token with 401 and a challenge pointing at the resource metadata', async () => {
+  it('answers a missing token with 401 and a challenge that names no error (RFC 6750 §3.1) but points at the resource metadata', async () => {
     const app = await startApp();
     const res = await app.call();
     expect(res.status).toBe(401);
     expect(res.challenge).toMatch(/^Bearer /);
-    expect(res.challenge).toContain('error="invalid_token"');
+    expect(res.challenge).not.toContain('error=');
     expect(res.challenge).toContain(`resource_metadata="http://127.0.0.1:8101/.well-known/oauth-protected-resource/mcp"`);
     expect(app.failures).toEqual(['ERR_TOKEN_MISSING']);
+  });
+
+  it('answers a header that is not a bearer token with 401 invalid_request', async () => {
+    const app = await startApp();
+    for (const authorization of ['Basic bmluYTpwdw==', 'Bearer', 'Bearer a b', 'Bearer \u00e9t\u00e9']) {
+      const res = await fetch(`${app.url}/mcp`, { headers: { authorization } });
+      expect(res.status).toBe(401);
+      expect(res.headers.get('www-authenticate')).toContain('error="invalid_request"');
+    }
+    expect(app.failures).toEqual(['ERR_TOKEN_INVALID', 'ERR_TOKEN_INVALID', 'ERR_TOKEN_INVALID', 'ERR_TOKEN_INVALID']);
   });
 
   const cases: Array<[string, AuthFailureReason, () => Promise<{ token: string; overrides?: Partial<TokenVerifierOptions> }>]> = [

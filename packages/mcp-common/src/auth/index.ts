@@ -1,5 +1,5 @@
 export { createTokenVerifier, authFailureReason, type IntrospectionOptions, type TokenVerifier, type TokenVerifierOptions } from './token-verifier.ts';
-export { createAuthRouter, type AuthRouter, type AuthRouterOptions, type ProtectedResourceMetadata } from './auth-router.ts';
+export { createAuthRouter, type AuthRejection, type AuthRouter, type AuthRouterOptions, type ProtectedResourceMetadata } from './auth-router.ts';
 export { principalFromAuthInfo, type Principal } from './principal.ts';
 export {
   IdentityProviderUnavailableError,

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { createRemoteJWKSet, decodeProtectedHeader, errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import * as oidc from 'openid-client';
 import { OAuthError, OAuthErrorCode, type AuthInfo, type OAuthTokenVerifier } from '@modelcontextprotocol/server';
+import { platformErrorOf } from '../errors/base.ts';
 import type { Logger } from '../logging/types.ts';
 import { IdentityProviderUnavailableError, InsufficientScopeError, TokenError, type AuthError, type AuthFailureReason } from './errors.ts';
 import { ExpiringLruCache } from './lru-cache.ts';
@@ -138,7 +139,7 @@ function toOAuthError(err: AuthError): OAuthError {
  * ```
  */
 export function authFailureReason(err: unknown): AuthFailureReason | undefined {
-  const candidate = err instanceof OAuthError ? err.cause : err;
+  const candidate = platformErrorOf(err);
   if (candidate instanceof TokenError || candidate instanceof InsufficientScopeError || candidate instanceof IdentityProviderUnavailableError) {
     return candidate.code;
   }

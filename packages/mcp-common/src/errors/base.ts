@@ -49,6 +49,28 @@ export class PlatformError<C extends PlatformErrorCode = PlatformErrorCode> exte
   }
 }
 
+/**
+ * The platform error behind `err`: `err` itself or the first {@link PlatformError}
+ * in its `cause` chain (an SDK `OAuthError`, a Temporal failure or a plain
+ * `Error` wrapping ours). The one way to unwrap: callers branch on the result's
+ * class or `code`, never on message text.
+ *
+ * @example
+ * ```ts
+ * const typed = platformErrorOf(err);
+ * if (typed instanceof IdentityProviderUnavailableError) res.status(503);
+ * ```
+ */
+export function platformErrorOf(err: unknown): PlatformError | undefined {
+  let current: unknown = err;
+  // A bounded walk: a hostile or cyclic cause chain cannot spin.
+  for (let depth = 0; depth < 16 && current !== null && typeof current === 'object'; depth++) {
+    if (current instanceof PlatformError) return current;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
 /** True when `err` is a {@link PlatformError}, optionally with one of `codes`. */
 export function isPlatformError<C extends PlatformErrorCode>(err: unknown, ...codes: C[]): err is PlatformError<C> {
   return err instanceof PlatformError && (codes.length === 0 || (codes as string[]).includes(err.code));

@@ -1,1 +1,1 @@
-export { PlatformError, isPlatformError, type PlatformErrorCode, type PlatformErrorOptions } from './base.ts';
+export { PlatformError, isPlatformError, platformErrorOf, type PlatformErrorCode, type PlatformErrorOptions } from './base.ts';
