@@ -8,6 +8,7 @@ import { DEFAULT_WASM_PATH, createOpaAuthorizer, createWasmAuthorizer, withAudit
 import { contextFromHeaders, createLogger, currentRequestContext, runWithRequestContext, type PlatformLogger } from '@mcp-platform/mcp-common/logging';
 import { createMetrics, type PlatformMetrics } from '@mcp-platform/mcp-common/metrics';
 import { CircuitOpenError, UpstreamError } from '@mcp-platform/mcp-common/resilience';
+import { errorCodeInfo, isPlatformErrorCode } from '@mcp-platform/mcp-common/errors';
 import { ERROR_META_KEY } from '@mcp-platform/mcp-common/server';
 import { listen, mountOperationalRoutes, tokenVerifierFromConfig, type RunningServer } from '@mcp-platform/mcp-common/server';
 import { callerOf, rejectAsProblem, withCaller } from './authenticate.ts';
@@ -59,58 +60,48 @@ export function problemFromToolError(server: string, tool: string, result: CallT
     .map((c) => c.text)
     .join('\n')
     .trim();
-  const meta = (result._meta?.[ERROR_META_KEY] ?? {}) as { code?: string; retryable?: boolean };
+  const meta = (result._meta?.[ERROR_META_KEY] ?? {}) as { code?: unknown; retryAfterMs?: unknown };
   const detail = text || `Tool "${tool}" on "${server}" failed.`;
-  switch (meta.code) {
-    case 'ERR_AUTHZ_DENIED':
-      return new ProblemError(403, 'ERR_AUTHZ_DENIED', detail, { reasons: [detail] });
-    case 'ERR_AUTHZ_UNAVAILABLE':
-      return new ProblemError(503, 'ERR_AUTHZ_UNAVAILABLE', detail, { retryAfterSeconds: 5 });
-    case 'ERR_CIRCUIT_OPEN':
-      return new ProblemError(503, 'ERR_CIRCUIT_OPEN', detail, { retryAfterSeconds: breakerRetryAfterSeconds });
-    case 'ERR_UPSTREAM_UNAVAILABLE':
-    case 'ERR_UPSTREAM_RATE_LIMITED':
-    case 'ERR_SECRET_UNAVAILABLE':
-    case 'ERR_SECRET_NOT_FOUND':
-      return new ProblemError(503, 'ERR_UPSTREAM_UNAVAILABLE', detail, { retryAfterSeconds: 5 });
-    case 'ERR_UPSTREAM_TIMEOUT':
-      return new ProblemError(504, 'ERR_UPSTREAM_TIMEOUT', detail);
-    case 'ERR_VALIDATION':
-      // Schema-valid arguments the tool's own rules refuse (unknown device, nothing to update): semantically invalid.
-      return new ProblemError(422, 'ERR_VALIDATION', detail, { errors: [{ pointer: '/arguments', message: detail }] });
-    case 'ERR_UPSTREAM_NOT_FOUND':
-      return new ProblemError(404, 'ERR_NOT_FOUND', detail);
-    default:
-      if (meta.code === undefined && /^Input validation error/i.test(text)) {
-        // Arguments that passed the published input schema here but not the server's own refinements
-        // (rules JSON Schema cannot state, e.g. "ids must not repeat") are semantically invalid: 422.
-        return schemaChecked
-          ? new ProblemError(422, 'ERR_VALIDATION', text, { errors: [{ pointer: '/arguments', message: text }] })
-          : new ProblemError(400, 'ERR_VALIDATION', 'The arguments do not match the tool\'s input schema.', { errors: [{ pointer: '/arguments', message: text }] });
-      }
-      if (meta.code === undefined && /tool .* not found/i.test(text)) return new ProblemError(404, 'ERR_NOT_FOUND', `No tool "${tool}" on "${server}".`);
-      return new ProblemError(422, 'ERR_TOOL_FAILED', detail);
+  if (isPlatformErrorCode(meta.code)) {
+    // The server's code passes through; status, type and retryability derive from it.
+    const code = meta.code;
+    if (code === 'ERR_AUTHZ_DENIED') return new ProblemError(code, detail, { reasons: [detail] });
+    // Schema-valid arguments the tool's own rules refuse (unknown device, nothing to update): semantically invalid (422).
+    if (code === 'ERR_VALIDATION') return new ProblemError(code, detail, { errors: [{ pointer: '/arguments', message: detail }] });
+    if (!errorCodeInfo(code).retryable) return new ProblemError(code, detail);
+    const retryAfterSeconds =
+      code === 'ERR_CIRCUIT_OPEN' ? breakerRetryAfterSeconds : typeof meta.retryAfterMs === 'number' && meta.retryAfterMs > 0 ? Math.ceil(meta.retryAfterMs / 1000) : 5;
+    return new ProblemError(code, detail, { retryAfterSeconds });
   }
+  if (/^Input validation error/i.test(text)) {
+    // The SDK's own answer (no platform code): arguments that passed the published input schema here but not
+    // the server's refinements (rules JSON Schema cannot state, e.g. "ids must not repeat") are semantically invalid: 422.
+    return schemaChecked
+      ? new ProblemError('ERR_VALIDATION', text, { errors: [{ pointer: '/arguments', message: text }] })
+      : new ProblemError('ERR_VALIDATION', 'The arguments do not match the tool\'s input schema.', { status: 400, errors: [{ pointer: '/arguments', message: text }] });
+  }
+  if (/tool .* not found/i.test(text)) return new ProblemError('ERR_NOT_FOUND', `No tool "${tool}" on "${server}".`);
+  return new ProblemError('ERR_TOOL_FAILED', detail);
 }
 
 /** Maps a failure of the call itself (transport, breaker, protocol) to a problem. */
 function problemFromCallFailure(server: string, tool: string | undefined, err: unknown, breakerRetryAfterSeconds: number): ProblemError {
   if (err instanceof ProblemError) return err;
   if (err instanceof CircuitOpenError) {
-    return new ProblemError(503, 'ERR_CIRCUIT_OPEN', `MCP server "${server}" is unavailable (circuit open); try again later.`, { retryAfterSeconds: breakerRetryAfterSeconds, cause: err });
+    return new ProblemError('ERR_CIRCUIT_OPEN', `MCP server "${server}" is unavailable (circuit open); try again later.`, { retryAfterSeconds: breakerRetryAfterSeconds, cause: err });
   }
   if (err instanceof UpstreamError && err.code === 'ERR_UPSTREAM_TIMEOUT') {
-    return new ProblemError(504, 'ERR_UPSTREAM_TIMEOUT', `MCP server "${server}" did not answer in time.`, { cause: err });
+    return new ProblemError('ERR_UPSTREAM_TIMEOUT', `MCP server "${server}" did not answer in time.`, { cause: err });
   }
   if (err instanceof UpstreamError) {
-    return new ProblemError(503, 'ERR_UPSTREAM_UNAVAILABLE', `MCP server "${server}" is unavailable; try again later.`, { retryAfterSeconds: 5, cause: err });
+    return new ProblemError('ERR_UPSTREAM_UNAVAILABLE', `MCP server "${server}" is unavailable; try again later.`, { retryAfterSeconds: 5, cause: err });
   }
   if (err instanceof ProtocolError) {
-    if (tool !== undefined && err.code === -32602 && /not found|unknown tool/i.test(err.message)) return new ProblemError(404, 'ERR_NOT_FOUND', `No tool "${tool}" on "${server}".`, { cause: err });
-    if (err.code === -32602) return new ProblemError(400, 'ERR_VALIDATION', 'The MCP server rejected the arguments.', { errors: [{ pointer: '/arguments', message: err.message }], cause: err });
-    return new ProblemError(502, 'ERR_INTERNAL', `MCP server "${server}" answered with a protocol error.`, { cause: err });
+    if (tool !== undefined && err.code === -32602 && /not found|unknown tool/i.test(err.message)) return new ProblemError('ERR_NOT_FOUND', `No tool "${tool}" on "${server}".`, { cause: err });
+    if (err.code === -32602) return new ProblemError('ERR_VALIDATION', 'The MCP server rejected the arguments.', { status: 400, errors: [{ pointer: '/arguments', message: err.message }], cause: err });
+    return new ProblemError('ERR_UPSTREAM_INVALID_RESPONSE', `MCP server "${server}" answered with a protocol error.`, { cause: err });
   }
-  return new ProblemError(500, 'ERR_INTERNAL', `Internal error (trace id ${currentRequestContext()?.traceId ?? 'unknown'}).`, { cause: err });
+  return new ProblemError('ERR_INTERNAL', `Internal error (trace id ${currentRequestContext()?.traceId ?? 'unknown'}).`, { cause: err });
 }
 
 /**
@@ -161,7 +152,7 @@ export function createProxyApp(deps: ProxyDeps): ProxyApp {
 
   const backendOf = (name: string): Backend => {
     const backend = pool.get(name);
-    if (!backend) throw new ProblemError(404, 'ERR_NOT_FOUND', `No MCP server named "${name}" behind this proxy.`);
+    if (!backend) throw new ProblemError('ERR_NOT_FOUND', `No MCP server named "${name}" behind this proxy.`);
     return backend;
   };
 
@@ -177,8 +168,8 @@ export function createProxyApp(deps: ProxyDeps): ProxyApp {
       arguments: {},
       context: { request_id: ctx?.requestId ?? '', time: new Date().toISOString() },
     });
-    if (decision.error) return next(new ProblemError(503, 'ERR_AUTHZ_UNAVAILABLE', 'Authorization service unavailable: the request was denied (fail closed).', { retryAfterSeconds: 5 }));
-    if (!decision.allow) return next(new ProblemError(403, 'ERR_AUTHZ_DENIED', 'This caller may not use the REST proxy.', { reasons: decision.reasons }));
+    if (decision.error) return next(new ProblemError('ERR_AUTHZ_UNAVAILABLE', 'Authorization service unavailable: the request was denied (fail closed).', { retryAfterSeconds: 5 }));
+    if (!decision.allow) return next(new ProblemError('ERR_AUTHZ_DENIED', 'This caller may not use the REST proxy.', { reasons: decision.reasons }));
     void req;
     next();
   };
@@ -275,10 +266,10 @@ export function createProxyApp(deps: ProxyDeps): ProxyApp {
       const server = String(req.params['server']);
       const toolName = String(req.params['tool']);
       const backend = backendOf(server);
-      if (!req.is('application/json')) throw new ProblemError(415, 'ERR_VALIDATION', 'Send the arguments as application/json: { "arguments": { … } }.');
+      if (!req.is('application/json')) throw new ProblemError('ERR_VALIDATION', 'Send the arguments as application/json: { "arguments": { … } }.', { status: 415 });
       const body = req.body as unknown;
       if (body === null || typeof body !== 'object' || Array.isArray(body)) {
-        throw new ProblemError(400, 'ERR_VALIDATION', 'The body must be a JSON object: { "arguments": { … } }.', { errors: [{ pointer: '', message: 'must be object' }] });
+        throw new ProblemError('ERR_VALIDATION', 'The body must be a JSON object: { "arguments": { … } }.', { status: 400, errors: [{ pointer: '', message: 'must be object' }] });
       }
       const extra = Object.keys(body).filter((k) => k !== 'arguments');
       const args = (body as { arguments?: unknown }).arguments;
@@ -287,7 +278,7 @@ export function createProxyApp(deps: ProxyDeps): ProxyApp {
           ...(args === null || typeof args !== 'object' || Array.isArray(args) ? [{ pointer: '/arguments', message: args === undefined ? 'is required' : 'must be object' }] : []),
           ...extra.map((k) => ({ pointer: `/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`, message: 'is not allowed' })),
         ];
-        throw new ProblemError(400, 'ERR_VALIDATION', 'The body must be { "arguments": { … } }.', { errors });
+        throw new ProblemError('ERR_VALIDATION', 'The body must be { "arguments": { … } }.', { status: 400, errors });
       }
       const { token } = callerOf(res);
       const started = process.hrtime.bigint();
@@ -298,7 +289,7 @@ export function createProxyApp(deps: ProxyDeps): ProxyApp {
         // A tool the caller cannot list is still called: the server answers 403 (it exists, policy says no) or not found.
         if (tool) {
           const errors = validator.validate(tool, args as Record<string, unknown>);
-          if (errors) throw new ProblemError(400, 'ERR_VALIDATION', `The arguments do not match the input schema of "${toolName}".`, { errors });
+          if (errors) throw new ProblemError('ERR_VALIDATION', `The arguments do not match the input schema of "${toolName}".`, { status: 400, errors });
         }
         const result = await backend.callTool(delegated, toolName, args as Record<string, unknown>);
         if (result.isError) {
@@ -364,11 +355,11 @@ export function createProxyApp(deps: ProxyDeps): ProxyApp {
   ] as const) {
     app.all(path, (req: Request, res: Response, next: NextFunction) => {
       res.setHeader('Allow', allow);
-      next(new ProblemError(405, 'ERR_METHOD_NOT_ALLOWED', `${req.method} is not supported here; use ${allow}.`));
+      next(new ProblemError('ERR_METHOD_NOT_ALLOWED', `${req.method} is not supported here; use ${allow}.`));
     });
   }
 
-  app.use((_req: Request, _res: Response, next: NextFunction) => next(new ProblemError(404, 'ERR_NOT_FOUND', 'No such endpoint.')));
+  app.use((_req: Request, _res: Response, next: NextFunction) => next(new ProblemError('ERR_NOT_FOUND', 'No such endpoint.')));
 
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
     let problem: ProblemError;
@@ -378,12 +369,13 @@ export function createProxyApp(deps: ProxyDeps): ProxyApp {
       const type = (err as { type?: string }).type;
       problem =
         status === 413
-          ? new ProblemError(413, 'ERR_VALIDATION', `The body is larger than ${deps.maxBodyBytes} bytes.`)
-          : new ProblemError(400, 'ERR_VALIDATION', type === 'entity.parse.failed' ? 'The body is not valid JSON.' : 'The request could not be read.', {
+          ? new ProblemError('ERR_VALIDATION', `The body is larger than ${deps.maxBodyBytes} bytes.`, { status: 413 })
+          : new ProblemError('ERR_VALIDATION', type === 'entity.parse.failed' ? 'The body is not valid JSON.' : 'The request could not be read.', {
+              status: 400,
               errors: [{ pointer: '', message: type ?? 'invalid body' }],
             });
     } else {
-      problem = new ProblemError(500, 'ERR_INTERNAL', `Internal error (trace id ${currentRequestContext()?.traceId ?? 'unknown'}).`, { cause: err });
+      problem = new ProblemError('ERR_INTERNAL', `Internal error (trace id ${currentRequestContext()?.traceId ?? 'unknown'}).`, { cause: err });
     }
     if (problem.status >= 500) logger.warn('request failed', { error: err, url: { path: req.path }, labels: { code: problem.code } });
     if (res.headersSent) return;

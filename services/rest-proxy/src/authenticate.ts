@@ -34,16 +34,16 @@ export function rejectAsProblem(rejection: AuthRejection, _req: Request, _res: R
   };
   switch (rejection.status) {
     case 503:
-      next(new ProblemError(503, 'ERR_IDP_UNAVAILABLE', 'The identity provider is unreachable; try again later.', options));
+      next(new ProblemError('ERR_IDP_UNAVAILABLE', 'The identity provider is unreachable; try again later.', options));
       return;
     case 403:
-      next(new ProblemError(403, 'ERR_INSUFFICIENT_SCOPE', `The token lacks a required scope (${rejection.cause instanceof InsufficientScopeError ? rejection.cause.requiredScopes.join(' ') : ''}).`, options));
+      next(new ProblemError('ERR_INSUFFICIENT_SCOPE', `The token lacks a required scope (${rejection.cause instanceof InsufficientScopeError ? rejection.cause.requiredScopes.join(' ') : ''}).`, options));
       return;
     default:
       next(
         rejection.reason === 'ERR_TOKEN_MISSING'
-          ? new ProblemError(401, 'ERR_TOKEN_MISSING', 'A bearer token issued for this proxy is required.', options)
-          : new ProblemError(401, 'ERR_TOKEN_INVALID', 'The bearer token is not valid for this proxy.', options),
+          ? new ProblemError('ERR_TOKEN_MISSING', 'A bearer token issued for this proxy is required.', options)
+          : new ProblemError('ERR_TOKEN_INVALID', 'The bearer token is not valid for this proxy.', options),
       );
   }
 }

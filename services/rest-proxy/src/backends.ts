@@ -170,11 +170,11 @@ function createBackend(name: string, url: string, options: BackendPoolOptions): 
 function classify(name: string, err: unknown): unknown {
   if (err instanceof ProblemError || err instanceof ProtocolError) return err;
   if (err instanceof UnauthorizedError || (err instanceof SdkHttpError && (err.data as { status?: number } | undefined)?.status === 401)) {
-    return new ProblemError(502, 'ERR_INTERNAL', `MCP server "${name}" rejected the delegated token.`, { cause: err });
+    return new ProblemError('ERR_INTERNAL', `MCP server "${name}" rejected the delegated token.`, { cause: err });
   }
   if (err instanceof SdkHttpError) {
     const status = (err.data as { status?: number } | undefined)?.status ?? 0;
-    if (status === 403) return new ProblemError(403, 'ERR_AUTHZ_DENIED', `MCP server "${name}" refused the request.`, { cause: err });
+    if (status === 403) return new ProblemError('ERR_AUTHZ_DENIED', `MCP server "${name}" refused the request.`, { cause: err });
     return new UpstreamUnavailableError(`mcp-${name}`, { cause: err, ...(status ? { status } : {}) });
   }
   if (isNetworkError(err) || err instanceof SdkError || (err instanceof TypeError && /fetch failed/i.test(err.message))) {

@@ -1,4 +1,5 @@
 import type { Tool } from '@modelcontextprotocol/client';
+import { ERROR_CODES } from '@mcp-platform/mcp-common/errors';
 
 /** A backend's tools as one caller sees them (`undefined` when the backend could not be asked). */
 export interface BackendTools {
@@ -183,7 +184,7 @@ export function buildOpenApi(info: OpenApiInfo, backends: BackendTools[]): Schem
             title: { type: 'string' },
             status: { type: 'integer' },
             detail: { type: 'string' },
-            code: { type: 'string' },
+            code: { type: 'string', enum: Object.keys(ERROR_CODES), description: 'The platform error code; `type`, `status` and `retryable` are derived from it (docs/errors.md).' },
             instance: { type: 'string' },
             retryable: { type: 'boolean' },
             errors: {

@@ -1,23 +1,11 @@
 import type { Response } from 'express';
+import { errorCodeInfo, problemTypeOf, type PlatformErrorCode } from '@mcp-platform/mcp-common/errors';
 
-/** The `code` of every problem the proxy answers with. */
-export type ProblemCode =
-  | 'ERR_TOKEN_MISSING'
-  | 'ERR_TOKEN_INVALID'
-  | 'ERR_INSUFFICIENT_SCOPE'
-  | 'ERR_IDP_UNAVAILABLE'
-  | 'ERR_TOKEN_EXCHANGE'
-  | 'ERR_AUTHZ_DENIED'
-  | 'ERR_AUTHZ_UNAVAILABLE'
-  | 'ERR_VALIDATION'
-  | 'ERR_NOT_FOUND'
-  | 'ERR_METHOD_NOT_ALLOWED'
-  | 'ERR_TOOL_FAILED'
-  | 'ERR_UPSTREAM_UNAVAILABLE'
-  | 'ERR_CIRCUIT_OPEN'
-  | 'ERR_UPSTREAM_TIMEOUT'
-  | 'ERR_RATE_LIMITED'
-  | 'ERR_INTERNAL';
+/**
+ * The `code` of every problem the proxy answers with: the platform's one
+ * vocabulary. The problem `type`, HTTP status and `retryable` are derived from it.
+ */
+export type ProblemCode = PlatformErrorCode;
 
 /** One failed field of a request (`pointer` is a JSON Pointer into the request body). */
 export interface FieldError {
@@ -62,6 +50,12 @@ export interface ProblemOptions {
   retryAfterSeconds?: number;
   /** Sent as `WWW-Authenticate`. */
   challenge?: string;
+  /**
+   * Only for `ERR_VALIDATION`, which has one status per way a request can be
+   * invalid: `400` (unreadable or schema-invalid), `413` (too large), `415` (not JSON);
+   * default `422` (valid shape, refused by the tool's own rules). Every other code has exactly one status.
+   */
+  status?: 400 | 413 | 415 | 422;
   cause?: unknown;
 }
 
@@ -71,7 +65,7 @@ export interface ProblemOptions {
  *
  * @example
  * ```ts
- * throw new ProblemError(404, 'ERR_NOT_FOUND', 'No MCP server named "foo".');
+ * throw new ProblemError('ERR_NOT_FOUND', 'No MCP server named "foo".'); // 404, derived from the code
  * ```
  */
 export class ProblemError extends Error {
@@ -79,10 +73,11 @@ export class ProblemError extends Error {
   readonly code: ProblemCode;
   readonly options: ProblemOptions;
 
-  constructor(status: number, code: ProblemCode, message: string, options: ProblemOptions = {}) {
+  constructor(code: ProblemCode, message: string, options: ProblemOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    if (options.status !== undefined && code !== 'ERR_VALIDATION') throw new TypeError(`the status of ${code} is derived from the code; only ERR_VALIDATION takes one`);
     this.name = new.target.name;
-    this.status = status;
+    this.status = options.status ?? errorCodeInfo(code).status;
     this.code = code;
     this.options = options;
   }
@@ -91,13 +86,13 @@ export class ProblemError extends Error {
 /** The problem body of `err` (internal errors say nothing but the trace id). */
 export function problemOf(err: ProblemError, instance?: string): ProblemBody {
   return {
-    type: `https://mcp-platform.dev/problems/${err.code.toLowerCase().replace(/^err_/, '').replace(/_/g, '-')}`,
+    type: problemTypeOf(err.code),
     title: TITLES[err.status] ?? 'Error',
     status: err.status,
     detail: err.message,
     code: err.code,
     ...(instance ? { instance } : {}),
-    retryable: err.options.retryAfterSeconds !== undefined || err.status === 503 || err.status === 504 || err.status === 429,
+    retryable: errorCodeInfo(err.code).retryable,
     ...(err.options.errors ? { errors: err.options.errors } : {}),
     ...(err.options.reasons ? { reasons: err.options.reasons } : {}),
   };
@@ -108,7 +103,7 @@ export function problemOf(err: ProblemError, instance?: string): ProblemBody {
  *
  * @example
  * ```ts
- * sendProblem(res, new ProblemError(503, 'ERR_CIRCUIT_OPEN', 'network is unavailable', { retryAfterSeconds: 30 }));
+ * sendProblem(res, new ProblemError('ERR_CIRCUIT_OPEN', 'network is unavailable', { retryAfterSeconds: 30 }));
  * ```
  */
 export function sendProblem(res: Response, err: ProblemError, instance?: string): void {

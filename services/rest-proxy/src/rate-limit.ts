@@ -65,7 +65,7 @@ export async function createRateLimiter(options: RateLimiterOptions): Promise<Ra
     },
     handler: (_req: Request, res: Response, next: NextFunction) => {
       const resetSeconds = Math.ceil(options.windowMs / 1000);
-      next(new ProblemError(429, 'ERR_RATE_LIMITED', 'Too many requests from this client identity; slow down.', { retryAfterSeconds: Number(res.getHeader('Retry-After')) || resetSeconds }));
+      next(new ProblemError('ERR_RATE_LIMITED', 'Too many requests from this client identity; slow down.', { retryAfterSeconds: Number(res.getHeader('Retry-After')) || resetSeconds }));
     },
   });
   return {

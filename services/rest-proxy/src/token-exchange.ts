@@ -93,13 +93,13 @@ export function createTokenExchanger(options: TokenExchangerOptions): TokenExcha
     } catch (err) {
       if (err instanceof oidc.ResponseBodyError) {
         options.logger?.warn('token exchange refused', { error: { code: err.error }, url: { full: audience } });
-        throw new ProblemError(401, 'ERR_TOKEN_EXCHANGE', 'The identity provider refused to delegate this token to the MCP server.', {
+        throw new ProblemError('ERR_TOKEN_EXCHANGE', 'The identity provider refused to delegate this token to the MCP server.', {
           challenge: 'Bearer error="invalid_token"',
           cause: err,
         });
       }
       options.logger?.warn('token exchange failed', { error: err, url: { full: audience } });
-      throw new ProblemError(503, 'ERR_IDP_UNAVAILABLE', 'The identity provider is unreachable; try again later.', { retryAfterSeconds: 5, cause: err });
+      throw new ProblemError('ERR_IDP_UNAVAILABLE', 'The identity provider is unreachable; try again later.', { retryAfterSeconds: 5, cause: err });
     }
     exchanges += 1;
     const lifetimeMs = (response.expires_in ?? 60) * 1000;

@@ -2,7 +2,9 @@ import { PlatformError, type PlatformErrorOptions } from '../errors/base.ts';
 import type { Decision } from './types.ts';
 
 /**
- * The policy denied the call. `reasons` are the policy's own (safe to show the caller).
+ * The policy denied the call: the one denial error of the platform (MCP
+ * servers, the REST proxy, the worker). `reasons` are the policy's own (safe
+ * to show the caller) and make up the message.
  *
  * @example
  * ```ts
@@ -10,10 +12,11 @@ import type { Decision } from './types.ts';
  * ```
  */
 export class AuthzDeniedError extends PlatformError<'ERR_AUTHZ_DENIED'> {
+  static readonly code = 'ERR_AUTHZ_DENIED';
   readonly reasons: readonly string[];
 
   constructor(reasons: readonly string[], options: PlatformErrorOptions = {}) {
-    super('ERR_AUTHZ_DENIED', 'not authorized', options);
+    super('ERR_AUTHZ_DENIED', `Permission denied: ${reasons.length > 0 ? reasons.join('; ') : 'no policy grants this call'}.`, options);
     this.reasons = [...reasons];
   }
 }
@@ -27,6 +30,8 @@ export class AuthzDeniedError extends PlatformError<'ERR_AUTHZ_DENIED'> {
  * ```
  */
 export class AuthzUnavailableError extends PlatformError<'ERR_AUTHZ_UNAVAILABLE'> {
+  static readonly code = 'ERR_AUTHZ_UNAVAILABLE';
+
   constructor(options: PlatformErrorOptions = {}) {
     super('ERR_AUTHZ_UNAVAILABLE', 'policy engine unavailable', options);
   }

@@ -1,44 +1,22 @@
+import type { PlatformErrorCode } from './codes.ts';
+
+export type { PlatformErrorCode } from './codes.ts';
+
+export interface PlatformErrorOptions {
+  cause?: unknown;
+}
+
 /**
  * Every error the platform raises on purpose. The `code` is a stable literal
- * callers switch on; `message` is generic and never echoes a token or a secret.
+ * from the one vocabulary ({@link ERROR_CODES}) callers switch on; `message` is
+ * generic and never echoes a token or a secret. Base class: `name` follows the
+ * subclass, `cause` is kept; subclasses have one code each (`static code`).
  *
  * @example
  * ```ts
  * if (err instanceof PlatformError && err.code === 'ERR_AUTHZ_DENIED') res.status(403);
  * ```
  */
-export type PlatformErrorCode =
-  | 'ERR_CONFIG_INVALID'
-  | 'ERR_TOKEN_MISSING'
-  | 'ERR_TOKEN_INVALID'
-  | 'ERR_TOKEN_EXPIRED'
-  | 'ERR_TOKEN_NOT_YET_VALID'
-  | 'ERR_TOKEN_ISSUER'
-  | 'ERR_TOKEN_AUDIENCE'
-  | 'ERR_TOKEN_SIGNATURE'
-  | 'ERR_TOKEN_ALGORITHM'
-  | 'ERR_TOKEN_KEY_UNKNOWN'
-  | 'ERR_INSUFFICIENT_SCOPE'
-  | 'ERR_IDP_UNAVAILABLE'
-  | 'ERR_AUTHZ_DENIED'
-  | 'ERR_AUTHZ_UNAVAILABLE'
-  | 'ERR_SECRET_UNAVAILABLE'
-  | 'ERR_SECRET_NOT_FOUND'
-  | 'ERR_VAULT_LOGIN'
-  | 'ERR_UPSTREAM_UNAVAILABLE'
-  | 'ERR_UPSTREAM_TIMEOUT'
-  | 'ERR_UPSTREAM_AUTH'
-  | 'ERR_UPSTREAM_REJECTED'
-  | 'ERR_UPSTREAM_NOT_FOUND'
-  | 'ERR_UPSTREAM_RATE_LIMITED'
-  | 'ERR_CIRCUIT_OPEN'
-  | 'ERR_VALIDATION';
-
-export interface PlatformErrorOptions {
-  cause?: unknown;
-}
-
-/** Base class: `name` follows the subclass, `code` is a literal, `cause` is kept. */
 export class PlatformError<C extends PlatformErrorCode = PlatformErrorCode> extends Error {
   readonly code: C;
 

@@ -10,7 +10,7 @@ export type UpstreamErrorCode = Extract<
   | 'ERR_UPSTREAM_NOT_FOUND'
   | 'ERR_UPSTREAM_RATE_LIMITED'
   | 'ERR_CIRCUIT_OPEN'
-  | 'ERR_VALIDATION'
+  | 'ERR_UPSTREAM_INVALID_RESPONSE'
 >;
 
 /** Options shared by every {@link UpstreamError}. */
@@ -66,6 +66,8 @@ export class UpstreamError<C extends UpstreamErrorCode = UpstreamErrorCode> exte
  * ```
  */
 export class UpstreamUnavailableError extends UpstreamError<'ERR_UPSTREAM_UNAVAILABLE'> {
+  static readonly code = 'ERR_UPSTREAM_UNAVAILABLE';
+
   constructor(upstream: string, options: UpstreamErrorOptions = {}) {
     const status = options.status;
     super(
@@ -86,6 +88,8 @@ export class UpstreamUnavailableError extends UpstreamError<'ERR_UPSTREAM_UNAVAI
  * ```
  */
 export class UpstreamTimeoutError extends UpstreamError<'ERR_UPSTREAM_TIMEOUT'> {
+  static readonly code = 'ERR_UPSTREAM_TIMEOUT';
+
   /** The timeout that elapsed, in milliseconds. */
   readonly timeoutMs: number;
 
@@ -105,6 +109,8 @@ export class UpstreamTimeoutError extends UpstreamError<'ERR_UPSTREAM_TIMEOUT'> 
  * ```
  */
 export class UpstreamAuthError extends UpstreamError<'ERR_UPSTREAM_AUTH'> {
+  static readonly code = 'ERR_UPSTREAM_AUTH';
+
   constructor(upstream: string, options: UpstreamErrorOptions = {}) {
     super('ERR_UPSTREAM_AUTH', upstream, `${upstream} rejected the configured credentials`, { ...options, retryable: false });
   }
@@ -120,6 +126,8 @@ export class UpstreamAuthError extends UpstreamError<'ERR_UPSTREAM_AUTH'> {
  * ```
  */
 export class UpstreamRejectedError extends UpstreamError<'ERR_UPSTREAM_REJECTED'> {
+  static readonly code = 'ERR_UPSTREAM_REJECTED';
+
   constructor(upstream: string, detail: string | undefined, options: UpstreamErrorOptions = {}) {
     const status = options.status === undefined ? '' : ` (HTTP ${options.status})`;
     super('ERR_UPSTREAM_REJECTED', upstream, `${upstream} rejected the request${status}${detail ? `: ${detail}` : ''}`, {
@@ -138,6 +146,8 @@ export class UpstreamRejectedError extends UpstreamError<'ERR_UPSTREAM_REJECTED'
  * ```
  */
 export class UpstreamNotFoundError extends UpstreamError<'ERR_UPSTREAM_NOT_FOUND'> {
+  static readonly code = 'ERR_UPSTREAM_NOT_FOUND';
+
   constructor(upstream: string, detail: string | undefined, options: UpstreamErrorOptions = {}) {
     super('ERR_UPSTREAM_NOT_FOUND', upstream, `${upstream}: not found${detail ? ` (${detail})` : ''}`, {
       status: 404,
@@ -157,6 +167,8 @@ export class UpstreamNotFoundError extends UpstreamError<'ERR_UPSTREAM_NOT_FOUND
  * ```
  */
 export class UpstreamRateLimitedError extends UpstreamError<'ERR_UPSTREAM_RATE_LIMITED'> {
+  static readonly code = 'ERR_UPSTREAM_RATE_LIMITED';
+
   /** How long the upstream asked us to wait, in milliseconds, if it said. */
   readonly retryAfterMs: number | undefined;
 
@@ -167,7 +179,8 @@ export class UpstreamRateLimitedError extends UpstreamError<'ERR_UPSTREAM_RATE_L
 }
 
 /**
- * The upstream answered with a body that does not have the documented shape.
+ * The upstream answered with a body that does not have the documented shape
+ * (`ERR_UPSTREAM_INVALID_RESPONSE`: upstream garbage, never the caller's fault).
  *
  * @example
  * ```ts
@@ -175,9 +188,11 @@ export class UpstreamRateLimitedError extends UpstreamError<'ERR_UPSTREAM_RATE_L
  * if (!parsed.success) throw new UpstreamResponseInvalidError('catalyst-center', 'GET /network-device', { cause: parsed.error });
  * ```
  */
-export class UpstreamResponseInvalidError extends UpstreamError<'ERR_VALIDATION'> {
+export class UpstreamResponseInvalidError extends UpstreamError<'ERR_UPSTREAM_INVALID_RESPONSE'> {
+  static readonly code = 'ERR_UPSTREAM_INVALID_RESPONSE';
+
   constructor(upstream: string, operation: string, options: UpstreamErrorOptions = {}) {
-    super('ERR_VALIDATION', upstream, `${upstream} returned an unexpected response to ${operation}`, { ...options, retryable: false });
+    super('ERR_UPSTREAM_INVALID_RESPONSE', upstream, `${upstream} returned an unexpected response to ${operation}`, { ...options, retryable: false });
   }
 }
 
@@ -190,6 +205,8 @@ export class UpstreamResponseInvalidError extends UpstreamError<'ERR_VALIDATION'
  * ```
  */
 export class CircuitOpenError extends UpstreamError<'ERR_CIRCUIT_OPEN'> {
+  static readonly code = 'ERR_CIRCUIT_OPEN';
+
   constructor(upstream: string, options: UpstreamErrorOptions = {}) {
     super('ERR_CIRCUIT_OPEN', upstream, `${upstream} is failing; calls are paused (circuit open)`, { ...options, retryable: false });
   }

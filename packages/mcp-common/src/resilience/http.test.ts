@@ -6,11 +6,11 @@ import { createUpstreamPolicy } from './policy.ts';
 
 let server: Server;
 let base: string;
-let hits = 0;
+// Only /503 requests: a late request of another test (e.g. a timed-out /slow) must not count.
+let hits503 = 0;
 
 beforeAll(async () => {
   server = createServer((req, res) => {
-    hits++;
     const url = new URL(req.url ?? '/', 'http://x');
     const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
       res.writeHead(status, { 'content-type': 'application/json', ...headers });
@@ -30,6 +30,7 @@ beforeAll(async () => {
       case '/429':
         return send(429, { message: 'slow down' }, { 'retry-after': '3' });
       case '/503':
+        hits503++;
         return send(503, { message: 'maintenance' });
       case '/400':
         return send(400, { error: { message: 'Invalid\nfilter value', detail: 'role' } });
@@ -119,7 +120,7 @@ describe('requestJson', () => {
       status: 400,
       message: 'test rejected the request (HTTP 400): Invalid filter value',
     });
-    await expect(requestJson({ upstream: 'test', url: `${base}/not-json` })).rejects.toMatchObject({ code: 'ERR_VALIDATION' });
+    await expect(requestJson({ upstream: 'test', url: `${base}/not-json` })).rejects.toMatchObject({ code: 'ERR_UPSTREAM_INVALID_RESPONSE', retryable: false });
   });
 
   it('maps a refused connection to ERR_UPSTREAM_UNAVAILABLE (retryable)', async () => {
@@ -143,11 +144,11 @@ describe('requestJson', () => {
 
   it('retries a 503 then gives up after maxAttempts through the policy', async () => {
     const policy = createUpstreamPolicy({ name: 'test', retry: { maxAttempts: 3, initialDelayMs: 1, maxDelayMs: 5 } });
-    const before = hits;
+    const before = hits503;
     await expect(policy.execute((signal) => requestJson({ upstream: 'test', url: `${base}/503`, signal }), { idempotent: true })).rejects.toMatchObject({
       code: 'ERR_UPSTREAM_UNAVAILABLE',
     });
-    expect(hits - before).toBe(3);
+    expect(hits503 - before).toBe(3);
   });
 });
 

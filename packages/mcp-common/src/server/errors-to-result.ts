@@ -1,11 +1,11 @@
-import { isPlatformError, type PlatformErrorCode } from '../errors/index.ts';
+import { platformErrorOf, type PlatformErrorCode } from '../errors/index.ts';
 
 /** `_meta` key carrying the platform error code on `isError` tool results (the REST proxy maps it to HTTP). */
 export const ERROR_META_KEY = 'io.mcp-platform/error';
 
 /** How a failed call is shown to the caller. */
 export interface ToolFailure {
-  code: PlatformErrorCode | 'ERR_INTERNAL';
+  code: PlatformErrorCode;
   message: string;
   retryable: boolean;
   /** When the upstream said how long to wait (rate limits), in milliseconds. */
@@ -19,8 +19,9 @@ const UNAVAILABLE: PlatformErrorCode[] = ['ERR_UPSTREAM_UNAVAILABLE', 'ERR_UPSTR
  * `PlatformError`'s own (generic, secret-free) message is shown; anything
  * unexpected becomes "internal error" with the trace id to quote.
  */
-export function toToolFailure(err: unknown, upstreamName: string, traceId: string | undefined): ToolFailure {
-  if (isPlatformError(err)) {
+export function toToolFailure(thrown: unknown, upstreamName: string, traceId: string | undefined): ToolFailure {
+  const err = platformErrorOf(thrown);
+  if (err !== undefined) {
     const retryAfterMs = (err as { retryAfterMs?: unknown }).retryAfterMs;
     if (err.code === 'ERR_UPSTREAM_RATE_LIMITED' && typeof retryAfterMs === 'number' && retryAfterMs > 0) {
       const seconds = Math.ceil(retryAfterMs / 1000);

@@ -1,7 +1,6 @@
 import { McpServer, type CallToolResult, type McpServerFactory, type RegisteredTool, type ServerContext } from '@modelcontextprotocol/server';
 import { principalFromAuthInfo, type Principal } from '../auth/index.ts';
-import type { Authorizer, Decision, PolicyInput } from '../authz/index.ts';
-import { PlatformError } from '../errors/index.ts';
+import { AuthzDeniedError, AuthzUnavailableError, assertAllowed, type Authorizer, type Decision, type PolicyInput } from '../authz/index.ts';
 import { currentRequestContext, type AuditLogger, type Logger } from '../logging/index.ts';
 import type { PlatformMetrics } from '../metrics/index.ts';
 import { ERROR_META_KEY, toToolFailure, type ToolFailure } from './errors-to-result.ts';
@@ -29,8 +28,6 @@ export interface ServerFactoryOptions<D> {
   callTimeoutMs?: number;
   now?: () => number;
 }
-
-class DeniedError extends PlatformError<'ERR_AUTHZ_DENIED' | 'ERR_AUTHZ_UNAVAILABLE'> {}
 
 /**
  * Builds the per-request `McpServer` factory for the SDK's `createMcpHandler`:
@@ -60,10 +57,7 @@ export function createServerFactory<D>(opts: ServerFactoryOptions<D>): McpServer
   const enforce = async (authorizer: Authorizer, input: PolicyInput): Promise<void> => {
     const decision: Decision = await authorizer.decide(input);
     opts.metrics.authzDecisions.inc({ server: opts.serverId, tool: input.tool, decision: decision.error ? 'error' : decision.allow ? 'allow' : 'deny' });
-    if (decision.allow) return;
-    if (decision.error) throw new DeniedError('ERR_AUTHZ_UNAVAILABLE', 'authorization service unavailable');
-    const why = decision.reasons.length > 0 ? decision.reasons.join('; ') : 'no policy grants this call';
-    throw new DeniedError('ERR_AUTHZ_DENIED', `Permission denied: ${why}.`);
+    assertAllowed(decision);
   };
 
   const wrap = (tool: AnyToolDefinition<D>) => async (args: Record<string, unknown>, sdkCtx: ServerContext): Promise<CallToolResult> => {
@@ -97,7 +91,7 @@ export function createServerFactory<D>(opts: ServerFactoryOptions<D>): McpServer
       const text = tool.render ? tool.render(output) : JSON.stringify(output);
       return { content: [{ type: 'text', text }], structuredContent: output as Record<string, unknown> };
     } catch (err) {
-      outcome = err instanceof DeniedError ? 'denied' : 'error';
+      outcome = err instanceof AuthzDeniedError || err instanceof AuthzUnavailableError ? 'denied' : 'error';
       failure = toToolFailure(err, opts.upstreamName, reqCtx?.traceId);
       if (outcome === 'error' && failure.code === 'ERR_INTERNAL') logger.error('tool handler failed', { error: err });
       return {

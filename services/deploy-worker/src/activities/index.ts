@@ -58,7 +58,7 @@ function classify(err: unknown, what: string): never {
   if (e && typeof e.status === 'number' && BUSINESS_STATUSES.has(e.status)) {
     throw ApplicationFailure.nonRetryable(`${what}: ${e.message ?? 'rejected'}`, e.code ?? 'UPSTREAM_REJECTED');
   }
-  if (e && (e.code === 'ERR_UPSTREAM_NOT_FOUND' || e.code === 'ERR_UPSTREAM_REJECTED' || e.code === 'ERR_VALIDATION')) {
+  if (e && (e.code === 'ERR_UPSTREAM_NOT_FOUND' || e.code === 'ERR_UPSTREAM_REJECTED' || e.code === 'ERR_VALIDATION' || e.code === 'ERR_UPSTREAM_INVALID_RESPONSE')) {
     throw ApplicationFailure.nonRetryable(`${what}: ${e.message ?? 'rejected'}`, e.code);
   }
   throw err;
