@@ -34,7 +34,7 @@ import { TaskRefSchema, type Task, type TaskRef } from './types.ts';
 
 /** Options of calls that download a file: the largest body accepted. */
 export interface DownloadOptions extends CallOptions {
-  /** Largest file accepted, in bytes (default 16 MiB); larger fails with `ERR_VALIDATION` unread. */
+  /** Largest file accepted, in bytes (default 16 MiB); larger fails with `ERR_UPSTREAM_INVALID_RESPONSE` unread. */
   maxBytes?: number;
 }
 

@@ -50,7 +50,7 @@ describe('Catalyst Center analysis APIs through the client', () => {
   it('refuses a result file larger than maxBytes without reading it all', async () => {
     const ref = await catalyst.runReadOnlyCommands({ commands: ['show logging'], deviceUuids: [D.nyc05Dist01] });
     const task = await catalyst.waitForTask(ref.taskId, { pollIntervalMs: 20, timeoutMs: 10_000 });
-    await expect(catalyst.getCommandRunnerFile(fileIdFromTask(task)!, { maxBytes: 64 * 1024 })).rejects.toMatchObject({ code: 'ERR_VALIDATION' });
+    await expect(catalyst.getCommandRunnerFile(fileIdFromTask(task)!, { maxBytes: 64 * 1024 })).rejects.toMatchObject({ code: 'ERR_UPSTREAM_INVALID_RESPONSE' });
     const [full] = await catalyst.getCommandRunnerFile(fileIdFromTask(task)!);
     expect(full?.commandResponses.SUCCESS['show logging']?.length).toBeGreaterThan(64 * 1024);
   });

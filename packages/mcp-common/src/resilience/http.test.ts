@@ -90,9 +90,9 @@ describe('requestJson', () => {
     expect(res.body).toBe('hostname sw1\n!\nend\n');
   });
 
-  it('refuses a body larger than maxBodyBytes with ERR_VALIDATION, and accepts one within it', async () => {
+  it('refuses a body larger than maxBodyBytes with ERR_UPSTREAM_INVALID_RESPONSE, and accepts one within it', async () => {
     await expect(requestJson({ upstream: 'test', url: `${base}/big`, maxBodyBytes: 1024 * 1024, responseType: 'text' })).rejects.toMatchObject({
-      code: 'ERR_VALIDATION',
+      code: 'ERR_UPSTREAM_INVALID_RESPONSE',
       message: expect.stringContaining('larger than 1048576 bytes'),
     });
     const ok = await requestJson<string>({ upstream: 'test', url: `${base}/big`, maxBodyBytes: 8 * 1024 * 1024, responseType: 'text' });

@@ -53,7 +53,7 @@ export interface UpstreamRequest {
   responseType?: 'json' | 'text';
   /**
    * Largest body read, in bytes (default 16777216 = 16 MiB). A larger 2xx body is abandoned
-   * unread past the limit and fails with `ERR_VALIDATION` — an upstream cannot exhaust memory.
+   * unread past the limit and fails with `ERR_UPSTREAM_INVALID_RESPONSE` — an upstream cannot exhaust memory.
    */
   maxBodyBytes?: number;
 }
