@@ -17,6 +17,10 @@
  *   Temporal dev server 127.0.0.1:7233, UI http://127.0.0.1:8233  (real binary when installed; state in .run/temporal.db)
  *   deploy-worker       task queue template-deployments (with the Temporal dev server)
  *
+ * `pnpm start --idp keycloak` runs the real Keycloak instead of the dev IdP (http://127.0.0.1:8180,
+ * realm `mcp` imported from deploy/keycloak/realm-mcp.json; `pnpm tools ensure` installs it; needs Java 21+):
+ * the services trust its issuer, the REST proxy exchanges tokens with it.
+ *
  * Each component's ECS log lines go to `.run/logs/<name>.log`. Ctrl-C stops
  * everything (SIGTERM, then SIGKILL after 10 s).
  */
@@ -24,6 +28,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { startKeycloak, type RunningKeycloak } from './lib/keycloak.ts';
 import { findOpa } from './lib/opa.ts';
 import { findTemporal } from './lib/temporal.ts';
 import { findOpenBao, provisionAppRoles, startDevOpenBao, type DevOpenBao } from './lib/openbao.ts';
@@ -50,7 +56,34 @@ const ports = {
   deployWorkerHealth: port('DEPLOY_WORKER_HEALTH_PORT', 8110),
   vault: port('VAULT_PORT', 8200),
 };
-const issuer = env['OIDC_ISSUER'] ?? `http://127.0.0.1:${ports.idp}`;
+let idpChoice: string;
+try {
+  idpChoice = parseArgs({ options: { idp: { type: 'string', default: 'dev' } } }).values.idp ?? 'dev';
+} catch (err) {
+  process.stderr.write(`${err instanceof Error ? err.message : String(err)}\nusage: pnpm start [--idp dev|keycloak]\n`);
+  process.exit(2);
+}
+if (idpChoice !== 'dev' && idpChoice !== 'keycloak') {
+  process.stderr.write(`--idp must be dev or keycloak, not "${idpChoice}"\n`);
+  process.exit(2);
+}
+let keycloak: RunningKeycloak | undefined;
+if (idpChoice === 'keycloak') {
+  process.stdout.write('starting Keycloak (a JVM: this takes a while; log in .run/logs/keycloak.log)…\n');
+  const kcLog = createWriteStream(join(logDir, 'keycloak.log'), { flags: 'a' });
+  try {
+    keycloak = await startKeycloak({
+      realmFile: join(root, 'deploy', 'keycloak', 'realm-mcp.json'),
+      port: port('KEYCLOAK_PORT', 8180),
+      managementPort: port('KEYCLOAK_MANAGEMENT_PORT', 9190),
+      output: (chunk) => kcLog.write(chunk),
+    });
+  } catch (err) {
+    process.stderr.write(`Keycloak: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  }
+}
+const issuer = keycloak?.issuer ?? env['OIDC_ISSUER'] ?? `http://127.0.0.1:${ports.idp}`;
 
 interface Component {
   name: string;
@@ -106,7 +139,9 @@ try {
 const vaultEnv = (service: (typeof VAULT_SERVICES)[number]): Record<string, string> => secrets?.env(service) ?? {};
 
 const components: Component[] = [
-  { name: 'identity-provider', ...cmd(tsx('packages/sandboxes/src/bin/idp.ts')), env: { IDP_PORT: String(ports.idp), IDP_ISSUER: issuer }, health: `${issuer}/.well-known/openid-configuration` },
+  ...(keycloak
+    ? []
+    : [{ name: 'identity-provider', ...cmd(tsx('packages/sandboxes/src/bin/idp.ts')), env: { IDP_PORT: String(ports.idp), IDP_ISSUER: issuer }, health: `${issuer}/.well-known/openid-configuration` }]),
   { name: 'catalyst-center-sim', ...cmd(tsx('packages/sandboxes/src/bin/catalyst-center.ts')), env: { CATALYST_SIM_PORT: String(ports.catalyst) }, health: `http://127.0.0.1:${ports.catalyst}/healthz` },
   ...(opaBin
     ? [{ name: 'opa', command: opaBin, args: ['run', '--server', '--addr', `127.0.0.1:${ports.opa}`, '--log-format', 'json', '--set', 'decision_logs.console=true', join(root, 'policies', 'mcp')], health: `http://127.0.0.1:${ports.opa}/health` }]
@@ -190,6 +225,8 @@ const components: Component[] = [
       OIDC_ISSUER: issuer,
       AUTHZ_MODE: env['AUTHZ_MODE'] ?? authzMode,
       OPA_URL: `http://127.0.0.1:${ports.opa}`,
+      // Keycloak selects a token's audience by client scope: ask for each backend's.
+      ...(keycloak ? { TOKEN_EXCHANGE_SCOPES: JSON.stringify({ network: 'mcp:tools mcp-network', itsm: 'mcp:tools mcp-itsm', github: 'mcp:tools mcp-github' }) } : {}),
       PROXY_BACKENDS: JSON.stringify({
         network: `http://127.0.0.1:${ports.network}/mcp`,
         itsm: `http://127.0.0.1:${ports.itsm}/mcp`,
@@ -231,6 +268,7 @@ async function stopAll(code: number): Promise<never> {
     while (children.some(({ p }) => p.exitCode === null && p.signalCode === null) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     for (const { p } of children) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
     await secrets?.bao.stop();
+    await keycloak?.stop();
   }
   process.exit(code);
 }
@@ -261,7 +299,7 @@ for (const c of components) {
 process.stdout.write(`
 mcp-platform is running (logs: .run/logs/)
 
-  identity provider    ${issuer}
+  identity provider    ${keycloak ? `${issuer}  (Keycloak ${keycloak.url}; admin console /admin: admin / ${keycloak.adminPassword})` : issuer}
   OpenBao              ${secrets ? `${secrets.bao.url}  (dev mode, root token dev-only-root-token; each service logs in with its AppRole)` : '(no bao binary: services use their embedded dev secrets; run `pnpm tools ensure`)'}
   OPA                  ${opaBin ? `http://127.0.0.1:${ports.opa}` : '(no opa binary: policies evaluated in-process from policies/dist/authz.wasm; run `pnpm tools ensure`)'}
   Catalyst Center sim  http://127.0.0.1:${ports.catalyst}
@@ -274,12 +312,12 @@ mcp-platform is running (logs: .run/logs/)
   Temporal             ${temporalBin ? `${temporalAddress}, UI http://127.0.0.1:${ports.temporalUi}  (deploy-worker on task queue template-deployments; pnpm deploy-cli list)` : '(no temporal binary: deployment workflows off; run `pnpm tools ensure`)'}
 
 Get a token and call a tool:
-  TOKEN=$(pnpm -s token nina)
+  ${keycloak ? `TOKEN=$(curl -s ${issuer}/protocol/openid-connect/token -d grant_type=password -d client_id=mcp-dev-cli -d username=nina -d password=nina-dev-password -d 'scope=openid mcp-network' | node -pe 'JSON.parse(require("fs").readFileSync(0)).access_token')` : 'TOKEN=$(pnpm -s token nina)'}
   curl -s http://127.0.0.1:${ports.network}/mcp -H "Authorization: Bearer $TOKEN" \\
     -H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream' \\
     -H 'MCP-Protocol-Version: 2025-11-25' \\
     -d '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"list_devices","arguments":{"role":"CORE"}}}'
 
-Users: alice (admin), nina (network-engineers), sam (service-desk), dave (developers), eve (no group).
+Users: alice (admin), nina (network-engineers), sam (service-desk), dave (developers), eve (no group)${keycloak ? "; Keycloak passwords are <user>-dev-password" : ""}.
 Ctrl-C stops everything.
 `);

@@ -67,8 +67,12 @@ describe('deploy/keycloak/realm-mcp.json', () => {
       const scope = realm.clientScopes.find((s) => s.name === rs.name);
       const mappers = (scope?.protocolMappers ?? []).filter((m) => m.protocolMapper === 'oidc-audience-mapper');
       expect(mappers.map((m) => m.config['included.custom.audience']).filter((a) => a !== undefined), rs.name).toEqual(resourceUrls(rs));
-      // Token exchange V2: the owning client (rest-proxy) must be in the subject token's audience.
-      expect(mappers.map((m) => m.config['included.client.audience']).filter((a) => a !== undefined), rs.name).toEqual(rs.ownerClientId === undefined ? [] : [rs.ownerClientId]);
+      // Token exchange V2: the owning client (rest-proxy) must be in the subject token's audience; and
+      // Keycloak introspects a token only for a client in its audience (the resource servers' mcp-resource-server).
+      expect(mappers.map((m) => m.config['included.client.audience']).filter((a) => a !== undefined), rs.name).toEqual([
+        ...(rs.ownerClientId === undefined ? [] : [rs.ownerClientId]),
+        'mcp-resource-server',
+      ]);
       for (const c of realm.clients) expect(c.optionalClientScopes, `${c.clientId} may ask for ${rs.name}`).toContain(rs.name);
     }
     // The compose PUBLIC_URLs are among the audiences.

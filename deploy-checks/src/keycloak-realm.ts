@@ -88,6 +88,14 @@ function audienceScope(rs: SeedResourceServer): ClientScopeRepresentation {
             config: { 'included.client.audience': rs.ownerClientId, 'access.token.claim': 'true', 'id.token.claim': 'false', 'introspection.token.claim': 'true' },
           },
         ];
+  // Keycloak 26 answers introspection `active: false` unless the introspecting client is in the
+  // token's audience: name the resource servers' introspection client, so OIDC_INTROSPECT_JWT works.
+  const introspectorMapper: ProtocolMapperRepresentation = {
+    name: 'audience-introspector',
+    protocol: 'openid-connect',
+    protocolMapper: 'oidc-audience-mapper',
+    config: { 'included.client.audience': INTROSPECTION_CLIENT_ID, 'access.token.claim': 'true', 'id.token.claim': 'false', 'introspection.token.claim': 'true' },
+  };
   return {
     name: rs.name,
     description: `Tokens for ${rs.name}: aud = its resource identifier`,
@@ -101,9 +109,13 @@ function audienceScope(rs: SeedResourceServer): ClientScopeRepresentation {
         config: { 'included.custom.audience': url, 'access.token.claim': 'true', 'id.token.claim': 'false', 'introspection.token.claim': 'true' },
       })),
       ...ownerMapper,
+      introspectorMapper,
     ],
   };
 }
+
+/** The confidential client the resource servers authenticate with at the introspection endpoint. */
+const INTROSPECTION_CLIENT_ID = 'mcp-resource-server';
 
 function resourceScope(name: string): ClientScopeRepresentation {
   const scope: ClientScopeRepresentation = {

@@ -6,3 +6,4 @@ export { startRedis, type RunningRedis } from './redis.ts';
 export { KUBERNETES_TEST_CA_PEM, startKubernetesTokenReview, type KubernetesTokenReview } from './kubernetes-token-review.ts';
 export { startVaultRecorder, type SeenVaultRequest, type VaultRecorder } from './vault-recorder.ts';
 export { probeAuthEdges, type AuthEdgeOptions, type AuthEdgeResponses } from './auth-edges.ts';
+export { serviceProcess, type ServiceProcess } from './service-process.ts';

@@ -71,6 +71,10 @@ export const authEnv = {
   OIDC_INTROSPECTION_URL: httpUrl().optional(),
   OIDC_CLIENT_ID: z.string().optional(),
   OIDC_CLIENT_SECRET: z.string().optional(),
+  /** With OIDC_INTROSPECTION_URL: introspect JWTs too, so revoked tokens and disabled users are refused before `exp`. */
+  OIDC_INTROSPECT_JWT: bool(false),
+  /** How long an active introspection result is reused, in milliseconds. */
+  OIDC_INTROSPECTION_CACHE_TTL_MS: positiveInt(30_000),
 };
 
 /** Authorization: `AUTHZ_MODE` (`opa` server or in-process `wasm`), `OPA_URL`… */

@@ -102,6 +102,8 @@ export type AuthConfig = Pick<
   | 'OIDC_INTROSPECTION_URL'
   | 'OIDC_CLIENT_ID'
   | 'OIDC_CLIENT_SECRET'
+  | 'OIDC_INTROSPECT_JWT'
+  | 'OIDC_INTROSPECTION_CACHE_TTL_MS'
 >;
 
 /**
@@ -124,7 +126,15 @@ export function tokenVerifierFromConfig(config: AuthConfig, publicUrl: string, l
     jwksRefreshMinIntervalMs: config.OIDC_JWKS_REFRESH_MIN_INTERVAL_MS,
     logger,
     ...(config.OIDC_INTROSPECTION_URL
-      ? { introspection: { endpoint: config.OIDC_INTROSPECTION_URL, clientId: config.OIDC_CLIENT_ID ?? '', clientSecret: config.OIDC_CLIENT_SECRET ?? '' } }
+      ? {
+          introspection: {
+            endpoint: config.OIDC_INTROSPECTION_URL,
+            clientId: config.OIDC_CLIENT_ID ?? '',
+            clientSecret: config.OIDC_CLIENT_SECRET ?? '',
+            jwt: config.OIDC_INTROSPECT_JWT,
+            cacheTtlMs: config.OIDC_INTROSPECTION_CACHE_TTL_MS,
+          },
+        }
       : {}),
   });
 }
