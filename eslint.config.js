@@ -1,6 +1,7 @@
 // Shared lint configuration for every workspace package (flat config).
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import noPackageEscape from './eslint-rules/no-package-escape.js';
 
 export default tseslint.config(
   { ignores: ['**/dist/**', '**/node_modules/**', '**/.turbo/**', '**/*.js', '**/*.mjs', '**/*.cjs'] },
@@ -13,7 +14,11 @@ export default tseslint.config(
       '@typescript-eslint/consistent-type-imports': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       eqeqeq: ['error', 'smart'],
+      // Packages meet only through their exports: no `../../other-package/src/…`.
+      // scripts/lib is allowed until it becomes a workspace package (#10, the registry part).
+      'mcp-platform/no-package-escape': ['error', { allow: ['scripts/lib/'] }],
     },
+    plugins: { 'mcp-platform': { rules: { 'no-package-escape': noPackageEscape } } },
   },
   {
     // Production code logs through the ECS logger only.

@@ -2,11 +2,24 @@ import { readFileSync } from 'node:fs';
 import type { CallToolResult } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { startHarness, type NetworkHarness } from '../../services/mcp-network/test/harness.ts';
+import { startNetworkServer } from '@mcp-platform/mcp-network';
+import { DEV_SECRETS, loadConfig } from '@mcp-platform/mcp-network/config';
+import { startCatalystCenterSimulator, type CatalystSimulator } from '@mcp-platform/sandboxes/catalyst-center';
+import { startSpineHarness, type SpineHarness } from '@mcp-platform/test-support';
 import { buildSavedObjects, DASHBOARD_FILE, dashboardFields, savedObjectsText } from './kibana-dashboard.ts';
 import { repoPath } from './repo.ts';
 
 type Json = Record<string, unknown>;
+type NetworkHarness = SpineHarness<CatalystSimulator, Awaited<ReturnType<typeof startNetworkServer>>>;
+
+/** mcp-network on the full spine (dev IdP, real OPA, the simulator), built from its package exports. */
+function startHarness(): Promise<NetworkHarness> {
+  return startSpineHarness({
+    name: 'mcp-network',
+    startSimulator: () => startCatalystCenterSimulator({ port: 0, ...DEV_SECRETS['catalyst-center'] }),
+    startServer: ({ env, sim, logStream }) => startNetworkServer(loadConfig({ ...env, CATALYST_BASE_URL: sim.url }), { logStream }),
+  });
+}
 
 const template = JSON.parse(readFileSync(repoPath('deploy', 'elastic', 'index-template.json'), 'utf8')) as {
   index_patterns: string[];

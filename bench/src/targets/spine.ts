@@ -3,10 +3,9 @@ import { createCatalystCenterClient, type CatalystCenterClient, type NetworkDevi
 import { bootstrapServer } from '@mcp-platform/mcp-common/server';
 import { SERVICE, startNetworkServer } from '@mcp-platform/mcp-network';
 import { SEED_IDS, startCatalystCenterSimulator, type CatalystSimulator } from '@mcp-platform/sandboxes/catalyst-center';
-// mcp-network exports only `startNetworkServer`; its config and tool list are reached by path (see docs/benchmarks.md).
-import { DEV_SECRETS, loadConfig } from '../../../services/mcp-network/src/config.ts';
-import type { NetworkDeps } from '../../../services/mcp-network/src/deps.ts';
-import { networkTools } from '../../../services/mcp-network/src/tools/index.ts';
+import { DEV_SECRETS, loadConfig } from '@mcp-platform/mcp-network/config';
+import type { NetworkDeps } from '@mcp-platform/mcp-network/deps';
+import { networkTools } from '@mcp-platform/mcp-network/tools';
 import type { StartedTarget, TargetSpec } from './types.ts';
 
 /** The device every spine request reads (`get_device`). */

@@ -2,9 +2,9 @@ import { createCatalystCenterClient } from '@mcp-platform/connectors/catalyst-ce
 import { createServiceNowClient } from '@mcp-platform/connectors/servicenow';
 import type { Authorizer } from '@mcp-platform/mcp-common/authz';
 import { createAuthorizerFromConfig } from '@mcp-platform/mcp-common/authz';
-import type { CommonServerConfig } from '@mcp-platform/mcp-common/config';
 import type { PlatformLogger } from '@mcp-platform/mcp-common/logging';
-import { buildSecretProvider, withCredentialRetry } from '@mcp-platform/mcp-common/server';
+import { createSecretProviderFromConfig } from '@mcp-platform/mcp-common/secrets';
+import { withCredentialRetry } from '@mcp-platform/mcp-common/server';
 import { createServiceNowChangeManagement, type ActivityDeps } from './activities/index.ts';
 import { DEV_SECRETS, type WorkerConfig } from './config.ts';
 
@@ -25,7 +25,7 @@ export interface BuiltDeps extends ActivityDeps {
  * ```
  */
 export function buildDeps(config: WorkerConfig, logger: PlatformLogger): BuiltDeps {
-  const secrets = buildSecretProvider(config as unknown as CommonServerConfig, logger, DEV_SECRETS);
+  const secrets = createSecretProviderFromConfig(config, { logger, audit: logger, devSecrets: DEV_SECRETS });
   const basic = (name: string) => async () => {
     const s = await secrets.get(name);
     if (!s['username'] || !s['password']) throw new TypeError(`secret "${name}" must have username and password`);
@@ -53,15 +53,9 @@ export function buildDeps(config: WorkerConfig, logger: PlatformLogger): BuiltDe
     secrets,
     config.SERVICENOW_SECRET_NAME,
   );
-  const authorizer = createAuthorizerFromConfig({
-    mode: config.AUTHZ_MODE,
-    opaUrl: config.OPA_URL,
-    ...(config.OPA_WASM_PATH ? { wasmPath: config.OPA_WASM_PATH } : {}),
-    timeoutMs: config.OPA_TIMEOUT_MS,
-    cacheTtlMs: 0,
-    audit: logger,
-    logger,
-  });
+  // No decision cache: a workflow's decisions must see the policy as it is at each step.
+  const authz = createAuthorizerFromConfig({ ...config, AUTHZ_CACHE_TTL_MS: 0 }, { audit: logger, logger });
+  const authorizer = authz.call;
   return {
     catalyst,
     itsm: createServiceNowChangeManagement(servicenow),

@@ -33,7 +33,7 @@ beforeAll(async () => {
   const activities = createActivities({
     catalyst: createCatalystCenterClient({ baseUrl: h.sim.url, credentials: async () => WORKER_SECRETS['catalyst-center'] }),
     itsm: createServiceNowChangeManagement(createServiceNowClient({ instanceUrl: itsm.servicenow.url, credentials: async () => WORKER_SECRETS.servicenow })),
-    authorizer: createAuthorizerFromConfig({ mode: 'wasm', cacheTtlMs: 0, audit: log.logger }),
+    authorizer: createAuthorizerFromConfig({ AUTHZ_MODE: 'wasm', OPA_URL: 'http://127.0.0.1:8181', OPA_TIMEOUT_MS: 2000, AUTHZ_CACHE_TTL_MS: 0 }, { audit: log.logger }).call,
     logger: log.logger,
   });
   const connection = await connectWorker(config);

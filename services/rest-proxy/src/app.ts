@@ -4,7 +4,7 @@ import swaggerUi from 'swagger-ui-express';
 import type { CallToolResult, FetchLike, Tool } from '@modelcontextprotocol/client';
 import { ProtocolError } from '@modelcontextprotocol/client';
 import { createAuthRouter, type TokenVerifier } from '@mcp-platform/mcp-common/auth';
-import { DEFAULT_WASM_PATH, createOpaAuthorizer, createWasmAuthorizer, withAudit, withDecisionCache, type Authorizer } from '@mcp-platform/mcp-common/authz';
+import { createAuthorizerFromConfig, type Authorizer } from '@mcp-platform/mcp-common/authz';
 import { contextFromHeaders, createLogger, currentRequestContext, runWithRequestContext, type PlatformLogger } from '@mcp-platform/mcp-common/logging';
 import { createMetrics, type PlatformMetrics } from '@mcp-platform/mcp-common/metrics';
 import { CircuitOpenError, UpstreamError } from '@mcp-platform/mcp-common/resilience';
@@ -440,11 +440,8 @@ export async function startRestProxy(config: ProxyConfig, options: StartRestProx
     ...(options.backendFetch ? { fetch: options.backendFetch } : {}),
     logger,
   });
-  const engine =
-    config.AUTHZ_MODE === 'wasm'
-      ? createWasmAuthorizer({ wasm: config.OPA_WASM_PATH ?? DEFAULT_WASM_PATH, entrypoint: 'mcp/proxy/decision', logger })
-      : createOpaAuthorizer({ url: config.OPA_URL, path: 'mcp/proxy/decision', timeoutMs: config.OPA_TIMEOUT_MS, logger });
-  const proxyAuthorizer = withAudit(withDecisionCache(engine, { ttlMs: 30_000 }), logger);
+  const authz = createAuthorizerFromConfig(config, { audit: logger, logger, entrypoint: 'mcp/proxy/decision' });
+  const proxyAuthorizer = authz.call;
   const rateLimiter = await createRateLimiter({
     limit: config.RATE_LIMIT_MAX,
     windowMs: config.RATE_LIMIT_WINDOW_MS,
@@ -473,7 +470,7 @@ export async function startRestProxy(config: ProxyConfig, options: StartRestProx
     port: config.PORT,
     logger,
     shutdownGraceMs: config.SHUTDOWN_GRACE_MS,
-    onClose: [() => pool.close(), () => rateLimiter.close(), () => engine.close(), () => logger.close()],
+    onClose: [() => pool.close(), () => rateLimiter.close(), () => authz.close(), () => logger.close()],
   });
   logger.info('rest-proxy listening', {
     event: { action: 'start' },

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { authEnv, httpUrl, loggingEnv, parseConfig, port, positiveInt, withCommonRules, list, type Env } from '@mcp-platform/mcp-common/config';
+import { authEnv, authzEnv, httpUrl, loggingEnv, parseConfig, port, positiveInt, withCommonRules, list, type Env } from '@mcp-platform/mcp-common/config';
 import { z } from 'zod';
 
 /** The local backends (`pnpm start` ports). */
@@ -50,12 +50,8 @@ export const configSchema = withCommonRules(
     ALLOWED_ORIGINS: list(),
     /** JSON `{ "<backend name>": "<scope>" }`: the scope to request in each token exchange (Keycloak: `mcp:tools mcp-network`). */
     TOKEN_EXCHANGE_SCOPES: z.string().optional(),
-    /** Where the proxy's own access rule (`data.mcp.proxy.decision`) is evaluated: the OPA server, or the same bundle in-process. */
-    AUTHZ_MODE: z.enum(['opa', 'wasm']).default('opa'),
-    OPA_URL: httpUrl().default('http://127.0.0.1:8181'),
-    OPA_TIMEOUT_MS: positiveInt(2_000),
-    /** Compiled policy for `AUTHZ_MODE=wasm`. Default: the repository's `policies/dist/authz.wasm`. */
-    OPA_WASM_PATH: z.string().optional(),
+    /** Where the proxy's own access rule (`data.mcp.proxy.decision`) is evaluated: the same variables as every server. */
+    ...authzEnv,
   }),
 ).transform((cfg, ctx) => {
   let backends: Record<string, string> = { ...DEFAULT_BACKENDS };

@@ -118,36 +118,43 @@ describe('the REST proxy rule (entrypoint mcp/proxy/decision) in Wasm and on the
 });
 
 describe('createAuthorizerFromConfig', () => {
-  it('composes wasm → cache → audit, auditing cached decisions too', async () => {
+  const base = { AUTHZ_MODE: 'wasm', OPA_URL: 'http://127.0.0.1:8181', OPA_TIMEOUT_MS: 1000, AUTHZ_CACHE_TTL_MS: 0 } as const;
+
+  it('composes wasm → cache → audit, auditing cached decisions too; the list view is cached but not audited', async () => {
     const audit = new MemoryLogger();
-    const authz = createAuthorizerFromConfig({ mode: 'wasm', wasmPath: WASM_PATH, cacheTtlMs: 60_000, audit });
-    expect(await authz.ready()).toBe(true);
+    const authz = createAuthorizerFromConfig({ ...base, OPA_WASM_PATH: WASM_PATH, AUTHZ_CACHE_TTL_MS: 60_000 }, { audit });
+    expect(await authz.call.ready()).toBe(true);
     const q = input(['network-engineers'], 'network', 'write');
-    expect((await authz.decide(q)).allow).toBe(true);
-    expect((await authz.decide(q)).allow).toBe(true);
+    expect((await authz.call.decide(q)).allow).toBe(true);
+    expect((await authz.call.decide(q)).allow).toBe(true);
+    expect((await authz.list.decide(q)).allow).toBe(true);
     expect(audit.audits('authz-decision')).toHaveLength(2);
     await authz.close();
   });
 
-  it('uses the committed Wasm build by default and an OPA server in mode opa', async () => {
+  it('uses the committed Wasm build by default, an OPA server in mode opa, and another entrypoint when asked', async () => {
     const audit = new MemoryLogger();
-    const byDefault = createAuthorizerFromConfig({ mode: 'wasm', audit });
-    expect((await byDefault.decide(input(['admin'], 'itsm', 'execute'))).allow).toBe(true);
+    const byDefault = createAuthorizerFromConfig(base, { audit });
+    expect((await byDefault.call.decide(input(['admin'], 'itsm', 'execute'))).allow).toBe(true);
     await byDefault.close();
 
     const opa = await startOpa({ policyDir: POLICY_DIR });
-    const viaOpa = createAuthorizerFromConfig({ mode: 'opa', opaUrl: opa.url, timeoutMs: 1000, cacheTtlMs: 0, audit });
+    const viaOpa = createAuthorizerFromConfig({ ...base, AUTHZ_MODE: 'opa', OPA_URL: opa.url }, { audit });
+    const proxyRule = createAuthorizerFromConfig({ ...base, AUTHZ_MODE: 'opa', OPA_URL: opa.url }, { audit, entrypoint: 'mcp/proxy/decision' });
     try {
-      expect(await viaOpa.ready()).toBe(true);
-      expect((await viaOpa.decide(input(['developers'], 'network', 'read'))).allow).toBe(false);
+      expect(await viaOpa.call.ready()).toBe(true);
+      expect((await viaOpa.call.decide(input(['developers'], 'network', 'read'))).allow).toBe(false);
+      // The proxy's own rule lets any grouped caller use the proxy, unlike the network policy for developers.
+      expect((await proxyRule.list.decide(input(['developers'], 'rest-api-proxy', 'read'))).allow).toBe(true);
     } finally {
       await viaOpa.close();
+      await proxyRule.close();
       await opa.stop();
     }
     expect(audit.audits('authz-decision').map((e) => e.type)).toEqual([['allowed'], ['denied']]);
   });
 
-  it('rejects mode opa without a URL', () => {
-    expect(() => createAuthorizerFromConfig({ mode: 'opa', audit: new MemoryLogger() })).toThrow(TypeError);
+  it('rejects an unknown mode', () => {
+    expect(() => createAuthorizerFromConfig({ ...base, AUTHZ_MODE: 'magic' as 'opa' }, { audit: new MemoryLogger() })).toThrow(TypeError);
   });
 });

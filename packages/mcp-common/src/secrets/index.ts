@@ -3,4 +3,4 @@ export { SecretNotFoundError, SecretUnavailableError, VaultLoginError, type Secr
 export { createVaultSecretProvider, type VaultAuth, type VaultSecretProviderOptions } from './vault-provider.ts';
 export { createLocalSecretProvider, type LocalSecretProviderOptions, type LocalSecretSource } from './local-provider.ts';
 export { withCredentialRefresh, isUpstreamAuthRejection } from './credential-refresh.ts';
-export { createSecretProviderFromConfig, type SecretProviderConfig } from './from-config.ts';
+export { createSecretProviderFromConfig, type SecretProviderOptions, type SecretsConfig } from './from-config.ts';

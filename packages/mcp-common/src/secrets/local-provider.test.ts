@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MemoryLogger } from '@mcp-platform/test-support';
+import { redactString } from '../logging/redact.ts';
 import { SecretNotFoundError, SecretUnavailableError, createLocalSecretProvider, createSecretProviderFromConfig } from './index.ts';
 
 describe('createLocalSecretProvider', () => {
@@ -68,21 +69,20 @@ describe('createLocalSecretProvider', () => {
 });
 
 describe('createSecretProviderFromConfig', () => {
-  it('uses the local source when no Vault address is configured', async () => {
+  const none = { VAULT_AUTH_METHOD: 'token', VAULT_K8S_JWT_PATH: '/dev/null', VAULT_KV_MOUNT: 'secret', VAULT_KV_PREFIX: 'mcp/', SECRETS_CACHE_TTL_MS: 60_000, ALLOW_DEV_SECRETS: false } as const;
+
+  it('serves the dev secrets only when allowed, and registers every value it hands out for log redaction', async () => {
     const log = new MemoryLogger();
-    const secrets = createSecretProviderFromConfig({ vault: { address: '' }, local: { secrets: { github: { token: 't' } } }, logger: log, audit: log });
-    expect(await secrets.get('github')).toEqual({ token: 't' });
+    expect(() => createSecretProviderFromConfig(none, { logger: log, audit: log })).toThrow(/ALLOW_DEV_SECRETS/);
+    const secrets = createSecretProviderFromConfig({ ...none, ALLOW_DEV_SECRETS: true }, { logger: log, audit: log, devSecrets: { github: { token: 'ghp_dev-only-token-value' } } });
+    expect(await secrets.get('github')).toEqual({ token: 'ghp_dev-only-token-value' });
     expect(log.lines.some((l) => l.message === 'secrets from local source')).toBe(true);
+    expect(redactString('leaked ghp_dev-only-token-value here')).not.toContain('ghp_dev-only-token-value');
   });
 
-  it('uses Vault when an address is configured, and requires auth with it', async () => {
+  it('uses Vault when VAULT_ADDR is set (never logging its token)', async () => {
     const log = new MemoryLogger();
-    expect(() => createSecretProviderFromConfig({ vault: { address: 'http://127.0.0.1:1' }, logger: log, audit: log })).toThrow(TypeError);
-    const secrets = createSecretProviderFromConfig({
-      vault: { address: 'http://127.0.0.1:1', auth: { method: 'token', token: 'hvs.config-token' }, requestTimeoutMs: 500 },
-      logger: log,
-      audit: log,
-    });
+    const secrets = createSecretProviderFromConfig({ ...none, VAULT_ADDR: 'http://127.0.0.1:1', VAULT_TOKEN: 'hvs.config-token' }, { logger: log, audit: log });
     expect(log.lines.some((l) => l.message === 'secrets from vault')).toBe(true);
     expect(await secrets.ready()).toBe(false); // nothing listens on port 1
     await expect(secrets.get('github')).rejects.toMatchObject({ code: 'ERR_SECRET_UNAVAILABLE', reason: 'unreachable' });

@@ -17,7 +17,7 @@ import {
   type VaultAuth,
   type VaultSecretProviderOptions,
 } from './index.ts';
-import { startVaultFixture, startVaultServer, type VaultFixture, type VaultServer } from './testing/vault-fixture.ts';
+import { startVaultFixture, startVaultServer, type VaultFixture, type VaultServer } from '../../test/vault-fixture.ts';
 
 const env = { VAULT_ADDR: process.env['VAULT_ADDR'], VAULT_TOKEN: process.env['VAULT_TOKEN'] };
 const EXTERNAL = Boolean(env.VAULT_ADDR && env.VAULT_TOKEN);

@@ -1,11 +1,11 @@
 import { createTokenVerifier, type TokenVerifier } from '../auth/index.ts';
-import { DEFAULT_WASM_PATH, createOpaAuthorizer, createWasmAuthorizer, withAudit, withDecisionCache, type Authorizer } from '../authz/index.ts';
+import { createAuthorizerFromConfig, type Authorizer } from '../authz/index.ts';
 import type { CommonServerConfig } from '../config/index.ts';
-import { createLogger, registerSecretValue, type Logger, type PlatformLogger } from '../logging/index.ts';
+import { createLogger, type Logger, type PlatformLogger } from '../logging/index.ts';
 import { createRequestLimits, limitSettingsFromConfig } from '../limits/index.ts';
 import { createMetrics, type PlatformMetrics } from '../metrics/index.ts';
 import { createRedisConnection, type RedisConnection } from '../redis/index.ts';
-import { createLocalSecretProvider, createVaultSecretProvider, type SecretProvider, type SecretValue } from '../secrets/index.ts';
+import { createSecretProviderFromConfig, type SecretProvider } from '../secrets/index.ts';
 import { createMcpApp, type McpApp } from './app.ts';
 import { listen, type RunningServer } from './listen.ts';
 import type { AnyToolDefinition } from './tool.ts';
@@ -50,43 +50,6 @@ export interface BootstrappedServer<D> extends RunningServer {
   secrets: SecretProvider;
   /** The resource identifier tokens must be issued for. */
   publicUrl: string;
-}
-
-/** Builds the authorizer chain: engine → decision cache → audit (calls); engine → cache (tools/list). */
-export function buildAuthorizers(config: CommonServerConfig, logger: PlatformLogger): { call: Authorizer; list: Authorizer; engine: Authorizer } {
-  const engine =
-    config.AUTHZ_MODE === 'opa'
-      ? createOpaAuthorizer({ url: config.OPA_URL, timeoutMs: config.OPA_TIMEOUT_MS })
-      : createWasmAuthorizer({ wasm: config.OPA_WASM_PATH ?? DEFAULT_WASM_PATH });
-  const cached = config.AUTHZ_CACHE_TTL_MS > 0 ? withDecisionCache(engine, { ttlMs: config.AUTHZ_CACHE_TTL_MS }) : engine;
-  return { engine, list: cached, call: withAudit(cached, logger) };
-}
-
-/** Builds the secret provider: Vault when `VAULT_ADDR` is set, else a secrets file, else the dev defaults. */
-export function buildSecretProvider(config: CommonServerConfig, logger: PlatformLogger, devSecrets: Record<string, Record<string, string>> | undefined): SecretProvider {
-  if (config.VAULT_ADDR !== undefined) {
-    const auth =
-      config.VAULT_AUTH_METHOD === 'approle'
-        ? { method: 'approle' as const, roleId: config.VAULT_ROLE_ID ?? '', secretId: config.VAULT_SECRET_ID ?? '' }
-        : config.VAULT_AUTH_METHOD === 'kubernetes'
-          ? { method: 'kubernetes' as const, role: config.VAULT_K8S_ROLE ?? '', jwtPath: config.VAULT_K8S_JWT_PATH }
-          : { method: 'token' as const, token: config.VAULT_TOKEN ?? '' };
-    return createVaultSecretProvider({
-      address: config.VAULT_ADDR,
-      auth,
-      mount: config.VAULT_KV_MOUNT,
-      pathPrefix: config.VAULT_KV_PREFIX,
-      cacheTtlMs: config.SECRETS_CACHE_TTL_MS,
-      logger,
-      audit: logger,
-      ...(config.VAULT_NAMESPACE ? { namespace: config.VAULT_NAMESPACE } : {}),
-    });
-  }
-  if (config.LOCAL_SECRETS_FILE !== undefined) return createLocalSecretProvider({ file: config.LOCAL_SECRETS_FILE, audit: logger });
-  if (!config.ALLOW_DEV_SECRETS) {
-    throw new TypeError('no secret source: set VAULT_ADDR (or LOCAL_SECRETS_FILE), or ALLOW_DEV_SECRETS=true for local development');
-  }
-  return createLocalSecretProvider({ secrets: devSecrets ?? {}, audit: logger });
 }
 
 /** The OIDC_* variables of every resource server (see `authEnv`). */
@@ -139,20 +102,6 @@ export function tokenVerifierFromConfig(config: AuthConfig, publicUrl: string, l
   });
 }
 
-/** Wraps a provider so every value it returns is registered for log redaction. */
-function redactingSecrets(inner: SecretProvider): SecretProvider {
-  return {
-    async get(name: string): Promise<SecretValue> {
-      const value = await inner.get(name);
-      for (const v of Object.values(value)) registerSecretValue(v);
-      return value;
-    },
-    invalidate: (name) => inner.invalidate(name),
-    ready: () => inner.ready(),
-    close: () => inner.close(),
-  };
-}
-
 /**
  * Starts one MCP server on the spine from its parsed configuration: logger,
  * token verifier, authorizer chain, secret provider, domain dependencies, the
@@ -176,8 +125,8 @@ export async function bootstrapServer<D>(opts: BootstrapOptions<D>): Promise<Boo
   });
   const publicUrl = config.PUBLIC_URL ?? `http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${config.PORT}/mcp`;
   const metrics = createMetrics({ defaultLabels: { service: opts.service.name } });
-  const secrets = redactingSecrets(buildSecretProvider(config, logger, opts.devSecrets));
-  const authz = buildAuthorizers(config, logger);
+  const secrets = createSecretProviderFromConfig(config, { logger, audit: logger, ...(opts.devSecrets ? { devSecrets: opts.devSecrets } : {}) });
+  const authz = createAuthorizerFromConfig(config, { audit: logger, logger });
   const verifier = tokenVerifierFromConfig(config, publicUrl, logger);
   const redis = config.REDIS_URL !== undefined ? await createRedisConnection({ url: config.REDIS_URL, logger }) : undefined;
   const limits = createRequestLimits({
@@ -223,7 +172,7 @@ export async function bootstrapServer<D>(opts: BootstrapOptions<D>): Promise<Boo
     onClose: [
       () => mcp.close(),
       async () => opts.closeDeps?.(deps),
-      () => authz.engine.close(),
+      () => authz.close(),
       () => secrets.close(),
       async () => redis?.close(),
       () => logger.close(),

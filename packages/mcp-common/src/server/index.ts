@@ -5,8 +5,6 @@ export { ERROR_META_KEY, toToolFailure, type ToolFailure } from './errors-to-res
 export { defineTool, type AnyToolDefinition, type ToolAnnotations, type ToolContext, type ToolDefinition } from './tool.ts';
 export {
   bootstrapServer,
-  buildAuthorizers,
-  buildSecretProvider,
   tokenVerifierFromConfig,
   type AuthConfig,
   exitOnSignals,

@@ -20,7 +20,7 @@ const log = captureLogger();
 function makeActivities(): ReturnType<typeof createActivities> {
   const catalyst = createCatalystCenterClient({ baseUrl: sims.catalyst.url, credentials: async () => DEV_SECRETS['catalyst-center'] });
   const servicenow = createServiceNowClient({ instanceUrl: sims.servicenow.url, credentials: async () => DEV_SECRETS.servicenow });
-  const authorizer = createAuthorizerFromConfig({ mode: 'wasm', cacheTtlMs: 0, audit: log.logger });
+  const authorizer = createAuthorizerFromConfig({ AUTHZ_MODE: 'wasm', OPA_URL: 'http://127.0.0.1:8181', OPA_TIMEOUT_MS: 2000, AUTHZ_CACHE_TTL_MS: 0 }, { audit: log.logger }).call;
   return createActivities({ catalyst, itsm: createServiceNowChangeManagement(servicenow), authorizer, logger: log.logger });
 }
 
