@@ -179,3 +179,8 @@ export async function repositoryResource(args: { owner: string; repo: string }, 
   const r = await deps.github.getRepository(repoRef(args, deps), { signal });
   return { repository: { full_name: r.fullName, default_branch: r.defaultBranch, archived: r.archived, private: r.private } };
 }
+
+/** Lock key of a branch write (GitHub owner and repository names are case-insensitive). */
+export function branchLockKey(args: { owner: string; repo: string; branch: string }): string {
+  return `branch:${args.owner.toLowerCase()}/${args.repo.toLowerCase()}:${args.branch}`;
+}

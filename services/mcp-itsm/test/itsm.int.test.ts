@@ -192,6 +192,16 @@ describe('mcp-itsm through the whole spine', () => {
     expect(h.sim.state.requests.slice(m).map((r) => `${r.method} ${r.status}`)).toEqual(['POST 429']);
   });
 
+  it('binds the decision to the write with the in-process lock too: concurrent impact 1 + urgency 1 from sam never yield priority 1', async () => {
+    const sam = await h.client('sam');
+    for (let i = 0; i < 6; i++) {
+      const created = await call('sam', 'create_incident', { short_description: `in-process race ${i}`, impact: 2, urgency: 2 });
+      const { sys_id, number } = (created.structuredContent as { incident: Incident }).incident;
+      await Promise.all([sam.callTool({ name: 'update_incident', arguments: { incident: number, impact: 1 } }), sam.callTool({ name: 'update_incident', arguments: { incident: sys_id, urgency: 1 } })]);
+      expect(h.sim.state.tables.incident.find((r) => r['sys_id'] === sys_id)?.['priority']).not.toBe('1');
+    }
+  });
+
   it('writes ECS lines and never logs the ServiceNow password or a token', async () => {
     const calls = h.logs.filter((l) => (l['event'] as Record<string, unknown>)?.['action'] === 'tool-call');
     expect(calls.length).toBeGreaterThan(10);

@@ -35,3 +35,8 @@ export async function resolveTargetDevices(deviceIds: string[], { deps, signal }
   if (missing.length > 0) throw new PlatformError('ERR_VALIDATION', `device_ids: unknown device(s): ${missing.join(', ')}`);
   return { devices: found.map((d) => ({ id: d.id, role: d.role ?? 'UNKNOWN', hostname: d.hostname ?? d.id })) };
 }
+
+/** Per-device lock keys of a deployment (device UUIDs are stable identities). */
+export function deviceLockKeys(deviceIds: string[]): string[] {
+  return deviceIds.map((id) => `device:${id.toLowerCase()}`);
+}

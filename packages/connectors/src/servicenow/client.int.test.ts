@@ -108,6 +108,17 @@ describe('ServiceNow client against the simulator', () => {
     expect(resolved.active.value).toBe('false');
   });
 
+  it('writes only while sys_mod_count is the version the caller decided on (ResourceChangedError, nothing written, otherwise)', async () => {
+    const { record } = await sn.createIncident({ short_description: 'Versioned', impact: 3, urgency: 3 });
+    expect(record.sys_mod_count.value).toBe('0');
+    const v1 = await sn.updateIncident(record.sys_id, { impact: 2 }, { expectedModCount: '0' });
+    expect(v1.sys_mod_count.value).toBe('1');
+    const n = sim.state.requests.length;
+    await expect(sn.updateIncident(record.sys_id, { impact: 1, urgency: 1 }, { expectedModCount: '0' })).rejects.toMatchObject({ code: 'ERR_RESOURCE_CHANGED' });
+    expect(requestsSince(n).map((r) => r.method)).toEqual(['GET']);
+    expect((await sn.getIncident(record.sys_id)).priority.value).not.toBe('1');
+  });
+
   it('creates idempotently by correlation id: the second call returns the first record', async () => {
     const before = sim.state.tables.incident.length;
     const a = await sn.createIncident({ short_description: 'From workflow', impact: 3, urgency: 3 }, { correlationId: 'wf-run-77' });

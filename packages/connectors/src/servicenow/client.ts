@@ -17,6 +17,7 @@ import {
   type HttpMethod,
   type QueryValue,
 } from '@mcp-platform/mcp-common/resilience';
+import { ResourceChangedError } from '@mcp-platform/mcp-common/binding';
 import { encodeQuery } from './query.ts';
 import {
   CHANGE_FIELDS,
@@ -76,6 +77,18 @@ export interface CreateOptions extends CallOptions {
   correlationId?: string;
 }
 
+/** Options of an update. */
+export interface UpdateOptions extends CallOptions {
+  /**
+   * Write only if the record's `sys_mod_count` is still this value (the version the caller
+   * decided on); otherwise `ResourceChangedError` and nothing is written. The Table API has no
+   * conditional PATCH (no ETag / If-Match: https://docs.servicenow.com/bundle/latest/page/integrate/inbound-rest/concept/c_TableAPI.html),
+   * so this is a read of `sys_mod_count` right before the PATCH — callers hold the platform's
+   * per-resource lock around it, which excludes every writer that goes through the platform.
+   */
+  expectedModCount?: string;
+}
+
 /**
  * A typed ServiceNow Table API client (see {@link createServiceNowClient}). Flat, so that
  * `withCredentialRetry` from the spine wraps every upstream call.
@@ -94,7 +107,7 @@ export interface ServiceNowClient {
   /** `POST /api/now/table/incident`; idempotent when `correlationId` is given (see {@link CreateOptions}). */
   createIncident(fields: IncidentFields & { short_description: string }, options?: CreateOptions): Promise<CreateResult<Incident>>;
   /** `PATCH /api/now/table/incident/{sys_id}`; `workNote` appends to the work-notes journal. Never retried. */
-  updateIncident(sysId: string, fields: IncidentFields & { workNote?: string }, call?: CallOptions): Promise<Incident>;
+  updateIncident(sysId: string, fields: IncidentFields & { workNote?: string }, call?: UpdateOptions): Promise<Incident>;
   /** Sets state Resolved with the mandatory `close_code` / `close_notes`. */
   resolveIncident(sysId: string, resolution: { closeCode: string; closeNotes: string; workNote?: string }, call?: CallOptions): Promise<Incident>;
   /** `GET /api/now/table/change_request` with an encoded query and paging. */
@@ -111,7 +124,7 @@ export interface ServiceNowClient {
   updateChangeRequest(
     sysId: string,
     fields: ChangeRequestFields & { state?: ChangeStateName; workNote?: string; closeCode?: string; closeNotes?: string },
-    call?: CallOptions,
+    call?: UpdateOptions,
   ): Promise<ChangeRequest>;
   /** State of this upstream's circuit breaker. */
   breakerState(): BreakerState;
@@ -120,6 +133,7 @@ export interface ServiceNowClient {
 }
 
 const SYS_ID = /^[0-9a-f]{32}$/;
+const ModCountSchema = IncidentSchema.pick({ sys_id: true, sys_mod_count: true });
 const RISK = { high: '2', moderate: '3', low: '4' } as const;
 
 /** ServiceNow's `{"error":{"message","detail"}}` → a safe one-line explanation. */
@@ -394,9 +408,20 @@ export function createServiceNowClient(options: ServiceNowClientOptions): Servic
       return { record: result as T, created: true };
     }
 
-    async function patch(sysId: string, body: Record<string, string>, call: CallOptions = {}): Promise<T> {
+    async function patch(sysId: string, body: Record<string, string>, call: UpdateOptions = {}): Promise<T> {
       if (!SYS_ID.test(requireText(sysId, 'sysId'))) throw new TypeError('sysId must be a 32-character hex sys_id');
       if (Object.keys(body).length === 0) throw new TypeError('nothing to update');
+      if (call.expectedModCount !== undefined) {
+        const { result: current } = await send({
+          method: 'GET',
+          path: `${path}/${sysId}`,
+          operation: `GET /table/${name}/{sys_id}`,
+          query: { sysparm_fields: 'sys_id,sys_mod_count' },
+          signal: call.signal,
+          schema: ModCountSchema,
+        });
+        if (current.sys_mod_count.value !== call.expectedModCount) throw new ResourceChangedError(`${name} ${sysId}`);
+      }
       const { result } = await send({ method: 'PATCH', path: `${path}/${sysId}`, operation: `PATCH /table/${name}/{sys_id}`, query: { sysparm_fields }, body, signal: call.signal, schema });
       return result as T;
     }

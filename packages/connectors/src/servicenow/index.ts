@@ -12,6 +12,7 @@ export {
   serviceNowErrorMessage,
   type CallOptions,
   type CreateOptions,
+  type UpdateOptions,
   type ServiceNowBasicCredentials,
   type ServiceNowClient,
   type ServiceNowClientOptions,

@@ -62,6 +62,8 @@ const common = {
   active: field,
   sys_created_on: field,
   sys_updated_on: field,
+  /** Updates since insert; ServiceNow increments it on every write — the record's version. */
+  sys_mod_count: field,
 };
 
 /** An `incident` record (display values included). */

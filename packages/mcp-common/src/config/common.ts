@@ -139,8 +139,14 @@ export function withCommonRules<T extends z.ZodObject<Shape>>(schema: T) {
   });
 }
 
-/** Every variable an MCP server on the spine reads (logging, HTTP, limits, Redis, auth, authz, secrets). */
-export const serverEnv = (defaultPort: number) => ({ ...loggingEnv, ...httpEnv(defaultPort), ...limitsEnv, ...redisEnv, ...authEnv, ...authzEnv, ...secretsEnv });
+/** Per-resource write locks (decision binds to write); shared through `REDIS_URL` when set. */
+export const resourceLockEnv = {
+  /** Longest wait for a per-resource write lock before answering ERR_RESOURCE_BUSY. */
+  RESOURCE_LOCK_WAIT_MS: positiveInt(10_000),
+};
+
+/** Every variable an MCP server on the spine reads (logging, HTTP, limits, Redis, locks, auth, authz, secrets). */
+export const serverEnv = (defaultPort: number) => ({ ...loggingEnv, ...httpEnv(defaultPort), ...limitsEnv, ...redisEnv, ...resourceLockEnv, ...authEnv, ...authzEnv, ...secretsEnv });
 
 const _commonServerSchema = z.object(serverEnv(0));
 /** The parsed common configuration of an MCP server. */

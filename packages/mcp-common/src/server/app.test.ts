@@ -7,7 +7,9 @@ import { MemoryLogger } from '@mcp-platform/test-support';
 import type { Authorizer, Decision, PolicyInput } from '../authz/index.ts';
 import { PlatformError } from '../errors/index.ts';
 import { UpstreamRateLimitedError } from '../resilience/index.ts';
+import { createMetrics } from '../metrics/index.ts';
 import { createMcpApp } from './app.ts';
+import { createServerFactory } from './mcp-server.ts';
 import { listen, type RunningServer } from './listen.ts';
 import { defineTool } from './tool.ts';
 
@@ -74,8 +76,10 @@ const tools = [
     annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false },
     input: z.object({ targets: z.array(z.string()).min(1) }),
     output: z.object({ changed: z.number() }),
+    lockKeys: (args) => args.targets.map((t) => `target:${t}`),
     resolveResource: async (args, ctx) => {
       ctx.deps.upstreamCalls.push('lookup');
+      await new Promise((r) => setTimeout(r, 5));
       return { targets: args.targets };
     },
     handler: async (args, ctx) => {
@@ -169,6 +173,31 @@ describe('createMcpApp (spine, stubbed identity and policy)', () => {
     const ok = (await w.callTool({ name: 'change', arguments: { targets: ['x'] } })) as CallToolResult;
     expect(ok.structuredContent).toEqual({ changed: 1 });
     expect(deps.upstreamCalls).toEqual(['lookup', 'lookup', 'change']);
+  });
+
+  it('binds the decision to the write: concurrent calls on one resource run lookup → decide → change one after the other', async () => {
+    deps.upstreamCalls.length = 0;
+    const c = await client('token-writer');
+    const results = (await Promise.all([1, 2, 3].map(() => c.callTool({ name: 'change', arguments: { targets: ['r1', 'r2'] } })))) as CallToolResult[];
+    expect(results.every((r) => !r.isError)).toBe(true);
+    expect(deps.upstreamCalls).toEqual(['lookup', 'change', 'lookup', 'change', 'lookup', 'change']);
+  });
+
+  it('refuses at start a state-dependent write tool that declares no lockKeys (TypeError naming the tool)', () => {
+    const unbound = defineTool<Deps>()({
+      name: 'unbound',
+      title: 'Unbound',
+      description: 'x',
+      action: 'write',
+      annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false },
+      input: z.object({}),
+      output: z.object({}),
+      resolveResource: async () => ({}),
+      handler: async () => ({}),
+    });
+    expect(() =>
+      createServerFactory({ name: 't', version: '0', serverId: 't', upstreamName: 'T', tools: [unbound], deps, authorizer, logger, metrics: createMetrics({ processMetrics: false }) }),
+    ).toThrow(/tool unbound: .* must declare lockKeys/);
   });
 
   it('maps failures to caller-safe results: business message, unavailable upstream, internal error without details', async () => {

@@ -7,6 +7,7 @@ import type { Authorizer } from '../authz/index.ts';
 import { contextFromHeaders, currentRequestContext, runWithRequestContext, type AuditLogger, type Logger } from '../logging/index.ts';
 import { createRequestLimits, limitPerPrincipal, shedLoad, type RefusalWriter, type RequestLimits } from '../limits/index.ts';
 import { createMetrics, type PlatformMetrics } from '../metrics/index.ts';
+import type { ResourceLock } from '../binding/index.ts';
 import { createServerFactory } from './mcp-server.ts';
 import { mountOperationalRoutes } from './operational.ts';
 import type { AnyToolDefinition } from './tool.ts';
@@ -45,6 +46,8 @@ export interface McpAppOptions<D> {
   maxBodyBytes?: number;
   /** Deadline of one tool call in milliseconds. Default 60000. */
   callTimeoutMs?: number;
+  /** Per-resource write lock (see `ToolDefinition.lockKeys`). Default: in-process. */
+  resourceLock?: ResourceLock;
   instructions?: string;
   /** Timeout of each readiness check in milliseconds. Default 2000. */
   readinessTimeoutMs?: number;
@@ -104,6 +107,7 @@ export function createMcpApp<D>(opts: McpAppOptions<D>): McpApp {
     ...(opts.listAuthorizer ? { listAuthorizer: opts.listAuthorizer } : {}),
     ...(opts.instructions ? { instructions: opts.instructions } : {}),
     ...(opts.callTimeoutMs ? { callTimeoutMs: opts.callTimeoutMs } : {}),
+    ...(opts.resourceLock ? { resourceLock: opts.resourceLock } : {}),
   });
   const handler = createMcpHandler(factory, {
     legacy: 'stateless',

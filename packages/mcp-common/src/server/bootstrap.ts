@@ -1,5 +1,6 @@
 import { createTokenVerifier, type TokenVerifier } from '../auth/index.ts';
 import { createAuthorizerFromConfig, type Authorizer } from '../authz/index.ts';
+import { resourceLockFromConfig } from '../binding/index.ts';
 import type { CommonServerConfig } from '../config/index.ts';
 import { createLogger, type Logger, type PlatformLogger } from '../logging/index.ts';
 import { createRequestLimits, limitSettingsFromConfig } from '../limits/index.ts';
@@ -136,6 +137,7 @@ export async function bootstrapServer<D>(opts: BootstrapOptions<D>): Promise<Boo
     ...(redis ? { redis: redis.client } : {}),
   });
   const deps = await opts.buildDeps({ config, logger, metrics, secrets, ...(redis ? { redis } : {}) });
+  const resourceLock = resourceLockFromConfig(config, redis);
   const mcp = createMcpApp({
     service: opts.service,
     serverId: opts.serverId,
@@ -150,12 +152,13 @@ export async function bootstrapServer<D>(opts: BootstrapOptions<D>): Promise<Boo
     authorizer: authz.call,
     listAuthorizer: authz.list,
     metrics,
-    readiness: { secrets: () => secrets.ready(), ...opts.readiness?.(deps) },
+    readiness: { secrets: () => secrets.ready(), ...(resourceLock.kind === 'redis' ? { 'resource-lock': () => resourceLock.ready() } : {}), ...opts.readiness?.(deps) },
     allowedHosts: config.ALLOWED_HOSTS,
     allowedOrigins: config.ALLOWED_ORIGINS,
     maxBodyBytes: config.MAX_BODY_BYTES,
     callTimeoutMs: config.REQUEST_TIMEOUT_MS,
     limits,
+    resourceLock,
     ...(opts.instructions ? { instructions: opts.instructions } : {}),
   });
   const running = await listen(mcp.app, {
@@ -172,6 +175,7 @@ export async function bootstrapServer<D>(opts: BootstrapOptions<D>): Promise<Boo
     onClose: [
       () => mcp.close(),
       async () => opts.closeDeps?.(deps),
+      () => resourceLock.close(),
       () => authz.close(),
       () => secrets.close(),
       async () => redis?.close(),
@@ -181,7 +185,7 @@ export async function bootstrapServer<D>(opts: BootstrapOptions<D>): Promise<Boo
   logger.info(`${opts.service.name} listening`, {
     event: { action: 'start' },
     url: { full: publicUrl },
-    labels: { authz_mode: config.AUTHZ_MODE, secrets: config.VAULT_ADDR ? 'vault' : config.LOCAL_SECRETS_FILE ? 'file' : 'dev', limits_store: redis ? 'redis' : 'memory' },
+    labels: { authz_mode: config.AUTHZ_MODE, resource_lock: resourceLock.kind, secrets: config.VAULT_ADDR ? 'vault' : config.LOCAL_SECRETS_FILE ? 'file' : 'dev', limits_store: redis ? 'redis' : 'memory' },
   });
   return { ...running, mcp, logger, deps, authorizer: authz.call, secrets, publicUrl };
 }

@@ -36,6 +36,10 @@ export function toToolFailure(thrown: unknown, upstreamName: string, traceId: st
         return { code: err.code, message: `Credentials for ${upstreamName} are unavailable right now; try again later.`, retryable: true };
       case 'ERR_UPSTREAM_AUTH':
         return { code: err.code, message: `${upstreamName} rejected the platform's credentials; an operator must rotate them.`, retryable: false };
+      case 'ERR_RESOURCE_BUSY':
+      case 'ERR_RESOURCE_CHANGED':
+      case 'ERR_LOCK_UNAVAILABLE':
+        return { code: err.code, message: err.message, retryable: true };
       case 'ERR_AUTHZ_UNAVAILABLE':
         return { code: err.code, message: 'Authorization service unavailable: the call was denied (fail closed).', retryable: true };
       default:

@@ -1,6 +1,7 @@
 import { McpServer, type CallToolResult, type McpServerFactory, type RegisteredTool, type ServerContext } from '@modelcontextprotocol/server';
 import { principalFromAuthInfo, type Principal } from '../auth/index.ts';
 import { AuthzDeniedError, AuthzUnavailableError, assertAllowed, type Authorizer, type Decision, type PolicyInput } from '../authz/index.ts';
+import { createMemoryResourceLock, type ResourceLock } from '../binding/index.ts';
 import { currentRequestContext, type AuditLogger, type Logger } from '../logging/index.ts';
 import type { PlatformMetrics } from '../metrics/index.ts';
 import { ERROR_META_KEY, toToolFailure, type ToolFailure } from './errors-to-result.ts';
@@ -24,6 +25,11 @@ export interface ServerFactoryOptions<D> {
   listAuthorizer?: Authorizer;
   logger: Logger & AuditLogger;
   metrics: PlatformMetrics;
+  /**
+   * Per-resource write lock for tools with `lockKeys` (decision binds to write). Default: an
+   * in-process lock (correct for one replica; pass the Redis one when replicas share state).
+   */
+  resourceLock?: ResourceLock;
   /** Deadline of one tool call in milliseconds. Default 60000. */
   callTimeoutMs?: number;
   now?: () => number;
@@ -40,6 +46,12 @@ export function createServerFactory<D>(opts: ServerFactoryOptions<D>): McpServer
   const listAuthorizer = opts.listAuthorizer ?? opts.authorizer;
   const timeoutMs = opts.callTimeoutMs ?? 60_000;
   const byName = new Map(opts.tools.map((t) => [t.name, t]));
+  const resourceLock = opts.resourceLock ?? createMemoryResourceLock();
+  for (const t of opts.tools) {
+    if (t.action !== 'read' && t.resolveResource && !t.lockKeys) {
+      throw new TypeError(`tool ${t.name}: a ${t.action} tool whose decision depends on upstream state (resolveResource) must declare lockKeys`);
+    }
+  }
 
   const policyInput = (principal: Principal, tool: AnyToolDefinition<D>, args: Record<string, unknown>, resource?: Record<string, unknown>): PolicyInput => {
     const input: PolicyInput = {
@@ -79,15 +91,28 @@ export function createServerFactory<D>(opts: ServerFactoryOptions<D>): McpServer
     let outcome: 'success' | 'error' | 'denied' = 'success';
     let failure: ToolFailure | undefined;
     try {
-      if (tool.resolveResource) {
+      let output: unknown;
+      const { resolveResource, lockKeys } = tool;
+      if (resolveResource) {
         // Argument-independent check first, so callers without any right never make us read upstream.
         await enforce(opts.authorizer, policyInput(principal, tool, {}));
-        const resource = await tool.resolveResource(args, ctx);
-        await enforce(opts.authorizer, policyInput(principal, tool, args, resource));
+        const decideAndRun = async () => {
+          const resource = await resolveResource(args, ctx);
+          await enforce(opts.authorizer, policyInput(principal, tool, args, resource));
+          return tool.handler(args, ctx, resource);
+        };
+        // Decision binds to write: read, decide and write under the resources' locks.
+        output = lockKeys
+          ? await resourceLock.withLock(
+              (await lockKeys(args, ctx)).map((k) => `${opts.serverId}:${k}`),
+              decideAndRun,
+              { signal: ctx.signal, ttlMs: timeoutMs + 10_000 },
+            )
+          : await decideAndRun();
       } else {
         await enforce(opts.authorizer, policyInput(principal, tool, args));
+        output = await tool.handler(args, ctx, {});
       }
-      const output = await tool.handler(args, ctx);
       const text = tool.render ? tool.render(output) : JSON.stringify(output);
       return { content: [{ type: 'text', text }], structuredContent: output as Record<string, unknown> };
     } catch (err) {

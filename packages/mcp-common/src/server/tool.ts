@@ -32,7 +32,7 @@ export interface ToolContext<D> {
  * Business failures are thrown as `PlatformError`s and become `isError` results;
  * the wrapper never lets a handler run before the policy allowed the call.
  */
-export interface ToolDefinition<D, I extends z.ZodObject = z.ZodObject, O extends z.ZodObject = z.ZodObject> {
+export interface ToolDefinition<D, I extends z.ZodObject = z.ZodObject, O extends z.ZodObject = z.ZodObject, R extends Record<string, unknown> = Record<string, unknown>> {
   /** snake_case name. */
   name: string;
   title: string;
@@ -48,8 +48,20 @@ export interface ToolDefinition<D, I extends z.ZodObject = z.ZodObject, O extend
    * needs (e.g. the roles of the devices a deployment targets). Runs only after
    * the caller passed the argument-independent check, and only reads.
    */
-  resolveResource?: (args: z.output<I>, ctx: ToolContext<D>) => Promise<Record<string, unknown>>;
-  handler: (args: z.output<I>, ctx: ToolContext<D>) => Promise<z.output<O>>;
+  resolveResource?: (args: z.output<I>, ctx: ToolContext<D>) => Promise<R>;
+  /**
+   * Binds the decision to the write. The keys of the upstream resources whose state the
+   * policy decides on (stable identities such as `incident:<sys_id>`, never a mutable name).
+   * The wrapper holds a per-resource lock on them (shared through Redis when `REDIS_URL` is
+   * set) from `resolveResource` through the end of `handler`, so no other call through the
+   * platform changes the resource between the decision and the write. The handler writes the
+   * resource `resolveResource` returned (third argument) and, where the upstream exposes a
+   * version (GitHub blob/ref SHA, ServiceNow `sys_mod_count`), writes only if it is unchanged.
+   * Required for every non-read tool that has a `resolveResource`.
+   */
+  lockKeys?: (args: z.output<I>, ctx: ToolContext<D>) => Promise<string[]> | string[];
+  /** Does the work. `resource` is what `resolveResource` returned (the state the policy saw), or `{}`. */
+  handler: (args: z.output<I>, ctx: ToolContext<D>, resource: R) => Promise<z.output<O>>;
   /** Short text rendering of the result for clients without structured output. Default: compact JSON. */
   render?: (output: z.output<O>) => string;
 }
@@ -68,9 +80,10 @@ export interface ToolDefinition<D, I extends z.ZodObject = z.ZodObject, O extend
  * ```
  */
 export function defineTool<D>() {
-  return <I extends z.ZodObject, O extends z.ZodObject>(def: ToolDefinition<D, I, O>): ToolDefinition<D, I, O> => def;
+  return <I extends z.ZodObject, O extends z.ZodObject, R extends Record<string, unknown> = Record<string, unknown>>(def: ToolDefinition<D, I, O, R>): ToolDefinition<D, I, O, R> =>
+    def;
 }
 
 /** A tool of any schema, as a server lists them. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a heterogeneous list of tools needs an existential schema type
-export type AnyToolDefinition<D> = ToolDefinition<D, any, any>;
+export type AnyToolDefinition<D> = ToolDefinition<D, any, any, any>;

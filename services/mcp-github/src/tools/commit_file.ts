@@ -1,7 +1,7 @@
 import { defineTool } from '@mcp-platform/mcp-common/server';
 import { z } from 'zod';
 import type { GitHubDeps } from '../deps.ts';
-import { branchName, filePath, owner, repo, repoRef, repositoryResource } from '../schemas.ts';
+import { branchName, filePath, owner, repo, branchLockKey, repoRef, repositoryResource } from '../schemas.ts';
 
 export const commitFile = defineTool<GitHubDeps>()({
   name: 'commit_file',
@@ -30,6 +30,8 @@ export const commitFile = defineTool<GitHubDeps>()({
   }),
   // The policy refuses commits to the default branch: tell it which branch that is.
   resolveResource: (args, { deps, signal }) => repositoryResource(args, deps, signal),
+  // Decision binds to write: the branch stays locked from the default-branch check until the write.
+  lockKeys: (args) => [branchLockKey(args)],
   handler: async (args, { deps, signal, logger }) => {
     const c = await deps.github.createOrUpdateFile(
       { ...repoRef(args, deps), branch: args.branch, path: args.path, content: args.content, message: args.message, ...(args.sha ? { sha: args.sha } : {}) },

@@ -1,7 +1,7 @@
 import { defineTool } from '@mcp-platform/mcp-common/server';
 import { z } from 'zod';
 import type { GitHubDeps } from '../deps.ts';
-import { branchName, owner, repo, repoRef, repositoryResource } from '../schemas.ts';
+import { branchName, owner, repo, branchLockKey, repoRef, repositoryResource } from '../schemas.ts';
 
 export const createBranch = defineTool<GitHubDeps>()({
   name: 'create_branch',
@@ -20,6 +20,8 @@ export const createBranch = defineTool<GitHubDeps>()({
   output: z.object({ branch: z.string(), sha: z.string().describe('Commit the new branch points at'), from: z.string() }),
   // The policy compares the target branch with the repository's default branch.
   resolveResource: (args, { deps, signal }) => repositoryResource(args, deps, signal),
+  // Decision binds to write: the branch stays locked from the default-branch check until the write.
+  lockKeys: (args) => [branchLockKey(args)],
   handler: async (args, { deps, signal }) => deps.github.createBranch({ ...repoRef(args, deps), branch: args.branch, ...(args.from ? { from: args.from } : {}) }, { signal }),
   render: (out) => `Created branch ${out.branch} from ${out.from} at ${out.sha.slice(0, 7)}.`,
 });

@@ -24,26 +24,29 @@ export const transitionChangeRequest = defineTool<ItsmDeps>()({
     close_notes: z.string().trim().min(1).max(4000).optional().describe('Required with state closed'),
   }),
   output: z.object({ change_request: ChangeOut, previous_state: z.string() }),
+  // Decision binds to write: the change is locked from the read the policy decides on until the write.
+  lockKeys: async (args, { deps, signal }) => [`change_request:${await sysIdOf(args.change, (n) => deps.servicenow.getChangeRequest(n, { signal }))}`],
   // The approval rule needs the change's current state and type.
   resolveResource: async (args, { deps, signal }) => {
     if (args.state === 'closed' && (!args.close_code || !args.close_notes)) throw new PlatformError('ERR_VALIDATION', 'close_code and close_notes: required to close a change');
     const current = await deps.servicenow.getChangeRequest(args.change, { signal });
-    return { change: { number: current.number.value, sys_id: current.sys_id, state: stateName(current.state.value), type: current.type.value } };
+    return {
+      change: { number: current.number.value, sys_id: current.sys_id, version: current.sys_mod_count.value, state: stateName(current.state.value), type: current.type.value },
+    };
   },
-  handler: async (args, { deps, signal }) => {
-    const current = await deps.servicenow.getChangeRequest(args.change, { signal });
-    const sysId = await sysIdOf(current.sys_id, async () => current);
+  handler: async (args, { deps, signal }, { change }) => {
+    // Write the change the policy saw, and only while it is the version the policy saw.
     const updated = await deps.servicenow.updateChangeRequest(
-      sysId,
+      change.sys_id,
       {
         state: args.state,
         ...(args.work_note !== undefined ? { workNote: args.work_note } : {}),
         ...(args.close_code !== undefined ? { closeCode: args.close_code } : {}),
         ...(args.close_notes !== undefined ? { closeNotes: args.close_notes } : {}),
       },
-      { signal },
+      { signal, expectedModCount: change.version },
     );
-    return { change_request: toChange(updated), previous_state: stateName(current.state.value) };
+    return { change_request: toChange(updated), previous_state: change.state };
   },
   render: (out) => `${out.previous_state} → ${out.change_request.state}: ${ticketLine(out.change_request)}`,
 });

@@ -26,24 +26,35 @@ export const updateIncident = defineTool<ItsmDeps>()({
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
   input,
   output: z.object({ incident: IncidentOut }),
+  // Decision binds to write: the incident is locked from the read the policy decides on until the write.
+  lockKeys: async (args, { deps, signal }) => [`incident:${await sysIdOf(args.incident, (n) => deps.servicenow.getIncident(n, { signal }))}`],
   // The priority rule needs the incident's current impact and urgency.
   resolveResource: async (args, { deps, signal }) => {
     const { incident: _ref, ...changes } = args;
     if (Object.values(changes).every((v) => v === undefined)) throw new PlatformError('ERR_VALIDATION', 'nothing to update: give at least one field or a work_note');
     const current = await deps.servicenow.getIncident(args.incident, { signal });
     const num = (v: string) => (/^\d$/.test(v) ? Number(v) : null);
-    return { incident: { number: current.number.value, impact: num(current.impact.value), urgency: num(current.urgency.value), priority: num(current.priority.value) } };
+    return {
+      incident: {
+        number: current.number.value,
+        sys_id: current.sys_id,
+        version: current.sys_mod_count.value,
+        impact: num(current.impact.value),
+        urgency: num(current.urgency.value),
+        priority: num(current.priority.value),
+      },
+    };
   },
-  handler: async (args, { deps, signal }) => {
-    const { incident: ref, work_note, ...fields } = args;
-    const sysId = await sysIdOf(ref, (n) => deps.servicenow.getIncident(n, { signal }));
+  handler: async (args, { deps, signal }, { incident }) => {
+    const { incident: _ref, work_note, ...fields } = args;
+    // Write the record the policy saw, and only while it is the version the policy saw.
     const updated = await deps.servicenow.updateIncident(
-      sysId,
+      incident.sys_id,
       {
         ...Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)),
         ...(work_note !== undefined ? { workNote: work_note } : {}),
       },
-      { signal },
+      { signal, expectedModCount: incident.version },
     );
     return { incident: toIncident(updated) };
   },

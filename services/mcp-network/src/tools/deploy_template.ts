@@ -1,7 +1,7 @@
 import { PlatformError } from '@mcp-platform/mcp-common/errors';
 import { defineTool } from '@mcp-platform/mcp-common/server';
 import { z } from 'zod';
-import { deviceIdsInput, resolveTargetDevices, templateParamsInput } from '../deploy-targets.ts';
+import { deviceIdsInput, deviceLockKeys, resolveTargetDevices, templateParamsInput } from '../deploy-targets.ts';
 import type { NetworkDeps } from '../deps.ts';
 
 const input = z.object({
@@ -29,6 +29,8 @@ export const deployTemplate = defineTool<NetworkDeps>()({
   }),
   // The policy needs each target's role (CORE deploys need admin): read them before deciding.
   resolveResource: (args, ctx) => resolveTargetDevices(args.device_ids, ctx),
+  // Decision binds to write: the target devices stay locked from the role check until the deployment is submitted.
+  lockKeys: (args) => deviceLockKeys(args.device_ids),
   handler: async (args, { deps, signal, logger }) => {
     const template = await deps.catalyst.getTemplate(args.template_id, { signal });
     const missing = template.templateParams

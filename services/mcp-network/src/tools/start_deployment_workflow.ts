@@ -1,7 +1,7 @@
 import { PlatformError } from '@mcp-platform/mcp-common/errors';
 import { defineTool } from '@mcp-platform/mcp-common/server';
 import { z } from 'zod';
-import { deviceIdsInput, resolveTargetDevices, templateParamsInput } from '../deploy-targets.ts';
+import { deviceIdsInput, deviceLockKeys, resolveTargetDevices, templateParamsInput } from '../deploy-targets.ts';
 import type { NetworkDeps } from '../deps.ts';
 
 
@@ -34,6 +34,8 @@ export const startDeploymentWorkflow = defineTool<NetworkDeps>()({
   }),
   // The policy needs each target's role (CORE deploys need admin): read them before deciding.
   resolveResource: (args, ctx) => resolveTargetDevices(args.device_ids, ctx),
+  // Decision binds to write: the target devices stay locked from the role check until the deployment is submitted.
+  lockKeys: (args) => deviceLockKeys(args.device_ids),
   handler: async (args, { deps, principal, logger }) => {
     if (deps.deployments === undefined) throw new PlatformError('ERR_VALIDATION', 'deployment workflows are not configured on this server (TEMPORAL_ADDRESS)');
     const workflowId = await deps.deployments.start({
