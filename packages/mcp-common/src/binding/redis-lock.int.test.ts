@@ -46,8 +46,13 @@ describe('Redis resource lock (real redis-server)', () => {
   it('answers ResourceBusyError after waitMs while another replica holds the key, and frees it after release', async () => {
     const [a, b] = [await replica(), await replica({ waitMs: 100 })];
     let release!: () => void;
-    const holding = a.withLock(['k2'], () => new Promise<void>((r) => (release = r)));
-    await sleep(20);
+    let aInside!: () => void;
+    const inside = new Promise<void>((r) => (aInside = r));
+    const holding = a.withLock(['k2'], () => {
+      aInside();
+      return new Promise<void>((r) => (release = r));
+    });
+    await inside;
     await expect(b.withLock(['k2'], async () => 'never')).rejects.toBeInstanceOf(ResourceBusyError);
     release();
     await holding;
@@ -62,8 +67,15 @@ describe('Redis resource lock (real redis-server)', () => {
     let aDone!: () => void;
     const aReleased = new Promise<void>((r) => (aDone = r));
     // a holds until b got in (which only the TTL allows), then releases while b still holds.
-    const slow = a.withLock(['k3'], () => entered).then(aDone);
-    await sleep(20);
+    let aInside!: () => void;
+    const inside = new Promise<void>((r) => (aInside = r));
+    const slow = a
+      .withLock(['k3'], () => {
+        aInside();
+        return entered;
+      })
+      .then(aDone);
+    await inside;
     await b.withLock(['k3'], async () => {
       bEntered();
       await aReleased; // a's compare-and-delete ran now
