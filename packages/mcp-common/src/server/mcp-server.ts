@@ -48,7 +48,7 @@ export function createServerFactory<D>(opts: ServerFactoryOptions<D>): McpServer
   const byName = new Map(opts.tools.map((t) => [t.name, t]));
   const resourceLock = opts.resourceLock ?? createMemoryResourceLock();
   for (const t of opts.tools) {
-    if (t.action !== 'read' && t.resolveResource && !t.lockKeys) {
+    if (t.action === 'write' && t.resolveResource && !t.lockKeys) {
       throw new TypeError(`tool ${t.name}: a ${t.action} tool whose decision depends on upstream state (resolveResource) must declare lockKeys`);
     }
   }

@@ -57,7 +57,7 @@ export interface ToolDefinition<D, I extends z.ZodObject = z.ZodObject, O extend
    * platform changes the resource between the decision and the write. The handler writes the
    * resource `resolveResource` returned (third argument) and, where the upstream exposes a
    * version (GitHub blob/ref SHA, ServiceNow `sys_mod_count`), writes only if it is unchanged.
-   * Required for every non-read tool that has a `resolveResource`.
+   * Required for every `write` tool that has a `resolveResource` (optional for `execute`).
    */
   lockKeys?: (args: z.output<I>, ctx: ToolContext<D>) => Promise<string[]> | string[];
   /** Does the work. `resource` is what `resolveResource` returned (the state the policy saw), or `{}`. */
