@@ -1,6 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
 import { findOpa } from '../../scripts/lib/opa.ts';
 import { readCompose, repoPath } from './repo.ts';
 
@@ -78,5 +80,26 @@ describe('compose opa service', () => {
     expect(entry.path).toBe('mcp/authz/decision');
     expect(entry.input.tool).toBe('list_devices');
     expect(entry.labels['environment']).toBe('compose');
+  });
+});
+
+describe('decision logs never carry tool arguments', () => {
+  it('compose: a secret in the arguments is erased from the decision log', async () => {
+    const secret = 'ghp_DECISIONLOGn0tAr3alT0k3n9876';
+    const input = { subject: { id: 'nina', groups: ['network-engineers'], scopes: ['mcp:tools'], client_id: 'agent-x' }, server: 'network', tool: 'get_device', action: 'read', arguments: { device_id: secret }, context: { request_id: 'r2', time: '2026-11-22T10:00:00Z' } };
+    const res = await fetch(`${url}/v1/data/mcp/authz/decision`, { method: 'POST', body: JSON.stringify({ input }), headers: { 'content-type': 'application/json' } });
+    expect(res.ok).toBe(true);
+    const logged = () => output.split('\n').find((l) => l.includes('"decision_id"') && l.includes('"request_id":"r2"'));
+    for (let i = 0; i < 100 && logged() === undefined; i++) await new Promise((r) => setTimeout(r, 100));
+    const entry = JSON.parse(logged()!) as { erased?: string[]; input: Record<string, unknown> };
+    expect(entry.erased).toContain('/input/arguments');
+    expect(entry.input['arguments']).toBeUndefined();
+    expect(output).not.toContain(secret);
+  });
+
+  it('Kubernetes: the OPA config masks with the bundle\'s system.log.mask policy', () => {
+    const config = parse(readFileSync(repoPath('deploy/k8s/base/opa-config.yaml'), 'utf8')) as { decision_logs?: { mask_decision?: string } };
+    expect(config.decision_logs?.mask_decision).toBe('/system/log/mask');
+    expect(readFileSync(repoPath('policies/mcp/decision_log.rego'), 'utf8')).toMatch(/^package system\.log$/m);
   });
 });

@@ -31,6 +31,11 @@ export interface StartOpaOptions {
   opaBin?: string;
   /** How long to wait for `/health`, in milliseconds. Default 15000. */
   startTimeoutMs?: number;
+  /**
+   * Write decision logs to the console as `pnpm start` does (`--set decision_logs.console=true`,
+   * JSON, level info); read them with {@link RunningOpa.output}. Default false.
+   */
+  decisionLogs?: boolean;
 }
 
 export interface RunningOpa {
@@ -48,6 +53,8 @@ export interface RunningOpa {
   pause(): Promise<void>;
   /** SIGCONT after {@link RunningOpa.pause}. */
   resume(): void;
+  /** Everything OPA wrote (stdout and stderr), e.g. its decision logs. */
+  output(): string;
 }
 
 function exited(child: ChildProcess): Promise<void> {
@@ -101,11 +108,17 @@ export async function startOpa(options: StartOpaOptions): Promise<RunningOpa> {
   for (let attempt = 0; attempt < 3; attempt++) {
     const port = await freePort();
     const url = `http://127.0.0.1:${String(port)}`;
-    const child = spawn(opa, ['run', '--server', '--addr', `127.0.0.1:${String(port)}`, '--log-level', 'error', options.policyDir], {
-      stdio: ['ignore', 'ignore', 'pipe'],
+    const logArgs = options.decisionLogs ? ['--log-level', 'info', '--log-format', 'json', '--set', 'decision_logs.console=true'] : ['--log-level', 'error'];
+    const child = spawn(opa, ['run', '--server', '--addr', `127.0.0.1:${String(port)}`, ...logArgs, options.policyDir], {
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stderr = '';
+    let all = '';
+    child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+      all += chunk;
+    });
     child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+      all += chunk;
       stderr = (stderr + chunk).slice(-4000);
     });
     const signal = async (sig: NodeJS.Signals): Promise<void> => {
@@ -126,6 +139,7 @@ export async function startOpa(options: StartOpaOptions): Promise<RunningOpa> {
           await stopped(child.pid);
         },
         resume: () => void child.kill('SIGCONT'),
+        output: () => all,
       };
     } catch (err) {
       lastError = err;

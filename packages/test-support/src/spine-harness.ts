@@ -81,7 +81,8 @@ export async function startSpineHarness<S extends { stop(): Promise<void> }, V e
     port: 0,
     resourceServers: [...SEED_RESOURCE_SERVERS, { url: publicUrl, name: `${options.name} (test)` }],
   });
-  const opa = await startOpa({ policyDir: options.policyDir ?? POLICY_DIR });
+  // Decision logs on, exactly as `pnpm start` runs OPA, so tests can check what reaches them.
+  const opa = await startOpa({ policyDir: options.policyDir ?? POLICY_DIR, decisionLogs: true });
   const sim = await options.startSimulator();
 
   const logStream = new PassThrough();
