@@ -283,9 +283,13 @@ export function createProxyApp(deps: ProxyDeps): ProxyApp {
       const { token } = callerOf(res);
       const started = process.hrtime.bigint();
       let outcome: 'success' | 'error' | 'denied' = 'error';
+      // Metric labels only ever take names the backend published: a caller-chosen name (8 KB, NUL
+      // bytes…) would grow /metrics without bound and corrupt its text format.
+      let toolLabel = 'other';
       try {
         const delegated = await exchanger.exchange(token, backend.url);
         const tool = (await toolsFor(token, backend, delegated)).find((t) => t.name === toolName);
+        if (tool) toolLabel = tool.name;
         // A tool the caller cannot list is still called: the server answers 403 (it exists, policy says no) or not found.
         if (tool) {
           const errors = validator.validate(tool, args as Record<string, unknown>);
@@ -302,8 +306,8 @@ export function createProxyApp(deps: ProxyDeps): ProxyApp {
       } catch (err) {
         throw problemFromCallFailure(server, toolName, err, deps.breakerRetryAfterSeconds);
       } finally {
-        metrics.toolCalls.inc({ server, tool: toolName, outcome });
-        metrics.toolCallDuration.observe({ server, tool: toolName }, Number(process.hrtime.bigint() - started) / 1e9);
+        metrics.toolCalls.inc({ server: backend.name, tool: toolLabel, outcome });
+        metrics.toolCallDuration.observe({ server: backend.name, tool: toolLabel }, Number(process.hrtime.bigint() - started) / 1e9);
       }
     },
   );

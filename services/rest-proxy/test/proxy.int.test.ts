@@ -234,5 +234,24 @@ describe('auth edges (same on every surface)', () => {
     expect(r.idpDown.status).toBe(503);
     expect(r.idpDown.headers.get('retry-after')).toBe('5');
     expect(await r.idpDown.json()).toMatchObject({ status: 503, code: 'ERR_IDP_UNAVAILABLE', retryable: true });
+
+describe('metric labels under hostile tool names', () => {
+  it('keeps caller-chosen tool names (8 KB, NUL bytes) out of /metrics', async () => {
+    const metrics = async () => (await fetch(`${h.proxyUrl}/metrics`)).text();
+    const token = await h.token('nina');
+    const before = (await metrics()).length;
+    const long = 'x'.repeat(8 * 1024);
+    const hostile = [...Array.from({ length: 50 }, (_, i) => `${long}${i}`), ...Array.from({ length: 50 }, (_, i) => `evil%00name${i}`)];
+    for (const name of hostile) {
+      const r = await call(token, 'POST', `/api/v1/mcp/network/tools/${name}`, { arguments: {} });
+      expect([400, 403, 404, 414, 422]).toContain(r.status);
+    }
+    const after = await metrics();
+    expect(after).not.toContain('\0');
+    expect(after).not.toContain('xxxxxxxxxxxxxxxx');
+    expect(after).not.toContain('evil');
+    // 100 distinct names add at most the few fixed series of the "other" label.
+    expect(after.length - before).toBeLessThan(8 * 1024);
+    expect(after).toMatch(/mcp_tool_calls_total\{[^}]*tool="other"/);
   });
 });
