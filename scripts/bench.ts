@@ -11,12 +11,15 @@
  *   BENCH_POLICY_DIR=path       Rego the OPA server loads (default policies/mcp)
  *   BENCH_CPU_PROFILE=1         write a --cpu-prof profile of each server process to bench/results/profiles/
  *   BENCH_PROXY=0               skip the REST proxy rows (get_device directly over MCP vs through the proxy)
+ *   BENCH_FAIRNESS=0            skip the fair-share row (a second user's p50 under one user's flood vs quiet)
+ *   BENCH_FLOOD_CONNECTIONS=200 connections of the flooding user in the fair-share row
  *
  * Exits 1 when any row saw an error response (the run is invalid), never because of the ratios.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { formatFairness, runFairnessBench, type FairnessReport } from '../bench/src/fairness.ts';
 import { formatTable, runBench, TARGET } from '../bench/src/run.ts';
 import { runProxyBench, type ProxyBenchReport } from '../services/rest-proxy/bench/proxy-bench.ts';
 import { ensureOpa } from './lib/opa.ts';
@@ -50,8 +53,15 @@ async function main(): Promise<void> {
     process.env['BENCH_PROXY'] === '0'
       ? undefined
       : await runProxyBench({ connections: options.connections, durationSeconds: options.durationSeconds, warmupSeconds: options.warmupSeconds, log: progress });
+  const fairness: FairnessReport | undefined =
+    process.env['BENCH_FAIRNESS'] === '0'
+      ? undefined
+      : await runFairnessBench(
+          { durationSeconds: options.durationSeconds, warmupSeconds: options.warmupSeconds, floodConnections: positiveInt('BENCH_FLOOD_CONNECTIONS', 200) },
+          progress,
+        );
   mkdirSync(resultsDir, { recursive: true });
-  writeFileSync(join(resultsDir, 'latest.json'), `${JSON.stringify({ ...report, ...(proxy ? { proxy } : {}) }, null, 2)}\n`);
+  writeFileSync(join(resultsDir, 'latest.json'), `${JSON.stringify({ ...report, ...(proxy ? { proxy } : {}), ...(fairness ? { fairness } : {}) }, null, 2)}\n`);
   const m = report.machine;
   process.stdout.write(
     [
@@ -65,11 +75,12 @@ async function main(): Promise<void> {
       `target (issue #2): spine req/s ≥ ${TARGET.throughputRatioAtLeast.toFixed(1)}× bare, p99 ≤ ${TARGET.p99RatioAtMost.toFixed(1)}× bare`,
       ...report.rows.filter((r) => !r.valid).map((r) => `INVALID ${r.id}: ${r.errors} error(s); first: ${r.result.firstError ?? '(socket error or timeout)'}`),
       ...(proxy ? ['', proxyTable(proxy)] : []),
+      ...(fairness ? ['', formatFairness(fairness)] : []),
       `JSON: ${join('bench', 'results', 'latest.json')}`,
       '',
     ].join('\n'),
   );
-  if (!report.valid || (proxy !== undefined && !proxy.valid)) process.exitCode = 1;
+  if (!report.valid || (proxy !== undefined && !proxy.valid) || (fairness !== undefined && !fairness.valid)) process.exitCode = 1;
 }
 
 function proxyTable(p: ProxyBenchReport): string {

@@ -1,4 +1,3 @@
-import { fork, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +6,7 @@ import { SEED_RESOURCE_SERVERS, startIdentityProvider } from '@mcp-platform/sand
 import { freePort, startOpa } from '@mcp-platform/test-support';
 import { BENCH_DEVICE_ID } from './targets/spine.ts';
 import type { AuthzEngine, TargetSpec, Upstream } from './targets/types.ts';
+import { LOAD_PROCESS, PROTOCOL_VERSION, SERVER_PROCESS, ask, exited, forkChild, headersFor, rpcBody } from './processes.ts';
 import type { BenchOptions, BenchReport, BenchRow, LoadJob, LoadResult } from './types.ts';
 
 export type { BenchOptions, BenchReport, BenchRow, LoadResult } from './types.ts';
@@ -14,10 +14,7 @@ export type { BenchOptions, BenchReport, BenchRow, LoadResult } from './types.ts
 /** The issue's target for the spine against the bare server. */
 export const TARGET = { throughputRatioAtLeast: 1.0, p99RatioAtMost: 1.2 } as const;
 
-const PROTOCOL_VERSION = '2025-11-25';
 const POLICY_DIR = fileURLToPath(new URL('../../policies/mcp', import.meta.url));
-const SERVER_PROCESS = fileURLToPath(new URL('./server-process.ts', import.meta.url));
-const LOAD_PROCESS = fileURLToPath(new URL('./load-process.ts', import.meta.url));
 /** The seeded network engineer: a non-admin caller the policy really has to evaluate. */
 const BENCH_USER = 'nina';
 
@@ -37,52 +34,6 @@ export const SPINE_TARGETS: readonly SpineTarget[] = [
 ];
 
 const BARE = { id: 'bare-sdk', label: 'bare SDK (createMcpHandler + express)' } as const;
-
-function rpcBody(name: string, args: Record<string, unknown>): string {
-  return JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name, arguments: args } });
-}
-
-/** The same headers for every target (the bare server ignores `Authorization`). */
-function headersFor(token: string): Record<string, string> {
-  return {
-    'content-type': 'application/json',
-    accept: 'application/json, text/event-stream',
-    'mcp-protocol-version': PROTOCOL_VERSION,
-    authorization: `Bearer ${token}`,
-  };
-}
-
-/** Sends `message` to `child` and resolves with the first reply of one of `types`. */
-function ask<T>(child: ChildProcess, message: unknown, what: string): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const onMessage = (reply: { type: string; message?: string }) => {
-      cleanup();
-      if (reply.type === 'failed') reject(new Error(`${what} failed: ${reply.message ?? ''}`));
-      else resolve(reply as T);
-    };
-    const onExit = (code: number | null) => {
-      cleanup();
-      reject(new Error(`${what}: process exited with ${String(code)}`));
-    };
-    const cleanup = () => {
-      child.off('message', onMessage);
-      child.off('exit', onExit);
-    };
-    child.on('message', onMessage);
-    child.on('exit', onExit);
-    child.send(message as never);
-  });
-}
-
-function forkChild(file: string, extraExecArgv: string[] = []): ChildProcess {
-  // process.execArgv carries tsx's loader, so the child runs TypeScript as we do.
-  return fork(file, [], { execArgv: [...process.execArgv, ...extraExecArgv], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-}
-
-function exited(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => child.once('exit', () => resolve()));
-}
 
 async function measure(spec: TargetSpec, job: Omit<LoadJob, 'url'>, options: BenchOptions, log: (line: string) => void, id: string): Promise<LoadResult> {
   // One folder per target: every thread (tsx's loader worker too) writes its own profile; the main thread's is the largest.
@@ -152,7 +103,7 @@ export async function runBench(options: BenchOptions, log: (line: string) => voi
       log(`bench: ${t.label}`);
       const token = await idp.issueToken({ user: BENCH_USER, audience: publicUrl(t.id) });
       const result = await measure(
-        { kind: 'spine', port: ports.get(t.id) ?? 0, authz: t.authz, upstream: t.upstream, issuer: idp.issuer, opaUrl: opa?.url ?? 'http://127.0.0.1:1' },
+        { kind: 'spine', port: ports.get(t.id) ?? 0, authz: t.authz, upstream: t.upstream, issuer: idp.issuer, opaUrl: opa?.url ?? 'http://127.0.0.1:1', limits: 'off' },
         { ...base, headers: headersFor(token), body: rpcBody('get_device', { device_id: BENCH_DEVICE_ID }) },
         options,
         log,

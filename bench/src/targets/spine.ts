@@ -62,7 +62,7 @@ async function fetchDevice(sim: CatalystSimulator): Promise<NetworkDevice> {
  *
  * @example
  * ```ts
- * const t = await startSpineServer({ kind: 'spine', port, authz: 'wasm', upstream: 'in-process', issuer, opaUrl });
+ * const t = await startSpineServer({ kind: 'spine', port, authz: 'wasm', upstream: 'in-process', issuer, opaUrl, limits: 'off' });
  * ```
  */
 export async function startSpineServer(spec: Extract<TargetSpec, { kind: 'spine' }>): Promise<StartedTarget> {
@@ -73,6 +73,7 @@ export async function startSpineServer(spec: Extract<TargetSpec, { kind: 'spine'
     OPA_URL: spec.opaUrl,
     AUTHZ_MODE: spec.authz,
     CATALYST_BASE_URL: sim.url,
+    ...(spec.limits === 'off' ? { RATE_LIMIT_PER_SECOND: '10000000', CONCURRENCY_PER_PRINCIPAL: '100000', MAX_IN_FLIGHT: '100000' } : {}),
   });
   const logStream = createWriteStream('/dev/null');
   let server: { publicUrl: string; close(): Promise<void> };

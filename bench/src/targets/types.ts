@@ -14,4 +14,13 @@ export type Upstream = 'in-process' | 'simulator';
 /** One server under test, as the orchestrator hands it to a server process. */
 export type TargetSpec =
   | { kind: 'bare'; port: number }
-  | { kind: 'spine'; port: number; authz: AuthzEngine; upstream: Upstream; issuer: string; opaUrl: string };
+  | {
+      kind: 'spine';
+      port: number;
+      authz: AuthzEngine;
+      upstream: Upstream;
+      issuer: string;
+      opaUrl: string;
+      /** `default`: the platform's per-principal limits as shipped; `off`: limits raised out of reach (throughput rows: one user on purpose). */
+      limits: 'default' | 'off';
+    };

@@ -147,7 +147,12 @@ export async function runProxyBench(opts: ProxyBenchOptions = {}): Promise<Proxy
   try {
     log('bench: starting mcp-network and rest-proxy');
     children.push(
-      await startProcess('services/mcp-network/src/main.ts', { PORT: String(networkPort), OIDC_ISSUER: idp.issuer, OPA_URL: opa.url, CATALYST_BASE_URL: sim.url }, `http://127.0.0.1:${networkPort}/readyz`),
+      // One user on purpose (a throughput row): per-principal limits raised out of reach, as RATE_LIMIT_MAX for the proxy.
+      await startProcess(
+        'services/mcp-network/src/main.ts',
+        { PORT: String(networkPort), OIDC_ISSUER: idp.issuer, OPA_URL: opa.url, CATALYST_BASE_URL: sim.url, RATE_LIMIT_PER_SECOND: '10000000', CONCURRENCY_PER_PRINCIPAL: '100000', MAX_IN_FLIGHT: '100000' },
+        `http://127.0.0.1:${networkPort}/readyz`,
+      ),
     );
     children.push(
       await startProcess(
