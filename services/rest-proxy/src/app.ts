@@ -10,7 +10,15 @@ import { createMetrics, type PlatformMetrics } from '@mcp-platform/mcp-common/me
 import { CircuitOpenError, UpstreamError } from '@mcp-platform/mcp-common/resilience';
 import { errorCodeInfo, isPlatformErrorCode } from '@mcp-platform/mcp-common/errors';
 import { ERROR_META_KEY } from '@mcp-platform/mcp-common/server';
-import { listen, mountOperationalRoutes, tokenVerifierFromConfig, type RunningServer } from '@mcp-platform/mcp-common/server';
+import {
+  allowedHostnames,
+  listen,
+  mountOperationalRoutes,
+  requireAllowedHost,
+  securityHeaders,
+  tokenVerifierFromConfig,
+  type RunningServer,
+} from '@mcp-platform/mcp-common/server';
 import { callerOf, rejectAsProblem, withCaller } from './authenticate.ts';
 import { createBackendPool, type Backend, type BackendPool } from './backends.ts';
 import type { ProxyConfig } from './config.ts';
@@ -43,6 +51,8 @@ export interface ProxyDeps {
   maxBodyBytes: number;
   /** Browser origins (e.g. a portal) allowed to call the API cross-origin (CORS). Default none. */
   allowedOrigins?: readonly string[];
+  /** Extra `Host` values accepted besides loopback and the public URL's host. Default none. */
+  allowedHosts?: readonly string[];
 }
 
 /** The Express app plus its readiness. */
@@ -178,6 +188,24 @@ export function createProxyApp(deps: ProxyDeps): ProxyApp {
   app.disable('x-powered-by');
   app.set('trust proxy', false);
   app.set('etag', false);
+  // nosniff, no-store and `frame-ancestors 'none'` everywhere; Swagger UI (/docs) gets a page CSP
+  // that lets it load its own assets, still never framed.
+  const apiHeaders = securityHeaders();
+  const docsHeaders = securityHeaders({
+    noStore: false,
+    contentSecurityPolicy: {
+      defaultSrc: ["'self'"],
+      scriptSrc: ["'self'"],
+      styleSrc: ["'self'", "'unsafe-inline'"],
+      imgSrc: ["'self'", 'data:'],
+      connectSrc: ["'self'"],
+      frameAncestors: ["'none'"],
+      formAction: ["'self'"],
+      baseUri: ["'none'"],
+      objectSrc: ["'none'"],
+    },
+  });
+  app.use((req: Request, res: Response, next: NextFunction) => (req.path === '/docs' || req.path.startsWith('/docs/') ? docsHeaders : apiHeaders)(req, res, next));
   app.use((req: Request, res: Response, next: NextFunction) => {
     const ctx = contextFromHeaders(req.headers);
     const started = process.hrtime.bigint();
@@ -225,6 +253,12 @@ export function createProxyApp(deps: ProxyDeps): ProxyApp {
     return { ready: Object.values(checks).every(Boolean), checks };
   };
   mountOperationalRoutes(app, { service: SERVICE, readiness, metrics });
+  // DNS-rebinding protection like the MCP servers': everything but the probes answers only to known Host names.
+  app.use(
+    requireAllowedHost(allowedHostnames(publicUrl, deps.allowedHosts ?? []), (_req, _res, next, message) =>
+      next(new ProblemError('ERR_HOST_NOT_ALLOWED', message)),
+    ),
+  );
   app.use(metadataRouter);
 
   const guarded = (operation: string, action: 'read' | 'execute') => [requireAuth, withCaller, deps.rateLimiter.middleware, checkProxyAccess(operation, action)];
@@ -467,6 +501,7 @@ export async function startRestProxy(config: ProxyConfig, options: StartRestProx
     toolsCacheTtlMs: config.TOOLS_CACHE_TTL_MS,
     maxBodyBytes: config.MAX_BODY_BYTES,
     allowedOrigins: config.ALLOWED_ORIGINS,
+    allowedHosts: config.ALLOWED_HOSTS,
   };
   const { app } = createProxyApp(deps);
   const running = await listen(app, {

@@ -48,6 +48,8 @@ export const configSchema = withCommonRules(
     REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
     /** Browser origins allowed to call the API cross-origin (CORS), e.g. `https://portal.example.com`. */
     ALLOWED_ORIGINS: list(),
+    /** Extra `Host` header values accepted besides loopback and the public URL's host (DNS-rebinding protection). */
+    ALLOWED_HOSTS: list(),
     /** JSON `{ "<backend name>": "<scope>" }`: the scope to request in each token exchange (Keycloak: `mcp:tools mcp-network`). */
     TOKEN_EXCHANGE_SCOPES: z.string().optional(),
     /** Where the proxy's own access rule (`data.mcp.proxy.decision`) is evaluated: the same variables as every server. */

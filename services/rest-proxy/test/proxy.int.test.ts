@@ -217,24 +217,6 @@ describe('rest-proxy through the real stack', () => {
   });
 });
 
-// Last: the probe stops the IdP.
-describe('auth edges (same on every surface)', () => {
-  it('answers no credentials with 401 ERR_TOKEN_MISSING, a missing scope with 403 ERR_INSUFFICIENT_SCOPE, an unreachable IdP with 503 ERR_IDP_UNAVAILABLE', async () => {
-    const r = await probeAuthEdges({
-      idp: h.idp,
-      audience: h.proxyUrl,
-      send: (authorization) => fetch(`${h.proxyUrl}/api/v1/servers`, authorization === undefined ? {} : { headers: { authorization } }),
-    });
-    expect(r.missing.status).toBe(401);
-    expect(r.missing.headers.get('www-authenticate')).not.toContain('error=');
-    expect(await r.missing.json()).toMatchObject({ status: 401, code: 'ERR_TOKEN_MISSING' });
-    expect(r.missingScope.status).toBe(403);
-    expect(r.missingScope.headers.get('www-authenticate')).toContain('error="insufficient_scope"');
-    expect(await r.missingScope.json()).toMatchObject({ status: 403, code: 'ERR_INSUFFICIENT_SCOPE' });
-    expect(r.idpDown.status).toBe(503);
-    expect(r.idpDown.headers.get('retry-after')).toBe('5');
-    expect(await r.idpDown.json()).toMatchObject({ status: 503, code: 'ERR_IDP_UNAVAILABLE', retryable: true });
-
 describe('metric labels under hostile tool names', () => {
   it('keeps caller-chosen tool names (8 KB, NUL bytes) out of /metrics', async () => {
     const metrics = async () => (await fetch(`${h.proxyUrl}/metrics`)).text();
@@ -253,5 +235,62 @@ describe('metric labels under hostile tool names', () => {
     // 100 distinct names add at most the few fixed series of the "other" label.
     expect(after.length - before).toBeLessThan(8 * 1024);
     expect(after).toMatch(/mcp_tool_calls_total\{[^}]*tool="other"/);
+  });
+});
+
+describe('security headers and Host check', () => {
+  it('sends nosniff and no-store on API answers, and a frame-ancestors CSP on /docs', async () => {
+    const api = await call(await h.token('nina'), 'GET', '/api/v1/servers');
+    expect(api.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(api.headers.get('cache-control')).toBe('no-store');
+    expect(api.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+    const refused = await call(undefined, 'GET', '/api/v1/servers');
+    expect(refused.status).toBe(401);
+    expect(refused.headers.get('cache-control')).toBe('no-store');
+    const docs = await fetch(`${h.proxyUrl}/docs/`);
+    expect(docs.status).toBe(200);
+    expect(docs.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(docs.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+    await docs.text();
+  });
+
+  it('refuses a foreign Host header (DNS rebinding) with 403, but not the probes', async () => {
+    const { request } = await import('node:http');
+    const withHost = (path: string, host: string) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const u = new URL(h.proxyUrl);
+        const req = request({ host: u.hostname, port: Number(u.port), path, headers: { host } }, (res) => {
+          let body = '';
+          res.on('data', (c: Buffer) => (body += c.toString()));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    const evil = await withHost('/openapi.json', 'attacker.example:8080');
+    expect(evil.status).toBe(403);
+    expect(JSON.parse(evil.body)).toMatchObject({ code: 'ERR_HOST_NOT_ALLOWED' });
+    expect((await withHost('/docs/', 'attacker.example')).status).toBe(403);
+    expect((await withHost('/healthz', 'attacker.example')).status).toBe(200);
+  });
+});
+
+// Last: the probe stops the IdP.
+describe('auth edges (same on every surface)', () => {
+  it('answers no credentials with 401 ERR_TOKEN_MISSING, a missing scope with 403 ERR_INSUFFICIENT_SCOPE, an unreachable IdP with 503 ERR_IDP_UNAVAILABLE', async () => {
+    const r = await probeAuthEdges({
+      idp: h.idp,
+      audience: h.proxyUrl,
+      send: (authorization) => fetch(`${h.proxyUrl}/api/v1/servers`, authorization === undefined ? {} : { headers: { authorization } }),
+    });
+    expect(r.missing.status).toBe(401);
+    expect(r.missing.headers.get('www-authenticate')).not.toContain('error=');
+    expect(await r.missing.json()).toMatchObject({ status: 401, code: 'ERR_TOKEN_MISSING' });
+    expect(r.missingScope.status).toBe(403);
+    expect(r.missingScope.headers.get('www-authenticate')).toContain('error="insufficient_scope"');
+    expect(await r.missingScope.json()).toMatchObject({ status: 403, code: 'ERR_INSUFFICIENT_SCOPE' });
+    expect(r.idpDown.status).toBe(503);
+    expect(r.idpDown.headers.get('retry-after')).toBe('5');
+    expect(await r.idpDown.json()).toMatchObject({ status: 503, code: 'ERR_IDP_UNAVAILABLE', retryable: true });
   });
 });

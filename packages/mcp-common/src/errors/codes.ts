@@ -55,6 +55,9 @@ export const ERROR_CODES = {
   ERR_METHOD_NOT_ALLOWED: { status: 405, retryable: false, summary: 'The HTTP method is not supported on this path.' },
   ERR_TOOL_FAILED: { status: 422, retryable: false, summary: 'The tool failed without a platform code.' },
   ERR_RATE_LIMITED: { status: 429, retryable: true, summary: 'The caller exceeded its rate limit.' },
+  ERR_CONCURRENCY_LIMITED: { status: 429, retryable: true, summary: 'The caller has too many requests in flight.' },
+  ERR_OVERLOADED: { status: 503, retryable: true, summary: 'This replica is at capacity (load shedding).' },
+  ERR_HOST_NOT_ALLOWED: { status: 403, retryable: false, summary: 'The Host header names no host this service answers to (DNS-rebinding protection).' },
   ERR_INTERNAL: { status: 500, retryable: false, summary: 'An unexpected failure; quote the trace id.' },
 } as const satisfies Record<`ERR_${string}`, ErrorCodeInfo>;
 

@@ -140,6 +140,26 @@ async function client(token: string): Promise<Client> {
 }
 const text = (r: CallToolResult) => r.content.map((c) => (c.type === 'text' ? c.text : '')).join('');
 
+describe('security headers on every answer', () => {
+  it('sends nosniff, a frame-ancestors CSP and (except on public metadata) no-store on MCP, refusals, metadata and probes', async () => {
+    const base = new URL(url);
+    const answers = await Promise.all([
+      fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }),
+      fetch(new URL('/.well-known/oauth-protected-resource/mcp', base)),
+      fetch(new URL('/healthz', base)),
+      fetch(new URL('/nowhere', base)),
+    ]);
+    for (const r of answers) {
+      expect(r.headers.get('x-content-type-options')).toBe('nosniff');
+      // The protected-resource metadata is public and the same for everyone: it stays cacheable.
+      expect(r.headers.get('cache-control')).toBe(r.url.includes('/.well-known/') ? 'public, max-age=3600' : 'no-store');
+      expect(r.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+      await r.body?.cancel();
+    }
+    expect(answers[0]?.status).toBe(401);
+  });
+});
+
 describe('createMcpApp (spine, stubbed identity and policy)', () => {
   it('passes the verified principal to handlers and renders structured output', async () => {
     const r = (await (await client('token-reader')).callTool({ name: 'echo', arguments: { text: 'hi' } })) as CallToolResult;

@@ -1,4 +1,4 @@
-import { hostHeaderValidation, originValidation } from '@modelcontextprotocol/express';
+import { originValidation } from '@modelcontextprotocol/express';
 import { toNodeHandler } from '@modelcontextprotocol/node';
 import { createMcpHandler, type OAuthTokenVerifier } from '@modelcontextprotocol/server';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
@@ -9,7 +9,9 @@ import { createRequestLimits, limitPerPrincipal, shedLoad, type RefusalWriter, t
 import { createMetrics, type PlatformMetrics } from '../metrics/index.ts';
 import type { ResourceLock } from '../binding/index.ts';
 import { createServerFactory } from './mcp-server.ts';
+import { allowedHostnames, requireAllowedHost } from './host-check.ts';
 import { mountOperationalRoutes } from './operational.ts';
+import { securityHeaders } from './security-headers.ts';
 import type { AnyToolDefinition } from './tool.ts';
 
 /** A readiness probe: resolves true when the dependency is usable. */
@@ -91,7 +93,7 @@ export function createMcpApp<D>(opts: McpAppOptions<D>): McpApp {
   const metrics = opts.metrics ?? createMetrics({ defaultLabels: { service: opts.service.name } });
   const publicUrl = new URL(opts.publicUrl);
   const mcpPath = publicUrl.pathname;
-  const allowedHosts = [...new Set([...LOOPBACK, publicUrl.hostname, ...(opts.allowedHosts ?? [])])];
+  const allowedHosts = allowedHostnames(publicUrl, opts.allowedHosts);
   const allowedOrigins = [...new Set([...LOOPBACK, ...(opts.allowedOrigins ?? [])])];
 
   const factory = createServerFactory({
@@ -171,6 +173,7 @@ export function createMcpApp<D>(opts: McpAppOptions<D>): McpApp {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
+  app.use(securityHeaders());
   app.use((req: Request, res: Response, next: NextFunction) => {
     const ctx = contextFromHeaders(req.headers);
     res.setHeader('X-Request-Id', ctx.requestId);
@@ -186,7 +189,7 @@ export function createMcpApp<D>(opts: McpAppOptions<D>): McpApp {
 
   app.all(
     mcpPath,
-    hostHeaderValidation(allowedHosts),
+    requireAllowedHost(allowedHosts),
     originValidation(allowedOrigins),
     // Until the caller is authenticated and within its share the body stays unread: any answer
     // before that point closes the connection instead of draining (or waiting for) the body.
@@ -226,6 +229,11 @@ export function createMcpApp<D>(opts: McpAppOptions<D>): McpApp {
       void nodeHandler(req, res, req.body);
     },
   );
+
+  // Unknown paths: a JSON 404 (Express's default HTML page would replace the security headers).
+  app.use((_req: Request, res: Response) => {
+    res.status(404).json({ error: 'not_found', error_description: 'No such endpoint' });
+  });
 
   // Body-parser and other errors: a JSON-RPC shaped error, never a stack trace.
   app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {

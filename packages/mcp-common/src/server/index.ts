@@ -15,3 +15,5 @@ export {
 export { withCredentialRetry } from './credentials.ts';
 export { runServerMain } from './main.ts';
 export { mountOperationalRoutes, type ReadinessReport } from './operational.ts';
+export { securityHeaders, type SecurityHeadersOptions } from './security-headers.ts';
+export { allowedHostnames, requireAllowedHost } from './host-check.ts';
