@@ -7,6 +7,14 @@ export const loggingEnv = {
   SERVICE_ENVIRONMENT: z.string().default('local'),
 };
 
+/** Who may read `/metrics` and the detail of `/readyz`: `MANAGEMENT_TOKEN` (bearer), loopback when trusted. */
+export const managementEnv = {
+  /** Bearer token Prometheus and operators send for `/metrics` and `/readyz` detail. */
+  MANAGEMENT_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** Loopback callers count as trusted (local runs); set false behind a sidecar proxy. */
+  MANAGEMENT_TRUST_LOOPBACK: bool(true),
+};
+
 /**
  * HTTP serving for an MCP server: where it listens, its public resource URL
  * (the RFC 8707 resource identifier tokens must be issued for), Host/Origin
@@ -32,6 +40,7 @@ export const httpEnv = (defaultPort: number) => ({
   HTTP_KEEP_ALIVE_TIMEOUT_MS: positiveInt(5_000),
   /** Most open TCP connections; further connections are dropped at once. */
   HTTP_MAX_CONNECTIONS: positiveInt(1_024),
+  ...managementEnv,
 });
 
 /** Shared state across replicas (rate-limit buckets, per-resource locks): `REDIS_URL`. In-process when unset. */

@@ -10,7 +10,7 @@ import { createMetrics, type PlatformMetrics } from '../metrics/index.ts';
 import type { ResourceLock } from '../binding/index.ts';
 import { createServerFactory } from './mcp-server.ts';
 import { allowedHostnames, requireAllowedHost } from './host-check.ts';
-import { mountOperationalRoutes } from './operational.ts';
+import { mountOperationalRoutes, type ManagementAccess } from './operational.ts';
 import { securityHeaders } from './security-headers.ts';
 import type { AnyToolDefinition } from './tool.ts';
 
@@ -55,6 +55,8 @@ export interface McpAppOptions<D> {
   readinessTimeoutMs?: number;
   /** Per-principal rate limit and concurrency cap, global in-flight cap. Default: in-process, {@link DEFAULT_LIMITS}. */
   limits?: RequestLimits;
+  /** Who may read `/metrics` and `/readyz` detail. Default: loopback callers only. */
+  management?: ManagementAccess;
 }
 
 /** The Express app plus what shutdown must close. */
@@ -184,7 +186,7 @@ export function createMcpApp<D>(opts: McpAppOptions<D>): McpApp {
     runWithRequestContext(ctx, next);
   });
 
-  mountOperationalRoutes(app, { service: opts.service, readiness, metrics });
+  mountOperationalRoutes(app, { service: opts.service, readiness, metrics, ...(opts.management ? { access: opts.management } : {}) });
   app.use(metadataRouter);
 
   app.all(

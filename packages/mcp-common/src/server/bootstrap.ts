@@ -159,6 +159,7 @@ export async function bootstrapServer<D>(opts: BootstrapOptions<D>): Promise<Boo
     callTimeoutMs: config.REQUEST_TIMEOUT_MS,
     limits,
     resourceLock,
+    management: { trustLoopback: config.MANAGEMENT_TRUST_LOOPBACK, ...(config.MANAGEMENT_TOKEN ? { token: config.MANAGEMENT_TOKEN } : {}) },
     ...(opts.instructions ? { instructions: opts.instructions } : {}),
   });
   const running = await listen(mcp.app, {

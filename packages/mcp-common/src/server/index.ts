@@ -14,6 +14,6 @@ export {
 } from './bootstrap.ts';
 export { withCredentialRetry } from './credentials.ts';
 export { runServerMain } from './main.ts';
-export { mountOperationalRoutes, type ReadinessReport } from './operational.ts';
+export { mountOperationalRoutes, type ManagementAccess, type ReadinessReport } from './operational.ts';
 export { securityHeaders, type SecurityHeadersOptions } from './security-headers.ts';
 export { allowedHostnames, requireAllowedHost } from './host-check.ts';

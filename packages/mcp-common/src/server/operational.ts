@@ -1,4 +1,5 @@
-import type { Express } from 'express';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { Express, Request } from 'express';
 import type { PlatformMetrics } from '../metrics/index.ts';
 
 /** The result of a readiness probe: every dependency check by name. */
@@ -7,28 +8,54 @@ export interface ReadinessReport {
   checks: Record<string, boolean>;
 }
 
+/** Who may read `/metrics` and the per-dependency detail of `/readyz`. */
+export interface ManagementAccess {
+  /** Bearer token for Prometheus and operators (`MANAGEMENT_TOKEN`). Unset: only loopback callers (when trusted). */
+  token?: string;
+  /** Treat loopback callers as trusted (local runs). Default true; set false behind a sidecar proxy (every request is loopback there). */
+  trustLoopback?: boolean;
+}
+
+const digest = (s: string): Buffer => createHash('sha256').update(s).digest();
+const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
+
+/** True when `req` may see operational detail: the management token, or a trusted loopback caller. */
+function isTrusted(req: Request, access: ManagementAccess): boolean {
+  const header = req.headers.authorization;
+  if (access.token !== undefined && header?.startsWith('Bearer ')) {
+    // Equal-length digests: the comparison's time says nothing about the token.
+    if (timingSafeEqual(digest(header.slice(7)), digest(access.token))) return true;
+  }
+  return (access.trustLoopback ?? true) && LOOPBACK.has(req.socket.remoteAddress ?? '');
+}
+
 /**
  * Mounts the operational endpoints every service serves: `/healthz` (the process answers),
- * `/readyz` (200 only when every dependency check passes, else 503 with the failing ones)
- * and `/metrics` (Prometheus text).
+ * `/readyz` (200 only when every dependency check passes, else 503) and `/metrics`
+ * (Prometheus text). Probes need only the status code, so anyone gets it; the
+ * per-dependency detail of `/readyz` and `/metrics` are for trusted callers only
+ * (the management token, or loopback when trusted) — others get `{ status }`
+ * and a 404 on `/metrics`.
  *
  * @example
  * ```ts
- * mountOperationalRoutes(app, { service: { name: 'rest-proxy', version }, readiness, metrics });
+ * mountOperationalRoutes(app, { service: { name: 'rest-proxy', version }, readiness, metrics, access: { token: config.MANAGEMENT_TOKEN } });
  * ```
  */
 export function mountOperationalRoutes(
   app: Express,
-  options: { service: { name: string; version: string }; readiness: () => Promise<ReadinessReport>; metrics: PlatformMetrics },
+  options: { service: { name: string; version: string }; readiness: () => Promise<ReadinessReport>; metrics: PlatformMetrics; access?: ManagementAccess },
 ): void {
+  const access = options.access ?? {};
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok', service: options.service.name, version: options.service.version });
   });
-  app.get('/readyz', async (_req, res) => {
+  app.get('/readyz', async (req, res) => {
     const r = await options.readiness();
-    res.status(r.ready ? 200 : 503).json({ status: r.ready ? 'ready' : 'not-ready', checks: r.checks });
+    res.status(r.ready ? 200 : 503).json({ status: r.ready ? 'ready' : 'not-ready', ...(isTrusted(req, access) ? { checks: r.checks } : {}) });
   });
-  app.get('/metrics', async (_req, res) => {
+  app.get('/metrics', async (req, res, next) => {
+    if (!isTrusted(req, access)) return next();
     res.type(options.metrics.registry.contentType).send(await options.metrics.registry.metrics());
   });
 }
