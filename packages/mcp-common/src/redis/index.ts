@@ -1,7 +1,10 @@
-import { createClient } from 'redis';
+import type { createClient as CreateClientFn } from 'redis';
 import type { Logger } from '../logging/index.ts';
 
-function connect(options: RedisConnectionOptions, state: { everReady: boolean }) {
+/** node-redis is loaded only by a process that has a `REDIS_URL` (it is large; servers without Redis start faster). */
+type CreateClient = typeof CreateClientFn;
+
+function connect(createClient: CreateClient, options: RedisConnectionOptions, state: { everReady: boolean }) {
   const maxDelay = options.maxReconnectDelayMs ?? 2_000;
   return createClient({
     url: options.url,
@@ -58,7 +61,8 @@ export interface RedisConnection {
 export async function createRedisConnection(options: RedisConnectionOptions): Promise<RedisConnection> {
   if (!/^rediss?:\/\//.test(options.url)) throw new TypeError('url must be a redis:// or rediss:// URL');
   const state = { everReady: false };
-  const client = connect(options, state);
+  const { createClient } = await import('redis');
+  const client = connect(createClient, options, state);
   client.once('ready', () => (state.everReady = true));
   let lastWarn = 0;
   client.on('error', (error: unknown) => {
