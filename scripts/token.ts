@@ -3,8 +3,8 @@
  *
  *   pnpm token <user> [--audience <url>] [--scope "mcp:tools mcp:admin"] [--ttl <seconds>]
  *
- * Issuer: `OIDC_ISSUER` (default http://127.0.0.1:9400). Default audience: mcp-network
- * (http://127.0.0.1:8101/mcp). Uses the dev-only password grant of `mcp-dev-cli`;
+ * Issuer: `OIDC_ISSUER` (default http://127.0.0.1:9400). Default audience: mcp-network's
+ * loopback URL from @mcp-platform/registry (http://127.0.0.1:8101/mcp). Uses the dev-only password grant of `mcp-dev-cli`;
  * a real identity provider (Keycloak, Entra…) does not speak it.
  *
  * @example
@@ -14,11 +14,12 @@
  * ```
  */
 import { parseArgs } from 'node:util';
+import { localUrl, serverByKey } from '@mcp-platform/registry';
 // A dependency-free module: the one source of truth for seeded users and the dev grant.
 import { DEV_PASSWORD_GRANT, SEED_USERS } from '../packages/sandboxes/src/idp/seed.ts';
 
 const DEFAULT_ISSUER = 'http://127.0.0.1:9400';
-const DEFAULT_AUDIENCE = 'http://127.0.0.1:8101/mcp';
+const DEFAULT_AUDIENCE = localUrl(serverByKey('network'));
 const DEV_CLI_CLIENT_ID = 'mcp-dev-cli';
 const USAGE = `usage: pnpm token <user> [--audience <url>] [--scope "<scopes>"] [--ttl <seconds>]
 users: ${SEED_USERS.map((u) => `${u.username} (${u.groups.join(', ') || 'no group'})`).join('; ')}`;

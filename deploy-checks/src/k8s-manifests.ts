@@ -4,7 +4,8 @@
  * readiness `/readyz`, requests/limits, non-root, read-only root filesystem),
  * Service, HorizontalPodAutoscaler on CPU and PodDisruptionBudget; plus OPA.
  *
- * One table ({@link SERVICES}) drives every service; a new service is one row.
+ * One table ({@link SERVICES}), built from `@mcp-platform/registry`, drives every service:
+ * a new server is one registry entry.
  * `pnpm --filter @mcp-platform/deploy-checks k8s` rewrites the base; `k8s.test.ts`
  * fails when the committed files differ, validates every rendered object against
  * the Kubernetes JSON schemas and renders the overlays with kustomize.
@@ -22,6 +23,7 @@ import type { Deployment } from 'kubernetes-types/apps/v1.js';
 import type { HorizontalPodAutoscaler } from 'kubernetes-types/autoscaling/v2.js';
 import type { ConfigMap, Container, Service, ServiceAccount } from 'kubernetes-types/core/v1.js';
 import type { PodDisruptionBudget } from 'kubernetes-types/policy/v1.js';
+import { clusterUrl, REST_PROXY, SERVERS, serverByKey, serverByName, vaultDataPath, WORKERS } from '@mcp-platform/registry';
 import { stringify } from 'yaml';
 
 /**
@@ -61,15 +63,38 @@ const SPINE_ENV = {
   ALLOW_DEV_SECRETS: 'false',
 };
 
-/** The services of the platform (ports as in docker-compose.yml). */
+/**
+ * The REST proxy's backends (`PROXY_BACKENDS`) in a cluster: every registry server by
+ * policy key at its in-cluster URL. Shared with the compose generator.
+ */
+export function clusterBackends(): Record<string, string> {
+  return Object.fromEntries(SERVERS.map((s) => [s.key, clusterUrl(s)]));
+}
+
+/**
+ * The scope the proxy asks for in each token exchange (`TOKEN_EXCHANGE_SCOPES`): Keycloak puts a
+ * server's URL in `aud` through the audience client scope named after the server (the realm).
+ */
+export function tokenExchangeScopes(): Record<string, string> {
+  return Object.fromEntries(SERVERS.map((s) => [s.key, `mcp:tools ${s.name}`]));
+}
+
+const deployWorker = WORKERS.find((w) => w.name === 'deploy-worker');
+if (deployWorker === undefined) throw new TypeError('@mcp-platform/registry lists no deploy-worker');
+
+/** The services of the platform: every server of `@mcp-platform/registry`, the REST proxy, the workers. */
 export const SERVICES: K8sService[] = [
-  { name: 'mcp-network', port: 8101, secrets: ['catalyst-center'], mcp: true, env: { CATALYST_BASE_URL: 'https://catalyst-center.example.com' } },
-  { name: 'mcp-itsm', port: 8102, secrets: ['servicenow'], mcp: true, env: { SERVICENOW_INSTANCE_URL: 'https://example.service-now.com' } },
-  { name: 'mcp-github', port: 8103, secrets: ['github'], mcp: true, env: { GITHUB_API_URL: 'https://api.github.com' } },
+  ...SERVERS.map((s): K8sService => ({
+    name: s.name,
+    port: s.port,
+    secrets: [...s.secrets],
+    mcp: true,
+    env: s.upstream === undefined ? {} : { [s.upstream.urlEnv]: s.upstream.productionUrl },
+  })),
   {
-    name: 'rest-proxy',
-    port: 8080,
-    secrets: [],
+    name: REST_PROXY.name,
+    port: REST_PROXY.port,
+    secrets: [...REST_PROXY.secrets],
     mcp: false,
     env: {
       HOST: '0.0.0.0',
@@ -78,15 +103,15 @@ export const SERVICES: K8sService[] = [
       OIDC_GROUPS_CLAIM: 'groups',
       OPA_URL: 'http://opa:8181',
       REDIS_URL: 'redis://redis:6379',
-      PROXY_BACKENDS: JSON.stringify({ network: 'http://mcp-network:8101/mcp', itsm: 'http://mcp-itsm:8102/mcp', github: 'http://mcp-github:8103/mcp' }),
-      TOKEN_EXCHANGE_SCOPES: JSON.stringify({ network: 'mcp:tools mcp-network', itsm: 'mcp:tools mcp-itsm', github: 'mcp:tools mcp-github' }),
+      PROXY_BACKENDS: JSON.stringify(clusterBackends()),
+      TOKEN_EXCHANGE_SCOPES: JSON.stringify(tokenExchangeScopes()),
     },
   },
   {
-    name: 'deploy-worker',
+    name: deployWorker.name,
     port: undefined,
-    probePort: 8110,
-    secrets: ['catalyst-center', 'servicenow'],
+    probePort: deployWorker.healthPort,
+    secrets: [...deployWorker.secrets],
     mcp: false,
     env: {
       LOG_LEVEL: 'info',
@@ -97,8 +122,8 @@ export const SERVICES: K8sService[] = [
       ALLOW_DEV_SECRETS: 'false',
       TEMPORAL_ADDRESS: 'temporal-frontend.temporal:7233',
       TEMPORAL_NAMESPACE: 'default',
-      CATALYST_BASE_URL: 'https://catalyst-center.example.com',
-      SERVICENOW_INSTANCE_URL: 'https://example.service-now.com',
+      CATALYST_BASE_URL: serverByKey('network').upstream?.productionUrl ?? '',
+      SERVICENOW_INSTANCE_URL: serverByKey('itsm').upstream?.productionUrl ?? '',
     },
   },
 ];
@@ -109,8 +134,9 @@ function envFor(s: K8sService): Record<string, string> {
   const env: Record<string, string> = s.mcp ? { ...SPINE_ENV, ...s.env } : { ...s.env };
   if (s.port !== undefined) env['PORT'] = String(s.port);
   if (s.mcp) {
-    env['PUBLIC_URL'] = `http://${s.name}:${String(s.port)}/mcp`;
-    env['VAULT_K8S_ROLE'] = s.name;
+    env['PUBLIC_URL'] = clusterUrl(serverByName(s.name));
+    // A server that reads no secret has no Vault role (deploy/vault/policies has none for it).
+    if (s.secrets.length > 0) env['VAULT_K8S_ROLE'] = s.name;
   }
   if (s.name === 'deploy-worker') env['VAULT_K8S_ROLE'] = s.name;
   if (s.probePort !== undefined) {
@@ -154,7 +180,7 @@ function serviceObjects(s: K8sService): K8sObject[] {
       { name: 'vault-token', mountPath: '/var/run/secrets/kubernetes.io/serviceaccount', readOnly: true },
     ],
   };
-  const serviceAccount: ServiceAccount = { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: s.name, labels, annotations: { 'mcp-platform/vault-role': s.name, 'mcp-platform/vault-secrets': s.secrets.map((x) => `secret/data/mcp/${x}`).join(',') } } };
+  const serviceAccount: ServiceAccount = { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: s.name, labels, annotations: { 'mcp-platform/vault-role': s.name, 'mcp-platform/vault-secrets': s.secrets.map(vaultDataPath).join(',') } } };
   const configMap: ConfigMap = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `${s.name}-config`, labels }, data: envFor(s) };
   const deployment: Deployment = {
       apiVersion: 'apps/v1',

@@ -1,10 +1,11 @@
+import { serverByKey } from '@mcp-platform/registry';
 import { httpUrl, list, parseConfig, positiveInt, serverEnv, withCommonRules, type Env } from '@mcp-platform/mcp-common/config';
 import { z } from 'zod';
 
 /** Everything mcp-github reads from the environment — the only place that does. */
 export const configSchema = withCommonRules(
   z.object({
-    ...serverEnv(8103),
+    ...serverEnv(serverByKey('github').port),
     /** REST API root: `https://api.github.com`, or `https://<host>/api/v3` for GitHub Enterprise Server (the local simulator by default). */
     GITHUB_API_URL: httpUrl().default('http://127.0.0.1:9403'),
     GITHUB_TIMEOUT_MS: positiveInt(10_000),

@@ -1,10 +1,11 @@
+import { serverByKey } from '@mcp-platform/registry';
 import { httpUrl, parseConfig, positiveInt, serverEnv, withCommonRules, type Env } from '@mcp-platform/mcp-common/config';
 import { z } from 'zod';
 
 /** Everything mcp-itsm reads from the environment — the only place that does. */
 export const configSchema = withCommonRules(
   z.object({
-    ...serverEnv(8102),
+    ...serverEnv(serverByKey('itsm').port),
     /** ServiceNow instance URL (the local simulator by default), e.g. `https://acme.service-now.com`. */
     SERVICENOW_INSTANCE_URL: httpUrl().default('http://127.0.0.1:9402'),
     SERVICENOW_TIMEOUT_MS: positiveInt(10_000),

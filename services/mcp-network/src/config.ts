@@ -1,3 +1,4 @@
+import { serverByKey } from '@mcp-platform/registry';
 import { httpUrl, parseConfig, positiveInt, serverEnv, withCommonRules, type Env } from '@mcp-platform/mcp-common/config';
 import { temporalEnv, temporalRules } from '@mcp-platform/deploy-worker/client';
 import { z } from 'zod';
@@ -5,7 +6,7 @@ import { z } from 'zod';
 /** Everything mcp-network reads from the environment — the only place that does. */
 export const configSchema = withCommonRules(
   z.object({
-    ...serverEnv(8101),
+    ...serverEnv(serverByKey('network').port),
     /** Catalyst Center base URL (the local simulator by default). */
     CATALYST_BASE_URL: httpUrl().default('http://127.0.0.1:9401'),
     CATALYST_TIMEOUT_MS: positiveInt(10_000),

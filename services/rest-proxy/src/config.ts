@@ -1,13 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { authEnv, authzEnv, httpUrl, loggingEnv, parseConfig, port, positiveInt, withCommonRules, list, type Env } from '@mcp-platform/mcp-common/config';
+import { localUrl, REST_PROXY, SERVERS } from '@mcp-platform/registry';
 import { z } from 'zod';
 
-/** The local backends (`pnpm start` ports). */
-export const DEFAULT_BACKENDS: Readonly<Record<string, string>> = {
-  network: 'http://127.0.0.1:8101/mcp',
-  itsm: 'http://127.0.0.1:8102/mcp',
-  github: 'http://127.0.0.1:8103/mcp',
-};
+/** The local backends: every server of the registry on its `pnpm start` URL, by policy key. */
+export const DEFAULT_BACKENDS: Readonly<Record<string, string>> = Object.fromEntries(SERVERS.map((s) => [s.key, localUrl(s)]));
 
 const backendMap = z.record(z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'backend names are lower-case, [a-z0-9-]'), httpUrl());
 
@@ -16,7 +13,7 @@ export const configSchema = withCommonRules(
   z.object({
     ...loggingEnv,
     HOST: z.string().default('127.0.0.1'),
-    PORT: port(8080),
+    PORT: port(REST_PROXY.port),
     /** Public base URL of the proxy = its RFC 8707 resource identifier (token `aud`). Default `http://127.0.0.1:<PORT>`. */
     PUBLIC_URL: httpUrl().optional(),
     MAX_BODY_BYTES: positiveInt(1_048_576),

@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { localUrl, REST_PROXY, SERVERS } from '@mcp-platform/registry';
 
 /** Groups of the reference policy (`policies/mcp/authz.rego`). */
 export const GROUPS = ['admin', 'network-engineers', 'service-desk', 'developers'] as const;
@@ -139,7 +140,8 @@ export const SEED_CLIENTS: readonly SeedClient[] = [
 ];
 
 /**
- * The resource servers tokens may be issued for: the MCP servers and the REST proxy on loopback.
+ * The resource servers tokens may be issued for: every MCP server of the
+ * registry (`@mcp-platform/registry`) and the REST proxy, on their loopback URLs.
  *
  * @example
  * ```ts
@@ -147,8 +149,6 @@ export const SEED_CLIENTS: readonly SeedClient[] = [
  * ```
  */
 export const SEED_RESOURCE_SERVERS: readonly SeedResourceServer[] = [
-  { url: 'http://127.0.0.1:8101/mcp', name: 'mcp-network' },
-  { url: 'http://127.0.0.1:8102/mcp', name: 'mcp-itsm' },
-  { url: 'http://127.0.0.1:8103/mcp', name: 'mcp-github' },
-  { url: 'http://127.0.0.1:8080', name: 'rest-proxy', ownerClientId: 'rest-proxy' },
+  ...SERVERS.map((s): SeedResourceServer => ({ url: localUrl(s), name: s.name, ...(s.ownerClientId === undefined ? {} : { ownerClientId: s.ownerClientId }) })),
+  { url: localUrl(REST_PROXY), name: REST_PROXY.name, ...(REST_PROXY.ownerClientId === undefined ? {} : { ownerClientId: REST_PROXY.ownerClientId }) },
 ];

@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import { audiences, clusterUrl, localUrl, portEnv, REST_PROXY, SERVERS, serverByKey, serverByName, UnknownServerError, validateRegistry, WORKERS } from './index.ts';
+
+describe('the committed registry', () => {
+  it('is consistent', () => {
+    expect(validateRegistry()).toEqual([]);
+  });
+
+  it('derives URLs and audiences from name, port and path', () => {
+    for (const s of SERVERS) {
+      expect(localUrl(s)).toBe(`http://127.0.0.1:${String(s.port)}${s.path}`);
+      expect(clusterUrl(s)).toBe(`http://${s.name}:${String(s.port)}${s.path}`);
+      expect(audiences(s)).toEqual([localUrl(s), clusterUrl(s)]);
+    }
+    expect(localUrl(REST_PROXY, 9999)).toBe('http://127.0.0.1:9999');
+    expect(portEnv({ name: 'rest-proxy' })).toBe('REST_PROXY_PORT');
+  });
+
+  it('finds entries by key and name, and names the known ones on a typo', () => {
+    for (const s of SERVERS) {
+      expect(serverByKey(s.key)).toBe(s);
+      expect(serverByName(s.name)).toBe(s);
+    }
+    expect(() => serverByKey('netwrk')).toThrow(UnknownServerError);
+    expect(() => serverByKey('netwrk')).toThrow(SERVERS.map((s) => s.key).join(', '));
+    expect(() => serverByName('__proto__')).toThrow(UnknownServerError);
+  });
+});
+
+describe('validateRegistry', () => {
+  const base = SERVERS[0]!;
+
+  it('rejects a second entry reusing a key, a name or a port', () => {
+    const problems = validateRegistry({ servers: [...SERVERS, { ...base }] });
+    expect(problems).toContain(`${base.name}: name is used twice`);
+    expect(problems).toContain(`${base.name}: key "${base.key}" is used twice`);
+    expect(problems.some((p) => p.includes(`port ${String(base.port)} is also used by`))).toBe(false); // same owner name
+    const other = validateRegistry({ servers: [...SERVERS, { ...base, key: 'other', name: 'mcp-other', upstream: undefined }] });
+    expect(other).toEqual([`mcp-other: port ${String(base.port)} is also used by ${base.name}`]);
+  });
+
+  it('rejects a port that collides with the proxy, a worker or a simulator', () => {
+    const clash = (port: number) => validateRegistry({ servers: [...SERVERS, { ...base, key: 'x', name: 'mcp-x', port, upstream: undefined }] });
+    expect(clash(REST_PROXY.port)).toEqual([`rest-proxy: port ${String(REST_PROXY.port)} is also used by mcp-x`]);
+    expect(clash(WORKERS[0]!.healthPort)).toEqual([`${WORKERS[0]!.name}: healthPort ${String(WORKERS[0]!.healthPort)} is also used by mcp-x`]);
+    const simPort = base.upstream!.simulator.port;
+    expect(clash(simPort)).toEqual([`mcp-x: port ${String(simPort)} is also used by ${base.upstream!.simulator.name}`]);
+  });
+
+  it('rejects hostile or malformed fields, naming the field', () => {
+    const problems = validateRegistry({
+      servers: [{ ...base, key: '../etc', name: 'Bad Name', port: 70_000, path: 'mcp', title: ' ', policyFiles: [], secrets: ['../root', 'a', 'a'], upstream: { ...base.upstream!, urlEnv: 'lower', productionUrl: 'http://plain' } }],
+    });
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        'Bad Name: name must be a DNS label ([a-z0-9-], at most 63 characters)',
+        'Bad Name: key "../etc" must match ^[a-z][a-z0-9-]{0,31}$',
+        'Bad Name: path must start with "/"',
+        'Bad Name: title is empty',
+        'Bad Name: policyFiles is empty (every server has a policy)',
+        'Bad Name: port 70000 is not a TCP port (1-65535)',
+        'Bad Name: secret "../root" must be [a-z0-9-]',
+        'Bad Name: secrets lists a name twice',
+        'Bad Name: upstream.urlEnv must be an environment variable name',
+        'Bad Name: upstream.productionUrl must be an https:// URL',
+      ]),
+    );
+  });
+});
