@@ -7,12 +7,10 @@
  *                                                   credentials, one policy + AppRole per service from deploy/vault/policies;
  *                                                   else each service's embedded dev secrets)
  *   OPA                 http://127.0.0.1:8181      (real binary when installed; else in-process Wasm)
- *   Catalyst Center sim http://127.0.0.1:9401
- *   mcp-network         http://127.0.0.1:8101/mcp
- *   ServiceNow sim      http://127.0.0.1:9402
- *   mcp-itsm            http://127.0.0.1:8102/mcp
- *   GitHub sim          http://127.0.0.1:9403
- *   mcp-github          http://127.0.0.1:8103/mcp
+ *   per server of @mcp-platform/registry: its upstream simulator, then the server
+ *     (mcp-network :8101 + Catalyst Center sim :9401, mcp-itsm :8102 + ServiceNow sim :9402,
+ *     mcp-github :8103 + GitHub sim :9403, mcp-analysis :8104 sharing the Catalyst Center sim;
+ *     a simulator shared by servers starts once; `MCP_<NAME>_PORT` / `<SIM>_PORT` move them)
  *   rest-proxy          http://127.0.0.1:8080          (REST + OpenAPI at /openapi.json, docs at /docs)
  *   Temporal dev server 127.0.0.1:7233, UI http://127.0.0.1:8233  (real binary when installed; state in .run/temporal.db)
  *   deploy-worker       task queue template-deployments (with the Temporal dev server)
@@ -29,11 +27,14 @@ import { createWriteStream, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { localUrl, portEnv, REST_PROXY, SERVERS, serverByKey, WORKERS, type ServerEntry } from '@mcp-platform/registry';
 import { startKeycloak, type RunningKeycloak } from './lib/keycloak.ts';
 import { findOpa } from './lib/opa.ts';
 import { findTemporal } from './lib/temporal.ts';
 import { findOpenBao, provisionAppRoles, startDevOpenBao, type DevOpenBao } from './lib/openbao.ts';
 
+const deployWorker = WORKERS.find((w) => w.name === 'deploy-worker');
+if (deployWorker === undefined) throw new TypeError('@mcp-platform/registry lists no deploy-worker');
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const logDir = join(root, '.run', 'logs');
 mkdirSync(logDir, { recursive: true });
@@ -43,18 +44,23 @@ const port = (name: string, dflt: number) => Number(env[name] ?? dflt);
 const ports = {
   idp: port('IDP_PORT', 9400),
   opa: port('OPA_PORT', 8181),
-  catalyst: port('CATALYST_SIM_PORT', 9401),
-  network: port('MCP_NETWORK_PORT', 8101),
-  servicenow: port('SERVICENOW_SIM_PORT', 9402),
-  itsm: port('MCP_ITSM_PORT', 8102),
-  github: port('GITHUB_SIM_PORT', 9403),
-  githubMcp: port('MCP_GITHUB_PORT', 8103),
-  restProxy: port('REST_PROXY_PORT', 8080),
+  restProxy: port(portEnv(REST_PROXY), REST_PROXY.port),
   temporal: port('TEMPORAL_PORT', 7233),
   temporalUi: port('TEMPORAL_UI_PORT', 8233),
   temporalHttp: port('TEMPORAL_HTTP_PORT', 7243),
-  deployWorkerHealth: port('DEPLOY_WORKER_HEALTH_PORT', 8110),
+  deployWorkerHealth: port('DEPLOY_WORKER_HEALTH_PORT', deployWorker.healthPort),
   vault: port('VAULT_PORT', 8200),
+};
+/** Every server of the registry with its port here (`MCP_<NAME>_PORT` moves it) and its simulator's. */
+const servers = SERVERS.map((s) => ({
+  entry: s,
+  port: port(portEnv(s), s.port),
+  simPort: s.upstream === undefined ? undefined : port(s.upstream.simulator.portEnv, s.upstream.simulator.port),
+}));
+const simUrl = (key: string): string => {
+  const s = servers.find((x) => x.entry.key === key);
+  if (s?.simPort === undefined) throw new TypeError(`registry server ${key} has no simulator`);
+  return `http://127.0.0.1:${String(s.simPort)}`;
 };
 let idpChoice: string;
 try {
@@ -104,8 +110,9 @@ const temporalAddress = `127.0.0.1:${ports.temporal}`;
  * OpenBao in dev mode, provisioned like deploy/vault/init.sh provisions Vault (DEV ONLY values: the
  * simulators' seeded accounts). Each service then logs in with its own AppRole and reads only its paths.
  */
-const VAULT_SERVICES = ['mcp-network', 'mcp-itsm', 'mcp-github', 'deploy-worker'] as const;
-async function startSecrets(): Promise<{ bao: DevOpenBao; env: (service: (typeof VAULT_SERVICES)[number]) => Record<string, string> } | undefined> {
+/** Every registry entry that reads secrets gets a policy (deploy/vault/policies, generated) and an AppRole. */
+const VAULT_SERVICES: readonly string[] = [...SERVERS, REST_PROXY, ...WORKERS].filter((s) => s.secrets.length > 0).map((s) => s.name);
+async function startSecrets(): Promise<{ bao: DevOpenBao; env: (service: string) => Record<string, string> } | undefined> {
   if (findOpenBao() === undefined) return undefined;
   const log = createWriteStream(join(logDir, 'openbao.log'), { flags: 'a' });
   const bao = await startDevOpenBao({
@@ -136,13 +143,47 @@ try {
   process.stderr.write(`OpenBao: ${err instanceof Error ? err.message : String(err)}; see .run/logs/openbao.log\n`);
   process.exit(1);
 }
-const vaultEnv = (service: (typeof VAULT_SERVICES)[number]): Record<string, string> => secrets?.env(service) ?? {};
+const vaultEnv = (service: string): Record<string, string> => secrets?.env(service) ?? {};
+
+/** Simulators already started (servers fronting the same API share one). */
+const startedSimulators = new Set<string>();
+
+/** A server's simulator (when it has an upstream and it is not started yet), then the server itself. */
+function serverComponents({ entry, port: serverPort, simPort }: (typeof servers)[number]): Component[] {
+  const shared = entry.upstream !== undefined && startedSimulators.has(entry.upstream.simulator.name);
+  if (entry.upstream !== undefined) startedSimulators.add(entry.upstream.simulator.name);
+  const sim: Component[] =
+    entry.upstream === undefined || simPort === undefined || shared
+      ? []
+      : [
+          {
+            name: entry.upstream.simulator.name,
+            ...cmd(tsx(`packages/sandboxes/${entry.upstream.simulator.entry}`)),
+            env: { [entry.upstream.simulator.portEnv]: String(simPort) },
+            health: `http://127.0.0.1:${String(simPort)}/healthz`,
+          },
+        ];
+  const server: Component = {
+    name: entry.name,
+    ...cmd(tsx(`services/${entry.name}/src/main.ts`)),
+    env: {
+      PORT: String(serverPort),
+      OIDC_ISSUER: issuer,
+      AUTHZ_MODE: env['AUTHZ_MODE'] ?? authzMode,
+      OPA_URL: `http://127.0.0.1:${ports.opa}`,
+      ...(entry.upstream === undefined || simPort === undefined ? {} : { [entry.upstream.urlEnv]: `http://127.0.0.1:${String(simPort)}` }),
+      ...(entry.temporal && temporalBin ? { TEMPORAL_ADDRESS: temporalAddress } : {}),
+      ...(entry.secrets.length > 0 ? vaultEnv(entry.name) : {}),
+    },
+    health: `http://127.0.0.1:${String(serverPort)}/readyz`,
+  };
+  return [...sim, server];
+}
 
 const components: Component[] = [
   ...(keycloak
     ? []
     : [{ name: 'identity-provider', ...cmd(tsx('packages/sandboxes/src/bin/idp.ts')), env: { IDP_PORT: String(ports.idp), IDP_ISSUER: issuer }, health: `${issuer}/.well-known/openid-configuration` }]),
-  { name: 'catalyst-center-sim', ...cmd(tsx('packages/sandboxes/src/bin/catalyst-center.ts')), env: { CATALYST_SIM_PORT: String(ports.catalyst) }, health: `http://127.0.0.1:${ports.catalyst}/healthz` },
   ...(opaBin
     ? [{ name: 'opa', command: opaBin, args: ['run', '--server', '--addr', `127.0.0.1:${ports.opa}`, '--log-format', 'json', '--set', 'decision_logs.console=true', join(root, 'policies', 'mcp')], health: `http://127.0.0.1:${ports.opa}/health` }]
     : []),
@@ -156,34 +197,20 @@ const components: Component[] = [
         },
       ]
     : []),
-  {
-    name: 'mcp-network',
-    ...cmd(tsx('services/mcp-network/src/main.ts')),
-    env: {
-      PORT: String(ports.network),
-      OIDC_ISSUER: issuer,
-      AUTHZ_MODE: env['AUTHZ_MODE'] ?? authzMode,
-      OPA_URL: `http://127.0.0.1:${ports.opa}`,
-      CATALYST_BASE_URL: `http://127.0.0.1:${ports.catalyst}`,
-      ...(temporalBin ? { TEMPORAL_ADDRESS: temporalAddress } : {}),
-      ...vaultEnv('mcp-network'),
-    },
-    health: `http://127.0.0.1:${ports.network}/readyz`,
-  },
-  { name: 'servicenow-sim', ...cmd(tsx('packages/sandboxes/src/bin/servicenow.ts')), env: { SERVICENOW_SIM_PORT: String(ports.servicenow) }, health: `http://127.0.0.1:${ports.servicenow}/healthz` },
+  ...servers.flatMap(serverComponents),
   ...(temporalBin
     ? [
         {
-          name: 'deploy-worker',
-          ...cmd(tsx('services/deploy-worker/src/main.ts')),
+          name: deployWorker.name,
+          ...cmd(tsx(`services/${deployWorker.name}/src/main.ts`)),
           env: {
             TEMPORAL_ADDRESS: temporalAddress,
             AUTHZ_MODE: env['AUTHZ_MODE'] ?? authzMode,
             OPA_URL: `http://127.0.0.1:${ports.opa}`,
-            CATALYST_BASE_URL: `http://127.0.0.1:${ports.catalyst}`,
-            SERVICENOW_INSTANCE_URL: `http://127.0.0.1:${ports.servicenow}`,
+            CATALYST_BASE_URL: simUrl('network'),
+            SERVICENOW_INSTANCE_URL: simUrl('itsm'),
             HEALTH_PORT: String(ports.deployWorkerHealth),
-            ...vaultEnv('deploy-worker'),
+            ...vaultEnv(deployWorker.name),
           },
           // Ready once the worker polls its task queue.
           health: `http://127.0.0.1:${ports.deployWorkerHealth}/readyz`,
@@ -191,47 +218,16 @@ const components: Component[] = [
       ]
     : []),
   {
-    name: 'mcp-itsm',
-    ...cmd(tsx('services/mcp-itsm/src/main.ts')),
-    env: {
-      PORT: String(ports.itsm),
-      OIDC_ISSUER: issuer,
-      AUTHZ_MODE: env['AUTHZ_MODE'] ?? authzMode,
-      OPA_URL: `http://127.0.0.1:${ports.opa}`,
-      SERVICENOW_INSTANCE_URL: `http://127.0.0.1:${ports.servicenow}`,
-      ...vaultEnv('mcp-itsm'),
-    },
-    health: `http://127.0.0.1:${ports.itsm}/readyz`,
-  },
-  { name: 'github-sim', ...cmd(tsx('packages/sandboxes/src/bin/github.ts')), env: { GITHUB_SIM_PORT: String(ports.github) }, health: `http://127.0.0.1:${ports.github}/healthz` },
-  {
-    name: 'mcp-github',
-    ...cmd(tsx('services/mcp-github/src/main.ts')),
-    env: {
-      PORT: String(ports.githubMcp),
-      OIDC_ISSUER: issuer,
-      AUTHZ_MODE: env['AUTHZ_MODE'] ?? authzMode,
-      OPA_URL: `http://127.0.0.1:${ports.opa}`,
-      GITHUB_API_URL: `http://127.0.0.1:${ports.github}`,
-      ...vaultEnv('mcp-github'),
-    },
-    health: `http://127.0.0.1:${ports.githubMcp}/readyz`,
-  },
-  {
-    name: 'rest-proxy',
+    name: REST_PROXY.name,
     ...cmd(tsx('services/rest-proxy/src/main.ts')),
     env: {
       PORT: String(ports.restProxy),
       OIDC_ISSUER: issuer,
       AUTHZ_MODE: env['AUTHZ_MODE'] ?? authzMode,
       OPA_URL: `http://127.0.0.1:${ports.opa}`,
-      // Keycloak selects a token's audience by client scope: ask for each backend's.
-      ...(keycloak ? { TOKEN_EXCHANGE_SCOPES: JSON.stringify({ network: 'mcp:tools mcp-network', itsm: 'mcp:tools mcp-itsm', github: 'mcp:tools mcp-github' }) } : {}),
-      PROXY_BACKENDS: JSON.stringify({
-        network: `http://127.0.0.1:${ports.network}/mcp`,
-        itsm: `http://127.0.0.1:${ports.itsm}/mcp`,
-        github: `http://127.0.0.1:${ports.githubMcp}/mcp`,
-      }),
+      // Keycloak selects a token's audience by client scope (one per server, named after it): ask for each backend's.
+      ...(keycloak ? { TOKEN_EXCHANGE_SCOPES: JSON.stringify(Object.fromEntries(servers.map((s) => [s.entry.key, `mcp:tools ${s.entry.name}`]))) } : {}),
+      PROXY_BACKENDS: JSON.stringify(Object.fromEntries(servers.map((s) => [s.entry.key, localUrl(s.entry, s.port)]))),
     },
     health: `http://127.0.0.1:${ports.restProxy}/healthz`,
   },
@@ -296,24 +292,29 @@ for (const c of components) {
   }
 }
 
+/** Simulators already shown in the summary (a shared one is listed once, before its first server). */
+const listedSimulators = new Set<string>();
+
+function serverLine({ entry, port: p, simPort }: { entry: ServerEntry; port: number; simPort: number | undefined }): string {
+  const first = entry.upstream !== undefined && !listedSimulators.has(entry.upstream.simulator.name);
+  if (entry.upstream !== undefined) listedSimulators.add(entry.upstream.simulator.name);
+  const sim = entry.upstream === undefined || simPort === undefined || !first ? '' : `  ${`${entry.upstream.label} sim`.padEnd(20)} http://127.0.0.1:${String(simPort)}\n`;
+  return `${sim}  ${entry.name.padEnd(20)} ${localUrl(entry, p)}   (health /healthz, readiness /readyz, metrics /metrics)`;
+}
+
 process.stdout.write(`
 mcp-platform is running (logs: .run/logs/)
 
   identity provider    ${keycloak ? `${issuer}  (Keycloak ${keycloak.url}; admin console /admin: admin / ${keycloak.adminPassword})` : issuer}
   OpenBao              ${secrets ? `${secrets.bao.url}  (dev mode, root token dev-only-root-token; each service logs in with its AppRole)` : '(no bao binary: services use their embedded dev secrets; run `pnpm tools ensure`)'}
   OPA                  ${opaBin ? `http://127.0.0.1:${ports.opa}` : '(no opa binary: policies evaluated in-process from policies/dist/authz.wasm; run `pnpm tools ensure`)'}
-  Catalyst Center sim  http://127.0.0.1:${ports.catalyst}
-  mcp-network          http://127.0.0.1:${ports.network}/mcp   (health /healthz, readiness /readyz, metrics /metrics)
-  ServiceNow sim       http://127.0.0.1:${ports.servicenow}
-  mcp-itsm             http://127.0.0.1:${ports.itsm}/mcp
-  GitHub sim           http://127.0.0.1:${ports.github}
-  mcp-github           http://127.0.0.1:${ports.githubMcp}/mcp
+${servers.map(serverLine).join('\n')}
   rest-proxy           http://127.0.0.1:${ports.restProxy}   (OpenAPI /openapi.json, docs /docs; token: pnpm -s token nina --audience http://127.0.0.1:${ports.restProxy})
   Temporal             ${temporalBin ? `${temporalAddress}, UI http://127.0.0.1:${ports.temporalUi}  (deploy-worker on task queue template-deployments; pnpm deploy-cli list)` : '(no temporal binary: deployment workflows off; run `pnpm tools ensure`)'}
 
 Get a token and call a tool:
   ${keycloak ? `TOKEN=$(curl -s ${issuer}/protocol/openid-connect/token -d grant_type=password -d client_id=mcp-dev-cli -d username=nina -d password=nina-dev-password -d 'scope=openid mcp-network' | node -pe 'JSON.parse(require("fs").readFileSync(0)).access_token')` : 'TOKEN=$(pnpm -s token nina)'}
-  curl -s http://127.0.0.1:${ports.network}/mcp -H "Authorization: Bearer $TOKEN" \\
+  curl -s ${localUrl(serverByKey('network'), servers.find((s) => s.entry.key === 'network')?.port)} -H "Authorization: Bearer $TOKEN" \\
     -H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream' \\
     -H 'MCP-Protocol-Version: 2025-11-25' \\
     -d '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"list_devices","arguments":{"role":"CORE"}}}'

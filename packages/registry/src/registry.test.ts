@@ -39,6 +39,14 @@ describe('validateRegistry', () => {
     expect(other).toEqual([`mcp-other: port ${String(base.port)} is also used by ${base.name}`]);
   });
 
+  it('lets servers fronting the same API share one identical simulator, and refuses a differing one', () => {
+    const sim = base.upstream!.simulator;
+    const sharing = { ...base, key: 'twin', name: 'mcp-twin', port: 8199 };
+    expect(validateRegistry({ servers: [...SERVERS, sharing] })).toEqual([]);
+    const differing = { ...sharing, upstream: { ...base.upstream!, simulator: { ...sim, entry: 'src/bin/other.ts' } } };
+    expect(validateRegistry({ servers: [...SERVERS, differing] })).toEqual([`mcp-twin: simulator ${sim.name} is shared but defined differently (port, portEnv, entry must match)`]);
+  });
+
   it('rejects a port that collides with the proxy, a worker or a simulator', () => {
     const clash = (port: number) => validateRegistry({ servers: [...SERVERS, { ...base, key: 'x', name: 'mcp-x', port, upstream: undefined }] });
     expect(clash(REST_PROXY.port)).toEqual([`rest-proxy: port ${String(REST_PROXY.port)} is also used by mcp-x`]);

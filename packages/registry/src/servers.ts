@@ -17,8 +17,8 @@
 import type { PlatformService, ServerEntry, WorkerEntry } from './types.ts';
 
 /**
- * The MCP servers, in start order. The gateway (:8100) and mcp-analysis (:8104)
- * join this list in the change that adds their service (docs/adding-a-server.md).
+ * The MCP servers, in start order. The gateway (:8100) joins this list in the
+ * change that adds its service (docs/adding-a-server.md).
  *
  * @example
  * ```ts
@@ -72,6 +72,23 @@ export const SERVERS: readonly ServerEntry[] = [
       urlEnv: 'GITHUB_API_URL',
       productionUrl: 'https://api.github.com',
       simulator: { name: 'github-sim', port: 9403, portEnv: 'GITHUB_SIM_PORT', entry: 'src/bin/github.ts' },
+    },
+  },
+  {
+    key: 'analysis',
+    name: 'mcp-analysis',
+    title: 'Network analysis and troubleshooting (Cisco Catalyst Center Assurance, Command Runner, Path Trace)',
+    port: 8104,
+    path: '/mcp',
+    secrets: ['catalyst-center'],
+    policyFiles: ['policies/mcp/analysis.rego'],
+    temporal: false,
+    upstream: {
+      label: 'Catalyst Center',
+      urlEnv: 'CATALYST_BASE_URL',
+      productionUrl: 'https://catalyst-center.example.com',
+      // The same simulator as mcp-network: a simulator shared by servers is started once.
+      simulator: { name: 'catalyst-center-sim', port: 9401, portEnv: 'CATALYST_SIM_PORT', entry: 'src/bin/catalyst-center.ts' },
     },
   },
 ];

@@ -52,6 +52,8 @@ export function validateRegistry({ servers = SERVERS, proxy = REST_PROXY, worker
     if (new Set(secrets).size !== secrets.length) problems.push(`${who}: secrets lists a name twice`);
   };
 
+  /** Simulators seen so far by name: servers fronting the same API share one (identical) simulator. */
+  const simulators = new Map<string, string>();
   for (const s of servers) {
     claimName(s.name);
     if (!KEY.test(s.key)) problems.push(`${s.name}: key ${JSON.stringify(s.key)} must match ${KEY.source}`);
@@ -64,8 +66,15 @@ export function validateRegistry({ servers = SERVERS, proxy = REST_PROXY, worker
     checkSecrets(s.name, s.secrets);
     if (s.upstream !== undefined) {
       const sim = s.upstream.simulator;
-      claimName(sim.name);
-      claimPort(sim.name, 'simulator port', sim.port);
+      const shape = JSON.stringify([sim.port, sim.portEnv, sim.entry]);
+      const seen = simulators.get(sim.name);
+      if (seen === undefined) {
+        simulators.set(sim.name, shape);
+        claimName(sim.name);
+        claimPort(sim.name, 'simulator port', sim.port);
+      } else if (seen !== shape) {
+        problems.push(`${s.name}: simulator ${sim.name} is shared but defined differently (port, portEnv, entry must match)`);
+      }
       if (!ENV.test(s.upstream.urlEnv)) problems.push(`${s.name}: upstream.urlEnv must be an environment variable name`);
       if (!ENV.test(sim.portEnv)) problems.push(`${s.name}: upstream.simulator.portEnv must be an environment variable name`);
       if (!/^https:\/\//.test(s.upstream.productionUrl)) problems.push(`${s.name}: upstream.productionUrl must be an https:// URL`);

@@ -1,10 +1,11 @@
+import { serverByKey } from '@mcp-platform/registry';
 import { httpUrl, parseConfig, positiveInt, serverEnv, withCommonRules, type Env } from '@mcp-platform/mcp-common/config';
 import { z } from 'zod';
 
 /** Everything mcp-analysis reads from the environment — the only place that does. */
 export const configSchema = withCommonRules(
   z.object({
-    ...serverEnv(8104),
+    ...serverEnv(serverByKey('analysis').port),
     /** Catalyst Center base URL (the local simulator by default). */
     CATALYST_BASE_URL: httpUrl().default('http://127.0.0.1:9401'),
     CATALYST_TIMEOUT_MS: positiveInt(10_000),
