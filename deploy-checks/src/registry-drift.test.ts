@@ -67,6 +67,14 @@ describe('artifacts generated from the registry', () => {
       if (s.upstream !== undefined) expect(existsSync(repoPath('packages', 'sandboxes', s.upstream.simulator.entry)), s.upstream.simulator.entry).toBe(true);
     }
   });
+
+  it('grants in policies/mcp/data.json name only registered servers (or "*")', () => {
+    const data = JSON.parse(readFileSync(repoPath('policies', 'mcp', 'data.json'), 'utf8')) as { mcp: { grants: Record<string, Record<string, string[]>> } };
+    const keys = new Set(['*', ...SERVERS.map((s) => s.key)]);
+    for (const [group, byServer] of Object.entries(data.mcp.grants)) {
+      for (const server of Object.keys(byServer)) expect(keys.has(server), `grants.${group}.${server}`).toBe(true);
+    }
+  });
 });
 
 describe('applyRegions', () => {
