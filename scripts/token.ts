@@ -1,7 +1,10 @@
 /**
  * Prints an access token for a seeded user from the running development IdP.
  *
- *   pnpm token <user> [--audience <url>] [--scope "mcp:tools mcp:admin"] [--ttl <seconds>]
+ *   pnpm token <user> [--audience <url>] [--scope "mcp:tools mcp:admin"] [--ttl <seconds>] [--mfa]
+ *
+ * `--mfa` also sends the user's current one-time code (from the seed's DEV ONLY OTP secret), so
+ * the token says `acr: mfa` — what the policy's step-up rules ask for on high-risk tools.
  *
  * Issuer: `OIDC_ISSUER` (default http://127.0.0.1:9400). Default audience: mcp-network's
  * loopback URL from @mcp-platform/registry (http://127.0.0.1:8101/mcp). Uses the dev-only password grant of `mcp-dev-cli`;
@@ -17,11 +20,12 @@ import { parseArgs } from 'node:util';
 import { localUrl, serverByKey } from '@mcp-platform/registry';
 // A dependency-free module: the one source of truth for seeded users and the dev grant.
 import { DEV_PASSWORD_GRANT, SEED_USERS } from '../packages/sandboxes/src/idp/seed.ts';
+import { devOtp } from '../packages/sandboxes/src/idp/otp.ts';
 
 const DEFAULT_ISSUER = 'http://127.0.0.1:9400';
 const DEFAULT_AUDIENCE = localUrl(serverByKey('network'));
 const DEV_CLI_CLIENT_ID = 'mcp-dev-cli';
-const USAGE = `usage: pnpm token <user> [--audience <url>] [--scope "<scopes>"] [--ttl <seconds>]
+const USAGE = `usage: pnpm token <user> [--audience <url>] [--scope "<scopes>"] [--ttl <seconds>] [--mfa]
 users: ${SEED_USERS.map((u) => `${u.username} (${u.groups.join(', ') || 'no group'})`).join('; ')}`;
 
 function fail(message: string): never {
@@ -37,6 +41,7 @@ try {
       audience: { type: 'string', short: 'a', default: DEFAULT_AUDIENCE },
       scope: { type: 'string', short: 's', default: 'mcp:tools' },
       ttl: { type: 'string' },
+      mfa: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -78,6 +83,7 @@ async function main(): Promise<void> {
     scope: values.scope,
   });
   if (values.ttl !== undefined) body.set('ttl_seconds', values.ttl);
+  if (values.mfa) body.set('otp', devOtp(user!.devOtpSecret));
   const res = await fetch(tokenEndpoint, { method: 'POST', body, signal: AbortSignal.timeout(5000) });
   const json = (await res.json().catch(() => ({}))) as { access_token?: string; error?: string; error_description?: string };
   if (!res.ok || typeof json.access_token !== 'string') {

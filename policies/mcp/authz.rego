@@ -18,8 +18,9 @@ valid_actions := {"read", "write", "execute"}
 
 default allow := false
 
-# The one exported result.
-decision := {"allow": allow, "reasons": reasons}
+# The one exported result; with step_up = {acr_values, max_age} when only a
+# stronger authentication is missing (step_up.rego).
+decision := object.union({"allow": allow, "reasons": reasons}, step_up_demand)
 
 allow if {
 	count(granting_groups(subject_groups, input.server, input.action)) > 0

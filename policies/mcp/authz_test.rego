@@ -4,7 +4,7 @@ import data.mcp.authz
 
 # --- fixtures
 
-subject(groups) := {"id": "alice", "groups": groups, "scopes": ["mcp:tools"], "client_id": "agent-x"}
+subject(groups) := {"id": "alice", "groups": groups, "scopes": ["mcp:tools"], "client_id": "agent-x", "acr": "mfa", "auth_age_seconds": 60}
 
 request(groups, server, action) := {
 	"subject": subject(groups),

@@ -5,7 +5,7 @@ import data.mcp.authz
 # --- fixtures
 
 github_call(groups, tool, action, args) := {
-	"subject": {"id": "dave", "groups": groups, "scopes": ["mcp:tools"], "client_id": "agent-x"},
+	"subject": {"id": "dave", "groups": groups, "scopes": ["mcp:tools"], "client_id": "agent-x", "acr": "mfa", "auth_age_seconds": 60},
 	"server": "github",
 	"tool": tool,
 	"action": action,

@@ -5,7 +5,7 @@ import data.mcp.authz
 # --- fixtures
 
 itsm_call(groups, tool, action, args) := {
-	"subject": {"id": "u1", "groups": groups, "scopes": ["mcp:tools"], "client_id": "agent-x"},
+	"subject": {"id": "u1", "groups": groups, "scopes": ["mcp:tools"], "client_id": "agent-x", "acr": "mfa", "auth_age_seconds": 60},
 	"server": "itsm",
 	"tool": tool,
 	"action": action,
@@ -144,7 +144,7 @@ test_itsm_rules_do_not_touch_other_servers if {
 
 test_missing_arguments_fall_back_to_defaults if {
 	authz.decision.allow with input as {
-		"subject": {"id": "u1", "groups": ["service-desk"], "scopes": ["mcp:tools"]},
+		"subject": {"id": "u1", "groups": ["service-desk"], "scopes": ["mcp:tools"], "acr": "mfa", "auth_age_seconds": 60},
 		"server": "itsm",
 		"tool": "create_incident",
 		"action": "write",

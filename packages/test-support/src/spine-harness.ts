@@ -50,9 +50,13 @@ export interface SpineHarness<S, V extends ServerUnderTest> {
   logs: Record<string, unknown>[];
   /** Raw text the server wrote (for "no secret anywhere" checks). */
   rawLogs(): string;
-  /** An access token for a seeded user, for `audience` (default: the server under test). */
-  token(user: string, audience?: string): Promise<string>;
-  /** A connected SDK client for a seeded user: `modern` pins 2026-07-28, `legacy` speaks 2025-11-25. */
+  /**
+   * An access token for a seeded user, for `audience` (default: the server under test). Signed in
+   * with the second factor (`acr` `mfa`) unless `acr: 'pwd'` is asked for: tests of anything but
+   * step-up act as fully authenticated users.
+   */
+  token(user: string, audience?: string, options?: { acr?: 'pwd' | 'mfa' }): Promise<string>;
+  /** A connected SDK client for a seeded user (`acr` `mfa`): `modern` pins 2026-07-28, `legacy` speaks 2025-11-25. */
   client(user: string, mode?: 'legacy' | 'modern'): Promise<Client>;
   stop(): Promise<void>;
 }
@@ -118,9 +122,9 @@ export async function startSpineHarness<S extends { stop(): Promise<void> }, V e
     server,
     logs,
     rawLogs: () => raw,
-    token: (user, audience = server.publicUrl) => idp.issueToken({ user, audience }),
+    token: (user, audience = server.publicUrl, { acr = 'mfa' } = {}) => idp.issueToken({ user, audience, acr }),
     async client(user, mode = 'modern') {
-      const token = await idp.issueToken({ user, audience: server.publicUrl });
+      const token = await idp.issueToken({ user, audience: server.publicUrl, acr: 'mfa' });
       const client = new Client({ name: 'harness', version: '1.0.0' }, mode === 'modern' ? { versionNegotiation: { mode: { pin: '2026-07-28' } } } : {});
       await client.connect(new StreamableHTTPClientTransport(new URL(server.publicUrl), { authProvider: { token: async () => token } }));
       clients.push(client);

@@ -124,6 +124,41 @@ describe('mcp-network through the whole spine', () => {
     expect(h.sim.state.deployments.length).toBe(before + 1);
   });
 
+  it('step-up (RFC 9470): an admin signed in with a password only gets the insufficient_user_authentication challenge for a CORE deploy, and succeeds with the second factor', async () => {
+    const before = h.sim.state.deployments.length;
+    const deploy = async (token: string, deviceIds: string[]) => {
+      const res = await fetch(h.server.publicUrl, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2025-11-25' },
+        body: JSON.stringify({
+          jsonrpc: '2.0',
+          id: 1,
+          method: 'tools/call',
+          params: { name: 'deploy_template', arguments: { template_id: INTERFACE_TEMPLATE, device_ids: deviceIds, params: { interface: 'Te1/0/2', description: 'step-up' } } },
+        }),
+      });
+      return { status: res.status, challenge: res.headers.get('www-authenticate'), text: await res.text() };
+    };
+    const password = await h.token('alice', undefined, { acr: 'pwd' });
+    const weak = await deploy(password, [CORE_SWITCH]);
+    expect(weak.status).toBe(401);
+    expect(weak.challenge).toContain('error="insufficient_user_authentication"');
+    expect(weak.challenge).toContain('acr_values="mfa"');
+    expect(weak.challenge).toContain('max_age="900"');
+    expect(weak.challenge).toContain(`resource_metadata="${new URL('/.well-known/oauth-protected-resource/mcp', h.server.publicUrl).href}"`);
+    expect(h.sim.state.deployments.length).toBe(before);
+    // An ACCESS-only deploy with the same password-only token needs no step-up.
+    const access = await deploy(password, [ACCESS_SWITCH_2]);
+    expect(access.status).toBe(200);
+    expect(access.text).not.toContain('"isError":true');
+    expect(h.sim.state.deployments.length).toBe(before + 1);
+
+    const strong = await deploy(await h.token('alice', undefined, { acr: 'mfa' }), [CORE_SWITCH]);
+    expect(strong.status).toBe(200);
+    expect(strong.text).not.toContain('"isError":true');
+    expect(h.sim.state.deployments.length).toBe(before + 2);
+  });
+
   it('deploys to access switches and follows the task to SUCCESS', async () => {
     const nina = await h.client('nina');
     const r = (await nina.callTool({

@@ -188,7 +188,7 @@ export async function startProxyHarness(options: ProxyHarnessOptions = {}): Prom
     proxyUrl,
     logs,
     backendRequests,
-    token: (user) => idp.issueToken({ user, audience: proxyUrl }),
+    token: (user) => idp.issueToken({ user, audience: proxyUrl, acr: 'mfa' }), // fully authenticated (step-up is tested on its own)
     async clientToken(clientId, secret) {
       const res = await fetch(`${idp.issuer}/token`, {
         method: 'POST',

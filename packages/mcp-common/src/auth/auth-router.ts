@@ -229,3 +229,20 @@ export function createAuthRouter(options: AuthRouterOptions): AuthRouter {
 
   return { metadataRouter, requireAuth, resourceMetadataUrl, metadata };
 }
+
+/**
+ * The RFC 9470 step-up challenge (`WWW-Authenticate` value of a `401`): the caller's
+ * authentication is too weak or too old for this request; it should sign in again with one of
+ * `acrValues` (and no longer ago than `maxAgeSeconds`) and retry. Carries `resource_metadata`
+ * like every other challenge of the platform (MCP authorization spec).
+ *
+ * @example
+ * ```ts
+ * res.set('WWW-Authenticate', stepUpChallenge(resourceMetadataUrl, { acrValues: ['mfa'], maxAgeSeconds: 900 }));
+ * // Bearer resource_metadata="…", error="insufficient_user_authentication", error_description="…", acr_values="mfa", max_age="900"
+ * ```
+ */
+export function stepUpChallenge(resourceMetadataUrl: string, demand: { readonly acrValues: readonly string[]; readonly maxAgeSeconds?: number | undefined }): string {
+  const maxAge = demand.maxAgeSeconds === undefined ? '' : `, max_age="${String(Math.max(0, Math.floor(demand.maxAgeSeconds)))}"`;
+  return `Bearer resource_metadata="${quoted(resourceMetadataUrl)}", error="insufficient_user_authentication", error_description="A stronger or more recent authentication is required", acr_values="${quoted(demand.acrValues.join(' '))}"${maxAge}`;
+}

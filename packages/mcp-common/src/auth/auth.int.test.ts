@@ -94,7 +94,7 @@ describe('valid tokens', () => {
     const token = await idp.issueToken({ user: 'nina', audience: NETWORK });
     const res = await app.call(token);
     expect(res.status).toBe(200);
-    expect(res.body['principal']).toEqual({ id: 'nina', groups: ['network-engineers'], scopes: ['mcp:tools'], clientId: 'mcp-dev-cli' });
+    expect(res.body['principal']).toEqual({ id: 'nina', groups: ['network-engineers'], scopes: ['mcp:tools'], clientId: 'mcp-dev-cli', authentication: { acr: 'pwd', amr: ['pwd'], authTime: expect.any(Number) as number } });
     expect(res.body['resource']).toBe(NETWORK);
     expect(app.failures).toEqual([]);
   });
@@ -131,7 +131,7 @@ describe('valid tokens', () => {
     expect(decodeJwt(token)['act']).toEqual({ sub: 'rest-proxy' });
     const answer = await app.call(token);
     expect(answer.status).toBe(200);
-    expect(answer.body['principal']).toEqual({ id: 'sam', groups: ['service-desk'], scopes: ['mcp:tools'], clientId: 'rest-proxy', actorId: 'rest-proxy' });
+    expect(answer.body['principal']).toEqual({ id: 'sam', groups: ['service-desk'], scopes: ['mcp:tools'], clientId: 'rest-proxy', actorId: 'rest-proxy', authentication: { acr: 'pwd', amr: ['pwd'], authTime: expect.any(Number) as number } });
     // The proxy's own resource is not a valid target, and a token for another audience cannot be exchanged.
     const refused = await fetch(`${idp.url}/token`, {
       method: 'POST',
@@ -279,7 +279,7 @@ describe('opaque tokens (RFC 7662 introspection)', () => {
     expect(token.split('.')).toHaveLength(1);
     const res = await app.call(token);
     expect(res.status).toBe(200);
-    expect(res.body['principal']).toEqual({ id: 'nina', groups: ['network-engineers'], scopes: ['mcp:tools'], clientId: 'mcp-dev-cli' });
+    expect(res.body['principal']).toEqual({ id: 'nina', groups: ['network-engineers'], scopes: ['mcp:tools'], clientId: 'mcp-dev-cli', authentication: { acr: 'pwd', amr: ['pwd'], authTime: expect.any(Number) as number } });
   });
 
   it('refuses an unknown opaque token and an opaque token for another resource', async () => {

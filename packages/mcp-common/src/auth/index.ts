@@ -1,6 +1,6 @@
 export { createTokenVerifier, authFailureReason, type IntrospectionOptions, type TokenVerifier, type TokenVerifierOptions } from './token-verifier.ts';
-export { createAuthRouter, type AuthRejection, type AuthRouter, type AuthRouterOptions, type ProtectedResourceMetadata } from './auth-router.ts';
-export { principalFromAuthInfo, type Principal } from './principal.ts';
+export { createAuthRouter, stepUpChallenge, type AuthRejection, type AuthRouter, type AuthRouterOptions, type ProtectedResourceMetadata } from './auth-router.ts';
+export { authenticationFromClaims, principalFromAuthInfo, type Authentication, type Principal } from './principal.ts';
 export {
   IdentityProviderUnavailableError,
   InsufficientScopeError,

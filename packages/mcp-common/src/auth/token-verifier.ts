@@ -6,7 +6,7 @@ import { platformErrorOf } from '../errors/base.ts';
 import type { Logger } from '../logging/types.ts';
 import { IdentityProviderUnavailableError, InsufficientScopeError, TokenError, type AuthError, type AuthFailureReason } from './errors.ts';
 import { ExpiringLruCache } from './lru-cache.ts';
-import type { Principal } from './principal.ts';
+import { authenticationFromClaims, type Principal } from './principal.ts';
 
 /** RFC 7662 introspection settings, for opaque (non-JWT) access tokens. */
 export interface IntrospectionOptions {
@@ -248,7 +248,15 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
     if (typeof sub !== 'string' || sub === '') throw new TokenError('ERR_TOKEN_INVALID', 'The access token has no subject');
     const act = payload['act'];
     const actorId = typeof act === 'object' && act !== null && typeof (act as Record<string, unknown>)['sub'] === 'string' ? ((act as Record<string, unknown>)['sub'] as string) : undefined;
-    const principal: Principal = { id: sub, groups: stringList(readPath(payload, groupsClaim)), scopes, clientId, ...(actorId === undefined ? {} : { actorId }) };
+    const authentication = authenticationFromClaims(payload);
+    const principal: Principal = {
+      id: sub,
+      groups: stringList(readPath(payload, groupsClaim)),
+      scopes,
+      clientId,
+      ...(actorId === undefined ? {} : { actorId }),
+      ...(authentication === undefined ? {} : { authentication }),
+    };
     const authInfo: AuthInfo = { token, clientId, scopes, expiresAt, extra: { principal } };
     if (URL.canParse(audience)) authInfo.resource = new URL(audience);
     return authInfo;

@@ -24,6 +24,10 @@ function keyOf(input: PolicyInput): string {
     [...subject.groups].sort(),
     [...subject.scopes].sort(),
     subject.client_id ?? null,
+    // The authentication strength decides step-up rules. auth_time (not the age) keys the entry, so
+    // a decision may outlive max_age by at most ttlMs: only argument-free questions are cached.
+    subject.acr ?? null,
+    subject.auth_time ?? null,
     input.server,
     input.tool,
     input.action,
@@ -51,7 +55,7 @@ export function withDecisionCache(inner: Authorizer, options: DecisionCacheOptio
   if (!Number.isInteger(maxEntries) || maxEntries < 1) throw new TypeError('maxEntries must be a positive integer');
   const entries = new Map<string, { decision: Decision; expiresAt: number }>();
 
-  const copy = (d: Decision): Decision => ({ ...d, reasons: [...d.reasons] });
+  const copy = (d: Decision): Decision => ({ ...d, reasons: [...d.reasons], ...(d.stepUp ? { stepUp: { ...d.stepUp, acrValues: [...d.stepUp.acrValues] } } : {}) });
 
   return {
     async decide(input: PolicyInput): Promise<Decision> {

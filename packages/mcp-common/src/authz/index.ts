@@ -1,5 +1,5 @@
-export type { Authorizer, Decision, PolicyInput, ToolAction } from './types.ts';
-export { AuthzDeniedError, AuthzUnavailableError, assertAllowed } from './errors.ts';
+export type { Authorizer, Decision, PolicyInput, StepUpDemand, ToolAction } from './types.ts';
+export { AuthzDeniedError, AuthzUnavailableError, StepUpRequiredError, assertAllowed } from './errors.ts';
 export { createOpaAuthorizer, type OpaAuthorizerOptions } from './opa.ts';
 export { createWasmAuthorizer, type WasmAuthorizerOptions } from './wasm.ts';
 export { withDecisionCache, type DecisionCacheOptions } from './cache.ts';

@@ -11,7 +11,8 @@ export function input(
   extra: Partial<PolicyInput> = {},
 ): PolicyInput {
   return {
-    subject: { id: 'alice', groups, scopes: ['mcp:tools'], client_id: 'agent-x' },
+    // Signed in strongly and recently unless a test says otherwise (the step-up rules are tested on their own).
+    subject: { id: 'alice', groups, scopes: ['mcp:tools'], client_id: 'agent-x', acr: 'mfa', auth_time: 1_764_719_940, auth_age_seconds: 60 },
     server,
     tool: 'some_tool',
     action,
@@ -30,6 +31,17 @@ export function deploy(groups: string[], devices: Record<string, unknown>[], act
     arguments: { template_id: 'tpl-1', device_ids: devices.map((d) => d['id']), password: 's3cr3t-value' },
     resource: { devices },
   });
+}
+
+/** `input` with the caller's authentication as the servers pass it (acr and the age of auth_time). */
+export function authenticated(base: PolicyInput, acr: string | undefined, ageSeconds: number | undefined): PolicyInput {
+  const subject = { ...base.subject };
+  if (acr !== undefined) subject.acr = acr;
+  if (ageSeconds !== undefined) {
+    subject.auth_time = 1_764_720_000 - ageSeconds;
+    subject.auth_age_seconds = ageSeconds;
+  }
+  return { ...base, subject };
 }
 
 /** [groups, server, action, allowed] */
@@ -67,6 +79,12 @@ export function agreementTable(): PolicyInput[] {
     deploy(['network-engineers'], [ACCESS, CORE, { id: 'dev-9', role: 'core' }, { role: 'CORE' }]),
     deploy(['network-engineers'], [CORE], 'execute'),
     deploy(['admin'], [CORE]),
+    // step-up: strong and recent, weak, stale, unknown acr; a GitHub write
+    authenticated(deploy(['admin'], [CORE]), 'mfa', 60),
+    authenticated(deploy(['admin'], [CORE]), 'pwd', 60),
+    authenticated(deploy(['admin'], [CORE]), 'mfa', 901),
+    authenticated(deploy(['admin'], [CORE]), 'gold', 1),
+    authenticated(input(['developers'], 'github', 'write', { tool: 'create_issue', arguments: { owner: 'acme-apps', repo: 'r', title: 't' } }), 'pwd', 5),
     deploy(['service-desk'], [CORE]),
     deploy(['service-desk'], [CORE], 'read' as ToolAction),
     input(['network-engineers'], 'network', 'write', { resource: { devices: 'core' } }),

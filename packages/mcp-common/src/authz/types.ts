@@ -21,6 +21,14 @@ export interface PolicyInput {
     groups: string[];
     scopes: string[];
     client_id?: string;
+    /** The token's `acr` (authentication context class), when it has one: the step-up rules read it. */
+    acr?: string;
+    /** The token's `amr` (authentication methods). */
+    amr?: string[];
+    /** The token's `auth_time`, seconds since the epoch. */
+    auth_time?: number;
+    /** `context.time - auth_time` in whole seconds, for `max_age` rules (the Wasm build has no time builtins). */
+    auth_age_seconds?: number;
   };
   /** The MCP server's short name (`network`, `itsm`, `github`). */
   server: string;
@@ -52,6 +60,19 @@ export interface Decision {
   /** Sorted, human-readable: why denied, or which group granted. */
   reasons: string[];
   error?: 'ERR_AUTHZ_UNAVAILABLE';
+  /**
+   * Set on a deny when a stronger or more recent authentication is ALL that is missing: the
+   * caller gets the RFC 9470 challenge (`insufficient_user_authentication`) with these values.
+   */
+  stepUp?: StepUpDemand;
+}
+
+/** What the policy asks the caller to authenticate with (RFC 9470 `acr_values`, `max_age`). */
+export interface StepUpDemand {
+  /** Acceptable authentication context classes, most preferred first, e.g. `['mfa']`. */
+  acrValues: string[];
+  /** Largest acceptable age of the authentication, in seconds. */
+  maxAgeSeconds?: number;
 }
 
 /**

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { MemoryLogger, startOpa, type RunningOpa } from '@mcp-platform/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAuthorizerFromConfig } from './from-config.ts';
-import { ACCESS, CORE, MATRIX, WASM_PATH, POLICY_DIR, agreementTable, deploy, input } from './inputs.fixture.ts';
+import { ACCESS, CORE, MATRIX, WASM_PATH, POLICY_DIR, agreementTable, authenticated, deploy, input } from './inputs.fixture.ts';
 import { createOpaAuthorizer } from './opa.ts';
 import type { Authorizer } from './types.ts';
 import { createWasmAuthorizer } from './wasm.ts';
@@ -28,6 +28,19 @@ describe('createWasmAuthorizer with the committed build (policies/dist)', () => 
       allow: false,
       reasons: ['deploying to CORE devices requires group admin: core-sw-01'],
     });
+  });
+
+  it('asks for a step-up (acr mfa within 900 s) on a CORE deploy by an admin who signed in with a password only', async () => {
+    const challenge = { acrValues: ['mfa'], maxAgeSeconds: 900 };
+    expect(await wasm.decide(authenticated(deploy(['admin'], [CORE]), 'pwd', 60))).toEqual({
+      allow: false,
+      reasons: ['step-up authentication required (deploying to CORE devices): authenticate with acr mfa within the last 900 s'],
+      stepUp: challenge,
+    });
+    expect((await wasm.decide(authenticated(deploy(['admin'], [CORE]), 'mfa', 901))).stepUp).toEqual(challenge);
+    expect(await wasm.decide(authenticated(deploy(['admin'], [CORE]), 'mfa', 60))).toEqual({ allow: true, reasons: ['granted by group admin'] });
+    // Denied for another reason too: no challenge (a stronger login would not help).
+    expect((await wasm.decide(authenticated(deploy(['network-engineers'], [CORE]), 'pwd', 60))).stepUp).toBeUndefined();
   });
 
   it('accepts the module as bytes and data as an object', async () => {

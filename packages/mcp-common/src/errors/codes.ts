@@ -35,6 +35,7 @@ export const ERROR_CODES = {
   ERR_INSUFFICIENT_SCOPE: { status: 403, retryable: false, summary: 'The bearer token lacks a required scope.' },
   ERR_IDP_UNAVAILABLE: { status: 503, retryable: true, summary: 'The identity provider is unreachable.' },
   ERR_AUTHZ_DENIED: { status: 403, retryable: false, summary: 'The policy denied the call.' },
+  ERR_STEP_UP_REQUIRED: { status: 401, retryable: false, summary: 'The policy requires a stronger or more recent authentication (RFC 9470 insufficient_user_authentication: acr_values, max_age).' },
   ERR_AUTHZ_UNAVAILABLE: { status: 503, retryable: true, summary: 'The policy engine could not decide; the call was denied (fail closed).' },
   ERR_SECRET_UNAVAILABLE: { status: 503, retryable: true, summary: 'The secret store is unreachable and no fresh cached copy exists.' },
   ERR_SECRET_NOT_FOUND: { status: 503, retryable: true, summary: 'The upstream credentials are missing from the secret store.' },

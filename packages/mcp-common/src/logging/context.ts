@@ -17,6 +17,11 @@ export interface RequestContext {
   rpcMethod?: string;
   /** For `tools/call`: the tool's name. */
   toolName?: string;
+  /**
+   * Set by the tool wrapper when the policy asked for a stronger authentication (RFC 9470):
+   * the MCP endpoint then answers `401` with the `insufficient_user_authentication` challenge.
+   */
+  stepUp?: { acrValues: string[]; maxAgeSeconds?: number };
 }
 
 const storage = new AsyncLocalStorage<RequestContext>();

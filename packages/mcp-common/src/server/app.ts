@@ -2,7 +2,7 @@ import { originValidation } from '@modelcontextprotocol/express';
 import { toNodeHandler } from '@modelcontextprotocol/node';
 import { createMcpHandler, type OAuthTokenVerifier } from '@modelcontextprotocol/server';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
-import { createAuthRouter, principalFromAuthInfo } from '../auth/index.ts';
+import { createAuthRouter, principalFromAuthInfo, stepUpChallenge } from '../auth/index.ts';
 import type { Authorizer } from '../authz/index.ts';
 import { contextFromHeaders, currentRequestContext, runWithRequestContext, type AuditLogger, type Logger } from '../logging/index.ts';
 import { createRequestLimits, limitPerPrincipal, shedLoad, type RefusalWriter, type RequestLimits } from '../limits/index.ts';
@@ -117,12 +117,31 @@ export function createMcpApp<D>(opts: McpAppOptions<D>): McpApp {
     legacy: 'stateless',
     onerror: (error) => opts.logger.debug('mcp handler reported', { error }),
   });
-  const nodeHandler = toNodeHandler(handler, {
+  // RFC 9470: when the tool wrapper found that the policy wants a stronger authentication, the
+  // HTTP answer is 401 with the insufficient_user_authentication challenge, which MCP clients act on
+  // (a tool result alone would not make them sign in again). A tools/call exchange is complete when
+  // its body ends (stateless: one request, one response), so the body is read before deciding.
+  const stepUpAware = {
+    fetch: async (request: globalThis.Request, options?: Parameters<typeof handler.fetch>[1]): Promise<globalThis.Response> => {
+      const response = await handler.fetch(request, options);
+      const ctx = currentRequestContext();
+      if (ctx?.rpcMethod !== 'tools/call') return response;
+      const body = await response.arrayBuffer();
+      if (ctx.stepUp !== undefined) {
+        return globalThis.Response.json(
+          { error: 'insufficient_user_authentication', error_description: 'A stronger or more recent authentication is required' },
+          { status: 401, headers: { 'WWW-Authenticate': stepUpChallenge(resourceMetadataUrl, ctx.stepUp), 'Cache-Control': 'no-store' } },
+        );
+      }
+      return new globalThis.Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
+    },
+  };
+  const nodeHandler = toNodeHandler(stepUpAware, {
     maxRequestBodySize: opts.maxBodyBytes ?? 1_048_576,
     onerror: (error) => opts.logger.error('mcp adapter failed', { error }),
   });
 
-  const { metadataRouter, requireAuth } = createAuthRouter({
+  const { metadataRouter, requireAuth, resourceMetadataUrl } = createAuthRouter({
     verifier: opts.verifier,
     resourceUrl: publicUrl,
     authorizationServers: [opts.issuer],

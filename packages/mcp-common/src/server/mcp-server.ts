@@ -1,6 +1,6 @@
 import { McpServer, type CallToolResult, type McpServerFactory, type RegisteredTool, type ServerContext } from '@modelcontextprotocol/server';
 import { principalFromAuthInfo, type Principal } from '../auth/index.ts';
-import { AuthzDeniedError, AuthzUnavailableError, assertAllowed, type Authorizer, type Decision, type PolicyInput } from '../authz/index.ts';
+import { AuthzDeniedError, AuthzUnavailableError, StepUpRequiredError, assertAllowed, type Authorizer, type Decision, type PolicyInput } from '../authz/index.ts';
 import { createMemoryResourceLock, type ResourceLock } from '../binding/index.ts';
 import { currentRequestContext, type AuditLogger, type Logger } from '../logging/index.ts';
 import type { PlatformMetrics } from '../metrics/index.ts';
@@ -35,6 +35,17 @@ export interface ServerFactoryOptions<D> {
   now?: () => number;
 }
 
+/** The caller's authentication (`acr`, `amr`, `auth_time`, its age) as policy input `subject` fields. */
+function authenticationInput(principal: Principal, nowMs: number): Pick<PolicyInput['subject'], 'acr' | 'amr' | 'auth_time' | 'auth_age_seconds'> {
+  const auth = principal.authentication;
+  if (auth === undefined) return {};
+  return {
+    ...(auth.acr === undefined ? {} : { acr: auth.acr }),
+    ...(auth.amr === undefined ? {} : { amr: [...auth.amr] }),
+    ...(auth.authTime === undefined ? {} : { auth_time: auth.authTime, auth_age_seconds: Math.floor(nowMs / 1000 - auth.authTime) }),
+  };
+}
+
 /**
  * Builds the per-request `McpServer` factory for the SDK's `createMcpHandler`:
  * every tool is wrapped so that the policy decides before the handler runs,
@@ -55,7 +66,7 @@ export function createServerFactory<D>(opts: ServerFactoryOptions<D>): McpServer
 
   const policyInput = (principal: Principal, tool: AnyToolDefinition<D>, args: Record<string, unknown>, resource?: Record<string, unknown>): PolicyInput => {
     const input: PolicyInput = {
-      subject: { id: principal.id, groups: principal.groups, scopes: principal.scopes, client_id: principal.clientId },
+      subject: { id: principal.id, groups: principal.groups, scopes: principal.scopes, client_id: principal.clientId, ...authenticationInput(principal, now()) },
       server: opts.serverId,
       tool: tool.name,
       action: tool.action,
@@ -116,8 +127,11 @@ export function createServerFactory<D>(opts: ServerFactoryOptions<D>): McpServer
       const text = tool.render ? tool.render(output) : JSON.stringify(output);
       return { content: [{ type: 'text', text }], structuredContent: output as Record<string, unknown> };
     } catch (err) {
-      outcome = err instanceof AuthzDeniedError || err instanceof AuthzUnavailableError ? 'denied' : 'error';
+      outcome = err instanceof AuthzDeniedError || err instanceof AuthzUnavailableError || err instanceof StepUpRequiredError ? 'denied' : 'error';
       failure = toToolFailure(err, opts.upstreamName, reqCtx?.traceId);
+      // The HTTP layer turns this into the RFC 9470 challenge (createMcpApp).
+      const stepUp = err instanceof StepUpRequiredError ? err.demand : undefined;
+      if (stepUp !== undefined && reqCtx !== undefined) reqCtx.stepUp = { acrValues: [...stepUp.acrValues], ...(stepUp.maxAgeSeconds === undefined ? {} : { maxAgeSeconds: stepUp.maxAgeSeconds }) };
       if (outcome === 'error' && failure.code === 'ERR_INTERNAL') logger.error('tool handler failed', { error: err });
       return {
         isError: true,
@@ -127,6 +141,9 @@ export function createServerFactory<D>(opts: ServerFactoryOptions<D>): McpServer
             code: failure.code,
             retryable: failure.retryable,
             ...(failure.retryAfterMs !== undefined ? { retryAfterMs: failure.retryAfterMs } : {}),
+            ...(reqCtx?.stepUp === undefined || outcome !== 'denied'
+              ? {}
+              : { acr_values: reqCtx.stepUp.acrValues.join(' '), ...(reqCtx.stepUp.maxAgeSeconds === undefined ? {} : { max_age: reqCtx.stepUp.maxAgeSeconds }) }),
           },
         },
       };
@@ -170,8 +187,9 @@ export function createServerFactory<D>(opts: ServerFactoryOptions<D>): McpServer
     if (reqInfo?.rpcMethod === 'tools/list' && reqCtx.authInfo) {
       const principal = principalFromAuthInfo(reqCtx.authInfo);
       const decisions = await Promise.all(registered.map(([tool]) => listAuthorizer.decide(policyInput(principal, tool, {}))));
+      // A tool the caller may call after a step-up stays listed: calling it yields the challenge.
       registered.forEach(([, reg], i) => {
-        if (!decisions[i]?.allow) reg.disable();
+        if (!decisions[i]?.allow && decisions[i]?.stepUp === undefined) reg.disable();
       });
     }
     return server;

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEV_PASSWORD_GRANT, TOKEN_EXCHANGE_GRANT, startIdentityProvider, type RunningIdentityProvider } from './index.ts';
+import { DEV_PASSWORD_GRANT, SEED_USERS, TOKEN_EXCHANGE_GRANT, devOtp, startIdentityProvider, type RunningIdentityProvider } from './index.ts';
 
 const NETWORK = 'http://127.0.0.1:8101/mcp';
 const REDIRECT = 'http://127.0.0.1:33418/callback';
@@ -92,6 +92,46 @@ describe('development identity provider', () => {
     const short = decodeJwt(await idp.issueToken({ user: 'eve', audience: NETWORK, ttlSeconds: 5 }));
     expect(short.exp! - short.iat!).toBe(5);
     expect(short['groups']).toEqual([]);
+  });
+
+  it('issues tokens at both authentication levels: password only (acr pwd) and with the one-time code (acr mfa)', async () => {
+    const before = Math.floor(Date.now() / 1000);
+    const pwd = decodeJwt(await idp.issueToken({ user: 'alice', audience: NETWORK }));
+    expect(pwd).toMatchObject({ acr: 'pwd', amr: ['pwd'] });
+    expect(pwd['auth_time']).toBeGreaterThanOrEqual(before);
+    const mfa = decodeJwt(await idp.issueToken({ user: 'alice', audience: NETWORK, acr: 'mfa' }));
+    expect(mfa).toMatchObject({ acr: 'mfa', amr: ['pwd', 'otp'], sub: 'alice' });
+    expect(mfa['auth_time']).toBeGreaterThanOrEqual(before);
+  });
+
+  it("refuses a wrong, malformed or other user's one-time code (no silent downgrade to pwd)", async () => {
+    const alice = SEED_USERS.find((u) => u.username === 'alice')!;
+    const nina = SEED_USERS.find((u) => u.username === 'nina')!;
+    const base = { grant_type: DEV_PASSWORD_GRANT, client_id: 'mcp-dev-cli', username: 'alice', password: alice.devPassword, resource: NETWORK };
+    const right = devOtp(alice.devOtpSecret);
+    const wrong = String((Number(right) + 1) % 1_000_000).padStart(6, '0');
+    for (const otp of [wrong, '12345', '1234567', 'abcdef', devOtp(nina.devOtpSecret), devOtp(alice.devOtpSecret, Date.now() - 10 * 60_000)]) {
+      if (otp === right) continue;
+      const r = await token({ ...base, otp });
+      expect(r.status, otp).toBe(400);
+      expect(r.json['error'], otp).toBe('invalid_grant');
+    }
+    // An empty parameter is no parameter (oidc-provider drops it): a password-level token, never mfa.
+    const empty = await token({ ...base, otp: '' });
+    expect(decodeJwt(empty.json['access_token'] as string)['acr']).toBe('pwd');
+    const ok = await token({ ...base, otp: right });
+    expect(decodeJwt(ok.json['access_token'] as string)['acr']).toBe('mfa');
+  });
+
+  it('token exchange keeps the caller\'s authentication (acr, amr, auth_time) in the delegated token', async () => {
+    const subject = await idp.issueToken({ user: 'alice', audience: 'http://127.0.0.1:8080', acr: 'mfa' });
+    const r = await token(
+      { grant_type: TOKEN_EXCHANGE_GRANT, subject_token: subject, subject_token_type: 'urn:ietf:params:oauth:token-type:access_token', resource: NETWORK, scope: 'mcp:tools' },
+      'rest-proxy:rest-proxy-dev-secret',
+    );
+    expect(r.status).toBe(200);
+    const original = decodeJwt(subject);
+    expect(decodeJwt(r.json['access_token'] as string)).toMatchObject({ sub: 'alice', aud: NETWORK, act: { sub: 'rest-proxy' }, acr: 'mfa', amr: ['pwd', 'otp'], auth_time: original['auth_time'] });
   });
 
   it('refuses a wrong dev password, an unknown resource and an unknown user', async () => {

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createLocalJWKSet, exportJWK, generateKeyPair, jwtVerify, type JWK } from 'jose';
 import Provider, { errors, type ClientMetadata, type Configuration, type KoaContextWithOIDC, type ResourceServer, type TokenEndpointGrantContext } from 'oidc-provider';
+import { devOtp, verifyDevOtp } from './otp.ts';
 import {
   DEV_PASSWORD_GRANT,
   RESOURCE_SCOPES,
@@ -10,6 +11,7 @@ import {
   SEED_RESOURCE_SERVERS,
   SEED_USERS,
   TOKEN_EXCHANGE_GRANT,
+  type AcrValue,
   type SeedClient,
   type SeedResourceServer,
   type SeedUser,
@@ -46,6 +48,11 @@ export interface IssueTokenOptions {
   scopes?: readonly string[];
   /** Token lifetime in seconds (dev-only override). Default: the IdP's `accessTokenTtlSeconds`. */
   ttlSeconds?: number;
+  /**
+   * Authentication level of the token: `pwd` (password only, the default) or `mfa` (the user's
+   * current one-time code is sent along, from the seed's DEV ONLY OTP secret).
+   */
+  acr?: AcrValue;
 }
 
 /** A running development identity provider. */
@@ -161,6 +168,9 @@ function buildProvider(inputs: ProviderInputs): Provider {
       extra['realm_access'] = { roles: extra['groups'] };
       const act = ctx.oidc.params === undefined ? undefined : actorClaims.get(ctx.oidc.params);
       if (act !== undefined) extra['act'] = act;
+      // How the user authenticated (OIDC acr/amr/auth_time), for the step-up rules of the policy.
+      const authentication = ctx.oidc.params === undefined ? undefined : authenticationClaims.get(ctx.oidc.params);
+      if (authentication !== undefined && token.kind === 'AccessToken') Object.assign(extra, authentication);
       return extra;
     },
     features: {
@@ -244,11 +254,18 @@ function buildProvider(inputs: ProviderInputs): Provider {
   provider.registerGrantType(
     DEV_PASSWORD_GRANT,
     async (ctx) => {
-      const { username, password, ttl_seconds: ttlParam } = ctx.oidc.params as Record<string, unknown>;
+      const { username, password, otp, ttl_seconds: ttlParam } = ctx.oidc.params as Record<string, unknown>;
       const user = typeof username === 'string' ? usersById.get(username) : undefined;
       if (user === undefined || password !== user.devPassword) {
         throw new errors.InvalidGrant('invalid credentials');
       }
+      // A second factor, when sent, must be right: the token then says acr=mfa (level 2).
+      if (otp !== undefined && !verifyDevOtp(user.devOtpSecret, otp)) throw new errors.InvalidGrant('invalid one-time code');
+      authenticationClaims.set(ctx.oidc.params, {
+        acr: otp === undefined ? 'pwd' : 'mfa',
+        amr: otp === undefined ? ['pwd'] : ['pwd', 'otp'],
+        auth_time: Math.floor(Date.now() / 1000),
+      });
       let ttlSeconds: number | undefined;
       if (ttlParam !== undefined) {
         ttlSeconds = Number(ttlParam);
@@ -259,7 +276,7 @@ function buildProvider(inputs: ProviderInputs): Provider {
       const resource = singleResource(ctx);
       ctx.body = await mint(ctx, user.username, resource, parseScopes(ctx.oidc.params.scope), ttlSeconds);
     },
-    ['username', 'password', 'scope', 'resource', 'ttl_seconds'],
+    ['username', 'password', 'otp', 'scope', 'resource', 'ttl_seconds'],
   );
 
   // RFC 8693 token exchange: a client that owns a resource (the REST proxy) trades the caller's
@@ -278,7 +295,7 @@ function buildProvider(inputs: ProviderInputs): Provider {
       }
       const ownedAudiences = resourceServers.filter((r) => r.ownerClientId === ctx.oidc.client.clientId).map((r) => r.url);
       if (ownedAudiences.length === 0) throw new errors.UnauthorizedClient('client owns no resource');
-      let subject: { sub?: unknown; scope?: unknown; act?: unknown };
+      let subject: { sub?: unknown; scope?: unknown; act?: unknown; acr?: unknown; amr?: unknown; auth_time?: unknown };
       try {
         ({ payload: subject } = await jwtVerify(subjectToken, localJwks, { issuer, audience: ownedAudiences, typ: 'at+jwt' }));
       } catch {
@@ -296,6 +313,12 @@ function buildProvider(inputs: ProviderInputs): Provider {
       const act: Record<string, unknown> = { sub: ctx.oidc.client.clientId };
       if (subject.act !== undefined) act['act'] = subject.act;
       actorClaims.set(ctx.oidc.params, act);
+      // The delegated token keeps the user's authentication strength (step-up rules behind the proxy).
+      const kept: Record<string, unknown> = {};
+      if (typeof subject.acr === 'string') kept['acr'] = subject.acr;
+      if (Array.isArray(subject.amr)) kept['amr'] = subject.amr;
+      if (typeof subject.auth_time === 'number') kept['auth_time'] = subject.auth_time;
+      if (Object.keys(kept).length > 0) authenticationClaims.set(ctx.oidc.params, kept);
       const scopes = requestedScopes.filter((s) => subjectScopes.has(s));
       const body = subjectClient === undefined ? await mint(ctx, subject.sub, resource, scopes) : await mintForClient(ctx, subjectClient.clientId, resource, scopes);
       ctx.body = { ...body, issued_token_type: ACCESS_TOKEN_TYPE };
@@ -329,6 +352,8 @@ function buildProvider(inputs: ProviderInputs): Provider {
 
 /** `act` claims of in-flight token-exchange requests, keyed by the request's params object. */
 const actorClaims = new WeakMap<object, Record<string, unknown>>();
+/** `acr`/`amr`/`auth_time` of in-flight dev-password and token-exchange requests, keyed the same way. */
+const authenticationClaims = new WeakMap<object, Record<string, unknown>>();
 
 /**
  * Starts the development OpenID Provider (oidc-provider) on loopback with the
@@ -412,7 +437,7 @@ export async function startIdentityProvider(options: IdentityProviderOptions = {
       install();
       logger.info('signing key rotated', { event: { action: 'idp-key-rotation' }, idp: { kid: next.kid } });
     },
-    async issueToken({ user, audience, scopes = ['mcp:tools'], ttlSeconds }) {
+    async issueToken({ user, audience, scopes = ['mcp:tools'], ttlSeconds, acr = 'pwd' }) {
       const seeded = SEED_USERS.find((u) => u.username === user);
       if (seeded === undefined) throw new TypeError(`unknown seeded user: ${user}`);
       const body = new URLSearchParams({
@@ -424,6 +449,7 @@ export async function startIdentityProvider(options: IdentityProviderOptions = {
         scope: scopes.join(' '),
       });
       if (ttlSeconds !== undefined) body.set('ttl_seconds', String(ttlSeconds));
+      if (acr === 'mfa') body.set('otp', devOtp(seeded.devOtpSecret));
       const res = await fetch(`${url}/token`, { method: 'POST', body });
       const json = (await res.json()) as { access_token?: string; error?: string; error_description?: string };
       if (!res.ok || typeof json.access_token !== 'string') {

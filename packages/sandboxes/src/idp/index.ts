@@ -5,7 +5,9 @@ export {
   type IssueTokenOptions,
   type RunningIdentityProvider,
 } from './identity-provider.ts';
+export { DEV_OTP_POLICY, devOtp, verifyDevOtp } from './otp.ts';
 export {
+  ACR_LEVELS,
   DEV_PASSWORD_GRANT,
   GROUPS,
   RESOURCE_SCOPES,
@@ -13,6 +15,7 @@ export {
   SEED_RESOURCE_SERVERS,
   SEED_USERS,
   TOKEN_EXCHANGE_GRANT,
+  type AcrValue,
   type GroupName,
   type SeedClient,
   type SeedResourceServer,

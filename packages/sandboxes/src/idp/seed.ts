@@ -21,6 +21,11 @@ export interface SeedUser {
   readonly username: string;
   /** DEV ONLY password, accepted by the dev-password grant and nowhere else. */
   readonly devPassword: string;
+  /**
+   * DEV ONLY second factor: the TOTP secret (raw string, UTF-8 HMAC key; see `otp.ts`) of the
+   * user's OTP credential, in the dev IdP and the Keycloak realm alike.
+   */
+  readonly devOtpSecret: string;
   readonly name: string;
   readonly email: string;
   readonly groups: readonly GroupName[];
@@ -59,6 +64,16 @@ export const DEV_PASSWORD_GRANT = 'urn:mcp-platform:params:oauth:grant-type:dev-
 /** RFC 8693 token exchange grant type. */
 export const TOKEN_EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
 
+/**
+ * Authentication context classes (OIDC `acr`) and their levels: `pwd` = password only, `mfa` =
+ * password and a one-time code. The same map is the Keycloak realm's ACR-to-LoA mapping
+ * (`acr.loa.map`) and `data.mcp.step_up.acr_levels` of the policy (a drift test keeps them equal).
+ */
+export const ACR_LEVELS = { pwd: 1, mfa: 2 } as const;
+
+/** One of the {@link ACR_LEVELS} names. */
+export type AcrValue = keyof typeof ACR_LEVELS;
+
 /** Scopes that resource servers understand; `mcp:tools` is what every MCP server requires. */
 export const RESOURCE_SCOPES = ['mcp:tools', 'mcp:admin'] as const;
 
@@ -71,11 +86,11 @@ export const RESOURCE_SCOPES = ['mcp:tools', 'mcp:admin'] as const;
  * ```
  */
 export const SEED_USERS: readonly SeedUser[] = [
-  { username: 'alice', devPassword: 'alice-dev-password', name: 'Alice Admin', email: 'alice@example.test', groups: ['admin'] },
-  { username: 'nina', devPassword: 'nina-dev-password', name: 'Nina Network', email: 'nina@example.test', groups: ['network-engineers'] },
-  { username: 'sam', devPassword: 'sam-dev-password', name: 'Sam Servicedesk', email: 'sam@example.test', groups: ['service-desk'] },
-  { username: 'dave', devPassword: 'dave-dev-password', name: 'Dave Developer', email: 'dave@example.test', groups: ['developers'] },
-  { username: 'eve', devPassword: 'eve-dev-password', name: 'Eve Nogroup', email: 'eve@example.test', groups: [] },
+  { username: 'alice', devPassword: 'alice-dev-password', devOtpSecret: 'alice-dev-otp-secret-0001', name: 'Alice Admin', email: 'alice@example.test', groups: ['admin'] },
+  { username: 'nina', devPassword: 'nina-dev-password', devOtpSecret: 'nina-dev-otp-secret-0001', name: 'Nina Network', email: 'nina@example.test', groups: ['network-engineers'] },
+  { username: 'sam', devPassword: 'sam-dev-password', devOtpSecret: 'sam-dev-otp-secret-0001', name: 'Sam Servicedesk', email: 'sam@example.test', groups: ['service-desk'] },
+  { username: 'dave', devPassword: 'dave-dev-password', devOtpSecret: 'dave-dev-otp-secret-0001', name: 'Dave Developer', email: 'dave@example.test', groups: ['developers'] },
+  { username: 'eve', devPassword: 'eve-dev-password', devOtpSecret: 'eve-dev-otp-secret-0001', name: 'Eve Nogroup', email: 'eve@example.test', groups: [] },
 ];
 
 /**
