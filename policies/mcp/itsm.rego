@@ -85,3 +85,61 @@ deny_reasons contains msg if {
 	not is_admin(subject_groups)
 	msg := "opening or raising an incident to priority 1 (impact 1, urgency 1) requires group admin for the service desk"
 }
+
+# --- change types: which type a caller may raise, and which changes may skip approval
+
+# The change's type as requested; ServiceNow's default is normal.
+itsm_requested_change_type(args) := object.get(args, "type", "normal")
+
+# Groups that may raise changes of `type` (data.mcp.itsm.change_type_groups); unknown types: nobody.
+itsm_change_type_groups(type) := object.get(data.mcp.itsm.change_type_groups, type, [])
+
+# True when `template` is in the approved standard-change catalog (data.mcp.itsm.standard_change_templates).
+itsm_is_approved_standard_template(template) if template in data.mcp.itsm.standard_change_templates
+
+deny_reasons contains msg if {
+	input.server == "itsm"
+	input.tool == "create_change_request"
+	type := itsm_requested_change_type(itsm_request_arguments)
+	not itsm_in_any(subject_groups, {g | some g in itsm_change_type_groups(type)})
+	msg := concat("", ["raising a change of type ", format_value(type), " requires group ", itsm_group_list(itsm_change_type_groups(type))])
+}
+
+# A standard change skips approval, so it must follow an approved standard-change template.
+deny_reasons contains msg if {
+	input.server == "itsm"
+	input.tool == "create_change_request"
+	itsm_requested_change_type(itsm_request_arguments) == "standard"
+	not itsm_is_approved_standard_template(object.get(itsm_request_arguments, "standard_template", ""))
+	msg := "a standard change must follow an approved standard-change template (standard_template)"
+}
+
+# Outcome rule: whatever raised it, a standard change reaches scheduled without approval only
+# when it follows an approved standard-change template.
+deny_reasons contains msg if {
+	input.server == "itsm"
+	input.tool == "transition_change_request"
+	change := object.get(request_resource, "change", {})
+	object.get(change, "type", "") == "standard"
+	object.get(itsm_request_arguments, "state", "") in {"scheduled", "implement", "review", "closed"}
+	not itsm_is_approved_standard_template(object.get(change, "std_template", ""))
+	msg := "a standard change without an approved standard-change template cannot skip approval"
+}
+
+# A value for messages: strings as they are, anything else as JSON.
+format_value(v) := v if is_string(v)
+
+format_value(v) := json.marshal(v) if not is_string(v)
+
+# "a, b or c" (sorted); "nobody" when empty.
+itsm_group_list(groups) := "nobody" if count(groups) == 0
+
+itsm_group_list(groups) := sorted[0] if {
+	sorted := sort(groups)
+	count(sorted) == 1
+}
+
+itsm_group_list(groups) := concat(" or ", [concat(", ", array.slice(sorted, 0, count(sorted) - 1)), sorted[count(sorted) - 1]]) if {
+	sorted := sort(groups)
+	count(sorted) > 1
+}

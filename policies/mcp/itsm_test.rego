@@ -150,3 +150,48 @@ test_missing_arguments_fall_back_to_defaults if {
 		"action": "write",
 	}
 }
+
+# --- change types (issue #9: a caller cannot pick `standard` to skip approval)
+
+itsm_standard_transition(groups, target, current, template) := itsm_with_resource(
+	itsm_call(groups, "transition_change_request", "write", {"change": "CHG0030004", "state": target}),
+	{"change": {"number": "CHG0030004", "state": current, "type": "standard", "std_template": template}},
+)
+
+test_standard_change_needs_an_approved_template if {
+	authz.decision.allow with input as itsm_call(["network-engineers"], "create_change_request", "write", {"short_description": "x", "type": "standard", "standard_template": "std-access-vlan"})
+	missing := authz.decision with input as itsm_call(["network-engineers"], "create_change_request", "write", {"short_description": "x", "type": "standard"})
+	missing.reasons == ["a standard change must follow an approved standard-change template (standard_template)"]
+	made_up := authz.decision with input as itsm_call(["admin"], "create_change_request", "write", {"short_description": "x", "type": "standard", "standard_template": "std-anything-goes"})
+	made_up.reasons == ["a standard change must follow an approved standard-change template (standard_template)"]
+}
+
+test_change_types_by_group if {
+	authz.decision.allow with input as itsm_call(["network-engineers"], "create_change_request", "write", {"short_description": "x"})
+	authz.decision.allow with input as itsm_call(["network-engineers"], "create_change_request", "write", {"short_description": "x", "type": "normal"})
+	emergency := authz.decision with input as itsm_call(["network-engineers"], "create_change_request", "write", {"short_description": "x", "type": "emergency"})
+	emergency.reasons == ["raising a change of type emergency requires group admin"]
+	authz.decision.allow with input as itsm_call(["admin"], "create_change_request", "write", {"short_description": "x", "type": "emergency"})
+	unknown := authz.decision with input as itsm_call(["admin"], "create_change_request", "write", {"short_description": "x", "type": "sneaky"})
+	unknown.reasons == ["raising a change of type sneaky requires group nobody"]
+	not_string := authz.decision with input as itsm_call(["admin"], "create_change_request", "write", {"short_description": "x", "type": 7})
+	not_string.reasons == ["raising a change of type 7 requires group nobody"]
+}
+
+test_standard_change_skips_approval_only_with_approved_template if {
+	authz.decision.allow with input as itsm_standard_transition(["network-engineers"], "scheduled", "new", "std-interface-description")
+	authz.decision.allow with input as itsm_standard_transition(["network-engineers"], "implement", "scheduled", "std-ntp-servers")
+	every target in ["scheduled", "implement", "review", "closed"] {
+		d := authz.decision with input as itsm_standard_transition(["admin"], target, "new", "")
+		d.reasons == ["a standard change without an approved standard-change template cannot skip approval"]
+	}
+}
+
+test_unapproved_standard_change_may_still_be_canceled if {
+	authz.decision.allow with input as itsm_standard_transition(["network-engineers"], "canceled", "new", "")
+}
+
+test_group_list_wording if {
+	authz.itsm_group_list(["b", "a", "c"]) == "a, b or c"
+	authz.itsm_group_list(["a", "b"]) == "a or b"
+}

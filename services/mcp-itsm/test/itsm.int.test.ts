@@ -2,6 +2,7 @@ import { SERVICENOW_SEED_IDS } from '@mcp-platform/sandboxes/servicenow';
 import type { CallToolResult } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { probeAuthEdges } from '@mcp-platform/test-support';
+import { DEV_SECRETS } from '../src/config.ts';
 import { startHarness, type ItsmHarness } from './harness.ts';
 
 let h: ItsmHarness;
@@ -174,6 +175,41 @@ describe('mcp-itsm through the whole spine', () => {
     const closed = await call('nina', 'transition_change_request', { change: change.number, state: 'closed', close_code: 'successful', close_notes: 'VLAN live' });
     expect(closed.isError).toBeFalsy();
     expect((closed.structuredContent as { change_request: Change; previous_state: string })).toMatchObject({ change_request: { state: 'closed' }, previous_state: 'review' });
+  });
+
+  it('lets the policy decide the change type: standard only from an approved standard-change template, emergency only for admins', async () => {
+    const before = writes();
+    const noTemplate = await call('nina', 'create_change_request', { short_description: 'skip approval', type: 'standard', standard_template: 'std-made-up' });
+    expect(noTemplate.isError).toBe(true);
+    expect(text(noTemplate)).toContain('a standard change must follow an approved standard-change template (standard_template)');
+    const missing = await call('nina', 'create_change_request', { short_description: 'skip approval', type: 'standard' });
+    expect(missing._meta?.['io.mcp-platform/error']).toMatchObject({ code: expect.stringMatching(/^ERR_(AUTHZ_DENIED|VALIDATION)$/) });
+    const emergency = await call('nina', 'create_change_request', { short_description: 'now', type: 'emergency' });
+    expect(text(emergency)).toContain('raising a change of type emergency requires group admin');
+    expect(writes()).toBe(before);
+
+    // An approved template: raised as standard and scheduled without an approver.
+    const std = await call('nina', 'create_change_request', { short_description: 'VLAN for printers', type: 'standard', standard_template: 'std-access-vlan' });
+    expect(std.isError, text(std)).toBeFalsy();
+    const change = (std.structuredContent as { change_request: Change & { standard_template: string; type: string } }).change_request;
+    expect(change).toMatchObject({ type: 'standard', standard_template: 'std-access-vlan' });
+    const scheduled = await call('nina', 'transition_change_request', { change: change.number, state: 'scheduled' });
+    expect(scheduled.isError, text(scheduled)).toBeFalsy();
+
+    // A standard change raised outside the platform without a template cannot be fast-tracked through it.
+    const { username, password } = DEV_SECRETS.servicenow;
+    const res = await fetch(new URL('/api/now/table/change_request', h.sim.url), {
+      method: 'POST',
+      headers: { authorization: `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`, 'content-type': 'application/json', accept: 'application/json' },
+      body: JSON.stringify({ short_description: 'raised directly', type: 'standard' }),
+    });
+    const direct = ((await res.json()) as { result: { number: string } }).result.number;
+    const m = writes();
+    const fastTrack = await call('alice', 'transition_change_request', { change: direct, state: 'scheduled' });
+    expect(fastTrack.isError).toBe(true);
+    expect(text(fastTrack)).toContain('a standard change without an approved standard-change template cannot skip approval');
+    expect(writes()).toBe(m);
+    expect(h.sim.state.tables.change_request.find((c) => c['number'] === direct)?.['state']).toBe('-5');
   });
 
   it('retries a read through a 429 (Retry-After) and reports a rate-limited write without repeating it', async () => {

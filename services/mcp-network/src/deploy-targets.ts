@@ -1,3 +1,4 @@
+import { checkTemplateParams, type TemplateParamValue } from '@mcp-platform/connectors/catalyst-center';
 import { PlatformError } from '@mcp-platform/mcp-common/errors';
 import type { ToolContext } from '@mcp-platform/mcp-common/server';
 import { z } from 'zod';
@@ -39,4 +40,21 @@ export async function resolveTargetDevices(deviceIds: string[], { deps, signal }
 /** Per-device lock keys of a deployment (device UUIDs are stable identities). */
 export function deviceLockKeys(deviceIds: string[]): string[] {
   return deviceIds.map((id) => `device:${id.toLowerCase()}`);
+}
+
+/**
+ * Reads a template and checks deploy-time values against its declared variables (types, ranges,
+ * pick lists, no control characters: `checkTemplateParams`). Throws `ERR_VALIDATION` naming every
+ * offending `<field>.<variable>`; runs before anything is deployed or started.
+ */
+export async function assertTemplateParams(
+  templateId: string,
+  params: Record<string, TemplateParamValue>,
+  { deps, signal }: Pick<ToolContext<NetworkDeps>, 'deps' | 'signal'>,
+  field = 'params',
+): Promise<{ name: string }> {
+  const template = await deps.catalyst.getTemplate(templateId, { signal });
+  const problems = checkTemplateParams(template, params, field);
+  if (problems.length > 0) throw new PlatformError('ERR_VALIDATION', problems.join('; '));
+  return { name: template.name };
 }

@@ -54,10 +54,22 @@ export const TemplateParam = z.object({
   required: z.boolean(),
   defaultValue: z.string().nullable(),
   description: z.string(),
+  choices: z.array(z.string()).describe('When not empty, the value must be one of these'),
+  range: z
+    .array(z.object({ min: z.number().nullable(), max: z.number().nullable() }))
+    .describe('INTEGER: allowed value intervals; STRING: allowed length intervals; empty = unconstrained'),
 });
 
 export function toTemplateParam(p: ApiTemplateParam): z.infer<typeof TemplateParam> {
-  return { parameterName: p.parameterName, dataType: str(p.dataType), required: p.required ?? false, defaultValue: p.defaultValue ?? null, description: str(p.description) };
+  return {
+    parameterName: p.parameterName,
+    dataType: str(p.dataType),
+    required: p.required ?? false,
+    defaultValue: p.defaultValue ?? null,
+    description: str(p.description),
+    choices: Object.values(p.selection?.selectionValues ?? {}),
+    range: (p.range ?? []).map((r) => ({ min: r.minValue ?? null, max: r.maxValue ?? null })),
+  };
 }
 
 /** The state of a template deployment task. */

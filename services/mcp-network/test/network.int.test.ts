@@ -8,6 +8,9 @@ const CORE_SWITCH = 'de000000-0000-4000-8000-000000000001'; // sjc01-core-01
 const ACCESS_SWITCH = 'de000000-0000-4000-8000-000000000005'; // sjc01-acc-01
 const ACCESS_SWITCH_2 = 'de000000-0000-4000-8000-000000000006'; // sjc01-acc-02
 const INTERFACE_TEMPLATE = '7e000000-0000-4000-8000-000000000001'; // $interface, $description
+const NTP_TEMPLATE = '7e000000-0000-4000-8000-000000000002'; // $ntpPrimary, $ntpSecondary: IPADDRESS
+const VLAN_TEMPLATE = '7e000000-0000-4000-8000-000000000003'; // $vlanId: INTEGER 1-4094
+const SYSLOG_TEMPLATE = '7e000000-0000-4000-8000-000000000005'; // $loggingHost: IPADDRESS, $trapLevel: pick list
 
 let h: NetworkHarness;
 
@@ -179,8 +182,45 @@ describe('mcp-network through the whole spine', () => {
       arguments: { template_id: INTERFACE_TEMPLATE, device_ids: [ACCESS_SWITCH], params: { interface: 'Gi1/0/10' } },
     })) as CallToolResult;
     expect(r.isError).toBe(true);
-    expect(text(r)).toBe('params: missing required template variable(s): description');
+    expect(text(r)).toBe('params.description: required template variable is missing');
     expect(h.sim.state.deployments.length).toBe(before);
+  });
+
+  it('refuses template values that do not fit the declared variable types, naming the variable, before anything is pushed', async () => {
+    const nina = await h.client('nina');
+    const before = h.sim.state.deployments.length;
+    const attempts: [string, Record<string, string | number | boolean>, string][] = [
+      // the attack: a newline turns an NTP address into extra configuration commands
+      [NTP_TEMPLATE, { ntpPrimary: '10.0.0.1\nusername mallory privilege 15 secret 0 pwned\n' }, 'params.ntpPrimary: must not contain newlines or control characters'],
+      [NTP_TEMPLATE, { ntpPrimary: '10.0.0.1\r\nend' }, 'params.ntpPrimary: must not contain newlines or control characters'],
+      [NTP_TEMPLATE, { ntpPrimary: 'ntp.example.com' }, 'params.ntpPrimary: must be an IPv4 or IPv6 address (IPADDRESS)'],
+      [NTP_TEMPLATE, { ntpPrimary: '10.0.0.1', ntpSecondary: '10.0.0.256' }, 'params.ntpSecondary: must be an IPv4 or IPv6 address (IPADDRESS)'],
+      [NTP_TEMPLATE, { ntpPrimary: 167772161 }, 'params.ntpPrimary: must be an IPv4 or IPv6 address (IPADDRESS)'],
+      [VLAN_TEMPLATE, { vlanId: 4095, vlanName: 'users', interface: 'Gi1/0/5' }, 'params.vlanId: must be within 1-4094'],
+      [VLAN_TEMPLATE, { vlanId: '10 \u2028 shutdown', vlanName: 'users', interface: 'Gi1/0/5' }, 'params.vlanId: must not contain newlines or control characters'],
+      [VLAN_TEMPLATE, { vlanId: '1e3', vlanName: 'users', interface: 'Gi1/0/5' }, 'params.vlanId: must be an integer (INTEGER)'],
+      [INTERFACE_TEMPLATE, { interface: 'Gi1/0/1', description: 'a\tb' }, 'params.description: must not contain newlines or control characters'],
+      [INTERFACE_TEMPLATE, { interface: 'Gi1/0/1', description: '   ' }, 'params.description: must not start or end with whitespace'],
+      [SYSLOG_TEMPLATE, { loggingHost: '10.9.9.9', trapLevel: 'everything' }, 'params.trapLevel: must be one of errors, warnings, notifications, informational, debugging'],
+    ];
+    for (const [template_id, params, message] of attempts) {
+      const r = (await nina.callTool({ name: 'deploy_template', arguments: { template_id, device_ids: [ACCESS_SWITCH], params } })) as CallToolResult;
+      expect(r.isError, message).toBe(true);
+      expect(text(r)).toBe(message);
+      expect(r._meta?.['io.mcp-platform/error']).toMatchObject({ code: 'ERR_VALIDATION', retryable: false });
+    }
+    expect(h.sim.state.deployments.length).toBe(before);
+
+    // Well-typed values still deploy (IPv4 and IPv6, a pick-list value, an in-range integer).
+    for (const [template_id, params] of [
+      [NTP_TEMPLATE, { ntpPrimary: '10.0.0.1', ntpSecondary: '2001:db8::123' }],
+      [SYSLOG_TEMPLATE, { loggingHost: '10.9.9.9', trapLevel: 'warnings' }],
+      [VLAN_TEMPLATE, { vlanId: 4094, vlanName: 'users', interface: 'Gi1/0/5' }],
+    ] as const) {
+      const ok = (await nina.callTool({ name: 'deploy_template', arguments: { template_id, device_ids: [ACCESS_SWITCH], params } })) as CallToolResult;
+      expect(ok.isError, text(ok)).toBeFalsy();
+    }
+    expect(h.sim.state.deployments.length).toBe(before + 3);
   });
 
   it('rejects invalid arguments with a message naming the field', async () => {

@@ -40,6 +40,7 @@ export {
   type TemplateParam,
   type TemplateSummary,
 } from './types.ts';
+export { checkTemplateParams, type TemplateParamValue } from './template-params.ts';
 export { fileIdFromTask, type CatalystAnalysisApi, type DownloadOptions } from './analysis-methods.ts';
 export {
   ClientHealthSchema,

@@ -99,6 +99,12 @@ export const TemplateParamSchema = z.looseObject({
   defaultValue: nullableString,
   description: nullableString,
   displayName: nullableString,
+  /** INTEGER: allowed value intervals; STRING: allowed length intervals (Catalyst Center's `range`). */
+  range: z.array(z.looseObject({ minValue: z.number().nullish(), maxValue: z.number().nullish() })).nullish(),
+  /** A pick list: the value must be one of `selectionValues`' values. */
+  selection: z
+    .looseObject({ selectionType: nullableString, selectionValues: z.record(z.string(), z.string()).nullish() })
+    .nullish(),
 });
 /** A template variable. */
 export type TemplateParam = z.infer<typeof TemplateParamSchema>;

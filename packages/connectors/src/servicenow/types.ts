@@ -71,7 +71,17 @@ export const IncidentSchema = z.object({ ...common, caller_id: field, category: 
 export type Incident = z.output<typeof IncidentSchema>;
 
 /** A `change_request` record (display values included). */
-export const ChangeRequestSchema = z.object({ ...common, type: field, approval: field, risk: field, requested_by: field, start_date: field, end_date: field });
+export const ChangeRequestSchema = z.object({
+  ...common,
+  type: field,
+  approval: field,
+  risk: field,
+  requested_by: field,
+  start_date: field,
+  end_date: field,
+  /** The standard-change template (`std_change_producer_version`) a standard change was raised from; empty otherwise. */
+  std_change_producer_version: field,
+});
 export type ChangeRequest = z.output<typeof ChangeRequestSchema>;
 
 /** The fields the connector asks for (`sysparm_fields`). */
@@ -129,6 +139,8 @@ export interface ChangeRequestFields {
   /** `YYYY-MM-DD HH:mm:ss` (UTC). */
   start_date?: string;
   end_date?: string;
+  /** The standard-change template a standard change is raised from (`std_change_producer_version`). */
+  std_change_producer_version?: string;
 }
 
 /** Result of an idempotent create. */

@@ -58,6 +58,10 @@ export interface SimTemplateParam {
   order: number;
   notParam: boolean;
   paramArray: boolean;
+  /** INTEGER: allowed value intervals; STRING: allowed length intervals. */
+  range: Array<{ id: string; minValue: number; maxValue: number }>;
+  /** A pick list (`selectionValues`: label → value), or null. */
+  selection: { id: string; selectionType: 'SINGLE_SELECT' | 'MULTI_SELECT'; selectionValues: Record<string, string>; defaultSelectedValues: string[] } | null;
 }
 
 /** A template as `GET /dna/intent/api/v1/template-programmer/template/{id}` returns it. */
@@ -231,8 +235,12 @@ function param(
   required: boolean,
   description: string,
   defaultValue: string | null = null,
+  constraints: Partial<Pick<SimTemplateParam, 'range' | 'selection'>> = {},
 ): SimTemplateParam {
   return {
+    range: [],
+    selection: null,
+    ...constraints,
     id: `a0000000-0000-4000-8000-${(template * 256 + order).toString(16).padStart(12, '0')}`,
     parameterName,
     displayName: parameterName,
@@ -276,7 +284,7 @@ const templates: SimTemplate[] = [
     templateContent: 'interface $interface\n description $description\n',
     templateParams: [
       param(1, 1, 'interface', 'STRING', true, 'Interface name, e.g. GigabitEthernet1/0/10'),
-      param(1, 2, 'description', 'STRING', true, 'Interface description'),
+      param(1, 2, 'description', 'STRING', true, 'Interface description', null, { range: [{ id: 'r-1-2', minValue: 1, maxValue: 240 }] }),
     ],
   }),
   template(2, {
@@ -295,7 +303,7 @@ const templates: SimTemplate[] = [
     deviceTypes: [SWITCHES],
     templateContent: 'vlan $vlanId\n name $vlanName\ninterface $interface\n switchport mode access\n switchport access vlan $vlanId\n',
     templateParams: [
-      param(3, 1, 'vlanId', 'INTEGER', true, 'VLAN id (1-4094)'),
+      param(3, 1, 'vlanId', 'INTEGER', true, 'VLAN id (1-4094)', null, { range: [{ id: 'r-3-1', minValue: 1, maxValue: 4094 }] }),
       param(3, 2, 'vlanName', 'STRING', true, 'VLAN name'),
       param(3, 3, 'interface', 'STRING', true, 'Access interface'),
     ],
@@ -306,6 +314,23 @@ const templates: SimTemplate[] = [
     deviceTypes: [SWITCHES, ROUTERS, WLC],
     templateContent: 'banner motd ^Authorized access only. Activity is monitored.^\n',
     templateParams: [],
+  }),
+  template(5, {
+    name: 'Syslog Server',
+    description: 'Sends syslog to a server at a chosen severity',
+    deviceTypes: [SWITCHES, ROUTERS, WLC],
+    templateContent: 'logging host $loggingHost\nlogging trap $trapLevel\n',
+    templateParams: [
+      param(5, 1, 'loggingHost', 'IPADDRESS', true, 'Syslog server address'),
+      param(5, 2, 'trapLevel', 'STRING', false, 'Highest severity sent', 'informational', {
+        selection: {
+          id: 's-5-2',
+          selectionType: 'SINGLE_SELECT',
+          selectionValues: { Errors: 'errors', Warnings: 'warnings', Notifications: 'notifications', Informational: 'informational', Debugging: 'debugging' },
+          defaultSelectedValues: ['informational'],
+        },
+      }),
+    ],
   }),
 ];
 
@@ -338,7 +363,7 @@ export const SEED_IDS = {
     /** Unreachable: deployments to it fail. */
     lon02Acc02: deviceId(21),
   },
-  templates: { interfaceDescription: templateId(1), ntpServers: templateId(2), accessVlan: templateId(3), loginBanner: templateId(4) },
+  templates: { interfaceDescription: templateId(1), ntpServers: templateId(2), accessVlan: templateId(3), loginBanner: templateId(4), syslogServer: templateId(5) },
 } as const;
 
 /**

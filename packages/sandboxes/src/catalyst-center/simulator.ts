@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { isIP } from 'node:net';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { defaultCatalystSeed, type CatalystSeed, type SimDevice, type SimSite, type SimTemplate } from './seed.ts';
 import { analysisSeed, type AnalysisSeed } from './analysis-seed.ts';
@@ -455,6 +456,7 @@ export async function startCatalystCenterSimulator(options: CatalystSimulatorOpt
         if (typeof value === 'object') return reject('NCTP10014', 'Invalid template parameter', `${p.parameterName} must be a scalar`);
         const text = String(value);
         if (p.dataType === 'INTEGER' && !/^-?\d+$/.test(text)) return reject('NCTP10014', 'Invalid template parameter', `${p.parameterName} must be an integer`);
+        if (p.dataType === 'IPADDRESS' && isIP(text) === 0) return reject('NCTP10014', 'Invalid template parameter', `${p.parameterName} must be an IP address`);
         params[p.parameterName] = text;
       }
       if (missing.length > 0) {

@@ -118,6 +118,7 @@ function change(n: number, short: string, state: string, type: string, extra: Pa
     close_notes: state === '3' ? 'Implemented as planned.' : '',
     correlation_id: '',
     correlation_display: '',
+    std_change_producer_version: type === 'standard' ? 'std-interface-description' : '',
     active: ['3', '4'].includes(state) ? 'false' : 'true',
     ...sys(created),
     ...rest,

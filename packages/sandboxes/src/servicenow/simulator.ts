@@ -164,6 +164,7 @@ const TABLES: Record<TableName, { display: string; fields: Record<string, FieldM
       short_description: {},
       description: {},
       type: { choices: { normal: 'Normal', standard: 'Standard', emergency: 'Emergency' } },
+      std_change_producer_version: {},
       state: { choices: CHANGE_STATES },
       approval: { choices: { 'not requested': 'Not Yet Requested', requested: 'Requested', approved: 'Approved', rejected: 'Rejected' }, readOnly: true },
       impact: { choices: IMPACT },

@@ -9,13 +9,22 @@ export const createChangeRequest = defineTool<ItsmDeps>()({
   title: 'Raise a change request',
   description:
     'Raises a ServiceNow change request in state New. Move it on with transition_change_request (assess, authorize…); approval is approve_change_request. ' +
+    'A standard change (no approval step) must name an approved standard-change template in standard_template. ' +
     'Pass a correlation_id (e.g. your deployment id) to make the call safe to retry: an existing change with that correlation id is returned instead (created: false).',
   action: 'write',
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
   input: z.object({
     short_description: z.string().trim().min(1).max(160).describe('One-line summary of the change'),
     description: z.string().max(4000).optional().describe('What changes, why, and the rollback plan'),
-    type: z.enum(['normal', 'standard', 'emergency']).default('normal').describe('normal (assess + approval), standard (pre-approved), emergency'),
+    type: z
+      .enum(['normal', 'standard', 'emergency'])
+      .default('normal')
+      .describe('normal (assess + approval), standard (pre-approved: needs standard_template), emergency (admin only). The policy decides who may raise which type'),
+    standard_template: z
+      .string()
+      .regex(/^[A-Za-z0-9._:-]{1,100}$/, 'letters, digits and . _ : - (at most 100)')
+      .optional()
+      .describe('Required with type standard: the approved standard-change template (std_change_producer_version) this change follows'),
     impact: Level.optional().describe('1 High, 2 Medium, 3 Low'),
     urgency: Level.optional().describe('1 High, 2 Medium, 3 Low'),
     risk: z.enum(['high', 'moderate', 'low']).optional(),
@@ -35,11 +44,14 @@ export const createChangeRequest = defineTool<ItsmDeps>()({
     if (args.start_date && args.end_date && Date.parse(args.end_date) <= Date.parse(args.start_date)) {
       throw new PlatformError('ERR_VALIDATION', 'end_date: must be after start_date');
     }
-    const { correlation_id, start_date, end_date, ...fields } = args;
+    if (args.type === 'standard' && args.standard_template === undefined) throw new PlatformError('ERR_VALIDATION', 'standard_template: required with type standard');
+    if (args.type !== 'standard' && args.standard_template !== undefined) throw new PlatformError('ERR_VALIDATION', 'standard_template: only for type standard');
+    const { correlation_id, start_date, end_date, standard_template, ...fields } = args;
     const { record, created } = await deps.servicenow.createChangeRequest(
       {
         ...Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)),
         short_description: args.short_description,
+        ...(standard_template !== undefined ? { std_change_producer_version: standard_template } : {}),
         ...(start_date ? { start_date: glideDateTime(start_date) } : {}),
         ...(end_date ? { end_date: glideDateTime(end_date) } : {}),
       },

@@ -26,12 +26,20 @@ export const transitionChangeRequest = defineTool<ItsmDeps>()({
   output: z.object({ change_request: ChangeOut, previous_state: z.string() }),
   // Decision binds to write: the change is locked from the read the policy decides on until the write.
   lockKeys: async (args, { deps, signal }) => [`change_request:${await sysIdOf(args.change, (n) => deps.servicenow.getChangeRequest(n, { signal }))}`],
-  // The approval rule needs the change's current state and type.
+  // The approval rules need the change's current state, type and standard-change template.
   resolveResource: async (args, { deps, signal }) => {
     if (args.state === 'closed' && (!args.close_code || !args.close_notes)) throw new PlatformError('ERR_VALIDATION', 'close_code and close_notes: required to close a change');
     const current = await deps.servicenow.getChangeRequest(args.change, { signal });
     return {
-      change: { number: current.number.value, sys_id: current.sys_id, version: current.sys_mod_count.value, state: stateName(current.state.value), type: current.type.value },
+      change: {
+        number: current.number.value,
+        sys_id: current.sys_id,
+        version: current.sys_mod_count.value,
+        state: stateName(current.state.value),
+        type: current.type.value,
+        // The policy lets only standard changes from an approved template skip approval.
+        std_template: current.std_change_producer_version.value,
+      },
     };
   },
   handler: async (args, { deps, signal }, { change }) => {

@@ -1,7 +1,6 @@
-import { PlatformError } from '@mcp-platform/mcp-common/errors';
 import { defineTool } from '@mcp-platform/mcp-common/server';
 import { z } from 'zod';
-import { deviceIdsInput, deviceLockKeys, resolveTargetDevices, templateParamsInput } from '../deploy-targets.ts';
+import { assertTemplateParams, deviceIdsInput, deviceLockKeys, resolveTargetDevices, templateParamsInput } from '../deploy-targets.ts';
 import type { NetworkDeps } from '../deps.ts';
 
 const input = z.object({
@@ -32,14 +31,8 @@ export const deployTemplate = defineTool<NetworkDeps>()({
   // Decision binds to write: the target devices stay locked from the role check until the deployment is submitted.
   lockKeys: (args) => deviceLockKeys(args.device_ids),
   handler: async (args, { deps, signal, logger }) => {
-    const template = await deps.catalyst.getTemplate(args.template_id, { signal });
-    const missing = template.templateParams
-      .filter((p) => p.required && (p.defaultValue === null || p.defaultValue === undefined || p.defaultValue === '') && !(p.parameterName in args.params))
-      .map((p) => p.parameterName);
-    if (missing.length > 0) throw new PlatformError('ERR_VALIDATION', `params: missing required template variable(s): ${missing.join(', ')}`);
-    const known = new Set(template.templateParams.map((p) => p.parameterName));
-    const unknown = Object.keys(args.params).filter((k) => !known.has(k));
-    if (unknown.length > 0) throw new PlatformError('ERR_VALIDATION', `params: not variables of template "${template.name}": ${unknown.join(', ')}`);
+    // Typed by the domain: every value fits its declared variable (IP is an IP, no newline reaches the device).
+    await assertTemplateParams(args.template_id, args.params, { deps, signal });
 
     const ref = await deps.catalyst.deployTemplate(
       {

@@ -1,9 +1,8 @@
 import { PlatformError } from '@mcp-platform/mcp-common/errors';
 import { defineTool } from '@mcp-platform/mcp-common/server';
 import { z } from 'zod';
-import { deviceIdsInput, deviceLockKeys, resolveTargetDevices, templateParamsInput } from '../deploy-targets.ts';
+import { assertTemplateParams, deviceIdsInput, deviceLockKeys, resolveTargetDevices, templateParamsInput } from '../deploy-targets.ts';
 import type { NetworkDeps } from '../deps.ts';
-
 
 const input = z.object({
   template_id: z.uuid().describe('Template to deploy (from list_templates)'),
@@ -36,8 +35,12 @@ export const startDeploymentWorkflow = defineTool<NetworkDeps>()({
   resolveResource: (args, ctx) => resolveTargetDevices(args.device_ids, ctx),
   // Decision binds to write: the target devices stay locked from the role check until the deployment is submitted.
   lockKeys: (args) => deviceLockKeys(args.device_ids),
-  handler: async (args, { deps, principal, logger }) => {
+  handler: async (args, { deps, principal, logger, signal }) => {
     if (deps.deployments === undefined) throw new PlatformError('ERR_VALIDATION', 'deployment workflows are not configured on this server (TEMPORAL_ADDRESS)');
+    // Typed by the domain, before the workflow (and its change request) exists.
+    await assertTemplateParams(args.template_id, args.params, { deps, signal });
+    if (args.rollback_template_id) await assertTemplateParams(args.rollback_template_id, args.rollback_params, { deps, signal }, 'rollback_params');
+    else if (Object.keys(args.rollback_params).length > 0) throw new PlatformError('ERR_VALIDATION', 'rollback_params: given without rollback_template_id');
     const workflowId = await deps.deployments.start({
       templateId: args.template_id,
       deviceIds: args.device_ids,
