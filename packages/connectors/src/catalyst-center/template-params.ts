@@ -6,6 +6,7 @@ export type TemplateParamValue = string | number | boolean;
 
 // C0 and C1 control characters (newline, carriage return, tab, NUL, ESC…) and the Unicode line/paragraph
 // separators: a device's configuration language reads a line break as the start of a new command.
+// eslint-disable-next-line no-control-regex -- matching control characters is the point of this check
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/u;
 const INTEGER = /^-?\d{1,15}$/;
 const MAC = /^(?:[0-9a-f]{2}([:-])(?:[0-9a-f]{2}\1){4}[0-9a-f]{2}|[0-9a-f]{4}\.[0-9a-f]{4}\.[0-9a-f]{4})$/i;
