@@ -171,6 +171,24 @@ describe('mcp-github through the whole spine', () => {
     expect(text(traversal)).toContain('path');
   });
 
+  it('refuses lone surrogates and whitespace-only path/query as validation errors naming the field (not internal errors), and nothing reaches GitHub', async () => {
+    const requests = h.sim.state.requests.length;
+    const cases: [string, Record<string, unknown>, string][] = [
+      ['get_file', { ...TEMPLATES, path: 'templates/\ud800.j2' }, 'path: is not valid Unicode (lone surrogate)'],
+      ['get_file', { ...TEMPLATES, path: '   ' }, 'path: must not be blank (whitespace only)'],
+      ['search_code', { query: '\t ' }, 'query: must not be blank (whitespace only)'],
+      ['search_code', { query: 'ntp \udfff' }, 'query: is not valid Unicode (lone surrogate)'],
+      ['commit_file', { ...TEMPLATES, branch: 'feature/x', path: 'a.txt', content: '\n', message: '  ' }, 'message: must not be blank (whitespace only)'],
+    ];
+    for (const [name, args, message] of cases) {
+      const r = await call('dave', name, args);
+      expect(r.isError, message).toBe(true);
+      expect(text(r)).toBe(message);
+      expect(r._meta?.['io.mcp-platform/error']).toEqual({ code: 'ERR_VALIDATION', retryable: false });
+    }
+    expect(h.sim.state.requests.length).toBe(requests);
+  });
+
   it('reports an upstream 404 with GitHub’s message', async () => {
     const r = await call('dave', 'get_file', { ...TEMPLATES, path: 'does/not/exist.txt' });
     expect(r.isError).toBe(true);

@@ -177,6 +177,17 @@ describe('mcp-itsm through the whole spine', () => {
     expect((closed.structuredContent as { change_request: Change; previous_state: string })).toMatchObject({ change_request: { state: 'closed' }, previous_state: 'review' });
   });
 
+  it('refuses a whitespace-only work note before anything is created (no incident, so a retry cannot duplicate)', async () => {
+    const before = writes();
+    const incidents = h.sim.state.tables.incident.length;
+    const r = await call('sam', 'create_incident', { short_description: 'Printer on fire', work_note: ' \n\t ' });
+    expect(r.isError).toBe(true);
+    expect(text(r)).toBe('work_note: must not be blank (whitespace only)');
+    expect(r._meta?.['io.mcp-platform/error']).toEqual({ code: 'ERR_VALIDATION', retryable: false });
+    expect(writes()).toBe(before);
+    expect(h.sim.state.tables.incident.length).toBe(incidents);
+  });
+
   it('lets the policy decide the change type: standard only from an approved standard-change template, emergency only for admins', async () => {
     const before = writes();
     const noTemplate = await call('nina', 'create_change_request', { short_description: 'skip approval', type: 'standard', standard_template: 'std-made-up' });

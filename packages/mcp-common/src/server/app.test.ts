@@ -160,6 +160,41 @@ describe('security headers on every answer', () => {
   });
 });
 
+describe('hostile input at the spine (nothing decided, nothing written)', () => {
+  it('refuses whitespace-only strings, lone surrogates and huge arrays with a validation error naming the field, before policy and upstream', async () => {
+    deps.upstreamCalls.length = 0;
+    const decisions = seen.length;
+    const w = await client('token-writer');
+    const cases: [string, Record<string, unknown>, string][] = [
+      ['change', { targets: ['ok', '   '] }, 'targets[1]: must not be blank (whitespace only)'],
+      ['change', { targets: ['a\ud800b'] }, 'targets[0]: is not valid Unicode (lone surrogate)'],
+      ['change', { targets: Array.from({ length: 1001 }, (_, i) => `t${i}`) }, 'targets: more than 1000 items'],
+      ['echo', { text: '\t\n' }, 'text: must not be blank (whitespace only)'],
+    ];
+    for (const [name, args, message] of cases) {
+      const r = (await w.callTool({ name, arguments: args })) as CallToolResult;
+      expect(r.isError, message).toBe(true);
+      expect(text(r)).toBe(message);
+      expect(r._meta?.['io.mcp-platform/error']).toEqual({ code: 'ERR_VALIDATION', retryable: false });
+    }
+    expect(deps.upstreamCalls).toEqual([]);
+    expect(seen.length).toBe(decisions);
+  });
+
+  it('refuses a deeply nested body before parsing it: 400 naming the path, the connection still usable afterwards', async () => {
+    const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', authorization: 'Bearer token-writer', 'mcp-protocol-version': '2025-11-25' };
+    const nested = '['.repeat(200_000) + ']'.repeat(200_000);
+    const body = `{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"change","arguments":{"targets":${nested}}}}`;
+    const r = await fetch(url, { method: 'POST', headers, body });
+    expect(r.status).toBe(400);
+    const answer = (await r.json()) as { error: { code: number; message: string; data: { code: string } } };
+    expect(answer.error).toMatchObject({ code: -32600, data: { code: 'ERR_VALIDATION' } });
+    expect(answer.error.message).toBe(`params.arguments.targets${'[0]'.repeat(61)}: JSON nested deeper than 64 levels`);
+    const after = (await (await client('token-reader')).callTool({ name: 'echo', arguments: { text: 'still here' } })) as CallToolResult;
+    expect(after.structuredContent).toEqual({ text: 'still here', caller: 'rita' });
+  });
+});
+
 describe('createMcpApp (spine, stubbed identity and policy)', () => {
   it('passes the verified principal to handlers and renders structured output', async () => {
     const r = (await (await client('token-reader')).callTool({ name: 'echo', arguments: { text: 'hi' } })) as CallToolResult;

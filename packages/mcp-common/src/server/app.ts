@@ -5,6 +5,8 @@ import express, { type Express, type NextFunction, type Request, type Response }
 import { createAuthRouter, principalFromAuthInfo, stepUpChallenge } from '../auth/index.ts';
 import type { Authorizer } from '../authz/index.ts';
 import { contextFromHeaders, currentRequestContext, runWithRequestContext, type AuditLogger, type Logger } from '../logging/index.ts';
+import { platformErrorOf } from '../errors/index.ts';
+import { DEFAULT_MAX_JSON_DEPTH, jsonDepthGuard } from '../input/index.ts';
 import { createRequestLimits, limitPerPrincipal, shedLoad, type RefusalWriter, type RequestLimits } from '../limits/index.ts';
 import { createMetrics, type PlatformMetrics } from '../metrics/index.ts';
 import type { ResourceLock } from '../binding/index.ts';
@@ -46,6 +48,8 @@ export interface McpAppOptions<D> {
   allowedOrigins?: string[];
   /** Largest accepted request body in bytes. Default 1 MiB. */
   maxBodyBytes?: number;
+  /** Deepest nesting of a request body, checked before it is parsed (400 naming the path). Default 64. */
+  maxJsonDepth?: number;
   /** Deadline of one tool call in milliseconds. Default 60000. */
   callTimeoutMs?: number;
   /** Per-resource write lock (see `ToolDefinition.lockKeys`). Default: in-process. */
@@ -230,7 +234,7 @@ export function createMcpApp<D>(opts: McpAppOptions<D>): McpApp {
       res.removeHeader('Connection');
       next();
     },
-    express.json({ limit: opts.maxBodyBytes ?? 1_048_576, type: ['application/json', 'application/*+json'] }),
+    express.json({ limit: opts.maxBodyBytes ?? 1_048_576, type: ['application/json', 'application/*+json'], verify: jsonDepthGuard(opts.maxJsonDepth ?? DEFAULT_MAX_JSON_DEPTH) }),
     (req: Request, _res: Response, next: NextFunction) => {
       const ctx = currentRequestContext();
       const body = req.body as { method?: unknown; params?: { name?: unknown } } | undefined;
@@ -260,6 +264,12 @@ export function createMcpApp<D>(opts: McpAppOptions<D>): McpApp {
   app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
     const status = typeof (err as { status?: unknown }).status === 'number' ? (err as { status: number }).status : 500;
     if (status >= 500) opts.logger.error('request failed', { error: err });
+    const typed = platformErrorOf(err);
+    if (status === 400 && typed?.code === 'ERR_VALIDATION') {
+      // A body refused before parsing (too deep): the message names the path, nothing was dispatched.
+      res.status(400).json({ jsonrpc: '2.0', error: { code: -32600, message: typed.message, data: { code: typed.code, retryable: false } }, id: null });
+      return;
+    }
     res.status(status).json({
       jsonrpc: '2.0',
       error: { code: status === 413 ? -32600 : status < 500 ? -32700 : -32603, message: status === 413 ? 'Request body too large' : status < 500 ? 'Invalid request body' : 'Internal error' },

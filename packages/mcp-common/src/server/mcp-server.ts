@@ -2,6 +2,7 @@ import { McpServer, type CallToolResult, type McpServerFactory, type RegisteredT
 import { principalFromAuthInfo, type Principal } from '../auth/index.ts';
 import { AuthzDeniedError, AuthzUnavailableError, StepUpRequiredError, assertAllowed, type Authorizer, type Decision, type PolicyInput } from '../authz/index.ts';
 import { createMemoryResourceLock, type ResourceLock } from '../binding/index.ts';
+import { assertArgumentsSafe } from '../input/index.ts';
 import { currentRequestContext, type AuditLogger, type Logger } from '../logging/index.ts';
 import type { PlatformMetrics } from '../metrics/index.ts';
 import { ERROR_META_KEY, toToolFailure, type ToolFailure } from './errors-to-result.ts';
@@ -103,6 +104,8 @@ export function createServerFactory<D>(opts: ServerFactoryOptions<D>): McpServer
     let failure: ToolFailure | undefined;
     try {
       let output: unknown;
+      // Hostile input (lone surrogates, whitespace-only strings, huge arrays) never reaches the policy or an upstream.
+      assertArgumentsSafe(args, tool.inputLimits);
       const { resolveResource, lockKeys } = tool;
       if (resolveResource) {
         // Argument-independent check first, so callers without any right never make us read upstream.

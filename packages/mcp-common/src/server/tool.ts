@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { ToolAction } from '../authz/index.ts';
 import type { Principal } from '../auth/index.ts';
+import type { ArgumentLimits } from '../input/index.ts';
 import type { Logger } from '../logging/index.ts';
 
 /** MCP tool annotations (hints for clients; never trusted for security). */
@@ -43,6 +44,13 @@ export interface ToolDefinition<D, I extends z.ZodObject = z.ZodObject, O extend
   annotations: ToolAnnotations;
   input: I;
   output: O;
+  /**
+   * Hostile-input bounds checked on the arguments before anything else (policy included): valid
+   * Unicode, no whitespace-only strings, at most 1000 items per array, strings of at most 65536
+   * characters, nesting of at most 32 levels. A tool raises a bound or lets a field be whitespace
+   * only (file content) here. Default: `DEFAULT_ARGUMENT_LIMITS` of `@mcp-platform/mcp-common/input`.
+   */
+  inputLimits?: ArgumentLimits;
   /**
    * Policy information point: attributes of the targeted resources the policy
    * needs (e.g. the roles of the devices a deployment targets). Runs only after

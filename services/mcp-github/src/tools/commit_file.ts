@@ -20,6 +20,8 @@ export const commitFile = defineTool<GitHubDeps>()({
     message: z.string().min(1).max(1000).describe('Commit message'),
     sha: z.string().regex(/^[0-9a-f]{40}$/, 'a 40-character blob sha').optional().describe('Blob sha of the version being replaced (from get_file)'),
   }),
+  // File content is the one field that may be large or whitespace only ("\n" is a real file).
+  inputLimits: { maxStringChars: 1_000_000, whitespaceAllowed: ['content'] },
   output: z.object({
     path: z.string(),
     branch: z.string(),
