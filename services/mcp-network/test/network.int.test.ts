@@ -200,7 +200,9 @@ describe('mcp-network through the whole spine', () => {
       [VLAN_TEMPLATE, { vlanId: '10 \u2028 shutdown', vlanName: 'users', interface: 'Gi1/0/5' }, 'params.vlanId: must not contain newlines or control characters'],
       [VLAN_TEMPLATE, { vlanId: '1e3', vlanName: 'users', interface: 'Gi1/0/5' }, 'params.vlanId: must be an integer (INTEGER)'],
       [INTERFACE_TEMPLATE, { interface: 'Gi1/0/1', description: 'a\tb' }, 'params.description: must not contain newlines or control characters'],
-      [INTERFACE_TEMPLATE, { interface: 'Gi1/0/1', description: '   ' }, 'params.description: must not start or end with whitespace'],
+      [INTERFACE_TEMPLATE, { interface: 'Gi1/0/1', description: ' padded' }, 'params.description: must not start or end with whitespace'],
+      // whitespace only: refused by the spine before the template is even read
+      [INTERFACE_TEMPLATE, { interface: 'Gi1/0/1', description: '   ' }, 'params.description: must not be blank (whitespace only)'],
       [SYSLOG_TEMPLATE, { loggingHost: '10.9.9.9', trapLevel: 'everything' }, 'params.trapLevel: must be one of errors, warnings, notifications, informational, debugging'],
     ];
     for (const [template_id, params, message] of attempts) {

@@ -103,8 +103,8 @@ describe('inventory', () => {
   it('lists templates and reads one with its variables', async () => {
     const c = client();
     const templates = await c.listTemplates();
-    expect(templates.map((t) => t.name).sort()).toEqual(['Access VLAN', 'Interface Description', 'Login Banner', 'NTP Servers']);
-    expect(await c.listTemplates({ productFamily: 'Routers' })).toHaveLength(2);
+    expect(templates.map((t) => t.name).sort()).toEqual(['Access VLAN', 'Interface Description', 'Login Banner', 'NTP Servers', 'Syslog Server']);
+    expect(await c.listTemplates({ productFamily: 'Routers' })).toHaveLength(3);
     const t = await c.getTemplate(SEED_IDS.templates.interfaceDescription);
     expect(t.templateContent).toContain('$interface');
     expect(t.templateParams.map((p) => [p.parameterName, p.required])).toEqual([
@@ -248,7 +248,7 @@ describe('resilience', () => {
   it('honours Retry-After on 429 for reads', async () => {
     const c = client();
     sim.failNext(1, 429, { retryAfterSeconds: 0 });
-    await expect(c.listTemplates()).resolves.toHaveLength(4);
+    await expect(c.listTemplates()).resolves.toHaveLength(5);
   });
 
   it('never retries the deploy POST', async () => {
