@@ -13,7 +13,8 @@
 # tsx (TSX_VERSION = the workspace catalog's) on its own in /opt/tsx.
 # deploy-checks (`pnpm test`) checks this file's shape and the pin.
 
-ARG NODE_IMAGE=node:22.21-bookworm-slim
+# Node.js 24 LTS, the version in .node-version (deploy-checks keeps the two equal).
+ARG NODE_IMAGE=node:24.22.3-bookworm-slim
 
 # ---- build: the whole workspace's lockfile, then the one service with prod deps only -----
 FROM ${NODE_IMAGE} AS build

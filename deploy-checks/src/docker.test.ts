@@ -46,6 +46,12 @@ describe('docker/service.Dockerfile', () => {
     expect(dockerfile).toContain('TSX_LOADER=/opt/tsx/node_modules/tsx/dist/loader.mjs');
   });
 
+  it('runs the Node.js of .node-version (24 LTS), like CI', () => {
+    const version = readFileSync(repoPath('.node-version'), 'utf8').trim();
+    expect(version).toMatch(/^24\.\d+\.\d+$/);
+    expect(dockerfile).toContain(`ARG NODE_IMAGE=node:${version}-bookworm-slim`);
+  });
+
   it('pins pnpm to the root package.json packageManager', () => {
     const pm = (JSON.parse(readFileSync(repoPath('package.json'), 'utf8')) as { packageManager: string }).packageManager;
     expect(dockerfile).toContain(`ARG PNPM_VERSION=${pm.replace(/^pnpm@/, '')}`);

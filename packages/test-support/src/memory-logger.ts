@@ -23,10 +23,13 @@ export interface CapturedLine {
  * without parsing stdout. Integration tests use the real ECS logger instead.
  */
 export class MemoryLogger {
-  constructor(
-    readonly lines: CapturedLine[] = [],
-    private readonly bound: LogFields = {},
-  ) {}
+  readonly lines: CapturedLine[];
+  private readonly bound: LogFields;
+
+  constructor(lines: CapturedLine[] = [], bound: LogFields = {}) {
+    this.lines = lines;
+    this.bound = bound;
+  }
 
   error(message: string, fields: LogFields = {}): void {
     this.lines.push({ level: 'error', message, fields: { ...this.bound, ...fields } });

@@ -2,8 +2,11 @@
 export class ExpiringLruCache<V> {
   readonly #entries = new Map<string, { value: V; expiresAtMs: number }>();
 
-  constructor(readonly maxEntries: number) {
+  readonly maxEntries: number;
+
+  constructor(maxEntries: number) {
     if (!Number.isInteger(maxEntries) || maxEntries < 0) throw new TypeError('maxEntries must be a non-negative integer');
+    this.maxEntries = maxEntries;
   }
 
   get size(): number {

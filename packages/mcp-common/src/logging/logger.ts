@@ -104,11 +104,15 @@ export function createLogger(options: CreateLoggerOptions): PlatformLogger {
 }
 
 class WinstonLogger implements PlatformLogger {
-  constructor(
-    private readonly main: winston.Logger,
-    private readonly auditLog: winston.Logger,
-    private readonly bound: LogFields,
-  ) {}
+  private readonly main: winston.Logger;
+  private readonly auditLog: winston.Logger;
+  private readonly bound: LogFields;
+
+  constructor(main: winston.Logger, auditLog: winston.Logger, bound: LogFields) {
+    this.main = main;
+    this.auditLog = auditLog;
+    this.bound = bound;
+  }
 
   error(message: string, fields?: LogFields): void {
     this.main.log('error', message, this.merge(fields));

@@ -118,10 +118,13 @@ type RetryCtx = IRetryBackoffContext<unknown>;
 
 /** Exponential backoff with jitter that waits exactly `Retry-After` when the upstream gave one. */
 class RetryAfterBackoff implements IBackoff<RetryCtx> {
-  constructor(
-    private readonly inner: IBackoffFactory<unknown>,
-    readonly duration: number,
-  ) {}
+  private readonly inner: IBackoffFactory<unknown>;
+  readonly duration: number;
+
+  constructor(inner: IBackoffFactory<unknown>, duration: number) {
+    this.inner = inner;
+    this.duration = duration;
+  }
 
   static factory(inner: IBackoffFactory<unknown>): IBackoffFactory<RetryCtx> {
     return { next: (ctx) => RetryAfterBackoff.step(inner, ctx) };

@@ -205,12 +205,13 @@ function sendError(res: Response, status: number, message: string, detail: strin
 }
 
 class HttpFailure extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-    readonly detail: string | null = null,
-  ) {
+  readonly status: number;
+  readonly detail: string | null;
+
+  constructor(status: number, message: string, detail: string | null = null) {
     super(message);
+    this.status = status;
+    this.detail = detail;
   }
 }
 
