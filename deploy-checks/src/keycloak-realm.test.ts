@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { GROUPS, SEED_CLIENTS, SEED_RESOURCE_SERVERS, SEED_USERS, TOKEN_EXCHANGE_GRANT } from '@mcp-platform/sandboxes/idp';
+import { ACR_LEVELS, GROUPS, SEED_CLIENTS, SEED_RESOURCE_SERVERS, SEED_USERS, TOKEN_EXCHANGE_GRANT } from '@mcp-platform/sandboxes/idp';
 import { describe, expect, it } from 'vitest';
-import { REALM_FILE, realmText, resourceUrls } from './keycloak-realm.ts';
+import { BROWSER_FLOW, DIRECT_GRANT_FLOW, REALM_FILE, STEP_UP_MAX_AGE_SECONDS, realmText, resourceUrls } from './keycloak-realm.ts';
 import { readCompose } from './repo.ts';
 
 interface Realm {
@@ -13,6 +13,20 @@ interface Realm {
 }
 
 const text = readFileSync(REALM_FILE, 'utf8');
+const POLICY_DATA = JSON.parse(readFileSync(new URL('../../policies/mcp/data.json', import.meta.url), 'utf8')) as {
+  mcp: { step_up: { required_acr: string; acr_levels: Record<string, number>; max_age_seconds: number } };
+};
+
+interface StepUpRealm {
+  attributes: Record<string, string>;
+  browserFlow: string;
+  directGrantFlow: string;
+  otpPolicyCodeReusable: boolean;
+  users: { username: string; credentials?: { type: string; secretData?: string; credentialData?: string }[] }[];
+  authenticationFlows: { alias: string; authenticationExecutions: { authenticator?: string; flowAlias?: string; requirement: string; authenticatorConfig?: string }[] }[];
+  authenticatorConfig: { alias: string; config: Record<string, string> }[];
+  clientScopes: { name: string; protocolMappers?: { protocolMapper: string; config: Record<string, string> }[] }[];
+}
 const realm = JSON.parse(text) as Realm;
 
 describe('deploy/keycloak/realm-mcp.json', () => {
@@ -89,5 +103,49 @@ describe('deploy/keycloak/realm-mcp.json', () => {
     const mapper = scope?.protocolMappers?.find((m) => m.protocolMapper === 'oidc-group-membership-mapper');
     expect(mapper?.config).toMatchObject({ 'claim.name': 'groups', 'full.path': 'false', 'access.token.claim': 'true' });
     for (const c of realm.clients) expect(c.defaultClientScopes).toContain('mcp:tools');
+  });
+});
+
+describe('deploy/keycloak/realm-mcp.json: step-up (RFC 9470)', () => {
+  const r = JSON.parse(text) as StepUpRealm;
+
+  it("maps ACR names to levels exactly as the seed and the policy's data.mcp.step_up do", () => {
+    expect(JSON.parse(r.attributes['acr.loa.map'] ?? '{}')).toEqual(ACR_LEVELS);
+    expect(POLICY_DATA.mcp.step_up.acr_levels).toEqual(ACR_LEVELS);
+    expect(POLICY_DATA.mcp.step_up.required_acr).toBe('mfa');
+    expect(POLICY_DATA.mcp.step_up.max_age_seconds).toBe(STEP_UP_MAX_AGE_SECONDS);
+  });
+
+  it("gives every seeded user an OTP credential with the seed's DEV ONLY secret; a code is not reusable", () => {
+    for (const u of SEED_USERS) {
+      const otp = r.users.find((x) => x.username === u.username)?.credentials?.find((c) => c.type === 'otp');
+      expect(JSON.parse(otp?.secretData ?? '{}'), u.username).toEqual({ value: u.devOtpSecret });
+      expect(JSON.parse(otp?.credentialData ?? '{}'), u.username).toMatchObject({ subType: 'totp', digits: 6, period: 30, algorithm: 'HmacSHA1' });
+    }
+    expect(r.otpPolicyCodeReusable).toBe(false);
+  });
+
+  it('logs in through the step-up browser flow: password at level 1, the OTP form at level 2 (valid for max_age)', () => {
+    expect(r.browserFlow).toBe(BROWSER_FLOW);
+    const flow = (alias: string) => r.authenticationFlows.find((f) => f.alias === alias)!;
+    const levels = flow(BROWSER_FLOW).authenticationExecutions.find((e) => e.flowAlias !== undefined)!.flowAlias!;
+    const [one, two] = flow(levels).authenticationExecutions.map((e) => flow(e.flowAlias!));
+    const config = (alias: string | undefined) => r.authenticatorConfig.find((c) => c.alias === alias)?.config;
+    expect(one!.authenticationExecutions.map((e) => e.authenticator)).toEqual(['conditional-level-of-authentication', 'auth-username-password-form']);
+    expect(config(one!.authenticationExecutions[0]!.authenticatorConfig)?.['loa-condition-level']).toBe(String(ACR_LEVELS.pwd));
+    expect(two!.authenticationExecutions.map((e) => e.authenticator)).toEqual(['conditional-level-of-authentication', 'auth-otp-form']);
+    expect(config(two!.authenticationExecutions[0]!.authenticatorConfig)).toEqual({ 'loa-condition-level': String(ACR_LEVELS.mfa), 'loa-max-age': String(STEP_UP_MAX_AGE_SECONDS) });
+  });
+
+  it('keeps the DEV ONLY password grant at level 1 (no OTP step, so its tokens say acr pwd)', () => {
+    expect(r.directGrantFlow).toBe(DIRECT_GRANT_FLOW);
+    const steps = r.authenticationFlows.find((f) => f.alias === DIRECT_GRANT_FLOW)!.authenticationExecutions.map((e) => e.authenticator);
+    expect(steps).toEqual(['direct-grant-validate-username', 'direct-grant-validate-password']);
+  });
+
+  it('puts acr and auth_time in access tokens (basic scope)', () => {
+    const mappers = r.clientScopes.find((s) => s.name === 'basic')!.protocolMappers!;
+    expect(mappers.find((m) => m.protocolMapper === 'oidc-acr-mapper')?.config['access.token.claim']).toBe('true');
+    expect(mappers.find((m) => m.config['claim.name'] === 'auth_time')?.config).toMatchObject({ 'user.session.note': 'AUTH_TIME', 'access.token.claim': 'true' });
   });
 });

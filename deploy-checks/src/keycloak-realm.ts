@@ -22,7 +22,13 @@
  * - each resource server → an optional client scope named after it with an audience
  *   mapper per resource identifier: the seed's loopback URL (`pnpm start`) and the
  *   compose URL (`http://<name>:<port>/…`), so `aud` is the server's resource URL wherever
- *   it runs. Clients ask for it with `scope=<name>` (Keycloak does not read RFC 8707 `resource`).
+ *   it runs. Clients ask for it with `scope=<name>` (Keycloak does not read RFC 8707 `resource`);
+ * - step-up (RFC 9470): each user's DEV ONLY OTP secret → an OTP credential; the seed's
+ *   {@link ACR_LEVELS} → the realm's ACR-to-LoA map (`acr.loa.map`); a browser flow whose
+ *   level 1 is the password and level 2 the OTP form (Conditional - Level Of Authentication,
+ *   level 2 valid for {@link STEP_UP_MAX_AGE_SECONDS}), so `acr_values=mfa` asks for the OTP;
+ *   `acr` and `auth_time` mappers on the `basic` scope. The password grant (dev CLI) is a
+ *   password-only flow: its tokens say `acr: pwd`.
  *
  * @example
  * ```ts
@@ -33,12 +39,17 @@
  */
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import type AuthenticationExecutionExportRepresentation from '@keycloak/keycloak-admin-client/lib/defs/authenticationExecutionExportRepresentation.js';
+import type AuthenticationFlowRepresentation from '@keycloak/keycloak-admin-client/lib/defs/authenticationFlowRepresentation.js';
+import type AuthenticatorConfigRepresentation from '@keycloak/keycloak-admin-client/lib/defs/authenticatorConfigRepresentation.js';
 import type ClientRepresentation from '@keycloak/keycloak-admin-client/lib/defs/clientRepresentation.js';
 import type ClientScopeRepresentation from '@keycloak/keycloak-admin-client/lib/defs/clientScopeRepresentation.js';
 import type ProtocolMapperRepresentation from '@keycloak/keycloak-admin-client/lib/defs/protocolMapperRepresentation.js';
 import type RealmRepresentation from '@keycloak/keycloak-admin-client/lib/defs/realmRepresentation.js';
 import type UserRepresentation from '@keycloak/keycloak-admin-client/lib/defs/userRepresentation.js';
 import {
+  ACR_LEVELS,
+  DEV_OTP_POLICY,
   DEV_PASSWORD_GRANT,
   GROUPS,
   RESOURCE_SCOPES,
@@ -110,6 +121,76 @@ function audienceScope(rs: SeedResourceServer): ClientScopeRepresentation {
       })),
       ...ownerMapper,
       introspectorMapper,
+    ],
+  };
+}
+
+/** How long a level-2 (OTP) authentication satisfies step-up, in seconds: the policy's `data.mcp.step_up.max_age_seconds`. */
+export const STEP_UP_MAX_AGE_SECONDS = 900;
+
+/** Aliases of the realm's own authentication flows. */
+export const BROWSER_FLOW = 'mcp browser with step-up';
+export const DIRECT_GRANT_FLOW = 'mcp direct grant (password only)';
+
+function execution(step: { authenticator?: string; flowAlias?: string; requirement: 'REQUIRED' | 'ALTERNATIVE' | 'CONDITIONAL'; priority: number; authenticatorConfig?: string }): AuthenticationExecutionExportRepresentation {
+  const flow = step.flowAlias !== undefined;
+  // Keycloak reads `authenticatorFlow`; older exports spell it `autheticatorFlow` (both are accepted).
+  return { ...step, userSetupAllowed: false, autheticatorFlow: flow, ...({ authenticatorFlow: flow } as Record<string, boolean>) };
+}
+
+/**
+ * The step-up flows (Keycloak server admin guide, "Creating a browser login flow with step-up
+ * mechanism"): cookie SSO, else level 1 (password) and, when asked for, level 2 (OTP).
+ */
+function stepUpFlows(): { flows: AuthenticationFlowRepresentation[]; configs: AuthenticatorConfigRepresentation[] } {
+  const sub = (alias: string, description: string, executions: AuthenticationExecutionExportRepresentation[]): AuthenticationFlowRepresentation => ({
+    alias,
+    description,
+    providerId: 'basic-flow',
+    topLevel: false,
+    builtIn: false,
+    authenticationExecutions: executions,
+  });
+  return {
+    flows: [
+      {
+        alias: BROWSER_FLOW,
+        description: 'SSO cookie, else password (level 1) and, when acr_values asks for level 2, a one-time code',
+        providerId: 'basic-flow',
+        topLevel: true,
+        builtIn: false,
+        authenticationExecutions: [
+          execution({ authenticator: 'auth-cookie', requirement: 'ALTERNATIVE', priority: 10 }),
+          execution({ flowAlias: 'mcp step-up levels', requirement: 'ALTERNATIVE', priority: 20 }),
+        ],
+      },
+      sub('mcp step-up levels', 'Level 1 then level 2', [
+        execution({ flowAlias: 'mcp level 1 (pwd)', requirement: 'CONDITIONAL', priority: 10 }),
+        execution({ flowAlias: 'mcp level 2 (mfa)', requirement: 'CONDITIONAL', priority: 20 }),
+      ]),
+      sub('mcp level 1 (pwd)', 'Password', [
+        execution({ authenticator: 'conditional-level-of-authentication', authenticatorConfig: 'mcp-loa-1', requirement: 'REQUIRED', priority: 10 }),
+        execution({ authenticator: 'auth-username-password-form', requirement: 'REQUIRED', priority: 20 }),
+      ]),
+      sub('mcp level 2 (mfa)', 'One-time code', [
+        execution({ authenticator: 'conditional-level-of-authentication', authenticatorConfig: 'mcp-loa-2', requirement: 'REQUIRED', priority: 10 }),
+        execution({ authenticator: 'auth-otp-form', requirement: 'REQUIRED', priority: 20 }),
+      ]),
+      {
+        alias: DIRECT_GRANT_FLOW,
+        description: 'DEV ONLY password grant of mcp-dev-cli: password only, so its tokens are level 1 (acr pwd)',
+        providerId: 'basic-flow',
+        topLevel: true,
+        builtIn: false,
+        authenticationExecutions: [
+          execution({ authenticator: 'direct-grant-validate-username', requirement: 'REQUIRED', priority: 10 }),
+          execution({ authenticator: 'direct-grant-validate-password', requirement: 'REQUIRED', priority: 20 }),
+        ],
+      },
+    ],
+    configs: [
+      { alias: 'mcp-loa-1', config: { 'loa-condition-level': String(ACR_LEVELS.pwd), 'loa-max-age': '36000' } },
+      { alias: 'mcp-loa-2', config: { 'loa-condition-level': String(ACR_LEVELS.mfa), 'loa-max-age': String(STEP_UP_MAX_AGE_SECONDS) } },
     ],
   };
 }
@@ -188,7 +269,13 @@ export function buildRealm(): RealmRepresentation {
             config: { 'user.session.note': 'client_id', 'claim.name': 'client_id', 'jsonType.label': 'String', 'access.token.claim': 'true', 'introspection.token.claim': 'true' } },
           { name: 'username', protocol: 'openid-connect', protocolMapper: 'oidc-usermodel-attribute-mapper',
             config: { 'user.attribute': 'username', 'claim.name': 'preferred_username', 'jsonType.label': 'String', 'access.token.claim': 'true', 'id.token.claim': 'true' } },
+          // Step-up: the level reached (named by acr.loa.map) and when the user authenticated.
+          { name: 'acr loa level', protocol: 'openid-connect', protocolMapper: 'oidc-acr-mapper',
+            config: { 'id.token.claim': 'true', 'access.token.claim': 'true', 'introspection.token.claim': 'true' } },
+          { name: 'auth_time', protocol: 'openid-connect', protocolMapper: 'oidc-usersessionmodel-note-mapper',
+            config: { 'user.session.note': 'AUTH_TIME', 'claim.name': 'auth_time', 'jsonType.label': 'long', 'id.token.claim': 'true', 'access.token.claim': 'true', 'introspection.token.claim': 'true' } },
         ] };
+  const stepUp = stepUpFlows();
   const serviceAccounts = SEED_CLIENTS.filter((c) => c.grantTypes.includes('client_credentials')).map((c): UserRepresentation => ({
     username: `service-account-${c.clientId}`,
     enabled: true,
@@ -202,6 +289,17 @@ export function buildRealm(): RealmRepresentation {
     registrationAllowed: false,
     accessTokenLifespan: 300,
     defaultSignatureAlgorithm: 'RS256',
+    attributes: { 'acr.loa.map': JSON.stringify(ACR_LEVELS) },
+    otpPolicyType: 'totp',
+    otpPolicyAlgorithm: `Hmac${DEV_OTP_POLICY.algorithm}`,
+    otpPolicyDigits: DEV_OTP_POLICY.digits,
+    otpPolicyPeriod: DEV_OTP_POLICY.periodSeconds,
+    otpPolicyLookAheadWindow: 1,
+    otpPolicyCodeReusable: false,
+    browserFlow: BROWSER_FLOW,
+    directGrantFlow: DIRECT_GRANT_FLOW,
+    authenticationFlows: stepUp.flows,
+    authenticatorConfig: stepUp.configs,
     groups: GROUPS.map((g) => ({ name: g, path: `/${g}` })),
     users: [
       ...SEED_USERS.map((u): UserRepresentation => {
@@ -213,7 +311,16 @@ export function buildRealm(): RealmRepresentation {
           emailVerified: true,
           firstName: firstName ?? u.username,
           lastName: rest.join(' '),
-          credentials: [{ type: 'password', value: u.devPassword, temporary: false }], // DEV ONLY (from the seed)
+          credentials: [
+            { type: 'password', value: u.devPassword, temporary: false }, // DEV ONLY (from the seed)
+            {
+              // DEV ONLY second factor (the seed's TOTP secret; Keycloak stores the raw secret string)
+              type: 'otp',
+              userLabel: 'dev-otp',
+              secretData: JSON.stringify({ value: u.devOtpSecret }),
+              credentialData: JSON.stringify({ subType: 'totp', digits: DEV_OTP_POLICY.digits, counter: 0, period: DEV_OTP_POLICY.periodSeconds, algorithm: `Hmac${DEV_OTP_POLICY.algorithm}` }),
+            },
+          ],
           groups: u.groups.map((g) => `/${g}`),
         };
       }),
