@@ -52,6 +52,7 @@ export interface K8sService {
 }
 
 const SPINE_ENV = {
+  PLATFORM_PROFILE: 'production',
   HOST: '0.0.0.0',
   LOG_LEVEL: 'info',
   OIDC_ISSUER: 'https://login.example.com/realms/mcp',
@@ -61,6 +62,7 @@ const SPINE_ENV = {
   VAULT_ADDR: 'https://vault.example.com',
   VAULT_AUTH_METHOD: 'kubernetes',
   ALLOW_DEV_SECRETS: 'false',
+  REDIS_URL: 'redis://redis:6379',
 };
 
 /**
@@ -97,7 +99,10 @@ export const SERVICES: K8sService[] = [
     secrets: [...REST_PROXY.secrets],
     mcp: false,
     env: {
+      PLATFORM_PROFILE: 'production',
       HOST: '0.0.0.0',
+      // The proxy's resource identifier (token aud); without it the loopback default would be the audience.
+      PUBLIC_URL: clusterUrl(REST_PROXY),
       LOG_LEVEL: 'info',
       OIDC_ISSUER: 'https://login.example.com/realms/mcp',
       OIDC_GROUPS_CLAIM: 'groups',

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { authEnv, authzEnv, httpUrl, loggingEnv, parseConfig, port, positiveInt, withCommonRules, list, type Env } from '@mcp-platform/mcp-common/config';
+import { authEnv, authzEnv, httpUrl, loggingEnv, parseConfig, port, positiveInt, profileEnv, withCommonRules, list, type Env } from '@mcp-platform/mcp-common/config';
 import { localUrl, REST_PROXY, SERVERS } from '@mcp-platform/registry';
 import { z } from 'zod';
 
@@ -11,6 +11,7 @@ const backendMap = z.record(z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'backend 
 /** Everything rest-proxy reads from the environment — the only place that does. */
 export const configSchema = withCommonRules(
   z.object({
+    ...profileEnv,
     ...loggingEnv,
     HOST: z.string().default('127.0.0.1'),
     PORT: port(REST_PROXY.port),

@@ -115,15 +115,57 @@ export const secretsEnv = {
   ALLOW_DEV_SECRETS: bool(true),
 };
 
+/**
+ * `PLATFORM_PROFILE`: `development` (default: loopback dev IdP, embedded dev credentials allowed) or
+ * `production`, where start-up refuses every dev default instead of running on it
+ * ({@link withCommonRules}; docs/configuration.md "Production profile").
+ */
+export const profileEnv = {
+  PLATFORM_PROFILE: z.enum(['development', 'production']).default('development'),
+};
+
 type Shape = Record<string, z.ZodType>;
+
+function isLoopbackUrl(value: unknown): boolean {
+  if (typeof value !== 'string' || !URL.canParse(value)) return false;
+  const host = new URL(value).hostname;
+  return host === 'localhost' || host === '[::1]' || /^127(\.\d{1,3}){3}$/.test(host);
+}
+
+/**
+ * The production profile's rules over the (raw, defaults applied) configuration: one issue per
+ * variable that still has a dev value, each naming the variable and what production needs.
+ * Only variables the service declares are checked.
+ */
+function productionIssues(cfg: Record<string, unknown>, declared: ReadonlySet<string>): { variable: string; message: string }[] {
+  const issues: { variable: string; message: string }[] = [];
+  const has = (v: string) => declared.has(v);
+  if (has('OIDC_ISSUER') && !String(cfg['OIDC_ISSUER']).startsWith('https://')) {
+    issues.push({ variable: 'OIDC_ISSUER', message: 'must be the https URL of the production identity provider (the default is the loopback dev IdP)' });
+  }
+  if (has('PUBLIC_URL') && (cfg['PUBLIC_URL'] === undefined || isLoopbackUrl(cfg['PUBLIC_URL']))) {
+    issues.push({ variable: 'PUBLIC_URL', message: 'must be set to the public, non-loopback URL in production (it is the token audience)' });
+  }
+  if (has('ALLOW_DEV_SECRETS') && cfg['ALLOW_DEV_SECRETS'] !== false) issues.push({ variable: 'ALLOW_DEV_SECRETS', message: 'must be false in production (the embedded dev credentials)' });
+  if (has('VAULT_ADDR') && cfg['VAULT_ADDR'] === undefined) issues.push({ variable: 'VAULT_ADDR', message: 'is required in production (upstream credentials come from Vault/OpenBao)' });
+  if (has('LOCAL_SECRETS_FILE') && cfg['LOCAL_SECRETS_FILE'] !== undefined) issues.push({ variable: 'LOCAL_SECRETS_FILE', message: 'must not be set in production (use Vault/OpenBao)' });
+  if (has('REDIS_URL') && cfg['REDIS_URL'] === undefined) issues.push({ variable: 'REDIS_URL', message: 'is required in production (rate limits and per-resource write locks must be shared by all replicas)' });
+  return issues;
+}
 
 /**
  * Cross-field rules shared by every server: Vault auth method needs its
- * credentials; introspection needs a client.
+ * credentials; introspection needs a client; `PLATFORM_PROFILE=production` refuses dev defaults
+ * (dev IdP, loopback public URL, embedded dev credentials, no Vault, no Redis),
+ * naming each variable.
  */
 export function withCommonRules<T extends z.ZodObject<Shape>>(schema: T) {
+  const declared = new Set(Object.keys(schema.shape));
   return schema.superRefine((raw, ctx) => {
     const cfg = raw as Record<string, unknown>;
+    if (cfg['PLATFORM_PROFILE'] === 'production') {
+      for (const issue of productionIssues(cfg, declared)) ctx.addIssue({ code: 'custom', path: [issue.variable], message: issue.message });
+    }
     if (cfg['VAULT_ADDR'] !== undefined) {
       const method = cfg['VAULT_AUTH_METHOD'];
       const need: Record<string, string[]> = {
@@ -155,7 +197,7 @@ export const resourceLockEnv = {
 };
 
 /** Every variable an MCP server on the spine reads (logging, HTTP, limits, Redis, locks, auth, authz, secrets). */
-export const serverEnv = (defaultPort: number) => ({ ...loggingEnv, ...httpEnv(defaultPort), ...limitsEnv, ...redisEnv, ...resourceLockEnv, ...authEnv, ...authzEnv, ...secretsEnv });
+export const serverEnv = (defaultPort: number) => ({ ...profileEnv, ...loggingEnv, ...httpEnv(defaultPort), ...limitsEnv, ...redisEnv, ...resourceLockEnv, ...authEnv, ...authzEnv, ...secretsEnv });
 
 const _commonServerSchema = z.object(serverEnv(0));
 /** The parsed common configuration of an MCP server. */

@@ -105,3 +105,71 @@ describe('parseConfig', () => {
     expect(ok.VAULT_K8S_ROLE).toBe('mcp');
   });
 });
+
+describe('PLATFORM_PROFILE=production refuses dev defaults', () => {
+  const server = withCommonRules(z.object(serverEnv(8101)));
+  const issuesOf = (env: Record<string, string>) => {
+    try {
+      parseConfig('mcp-network', server, env);
+    } catch (e) {
+      if (e instanceof ConfigError) return e.issues;
+      throw e;
+    }
+    return [];
+  };
+  // What compose gives a server (docker-compose.yml), plus the profile.
+  const composeLike = {
+    PLATFORM_PROFILE: 'production',
+    OIDC_ISSUER: 'https://keycloak:8443/realms/mcp',
+    PUBLIC_URL: 'http://mcp-network:8101/mcp',
+    VAULT_ADDR: 'http://vault:8200',
+    VAULT_AUTH_METHOD: 'approle',
+    VAULT_ROLE_ID: 'role-id',
+    VAULT_SECRET_ID: 'secret-id',
+    ALLOW_DEV_SECRETS: 'false',
+    REDIS_URL: 'redis://redis:6379',
+    OPA_URL: 'http://opa:8181',
+  };
+
+  it('is development by default: the dev defaults start', () => {
+    expect(parseConfig('svc', server, {}).PLATFORM_PROFILE).toBe('development');
+  });
+
+  it('fails fast on an empty environment, naming every dev default still in place (and never a value)', () => {
+    const issues = issuesOf({ PLATFORM_PROFILE: 'production' });
+    expect(issues.map((i) => i.variable).sort()).toEqual(['ALLOW_DEV_SECRETS', 'OIDC_ISSUER', 'PUBLIC_URL', 'REDIS_URL', 'VAULT_ADDR']);
+    expect(issues.find((i) => i.variable === 'OIDC_ISSUER')?.problem).toMatch(/https/);
+    const err = (() => {
+      try {
+        parseConfig('mcp-network', server, { PLATFORM_PROFILE: 'production' });
+      } catch (e) {
+        return e as Error;
+      }
+      return undefined;
+    })();
+    expect(err?.message).toContain('mcp-network');
+    expect(err?.message).not.toContain('127.0.0.1:9400');
+  });
+
+  it("starts with compose's settings", () => {
+    expect(issuesOf(composeLike)).toEqual([]);
+  });
+
+  it('refuses each dev setting on its own: http or loopback issuer, loopback public URL, dev secrets, a local secrets file, no Vault, no Redis', () => {
+    const without = (k: keyof typeof composeLike) => Object.fromEntries(Object.entries(composeLike).filter(([key]) => key !== k));
+    expect(issuesOf({ ...composeLike, OIDC_ISSUER: 'http://keycloak:8080/realms/mcp' }).map((i) => i.variable)).toEqual(['OIDC_ISSUER']);
+    expect(issuesOf({ ...composeLike, OIDC_ISSUER: 'http://127.0.0.1:9400' }).map((i) => i.variable)).toEqual(['OIDC_ISSUER']);
+    expect(issuesOf({ ...composeLike, PUBLIC_URL: 'http://127.0.0.1:8101/mcp' }).map((i) => i.variable)).toEqual(['PUBLIC_URL']);
+    expect(issuesOf({ ...composeLike, PUBLIC_URL: 'http://localhost:8101/mcp' }).map((i) => i.variable)).toEqual(['PUBLIC_URL']);
+    expect(issuesOf({ ...composeLike, ALLOW_DEV_SECRETS: 'true' }).map((i) => i.variable)).toEqual(['ALLOW_DEV_SECRETS']);
+    expect(issuesOf(without('ALLOW_DEV_SECRETS')).map((i) => i.variable)).toEqual(['ALLOW_DEV_SECRETS']);
+    expect(issuesOf({ ...composeLike, LOCAL_SECRETS_FILE: '/tmp/secrets.json' }).map((i) => i.variable)).toEqual(['LOCAL_SECRETS_FILE']);
+    expect(issuesOf(without('REDIS_URL')).map((i) => i.variable)).toEqual(['REDIS_URL']);
+    const noVault = Object.fromEntries(Object.entries(composeLike).filter(([k]) => !k.startsWith('VAULT_')));
+    expect(issuesOf(noVault).map((i) => i.variable)).toEqual(['VAULT_ADDR']);
+  });
+
+  it('refuses an unknown profile by name', () => {
+    expect(issuesOf({ PLATFORM_PROFILE: 'prod' }).map((i) => i.variable)).toEqual(['PLATFORM_PROFILE']);
+  });
+});
