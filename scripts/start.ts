@@ -23,11 +23,11 @@
  * everything (SIGTERM, then SIGKILL after 10 s).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync } from 'node:fs';
+import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { localUrl, portEnv, REST_PROXY, SERVERS, serverByKey, WORKERS, type ServerEntry } from '@mcp-platform/registry';
+import { localUrl, portEnv, REST_PROXY, SERVERS, serverByKey, vaultDataPath, WORKERS, type ServerEntry } from '@mcp-platform/registry';
 import { startKeycloak, type RunningKeycloak } from './lib/keycloak.ts';
 import { findOpa } from './lib/opa.ts';
 import { findTemporal } from './lib/temporal.ts';
@@ -114,6 +114,7 @@ const temporalAddress = `127.0.0.1:${ports.temporal}`;
 const VAULT_SERVICES: readonly string[] = [...SERVERS, REST_PROXY, ...WORKERS].filter((s) => s.secrets.length > 0).map((s) => s.name);
 async function startSecrets(): Promise<{ bao: DevOpenBao; env: (service: string) => Record<string, string> } | undefined> {
   if (findOpenBao() === undefined) return undefined;
+  const seed = devSecrets(); // before the server starts: a missing line stops here
   const log = createWriteStream(join(logDir, 'openbao.log'), { flags: 'a' });
   const bao = await startDevOpenBao({
     port: ports.vault,
@@ -122,9 +123,7 @@ async function startSecrets(): Promise<{ bao: DevOpenBao; env: (service: string)
     output: (chunk) => log.write(chunk.replace(/^(Unseal Key|Root Token): .*$/gm, '$1: [REDACTED]')),
   });
   const roles = await provisionAppRoles(bao, join(root, 'deploy', 'vault', 'policies'), VAULT_SERVICES);
-  await bao.api('POST', 'secret/data/mcp/catalyst-center', { data: { username: 'admin', password: 'dev-only-catalyst-password' } });
-  await bao.api('POST', 'secret/data/mcp/servicenow', { data: { username: 'admin', password: 'dev-only-servicenow-password' } });
-  await bao.api('POST', 'secret/data/mcp/github', { data: { token: 'dev-only-github-token' } });
+  for (const [name, data] of seed) await bao.api('POST', vaultDataPath(name), { data });
   return {
     bao,
     env: (service) => ({
@@ -135,6 +134,23 @@ async function startSecrets(): Promise<{ bao: DevOpenBao; env: (service: string)
       ALLOW_DEV_SECRETS: 'false',
     }),
   };
+}
+/**
+ * The DEV ONLY upstream credentials of every secret the registry names, from the one place they are
+ * written: the `vault kv put secret/mcp/<name> key=value …` lines of deploy/vault/init.sh (compose's
+ * vault-init runs the same lines). A registered secret without such a line stops the start, naming it.
+ */
+function devSecrets(): Map<string, Record<string, string>> {
+  const init = readFileSync(join(root, 'deploy', 'vault', 'init.sh'), 'utf8');
+  const found = new Map<string, Record<string, string>>();
+  for (const m of init.matchAll(/^vault kv put secret\/mcp\/([a-z0-9-]+)((?: [A-Za-z_][A-Za-z0-9_]*=\S+)+)\s*$/gm)) {
+    const pairs = (m[2] ?? '').trim().split(' ').map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)] as const);
+    found.set(m[1] ?? '', Object.fromEntries(pairs));
+  }
+  const wanted = new Set([...SERVERS, REST_PROXY, ...WORKERS].flatMap((s) => s.secrets));
+  const missing = [...wanted].filter((name) => !found.has(name));
+  if (missing.length > 0) throw new Error(`deploy/vault/init.sh has no DEV ONLY \`vault kv put secret/mcp/<name>\` line for ${missing.join(', ')} (a secret of @mcp-platform/registry)`);
+  return new Map([...wanted].map((name) => [name, found.get(name) ?? {}]));
 }
 let secrets: Awaited<ReturnType<typeof startSecrets>>;
 try {

@@ -3,7 +3,6 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
 import { repoPath } from './repo.ts';
 
 const dockerfile = readFileSync(repoPath('docker', 'service.Dockerfile'), 'utf8');
@@ -17,12 +16,13 @@ const stages = instructions.filter((l) => /^FROM /i.test(l));
 const runtime = instructions.slice(instructions.lastIndexOf(stages[stages.length - 1]!));
 
 describe('docker/service.Dockerfile', () => {
-  it('is multi-stage and installs only production dependencies of the one service (pnpm deploy --prod, frozen lockfile)', () => {
-    expect(stages.length).toBeGreaterThanOrEqual(3);
+  it('is multi-stage and installs only production dependencies of the one service (docker/assemble.sh: frozen lockfile, --prod)', () => {
+    expect(stages.length).toBeGreaterThanOrEqual(2);
     const build = instructions.join('\n');
-    expect(build).toMatch(/pnpm install --frozen-lockfile/);
-    expect(build).toMatch(/pnpm --filter "\.\/\$\{SERVICE\}" --prod deploy/);
-    // The runtime stage copies the deployed service, never the build stage's whole workspace.
+    expect(build).toMatch(/sh docker\/assemble\.sh "\$\{SERVICE\}" \/out/);
+    const assemble = readFileSync(repoPath('docker', 'assemble.sh'), 'utf8');
+    expect(assemble).toMatch(/pnpm install --frozen-lockfile --prod --filter-prod/);
+    // The runtime stage copies the assembled service, never the build stage's whole workspace.
     expect(runtime.filter((l) => /^COPY --from=build/.test(l))).toEqual([expect.stringMatching(/ \/out \/app$/)]);
   });
 
@@ -35,15 +35,11 @@ describe('docker/service.Dockerfile', () => {
     expect(hc).toMatch(/process\.env\.PORT/);
   });
 
-  it('pins tsx to the workspace catalog version (tsx is a devDependency of the services, so the image brings its own)', () => {
-    const catalog = (parse(readFileSync(repoPath('pnpm-workspace.yaml'), 'utf8')) as { catalog: Record<string, string> }).catalog;
-    expect(dockerfile).toContain(`ARG TSX_VERSION=${String(catalog['tsx'])}`);
+  it('runs the sources with plain Node (built-in type stripping): no tsx anywhere in the image', () => {
     expect(dockerfile).toContain('ENV NODE_ENV=production');
-    expect(runtime.some((l) => l.startsWith('CMD ') && l.includes('--import') && l.includes('$TSX_LOADER'))).toBe(true);
-    // The loader path exists in the package the image installs.
-    const pkg = JSON.parse(readFileSync(repoPath('node_modules', '.pnpm', `tsx@${String(catalog['tsx'])}`, 'node_modules', 'tsx', 'package.json'), 'utf8')) as { exports: Record<string, unknown> };
-    expect(JSON.stringify(pkg.exports['.'])).toContain('./dist/loader.mjs');
-    expect(dockerfile).toContain('TSX_LOADER=/opt/tsx/node_modules/tsx/dist/loader.mjs');
+    expect(instructions.join('\n')).not.toMatch(/tsx/i);
+    expect(runtime.find((l) => l.startsWith('CMD '))).toBe('CMD ["sh", "-c", "exec node \\"$ENTRY\\""]');
+    expect(runtime).toContain('WORKDIR /app/${SERVICE}');
   });
 
   it('runs the Node.js of .node-version (24 LTS), like CI', () => {

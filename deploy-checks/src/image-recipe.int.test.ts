@@ -1,22 +1,19 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, realpathSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
 import { repoPath } from './repo.ts';
 
 /**
- * The image recipe's core without a Docker engine: the Dockerfile's production
- * install (`pnpm --filter ./<service> --prod deploy --legacy <dir>`) for
- * mcp-network, then the runtime stage's command (`node --import <tsx loader>
- * src/main.ts`) with the loader from outside the deployed tree, as /opt/tsx is.
+ * The image recipe's core without a Docker engine: the build stage's `sh docker/assemble.sh
+ * services/mcp-network /out` run for real on a copy of the repository's files, then the runtime
+ * stage's command — plain `node src/main.ts`, no tsx — in the assembled service folder.
  */
 const SERVICE = 'services/mcp-network';
-const catalog = (parse(readFileSync(repoPath('pnpm-workspace.yaml'), 'utf8')) as { catalog: Record<string, string> }).catalog;
-const loader = repoPath('node_modules', '.pnpm', `tsx@${String(catalog['tsx'])}`, 'node_modules', 'tsx', 'dist', 'loader.mjs');
 
+let src: string;
 let out: string;
 let proc: ChildProcess | undefined;
 let port: number;
@@ -33,29 +30,44 @@ function freePort(): Promise<number> {
 }
 
 beforeAll(async () => {
-  out = join(mkdtempSync(join(tmpdir(), 'image-recipe-')), 'app');
-  const deploy = spawnSync('pnpm', ['--filter', `./${SERVICE}`, '--prod', 'deploy', '--legacy', out], { cwd: repoPath(), encoding: 'utf8', env: { ...process.env, CI: 'true' } });
-  if (deploy.status !== 0) throw new Error(`pnpm deploy failed: ${deploy.stderr}`);
+  const tmp = mkdtempSync(join(tmpdir(), 'image-recipe-'));
+  src = join(tmp, 'repo');
+  out = join(tmp, 'app');
+  // The build context: the repository's files (tracked and new, not ignored), without node_modules.
+  const files = spawnSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: repoPath(), encoding: 'utf8' });
+  if (files.status !== 0) throw new Error(`git ls-files failed: ${files.stderr}`);
+  for (const file of files.stdout.split('\0')) {
+    if (file === '' || !existsSync(repoPath(file))) continue;
+    mkdirSync(dirname(join(src, file)), { recursive: true });
+    cpSync(repoPath(file), join(src, file));
+  }
+  const assemble = spawnSync('sh', ['docker/assemble.sh', SERVICE, out], { cwd: src, encoding: 'utf8', env: { ...process.env, CI: 'true' } });
+  if (assemble.status !== 0) throw new Error(`docker/assemble.sh failed: ${assemble.stderr}`);
   port = await freePort();
-}, 180_000);
+}, 240_000);
 afterAll(() => {
   proc?.kill();
   rmSync(join(out, '..'), { recursive: true, force: true });
 });
 
 describe(`docker/service.Dockerfile recipe for ${SERVICE}`, () => {
-  it('the production install has the service and its runtime dependencies, and not tsx (a devDependency)', () => {
-    expect(existsSync(join(out, 'src', 'main.ts'))).toBe(true);
-    expect(existsSync(join(out, 'node_modules', '@mcp-platform', 'mcp-common', 'package.json'))).toBe(true);
-    expect(existsSync(join(out, 'node_modules', 'tsx'))).toBe(false);
-    expect(existsSync(join(out, 'node_modules', 'vitest'))).toBe(false);
+  it('the assembled service has its workspace packages outside node_modules, the policies, and no tsx, vitest or tests', () => {
+    const app = join(out, SERVICE);
+    expect(existsSync(join(app, 'src', 'main.ts'))).toBe(true);
+    // Linked, not copied into node_modules: Node strips types only outside node_modules.
+    expect(realpathSync(join(app, 'node_modules', '@mcp-platform', 'mcp-common'))).toBe(realpathSync(join(out, 'packages', 'mcp-common')));
+    expect(existsSync(join(out, 'policies', 'dist', 'authz.wasm'))).toBe(true);
+    expect(existsSync(join(app, 'node_modules', 'tsx'))).toBe(false);
+    expect(existsSync(join(app, 'node_modules', 'vitest'))).toBe(false);
+    expect(readdirSync(join(out, 'node_modules', '.pnpm')).some((d) => /^(tsx|vitest)@/.test(d))).toBe(false);
+    expect(existsSync(join(app, 'test'))).toBe(false);
+    expect(existsSync(join(out, 'packages', 'sandboxes'))).toBe(false); // a devDependency only
   });
 
-  it('starts with the separately installed tsx loader and answers /healthz', async () => {
-    expect(existsSync(loader)).toBe(true);
-    proc = spawn(process.execPath, ['--import', loader, 'src/main.ts'], {
-      cwd: out,
-      env: { PATH: process.env['PATH'] ?? '', NODE_ENV: 'production', PORT: String(port), AUTHZ_MODE: 'opa' },
+  it('starts with plain Node (type stripping, no loader), evaluates policy from the shipped Wasm and answers /healthz', async () => {
+    proc = spawn(process.execPath, ['src/main.ts'], {
+      cwd: join(out, SERVICE),
+      env: { PATH: process.env['PATH'] ?? '', NODE_ENV: 'production', PORT: String(port), AUTHZ_MODE: 'wasm' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     proc.stdout?.on('data', (c: Buffer) => (logs += c.toString()));
@@ -70,5 +82,6 @@ describe(`docker/service.Dockerfile recipe for ${SERVICE}`, () => {
     }
     expect(status, logs).toBe(200);
     expect(logs).toContain('"message":"mcp-network listening"');
+    expect(logs).toContain('"authz_mode":"wasm"');
   });
 });
