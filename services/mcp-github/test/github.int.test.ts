@@ -86,6 +86,40 @@ describe('mcp-github through the whole spine', () => {
     expect((got.structuredContent as { pull_request: { changed_files: number } }).pull_request.changed_files).toBe(1);
   });
 
+  it('creates a branch with compare-and-set on the source SHA, and retried creates of a branch or pull request return the first', async () => {
+    const git = h.sim.state.git.get('acme-net/network-templates');
+    const main = git?.refs.get('main') ?? '';
+    const stale = '0'.repeat(40);
+    const writesBefore = writes();
+    const moved = await call('dave', 'create_branch', { ...TEMPLATES, branch: 'feature/cas-stale', from_sha: stale });
+    expect(moved.isError).toBe(true);
+    expect(moved._meta?.['io.mcp-platform/error']).toMatchObject({ code: 'ERR_RESOURCE_CHANGED', retryable: true });
+    expect(git?.refs.has('feature/cas-stale')).toBe(false);
+    expect(writes()).toBe(writesBefore);
+
+    const first = await call('dave', 'create_branch', { ...TEMPLATES, branch: 'feature/cas', from_sha: main });
+    expect(first.structuredContent).toMatchObject({ branch: 'feature/cas', sha: main, created: true });
+    const retry = await call('dave', 'create_branch', { ...TEMPLATES, branch: 'feature/cas', from_sha: main });
+    expect(retry.isError, text(retry)).toBeFalsy();
+    expect(retry.structuredContent).toMatchObject({ branch: 'feature/cas', sha: main, created: false });
+    // Same name at another commit: refused, the existing branch untouched.
+    const commit = await call('dave', 'commit_file', { ...TEMPLATES, branch: 'feature/cas', path: 'notes/cas.txt', content: 'x\n', message: 'move the branch' });
+    expect(commit.isError, text(commit)).toBeFalsy();
+    const movedHead = git?.refs.get('feature/cas');
+    const clash = await call('dave', 'create_branch', { ...TEMPLATES, branch: 'feature/cas' });
+    expect(clash.isError).toBe(true);
+    expect(text(clash)).toBe(`branch: feature/cas already exists at another commit (${String(movedHead).slice(0, 7)})`);
+    expect(git?.refs.get('feature/cas')).toBe(movedHead);
+
+    const pulls = h.sim.state.pulls.length;
+    const pr = { ...TEMPLATES, title: 'CAS notes', head: 'feature/cas' };
+    const [p1, p2] = await Promise.all([call('dave', 'create_pull_request', pr), call('dave', 'create_pull_request', pr)]);
+    const opened = [p1, p2].map((r) => r.structuredContent as { pull_request: { number: number }; created: boolean });
+    expect(new Set(opened.map((o) => o.pull_request.number)).size).toBe(1);
+    expect(opened.map((o) => o.created).sort()).toEqual([false, true]);
+    expect(h.sim.state.pulls.length).toBe(pulls + 1);
+  });
+
   it('denies a commit to the default branch, and nothing reaches GitHub', async () => {
     const before = writes();
     const mainBefore = h.sim.state.git.get('acme-net/network-templates')?.refs.get('main');

@@ -188,6 +188,34 @@ describe('mcp-itsm through the whole spine', () => {
     expect(h.sim.state.tables.incident.length).toBe(incidents);
   });
 
+  it('makes creates idempotent by default: a retried or concurrent identical create returns the first record, a different one creates', async () => {
+    const before = h.sim.state.tables.incident.length;
+    const args = { short_description: `Switch stack reboot loop ${Date.now()}`, impact: 2, urgency: 2, work_note: 'seen at 10:02' };
+    const sam = await h.client('sam');
+    const [a, b] = (await Promise.all([sam.callTool({ name: 'create_incident', arguments: args }), sam.callTool({ name: 'create_incident', arguments: args })])) as CallToolResult[];
+    const retry = await call('sam', 'create_incident', args);
+    const numbers = [a, b, retry].map((r) => (r!.structuredContent as { incident: Incident }).incident.number);
+    expect(new Set(numbers).size).toBe(1);
+    expect([a, b, retry].map((r) => (r!.structuredContent as { created: boolean }).created).sort()).toEqual([false, false, true]);
+    expect(h.sim.state.tables.incident.length).toBe(before + 1);
+    // The work note went in with the insert (one write), not after it.
+    expect((retry.structuredContent as { incident: Incident }).incident.work_notes).toContain('seen at 10:02');
+    // Another caller, or other arguments, is another incident.
+    const other = await call('nina', 'create_incident', args);
+    expect((other.structuredContent as { created: boolean }).created).toBe(true);
+    const different = await call('sam', 'create_incident', { ...args, urgency: 3 });
+    expect((different.structuredContent as { created: boolean }).created).toBe(true);
+    expect(h.sim.state.tables.incident.length).toBe(before + 3);
+
+    const change = { short_description: `Replace PSU ${Date.now()}`, correlation_id: undefined };
+    const c1 = await call('nina', 'create_change_request', { short_description: change.short_description });
+    const c2 = await call('nina', 'create_change_request', { short_description: change.short_description });
+    expect((c2.structuredContent as { change_request: Change; created: boolean })).toMatchObject({
+      created: false,
+      change_request: { number: (c1.structuredContent as { change_request: Change }).change_request.number },
+    });
+  });
+
   it('lets the policy decide the change type: standard only from an approved standard-change template, emergency only for admins', async () => {
     const before = writes();
     const noTemplate = await call('nina', 'create_change_request', { short_description: 'skip approval', type: 'standard', standard_template: 'std-made-up' });
@@ -231,12 +259,13 @@ describe('mcp-itsm through the whole spine', () => {
     expect(h.sim.state.requests.slice(n).map((r) => r.status)).toEqual([429, 200]);
 
     const m = requests();
-    h.sim.failNext(1, 429, { retryAfterSeconds: 2 });
+    h.sim.failNext(1, 429, { retryAfterSeconds: 2, method: 'POST' });
     const write = await call('sam', 'create_incident', { short_description: 'Rate limited' });
     expect(write.isError).toBe(true);
     expect(write._meta?.['io.mcp-platform/error']).toEqual({ code: 'ERR_UPSTREAM_RATE_LIMITED', retryable: true, retryAfterMs: 2_000 });
     expect(text(write)).toBe('ServiceNow is rate limiting requests; try again in 2 s.');
-    expect(h.sim.state.requests.slice(m).map((r) => `${r.method} ${r.status}`)).toEqual(['POST 429']);
+    // The idempotency lookup, then the one POST (never repeated; a retry of the call is safe: it looks up first).
+    expect(h.sim.state.requests.slice(m).map((r) => `${r.method} ${r.status}`)).toEqual(['GET 200', 'POST 429']);
   });
 
   it('binds the decision to the write with the in-process lock too: concurrent impact 1 + urgency 1 from sam never yield priority 1', async () => {

@@ -122,7 +122,7 @@ describe('writes', () => {
     const c = client();
     const mainBefore = sim.state.git.get('acme-net/network-templates')?.refs.get('main');
     const branch = await c.createBranch({ ...TEMPLATES, branch: 'feature/qos' });
-    expect(branch).toEqual({ branch: 'feature/qos', sha: mainBefore, from: 'main' });
+    expect(branch).toEqual({ branch: 'feature/qos', sha: mainBefore, from: 'main', created: true });
     const first = await c.createOrUpdateFile({ ...TEMPLATES, branch: 'feature/qos', path: 'templates/branch/qos.j2', content: 'policy-map BRANCH-QOS\n', message: 'Add branch QoS template' });
     expect(first).toMatchObject({ created: true, path: 'templates/branch/qos.j2' });
     const second = await c.createOrUpdateFile({ ...TEMPLATES, branch: 'feature/qos', path: 'templates/branch/qos.j2', content: 'policy-map BRANCH-QOS\n class VOICE\n', message: 'Voice class' });
@@ -141,8 +141,14 @@ describe('writes', () => {
     expect(issue).toMatchObject({ number: 4, labels: ['bug'], state: 'open' });
     const comment = await c.createIssueComment({ owner: 'acme-apps', repo: 'payments-api', issueNumber: issue.number, body: 'Seen twice today.' });
     expect(comment.body).toBe('Seen twice today.');
-    const exists = await failure(c.createBranch({ ...TEMPLATES, branch: 'main', from: 'main' }));
-    expect(exists).toMatchObject({ code: 'ERR_UPSTREAM_REJECTED', status: 422, message: 'github rejected the request (HTTP 422): Reference already exists' });
+    // "Reference already exists" (422): the same branch at the same commit is a retried create; at another commit, refused.
+    expect(await c.createBranch({ ...TEMPLATES, branch: 'main', from: 'main' })).toMatchObject({ branch: 'main', created: false });
+    const clash = await failure(c.createBranch({ ...TEMPLATES, branch: 'feature/qos', from: 'main' }));
+    expect(clash).toMatchObject({ code: 'ERR_VALIDATION' });
+    expect((clash as Error).message).toMatch(/^branch: feature\/qos already exists at another commit \([0-9a-f]{7}\)$/);
+    expect(isPlatformError(clash, 'ERR_VALIDATION')).toBe(true);
+    const stale = await failure(c.createBranch({ ...TEMPLATES, branch: 'feature/never', expectedSha: '0'.repeat(40) }));
+    expect(stale).toMatchObject({ code: 'ERR_RESOURCE_CHANGED' });
     const noDiff = await failure(c.createPullRequest({ ...TEMPLATES, title: 'x', head: 'main', base: 'main' }));
     expect((noDiff as Error).message).toContain('Validation Failed: No commits between main and main');
   });

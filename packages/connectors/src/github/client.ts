@@ -6,7 +6,8 @@ import { restEndpointMethods } from '@octokit/plugin-rest-endpoint-methods';
 import { throttling } from '@octokit/plugin-throttling';
 import Bottleneck from 'bottleneck';
 import { PlatformError } from '@mcp-platform/mcp-common/errors';
-import { UpstreamAuthError, createUpstreamPolicy, type BreakerState } from '@mcp-platform/mcp-common/resilience';
+import { ResourceChangedError } from '@mcp-platform/mcp-common/binding';
+import { UpstreamAuthError, UpstreamRejectedError, createUpstreamPolicy, type BreakerState } from '@mcp-platform/mcp-common/resilience';
 import { createLazyAuth } from './auth.ts';
 import { UPSTREAM, toUpstreamError } from './errors.ts';
 import {
@@ -112,16 +113,25 @@ export interface GitHubClient {
   getPullRequest(query: RepoRef & { pullNumber: number }, options?: CallOptions): Promise<PullRequest>;
   /** `GET /repos/{owner}/{repo}/git/ref/heads/{branch}` → the head commit sha. */
   getBranchSha(query: RepoRef & { branch: string }, options?: CallOptions): Promise<string>;
-  /** Creates `branch` at the head of `from` (default: the repository's default branch): `POST /repos/{owner}/{repo}/git/refs`. Not retried. */
-  createBranch(input: RepoRef & { branch: string; from?: string }, options?: CallOptions): Promise<CreatedBranch>;
+  /**
+   * Creates `branch` at the head of `from` (default: the repository's default branch): `POST /repos/{owner}/{repo}/git/refs`.
+   * Compare-and-set: with `expectedSha`, only while `from` still points at that commit (else
+   * `ResourceChangedError`, nothing written). Idempotent: when `branch` already exists at exactly
+   * that commit, it is returned with `created: false`; at another commit → `ERR_VALIDATION`. Not retried.
+   */
+  createBranch(input: RepoRef & { branch: string; from?: string; expectedSha?: string }, options?: CallOptions): Promise<CreatedBranch>;
   /**
    * Creates or updates one file on `branch` with one commit: `PUT /repos/{owner}/{repo}/contents/{path}`.
    * Without `sha`, reads the file on the branch first to update it (optimistic: a concurrent change
    * makes GitHub answer 409). Not retried.
    */
   createOrUpdateFile(input: RepoRef & { branch: string; path: string; content: string; message: string; sha?: string }, options?: CallOptions): Promise<FileCommit>;
-  /** `POST /repos/{owner}/{repo}/pulls` (base default: the repository's default branch). Not retried. */
-  createPullRequest(input: RepoRef & { title: string; head: string; base?: string; body?: string; draft?: boolean }, options?: CallOptions): Promise<PullRequest>;
+  /**
+   * `POST /repos/{owner}/{repo}/pulls` (base default: the repository's default branch). Idempotent:
+   * when an open pull request from `head` into `base` already exists (GitHub allows one), it is
+   * returned with `created: false`. Not retried.
+   */
+  createPullRequest(input: RepoRef & { title: string; head: string; base?: string; body?: string; draft?: boolean }, options?: CallOptions): Promise<PullRequest & { created: boolean }>;
   /** State of this upstream's circuit breaker. */
   breakerState(): BreakerState;
   /** Disposes the policy and the rate limiters. */
@@ -460,10 +470,24 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
       const branch = requireName(input.branch, 'branch');
       const from = input.from ?? (await client.getRepository({ owner, repo }, callOptions)).defaultBranch;
       const sha = await client.getBranchSha({ owner, repo, branch: from }, callOptions);
-      await call('POST /repos/{owner}/{repo}/git/refs', false, callOptions.signal, (signal) =>
-        octokit.rest.git.createRef({ owner, repo, ref: `refs/heads/${branch}`, sha, request: { signal } }),
-      );
-      return { branch, sha, from };
+      if (input.expectedSha !== undefined && input.expectedSha.toLowerCase() !== sha.toLowerCase()) {
+        throw new ResourceChangedError(`branch ${from} (now at ${sha.slice(0, 7)}, expected ${input.expectedSha.slice(0, 7)})`);
+      }
+      try {
+        await call('POST /repos/{owner}/{repo}/git/refs', false, callOptions.signal, (signal) =>
+          octokit.rest.git.createRef({ owner, repo, ref: `refs/heads/${branch}`, sha, request: { signal } }),
+        );
+      } catch (err) {
+        // 422 "Reference already exists": a retry of this very create, or a different branch of that name.
+        if (!(err instanceof UpstreamRejectedError) || (err as { status?: number }).status !== 422) throw err;
+        const existing = await client.getBranchSha({ owner, repo, branch }, callOptions).catch(() => undefined);
+        if (existing === undefined) throw err;
+        if (existing.toLowerCase() !== sha.toLowerCase()) {
+          throw new PlatformError('ERR_VALIDATION', `branch: ${branch} already exists at another commit (${existing.slice(0, 7)})`, { cause: err });
+        }
+        return { branch, sha, from, created: false };
+      }
+      return { branch, sha, from, created: true };
     },
 
     async createOrUpdateFile(input, callOptions = {}) {
@@ -513,22 +537,36 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
       const title = requireName(input.title, 'title');
       const head = requireName(input.head, 'head');
       const base = input.base ?? (await client.getRepository({ owner, repo }, callOptions)).defaultBranch;
-      return call('POST /repos/{owner}/{repo}/pulls', false, callOptions.signal, async (signal) =>
-        toPullRequest(
-          (
-            await octokit.rest.pulls.create({
-              owner,
-              repo,
-              title,
-              head,
-              base,
-              ...(input.body !== undefined ? { body: input.body } : {}),
-              ...(input.draft !== undefined ? { draft: input.draft } : {}),
-              request: { signal },
-            })
-          ).data,
-        ),
-      );
+      // GitHub allows one open pull request per head → base: a retried create returns it.
+      const open = await client.listPullRequests({ owner, repo, state: 'open', head, base, limit: 1 }, callOptions);
+      const existing = open.items[0];
+      if (existing !== undefined) return { ...existing, created: false };
+      let pr: PullRequest;
+      try {
+        pr = await call('POST /repos/{owner}/{repo}/pulls', false, callOptions.signal, async (signal) =>
+          toPullRequest(
+            (
+              await octokit.rest.pulls.create({
+                owner,
+                repo,
+                title,
+                head,
+                base,
+                ...(input.body !== undefined ? { body: input.body } : {}),
+                ...(input.draft !== undefined ? { draft: input.draft } : {}),
+                request: { signal },
+              })
+            ).data,
+          ),
+        );
+      } catch (err) {
+        // 422 "A pull request already exists": opened meanwhile by someone else; return that one.
+        if (!(err instanceof UpstreamRejectedError) || (err as { status?: number }).status !== 422) throw err;
+        const raced = (await client.listPullRequests({ owner, repo, state: 'open', head, base, limit: 1 }, callOptions)).items[0];
+        if (raced === undefined) throw err;
+        return { ...raced, created: false };
+      }
+      return { ...pr, created: true };
     },
 
     breakerState: () => policy.breakerState(),

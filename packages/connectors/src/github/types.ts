@@ -208,6 +208,8 @@ export interface CreatedBranch {
   sha: string;
   /** The branch it was created from. */
   from: string;
+  /** False when the branch already existed at exactly this commit (a retried create): nothing was written. */
+  created: boolean;
 }
 
 /**

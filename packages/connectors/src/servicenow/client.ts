@@ -75,6 +75,11 @@ export interface CreateOptions extends CallOptions {
    * with this `correlation_id` exists, it is returned and nothing is inserted.
    */
   correlationId?: string;
+  /**
+   * More `correlation_id` values that mean "this create already happened" (a generated key's
+   * previous window, see `idempotencyKeys`). Only with `correlationId`.
+   */
+  matchCorrelationIds?: readonly string[];
 }
 
 /** Options of an update. */
@@ -105,7 +110,7 @@ export interface ServiceNowClient {
   /** One incident by sys_id (32 hex) or number (`INC0010001`); unknown → `ERR_UPSTREAM_NOT_FOUND`. */
   getIncident(idOrNumber: string, call?: CallOptions): Promise<Incident>;
   /** `POST /api/now/table/incident`; idempotent when `correlationId` is given (see {@link CreateOptions}). */
-  createIncident(fields: IncidentFields & { short_description: string }, options?: CreateOptions): Promise<CreateResult<Incident>>;
+  createIncident(fields: IncidentFields & { short_description: string; workNote?: string }, options?: CreateOptions): Promise<CreateResult<Incident>>;
   /** `PATCH /api/now/table/incident/{sys_id}`; `workNote` appends to the work-notes journal. Never retried. */
   updateIncident(sysId: string, fields: IncidentFields & { workNote?: string }, call?: UpdateOptions): Promise<Incident>;
   /** Sets state Resolved with the mandatory `close_code` / `close_notes`. */
@@ -396,7 +401,11 @@ export function createServiceNowClient(options: ServiceNowClientOptions): Servic
     async function create(body: Record<string, string>, o: CreateOptions = {}): Promise<CreateResult<T>> {
       if (o.correlationId !== undefined) {
         const correlationId = requireText(o.correlationId, 'correlationId');
-        const existing = await search({ query: encodeQuery([{ field: 'correlation_id', op: '=', value: correlationId }], [{ field: 'sys_created_on' }]), limit: 1 }, o);
+        const ids = [...new Set([correlationId, ...(o.matchCorrelationIds ?? []).map((id) => requireText(id, 'matchCorrelationIds'))])];
+        const existing = await search(
+          { query: encodeQuery([ids.length === 1 ? { field: 'correlation_id', op: '=', value: correlationId } : { field: 'correlation_id', op: 'IN', value: ids }], [{ field: 'sys_created_on' }]), limit: 1 },
+          o,
+        );
         const record = existing.records[0];
         if (record) {
           logger?.info('servicenow create skipped: correlation id already used', { labels: { table: name } });
@@ -435,9 +444,12 @@ export function createServiceNowClient(options: ServiceNowClientOptions): Servic
   return {
     searchIncidents: incidentTable.search,
     getIncident: incidentTable.get,
-    createIncident(fields, o) {
+    createIncident({ workNote, ...fields }, o) {
       requireText(fields?.short_description, 'short_description');
-      return incidentTable.create(incidentBody(fields), o);
+      const body = incidentBody(fields);
+      // The first work note goes in with the insert: one write, nothing to fail after the incident exists.
+      if (workNote !== undefined) body['work_notes'] = requireText(workNote, 'workNote');
+      return incidentTable.create(body, o);
     },
     updateIncident(sysId, { workNote, ...fields }, call) {
       const body = incidentBody(fields);

@@ -60,6 +60,8 @@ export const limitsEnv = {
   CONCURRENCY_PER_PRINCIPAL: positiveInt(16),
   /** Most requests in flight at once on one replica; above it: 503 + Retry-After (load shedding). */
   MAX_IN_FLIGHT: positiveInt(256),
+  /** A principal's 429 is answered after this many ms (at most its Retry-After), so ignoring Retry-After cannot flood the event loop; 0 answers at once. */
+  REFUSAL_DELAY_MS: z.coerce.number().int().min(0).max(10_000).default(1_000),
 };
 
 /** Token verification (resource server): `OIDC_*`. */

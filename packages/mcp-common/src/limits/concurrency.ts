@@ -4,8 +4,11 @@ export type Release = () => void;
 /** Counts work in flight per key, refusing above the cap. */
 export interface ConcurrencyLimiter {
   readonly limit: number;
-  /** A slot for `key`, or `undefined` when `key` already has `limit` in flight. */
-  tryAcquire(key: string): Release | undefined;
+  /**
+   * `weight` slots for `key` (default 1; a heavy call takes more, capped at `limit`), or
+   * `undefined` when they would take `key` above `limit`.
+   */
+  tryAcquire(key: string, weight?: number): Release | undefined;
   /** Work in flight now for `key`. */
   inFlight(key: string): number;
 }
@@ -20,7 +23,7 @@ export interface ConcurrencyLimiter {
  * @example
  * ```ts
  * const perUser = createConcurrencyLimiter(8);
- * const slot = perUser.tryAcquire('user:alice');
+ * const slot = perUser.tryAcquire('user:alice'); // a heavy call: perUser.tryAcquire('user:alice', 4)
  * if (!slot) return refuse();
  * res.once('close', slot);
  * ```
@@ -30,15 +33,17 @@ export function createConcurrencyLimiter(limit: number): ConcurrencyLimiter {
   const counts = new Map<string, number>();
   return {
     limit,
-    tryAcquire(key) {
+    tryAcquire(key, weight = 1) {
+      if (!Number.isInteger(weight) || weight < 1) throw new TypeError('weight must be a positive integer');
+      const w = Math.min(weight, limit);
       const current = counts.get(key) ?? 0;
-      if (current >= limit) return undefined;
-      counts.set(key, current + 1);
+      if (current + w > limit) return undefined;
+      counts.set(key, current + w);
       let released = false;
       return () => {
         if (released) return;
         released = true;
-        const n = (counts.get(key) ?? 1) - 1;
+        const n = (counts.get(key) ?? w) - w;
         if (n <= 0) counts.delete(key);
         else counts.set(key, n);
       };

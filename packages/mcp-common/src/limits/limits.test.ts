@@ -20,6 +20,13 @@ describe('createRateLimiter (in process)', () => {
     expect((await limiter.consume('bob')).allowed).toBe(true);
   });
 
+  it('takes several tokens for a heavy call', async () => {
+    const limiter = createRateLimiter({ policy: { name: 't', ratePerSecond: 1, burst: 5, burstWindowSeconds: 60 }, keyPrefix: 'unit3', logger });
+    expect((await limiter.consume('carol', 5)).allowed).toBe(true);
+    expect((await limiter.consume('carol', 5)).allowed).toBe(false);
+    await expect(limiter.consume('carol', 0)).rejects.toThrow(TypeError);
+  });
+
   it('names the policy in the RateLimit-Policy header', () => {
     const limiter = createRateLimiter({ policy: { name: 'mcp-x', ratePerSecond: 7, burst: 0, burstWindowSeconds: 1 }, keyPrefix: 'unit2', logger });
     expect(limiter.policyHeader()).toBe('"mcp-x"; q=7; w=1');
@@ -45,6 +52,22 @@ describe('createConcurrencyLimiter', () => {
     expect(caps.inFlight('a')).toBe(1);
     expect(caps.tryAcquire('a')).toBeTypeOf('function');
     expect(caps.tryAcquire('a')).toBeUndefined();
+  });
+
+  it('counts weighted slots: a heavy acquisition takes its weight (capped at the limit) and gives it back', () => {
+    const caps = createConcurrencyLimiter(5);
+    const heavy = caps.tryAcquire('a', 4);
+    expect(caps.inFlight('a')).toBe(4);
+    expect(caps.tryAcquire('a', 2)).toBeUndefined();
+    const light = caps.tryAcquire('a');
+    expect(light).toBeTypeOf('function');
+    heavy!();
+    expect(caps.inFlight('a')).toBe(1);
+    const huge = caps.tryAcquire('b', 50);
+    expect(caps.inFlight('b')).toBe(5);
+    huge!();
+    expect(caps.inFlight('b')).toBe(0);
+    expect(() => caps.tryAcquire('a', 0)).toThrow(TypeError);
   });
 
   it('rejects a cap that is not a positive integer', () => {

@@ -26,8 +26,11 @@ export interface RateLimitResult {
 /** A per-key rate limiter. */
 export interface RateLimiter {
   readonly policy: RateLimitPolicy;
-  /** Takes one token for `key`. Never rejects: a failing store falls back to in-process counters. */
-  consume(key: string): Promise<RateLimitResult>;
+  /**
+   * Takes `points` tokens (default 1; a heavy call costs more) for `key`. Never rejects: a
+   * failing store falls back to in-process counters.
+   */
+  consume(key: string, points?: number): Promise<RateLimitResult>;
   /** `"<name>"; q=<rate>; w=1` — the draft IETF `RateLimit-Policy` header value. */
   policyHeader(): string;
 }
@@ -89,9 +92,10 @@ export function createRateLimiter(options: CreateRateLimiterOptions): RateLimite
   return {
     policy,
     policyHeader: () => `"${policy.name}"; q=${policy.ratePerSecond}; w=1`,
-    async consume(key: string): Promise<RateLimitResult> {
+    async consume(key: string, points = 1): Promise<RateLimitResult> {
+      if (!Number.isInteger(points) || points < 1) throw new TypeError('points must be a positive integer');
       try {
-        return toResult(await limiter.consume(key), true);
+        return toResult(await limiter.consume(key, points), true);
       } catch (err) {
         if (err instanceof RateLimiterRes) return toResult(err, false);
         // Both the store and the insurance limiter failed: let the call through (logged), the

@@ -8,6 +8,8 @@ export interface RequestLimits {
   rate: RateLimiter;
   perPrincipal: ConcurrencyLimiter;
   inFlight: ConcurrencyLimiter;
+  /** Delay before a principal's 429 is answered, in ms (at most its `Retry-After`); 0 = at once. */
+  refusalDelayMs: number;
 }
 
 /** The numbers of {@link createRequestLimits} (the `limitsEnv` variables). */
@@ -22,6 +24,8 @@ export interface RequestLimitSettings {
   concurrencyPerPrincipal?: number;
   /** Requests in flight on this replica. Default 256. */
   maxInFlight?: number;
+  /** Delay before a principal's 429 is answered, in ms. Default 1000. */
+  refusalDelayMs?: number;
 }
 
 /** The defaults of {@link RequestLimitSettings} (also the `limitsEnv` defaults). */
@@ -31,6 +35,7 @@ export const DEFAULT_LIMITS: Required<RequestLimitSettings> = {
   burstWindowSeconds: 10,
   concurrencyPerPrincipal: 16,
   maxInFlight: 256,
+  refusalDelayMs: 1_000,
 };
 
 /**
@@ -53,6 +58,7 @@ export function createRequestLimits(options: { name: string; settings?: RequestL
     }),
     perPrincipal: createConcurrencyLimiter(s.concurrencyPerPrincipal),
     inFlight: createConcurrencyLimiter(s.maxInFlight),
+    refusalDelayMs: s.refusalDelayMs,
   };
 }
 
@@ -70,6 +76,7 @@ export function limitSettingsFromConfig(config: {
   RATE_LIMIT_BURST_WINDOW_SECONDS: number;
   CONCURRENCY_PER_PRINCIPAL: number;
   MAX_IN_FLIGHT: number;
+  REFUSAL_DELAY_MS: number;
 }): Required<RequestLimitSettings> {
   return {
     ratePerSecond: config.RATE_LIMIT_PER_SECOND,
@@ -77,5 +84,6 @@ export function limitSettingsFromConfig(config: {
     burstWindowSeconds: config.RATE_LIMIT_BURST_WINDOW_SECONDS,
     concurrencyPerPrincipal: config.CONCURRENCY_PER_PRINCIPAL,
     maxInFlight: config.MAX_IN_FLIGHT,
+    refusalDelayMs: config.REFUSAL_DELAY_MS,
   };
 }

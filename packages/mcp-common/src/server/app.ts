@@ -7,7 +7,7 @@ import type { Authorizer } from '../authz/index.ts';
 import { contextFromHeaders, currentRequestContext, runWithRequestContext, type AuditLogger, type Logger } from '../logging/index.ts';
 import { platformErrorOf } from '../errors/index.ts';
 import { DEFAULT_MAX_JSON_DEPTH, jsonDepthGuard } from '../input/index.ts';
-import { createRequestLimits, limitPerPrincipal, shedLoad, type RefusalWriter, type RequestLimits } from '../limits/index.ts';
+import { chargeCallCost, createRequestLimits, limitPerPrincipal, shedLoad, type RefusalWriter, type RequestLimits } from '../limits/index.ts';
 import { createMetrics, type PlatformMetrics } from '../metrics/index.ts';
 import type { ResourceLock } from '../binding/index.ts';
 import { createServerFactory } from './mcp-server.ts';
@@ -195,6 +195,21 @@ export function createMcpApp<D>(opts: McpAppOptions<D>): McpApp {
     });
   };
 
+  const toolsByName = new Map(opts.tools.map((t) => [t.name, t]));
+  const principalKey = (req: Request) => `user:${req.auth ? principalFromAuthInfo(req.auth).id : 'anonymous'}`;
+  // The weight of a tools/call by the tool's declared cost (arguments still unvalidated; a throwing cost counts 1).
+  const costOf = (req: Request): number => {
+    const name = currentRequestContext()?.toolName;
+    const cost = name === undefined ? undefined : toolsByName.get(name)?.cost;
+    if (cost === undefined) return 1;
+    const args = (req.body as { params?: { arguments?: unknown } } | undefined)?.params?.arguments;
+    try {
+      return cost(args !== null && typeof args === 'object' && !Array.isArray(args) ? (args as Record<string, unknown>) : {});
+    } catch {
+      return 1;
+    }
+  };
+
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
@@ -224,12 +239,7 @@ export function createMcpApp<D>(opts: McpAppOptions<D>): McpApp {
     },
     shedLoad(limits.inFlight, refuse),
     requireAuth,
-    limitPerPrincipal({
-      rate: limits.rate,
-      concurrency: limits.perPrincipal,
-      keyOf: (req) => `user:${req.auth ? principalFromAuthInfo(req.auth).id : 'anonymous'}`,
-      refuse,
-    }),
+    limitPerPrincipal({ rate: limits.rate, concurrency: limits.perPrincipal, keyOf: principalKey, refuse, refusalDelayMs: limits.refusalDelayMs }),
     (_req: Request, res: Response, next: NextFunction) => {
       res.removeHeader('Connection');
       next();
@@ -244,6 +254,8 @@ export function createMcpApp<D>(opts: McpAppOptions<D>): McpApp {
       }
       next();
     },
+    // Fair share by cost: a heavy call (the tool's declared weight) takes more of its caller's share.
+    chargeCallCost({ rate: limits.rate, concurrency: limits.perPrincipal, keyOf: principalKey, refuse, refusalDelayMs: limits.refusalDelayMs, costOf }),
     (req: Request, res: Response) => {
       const ctx = currentRequestContext();
       if (ctx && req.auth) {

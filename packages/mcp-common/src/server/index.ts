@@ -13,6 +13,7 @@ export {
   type SpineServices,
 } from './bootstrap.ts';
 export { withCredentialRetry } from './credentials.ts';
+export { DEFAULT_IDEMPOTENCY_WINDOW_MS, idempotencyKeys, type IdempotencyKeys } from './idempotency.ts';
 export { runServerMain } from './main.ts';
 export { mountOperationalRoutes, type ManagementAccess, type ReadinessReport } from './operational.ts';
 export { securityHeaders, type SecurityHeadersOptions } from './security-headers.ts';

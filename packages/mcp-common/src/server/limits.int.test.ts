@@ -65,6 +65,21 @@ const tools = [
     },
     render: () => 'ok',
   }),
+  defineTool<object>()({
+    name: 'heavy',
+    title: 'Heavy',
+    description: 'Weighs its `weight` argument; answers when the test says so.',
+    action: 'read',
+    annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
+    input: z.object({ weight: z.number().int().min(1) }),
+    output: z.object({ ok: z.boolean() }),
+    cost: (args) => (typeof args['weight'] === 'number' ? args['weight'] : 1),
+    handler: async () => {
+      await gate.promise;
+      return { ok: true };
+    },
+    render: () => 'ok',
+  }),
 ];
 
 const servers: RunningServer[] = [];
@@ -101,7 +116,7 @@ afterEach(() => {
 });
 
 let nextId = 1;
-const rpc = (url: string, token: string | undefined, tool: string) =>
+const rpc = (url: string, token: string | undefined, tool: string, args: Record<string, unknown> = {}) =>
   fetch(url, {
     method: 'POST',
     headers: {
@@ -110,7 +125,7 @@ const rpc = (url: string, token: string | undefined, tool: string) =>
       'mcp-protocol-version': '2025-06-18',
       ...(token ? { authorization: `Bearer ${token}` } : {}),
     },
-    body: JSON.stringify({ jsonrpc: '2.0', id: nextId++, method: 'tools/call', params: { name: tool, arguments: {} } }),
+    body: JSON.stringify({ jsonrpc: '2.0', id: nextId++, method: 'tools/call', params: { name: tool, arguments: args } }),
   });
 
 /** Opens a raw connection, writes `head`, and resolves with everything the server sent once it closes the socket. */
@@ -176,6 +191,70 @@ describe('per-principal limits on the MCP endpoint', () => {
     const again = await rpc(url, 'token-busy', 'ping');
     expect(again.status).toBe(200);
     await again.text();
+  });
+
+  it('charges a heavy call its declared weight: one weight-4 call of a principal at a time (cap 5), ordinary calls still pass', async () => {
+    const url = await start({ concurrencyPerPrincipal: 5, ratePerSecond: 1000, refusalDelayMs: 0 });
+    const first = rpc(url, 'token-heavy', 'heavy', { weight: 4 });
+    let second: Response | undefined;
+    for (let i = 0; i < 200; i++) {
+      second = await rpc(url, 'token-heavy', 'heavy', { weight: 4 });
+      if (second.status === 429) break;
+      await second.text();
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    expect(second?.status).toBe(429);
+    const body = (await second!.json()) as { error: { message: string; data: { code: string } } };
+    expect(body.error.data.code).toBe('ERR_CONCURRENCY_LIMITED');
+    expect(body.error.message).toContain('weighs 4 requests');
+    // The one slot left serves an ordinary call; another principal is untouched.
+    const light = await rpc(url, 'token-heavy', 'ping');
+    expect(light.status).toBe(200);
+    await light.text();
+    gate.open();
+    expect((await first).status).toBe(200);
+  });
+
+  it('takes a heavy call\'s weight from the token bucket: weight 3 against a bucket of 4 passes once, then 429', async () => {
+    const url = await start({ ratePerSecond: 1, burst: 3, burstWindowSeconds: 60, refusalDelayMs: 0 });
+    gate.open();
+    const ok = await rpc(url, 'token-bucket', 'heavy', { weight: 3 });
+    expect(ok.status).toBe(200);
+    await ok.text();
+    const refused = await rpc(url, 'token-bucket', 'heavy', { weight: 3 });
+    expect(refused.status).toBe(429);
+    expect(((await refused.json()) as { error: { data: { code: string } } }).error.data.code).toBe('ERR_RATE_LIMITED');
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+  });
+
+  it('answers a principal\'s refusals late (the flood cannot spin the event loop), without holding a global in-flight slot', async () => {
+    const url = await start({ concurrencyPerPrincipal: 1, ratePerSecond: 1000, maxInFlight: 3, refusalDelayMs: 600 });
+    const held = rpc(url, 'token-flooder', 'hold');
+    let started = 0;
+    let refusal: Response | undefined;
+    for (let i = 0; i < 200; i++) {
+      started = Date.now();
+      refusal = await rpc(url, 'token-flooder', 'ping');
+      if (refusal.status === 429) break;
+      await refusal.text();
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    expect(refusal?.status).toBe(429);
+    // A lower bound only: the refusal waited for the configured delay.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(550);
+    await refusal!.text();
+    // Three refusals waiting at once hold no global slot: another caller is served, not shed.
+    const waiting = [rpc(url, 'token-flooder', 'ping'), rpc(url, 'token-flooder', 'ping'), rpc(url, 'token-flooder', 'ping')];
+    await new Promise((r) => setTimeout(r, 100));
+    const other = await rpc(url, 'token-other', 'ping');
+    expect(other.status).toBe(200);
+    await other.text();
+    for (const r of await Promise.all(waiting)) {
+      expect(r.status).toBe(429);
+      await r.text();
+    }
+    gate.open();
+    expect((await held).status).toBe(200);
   });
 
   it('sheds load above the global in-flight cap with 503 and Retry-After, for everyone, before authentication', async () => {

@@ -125,7 +125,14 @@ export function createServerFactory<D>(opts: ServerFactoryOptions<D>): McpServer
           : await decideAndRun();
       } else {
         await enforce(opts.authorizer, policyInput(principal, tool, args));
-        output = await tool.handler(args, ctx, {});
+        // A create with an idempotency key locks on it: a concurrent retry waits, then finds the record.
+        output = lockKeys
+          ? await resourceLock.withLock(
+              (await lockKeys(args, ctx)).map((k) => `${opts.serverId}:${k}`),
+              () => tool.handler(args, ctx, {}),
+              { signal: ctx.signal, ttlMs: timeoutMs + 10_000 },
+            )
+          : await tool.handler(args, ctx, {});
       }
       const text = tool.render ? tool.render(output) : JSON.stringify(output);
       return { content: [{ type: 'text', text }], structuredContent: output as Record<string, unknown> };

@@ -52,6 +52,13 @@ export interface ToolDefinition<D, I extends z.ZodObject = z.ZodObject, O extend
    */
   inputLimits?: ArgumentLimits;
   /**
+   * Fair-share weight of one call, in ordinary requests (default 1): a call of weight `n` takes `n`
+   * tokens from the caller's rate bucket and `n` of its in-flight allowance, before it runs. Give
+   * expensive calls their real weight (e.g. `list_devices {limit: 500}`), so one caller's heavy calls
+   * cannot fill the event loop. Runs on the **unvalidated** arguments: it must accept anything.
+   */
+  cost?: (args: Readonly<Record<string, unknown>>) => number;
+  /**
    * Policy information point: attributes of the targeted resources the policy
    * needs (e.g. the roles of the devices a deployment targets). Runs only after
    * the caller passed the argument-independent check, and only reads.
@@ -66,6 +73,9 @@ export interface ToolDefinition<D, I extends z.ZodObject = z.ZodObject, O extend
    * resource `resolveResource` returned (third argument) and, where the upstream exposes a
    * version (GitHub blob/ref SHA, ServiceNow `sys_mod_count`), writes only if it is unchanged.
    * Required for every `write` tool that has a `resolveResource` (optional for `execute`).
+   * A create without `resolveResource` may declare its idempotency key here (`idempotencyKeys().lockKey`):
+   * the lock then spans the policy decision's write — look up by key, insert only when absent — so two
+   * concurrent identical creates cannot both insert.
    */
   lockKeys?: (args: z.output<I>, ctx: ToolContext<D>) => Promise<string[]> | string[];
   /** Does the work. `resource` is what `resolveResource` returned (the state the policy saw), or `{}`. */

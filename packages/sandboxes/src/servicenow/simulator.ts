@@ -75,7 +75,7 @@ export interface ServiceNowSimulator {
    * Answers the next `n` Table API requests (`/api/now/…`; not the token endpoint) with `status`
    * and a ServiceNow error body. A 429 carries `Retry-After` (default 1 second).
    */
-  failNext(n: number, status: number, options?: { retryAfterSeconds?: number }): void;
+  failNext(n: number, status: number, options?: { retryAfterSeconds?: number; method?: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE' }): void;
   /** Changes the accepted Basic credentials. */
   setCredentials(credentials: { username: string; password: string }): void;
   /** Expires every OAuth token issued so far. */
@@ -261,7 +261,7 @@ export async function startServiceNowSimulator(options: ServiceNowSimulatorOptio
     change_request: Math.max(30_000, ...state.tables.change_request.map((r) => Number(r['number']?.slice(3) ?? 0))),
   };
   const tokens = new Map<string, number>(); // access token → expiresAt (ms)
-  let injected = { remaining: 0, status: 503, retryAfterSeconds: 1 };
+  let injected: { remaining: number; status: number; retryAfterSeconds: number; method?: string } = { remaining: 0, status: 503, retryAfterSeconds: 1 };
   let baseUrl = '';
 
   const app = express();
@@ -306,7 +306,7 @@ export async function startServiceNowSimulator(options: ServiceNowSimulatorOptio
 
   // Table API guard: fault injection, then authentication.
   app.use('/api/now', (req, res, next) => {
-    if (injected.remaining > 0) {
+    if (injected.remaining > 0 && (injected.method === undefined || injected.method === req.method)) {
       injected.remaining--;
       if (injected.status === 429) {
         res.set('Retry-After', String(injected.retryAfterSeconds));
@@ -654,7 +654,7 @@ export async function startServiceNowSimulator(options: ServiceNowSimulatorOptio
     failNext(n, status, opts = {}) {
       if (!Number.isInteger(n) || n < 0) throw new TypeError('failNext: n must be a non-negative integer');
       if (!Number.isInteger(status) || status < 400 || status > 599) throw new TypeError('failNext: status must be 4xx or 5xx');
-      injected = { remaining: n, status, retryAfterSeconds: opts.retryAfterSeconds ?? 1 };
+      injected = { remaining: n, status, retryAfterSeconds: opts.retryAfterSeconds ?? 1, ...(opts.method ? { method: opts.method } : {}) };
     },
     setCredentials(next) {
       credentials = { username: next.username, password: next.password };

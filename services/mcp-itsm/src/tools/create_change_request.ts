@@ -1,5 +1,5 @@
 import { PlatformError } from '@mcp-platform/mcp-common/errors';
-import { defineTool } from '@mcp-platform/mcp-common/server';
+import { defineTool, idempotencyKeys } from '@mcp-platform/mcp-common/server';
 import { z } from 'zod';
 import type { ItsmDeps } from '../deps.ts';
 import { ChangeOut, Level, glideDateTime, ticketLine, toChange } from '../schemas.ts';
@@ -10,9 +10,10 @@ export const createChangeRequest = defineTool<ItsmDeps>()({
   description:
     'Raises a ServiceNow change request in state New. Move it on with transition_change_request (assess, authorize…); approval is approve_change_request. ' +
     'A standard change (no approval step) must name an approved standard-change template in standard_template. ' +
-    'Pass a correlation_id (e.g. your deployment id) to make the call safe to retry: an existing change with that correlation id is returned instead (created: false).',
+    'Safe to retry: the same call repeated within 10 minutes returns the change it raised (created: false). ' +
+    'Pass a correlation_id (e.g. your deployment id) to make that hold for any time span: an existing change with that correlation id is returned instead.',
   action: 'write',
-  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
   input: z.object({
     short_description: z.string().trim().min(1).max(160).describe('One-line summary of the change'),
     description: z.string().max(4000).optional().describe('What changes, why, and the rollback plan'),
@@ -37,16 +38,19 @@ export const createChangeRequest = defineTool<ItsmDeps>()({
       .trim()
       .regex(/^[A-Za-z0-9._:-]{1,100}$/, 'letters, digits and . _ : - (at most 100)')
       .optional()
-      .describe('Idempotency key: the same value always yields the same change request'),
+      .describe('Idempotency key: the same value always yields the same change request. Default: a key derived from you and these arguments, valid 10 minutes'),
   }),
   output: z.object({ change_request: ChangeOut, created: z.boolean().describe('false when a change with this correlation_id already existed') }),
-  handler: async (args, { deps, signal, logger }) => {
+  // Idempotent by default: identical creates serialise on their key, so a concurrent retry finds the first.
+  lockKeys: (args, { principal }) => [`create:${idempotencyKeys({ given: args.correlation_id, subject: principal.id, tool: 'create_change_request', args }).lockKey}`],
+  handler: async (args, { deps, signal, logger, principal }) => {
+    const keys = idempotencyKeys({ given: args.correlation_id, subject: principal.id, tool: 'create_change_request', args });
     if (args.start_date && args.end_date && Date.parse(args.end_date) <= Date.parse(args.start_date)) {
       throw new PlatformError('ERR_VALIDATION', 'end_date: must be after start_date');
     }
     if (args.type === 'standard' && args.standard_template === undefined) throw new PlatformError('ERR_VALIDATION', 'standard_template: required with type standard');
     if (args.type !== 'standard' && args.standard_template !== undefined) throw new PlatformError('ERR_VALIDATION', 'standard_template: only for type standard');
-    const { correlation_id, start_date, end_date, standard_template, ...fields } = args;
+    const { correlation_id: _key, start_date, end_date, standard_template, ...fields } = args;
     const { record, created } = await deps.servicenow.createChangeRequest(
       {
         ...Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)),
@@ -55,10 +59,10 @@ export const createChangeRequest = defineTool<ItsmDeps>()({
         ...(start_date ? { start_date: glideDateTime(start_date) } : {}),
         ...(end_date ? { end_date: glideDateTime(end_date) } : {}),
       },
-      { signal, ...(correlation_id !== undefined ? { correlationId: correlation_id } : {}) },
+      { signal, correlationId: keys.key, matchCorrelationIds: keys.matches },
     );
     logger.info(created ? 'change request created' : 'change request exists for correlation id', { event: { action: 'create-change' }, labels: { number: record.number.value } });
     return { change_request: toChange(record), created };
   },
-  render: (out) => `${out.created ? 'Raised' : 'Already raised (same correlation_id)'}: ${ticketLine(out.change_request)}`,
+  render: (out) => `${out.created ? 'Raised' : 'Already raised by an earlier identical call (same correlation_id)'}: ${ticketLine(out.change_request)}`,
 });

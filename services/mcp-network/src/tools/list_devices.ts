@@ -16,6 +16,8 @@ export const listDevices = defineTool<NetworkDeps>()({
     'Results are paged: pass the returned next_offset as offset to get the next page. Use get_device for one device by id.',
   action: 'read',
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+  // Fair share: a page of n devices weighs 1 + n/50 ordinary calls (limit 500 → 11), so one caller's big pages cannot fill the event loop.
+  cost: (args) => 1 + Math.ceil((typeof args['limit'] === 'number' && Number.isFinite(args['limit']) ? Math.min(Math.max(args['limit'], 1), 500) : 50) / 50),
   input: z.object({
     hostname: z.string().min(1).max(255).optional().describe('Exact hostname, or a pattern with * wildcards (e.g. "sjc01-*")'),
     role: z.enum(['ACCESS', 'DISTRIBUTION', 'CORE', 'BORDER ROUTER']).optional().describe('Device role'),
