@@ -147,7 +147,7 @@ export async function runProxyBench(opts: ProxyBenchOptions = {}): Promise<Proxy
   try {
     log('bench: starting mcp-network and rest-proxy');
     children.push(
-      // One user on purpose (a throughput row): per-principal limits raised out of reach, as RATE_LIMIT_MAX for the proxy.
+      // One user on purpose (a throughput row): per-principal limits raised out of reach, the same variables for the proxy.
       await startProcess(
         'services/mcp-network/src/main.ts',
         { PORT: String(networkPort), OIDC_ISSUER: idp.issuer, OPA_URL: opa.url, CATALYST_BASE_URL: sim.url, RATE_LIMIT_PER_SECOND: '10000000', CONCURRENCY_PER_PRINCIPAL: '100000', MAX_IN_FLIGHT: '100000' },
@@ -157,7 +157,7 @@ export async function runProxyBench(opts: ProxyBenchOptions = {}): Promise<Proxy
     children.push(
       await startProcess(
         'services/rest-proxy/src/main.ts',
-        { PORT: String(proxyPort), OIDC_ISSUER: idp.issuer, OPA_URL: opa.url, PROXY_BACKENDS: JSON.stringify({ network: networkUrl }), RATE_LIMIT_MAX: '100000000' },
+        { PORT: String(proxyPort), OIDC_ISSUER: idp.issuer, OPA_URL: opa.url, PROXY_BACKENDS: JSON.stringify({ network: networkUrl }), RATE_LIMIT_PER_SECOND: '10000000', CONCURRENCY_PER_PRINCIPAL: '100000', MAX_IN_FLIGHT: '100000' },
         `${proxyUrl}/readyz`,
         opts.cpuProfileDir,
       ),

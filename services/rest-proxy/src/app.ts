@@ -9,6 +9,8 @@ import { contextFromHeaders, createLogger, currentRequestContext, runWithRequest
 import { createMetrics, type PlatformMetrics } from '@mcp-platform/mcp-common/metrics';
 import { CircuitOpenError, UpstreamError } from '@mcp-platform/mcp-common/resilience';
 import { errorCodeInfo, isPlatformErrorCode } from '@mcp-platform/mcp-common/errors';
+import { jsonDepthGuard } from '@mcp-platform/mcp-common/input';
+import { limitSettingsFromConfig } from '@mcp-platform/mcp-common/limits';
 import { ERROR_META_KEY } from '@mcp-platform/mcp-common/server';
 import {
   allowedHostnames,
@@ -261,7 +263,7 @@ export function createProxyApp(deps: ProxyDeps): ProxyApp {
   );
   app.use(metadataRouter);
 
-  const guarded = (operation: string, action: 'read' | 'execute') => [requireAuth, withCaller, deps.rateLimiter.middleware, checkProxyAccess(operation, action)];
+  const guarded = (operation: string, action: 'read' | 'execute') => [deps.rateLimiter.shed, requireAuth, withCaller, deps.rateLimiter.middleware, checkProxyAccess(operation, action)];
 
   app.get('/api/v1/servers', ...guarded('list_servers', 'read'), async (_req, res) => {
     const servers = await Promise.all(pool.list().map((b) => b.health()));
@@ -295,7 +297,7 @@ export function createProxyApp(deps: ProxyDeps): ProxyApp {
   app.post(
     '/api/v1/mcp/:server/tools/:tool',
     ...guarded('call_tool', 'execute'),
-    express.json({ limit: deps.maxBodyBytes, type: () => true }),
+    express.json({ limit: deps.maxBodyBytes, type: () => true, verify: jsonDepthGuard() }),
     async (req, res) => {
       const server = String(req.params['server']);
       const toolName = String(req.params['tool']);
@@ -481,8 +483,7 @@ export async function startRestProxy(config: ProxyConfig, options: StartRestProx
   const authz = createAuthorizerFromConfig(config, { audit: logger, logger, entrypoint: 'mcp/proxy/decision' });
   const proxyAuthorizer = authz.call;
   const rateLimiter = await createRateLimiter({
-    limit: config.RATE_LIMIT_MAX,
-    windowMs: config.RATE_LIMIT_WINDOW_MS,
+    settings: limitSettingsFromConfig(config),
     ...(config.REDIS_URL ? { redisUrl: config.REDIS_URL } : {}),
     logger,
   });

@@ -33,7 +33,7 @@ describe('rest-proxy configuration', () => {
     fails({ PROXY_BACKENDS: '{"network":"ftp://x/mcp"}' }, 'PROXY_BACKENDS');
     fails({ PROXY_BACKENDS_FILE: '/nonexistent/backends.json' }, 'PROXY_BACKENDS_FILE');
     fails({ REDIS_URL: 'http://127.0.0.1:6379' }, 'REDIS_URL');
-    fails({ RATE_LIMIT_MAX: '0' }, 'RATE_LIMIT_MAX');
+    fails({ RATE_LIMIT_PER_SECOND: '0' }, 'RATE_LIMIT_PER_SECOND');
     fails({ TOKEN_EXCHANGE_SCOPES: '["mcp-network"]' }, 'TOKEN_EXCHANGE_SCOPES');
     fails({ TOKEN_EXCHANGE_SCOPES: '{"nosuch":"x"}' }, 'TOKEN_EXCHANGE_SCOPES: names unknown backend(s): nosuch');
   });

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { authEnv, authzEnv, httpUrl, loggingEnv, parseConfig, port, positiveInt, profileEnv, withCommonRules, list, type Env } from '@mcp-platform/mcp-common/config';
+import { authEnv, authzEnv, httpUrl, limitsEnv, loggingEnv, parseConfig, port, positiveInt, profileEnv, withCommonRules, list, type Env } from '@mcp-platform/mcp-common/config';
 import { localUrl, REST_PROXY, SERVERS } from '@mcp-platform/registry';
 import { z } from 'zod';
 
@@ -39,9 +39,8 @@ export const configSchema = withCommonRules(
     BACKEND_HEALTH_TIMEOUT_MS: positiveInt(2_000),
     /** How long a caller's tool list (per backend) is reused, in ms; 0 disables. */
     TOOLS_CACHE_TTL_MS: z.coerce.number().int().min(0).default(30_000),
-    /** Requests per window per client identity. */
-    RATE_LIMIT_MAX: positiveInt(600),
-    RATE_LIMIT_WINDOW_MS: positiveInt(60_000),
+    /** Fair share per client identity, the spine's one limiter: RATE_LIMIT_PER_SECOND, RATE_LIMIT_BURST, CONCURRENCY_PER_PRINCIPAL, MAX_IN_FLIGHT, REFUSAL_DELAY_MS… */
+    ...limitsEnv,
     /** Shared rate-limit counters (replicas); in-memory counters when unset. */
     REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
     /** Browser origins allowed to call the API cross-origin (CORS), e.g. `https://portal.example.com`. */

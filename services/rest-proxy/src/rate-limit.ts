@@ -1,78 +1,65 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { rateLimit, type Store } from 'express-rate-limit';
-import { RedisStore } from 'rate-limit-redis';
-import { createClient } from 'redis';
+import { createRequestLimits, limitPerPrincipal, shedLoad, type Refusal, type RequestLimitSettings } from '@mcp-platform/mcp-common/limits';
 import type { Logger } from '@mcp-platform/mcp-common/logging';
+import { createRedisConnection } from '@mcp-platform/mcp-common/redis';
 import { callerOf } from './authenticate.ts';
 import { ProblemError } from './problem.ts';
 
 /** Options of {@link createRateLimiter}. */
 export interface RateLimiterOptions {
-  /** Requests per window per client identity. */
-  limit: number;
-  /** Window length in ms. */
-  windowMs: number;
-  /** Shared counters in Redis (replicas share them); in-memory counters when absent. */
+  /** The spine's limit settings (`limitsEnv`: `RATE_LIMIT_PER_SECOND`, `RATE_LIMIT_BURST`, …). */
+  settings: RequestLimitSettings;
+  /** Shared buckets in Redis (replicas share them); in-process buckets when absent. */
   redisUrl?: string;
-  /** Key prefix in Redis. Default `rest-proxy:rl:`. */
-  prefix?: string;
   logger: Logger;
 }
 
-/** The middleware plus what shutdown and readiness need. */
+/** The middlewares plus what shutdown and readiness need. */
 export interface RateLimiter {
+  /** Per client identity: token bucket and in-flight cap (after authentication). */
   middleware: RequestHandler;
-  /** True when the counter store answers (always true in memory). */
+  /** Global in-flight cap of this replica (load shedding, before authentication). */
+  shed: RequestHandler;
+  /** True when the bucket store answers (always true in process). */
   ready(): Promise<boolean>;
   close(): Promise<void>;
 }
 
 /**
- * Rate limiting per client identity (`<client_id>/<sub>` of the verified
- * token) with `express-rate-limit`: IETF draft-8 `RateLimit` /
- * `RateLimit-Policy` headers, 429 problem with `Retry-After` when exceeded.
- * Counters live in Redis via `rate-limit-redis` when `redisUrl` is set. When
- * Redis is unreachable the limiter lets requests through (fail open: the
- * proxy's availability should not hinge on a counter store) and logs it.
+ * The proxy's fair share, built from the spine's one limiter (`@mcp-platform/mcp-common/limits`,
+ * `rate-limiter-flexible`): a token bucket and an in-flight cap per client identity
+ * (`<client_id>/<sub>` of the verified token), the global in-flight cap, the same `RateLimit` /
+ * `RateLimit-Policy` headers, late refusals (`REFUSAL_DELAY_MS`) and the same Redis connection
+ * module — one way for the whole platform. Refusals become RFC 9457 problems (`ERR_RATE_LIMITED`,
+ * `ERR_CONCURRENCY_LIMITED` 429, `ERR_OVERLOADED` 503) with `Retry-After`. While Redis is
+ * unreachable the spine's insurance limiter keeps enforcing the limits per replica.
  *
  * @example
  * ```ts
- * const limiter = await createRateLimiter({ limit: 600, windowMs: 60_000, redisUrl: process.env.REDIS_URL, logger });
- * app.use('/api', authenticateMw, limiter.middleware);
+ * const limiter = await createRateLimiter({ settings: limitSettingsFromConfig(config), redisUrl: config.REDIS_URL, logger });
+ * app.get('/api/v1/servers', limiter.shed, authenticate, limiter.middleware, handler);
  * ```
  */
 export async function createRateLimiter(options: RateLimiterOptions): Promise<RateLimiter> {
-  let store: Store | undefined;
-  let redis: ReturnType<typeof createClient> | undefined;
-  if (options.redisUrl !== undefined) {
-    redis = createClient({ url: options.redisUrl, socket: { reconnectStrategy: (retries: number) => Math.min(retries * 100, 2_000) } });
-    redis.on('error', (error: unknown) => options.logger.warn('redis error', { error }));
-    await redis.connect();
-    const client = redis;
-    store = new RedisStore({ prefix: options.prefix ?? 'rest-proxy:rl:', sendCommand: (...args: string[]) => client.sendCommand(args) });
-  }
-  const limiter = rateLimit({
-    windowMs: options.windowMs,
-    limit: options.limit,
-    standardHeaders: 'draft-8',
-    legacyHeaders: false,
-    identifier: 'rest-proxy',
-    passOnStoreError: true,
-    ...(store ? { store } : {}),
-    keyGenerator: (_req: Request, res: Response) => {
-      const { principal } = callerOf(res);
-      return `${principal.clientId}/${principal.id}`;
-    },
-    handler: (_req: Request, res: Response, next: NextFunction) => {
-      const resetSeconds = Math.ceil(options.windowMs / 1000);
-      next(new ProblemError('ERR_RATE_LIMITED', 'Too many requests from this client identity; slow down.', { retryAfterSeconds: Number(res.getHeader('Retry-After')) || resetSeconds }));
-    },
-  });
+  const redis = options.redisUrl === undefined ? undefined : await createRedisConnection({ url: options.redisUrl, logger: options.logger });
+  const limits = createRequestLimits({ name: 'rest-proxy', settings: options.settings, logger: options.logger, ...(redis ? { redis: redis.client } : {}) });
+  const refuse = (_req: Request, _res: Response, next: NextFunction, refusal: Refusal) =>
+    next(new ProblemError(refusal.code, refusal.message, { retryAfterSeconds: refusal.retryAfterSeconds }));
   return {
-    middleware: limiter,
-    ready: async () => (redis ? (await redis.ping().catch(() => '')) === 'PONG' : true),
+    middleware: limitPerPrincipal({
+      rate: limits.rate,
+      concurrency: limits.perPrincipal,
+      keyOf: (_req, res) => {
+        const { principal } = callerOf(res);
+        return `${principal.clientId}/${principal.id}`;
+      },
+      refuse,
+      refusalDelayMs: limits.refusalDelayMs,
+    }),
+    shed: shedLoad(limits.inFlight, refuse),
+    ready: async () => (redis ? redis.ready() : true),
     close: async () => {
-      if (redis?.isOpen) await redis.close();
+      await redis?.close();
     },
   };
 }

@@ -14,7 +14,7 @@ let st: string;
 beforeAll(async () => {
   mkdirSync(RESULTS, { recursive: true });
   st = await ensureSchemathesis();
-  h = await startProxyHarness({ env: { RATE_LIMIT_MAX: '100000' } });
+  h = await startProxyHarness({ env: { RATE_LIMIT_PER_SECOND: '100000', CONCURRENCY_PER_PRINCIPAL: '100000', MAX_IN_FLIGHT: '100000' } });
 }, 600_000);
 afterAll(async () => {
   await h?.stop();
