@@ -1,4 +1,4 @@
-import { fileURLToPath } from 'node:url';
+import { WASM_PATH } from '@mcp-platform/policies';
 import type { CommonServerConfig } from '../config/common.ts';
 import type { AuditLogger, Logger } from '../logging/types.ts';
 import { withAudit } from './audit.ts';
@@ -8,7 +8,7 @@ import type { Authorizer } from './types.ts';
 import { createWasmAuthorizer } from './wasm.ts';
 
 /** The repository's committed Wasm build (`policies/dist/authz.wasm`, with `data.json` beside it). */
-export const DEFAULT_WASM_PATH = fileURLToPath(new URL('../../../../policies/dist/authz.wasm', import.meta.url));
+export const DEFAULT_WASM_PATH: string = WASM_PATH;
 
 /** The `AUTHZ_*` / `OPA_*` variables every service parses (`authzEnv`). */
 export type AuthorizerConfig = Pick<CommonServerConfig, 'AUTHZ_MODE' | 'OPA_URL' | 'OPA_TIMEOUT_MS' | 'AUTHZ_CACHE_TTL_MS' | 'OPA_WASM_PATH'>;

@@ -1,8 +1,7 @@
 // Test-only: policy inputs shared by the authz tests (not exported from the package).
 import type { PolicyInput, ToolAction } from './types.ts';
 
-export const POLICY_DIR = new URL('../../../../policies/mcp', import.meta.url).pathname;
-export const WASM_PATH = new URL('../../../../policies/dist/authz.wasm', import.meta.url).pathname;
+export { POLICY_DIR, WASM_PATH } from '@mcp-platform/policies';
 
 export function input(
   groups: string[],
