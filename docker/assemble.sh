@@ -45,6 +45,7 @@ dirs=$(pnpm --filter-prod "{$service}..." list --depth -1 --json | node -e '
 mkdir -p "$out"
 cp -a package.json node_modules "$out/"
 for dir in $dirs policies; do
+  [ -e "$out/$dir" ] && continue # policies/ is also a workspace dependency of mcp-common
   mkdir -p "$out/$(dirname "$dir")"
   cp -a "$dir" "$out/$dir"
 done

@@ -57,6 +57,7 @@ describe(`docker/service.Dockerfile recipe for ${SERVICE}`, () => {
     // Linked, not copied into node_modules: Node strips types only outside node_modules.
     expect(realpathSync(join(app, 'node_modules', '@mcp-platform', 'mcp-common'))).toBe(realpathSync(join(out, 'packages', 'mcp-common')));
     expect(existsSync(join(out, 'policies', 'dist', 'authz.wasm'))).toBe(true);
+    expect(existsSync(join(out, 'policies', 'policies'))).toBe(false); // copied once
     expect(existsSync(join(app, 'node_modules', 'tsx'))).toBe(false);
     expect(existsSync(join(app, 'node_modules', 'vitest'))).toBe(false);
     expect(readdirSync(join(out, 'node_modules', '.pnpm')).some((d) => /^(tsx|vitest)@/.test(d))).toBe(false);
