@@ -179,7 +179,7 @@ export function createUpstreamPolicy(options: UpstreamPolicyOptions): UpstreamPo
     halfOpenAfter: halfOpenAfterMs,
     breaker: new ConsecutiveBreaker(consecutiveFailures),
   });
-  const retryable = (err: Error): boolean =>
+  const retryable = (err: unknown): boolean =>
     isTransientUpstreamError(err) &&
     !(err instanceof UpstreamRateLimitedError && err.retryAfterMs !== undefined && err.retryAfterMs > maxDelayMs);
   const retrier = retry(handleWhen(retryable), {
