@@ -12,6 +12,9 @@
 # tsx, no build step. docker/assemble.sh lays out the service with its production dependencies and
 # keeps workspace packages outside node_modules (Node does not strip types under node_modules).
 # deploy-checks (`pnpm test`) checks this file's shape and runs assemble.sh + `node src/main.ts`.
+# A service with src/bundle.ts gets it run on the assembled tree: the deploy worker's prebuilt
+# workflow bundle (dist/workflow-bundle.js, WORKFLOW_BUNDLE_PATH), so it starts without bundling and
+# every replica runs the same workflow code.
 
 # Node.js 24 LTS, the version in .node-version (deploy-checks keeps the two equal).
 ARG NODE_IMAGE=node:24.22.3-bookworm-slim
@@ -30,7 +33,8 @@ COPY policies/ policies/
 COPY docker/assemble.sh docker/assemble.sh
 RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store \
     test -n "${SERVICE}" \
- && sh docker/assemble.sh "${SERVICE}" /out --store-dir /pnpm/store
+ && sh docker/assemble.sh "${SERVICE}" /out --store-dir /pnpm/store \
+ && if [ -f "/out/${SERVICE}/src/bundle.ts" ]; then cd "/out/${SERVICE}" && node src/bundle.ts; fi
 
 # ---- runtime: non-root, production dependencies only, plain Node -------------------------
 FROM ${NODE_IMAGE} AS runtime

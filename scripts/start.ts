@@ -221,6 +221,8 @@ const components: Component[] = [
           ...cmd(tsx(`services/${deployWorker.name}/src/main.ts`)),
           env: {
             TEMPORAL_ADDRESS: temporalAddress,
+            // Verifies the identity credentials of workflow actions against the IdP.
+            OIDC_ISSUER: issuer,
             AUTHZ_MODE: env['AUTHZ_MODE'] ?? authzMode,
             OPA_URL: `http://127.0.0.1:${ports.opa}`,
             CATALYST_BASE_URL: simUrl('network'),

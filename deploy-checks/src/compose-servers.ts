@@ -20,7 +20,8 @@
  * @module
  */
 import { clusterUrl, SERVERS, type ServerEntry } from '@mcp-platform/registry';
-import { clusterBackends, tokenExchangeScopes } from './k8s-manifests.ts';
+import { SEED_CLIENTS } from '@mcp-platform/sandboxes/idp';
+import { clusterBackends, tokenExchangeScopes, workflowClientEnv } from './k8s-manifests.ts';
 import { repoPath } from './repo.ts';
 import { vaultIdentities } from './vault-policies.ts';
 
@@ -35,6 +36,19 @@ export class RegionMarkerError extends Error {
     super(message);
     this.name = new.target.name;
   }
+}
+
+/** A server that starts deployment workflows: Temporal, and its exchange client with the realm's DEV ONLY seed secret. */
+function workflowLines(s: ServerEntry): string[] {
+  if (!s.temporal) return [];
+  const secret = SEED_CLIENTS.find((c) => c.clientId === s.ownerClientId)?.devSecret;
+  if (secret === undefined) throw new TypeError(`${s.name}: the dev IdP seeds no confidential client ${JSON.stringify(s.ownerClientId)}`);
+  const env = workflowClientEnv(s, 'temporal:7233');
+  return [
+    '      # Deployment workflows: the tools start/approve them with a credential exchanged for the worker (RFC 8693).',
+    ...Object.entries(env).map(([k, v]) => `      ${k}: ${v}`),
+    `      TOKEN_EXCHANGE_CLIENT_SECRET: ${secret} # DEV ONLY (the realm's seed secret)`,
+  ];
 }
 
 function serverBlock(s: ServerEntry): string[] {
@@ -52,6 +66,7 @@ function serverBlock(s: ServerEntry): string[] {
     '      <<: *spine-env',
     `      PORT: "${String(s.port)}"`,
     `      PUBLIC_URL: ${clusterUrl(s)}`,
+    ...workflowLines(s),
     ...(s.upstream === undefined || sim === undefined ? [] : [`      ${s.upstream.urlEnv}: http://${sim.name}:${String(sim.port)}`]),
     // A server that reads no secret has no Vault identity (no AppRole, no id files).
     ...(s.secrets.length === 0

@@ -73,13 +73,16 @@ describe('docker-compose.yml', () => {
   });
 
   it('publishes the local default ports', () => {
-    const published = (n: string) => (compose.services[n]?.ports ?? []).map((p) => String(p).split(':')[0]);
+    // `[host_ip:]host_port:container_port` → the host port.
+    const published = (n: string) => (compose.services[n]?.ports ?? []).map((p) => String(p).split(':').at(-2));
     const expected: Record<string, string> = {
       'mcp-network': '8101', 'mcp-itsm': '8102', 'mcp-github': '8103', 'rest-proxy': '8080', opa: '8181', redis: '6379', vault: '8200',
       elasticsearch: '9200', kibana: '5601', 'catalyst-center-sim': '9401', 'servicenow-sim': '9402', 'github-sim': '9403', keycloak: '8443',
     };
     for (const [svc, port] of Object.entries(expected)) expect(published(svc), svc).toContain(port);
     expect(published('temporal')).toEqual(expect.arrayContaining(['7233', '8233']));
+    // The Temporal dev server has no authentication: loopback of the host only.
+    expect((compose.services['temporal']?.ports ?? []).map(String).every((p) => p.startsWith('127.0.0.1:'))).toBe(true);
   });
 
   it('puts every service on the one network', () => {

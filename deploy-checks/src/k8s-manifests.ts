@@ -23,7 +23,7 @@ import type { Deployment } from 'kubernetes-types/apps/v1.js';
 import type { HorizontalPodAutoscaler } from 'kubernetes-types/autoscaling/v2.js';
 import type { ConfigMap, Container, Service, ServiceAccount } from 'kubernetes-types/core/v1.js';
 import type { PodDisruptionBudget } from 'kubernetes-types/policy/v1.js';
-import { clusterUrl, REST_PROXY, SERVERS, serverByKey, serverByName, vaultDataPath, WORKERS } from '@mcp-platform/registry';
+import { clusterUrl, REST_PROXY, SERVERS, serverByKey, serverByName, vaultDataPath, WORKERS, type ServerEntry, type WorkerEntry } from '@mcp-platform/registry';
 import { stringify } from 'yaml';
 
 /**
@@ -81,8 +81,31 @@ export function tokenExchangeScopes(): Record<string, string> {
   return Object.fromEntries(SERVERS.map((s) => [s.key, `mcp:tools ${s.name}`]));
 }
 
-const deployWorker = WORKERS.find((w) => w.name === 'deploy-worker');
-if (deployWorker === undefined) throw new TypeError('@mcp-platform/registry lists no deploy-worker');
+function requireDeployWorker(): WorkerEntry {
+  const found = WORKERS.find((w) => w.name === 'deploy-worker');
+  if (found === undefined) throw new TypeError('@mcp-platform/registry lists no deploy-worker');
+  return found;
+}
+const deployWorker = requireDeployWorker();
+
+/** Temporal's frontend in a cluster (the Temporal Helm chart's service in namespace `temporal`). */
+export const CLUSTER_TEMPORAL_ADDRESS = 'temporal-frontend.temporal:7233';
+
+/**
+ * Environment of a server that starts deployment workflows (`temporal: true`): where Temporal is,
+ * and the RFC 8693 exchange of the caller's token for a deploy-worker credential — the server's
+ * owner client asks for the worker's audience client scope (the realm). The client secret comes
+ * from a Secret (`<name>-oauth`), never from the ConfigMap.
+ */
+export function workflowClientEnv(s: ServerEntry, temporalAddress = CLUSTER_TEMPORAL_ADDRESS): Record<string, string> {
+  if (s.ownerClientId === undefined) throw new TypeError(`${s.name}: temporal servers exchange tokens for the worker and need an ownerClientId in @mcp-platform/registry`);
+  return {
+    TEMPORAL_ADDRESS: temporalAddress,
+    TEMPORAL_NAMESPACE: 'default',
+    TOKEN_EXCHANGE_CLIENT_ID: s.ownerClientId,
+    TOKEN_EXCHANGE_SCOPE: `mcp:tools ${deployWorker.name}`,
+  };
+}
 
 /** The services of the platform: every server of `@mcp-platform/registry`, the REST proxy, the workers. */
 export const SERVICES: K8sService[] = [
@@ -91,7 +114,7 @@ export const SERVICES: K8sService[] = [
     port: s.port,
     secrets: [...s.secrets],
     mcp: true,
-    env: s.upstream === undefined ? {} : { [s.upstream.urlEnv]: s.upstream.productionUrl },
+    env: { ...(s.upstream === undefined ? {} : { [s.upstream.urlEnv]: s.upstream.productionUrl }), ...(s.temporal ? workflowClientEnv(s) : {}) },
   })),
   {
     name: REST_PROXY.name,
@@ -125,10 +148,16 @@ export const SERVICES: K8sService[] = [
       VAULT_ADDR: 'https://vault.example.com',
       VAULT_AUTH_METHOD: 'kubernetes',
       ALLOW_DEV_SECRETS: 'false',
-      TEMPORAL_ADDRESS: 'temporal-frontend.temporal:7233',
+      TEMPORAL_ADDRESS: CLUSTER_TEMPORAL_ADDRESS,
       TEMPORAL_NAMESPACE: 'default',
+      // Verifies the credentials of workflow actions (audience in @mcp-platform/registry's WORKERS).
+      OIDC_ISSUER: SPINE_ENV.OIDC_ISSUER,
+      OIDC_GROUPS_CLAIM: SPINE_ENV.OIDC_GROUPS_CLAIM,
       CATALYST_BASE_URL: serverByKey('network').upstream?.productionUrl ?? '',
       SERVICENOW_INSTANCE_URL: serverByKey('itsm').upstream?.productionUrl ?? '',
+      // The image's prebuilt workflow bundle; the Temporal SDK's metrics for Prometheus on :9464.
+      WORKFLOW_BUNDLE_PATH: '/app/services/deploy-worker/dist/workflow-bundle.js',
+      TEMPORAL_METRICS_BIND_ADDRESS: '0.0.0.0:9464',
     },
   },
 ];
@@ -156,7 +185,9 @@ function serviceObjects(s: K8sService): K8sObject[] {
   const secretEnv =
     s.name === 'rest-proxy'
       ? [{ name: 'PROXY_CLIENT_SECRET', valueFrom: { secretKeyRef: { name: 'rest-proxy-oauth', key: 'client-secret' } } }]
-      : [];
+      : s.env['TOKEN_EXCHANGE_CLIENT_ID'] !== undefined
+        ? [{ name: 'TOKEN_EXCHANGE_CLIENT_SECRET', valueFrom: { secretKeyRef: { name: `${s.name}-oauth`, key: 'client-secret' } } }]
+        : [];
   // Probes on the traffic port, or on a worker's probe port (a worker gets no Service).
   const probePort = s.port ?? s.probePort;
   const http: Partial<Pick<Container, 'ports' | 'livenessProbe' | 'readinessProbe' | 'startupProbe'>> =

@@ -70,10 +70,10 @@ describe('deploy/keycloak/realm-mcp.json', () => {
     expect(realm.users.find((u) => u.serviceAccountClientId === 'agent-x')?.groups).toEqual(['/network-engineers']);
   });
 
-  it('enables standard token exchange for rest-proxy only', () => {
+  it('enables standard token exchange for the clients that exchange (rest-proxy, mcp-network) only', () => {
     const exchanging = realm.clients.filter((c) => c.attributes['standard.token.exchange.enabled'] === 'true').map((c) => c.clientId);
     expect(exchanging).toEqual(SEED_CLIENTS.filter((c) => c.grantTypes.includes(TOKEN_EXCHANGE_GRANT)).map((c) => c.clientId));
-    expect(exchanging).toEqual(['rest-proxy']);
+    expect(exchanging).toEqual(['rest-proxy', 'mcp-network']);
   });
 
   it('has an audience mapper per resource server for its loopback and in-cluster URLs, offered to every client', () => {

@@ -79,6 +79,8 @@ export const REALM = 'mcp';
  */
 export function resourceUrls(rs: SeedResourceServer): string[] {
   const u = new URL(rs.url);
+  // A URN (the deploy worker's credential audience) names no host: it is the same everywhere.
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') return [rs.url];
   const inCluster = new URL(rs.url);
   inCluster.hostname = rs.name;
   const strip = (s: string) => (u.pathname === '/' ? s.replace(/\/$/, '') : s);

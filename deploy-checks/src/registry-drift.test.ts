@@ -53,8 +53,11 @@ describe('artifacts generated from the registry', () => {
     }
   });
 
-  it('the dev IdP issues tokens for every server and the proxy, at their registry URLs', () => {
-    expect(SEED_RESOURCE_SERVERS.map((r) => r.name)).toEqual([...SERVERS.map((s) => s.name), REST_PROXY.name]);
+  it('the dev IdP issues tokens for every server and the proxy at their registry URLs, and for each worker credential audience', () => {
+    expect(SEED_RESOURCE_SERVERS.map((r) => r.name)).toEqual([...SERVERS.map((s) => s.name), REST_PROXY.name, ...WORKERS.filter((w) => w.credentialAudience !== undefined).map((w) => w.name)]);
+    for (const w of WORKERS) {
+      if (w.credentialAudience !== undefined) expect(SEED_RESOURCE_SERVERS.find((r) => r.name === w.name)).toMatchObject({ url: w.credentialAudience, accessTokenTtlSeconds: w.credentialTtlSeconds });
+    }
   });
 
   it('every server has its service folder and its policy files', () => {

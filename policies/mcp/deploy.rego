@@ -37,3 +37,33 @@ deny_reasons contains msg if {
 	not deploy_requester(request_resource)
 	msg := "approving a deployment needs its requester (resource.requester)"
 }
+
+# --- tasks (SEP-2663) over deployments: mcp-network's tasks/get, tasks/update, tasks/cancel
+#   and get_deployment_workflow.
+#   Visible to and cancellable by the deployment's requester, approvers and admins; the
+#   group grants of authz.rego (network read for get, write for update/cancel) apply too.
+
+deploy_is_task_call(request) if request.tool in {"tasks/get", "tasks/update", "tasks/cancel"}
+
+# get_deployment_workflow once the server resolved which deployment (resource.kind).
+deploy_is_task_call(request) if {
+	request.tool == "get_deployment_workflow"
+	request_resource.kind == "deployment"
+}
+
+deploy_task_party(subject, resource) if subject.id == resource.requester
+
+deploy_task_party(subject, _) if deploy_in_any(object.get(subject, "groups", []), deploy_approver_groups)
+
+deny_reasons contains msg if {
+	deploy_is_task_call(input)
+	not deploy_task_party(input.subject, request_resource)
+	msg := "only the requester, approvers and admins may see or act on a deployment task"
+}
+
+# Answers to a task's questions are the requester's alone.
+deny_reasons contains msg if {
+	input.tool == "tasks/update"
+	not request_resource.requester == input.subject.id
+	msg := "only the requester may answer a deployment task's questions"
+}

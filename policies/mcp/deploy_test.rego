@@ -81,3 +81,55 @@ test_admin_starts_deployment_to_core if {
 test_service_desk_cannot_start_deployment if {
 	not authz.decision.allow with input as deploy_start("sam", ["service-desk"], [access_switch])
 }
+
+# --- tasks over deployments (mcp-network's tasks/get, tasks/update, tasks/cancel)
+
+deploy_task_call(method, action, subject, groups, requester) := {
+	"subject": {"id": subject, "groups": groups, "scopes": ["mcp:tools"], "client_id": "agent-x"},
+	"server": "network",
+	"tool": method,
+	"action": action,
+	"arguments": {"task_id": "deploy-1"},
+	"context": {"request_id": "r1", "time": "2026-11-22T10:00:00Z"},
+	"resource": {"requester": requester, "kind": "deployment"},
+}
+
+test_requester_sees_and_cancels_own_deployment_task if {
+	authz.decision.allow with input as deploy_task_call("tasks/get", "read", "nina", ["network-engineers"], "nina")
+	authz.decision.allow with input as deploy_task_call("tasks/cancel", "write", "nina", ["network-engineers"], "nina")
+	authz.decision.allow with input as deploy_task_call("tasks/update", "write", "nina", ["network-engineers"], "nina")
+}
+
+test_admin_sees_and_cancels_anyones_deployment_task if {
+	authz.decision.allow with input as deploy_task_call("tasks/get", "read", "alice", ["admin"], "nina")
+	authz.decision.allow with input as deploy_task_call("tasks/cancel", "write", "alice", ["admin"], "nina")
+}
+
+test_other_network_engineer_cannot_see_a_deployment_task if {
+	d := authz.decision with input as deploy_task_call("tasks/get", "read", "bob", ["network-engineers"], "nina")
+	not d.allow
+	"only the requester, approvers and admins may see or act on a deployment task" in d.reasons
+}
+
+test_service_desk_cannot_see_or_cancel_a_deployment_task if {
+	not authz.decision.allow with input as deploy_task_call("tasks/get", "read", "sam", ["service-desk"], "nina")
+	not authz.decision.allow with input as deploy_task_call("tasks/cancel", "write", "sam", ["service-desk"], "nina")
+}
+
+test_only_the_requester_answers_a_deployment_tasks_questions if {
+	d := authz.decision with input as deploy_task_call("tasks/update", "write", "alice", ["admin"], "nina")
+	not d.allow
+	"only the requester may answer a deployment task's questions" in d.reasons
+}
+
+test_task_without_requester_is_visible_to_approvers_only if {
+	not authz.decision.allow with input as json.patch(deploy_task_call("tasks/get", "read", "nina", ["network-engineers"], "nina"), [{"op": "remove", "path": "/resource/requester"}])
+	authz.decision.allow with input as json.patch(deploy_task_call("tasks/get", "read", "alice", ["admin"], "nina"), [{"op": "remove", "path": "/resource/requester"}])
+}
+
+test_get_deployment_workflow_follows_the_task_rule_once_resolved if {
+	# Before the server resolved the deployment (tools/list), the group grant decides.
+	authz.decision.allow with input as json.patch(deploy_task_call("get_deployment_workflow", "read", "sam", ["service-desk"], "nina"), [{"op": "remove", "path": "/resource"}])
+	not authz.decision.allow with input as deploy_task_call("get_deployment_workflow", "read", "sam", ["service-desk"], "nina")
+	authz.decision.allow with input as deploy_task_call("get_deployment_workflow", "read", "nina", ["network-engineers"], "nina")
+}

@@ -90,7 +90,7 @@ export async function startSpineServer(spec: Extract<TargetSpec, { kind: 'spine'
       tools: networkTools,
       devSecrets: DEV_SECRETS,
       logStream,
-      buildDeps: () => ({ catalyst: inProcessCatalyst(device), maxDevicesPerDeploy: config.DEPLOY_MAX_DEVICES }),
+      buildDeps: () => ({ catalyst: inProcessCatalyst(device), maxDevicesPerDeploy: config.DEPLOY_MAX_DEVICES, workerAudience: config.DEPLOY_WORKER_AUDIENCE }),
     });
   }
   return {

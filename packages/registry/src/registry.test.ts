@@ -74,4 +74,12 @@ describe('validateRegistry', () => {
       ]),
     );
   });
+
+  it('rejects a worker credential audience that is not a URN, or a lifetime out of range', () => {
+    const worker = WORKERS.find((w) => w.credentialAudience !== undefined)!;
+    expect(validateRegistry({ workers: [{ ...worker, credentialAudience: 'http://deploy-worker', credentialTtlSeconds: 86_400 }] })).toEqual([
+      `${worker.name}: credentialAudience must be a URN (urn:<nid>:<nss>)`,
+      `${worker.name}: credentialTtlSeconds must be an integer between 30 and 3600`,
+    ]);
+  });
 });

@@ -35,6 +35,8 @@ export const SERVERS: readonly ServerEntry[] = [
     secrets: ['catalyst-center'],
     policyFiles: ['policies/mcp/authz.rego', 'policies/mcp/deploy.rego'],
     temporal: true,
+    // Exchanges its callers' tokens for single-use deploy-worker credentials (RFC 8693).
+    ownerClientId: 'mcp-network',
     upstream: {
       label: 'Catalyst Center',
       urlEnv: 'CATALYST_BASE_URL',
@@ -101,5 +103,12 @@ export const REST_PROXY: PlatformService = { name: 'rest-proxy', port: 8080, pat
 
 /** Workers: no MCP endpoint, a probe port, their own Vault identity. */
 export const WORKERS: readonly WorkerEntry[] = [
-  { name: 'deploy-worker', healthPort: 8110, secrets: ['catalyst-center', 'servicenow'] },
+  {
+    name: 'deploy-worker',
+    healthPort: 8110,
+    secrets: ['catalyst-center', 'servicenow'],
+    // Starting, approving, rejecting and cancelling a workflow carry a token for this audience (services/deploy-worker/README.md).
+    credentialAudience: 'urn:mcp-platform:deploy-worker',
+    credentialTtlSeconds: 300,
+  },
 ];

@@ -67,4 +67,11 @@ export interface PlatformService extends VaultIdentity {
 /** A worker: no traffic port, probes on `healthPort`. */
 export interface WorkerEntry extends VaultIdentity {
   readonly healthPort: number;
+  /**
+   * Audience of the identity credentials the worker verifies (tokens that reach it through
+   * Temporal, not over HTTP): a URN, the same in every environment. Absent: it verifies none.
+   */
+  readonly credentialAudience?: string;
+  /** Lifetime of those credentials at the dev IdP and in the Keycloak realm, in seconds (short: they are single-use). */
+  readonly credentialTtlSeconds?: number;
 }

@@ -87,6 +87,12 @@ export function validateRegistry({ servers = SERVERS, proxy = REST_PROXY, worker
     claimName(w.name);
     claimPort(w.name, 'healthPort', w.healthPort);
     checkSecrets(w.name, w.secrets);
+    if (w.credentialAudience !== undefined && !/^urn:[a-z0-9][a-z0-9-]{0,31}:\S+$/i.test(w.credentialAudience)) {
+      problems.push(`${w.name}: credentialAudience must be a URN (urn:<nid>:<nss>)`);
+    }
+    if (w.credentialTtlSeconds !== undefined && (!Number.isInteger(w.credentialTtlSeconds) || w.credentialTtlSeconds < 30 || w.credentialTtlSeconds > 3600)) {
+      problems.push(`${w.name}: credentialTtlSeconds must be an integer between 30 and 3600`);
+    }
   }
   return problems;
 }

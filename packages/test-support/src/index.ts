@@ -8,3 +8,4 @@ export { startVaultRecorder, type SeenVaultRequest, type VaultRecorder } from '.
 export { probeAuthEdges, type AuthEdgeOptions, type AuthEdgeResponses } from './auth-edges.ts';
 export { serviceProcess, type ServiceProcess } from './service-process.ts';
 export { PLANTED_SECRET, plantedArguments, probeArgumentLeaks, type ArgumentLeakReport, type JsonSchema } from './secret-probe.ts';
+export { startTemporalDevServer, type DevServer } from './temporal.ts';

@@ -38,6 +38,8 @@ export interface SpineHarnessOptions<S extends { stop(): Promise<void> }, V exte
   env?: Record<string, string>;
   /** Policy bundle root OPA loads. Default {@link POLICY_DIR} (the repository's policies). */
   policyDir?: string;
+  /** The IdP client that owns the server's audience and may exchange its tokens (RFC 8693), e.g. `mcp-network`. */
+  ownerClientId?: string;
 }
 
 /** Everything an end-to-end test of one MCP server needs, each component real and on loopback. */
@@ -83,7 +85,7 @@ export async function startSpineHarness<S extends { stop(): Promise<void> }, V e
   const publicUrl = `http://127.0.0.1:${port}/mcp`;
   const idp = await startIdentityProvider({
     port: 0,
-    resourceServers: [...SEED_RESOURCE_SERVERS, { url: publicUrl, name: `${options.name} (test)` }],
+    resourceServers: [...SEED_RESOURCE_SERVERS, { url: publicUrl, name: `${options.name} (test)`, ...(options.ownerClientId ? { ownerClientId: options.ownerClientId } : {}) }],
   });
   // Decision logs on, exactly as `pnpm start` runs OPA, so tests can check what reaches them.
   const opa = await startOpa({ policyDir: options.policyDir ?? POLICY_DIR, decisionLogs: true });

@@ -9,15 +9,17 @@
  *   status  <workflow-id>
  *   list    [--limit 20]
  *
- * Identity: `--as <user> --groups <g,g>` (or DEPLOY_USER / DEPLOY_GROUPS). The CLI trusts the operator's
- * access to the Temporal namespace (mTLS / API key); agents go through mcp-network, where the identity
- * comes from a verified OAuth token. Output is JSON.
+ * Identity: start/approve/reject/cancel log in at the IdP (`DEPLOY_CLI_GRANT`: device, password or
+ * the dev IdP's dev-password; `--user`/DEPLOY_USER, DEPLOY_PASSWORD[_FILE]) for a fresh access token
+ * whose audience is the deploy worker; the worker verifies it and decides on the verified subject and
+ * groups. There is no way to name a user or groups. Output is JSON.
  */
 import { parseArgs } from 'node:util';
 import { ConfigError } from '@mcp-platform/mcp-common/config';
 import { connectClient, createDeploymentClient } from './client.ts';
 import { loadClientConfig } from './config.ts';
-import type { Identity, TemplateParams } from './types.ts';
+import { login } from './login.ts';
+import type { TemplateParams } from './types.ts';
 
 function params(pairs: string[] | undefined): TemplateParams {
   const out: TemplateParams = {};
@@ -35,14 +37,20 @@ const int = (v: string | undefined, name: string): number | undefined => {
   return Number(v);
 };
 
-/** Runs one CLI command; returns the JSON to print. */
-export async function runCli(argv: string[], env: Record<string, string | undefined>): Promise<unknown> {
+/**
+ * Runs one CLI command; returns the JSON to print. `notify` shows the device login's URL and code.
+ *
+ * @example
+ * ```ts
+ * const out = await runCli(['approve', 'deploy-1'], process.env, (m) => process.stderr.write(m));
+ * ```
+ */
+export async function runCli(argv: string[], env: Record<string, string | undefined>, notify: (message: string) => void = () => undefined): Promise<unknown> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
     options: {
-      as: { type: 'string' },
-      groups: { type: 'string' },
+      user: { type: 'string' },
       template: { type: 'string' },
       devices: { type: 'string' },
       param: { type: 'string', multiple: true },
@@ -58,11 +66,6 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
     },
   });
   const [command, workflowId] = positionals;
-  const user = values.as ?? env['DEPLOY_USER'];
-  const identity = (): Identity => {
-    if (!user) throw new TypeError('who are you? pass --as <user> (and --groups) or set DEPLOY_USER');
-    return { id: user, groups: (values.groups ?? env['DEPLOY_GROUPS'] ?? '').split(',').map((g) => g.trim()).filter(Boolean) };
-  };
   const needId = (): string => {
     if (!workflowId) throw new TypeError(`${command} needs a workflow id`);
     return workflowId;
@@ -71,6 +74,18 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
     throw new TypeError(`unknown command "${String(command)}" (use: start | approve | reject | cancel | status | list)`);
   }
   const config = loadClientConfig(env);
+  const username = values.user ?? config.DEPLOY_USER;
+  // One fresh credential per action: the worker accepts each credential once.
+  const credential = () =>
+    login({
+      issuer: config.OIDC_ISSUER,
+      clientId: config.DEPLOY_CLI_CLIENT_ID,
+      grant: config.DEPLOY_CLI_GRANT,
+      audience: config.DEPLOY_WORKER_AUDIENCE,
+      ...(username !== undefined ? { username } : {}),
+      ...(config.DEPLOY_PASSWORD !== undefined ? { password: config.DEPLOY_PASSWORD } : {}),
+      notify,
+    });
   const client = await connectClient(config);
   const deployments = createDeploymentClient(client, config.TEMPORAL_TASK_QUEUE);
   try {
@@ -85,7 +100,7 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
             templateId: values.template,
             deviceIds: values.devices.split(',').map((d) => d.trim()).filter(Boolean),
             params: params(values.param),
-            requester: identity(),
+            credential: await credential(),
             ...(values.reason ? { reason: values.reason } : {}),
             ...(batchSize !== undefined ? { batchSize } : {}),
             ...(failureThreshold !== undefined ? { failureThreshold } : {}),
@@ -96,13 +111,15 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
         );
         return { workflowId: id, next: `pnpm deploy-cli status ${id}` };
       }
-      case 'approve':
-        return await deployments.approve(needId(), identity(), values.comment ? { comment: values.comment } : {});
+      case 'approve': {
+        const id = needId();
+        return await deployments.approve(id, await credential(), values.comment ? { comment: values.comment } : {});
+      }
       case 'reject':
       case 'cancel': {
         if (!values.reason) throw new TypeError(`${command} needs --reason`);
-        await deployments[command](needId(), identity(), values.reason);
-        return { workflowId, signalled: command };
+        const id = needId();
+        return { workflowId: id, ...(await deployments[command](id, await credential(), values.reason)) };
       }
       case 'status':
         return await deployments.status(needId());
@@ -118,7 +135,7 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   // eslint-disable-next-line no-restricted-properties -- an entry point, like main.ts: hands the environment to the config parser
-  runCli(process.argv.slice(2), process.env).then(
+  runCli(process.argv.slice(2), process.env, (m) => process.stderr.write(m)).then(
     (out) => process.stdout.write(`${JSON.stringify(out, null, 2)}\n`),
     (err: unknown) => {
       process.stderr.write(`deploy-cli: ${err instanceof ConfigError || err instanceof TypeError ? err.message : err instanceof Error ? err.message : String(err)}\n`);

@@ -1,73 +1,127 @@
 import { randomUUID } from 'node:crypto';
-import type { Client, WorkflowExecutionStatusName } from '@temporalio/client';
-import { approveSignal, cancelSignal, progressQuery, rejectSignal } from './workflows/template-deployment.ts';
-import { DEPLOYMENT_WORKFLOW_TYPE, type ApprovalAttempt, type DeploymentProgress, type DeploymentRequest, type DeploymentResult, type Identity } from './types.ts';
+import { WorkflowUpdateFailedError, type Client, type WorkflowExecutionStatusName } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { isPlatformErrorCode, PlatformError, type PlatformErrorCode } from '@mcp-platform/mcp-common/errors';
+import { approveUpdate, cancelUpdate, progressQuery, rejectUpdate } from './workflows/template-deployment.ts';
+import { DEPLOYMENT_WORKFLOW_TYPE, type ApprovalAttempt, type Credential, type DeploymentProgress, type DeploymentRequest, type DeploymentResult, type StopVerdict } from './types.ts';
 
 export { connectClient } from './connection.ts';
-export { temporalEnv, temporalRules, type TemporalConfig } from './config.ts';
+export { temporalEnv, temporalRules, DEFAULT_WORKER_AUDIENCE, type TemporalConfig } from './config.ts';
 export * from './types.ts';
 
 /** A deployment as operators see it. */
 export interface DeploymentStatusView {
   workflowId: string;
   status: WorkflowExecutionStatusName;
+  /** The Temporal workflow type (only `templateDeploymentWorkflow` is a deployment). */
+  workflowType: string;
+  /** ISO 8601. */
+  startTime: string;
+  /** ISO 8601, once closed. */
+  closeTime: string | null;
   progress: DeploymentProgress | null;
   result: DeploymentResult | null;
+  /** Why the workflow failed (status FAILED), e.g. a validation failure. */
+  failure: string | null;
+  /** The failure's platform error code (e.g. `ERR_VALIDATION`, `ERR_AUTHZ_DENIED`), when the workflow named one. */
+  failureCode: PlatformErrorCode | null;
+}
+
+/**
+ * Why the workflow refused an approve/reject/cancel, in the platform's error vocabulary: a refused
+ * credential (`ERR_TOKEN_EXPIRED`, `ERR_TOKEN_AUDIENCE`, `ERR_CREDENTIAL_REPLAYED`…), the policy
+ * (`ERR_AUTHZ_DENIED`), the workflow's state (`ERR_WORKFLOW_STATE`: not awaiting approval, past
+ * the point of stopping, closed) or a malformed request (`ERR_VALIDATION`). A `PlatformError`, so
+ * tools that let it through answer with its code.
+ */
+export class DeploymentActionRefusedError extends PlatformError {
+  constructor(code: PlatformErrorCode, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+  }
+}
+
+/** The innermost `ERR_*` reason in a failure's cause chain (an activity's refusal arrives wrapped in an ActivityFailure). */
+function reasonOf(err: unknown): ApplicationFailure | undefined {
+  let found: ApplicationFailure | undefined;
+  for (let e: unknown = err; e instanceof Error; e = e.cause) {
+    if (e instanceof ApplicationFailure && e.type?.startsWith('ERR_')) found = e;
+  }
+  return found;
+}
+
+/**
+ * Turns a failed Update into a {@link DeploymentActionRefusedError}: the worker's reason code, or
+ * `ERR_VALIDATION` for a validator's other rejections, or `ERR_WORKFLOW_STATE` when the workflow has closed.
+ */
+async function refused(err: unknown, workflowId: string, client: Client): Promise<never> {
+  if (err instanceof WorkflowUpdateFailedError) {
+    const reason = reasonOf(err);
+    if (reason !== undefined) throw new DeploymentActionRefusedError(isPlatformErrorCode(reason.type) ? reason.type : 'ERR_VALIDATION', reason.message, { cause: err });
+    throw new DeploymentActionRefusedError('ERR_VALIDATION', err.cause?.message ?? err.message, { cause: err });
+  }
+  const status = await client.workflow.getHandle(workflowId).describe().then((d) => d.status.name, () => undefined);
+  if (status !== undefined && status !== 'RUNNING') throw new DeploymentActionRefusedError('ERR_WORKFLOW_STATE', `deployment ${workflowId} is not running (${status})`, { cause: err });
+  throw err;
 }
 
 /**
  * Operator and agent entry points over a Temporal client: start, approve, reject, cancel, status, list.
+ * Every action carries the acting person's credential (an access token for the worker's audience);
+ * the worker verifies it — nothing here names a user.
  *
  * @example
  * ```ts
  * const deployments = createDeploymentClient(await connectClient(config), config.TEMPORAL_TASK_QUEUE);
- * const id = await deployments.start(request);
- * await deployments.approve(id, { id: 'alice', groups: ['admin'] });
+ * const id = await deployments.start({ templateId, deviceIds, params, credential: ninaToken });
+ * const verdict = await deployments.approve(id, aliceToken);
  * ```
  */
 export function createDeploymentClient(client: Client, taskQueue: string) {
   const handle = (workflowId: string) => client.workflow.getHandle(workflowId);
   return {
-    /** Starts a deployment; returns its workflow id (`deploy-<uuid>` unless given). */
-    async start(request: DeploymentRequest, options: { workflowId?: string } = {}): Promise<string> {
+    /**
+     * Starts a deployment; returns its workflow id (`deploy-<uuid>` unless given) once the workflow
+     * verified the requester's credential (or closed, e.g. refusing it) — so that whoever asks next
+     * sees whose deployment it is. The requester is whoever `request.credential` verifies as.
+     * `verifyTimeoutMs` (default 15000) bounds that wait.
+     */
+    async start(request: DeploymentRequest, options: { workflowId?: string; verifyTimeoutMs?: number } = {}): Promise<string> {
       const workflowId = options.workflowId ?? `deploy-${randomUUID()}`;
-      await client.workflow.start(DEPLOYMENT_WORKFLOW_TYPE, {
+      const h = await client.workflow.start(DEPLOYMENT_WORKFLOW_TYPE, {
         taskQueue,
         workflowId,
         args: [request],
-        memo: { requester: request.requester.id, templateId: request.templateId, devices: request.deviceIds.length },
+        memo: { templateId: request.templateId, devices: request.deviceIds.length },
       });
-      return workflowId;
+      const deadline = Date.now() + (options.verifyTimeoutMs ?? 15_000);
+      for (;;) {
+        const progress = await h.query(progressQuery).catch(() => undefined);
+        if (progress !== undefined && progress.requester !== '') return workflowId;
+        if ((await h.describe()).status.name !== 'RUNNING') return workflowId;
+        if (Date.now() > deadline) throw new Error(`deployment ${workflowId} started, but its requester was not verified within ${options.verifyTimeoutMs ?? 15_000} ms (is a worker polling ${taskQueue}?)`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
     },
 
     /**
-     * Sends an approval and waits (up to `timeoutMs`, default 30000) for the workflow's verdict on it:
-     * the four-eyes policy check runs inside the workflow. Throws when the deployment is past approval.
+     * Approves as the person `credential` verifies as (a Workflow Update): answers the workflow's
+     * four-eyes verdict. Throws {@link DeploymentActionRefusedError} when the credential is refused
+     * or the deployment is not awaiting approval.
      */
-    async approve(workflowId: string, approver: Identity, options: { comment?: string; timeoutMs?: number } = {}): Promise<ApprovalAttempt> {
-      const h = handle(workflowId);
-      const current = await h.query(progressQuery);
-      if (!['validating', 'opening_change', 'awaiting_approval'].includes(current.step)) {
-        throw new Error(`deployment ${workflowId} is not awaiting approval (step ${current.step})`);
-      }
-      const before = current.approvals.length;
-      await h.signal(approveSignal, { approver, ...(options.comment ? { comment: options.comment } : {}) });
-      const deadline = Date.now() + (options.timeoutMs ?? 30_000);
-      for (;;) {
-        const progress = await h.query(progressQuery);
-        const verdict = progress.approvals.slice(before).find((a) => a.by === approver.id);
-        if (verdict) return verdict;
-        if (Date.now() > deadline) throw new Error(`no verdict on the approval of ${workflowId} within ${options.timeoutMs ?? 30_000} ms (step ${progress.step})`);
-        await new Promise((r) => setTimeout(r, 200));
-      }
+    async approve(workflowId: string, credential: Credential, options: { comment?: string } = {}): Promise<ApprovalAttempt> {
+      return handle(workflowId)
+        .executeUpdate(approveUpdate, { args: [{ credential, ...(options.comment ? { comment: options.comment } : {}) }] })
+        .catch((err: unknown) => refused(err, workflowId, client));
     },
 
-    async reject(workflowId: string, by: Identity, reason: string): Promise<void> {
-      await handle(workflowId).signal(rejectSignal, { by, reason });
+    /** Rejects (approvers only) as the person `credential` verifies as; the change is cancelled. */
+    async reject(workflowId: string, credential: Credential, reason: string): Promise<StopVerdict> {
+      return handle(workflowId).executeUpdate(rejectUpdate, { args: [{ credential, reason }] }).catch((err: unknown) => refused(err, workflowId, client));
     },
 
-    async cancel(workflowId: string, by: Identity, reason: string): Promise<void> {
-      await handle(workflowId).signal(cancelSignal, { by, reason });
+    /** Cancels (the requester, or an approver) as the person `credential` verifies as; deployed batches are rolled back. */
+    async cancel(workflowId: string, credential: Credential, reason: string): Promise<StopVerdict> {
+      return handle(workflowId).executeUpdate(cancelUpdate, { args: [{ credential, reason }] }).catch((err: unknown) => refused(err, workflowId, client));
     },
 
     async status(workflowId: string): Promise<DeploymentStatusView> {
@@ -75,10 +129,29 @@ export function createDeploymentClient(client: Client, taskQueue: string) {
       const description = await h.describe();
       const status = description.status.name;
       let result: DeploymentResult | null = null;
+      let failure: string | null = null;
+      let failureCode: PlatformErrorCode | null = null;
       if (status === 'COMPLETED') result = (await h.result()) as DeploymentResult;
+      if (status === 'FAILED') {
+        const err = await h.result().then(() => undefined, (e: unknown) => e as Error);
+        const reason = reasonOf(err);
+        failure = reason?.message ?? (err?.cause as Error | undefined)?.message ?? err?.message ?? null;
+        const type = reason?.type;
+        failureCode = isPlatformErrorCode(type) ? type : null;
+      }
       let progress: DeploymentProgress | null = result?.progress ?? null;
       if (progress === null && status === 'RUNNING') progress = await h.query(progressQuery);
-      return { workflowId, status, progress, result };
+      return {
+        workflowId,
+        status,
+        workflowType: description.type,
+        startTime: description.startTime.toISOString(),
+        closeTime: description.closeTime?.toISOString() ?? null,
+        progress,
+        result,
+        failure,
+        failureCode,
+      };
     },
 
     /** The most recent deployments (newest first), `limit` default 20. */

@@ -1,9 +1,27 @@
-import { authzEnv, httpUrl, loggingEnv, parseConfig, port, positiveInt, secretsEnv, type Env } from '@mcp-platform/mcp-common/config';
+import { authEnv, authzEnv, httpUrl, loggingEnv, parseConfig, port, positiveInt, secretsEnv, type Env } from '@mcp-platform/mcp-common/config';
+import { WORKERS } from '@mcp-platform/registry';
 import { z } from 'zod';
 import { DEFAULT_TASK_QUEUE } from './types.ts';
 
+function registeredAudience(): string {
+  const audience = WORKERS.find((w) => w.name === 'deploy-worker')?.credentialAudience;
+  if (audience === undefined) throw new TypeError('@mcp-platform/registry gives deploy-worker no credentialAudience');
+  return audience;
+}
+
+/**
+ * The worker's resource identifier: the audience of the credentials it accepts (RFC 8707 `resource`),
+ * `urn:mcp-platform:deploy-worker` — from `@mcp-platform/registry`, which the IdP seed and the realm read too.
+ */
+export const DEFAULT_WORKER_AUDIENCE = registeredAudience();
+
 /** Temporal connection settings, shared by the worker, the CLI and mcp-network's deployment tools. */
 export const temporalEnv = {
+  /**
+   * Audience of the identity credentials the worker accepts: the CLI logs in for it, mcp-network
+   * exchanges the caller's token for it (RFC 8693), the worker verifies it. Default `urn:mcp-platform:deploy-worker`.
+   */
+  DEPLOY_WORKER_AUDIENCE: z.string().min(1).default(DEFAULT_WORKER_AUDIENCE),
   /** `host:port` of the Temporal frontend. Default the local dev server. */
   TEMPORAL_ADDRESS: z.string().regex(/^[^\s:]+:\d{1,5}$/, 'must be host:port').default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
@@ -32,6 +50,8 @@ export function temporalRules(cfg: Record<string, unknown>, ctx: z.RefinementCtx
 export const configSchema = z
   .object({
     ...loggingEnv,
+    // The IdP that issues the credentials the worker verifies (audience DEPLOY_WORKER_AUDIENCE, not OIDC_AUDIENCE).
+    ...authEnv,
     ...authzEnv,
     ...secretsEnv,
     ...temporalEnv,
@@ -39,6 +59,10 @@ export const configSchema = z
     WORKER_MAX_CONCURRENT_ACTIVITIES: positiveInt(20),
     /** How long a dead worker's sticky workflow tasks wait before another worker takes them, in ms. */
     WORKER_STICKY_TIMEOUT_MS: positiveInt(10_000),
+    /** The prebuilt workflow bundle (images: `/app/services/deploy-worker/dist/workflow-bundle.js`); unset = bundle the workflow code at start. */
+    WORKFLOW_BUNDLE_PATH: z.string().min(1).optional(),
+    /** `host:port` where the Temporal SDK's own metrics (`temporal_*`) are served to Prometheus at `/metrics`; unset = off. */
+    TEMPORAL_METRICS_BIND_ADDRESS: z.string().regex(/^[^\s:]+:\d{1,5}$/, 'must be host:port').optional(),
     /** Probes for orchestrators: `/healthz`, `/readyz` (worker polling), `/metrics`. */
     HEALTH_HOST: z.string().default('127.0.0.1'),
     HEALTH_PORT: port(8110),
@@ -51,6 +75,9 @@ export const configSchema = z
   })
   .superRefine((raw, ctx) => {
     temporalRules(raw, ctx);
+    if (raw.OIDC_AUDIENCE !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['OIDC_AUDIENCE'], message: 'is not used by the deploy worker: set DEPLOY_WORKER_AUDIENCE' });
+    }
     if (raw.VAULT_ADDR !== undefined && raw.VAULT_AUTH_METHOD === 'token' && raw.VAULT_TOKEN === undefined) {
       ctx.addIssue({ code: 'custom', path: ['VAULT_TOKEN'], message: 'is required when VAULT_AUTH_METHOD=token' });
     }
@@ -79,17 +106,38 @@ export const DEV_SECRETS = {
   servicenow: { username: 'admin', password: 'dev-only-servicenow-password' },
 };
 
-/** What the operator CLI and other Temporal clients read: the connection settings only. */
-export const clientConfigSchema = z.object(temporalEnv).superRefine((raw, ctx) => temporalRules(raw, ctx));
+/** What the operator CLI reads: the Temporal connection and how to log in at the IdP. */
+export const clientConfigSchema = z
+  .object({
+    ...temporalEnv,
+    /** The IdP the CLI logs in at (its discovery document names the token and device endpoints). */
+    OIDC_ISSUER: authEnv.OIDC_ISSUER,
+    /** The CLI's public OAuth client. Default `mcp-dev-cli` (the dev IdP's); e.g. `deploy-cli` in the Keycloak realm. */
+    DEPLOY_CLI_CLIENT_ID: z.string().min(1).default('mcp-dev-cli'),
+    /**
+     * How the CLI logs in: `device` (RFC 8628: open the printed URL, enter the code), `password`
+     * (OAuth password grant, e.g. Keycloak direct access grants) or `dev-password` (the dev IdP's
+     * DEV ONLY grant). Default `dev-password`.
+     */
+    DEPLOY_CLI_GRANT: z.enum(['device', 'password', 'dev-password']).default('dev-password'),
+    /** Login name for the password grants (`--user` wins). */
+    DEPLOY_USER: z.string().min(1).optional(),
+    /** Password for the password grants (or DEPLOY_PASSWORD_FILE; else the CLI asks on the terminal). */
+    DEPLOY_PASSWORD: z.string().min(1).optional(),
+  })
+  .superRefine((raw, ctx) => temporalRules(raw, ctx));
+
+export type ClientConfig = z.output<typeof clientConfigSchema>;
 
 /**
- * Parses the Temporal client settings (`TEMPORAL_*`).
+ * Parses the operator CLI's settings (`TEMPORAL_*`, `OIDC_ISSUER`, `DEPLOY_CLI_*`).
  *
  * @example
  * ```ts
- * const client = await connectClient(loadClientConfig(process.env));
+ * const config = loadClientConfig(process.env);
+ * const client = await connectClient(config);
  * ```
  */
-export function loadClientConfig(env: Env): TemporalConfig {
+export function loadClientConfig(env: Env): ClientConfig {
   return parseConfig('deploy-cli', clientConfigSchema, env);
 }

@@ -1,34 +1,17 @@
-// Wiring only: config → logger → clients → activities → Temporal connection → worker; drain on SIGTERM.
+// Wiring only: config → logger → Temporal runtime → the worker (src/run.ts); drain on SIGTERM.
 import { ConfigError } from '@mcp-platform/mcp-common/config';
 import { createLogger } from '@mcp-platform/mcp-common/logging';
-import { createActivities } from './activities/index.ts';
 import { loadConfig } from './config.ts';
-import { connectWorker } from './connection.ts';
-import { buildDeps } from './deps.ts';
-import { startHealthServer } from './health.ts';
-import { createDeploymentWorker, installTemporalLogging } from './worker.ts';
+import { startDeployWorker } from './run.ts';
+import { installTemporalRuntime } from './worker.ts';
 
 try {
   const config = loadConfig(process.env);
   const logger = createLogger({ serviceName: 'deploy-worker', serviceVersion: '0.1.0', environment: config.SERVICE_ENVIRONMENT, level: config.LOG_LEVEL });
-  installTemporalLogging(logger, config.LOG_LEVEL === 'debug' ? 'info' : 'warn');
-  const deps = buildDeps(config, logger);
-  const connection = await connectWorker(config);
-  const worker = await createDeploymentWorker({
-    connection,
-    namespace: config.TEMPORAL_NAMESPACE,
-    taskQueue: config.TEMPORAL_TASK_QUEUE,
-    activities: createActivities(deps),
-    maxConcurrentActivities: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
-    stickyTimeoutMs: config.WORKER_STICKY_TIMEOUT_MS,
-  });
-  const health = await startHealthServer({ host: config.HEALTH_HOST, port: config.HEALTH_PORT, worker, logger });
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => worker.shutdown());
-  logger.info('deploy worker polling', { labels: { task_queue: config.TEMPORAL_TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE }, url: { full: config.TEMPORAL_ADDRESS } });
-  await worker.run();
-  await health.close();
-  await connection.close();
-  await deps.close();
+  installTemporalRuntime(logger, config.LOG_LEVEL === 'debug' ? 'info' : 'warn', config.TEMPORAL_METRICS_BIND_ADDRESS ? { metricsBindAddress: config.TEMPORAL_METRICS_BIND_ADDRESS } : {});
+  const running = await startDeployWorker(config, logger);
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => void running.stop());
+  await running.done;
   logger.info('deploy worker stopped');
   await logger.close();
 } catch (err) {

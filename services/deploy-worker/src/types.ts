@@ -10,11 +10,30 @@ export const DEPLOYMENT_WORKFLOW_TYPE = 'templateDeploymentWorkflow';
 /** The task queue the worker polls by default. */
 export const DEFAULT_TASK_QUEUE = 'template-deployments';
 
-/** Who asked for, approved or cancelled something (from the caller's verified token or the operator's login). */
+/**
+ * Who asked for, approved or cancelled something — always the result of the worker verifying a
+ * credential ({@link VerifiedIdentity}), never a name taken from a payload.
+ */
 export interface Identity {
   id: string;
   groups: string[];
 }
+
+/**
+ * What the worker learnt from a credential it verified: the person (`sub`, groups), the OAuth
+ * client that obtained the token and the actor of a token exchange (e.g. mcp-network).
+ */
+export interface VerifiedIdentity extends Identity {
+  clientId: string;
+  actorId?: string;
+}
+
+/**
+ * A person's credential for the worker: an OAuth access token whose audience is the worker
+ * (`DEPLOY_WORKER_AUDIENCE`), short-lived and single-use — obtained by the operator CLI's login or by
+ * mcp-network exchanging the caller's token (RFC 8693). The worker verifies it against the IdP's JWKS.
+ */
+export type Credential = string;
 
 /** Scalar template variable values, the same for every device. */
 export type TemplateParams = Record<string, string | number | boolean>;
@@ -36,7 +55,13 @@ export interface DeploymentRequest {
   templateId: string;
   deviceIds: string[];
   params: TemplateParams;
-  requester: Identity;
+  /** The requester's credential; the workflow verifies it before anything else and decides on the verified subject. */
+  credential?: Credential;
+  /**
+   * LEGACY (workflows started before the `verified-identities` patch only): a name taken from the
+   * payload. Ignored by the current code, which decides on the verified `credential`.
+   */
+  requester?: Identity;
   /** Why (goes on the change request). */
   reason?: string;
   /** Devices per Catalyst Center deploy call. Default 5. */
@@ -57,6 +82,9 @@ export interface DeploymentRequest {
   /** Delay between Catalyst task polls, in ms. Default 2000. */
   pollIntervalMs?: number;
 }
+
+/** A request after the workflow verified its credential: what activities get (no credential, a verified requester). */
+export type VerifiedRequest = Omit<DeploymentRequest, 'credential' | 'requester'> & { requester: Identity };
 
 export type DeploymentStep =
   | 'validating'
@@ -89,17 +117,22 @@ export interface ApprovalAttempt {
 /** What the `progress` query answers. */
 export interface DeploymentProgress {
   step: DeploymentStep;
+  /** The verified requester (empty until the start credential is verified). */
   requester: string;
   templateId: string;
   change?: { sysId: string; number: string };
   incident?: { sysId: string; number: string };
   approvedBy?: string;
+  /** The comment of the approval that counted. */
+  approvalComment?: string;
   approvals: ApprovalAttempt[];
   batchesTotal: number;
   batchesDone: number;
   devices: Record<string, DeviceProgress>;
   /** Why the deployment did not complete. */
   reason?: string;
+  /** When the step or batch count last changed (workflow time, ISO 8601); absent in workflows started before it was added. */
+  updatedAt?: string;
 }
 
 /** The workflow's result. */
@@ -108,14 +141,32 @@ export interface DeploymentResult {
   progress: DeploymentProgress;
 }
 
-/** Payload of the `approve` signal. */
+/** LEGACY payload of the `approve` signal (workflows started before the `verified-identities` patch). */
 export interface ApproveSignal {
   approver: Identity;
   comment?: string;
 }
 
-/** Payload of the `reject` and `cancel` signals. */
+/** LEGACY payload of the `reject` and `cancel` signals. */
 export interface StopSignal {
   by: Identity;
   reason: string;
+}
+
+/** Argument of the `approve` Update: the approver's credential (verified by the worker). */
+export interface ApproveUpdate {
+  credential: Credential;
+  comment?: string;
+}
+
+/** Argument of the `reject` and `cancel` Updates. */
+export interface StopUpdate {
+  credential: Credential;
+  reason: string;
+}
+
+/** What the `reject` and `cancel` Updates answer. */
+export interface StopVerdict {
+  by: string;
+  kind: 'rejected' | 'cancelled';
 }

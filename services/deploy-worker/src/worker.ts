@@ -1,17 +1,37 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DefaultLogger, Runtime, Worker, type LogLevel, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
+import { DefaultLogger, Runtime, Worker, bundleWorkflowCode, type LogLevel, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import type { Logger } from '@mcp-platform/mcp-common/logging';
 import type { DeploymentActivities } from './activities/index.ts';
 
 /** The workflow bundle's entry (bundled by the worker; the code runs in Temporal's deterministic sandbox). */
 export const WORKFLOWS_PATH = fileURLToPath(new URL('./workflows/index.ts', import.meta.url));
 
+/**
+ * Bundles the workflow code (what the worker runs in its sandbox) into one file: done at image
+ * build time (`pnpm --filter @mcp-platform/deploy-worker bundle`), so the worker starts without
+ * webpack and every replica runs byte-identical workflow code (`WORKFLOW_BUNDLE_PATH`).
+ *
+ * @example
+ * ```ts
+ * await writeWorkflowBundle('dist/workflow-bundle.js');
+ * ```
+ */
+export async function writeWorkflowBundle(path: string): Promise<void> {
+  const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietBundlerLogger });
+  await mkdir(dirname(path), { recursive: true });
+  await writeFile(path, code);
+}
+
+const quietBundlerLogger = { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} };
+
 export interface DeploymentWorkerOptions {
   connection: NativeConnection;
   namespace: string;
   taskQueue: string;
   activities: DeploymentActivities;
-  /** A prebuilt bundle (`bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH })`); default: bundle at start. */
+  /** A prebuilt bundle (`{ codePath: WORKFLOW_BUNDLE_PATH }`, written by {@link writeWorkflowBundle}); default: bundle at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
   /** Most activities run at once. Default 20. */
   maxConcurrentActivities?: number;
@@ -41,17 +61,20 @@ export function createDeploymentWorker(options: DeploymentWorkerOptions): Promis
 }
 
 /**
- * Routes the Temporal SDK's own log lines (worker state, workflow `log`) into the ECS logger.
- * Call once per process, before creating connections.
+ * Installs the Temporal runtime of this process: the SDK's own log lines (worker state, workflow
+ * `log`) go into the ECS logger, and with `metricsBindAddress` (`host:port`) the SDK's metrics
+ * (task slots, poll latencies, workflow/activity task counters — `temporal_*`) are served to
+ * Prometheus at `http://<metricsBindAddress>/metrics`. Call once per process, before creating connections.
  *
  * @example
  * ```ts
- * installTemporalLogging(logger, 'info');
+ * installTemporalRuntime(logger, 'info', { metricsBindAddress: '0.0.0.0:9464' });
  * ```
  */
-export function installTemporalLogging(logger: Logger, level: 'error' | 'warn' | 'info' | 'debug'): void {
+export function installTemporalRuntime(logger: Logger, level: 'error' | 'warn' | 'info' | 'debug', options: { metricsBindAddress?: string } = {}): void {
   const temporalLevel = level.toUpperCase() as LogLevel;
   Runtime.install({
+    ...(options.metricsBindAddress ? { telemetryOptions: { metrics: { prometheus: { bindAddress: options.metricsBindAddress } } } } : {}),
     logger: new DefaultLogger(temporalLevel === ('ERROR' as LogLevel) ? 'ERROR' : temporalLevel, (entry) => {
       const fields = { labels: { temporal_source: 'sdk' }, temporal: entry.meta ?? {} };
       const method = entry.level === 'ERROR' ? 'error' : entry.level === 'WARN' ? 'warn' : entry.level === 'INFO' ? 'info' : 'debug';

@@ -5,16 +5,24 @@
  * task id it had heartbeated instead of deploying again.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createDeploymentClient, type DeploymentClient } from '../src/client.ts';
-import { SEED, USERS, startSimulators, startTemporalDevServer, type DevServer, type Simulators } from './fixtures.ts';
+import { writeWorkflowBundle } from '../src/worker.ts';
+import { SEED, freePort, startIdentity, startSimulators, startTemporalDevServer, type DevServer, type IdentityFixture, type Simulators } from './fixtures.ts';
 
 const TASK_QUEUE = 'deploy-crash';
 const packageDir = fileURLToPath(new URL('..', import.meta.url));
 let server: DevServer;
 let sims: Simulators;
+let identity: IdentityFixture;
+/** The prebuilt workflow bundle the worker runs (as in the image) and where it serves the SDK's metrics. */
+let bundlePath: string;
+let metricsAddress: string;
 let client: Client;
 let deployments: DeploymentClient;
 const workers: ChildProcess[] = [];
@@ -27,6 +35,9 @@ function startWorker(): { child: ChildProcess; output: () => string } {
       HOME: process.env['HOME'] ?? '',
       TEMPORAL_ADDRESS: server.address,
       TEMPORAL_TASK_QUEUE: TASK_QUEUE,
+      OIDC_ISSUER: identity.idp.issuer,
+      WORKFLOW_BUNDLE_PATH: bundlePath,
+      TEMPORAL_METRICS_BIND_ADDRESS: metricsAddress,
       WORKER_STICKY_TIMEOUT_MS: '1000',
       HEALTH_PORT: '0',
       CATALYST_BASE_URL: sims.catalyst.url,
@@ -45,7 +56,9 @@ function startWorker(): { child: ChildProcess; output: () => string } {
 }
 
 beforeAll(async () => {
-  [server, sims] = await Promise.all([startTemporalDevServer(), startSimulators({ taskDurationMs: 6_000 })]);
+  bundlePath = join(await mkdtemp(join(tmpdir(), 'deploy-bundle-')), 'workflow-bundle.js');
+  metricsAddress = `127.0.0.1:${await freePort()}`;
+  [server, sims, identity] = await Promise.all([startTemporalDevServer(), startSimulators({ taskDurationMs: 6_000 }), startIdentity(), writeWorkflowBundle(bundlePath)]);
   client = new Client({ connection: await Connection.connect({ address: server.address }) });
   deployments = createDeploymentClient(client, TASK_QUEUE);
 }, 120_000);
@@ -54,13 +67,15 @@ afterAll(async () => {
   for (const w of workers) if (w.exitCode === null && w.signalCode === null) w.kill('SIGKILL');
   await client?.connection.close();
   await sims?.stop();
+  await identity?.stop();
   await server?.stop();
 });
 
 async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const v = await probe();
+    // A probe may fail while the worker process is still starting (a query needs a polling worker).
+    const v = await probe().catch(() => undefined);
     if (v !== undefined) return v;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 100));
@@ -71,11 +86,12 @@ it('completes after the worker is killed mid-deploy, with one ticket and one dep
   const first = startWorker();
   const devices = SEED.access.slice(0, 2);
   const id = await deployments.start(
-    { templateId: SEED.template, deviceIds: devices, params: { interface: 'Gi1/0/2', description: 'crash test' }, requester: USERS.nina, batchSize: 5, pollIntervalMs: 200, heartbeatTimeoutMs: 2_000, approvalTimeoutMs: 120_000 },
-    { workflowId: 'deploy-crash' },
+    { templateId: SEED.template, deviceIds: devices, params: { interface: 'Gi1/0/2', description: 'crash test' }, credential: await identity.credential('nina'), batchSize: 5, pollIntervalMs: 200, heartbeatTimeoutMs: 2_000, approvalTimeoutMs: 120_000 },
+    // The worker is a fresh child process: give it time to start before the requester is verified.
+    { workflowId: 'deploy-crash', verifyTimeoutMs: 120_000 },
   );
   await until('awaiting approval', async () => ((await deployments.status(id)).progress?.step === 'awaiting_approval' ? true : undefined));
-  expect((await deployments.approve(id, USERS.alice)).allowed).toBe(true);
+  expect((await deployments.approve(id, await identity.credential('alice'))).allowed).toBe(true);
 
   // Kill once Temporal holds the heartbeated Catalyst task id of the running deploy.
   await until('a heartbeated deploy', async () => {
@@ -99,6 +115,9 @@ it('completes after the worker is killed mid-deploy, with one ticket and one dep
   expect(targets.sort()).toEqual([...devices].sort());
   expect(sims.servicenow.state.tables.change_request.filter((c) => c['correlation_id'] === id)).toHaveLength(1);
   expect(second.output()).toContain('deployment-deploy-batch-resumed');
+  // The SDK's own metrics reach Prometheus: task slots and polls of this task queue, workflow completions.
+  const metrics = await (await fetch(`http://${metricsAddress}/metrics`)).text();
+  expect(metrics).toMatch(/^temporal_workflow_completed\{[^}]*task_queue="deploy-crash"[^}]*\} [1-9]/m);
   second.child.kill('SIGTERM');
   await new Promise((r) => second.child.once('exit', r));
 }, 180_000);

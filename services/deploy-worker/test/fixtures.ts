@@ -1,67 +1,16 @@
 /**
- * Test fixtures: the real Temporal dev server (the pinned CLI binary), the
+ * Test fixtures: the real Temporal dev server (from @mcp-platform/test-support), the
  * Catalyst Center and ServiceNow simulators, and an ECS logger whose lines
  * are captured for field-by-field checks.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { PassThrough } from 'node:stream';
-import { Connection } from '@temporalio/client';
 import { startCatalystCenterSimulator, type CatalystSimulator } from '@mcp-platform/sandboxes/catalyst-center';
 import { startServiceNowSimulator, type ServiceNowSimulator } from '@mcp-platform/sandboxes/servicenow';
+import { startIdentityProvider, type RunningIdentityProvider } from '@mcp-platform/sandboxes/idp';
 import { createLogger, type PlatformLogger } from '@mcp-platform/mcp-common/logging';
-import { findTemporal } from '../../../scripts/lib/temporal.ts';
-import { DEV_SECRETS } from '../src/config.ts';
+import { DEFAULT_WORKER_AUDIENCE, DEV_SECRETS } from '../src/config.ts';
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-export interface DevServer {
-  address: string;
-  stop(): Promise<void>;
-}
-
-/** Starts `temporal server start-dev` (in-memory, headless) on free loopback ports; throws when the binary is missing. */
-export async function startTemporalDevServer(): Promise<DevServer> {
-  const bin = findTemporal();
-  if (bin === undefined) throw new Error('no Temporal CLI: run `pnpm tools ensure` (or set TEMPORAL_BIN)');
-  const port = await freePort();
-  const address = `127.0.0.1:${port}`;
-  const child: ChildProcess = spawn(bin, ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--headless', '--log-level', 'error'], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr?.on('data', (b: Buffer) => (stderr = (stderr + b.toString()).slice(-4000)));
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`temporal dev server exited (${child.exitCode}): ${stderr}`);
-    try {
-      const c = await Connection.connect({ address, connectTimeout: 1000 });
-      await c.workflowService.getSystemInfo({});
-      await c.close();
-      break;
-    } catch {
-      if (Date.now() > deadline) throw new Error(`temporal dev server not up at ${address}: ${stderr}`);
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  }
-  return {
-    address,
-    async stop() {
-      if (child.exitCode !== null) return;
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
-      if (child.exitCode === null) child.kill('SIGKILL');
-    },
-  };
-}
+export { freePort, startTemporalDevServer, type DevServer } from '@mcp-platform/test-support';
 
 export interface Simulators {
   catalyst: CatalystSimulator;
@@ -110,3 +59,22 @@ export const USERS = {
   nina: { id: 'nina', groups: ['network-engineers'] },
   sam: { id: 'sam', groups: ['service-desk'] },
 };
+
+/** The dev identity provider (a real OpenID Provider) and fresh worker credentials of its seeded users. */
+export interface IdentityFixture {
+  idp: RunningIdentityProvider;
+  /** A fresh access token of `user` for the deploy worker (or another `audience`). */
+  credential(user: string, options?: { audience?: string; ttlSeconds?: number }): Promise<string>;
+  stop(): Promise<void>;
+}
+
+/** Starts the dev IdP on a free port. */
+export async function startIdentity(): Promise<IdentityFixture> {
+  const idp = await startIdentityProvider({ port: 0 });
+  return {
+    idp,
+    credential: (user, options = {}) =>
+      idp.issueToken({ user, audience: options.audience ?? DEFAULT_WORKER_AUDIENCE, ...(options.ttlSeconds !== undefined ? { ttlSeconds: options.ttlSeconds } : {}) }),
+    stop: () => idp.stop(),
+  };
+}

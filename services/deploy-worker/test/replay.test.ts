@@ -3,6 +3,10 @@
  * workflow.int.test.ts with UPDATE_HISTORIES=1) against the current workflow
  * code: a change that would break running workflows fails here. Use
  * `patched()` for intended changes to live workflows.
+ *
+ * `<name>.json` were recorded before the `verified-identities` patch (names in
+ * the payload, signals) and must keep replaying on that path;
+ * `verified-<name>.json` were recorded with verified credentials and Updates.
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { DefaultLogger, Runtime, Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
@@ -21,7 +25,8 @@ beforeAll(async () => {
 
 describe('replay of committed histories', () => {
   it('has histories to replay', () => {
-    expect(files).toEqual(expect.arrayContaining(['happy-path.json', 'failure-rollback.json', 'approval-timeout.json', 'self-approval-rejected.json']));
+    const scenarios = ['happy-path', 'failure-rollback', 'approval-timeout', 'self-approval-rejected', 'cancel-during-deploy'];
+    expect(files).toEqual(expect.arrayContaining([...scenarios.map((n) => `${n}.json`), ...scenarios.map((n) => `verified-${n}.json`)]));
   });
 
   it('replays every history without non-determinism', async () => {

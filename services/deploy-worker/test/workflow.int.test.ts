@@ -8,16 +8,20 @@ import { Client, Connection } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { DefaultLogger, NativeConnection, Runtime, bundleWorkflowCode, type Worker } from '@temporalio/worker';
 import { createAuthorizerFromConfig } from '@mcp-platform/mcp-common/authz';
+import { createTokenVerifier } from '@mcp-platform/mcp-common/auth';
+import { SignJWT, generateKeyPair } from 'jose';
 import { createServiceNowClient } from '@mcp-platform/connectors/servicenow';
 import { createCatalystCenterClient } from '@mcp-platform/connectors/catalyst-center';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createActivities, createServiceNowChangeManagement } from '../src/activities/index.ts';
+import { createActivities, createIdentityActivities, createServiceNowChangeManagement } from '../src/activities/index.ts';
 import { runCli } from '../src/cli.ts';
-import { createDeploymentClient, type DeploymentClient } from '../src/client.ts';
-import { DEV_SECRETS } from '../src/config.ts';
+import { createDeploymentClient, type DeploymentActionRefusedError, type DeploymentClient } from '../src/client.ts';
+import { DEFAULT_WORKER_AUDIENCE, DEV_SECRETS } from '../src/config.ts';
+import { createTemporalCredentialLedger } from '../src/identity/ledger.ts';
 import type { DeploymentRequest } from '../src/types.ts';
+import { approveSignal } from '../src/workflows/template-deployment.ts';
 import { WORKFLOWS_PATH, createDeploymentWorker } from '../src/worker.ts';
-import { SEED, USERS, captureLogger, startSimulators, startTemporalDevServer, type DevServer, type Simulators } from './fixtures.ts';
+import { SEED, captureLogger, startIdentity, startSimulators, startTemporalDevServer, type DevServer, type IdentityFixture, type Simulators } from './fixtures.ts';
 
 const TASK_QUEUE = 'deploy-int';
 let server: DevServer;
@@ -26,19 +30,27 @@ let worker: Worker;
 let running: Promise<void>;
 let client: Client;
 let deployments: DeploymentClient;
+let identity: IdentityFixture;
+/** Added to the worker verifier's clock (expired-credential test). */
+let clockOffsetMs = 0;
 const log = captureLogger();
+const cred = (user: string, options?: { audience?: string; ttlSeconds?: number }) => identity.credential(user, options);
 
 beforeAll(async () => {
   Runtime.install({ logger: new DefaultLogger('ERROR') });
-  [server, sims] = await Promise.all([startTemporalDevServer(), startSimulators({ taskDurationMs: 300 })]);
+  [server, sims, identity] = await Promise.all([startTemporalDevServer(), startSimulators({ taskDurationMs: 300 }), startIdentity()]);
   const catalyst = createCatalystCenterClient({ baseUrl: sims.catalyst.url, credentials: async () => DEV_SECRETS['catalyst-center'] });
   const servicenow = createServiceNowClient({ instanceUrl: sims.servicenow.url, credentials: async () => DEV_SECRETS.servicenow });
   const authorizer = createAuthorizerFromConfig({ AUTHZ_MODE: 'wasm', OPA_URL: 'http://127.0.0.1:8181', OPA_TIMEOUT_MS: 2000, AUTHZ_CACHE_TTL_MS: 0 }, { audit: log.logger }).call;
-  const activities = createActivities({ catalyst, itsm: createServiceNowChangeManagement(servicenow), authorizer, logger: log.logger });
+  client = new Client({ connection: await Connection.connect({ address: server.address }) });
+  const verifier = createTokenVerifier({ issuer: identity.idp.issuer, audience: DEFAULT_WORKER_AUDIENCE, now: () => Date.now() + clockOffsetMs });
+  const activities = {
+    ...createActivities({ catalyst, itsm: createServiceNowChangeManagement(servicenow), authorizer, logger: log.logger }),
+    ...createIdentityActivities({ verifier, ledger: createTemporalCredentialLedger(client, TASK_QUEUE), logger: log.logger }),
+  };
   const [connection, workflowBundle] = await Promise.all([NativeConnection.connect({ address: server.address }), bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietBundlerLogger })]);
   worker = await createDeploymentWorker({ connection, namespace: 'default', taskQueue: TASK_QUEUE, activities, workflowBundle });
   running = worker.run();
-  client = new Client({ connection: await Connection.connect({ address: server.address }) });
   deployments = createDeploymentClient(client, TASK_QUEUE);
 }, 120_000);
 
@@ -47,17 +59,18 @@ afterAll(async () => {
   await running?.catch(() => undefined);
   await client?.connection.close();
   await sims?.stop();
+  await identity?.stop();
   await server?.stop();
 });
 
 const quietBundlerLogger = { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} };
 
-function request(overrides: Partial<DeploymentRequest> = {}): DeploymentRequest {
+async function request(overrides: Partial<DeploymentRequest> = {}, user = 'nina'): Promise<DeploymentRequest> {
   return {
     templateId: SEED.template,
     deviceIds: SEED.access.slice(0, 3),
     params: { interface: 'GigabitEthernet1/0/1', description: 'uplink to dist' },
-    requester: USERS.nina,
+    credential: await cred(user),
     batchSize: 2,
     approvalTimeoutMs: 60_000,
     pollIntervalMs: 100,
@@ -90,11 +103,11 @@ async function exportHistory(id: string, name: string): Promise<void> {
 describe('TemplateDeploymentWorkflow on the Temporal dev server', () => {
   it('happy path: change opened, approved by a second person, deployed in batches, verified, change closed', async () => {
     const before = acceptedDeploys().length;
-    const id = await deployments.start(request(), { workflowId: 'deploy-happy' });
+    const id = await deployments.start(await request(), { workflowId: 'deploy-happy' });
     await waitForStep(id, 'awaiting_approval');
     const [change] = changesFor(id);
     expect(change?.['state']).toBe('-3'); // authorize
-    const verdict = await deployments.approve(id, USERS.alice);
+    const verdict = await deployments.approve(id, await cred('alice'));
     expect(verdict).toEqual({ by: 'alice', allowed: true, reasons: [] });
     const result = await deployments.result(id);
     expect(result.outcome).toBe('succeeded');
@@ -109,30 +122,30 @@ describe('TemplateDeploymentWorkflow on the Temporal dev server', () => {
     const actions = audit.map((l) => (l['event'] as Record<string, unknown>)['action']);
     expect(actions).toEqual(expect.arrayContaining(['deployment-validate', 'deployment-change-opened', 'deployment-approval', 'deployment-deploy-batch-started', 'deployment-deploy-batch', 'deployment-verify', 'deployment-change-closed']));
     expect(audit.every((l) => (l['event'] as Record<string, unknown>)['dataset'] === 'deploy-worker.audit')).toBe(true);
-    await exportHistory(id, 'happy-path');
+    await exportHistory(id, 'verified-happy-path');
   });
 
   it('refuses the requester approving their own deployment (four-eyes), then a reject cancels the change', async () => {
-    const id = await deployments.start(request(), { workflowId: 'deploy-self-approval' });
+    const id = await deployments.start(await request(), { workflowId: 'deploy-self-approval' });
     await waitForStep(id, 'awaiting_approval');
-    const verdict = await deployments.approve(id, USERS.nina);
+    const verdict = await deployments.approve(id, await cred('nina'));
     expect(verdict.allowed).toBe(false);
     expect(verdict.reasons.join(' ')).toMatch(/four-eyes/);
-    const service = await deployments.approve(id, USERS.sam);
+    const service = await deployments.approve(id, await cred('sam'));
     expect(service.allowed).toBe(false);
     expect((await deployments.status(id)).progress?.step).toBe('awaiting_approval');
-    await deployments.reject(id, USERS.alice, 'not this week');
+    await deployments.reject(id, await cred('alice'), 'not this week');
     const result = await deployments.result(id);
     expect(result.outcome).toBe('rejected');
     expect(changesFor(id)[0]?.['state']).toBe('4'); // canceled
-    await exportHistory(id, 'self-approval-rejected');
+    await exportHistory(id, 'verified-self-approval-rejected');
   });
 
   it('rolls back deployed batches in reverse, records it on the change and opens an incident when devices fail', async () => {
     const devices = SEED.access; // 05..08
     const before = acceptedDeploys().length;
     const id = await deployments.start(
-      request({ deviceIds: devices, rollback: { templateId: SEED.template, params: { interface: 'GigabitEthernet1/0/1', description: 'previous description' } } }),
+      await request({ deviceIds: devices, rollback: { templateId: SEED.template, params: { interface: 'GigabitEthernet1/0/1', description: 'previous description' } } }),
       { workflowId: 'deploy-rollback' },
     );
     await waitForStep(id, 'awaiting_approval');
@@ -140,7 +153,7 @@ describe('TemplateDeploymentWorkflow on the Temporal dev server', () => {
     const lastDevice = sims.catalyst.state.devices.find((d) => d.id === devices[3])!;
     lastDevice.reachabilityStatus = 'Unreachable';
     try {
-      await deployments.approve(id, USERS.alice);
+      await deployments.approve(id, await cred('alice'));
       const result = await deployments.result(id);
       expect(result.outcome).toBe('rolled_back');
       expect(result.progress.devices[devices[3]!]?.status).toBe('failed');
@@ -157,22 +170,22 @@ describe('TemplateDeploymentWorkflow on the Temporal dev server', () => {
       expect(notesFor(String(change?.['sys_id'])).join('\n')).toMatch(/rolled back 1\/1 device\(s\)[\s\S]*rolled back 2\/2/);
       expect(incidentsFor(id)).toHaveLength(1);
       expect(result.progress.incident?.number).toBe(incidentsFor(id)[0]?.['number']);
-      await exportHistory(id, 'failure-rollback');
+      await exportHistory(id, 'verified-failure-rollback');
     } finally {
       lastDevice.reachabilityStatus = 'Reachable';
     }
   });
 
-  it('a cancel signal during deploy stops before the next batch and rolls back what was deployed (recorded only without a rollback template)', async () => {
-    const id = await deployments.start(request({ deviceIds: SEED.access, batchSize: 1 }), { workflowId: 'deploy-cancel-mid' });
+  it('a cancel Update during deploy stops before the next batch and rolls back what was deployed (recorded only without a rollback template)', async () => {
+    const id = await deployments.start(await request({ deviceIds: SEED.access, batchSize: 1 }), { workflowId: 'deploy-cancel-mid' });
     await waitForStep(id, 'awaiting_approval');
-    expect((await deployments.approve(id, { id: 'carol', groups: ['change-approvers'] })).allowed).toBe(true);
+    expect((await deployments.approve(id, await cred('carol'))).allowed).toBe(true);
     const deadline = Date.now() + 20_000;
     while (((await deployments.status(id)).progress?.batchesDone ?? 0) < 1) {
       if (Date.now() > deadline) throw new Error('no batch finished');
       await new Promise((r) => setTimeout(r, 50));
     }
-    await deployments.cancel(id, USERS.nina, 'maintenance window closed');
+    await deployments.cancel(id, await cred('nina'), 'maintenance window closed');
     const result = await deployments.result(id);
     expect(result.outcome).toBe('rolled_back');
     expect(result.progress.reason).toMatch(/cancelled by nina during deploy/);
@@ -181,42 +194,136 @@ describe('TemplateDeploymentWorkflow on the Temporal dev server', () => {
     expect(statuses.at(-1)).toBe('pending'); // the last batch never started
     expect(changesFor(id)[0]?.['close_code']).toBe('unsuccessful');
     expect(incidentsFor(id)).toHaveLength(1);
-    await exportHistory(id, 'cancel-during-deploy');
+    await exportHistory(id, 'verified-cancel-during-deploy');
   });
 
   it('cancels the change when nobody approves within the approval timeout', async () => {
     const before = acceptedDeploys().length;
-    const id = await deployments.start(request({ approvalTimeoutMs: 1_500 }), { workflowId: 'deploy-timeout' });
+    const id = await deployments.start(await request({ approvalTimeoutMs: 1_500 }), { workflowId: 'deploy-timeout' });
     const result = await deployments.result(id);
     expect(result.outcome).toBe('cancelled');
     expect(result.progress.reason).toMatch(/no approval within 2 s/);
     expect(changesFor(id)[0]?.['state']).toBe('4');
     expect(acceptedDeploys()).toHaveLength(before);
-    await exportHistory(id, 'approval-timeout');
+    await exportHistory(id, 'verified-approval-timeout');
   });
 
   it('fails validation without opening a change for an unreachable device', async () => {
-    const id = await deployments.start(request({ deviceIds: [SEED.unreachable] }), { workflowId: 'deploy-invalid' });
+    const id = await deployments.start(await request({ deviceIds: [SEED.unreachable] }), { workflowId: 'deploy-invalid' });
     await expect(deployments.result(id)).rejects.toThrow();
     expect(changesFor(id)).toHaveLength(0);
   });
 
-  it('operator CLI: start, refused self-approval, approve, status, list', async () => {
-    const env = { TEMPORAL_ADDRESS: server.address, TEMPORAL_TASK_QUEUE: TASK_QUEUE };
+  it('operator CLI: logs in at the IdP (no names), start, refused self-approval, approve, status, list', async () => {
+    const env = { TEMPORAL_ADDRESS: server.address, TEMPORAL_TASK_QUEUE: TASK_QUEUE, OIDC_ISSUER: identity.idp.issuer };
+    const as = (user: string) => ({ ...env, DEPLOY_USER: user, DEPLOY_PASSWORD: `${user}-dev-password` });
     const started = (await runCli(
-      ['start', '--as', 'nina', '--groups', 'network-engineers', '--template', SEED.template, '--devices', SEED.access[0]!, '--param', 'interface=Gi1/0/9', '--param', 'description=cli', '--workflow-id', 'deploy-cli'],
-      env,
+      ['start', '--template', SEED.template, '--devices', SEED.access[0]!, '--param', 'interface=Gi1/0/9', '--param', 'description=cli', '--workflow-id', 'deploy-cli'],
+      as('nina'),
     )) as { workflowId: string };
     expect(started.workflowId).toBe('deploy-cli');
     await waitForStep('deploy-cli', 'awaiting_approval');
-    expect(await runCli(['approve', 'deploy-cli', '--as', 'nina', '--groups', 'network-engineers'], env)).toMatchObject({ allowed: false });
-    expect(await runCli(['approve', 'deploy-cli', '--as', 'alice', '--groups', 'admin'], env)).toMatchObject({ allowed: true });
+    expect((await deployments.status('deploy-cli')).progress?.requester).toBe('nina');
+    expect(await runCli(['approve', 'deploy-cli'], as('nina'))).toMatchObject({ by: 'nina', allowed: false });
+    expect(await runCli(['approve', 'deploy-cli', '--user', 'carol'], { ...env, DEPLOY_PASSWORD: 'carol-dev-password' })).toMatchObject({ by: 'carol', allowed: true });
     await deployments.result('deploy-cli');
-    expect(await runCli(['status', 'deploy-cli'], env)).toMatchObject({ status: 'COMPLETED', result: { outcome: 'succeeded' } });
-    await expect(runCli(['reject', 'deploy-cli', '--as', 'alice'], env)).rejects.toThrow(/--reason/);
-    await expect(runCli(['approve', 'deploy-cli', '--as', 'alice', '--groups', 'admin'], env)).rejects.toThrow(/not awaiting approval \(step completed\)/);
+    expect(await runCli(['status', 'deploy-cli'], env)).toMatchObject({ status: 'COMPLETED', result: { outcome: 'succeeded', progress: { approvedBy: 'carol' } } });
+    await expect(runCli(['reject', 'deploy-cli'], as('alice'))).rejects.toThrow(/--reason/);
+    await expect(runCli(['approve', 'deploy-cli'], as('alice'))).rejects.toThrow(/deployment deploy-cli is not running \(COMPLETED\)/);
     const listed = (await runCli(['list', '--limit', '50'], env)) as { workflowId: string }[];
     // Visibility is eventually consistent: the list has deployments, and soon this one.
     expect(listed.length).toBeGreaterThan(0);
+  });
+
+  it('operator CLI: names and groups cannot be asserted, a wrong password logs nobody in', async () => {
+    const env = { TEMPORAL_ADDRESS: server.address, TEMPORAL_TASK_QUEUE: TASK_QUEUE, OIDC_ISSUER: identity.idp.issuer };
+    await expect(runCli(['approve', 'deploy-x', '--as', 'alice', '--groups', 'admin'], env)).rejects.toThrow(/Unknown option '--as'/);
+    await expect(runCli(['approve', 'deploy-x'], { ...env, DEPLOY_USER: 'alice', DEPLOY_PASSWORD: 'nina-dev-password' })).rejects.toThrow(/login refused by the identity provider \(invalid_grant\)/);
+    await expect(runCli(['approve', 'deploy-x'], { ...env, DEPLOY_USER: 'alice' })).rejects.toThrow(/needs a user .* and a password/);
+  });
+
+});
+
+describe('identity travels verified: forged, replayed, expired and wrong-audience credentials', () => {
+  const refusal = (p: Promise<unknown>) => p.then(() => undefined, (err: unknown) => err as DeploymentActionRefusedError);
+
+  async function awaitingApproval(workflowId: string, user = 'nina'): Promise<string> {
+    const wf = await deployments.start(await request({}, user), { workflowId });
+    await waitForStep(wf, 'awaiting_approval');
+    return wf;
+  }
+
+  it('a name in the payload is not an identity: no credential fails the start, and the verified subject wins over a named requester', async () => {
+    const nameOnly = await deployments.start({ templateId: SEED.template, deviceIds: SEED.access.slice(0, 1), params: { interface: 'Gi1/0/1', description: 'x' }, requester: { id: 'alice', groups: ['admin'] } }, { workflowId: 'forged-name-only' });
+    await expect(deployments.result(nameOnly)).rejects.toThrow();
+    const failure = await client.workflow.getHandle(nameOnly).result().catch((err: unknown) => err as { cause?: { type?: string } });
+    expect(failure.cause?.type).toBe('ERR_TOKEN_MISSING');
+    expect(changesFor(nameOnly)).toHaveLength(0);
+
+    // nina's credential, alice named as requester: the workflow's requester is nina, so nina cannot approve.
+    const wf = await deployments.start({ ...(await request()), requester: { id: 'alice', groups: ['admin'] } }, { workflowId: 'forged-named-requester' });
+    await waitForStep(wf, 'awaiting_approval');
+    expect((await deployments.status(wf)).progress?.requester).toBe('nina');
+    expect(await deployments.approve(wf, await cred('nina'))).toMatchObject({ by: 'nina', allowed: false });
+    // The legacy signal with a name in it is not listened to by new workflows.
+    await client.workflow.getHandle(wf).signal(approveSignal, { approver: { id: 'alice', groups: ['admin'] } });
+    await new Promise((r) => setTimeout(r, 500));
+    expect((await deployments.status(wf)).progress).toMatchObject({ step: 'awaiting_approval', approvals: [{ by: 'nina', allowed: false }] });
+    await deployments.cancel(wf, await cred('nina'), 'test done');
+    expect((await deployments.result(wf)).outcome).toBe('cancelled');
+  });
+
+  it('refuses a credential for another audience, an expired one, one signed by a stranger, and a replayed one', async () => {
+    const wf = await awaitingApproval('forged-credentials');
+    // The caller's token for mcp-network is not a credential for the worker.
+    expect(await refusal(deployments.approve(wf, await cred('alice', { audience: 'http://127.0.0.1:8101/mcp' })))).toMatchObject({ code: 'ERR_TOKEN_AUDIENCE' });
+    // Expired (the worker's clock moved past exp + skew).
+    const old = await cred('alice');
+    clockOffsetMs = 3_600_000;
+    try {
+      expect(await refusal(deployments.approve(wf, old))).toMatchObject({ code: 'ERR_TOKEN_EXPIRED' });
+    } finally {
+      clockOffsetMs = 0;
+    }
+    // Signed with a key the IdP never published, claims otherwise perfect.
+    const { privateKey } = await generateKeyPair('RS256');
+    const forged = await new SignJWT({ groups: ['admin'], scope: 'mcp:tools', client_id: 'mcp-dev-cli' })
+      .setProtectedHeader({ alg: 'RS256', kid: identity.idp.currentKid, typ: 'at+jwt' })
+      .setIssuer(identity.idp.issuer)
+      .setAudience(DEFAULT_WORKER_AUDIENCE)
+      .setSubject('alice')
+      .setIssuedAt()
+      .setExpirationTime('5m')
+      .sign(privateKey);
+    expect(await refusal(deployments.approve(wf, forged))).toMatchObject({ code: 'ERR_TOKEN_SIGNATURE' });
+    // Garbage is refused by the Update validator (never reaches the history).
+    expect(await refusal(deployments.approve(wf, ''))).toMatchObject({ code: 'ERR_VALIDATION' });
+    expect((await deployments.status(wf)).progress).toMatchObject({ step: 'awaiting_approval', approvals: [] });
+
+    // A credential works once: carol's approval of another deployment cannot be replayed here.
+    const other = await awaitingApproval('replay-source');
+    const carol = await cred('carol');
+    expect(await deployments.approve(other, carol)).toMatchObject({ by: 'carol', allowed: true });
+    expect(await refusal(deployments.approve(wf, carol))).toMatchObject({ code: 'ERR_CREDENTIAL_REPLAYED' });
+    expect(await refusal(deployments.cancel(wf, carol, 'replayed'))).toMatchObject({ code: 'ERR_CREDENTIAL_REPLAYED' });
+    // Nor a requester's start credential to start a second deployment as them.
+    const startCredential = await cred('nina');
+    await deployments.start({ ...(await request()), credential: startCredential }, { workflowId: 'replay-start-1' });
+    const second = await deployments.start({ ...(await request()), credential: startCredential }, { workflowId: 'replay-start-2' });
+    const failure = await client.workflow.getHandle(second).result().catch((err: unknown) => err as { cause?: { cause?: { type?: string } } });
+    expect(failure.cause?.cause?.type).toBe('ERR_CREDENTIAL_REPLAYED');
+    expect(changesFor(second)).toHaveLength(0);
+    expect((await deployments.status(wf)).progress?.approvals).toEqual([]);
+    const audit = log.lines().filter((l) => (l['event'] as Record<string, unknown>)['action'] === 'deployment-credential-verified' && (l['event'] as Record<string, unknown>)['outcome'] === 'failure');
+    expect(audit.map((l) => (l['event'] as Record<string, unknown>)['reason'])).toEqual(expect.arrayContaining(['ERR_TOKEN_AUDIENCE', 'ERR_TOKEN_EXPIRED', 'ERR_TOKEN_SIGNATURE', 'ERR_CREDENTIAL_REPLAYED']));
+    for (const wfId of [wf, other, 'replay-start-1']) await deployments.cancel(wfId, await cred('alice'), 'test done').catch(() => undefined);
+  });
+
+  it('only the requester or an approver may stop a deployment; the service desk may not', async () => {
+    const wf = await awaitingApproval('stop-authz');
+    expect(await refusal(deployments.cancel(wf, await cred('sam'), 'not mine'))).toMatchObject({ code: 'ERR_AUTHZ_DENIED' });
+    expect(await refusal(deployments.reject(wf, await cred('nina'), 'my own'))).toMatchObject({ code: 'ERR_AUTHZ_DENIED' });
+    expect(await deployments.reject(wf, await cred('carol'), 'no')).toEqual({ by: 'carol', kind: 'rejected' });
+    expect((await deployments.result(wf)).outcome).toBe('rejected');
   });
 });

@@ -2,6 +2,8 @@ import { createCatalystCenterClient } from '@mcp-platform/connectors/catalyst-ce
 import { connectClient, createDeploymentClient } from '@mcp-platform/deploy-worker/client';
 import { bootstrapServer, withCredentialRetry, type BootstrappedServer } from '@mcp-platform/mcp-common/server';
 import { DEV_SECRETS, type NetworkConfig } from './config.ts';
+import { createWorkerDelegation } from './delegation.ts';
+import { createDeploymentTaskBackend } from './tasks.ts';
 import type { NetworkDeps } from './deps.ts';
 import { deploymentWorkflowTools, networkTools } from './tools/index.ts';
 
@@ -35,6 +37,19 @@ export function startNetworkServer(config: NetworkConfig, options: StartNetworkS
       'Network automation on Cisco Catalyst Center: inventory (devices, sites), configuration templates, and template deployment. ' +
       'Deployments are asynchronous: deploy_template returns a task id to follow with get_deployment_status.',
     ...(options.logStream ? { logStream: options.logStream } : {}),
+    // Workflow actions carry the caller's identity as a credential for the worker (RFC 8693), never a name.
+    delegation: ({ logger }) =>
+      config.TEMPORAL_ADDRESS === undefined
+        ? undefined
+        : createWorkerDelegation({
+            issuer: config.OIDC_ISSUER,
+            clientId: config.TOKEN_EXCHANGE_CLIENT_ID,
+            clientSecret: config.TOKEN_EXCHANGE_CLIENT_SECRET,
+            ...(config.TOKEN_EXCHANGE_SCOPE ? { scope: config.TOKEN_EXCHANGE_SCOPE } : {}),
+            logger,
+          }),
+    // Deployments are tasks (SEP-2663) backed by their Temporal workflows.
+    tasks: (deps) => (deps.deployments ? createDeploymentTaskBackend(deps.deployments, deps.workerAudience) : undefined),
     buildDeps: async ({ secrets, logger }) => {
       const name = config.CATALYST_SECRET_NAME;
       const client = createCatalystCenterClient({
@@ -53,6 +68,7 @@ export function startNetworkServer(config: NetworkConfig, options: StartNetworkS
       return {
         catalyst: withCredentialRetry(client, secrets, name),
         maxDevicesPerDeploy: config.DEPLOY_MAX_DEVICES,
+        workerAudience: config.DEPLOY_WORKER_AUDIENCE,
         ...(temporal ? { deployments: createDeploymentClient(temporal, config.TEMPORAL_TASK_QUEUE) } : {}),
       };
     },

@@ -17,6 +17,12 @@ export const configSchema = withCommonRules(
     /** Temporal for deployment workflows (`TEMPORAL_NAMESPACE`, `TEMPORAL_TASK_QUEUE`, `TEMPORAL_TLS_*`, `TEMPORAL_API_KEY`); unset = the workflow tools are off. */
     ...temporalEnv,
     TEMPORAL_ADDRESS: temporalEnv.TEMPORAL_ADDRESS.removeDefault().optional(),
+    /** mcp-network's own OAuth client (RFC 8693): exchanges the caller's token for a credential to the deploy worker. */
+    TOKEN_EXCHANGE_CLIENT_ID: z.string().min(1).default('mcp-network'),
+    /** DEV ONLY default; set it (or TOKEN_EXCHANGE_CLIENT_SECRET_FILE) everywhere else. */
+    TOKEN_EXCHANGE_CLIENT_SECRET: z.string().min(1).default('mcp-network-dev-secret'),
+    /** Scope asked for with the exchange (Keycloak selects the audience by client scope: `mcp:tools deploy-worker`). */
+    TOKEN_EXCHANGE_SCOPE: z.string().optional(),
   }),
 ).superRefine((raw, ctx) => temporalRules(raw, ctx));
 

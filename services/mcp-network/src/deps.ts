@@ -8,4 +8,6 @@ export interface NetworkDeps {
   maxDevicesPerDeploy: number;
   /** Deployment workflows on Temporal; absent when TEMPORAL_ADDRESS is not configured (the workflow tools are then not registered). */
   deployments?: DeploymentClient;
+  /** Audience of the credentials the deploy worker accepts (`DEPLOY_WORKER_AUDIENCE`); tools get them with `ctx.delegate`. */
+  workerAudience: string;
 }

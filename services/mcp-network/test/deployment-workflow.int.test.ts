@@ -3,52 +3,55 @@
  * real OPA, mcp-network with TEMPORAL_ADDRESS, the real Temporal dev server and the deploy
  * worker (in-process) against the Catalyst Center and ServiceNow simulators.
  */
-import type { CallToolResult } from '@modelcontextprotocol/client';
-import { createCatalystCenterClient } from '@mcp-platform/connectors/catalyst-center';
-import { createServiceNowClient } from '@mcp-platform/connectors/servicenow';
-import { createAuthorizerFromConfig } from '@mcp-platform/mcp-common/authz';
+import { Client, StreamableHTTPClientTransport, type CallToolResult } from '@modelcontextprotocol/client';
+import { TASKS_EXTENSION } from '@mcp-platform/mcp-common/server';
+import { z } from 'zod';
+import { Writable } from 'node:stream';
+import { startServiceNowSimulator, type ServiceNowSimulator } from '@mcp-platform/sandboxes/servicenow';
+import { createLogger } from '@mcp-platform/mcp-common/logging';
+import { startTemporalDevServer, type DevServer } from '@mcp-platform/test-support';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createActivities, createServiceNowChangeManagement } from '../../deploy-worker/src/activities/index.ts';
-import { connectClient, createDeploymentClient, type DeploymentClient, type TemporalConfig } from '../../deploy-worker/src/client.ts';
-import { DEV_SECRETS as WORKER_SECRETS } from '../../deploy-worker/src/config.ts';
-import { connectWorker } from '../../deploy-worker/src/connection.ts';
-import { createDeploymentWorker } from '../../deploy-worker/src/worker.ts';
-import { captureLogger, startSimulators, startTemporalDevServer, type DevServer, type Simulators } from '../../deploy-worker/test/fixtures.ts';
+import { connectClient, createDeploymentClient, DEFAULT_WORKER_AUDIENCE, type DeploymentClient, type TemporalConfig } from '@mcp-platform/deploy-worker/client';
+import { loadConfig as loadWorkerConfig, startDeployWorker, type RunningDeployWorker } from '@mcp-platform/deploy-worker/worker';
 import { startHarness, type NetworkHarness } from './harness.ts';
 
 const TASK_QUEUE = 'network-tools';
 const ACCESS = ['de000000-0000-4000-8000-000000000005', 'de000000-0000-4000-8000-000000000006'];
 const TEMPLATE = '7e000000-0000-4000-8000-000000000001';
 let temporal: DevServer;
-let itsm: Simulators;
+let itsm: ServiceNowSimulator;
 let h: NetworkHarness;
-let stopWorker: () => Promise<void>;
+let worker: RunningDeployWorker;
 let operators: DeploymentClient;
 
 beforeAll(async () => {
-  [temporal, itsm] = await Promise.all([startTemporalDevServer(), startSimulators()]);
+  [temporal, itsm] = await Promise.all([
+    startTemporalDevServer(),
+    // The worker's DEV ONLY ServiceNow credentials (ALLOW_DEV_SECRETS) are the simulator's defaults.
+    startServiceNowSimulator({ port: 0, username: 'admin', password: 'dev-only-servicenow-password' }),
+  ]);
   h = await startHarness({ TEMPORAL_ADDRESS: temporal.address, TEMPORAL_TASK_QUEUE: TASK_QUEUE });
-  const config: TemporalConfig = { TEMPORAL_ADDRESS: temporal.address, TEMPORAL_NAMESPACE: 'default', TEMPORAL_TASK_QUEUE: TASK_QUEUE, TEMPORAL_TLS: false };
-  const log = captureLogger();
-  const activities = createActivities({
-    catalyst: createCatalystCenterClient({ baseUrl: h.sim.url, credentials: async () => WORKER_SECRETS['catalyst-center'] }),
-    itsm: createServiceNowChangeManagement(createServiceNowClient({ instanceUrl: itsm.servicenow.url, credentials: async () => WORKER_SECRETS.servicenow })),
-    authorizer: createAuthorizerFromConfig({ AUTHZ_MODE: 'wasm', OPA_URL: 'http://127.0.0.1:8181', OPA_TIMEOUT_MS: 2000, AUTHZ_CACHE_TTL_MS: 0 }, { audit: log.logger }).call,
-    logger: log.logger,
-  });
-  const connection = await connectWorker(config);
-  const worker = await createDeploymentWorker({ connection, namespace: 'default', taskQueue: TASK_QUEUE, activities });
-  const running = worker.run();
-  stopWorker = async () => {
-    worker.shutdown();
-    await running;
-    await connection.close();
-  };
+  const config: TemporalConfig = { TEMPORAL_ADDRESS: temporal.address, TEMPORAL_NAMESPACE: 'default', TEMPORAL_TASK_QUEUE: TASK_QUEUE, TEMPORAL_TLS: false, DEPLOY_WORKER_AUDIENCE: DEFAULT_WORKER_AUDIENCE };
   operators = createDeploymentClient(await connectClient(config), TASK_QUEUE);
+  // The worker as it runs in production (src/run.ts), in-process, against the same IdP, simulators and Temporal.
+  const workerLog = createLogger({ serviceName: 'deploy-worker', serviceVersion: 'test', level: 'warn', stream: new Writable({ write: (_chunk, _enc, done) => done() }) });
+  worker = await startDeployWorker(
+    loadWorkerConfig({
+      TEMPORAL_ADDRESS: temporal.address,
+      TEMPORAL_TASK_QUEUE: TASK_QUEUE,
+      OIDC_ISSUER: h.idp.issuer,
+      AUTHZ_MODE: 'wasm',
+      ALLOW_DEV_SECRETS: 'true',
+      CATALYST_BASE_URL: h.sim.url,
+      SERVICENOW_INSTANCE_URL: itsm.url,
+      HEALTH_PORT: '0',
+    }),
+    workerLog,
+  );
 }, 180_000);
 
 afterAll(async () => {
-  await stopWorker?.();
+  await worker?.stop();
   await operators?.close();
   await h?.stop();
   await itsm?.stop();
@@ -83,6 +86,7 @@ it('nina starts a deployment through MCP, alice approves, nina follows it to com
     if (Date.now() > deadline) throw new Error(`never awaited approval: ${JSON.stringify(state)}`);
     await new Promise((r2) => setTimeout(r2, 200));
   }
+  // The requester is whom the worker verified (a token exchanged by mcp-network), not a name mcp-network sent.
   expect(state['requester']).toBe('nina');
   // Four-eyes through MCP: nina's own approval is refused, alice's (verified token) counts.
   const own = (await nina.callTool({ name: 'approve_deployment_workflow', arguments: { workflow_id: workflowId } })) as CallToolResult;
@@ -105,4 +109,116 @@ it('a CORE device needs admin: nina is refused before any workflow starts', asyn
   })) as CallToolResult;
   expect(r.isError).toBe(true);
   expect(r.content.map((c) => (c.type === 'text' ? c.text : '')).join(' ')).toMatch(/CORE/);
+});
+
+/** An SDK client on 2026-07-28 that declares the Tasks extension; raw JSON bodies are kept (the SDK client cannot decode `resultType: "task"`). */
+async function taskClient(user: string): Promise<{ c: Client; bodies: unknown[] }> {
+  const bodies: unknown[] = [];
+  const token = await h.token(user);
+  const recordingFetch = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
+    const res = await fetch(input, init);
+    if ((res.headers.get('content-type') ?? '').includes('application/json')) bodies.push(await res.clone().json());
+    return res;
+  };
+  const c = new Client({ name: 'task-test', version: '1' }, { versionNegotiation: { mode: { pin: '2026-07-28' } }, capabilities: { extensions: { [TASKS_EXTENSION]: {} } } });
+  await c.connect(new StreamableHTTPClientTransport(new URL(h.server.publicUrl), { authProvider: { token: async () => token }, fetch: recordingFetch }));
+  return { c, bodies };
+}
+const Task = z.looseObject({ taskId: z.string(), status: z.string(), statusMessage: z.string().optional(), result: z.looseObject({}).optional() });
+const START = { template_id: TEMPLATE, device_ids: ACCESS, params: { interface: 'Gi1/0/6', description: 'as a task' } };
+
+async function startAsTask(user: string): Promise<{ taskId: string; created: Record<string, unknown>; client: Client }> {
+  const { c, bodies } = await taskClient(user);
+  await expect(c.callTool({ name: 'start_deployment_workflow', arguments: START })).rejects.toThrow(/task/);
+  const created = bodies.map((b) => (b as { result?: Record<string, unknown> }).result).find((r) => r?.['resultType'] === 'task');
+  if (created === undefined) throw new Error(`no task handle in ${JSON.stringify(bodies)}`);
+  return { taskId: String(created['taskId']), created, client: c };
+}
+
+async function pollTask(c: Client, taskId: string, until: (t: z.infer<typeof Task>) => boolean, timeoutMs = 40_000): Promise<z.infer<typeof Task>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const t = await c.request({ method: 'tasks/get', params: { taskId } }, Task);
+    if (until(t)) return t;
+    if (Date.now() > deadline) throw new Error(`task ${taskId} stuck at ${JSON.stringify(t)}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+it('Tasks extension (2026-07-28): the deployment is a task — polled to completion with status messages, final result inline', async () => {
+  const { taskId, created, client: nina } = await startAsTask('nina');
+  expect(created).toMatchObject({ resultType: 'task', status: 'working', ttlMs: null, pollIntervalMs: 2000 });
+  expect(taskId).toMatch(/^deploy-/);
+  const waiting = await pollTask(nina, taskId, (t) => /waiting for approval/.test(t.statusMessage ?? ''));
+  expect(waiting.statusMessage).toMatch(/waiting for approval by a second person in admin or change-approvers on change CHG\d+/);
+  const alice = await h.client('alice');
+  expect(((await alice.callTool({ name: 'approve_deployment_workflow', arguments: { workflow_id: taskId } })) as CallToolResult).isError).toBeFalsy();
+  const done = await pollTask(nina, taskId, (t) => t.status !== 'working');
+  expect(done).toMatchObject({ status: 'completed', result: { structuredContent: { workflowId: taskId, outcome: 'succeeded', approvedBy: 'alice' } } });
+  expect(done.result?.['isError']).toBeUndefined();
+  // Alice (admin) may see it too; the tasks live in Temporal, not in this process.
+  const { c: aliceTasks } = await taskClient('alice');
+  expect(await aliceTasks.request({ method: 'tasks/get', params: { taskId } }, Task)).toMatchObject({ status: 'completed' });
+});
+
+it('Tasks extension: only the requester, approvers and admins see or cancel a task (policy); others get "not found"', async () => {
+  const { taskId } = await startAsTask('nina');
+  const { c: sam } = await taskClient('sam'); // service desk: network read, not a party to the deployment
+  await expect(sam.request({ method: 'tasks/get', params: { taskId } }, Task)).rejects.toThrow(/Task not found/);
+  await expect(sam.request({ method: 'tasks/cancel', params: { taskId } }, z.looseObject({}))).rejects.toThrow(/Task not found/);
+  const { c: nina } = await taskClient('nina');
+  await expect(nina.request({ method: 'tasks/get', params: { taskId: 'deploy-does-not-exist' } }, Task)).rejects.toThrow(/Task not found/);
+  expect(await nina.request({ method: 'tasks/get', params: { taskId } }, Task)).toMatchObject({ taskId, status: 'working' });
+  await nina.request({ method: 'tasks/cancel', params: { taskId } }, z.looseObject({}));
+  expect(await pollTask(nina, taskId, (t) => t.status !== 'working')).toMatchObject({ status: 'cancelled' });
+});
+
+it('Tasks extension: tasks/cancel cancels the workflow with its compensation (the change is cancelled)', async () => {
+  const { taskId, client: nina } = await startAsTask('nina');
+  await pollTask(nina, taskId, (t) => /waiting for approval/.test(t.statusMessage ?? ''));
+  await nina.request({ method: 'tasks/cancel', params: { taskId } }, z.looseObject({}));
+  const t = await pollTask(nina, taskId, (x) => x.status !== 'working');
+  expect(t).toMatchObject({ status: 'cancelled' });
+  expect(t.statusMessage).toMatch(/cancelled by nina/);
+  const change = itsm.state.tables.change_request.find((c) => c['correlation_id'] === taskId);
+  expect(change?.['state']).toBe('4'); // canceled
+});
+
+it('a caller without the Tasks extension gets today\'s answer (2026-07-28 without it, and 2025-11-25)', async () => {
+  for (const mode of ['modern', 'legacy'] as const) {
+    const nina = await h.client('nina', mode);
+    const r = (await nina.callTool({ name: 'start_deployment_workflow', arguments: START })) as CallToolResult;
+    expect(r.isError).toBeFalsy();
+    expect(r.structuredContent).toMatchObject({ workflowId: expect.stringMatching(/^deploy-/), step: 'started' });
+    expect((r as Record<string, unknown>)['resultType']).toBeUndefined();
+    await operators.cancel(String((r.structuredContent as { workflowId: string }).workflowId), await h.token('nina', DEFAULT_WORKER_AUDIENCE), 'test done').catch(() => undefined);
+  }
+});
+
+it('2025-11-25: a call that waits on the workflow sends progress notifications to a caller with a progressToken', async () => {
+  const nina = await h.client('nina', 'legacy');
+  const started = (await nina.callTool({ name: 'start_deployment_workflow', arguments: START })) as CallToolResult;
+  const { workflowId } = started.structuredContent as { workflowId: string };
+  // Approve at once (the Update waits for the change to be open), then wait on the workflow with progress.
+  await operators.approve(workflowId, await h.token('alice', DEFAULT_WORKER_AUDIENCE));
+  const seen: { progress: number; total?: number; message?: string }[] = [];
+  const r = (await nina.callTool({ name: 'get_deployment_workflow', arguments: { workflow_id: workflowId, wait_seconds: 45 } }, { onprogress: (p: { progress: number; total?: number; message?: string }) => void seen.push(p), timeout: 60_000 })) as CallToolResult;
+  expect(r.structuredContent).toMatchObject({ status: 'COMPLETED', outcome: 'succeeded' });
+  expect(seen.length).toBeGreaterThan(0);
+  expect(seen.map((p) => p.progress)).toEqual([...seen.map((p) => p.progress)].sort((a, b) => a - b)); // only grows
+  expect(seen.at(-1)).toMatchObject({ progress: seen.at(-1)?.total });
+  expect(seen.some((p) => /deploying|verifying|closing|deployed/.test(p.message ?? ''))).toBe(true);
+});
+
+it('get_deployment_workflow shows a deployment to its requester, approvers and admins only (policy)', async () => {
+  const nina = await h.client('nina');
+  const started = (await nina.callTool({ name: 'start_deployment_workflow', arguments: START })) as CallToolResult;
+  const { workflowId } = started.structuredContent as { workflowId: string };
+  const sam = await h.client('sam');
+  const refused = (await sam.callTool({ name: 'get_deployment_workflow', arguments: { workflow_id: workflowId } })) as CallToolResult;
+  expect(refused.isError).toBe(true);
+  expect(refused.content.map((c) => (c.type === 'text' ? c.text : '')).join(' ')).toMatch(/only the requester, approvers and admins/);
+  const alice = await h.client('alice');
+  expect(((await alice.callTool({ name: 'get_deployment_workflow', arguments: { workflow_id: workflowId } })) as CallToolResult).structuredContent).toMatchObject({ workflowId, requester: 'nina' });
+  await operators.cancel(workflowId, await h.token('nina', DEFAULT_WORKER_AUDIENCE), 'test done');
 });

@@ -12,6 +12,8 @@ export function startHarness(
 ): Promise<NetworkHarness> {
   return startSpineHarness({
     name: 'mcp-network',
+    // mcp-network exchanges callers' tokens for deploy-worker credentials.
+    ownerClientId: 'mcp-network',
     env,
     startSimulator: () => startCatalystCenterSimulator({ port: 0, ...simCredentials, taskDurationMs: 150 }),
     startServer: ({ env: e, sim, logStream }) => startNetworkServer(loadConfig({ ...e, CATALYST_BASE_URL: sim.url }), { logStream }),

@@ -50,6 +50,13 @@ afterEach(async () => {
 });
 
 describe('inventory', () => {
+  it('an id list drops the null entries Catalyst Center answers for unknown ids (callers compare ids)', async () => {
+    const c = client();
+    const [first] = await c.listDevices({ role: 'CORE', limit: 1 });
+    const found = await c.listDevices({ id: [first!.id, 'de000000-0000-4000-8000-0000000000ff'] });
+    expect(found.map((d) => d.id)).toEqual([first!.id]);
+  });
+
   it('lists devices with filters and 1-based paging', async () => {
     const c = client();
     const all = await c.listDevices();

@@ -293,7 +293,9 @@ export function createCatalystCenterClient(options: CatalystCenterClientOptions)
         method: 'GET',
         path: '/dna/intent/api/v1/network-device',
         operation: 'GET /network-device',
-        schema: z.array(NetworkDeviceSchema),
+        // With `id`, Catalyst Center answers one entry per id, null for an unknown one (and ignores the
+        // other filters): nulls are dropped, so callers compare the ids they asked for with what came back.
+        schema: z.array(NetworkDeviceSchema.nullable()).transform((list) => list.filter((d): d is z.output<typeof NetworkDeviceSchema> => d !== null)),
         idempotent: true,
         envelope: true,
         query: { ...(filters as Record<string, QueryValue>), offset, limit },

@@ -52,6 +52,8 @@ export const ERROR_CODES = {
   ERR_RESOURCE_BUSY: { status: 409, retryable: true, summary: 'Another call is changing the same resource; nothing was written.' },
   ERR_RESOURCE_CHANGED: { status: 409, retryable: true, summary: 'The resource changed after the authorization decision; nothing was written.' },
   ERR_LOCK_UNAVAILABLE: { status: 503, retryable: true, summary: 'The shared resource-lock store (Redis) is unreachable; the write was refused (fail closed).' },
+  ERR_CREDENTIAL_REPLAYED: { status: 401, retryable: false, summary: 'A single-use identity credential (a deploy-worker token) was presented a second time.' },
+  ERR_WORKFLOW_STATE: { status: 409, retryable: false, summary: 'The workflow is not in a state that allows this action (not awaiting approval, past the point of stopping, or closed).' },
   ERR_NOT_FOUND: { status: 404, retryable: false, summary: 'No such endpoint, server or tool.' },
   ERR_METHOD_NOT_ALLOWED: { status: 405, retryable: false, summary: 'The HTTP method is not supported on this path.' },
   ERR_TOOL_FAILED: { status: 422, retryable: false, summary: 'The tool failed without a platform code.' },

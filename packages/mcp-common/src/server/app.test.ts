@@ -102,7 +102,20 @@ const tools = [
       throw new Error('secret internal detail s3cr3t');
     },
   }),
+  defineTool<Deps>()({
+    name: 'act_elsewhere',
+    title: 'Act elsewhere',
+    description: 'Gets a token for another service on the caller\'s behalf.',
+    action: 'write',
+    annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false },
+    input: z.object({ audience: z.string() }),
+    output: z.object({ token: z.string() }),
+    handler: async (args, ctx) => ({ token: await ctx.delegate(args.audience) }),
+  }),
 ];
+
+/** Records what the spine asked to exchange: the caller's own token and the requested audience. */
+const exchanges: { subjectToken: string; audience: string }[] = [];
 
 const deps: Deps = { upstreamCalls: [] };
 const logger = new MemoryLogger();
@@ -126,6 +139,12 @@ beforeAll(async () => {
     verifier,
     issuer: 'http://127.0.0.1:1',
     authorizer,
+    delegation: {
+      exchange: async (subjectToken, audience) => {
+        exchanges.push({ subjectToken, audience });
+        return `exchanged-for-${audience}`;
+      },
+    },
   });
   running = await listen(mcp.app, { host: '127.0.0.1', port, logger, onClose: [() => mcp.close()] });
 });
@@ -205,9 +224,15 @@ describe('createMcpApp (spine, stubbed identity and policy)', () => {
     expect(input?.context.time).toMatch(/^\d{4}-\d\d-\d\dT/);
   });
 
+  it('delegate() exchanges the verified caller\'s own token for the requested audience', async () => {
+    const r = (await (await client('token-writer')).callTool({ name: 'act_elsewhere', arguments: { audience: 'urn:example:worker' } })) as CallToolResult;
+    expect(r.structuredContent).toEqual({ token: 'exchanged-for-urn:example:worker' });
+    expect(exchanges.at(-1)).toEqual({ subjectToken: 'token-writer', audience: 'urn:example:worker' });
+  });
+
   it('filters tools/list through the policy', async () => {
     expect((await (await client('token-reader')).listTools()).tools.map((t) => t.name).sort()).toEqual(['echo', 'fail']);
-    expect((await (await client('token-writer')).listTools()).tools.map((t) => t.name).sort()).toEqual(['change', 'echo', 'fail']);
+    expect((await (await client('token-writer')).listTools()).tools.map((t) => t.name).sort()).toEqual(['act_elsewhere', 'change', 'echo', 'fail']);
   });
 
   it('denies before resolving resources or touching the upstream, with reasons and a code', async () => {

@@ -14,7 +14,8 @@ import { createServerFactory } from './mcp-server.ts';
 import { allowedHostnames, requireAllowedHost } from './host-check.ts';
 import { mountOperationalRoutes, type ManagementAccess } from './operational.ts';
 import { securityHeaders } from './security-headers.ts';
-import type { AnyToolDefinition } from './tool.ts';
+import type { TaskBackend } from './tasks.ts';
+import type { AnyToolDefinition, TokenDelegation } from './tool.ts';
 
 /** A readiness probe: resolves true when the dependency is usable. */
 export type ReadinessCheck = () => Promise<boolean>;
@@ -54,6 +55,10 @@ export interface McpAppOptions<D> {
   callTimeoutMs?: number;
   /** Per-resource write lock (see `ToolDefinition.lockKeys`). Default: in-process. */
   resourceLock?: ResourceLock;
+  /** Token delegation for `ToolContext.delegate` (RFC 8693). Default: none. */
+  delegation?: TokenDelegation;
+  /** Where the server's tasks live; with it the Tasks extension (SEP-2663) is served. Default: none. */
+  tasks?: TaskBackend;
   instructions?: string;
   /** Timeout of each readiness check in milliseconds. Default 2000. */
   readinessTimeoutMs?: number;
@@ -116,6 +121,8 @@ export function createMcpApp<D>(opts: McpAppOptions<D>): McpApp {
     ...(opts.instructions ? { instructions: opts.instructions } : {}),
     ...(opts.callTimeoutMs ? { callTimeoutMs: opts.callTimeoutMs } : {}),
     ...(opts.resourceLock ? { resourceLock: opts.resourceLock } : {}),
+    ...(opts.delegation ? { delegation: opts.delegation } : {}),
+    ...(opts.tasks ? { tasks: opts.tasks } : {}),
   });
   const handler = createMcpHandler(factory, {
     legacy: 'stateless',

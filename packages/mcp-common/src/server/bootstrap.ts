@@ -9,7 +9,8 @@ import { createRedisConnection, type RedisConnection } from '../redis/index.ts';
 import { createSecretProviderFromConfig, type SecretProvider } from '../secrets/index.ts';
 import { createMcpApp, type McpApp } from './app.ts';
 import { listen, type RunningServer } from './listen.ts';
-import type { AnyToolDefinition } from './tool.ts';
+import type { TaskBackend } from './tasks.ts';
+import type { AnyToolDefinition, TokenDelegation } from './tool.ts';
 
 /** What {@link bootstrapServer} hands to a server's `buildDeps`. */
 export interface SpineServices {
@@ -40,6 +41,10 @@ export interface BootstrapOptions<D> {
   instructions?: string;
   /** Where log lines go. Default stdout. */
   logStream?: NodeJS.WritableStream;
+  /** Token delegation for `ToolContext.delegate` (RFC 8693), built from the spine's services. Default: none. */
+  delegation?: (spine: SpineServices) => TokenDelegation | undefined;
+  /** The server's task backend (Tasks extension, SEP-2663), built from its dependencies. Default: none. */
+  tasks?: (deps: D) => TaskBackend | undefined;
 }
 
 /** A started server and its parts (tests reach into them). */
@@ -136,8 +141,11 @@ export async function bootstrapServer<D>(opts: BootstrapOptions<D>): Promise<Boo
     logger,
     ...(redis ? { redis: redis.client } : {}),
   });
-  const deps = await opts.buildDeps({ config, logger, metrics, secrets, ...(redis ? { redis } : {}) });
+  const spine: SpineServices = { config, logger, metrics, secrets, ...(redis ? { redis } : {}) };
+  const deps = await opts.buildDeps(spine);
+  const delegation = opts.delegation?.(spine);
   const resourceLock = resourceLockFromConfig(config, redis);
+  const taskBackend = opts.tasks?.(deps);
   const mcp = createMcpApp({
     service: opts.service,
     serverId: opts.serverId,
@@ -160,6 +168,8 @@ export async function bootstrapServer<D>(opts: BootstrapOptions<D>): Promise<Boo
     limits,
     resourceLock,
     management: { trustLoopback: config.MANAGEMENT_TRUST_LOOPBACK, ...(config.MANAGEMENT_TOKEN ? { token: config.MANAGEMENT_TOKEN } : {}) },
+    ...(delegation ? { delegation } : {}),
+    ...(taskBackend ? { tasks: taskBackend } : {}),
     ...(opts.instructions ? { instructions: opts.instructions } : {}),
   });
   const running = await listen(mcp.app, {

@@ -2,7 +2,7 @@ export { createMcpApp, type McpApp, type McpAppOptions, type ReadinessCheck } fr
 export { DEFAULT_HTTP_LIMITS, listen, type HttpLimits, type ListenOptions, type RunningServer } from './listen.ts';
 export { createServerFactory, type ServerFactoryOptions } from './mcp-server.ts';
 export { ERROR_META_KEY, toToolFailure, type ToolFailure } from './errors-to-result.ts';
-export { defineTool, type AnyToolDefinition, type ToolAnnotations, type ToolContext, type ToolDefinition } from './tool.ts';
+export { defineTool, type AnyToolDefinition, type ToolAnnotations, type ToolContext, type ToolDefinition, type TokenDelegation } from './tool.ts';
 export {
   bootstrapServer,
   tokenVerifierFromConfig,
@@ -18,3 +18,4 @@ export { runServerMain } from './main.ts';
 export { mountOperationalRoutes, type ManagementAccess, type ReadinessReport } from './operational.ts';
 export { securityHeaders, type SecurityHeadersOptions } from './security-headers.ts';
 export { allowedHostnames, requireAllowedHost } from './host-check.ts';
+export { TASKS_EXTENSION, attachTasks, declaresTasks, type AttachTasksOptions, type TaskBackend, type TaskCaller, type TaskState, type TaskStatus } from './tasks.ts';

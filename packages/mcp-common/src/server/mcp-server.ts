@@ -3,10 +3,12 @@ import { principalFromAuthInfo, type Principal } from '../auth/index.ts';
 import { AuthzDeniedError, AuthzUnavailableError, StepUpRequiredError, assertAllowed, type Authorizer, type Decision, type PolicyInput } from '../authz/index.ts';
 import { createMemoryResourceLock, type ResourceLock } from '../binding/index.ts';
 import { assertArgumentsSafe } from '../input/index.ts';
+import { PlatformError } from '../errors/index.ts';
 import { currentRequestContext, type AuditLogger, type Logger } from '../logging/index.ts';
 import type { PlatformMetrics } from '../metrics/index.ts';
 import { ERROR_META_KEY, toToolFailure, type ToolFailure } from './errors-to-result.ts';
-import type { AnyToolDefinition, ToolContext } from './tool.ts';
+import { attachTasks, declaresTasks, type TaskBackend } from './tasks.ts';
+import type { AnyToolDefinition, TokenDelegation, ToolContext } from './tool.ts';
 
 /** Options of {@link createServerFactory}. */
 export interface ServerFactoryOptions<D> {
@@ -33,6 +35,10 @@ export interface ServerFactoryOptions<D> {
   resourceLock?: ResourceLock;
   /** Deadline of one tool call in milliseconds. Default 60000. */
   callTimeoutMs?: number;
+  /** How tools obtain tokens for other services on the caller's behalf (`ToolContext.delegate`). Default: none. */
+  delegation?: TokenDelegation;
+  /** Where the server's tasks live; with it the Tasks extension (SEP-2663) is served. Default: none. */
+  tasks?: TaskBackend;
   now?: () => number;
 }
 
@@ -99,6 +105,19 @@ export function createServerFactory<D>(opts: ServerFactoryOptions<D>): McpServer
       signal: AbortSignal.any(signals),
       deadline: now() + timeoutMs,
       requestId: reqCtx?.requestId ?? '',
+      delegate: async (audience) => {
+        const token = sdkCtx.http?.authInfo?.token;
+        if (opts.delegation === undefined || token === undefined) throw new PlatformError('ERR_VALIDATION', 'this server cannot act on your behalf towards other services (no token delegation configured)');
+        return opts.delegation.exchange(token, audience);
+      },
+      progress: async (progress, total, message) => {
+        const progressToken = sdkCtx.mcpReq._meta?.progressToken;
+        if (progressToken === undefined) return;
+        await sdkCtx.mcpReq.notify({
+          method: 'notifications/progress',
+          params: { progressToken, progress, ...(total !== undefined ? { total } : {}), ...(message ? { message } : {}) },
+        });
+      },
     };
     let outcome: 'success' | 'error' | 'denied' = 'success';
     let failure: ToolFailure | undefined;
@@ -135,7 +154,16 @@ export function createServerFactory<D>(opts: ServerFactoryOptions<D>): McpServer
           : await tool.handler(args, ctx, {});
       }
       const text = tool.render ? tool.render(output) : JSON.stringify(output);
-      return { content: [{ type: 'text', text }], structuredContent: output as Record<string, unknown> };
+      const result: CallToolResult = { content: [{ type: 'text', text }], structuredContent: output as Record<string, unknown> };
+      if (tool.task && opts.tasks && declaresTasks(sdkCtx)) {
+        const taskId = tool.task(output);
+        const found = await opts.tasks.get(taskId);
+        // The task exists durably (tasks/get resolves it) before it is returned, as SEP-2663 requires.
+        if (found === undefined) throw new PlatformError('ERR_UPSTREAM_UNAVAILABLE', `task ${taskId} is not visible yet; retry`);
+        // The SDK validates tools/call results as CallToolResult: the task handle carries the immediate output too.
+        return { ...result, resultType: 'task', taskId, ...found.task } as CallToolResult;
+      }
+      return result;
     } catch (err) {
       outcome = err instanceof AuthzDeniedError || err instanceof AuthzUnavailableError || err instanceof StepUpRequiredError ? 'denied' : 'error';
       failure = toToolFailure(err, opts.upstreamName, reqCtx?.traceId);
@@ -194,6 +222,19 @@ export function createServerFactory<D>(opts: ServerFactoryOptions<D>): McpServer
         wrap(tool) as never,
       ),
     ]);
+    if (opts.tasks) {
+      const delegation = opts.delegation;
+      attachTasks(server, {
+        backend: opts.tasks,
+        authorizer: opts.authorizer,
+        serverId: opts.serverId,
+        requestId: () => currentRequestContext()?.requestId ?? '',
+        delegate: async (subjectToken, audience) => {
+          if (delegation === undefined || subjectToken === '') throw new PlatformError('ERR_VALIDATION', 'this server cannot act on your behalf towards other services (no token delegation configured)');
+          return delegation.exchange(subjectToken, audience);
+        },
+      });
+    }
     if (reqInfo?.rpcMethod === 'tools/list' && reqCtx.authInfo) {
       const principal = principalFromAuthInfo(reqCtx.authInfo);
       const decisions = await Promise.all(registered.map(([tool]) => listAuthorizer.decide(policyInput(principal, tool, {}))));

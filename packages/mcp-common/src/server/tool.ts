@@ -26,6 +26,29 @@ export interface ToolContext<D> {
   deadline: number;
   /** The request id (also `http.request.id` in logs). */
   requestId: string;
+  /**
+   * A fresh access token for another service (`audience`) on behalf of the caller, obtained through
+   * the server's {@link TokenDelegation} (RFC 8693 token exchange); the caller's own token never
+   * leaves this server. Rejects with `PlatformError` `ERR_VALIDATION` when the server has no delegation.
+   */
+  delegate(audience: string): Promise<string>;
+  /**
+   * Reports progress (`notifications/progress`) to a caller that asked for it with a `progressToken`
+   * in the request's `_meta`; does nothing otherwise. `progress` must grow from call to call.
+   */
+  progress(progress: number, total?: number, message?: string): Promise<void>;
+}
+
+/**
+ * Trades the caller's token for a token to another service (RFC 8693 token exchange at the IdP).
+ *
+ * @example
+ * ```ts
+ * const delegation: TokenDelegation = { exchange: (subjectToken, audience) => exchanger.exchange(subjectToken, audience) };
+ * ```
+ */
+export interface TokenDelegation {
+  exchange(subjectToken: string, audience: string): Promise<string>;
 }
 
 /**
@@ -80,6 +103,12 @@ export interface ToolDefinition<D, I extends z.ZodObject = z.ZodObject, O extend
   lockKeys?: (args: z.output<I>, ctx: ToolContext<D>) => Promise<string[]> | string[];
   /** Does the work. `resource` is what `resolveResource` returned (the state the policy saw), or `{}`. */
   handler: (args: z.output<I>, ctx: ToolContext<D>, resource: R) => Promise<z.output<O>>;
+  /**
+   * Durable work: the id of the task (in the server's task backend) that carries on the work the
+   * handler started. When the caller declared the Tasks extension (2026-07-28), the call is answered
+   * with that task (`resultType: "task"`) instead of the result; other callers get the result.
+   */
+  task?: (output: z.output<O>) => string;
   /** Short text rendering of the result for clients without structured output. Default: compact JSON. */
   render?: (output: z.output<O>) => string;
 }

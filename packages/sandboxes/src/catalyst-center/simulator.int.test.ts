@@ -92,6 +92,13 @@ describe('inventory', () => {
     expect(((await call('/dna/intent/api/v1/network-device?role=CORE,BORDER%20ROUTER')).body as { response: unknown[] }).response).toHaveLength(7);
   });
 
+  it('answers an id list with one entry per id — null for an unknown one — ignoring the other filters, as Catalyst Center does', async () => {
+    const [core] = sim.state.devices.filter((d) => d.role === 'CORE');
+    const unknown = 'de000000-0000-4000-8000-0000000000ff';
+    const res = await call(`/dna/intent/api/v1/network-device?id=${core!.id},${unknown}&role=ACCESS&limit=1`);
+    expect(res).toMatchObject({ status: 200, body: { response: [{ id: core!.id, role: 'CORE' }, null], version: '1.0' } });
+  });
+
   it('answers unknown resources with a Catalyst 404 body', async () => {
     expect(await call('/dna/intent/api/v1/network-device/nope')).toMatchObject({ status: 404, body: { response: { errorCode: 'NCND01050' }, version: '1.0' } });
     expect((await call('/dna/intent/api/v1/task/nope')).status).toBe(404);

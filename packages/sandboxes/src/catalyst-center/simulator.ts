@@ -294,6 +294,15 @@ export async function startCatalystCenterSimulator(options: CatalystSimulatorOpt
   });
 
   api.get('/v1/network-device', (req, res) => {
+    // Cisco Catalyst Center Intent API, "Get Device list" (GET /dna/intent/api/v1/network-device):
+    // "If id parameter is provided with comma separated ids, it will return the list of
+    // network-devices for the given ids and ignores the other request parameters." An id that
+    // matches no device yields a null entry in its place (observed on Catalyst Center 2.3.x).
+    const ids = queryValues(req, 'id');
+    if (ids !== undefined) {
+      res.json({ response: ids.map((id) => state.devices.find((d) => d.id === id) ?? null), version: '1.0' });
+      return;
+    }
     const page = paging(req, res, 500);
     if (!page) return;
     const filterable = [
@@ -310,7 +319,6 @@ export async function startCatalystCenterSimulator(options: CatalystSimulatorOpt
       'softwareType',
       'softwareVersion',
       'collectionStatus',
-      'id',
     ] as const;
     let result = state.devices;
     for (const field of filterable) {

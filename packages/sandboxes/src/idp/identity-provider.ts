@@ -137,7 +137,7 @@ function buildProvider(inputs: ProviderInputs): Provider {
     return {
       scope: RESOURCE_SCOPES.join(' '),
       audience: resource,
-      accessTokenTTL: accessTokenTtlSeconds,
+      accessTokenTTL: known.accessTokenTtlSeconds ?? accessTokenTtlSeconds,
       accessTokenFormat: known.accessTokenFormat ?? 'jwt',
       jwt: { sign: { alg: signingAlg, kid: currentKid } },
     };

@@ -7,10 +7,10 @@
  *
  * @module
  */
-import { localUrl, REST_PROXY, SERVERS } from '@mcp-platform/registry';
+import { localUrl, REST_PROXY, SERVERS, WORKERS } from '@mcp-platform/registry';
 
-/** Groups of the reference policy (`policies/mcp/authz.rego`). */
-export const GROUPS = ['admin', 'network-engineers', 'service-desk', 'developers'] as const;
+/** Groups of the reference policy (`policies/mcp/authz.rego`; `change-approvers` approve deployments, `policies/mcp/deploy.rego`). */
+export const GROUPS = ['admin', 'network-engineers', 'service-desk', 'developers', 'change-approvers'] as const;
 
 /** One of {@link GROUPS}. */
 export type GroupName = (typeof GROUPS)[number];
@@ -52,6 +52,8 @@ export interface SeedResourceServer {
   readonly accessTokenFormat?: 'jwt' | 'opaque';
   /** Client that owns this resource and may exchange tokens issued for it (RFC 8693). */
   readonly ownerClientId?: string;
+  /** Lifetime of access tokens for this resource, in seconds. Default: the provider's (900). */
+  readonly accessTokenTtlSeconds?: number;
 }
 
 /**
@@ -91,6 +93,7 @@ export const SEED_USERS: readonly SeedUser[] = [
   { username: 'sam', devPassword: 'sam-dev-password', devOtpSecret: 'sam-dev-otp-secret-0001', name: 'Sam Servicedesk', email: 'sam@example.test', groups: ['service-desk'] },
   { username: 'dave', devPassword: 'dave-dev-password', devOtpSecret: 'dave-dev-otp-secret-0001', name: 'Dave Developer', email: 'dave@example.test', groups: ['developers'] },
   { username: 'eve', devPassword: 'eve-dev-password', devOtpSecret: 'eve-dev-otp-secret-0001', name: 'Eve Nogroup', email: 'eve@example.test', groups: [] },
+  { username: 'carol', devPassword: 'carol-dev-password', devOtpSecret: 'carol-dev-otp-secret-0001', name: 'Carol Changeapprover', email: 'carol@example.test', groups: ['change-approvers'] },
 ];
 
 /**
@@ -100,6 +103,7 @@ export const SEED_USERS: readonly SeedUser[] = [
  * - `agent-x`: confidential, client credentials; acts as itself with group `network-engineers`.
  * - `mcp-dev-cli`: public, dev-password grant only (`pnpm token`, tests).
  * - `rest-proxy`: confidential, RFC 8693 token exchange (user token for the proxy → token for an MCP server).
+ * - `mcp-network`: confidential, RFC 8693 token exchange (the caller's mcp-network token → a single-use credential for the deploy worker).
  * - `mcp-resource-server`: confidential, no grants; authenticates at the introspection endpoint.
  *
  * @example
@@ -145,6 +149,14 @@ export const SEED_CLIENTS: readonly SeedClient[] = [
     groups: [],
   },
   {
+    clientId: 'mcp-network',
+    devSecret: 'mcp-network-dev-secret',
+    description: 'mcp-network: exchanges the caller token for a credential to the deploy worker (RFC 8693)',
+    grantTypes: [TOKEN_EXCHANGE_GRANT],
+    redirectUris: [],
+    groups: [],
+  },
+  {
     clientId: 'mcp-resource-server',
     devSecret: 'mcp-resource-server-dev-secret',
     description: 'MCP servers authenticating at the introspection endpoint (opaque tokens)',
@@ -156,7 +168,8 @@ export const SEED_CLIENTS: readonly SeedClient[] = [
 
 /**
  * The resource servers tokens may be issued for: every MCP server of the
- * registry (`@mcp-platform/registry`) and the REST proxy, on their loopback URLs.
+ * registry (`@mcp-platform/registry`) and the REST proxy, on their loopback URLs,
+ * and the credential audience of each worker that verifies identities (a URN).
  *
  * @example
  * ```ts
@@ -166,4 +179,10 @@ export const SEED_CLIENTS: readonly SeedClient[] = [
 export const SEED_RESOURCE_SERVERS: readonly SeedResourceServer[] = [
   ...SERVERS.map((s): SeedResourceServer => ({ url: localUrl(s), name: s.name, ...(s.ownerClientId === undefined ? {} : { ownerClientId: s.ownerClientId }) })),
   { url: localUrl(REST_PROXY), name: REST_PROXY.name, ...(REST_PROXY.ownerClientId === undefined ? {} : { ownerClientId: REST_PROXY.ownerClientId }) },
+  // Not HTTP endpoints: the audiences of identity credentials workers verify (Temporal carries them).
+  ...WORKERS.flatMap((w): SeedResourceServer[] =>
+    w.credentialAudience === undefined
+      ? []
+      : [{ url: w.credentialAudience, name: w.name, ...(w.credentialTtlSeconds === undefined ? {} : { accessTokenTtlSeconds: w.credentialTtlSeconds }) }],
+  ),
 ];

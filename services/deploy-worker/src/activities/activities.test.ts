@@ -90,6 +90,14 @@ describe('validateDeployment and authorizeApproval', () => {
     expect(out.devices[0]).toMatchObject({ role: 'ACCESS' });
   });
 
+  it('names unknown devices (Catalyst answers null entries for them) as a non-retryable validation failure', async () => {
+    const unknown = 'de000000-0000-4000-8000-0000000000ff';
+    const err = await run(acts.validateDeployment, [{ workflowId: 'wf-v', request: { ...request, deviceIds: [SEED.access[0]!, unknown] } }]).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ApplicationFailure);
+    expect((err as ApplicationFailure).type).toBe('ERR_VALIDATION');
+    expect((err as ApplicationFailure).message).toBe(`deployment request is invalid: unknown device(s): ${unknown}`);
+  });
+
   it('refuses a service-desk requester (policy, action execute) as a business failure', async () => {
     const err = await run(acts.validateDeployment, [{ workflowId: 'wf-v', request: { ...request, requester: USERS.sam } }]).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ApplicationFailure);

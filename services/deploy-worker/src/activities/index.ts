@@ -3,10 +3,12 @@ import { ApplicationFailure } from '@temporalio/common';
 import { deploymentIdFromTask, type CatalystCenterClient, type Task } from '@mcp-platform/connectors/catalyst-center';
 import type { Authorizer, PolicyInput } from '@mcp-platform/mcp-common/authz';
 import type { AuditLogger, Logger } from '@mcp-platform/mcp-common/logging';
-import type { DeploymentRequest, Identity, TemplateParams } from '../types.ts';
+import type { Identity, TemplateParams, VerifiedRequest } from '../types.ts';
 import type { ChangeManagement, ChangeStage, TicketRef } from './change-management.ts';
+import type { IdentityActivities } from './identity.ts';
 
 export type { ChangeManagement, ChangeStage, TicketRef } from './change-management.ts';
+export { createIdentityActivities, type CredentialPurpose, type IdentityActivities, type IdentityDeps } from './identity.ts';
 export { createServiceNowChangeManagement } from './change-management.ts';
 
 /** What the activities are built from (injected; nothing is constructed here). */
@@ -104,7 +106,7 @@ export function createActivities(deps: ActivityDeps) {
 
   return {
     /** Template exists, params complete, devices exist and are reachable, requester may execute. */
-    async validateDeployment(input: { workflowId: string; request: DeploymentRequest }): Promise<{ templateName: string; devices: DeviceTarget[] }> {
+    async validateDeployment(input: { workflowId: string; request: VerifiedRequest }): Promise<{ templateName: string; devices: DeviceTarget[] }> {
       const { workflowId, request } = input;
       const user = { id: request.requester.id };
       let template;
@@ -162,7 +164,26 @@ export function createActivities(deps: ActivityDeps) {
       return { allowed, reasons: [...new Set(reasons)].sort() };
     },
 
-    async openChange(input: { workflowId: string; request: DeploymentRequest; templateName: string; devices: DeviceTarget[] }): Promise<TicketRef> {
+    /**
+     * Who may stop a deployment: its requester may cancel it; anyone else (and any reject) needs
+     * what an approval needs — the policy's `approve_deployment` decision. Denials are answers.
+     */
+    async authorizeStop(input: { workflowId: string; kind: 'rejected' | 'cancelled'; requester: Identity; by: Identity; changeNumber?: string }): Promise<{ allowed: boolean; reasons: string[] }> {
+      const { workflowId, requester, by, kind } = input;
+      if (kind === 'cancelled' && by.id === requester.id) {
+        audit(workflowId, 'stop-authorized', 'success', { user: { id: by.id }, labels: { kind, requester: requester.id } });
+        return { allowed: true, reasons: [] };
+      }
+      const decision = await authorizer.decide(
+        policyInput(by, 'approve_deployment', 'write', 'itsm', workflowId, { workflow_id: workflowId, ...(input.changeNumber ? { change: input.changeNumber } : {}) }, { requester: requester.id }),
+      );
+      if (decision.error) throw new Error('policy engine unavailable'); // transient: retried
+      const reasons = decision.allow ? [] : [...new Set(decision.reasons)].sort();
+      audit(workflowId, 'stop-authorized', decision.allow ? 'success' : 'failure', { user: { id: by.id }, labels: { kind, requester: requester.id } }, decision.allow ? undefined : reasons.join('; '));
+      return { allowed: decision.allow, reasons };
+    },
+
+    async openChange(input: { workflowId: string; request: VerifiedRequest; templateName: string; devices: DeviceTarget[] }): Promise<TicketRef> {
       const { workflowId, request } = input;
       const change = await itsm
         .openChange({
@@ -285,4 +306,4 @@ export function createActivities(deps: ActivityDeps) {
 }
 
 /** The activity functions, as the workflow sees them (imported as a type only). */
-export type DeploymentActivities = ReturnType<typeof createActivities>;
+export type DeploymentActivities = ReturnType<typeof createActivities> & IdentityActivities;

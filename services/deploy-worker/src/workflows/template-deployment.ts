@@ -3,21 +3,65 @@
  * and type-only imports of the activities; lint forbids Node built-ins and I/O
  * packages here).
  */
-import { condition, defineQuery, defineSignal, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import {
+  ApplicationFailure,
+  allHandlersFinished,
+  condition,
+  defineQuery,
+  defineSignal,
+  defineUpdate,
+  patched,
+  proxyActivities,
+  setHandler,
+  upsertMemo,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { BatchResult, DeploymentActivities, TicketRef } from '../activities/index.ts';
-import type { ApproveSignal, DeploymentProgress, DeploymentRequest, DeploymentResult, StopSignal } from '../types.ts';
+import type {
+  ApprovalAttempt,
+  ApproveSignal,
+  ApproveUpdate,
+  DeploymentProgress,
+  DeploymentRequest,
+  DeploymentResult,
+  Identity,
+  StopSignal,
+  StopUpdate,
+  StopVerdict,
+  VerifiedRequest,
+} from '../types.ts';
 
 export const progressQuery = defineQuery<DeploymentProgress>('progress');
+/** Approve as the person whose credential is given; answers the four-eyes verdict. */
+export const approveUpdate = defineUpdate<ApprovalAttempt, [ApproveUpdate]>('approve');
+/** Reject (approvers) before or during the deployment; answers who stopped it. */
+export const rejectUpdate = defineUpdate<StopVerdict, [StopUpdate]>('reject');
+/** Cancel (the requester, or an approver); answers who stopped it. */
+export const cancelUpdate = defineUpdate<StopVerdict, [StopUpdate]>('cancel');
+/** LEGACY signals of workflows started before {@link VERIFIED_IDENTITIES_PATCH} (names in the payload). */
 export const approveSignal = defineSignal<[ApproveSignal]>('approve');
 export const rejectSignal = defineSignal<[StopSignal]>('reject');
 export const cancelSignal = defineSignal<[StopSignal]>('cancel');
 
+/**
+ * Identities are verified credentials, approvals are Updates. Workflows started before this patch
+ * replay their original path (requester and approvers named in the payload, signals).
+ */
+export const VERIFIED_IDENTITIES_PATCH = 'verified-identities';
+
 const DAY_MS = 86_400_000;
+const STOPPABLE = new Set(['validating', 'opening_change', 'awaiting_approval', 'deploying']);
 
 function chunk<T>(items: T[], size: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
+}
+
+function requireCredential(credential: unknown): void {
+  if (typeof credential !== 'string' || credential.length === 0 || credential.length > 16_384) {
+    throw new TypeError('credential must be a non-empty access token for the deploy worker');
+  }
 }
 
 /**
@@ -27,6 +71,7 @@ function chunk<T>(items: T[], size: number): T[][] {
  * change, close it unsuccessful and open an incident.
  */
 export async function templateDeploymentWorkflow(request: DeploymentRequest): Promise<DeploymentResult> {
+  const verifiedIdentities = patched(VERIFIED_IDENTITIES_PATCH);
   const workflowId = workflowInfo().workflowId;
   const batchSize = Math.max(1, request.batchSize ?? 5);
   const failureThreshold = Math.max(0, request.failureThreshold ?? 0);
@@ -41,63 +86,145 @@ export async function templateDeploymentWorkflow(request: DeploymentRequest): Pr
     heartbeatTimeout: request.heartbeatTimeoutMs ?? 30_000,
     retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 20 },
   });
+  // An Update waits for this: a few quick retries, not the 10 of the other activities.
+  const identity = proxyActivities<DeploymentActivities>({
+    startToCloseTimeout: '15 seconds',
+    retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '5 seconds', maximumAttempts: 5 },
+  });
 
   const progress: DeploymentProgress = {
     step: 'validating',
-    requester: request.requester.id,
+    requester: verifiedIdentities ? '' : (request.requester?.id ?? ''),
     templateId: request.templateId,
     approvals: [],
     batchesTotal: batches.length,
     batchesDone: 0,
     devices: Object.fromEntries(request.deviceIds.map((id) => [id, { status: 'pending' as const }])),
+    updatedAt: new Date().toISOString(),
   };
   const pendingApprovals: ApproveSignal[] = [];
   let stop: { kind: 'rejected' | 'cancelled'; signal: StopSignal } | undefined;
+  let requester: Identity | undefined = verifiedIdentities ? undefined : request.requester;
+  // eslint-disable-next-line prefer-const -- assigned once below, but the Update handlers above read it before that
+  let change: TicketRef | undefined;
+  /** Moves to `step`, stamping the (deterministic) workflow time on the progress. */
+  function setStep(step: DeploymentProgress['step']): void {
+    progress.step = step;
+    progress.updatedAt = new Date().toISOString();
+  }
   setHandler(progressQuery, () => progress);
-  setHandler(approveSignal, (s) => void pendingApprovals.push(s));
-  setHandler(rejectSignal, (s) => void (stop ??= { kind: 'rejected', signal: s }));
-  setHandler(cancelSignal, (s) => void (stop ??= { kind: 'cancelled', signal: s }));
-  const finish = (outcome: DeploymentResult['outcome'], reason?: string): DeploymentResult => {
+
+  if (verifiedIdentities) {
+    setHandler(
+      approveUpdate,
+      async ({ credential, comment }) => {
+        const approver = await identity.verifyIdentity({ workflowId, credential, purpose: 'approve' });
+        await condition(() => progress.step !== 'validating' && progress.step !== 'opening_change');
+        if (progress.step !== 'awaiting_approval' || requester === undefined || change === undefined) {
+          throw ApplicationFailure.nonRetryable(`deployment ${workflowId} is not awaiting approval (step ${progress.step})`, 'ERR_WORKFLOW_STATE');
+        }
+        const verdict = await acts.authorizeApproval({ workflowId, requester, approver, changeNumber: change.number });
+        // Four-eyes holds even if a policy bundle were misconfigured.
+        const allowed = verdict.allowed && approver.id !== requester.id;
+        const attempt: ApprovalAttempt = { by: approver.id, allowed, reasons: verdict.reasons };
+        progress.approvals.push(attempt);
+        if (allowed && progress.approvedBy === undefined && stop === undefined && progress.step === 'awaiting_approval') {
+          progress.approvedBy = approver.id;
+          if (comment !== undefined) progress.approvalComment = comment;
+        }
+        return attempt;
+      },
+      {
+        validator: ({ credential, comment }) => {
+          requireCredential(credential);
+          if (comment !== undefined && (typeof comment !== 'string' || comment.length > 2000)) throw new TypeError('comment must be a string of at most 2000 characters');
+          if (progress.step !== 'awaiting_approval' && progress.step !== 'validating' && progress.step !== 'opening_change') {
+            throw ApplicationFailure.nonRetryable(`deployment ${workflowId} is not awaiting approval (step ${progress.step})`, 'ERR_WORKFLOW_STATE');
+          }
+        },
+      },
+    );
+    const stopHandler = (kind: 'rejected' | 'cancelled') => async ({ credential, reason }: StopUpdate): Promise<StopVerdict> => {
+      const by = await identity.verifyIdentity({ workflowId, credential, purpose: kind === 'rejected' ? 'reject' : 'cancel' });
+      // The requester is verified first thing; a stop that arrives earlier waits for it.
+      await condition(() => requester !== undefined || !STOPPABLE.has(progress.step));
+      if (requester === undefined || !STOPPABLE.has(progress.step)) {
+        throw ApplicationFailure.nonRetryable(`deployment ${workflowId} can no longer be stopped (step ${progress.step})`, 'ERR_WORKFLOW_STATE');
+      }
+      const verdict = await acts.authorizeStop({ workflowId, kind, requester, by, ...(change ? { changeNumber: change.number } : {}) });
+      if (!verdict.allowed) throw ApplicationFailure.nonRetryable(`${by.id} may not stop this deployment: ${verdict.reasons.join('; ')}`, 'ERR_AUTHZ_DENIED');
+      stop ??= { kind, signal: { by, reason } };
+      return { by: stop.signal.by.id, kind: stop.kind };
+    };
+    const stopValidator = ({ credential, reason }: StopUpdate): void => {
+      requireCredential(credential);
+      if (typeof reason !== 'string' || reason.trim() === '' || reason.length > 2000) throw new TypeError('reason must be a non-blank string of at most 2000 characters');
+      if (!STOPPABLE.has(progress.step)) throw ApplicationFailure.nonRetryable(`deployment ${workflowId} can no longer be stopped (step ${progress.step})`, 'ERR_WORKFLOW_STATE');
+    };
+    setHandler(rejectUpdate, stopHandler('rejected'), { validator: stopValidator });
+    setHandler(cancelUpdate, stopHandler('cancelled'), { validator: stopValidator });
+  } else {
+    setHandler(approveSignal, (s) => void pendingApprovals.push(s));
+    setHandler(rejectSignal, (s) => void (stop ??= { kind: 'rejected', signal: s }));
+    setHandler(cancelSignal, (s) => void (stop ??= { kind: 'cancelled', signal: s }));
+  }
+  const finish = async (outcome: DeploymentResult['outcome'], reason?: string): Promise<DeploymentResult> => {
     if (reason !== undefined) progress.reason = reason;
-    progress.step = outcome === 'succeeded' ? 'completed' : outcome;
+    setStep(outcome === 'succeeded' ? 'completed' : outcome);
+    // Updates still verifying a credential answer before the workflow closes.
+    if (verifiedIdentities) await condition(allHandlersFinished);
     return { outcome, progress };
   };
 
+  // 0. who asks: the requester's credential, verified by the worker (never a name from the payload)
+  if (verifiedIdentities) {
+    if (typeof request.credential !== 'string' || request.credential === '') {
+      throw ApplicationFailure.nonRetryable('a deployment is started with the requester\'s credential (request.credential); names in the payload are not accepted', 'ERR_TOKEN_MISSING');
+    }
+    requester = await identity.verifyIdentity({ workflowId, credential: request.credential, purpose: 'start' });
+    progress.requester = requester.id;
+    upsertMemo({ requester: requester.id });
+  }
+  if (requester === undefined) throw ApplicationFailure.nonRetryable('the deployment has no requester', 'ERR_VALIDATION');
+  const { credential: _credential, requester: _named, ...rest } = request;
+  const verified: VerifiedRequest = { ...rest, requester: { id: requester.id, groups: [...requester.groups] } };
+
   // 1. validate (nothing to compensate yet: a failure fails the workflow)
-  const { templateName, devices } = await acts.validateDeployment({ workflowId, request });
+  const { templateName, devices } = await acts.validateDeployment({ workflowId, request: verified });
 
   // 2. change request, linked to this workflow
-  progress.step = 'opening_change';
-  const change: TicketRef = await acts.openChange({ workflowId, request, templateName, devices });
+  setStep('opening_change');
+  change = await acts.openChange({ workflowId, request: verified, templateName, devices });
   progress.change = change;
 
   // 3. four-eyes approval, bounded by the approval timeout
-  progress.step = 'awaiting_approval';
+  setStep('awaiting_approval');
   const deadline = Date.now() + (request.approvalTimeoutMs ?? DAY_MS);
   while (progress.approvedBy === undefined) {
     const remaining = deadline - Date.now();
-    const woke = remaining > 0 && (await condition(() => pendingApprovals.length > 0 || stop !== undefined, remaining));
+    const woke = remaining > 0 && (await condition(() => pendingApprovals.length > 0 || stop !== undefined || progress.approvedBy !== undefined, remaining));
     if (!woke) {
       const reason = `no approval within ${Math.round((request.approvalTimeoutMs ?? DAY_MS) / 1000)} s`;
       await acts.cancelChange({ workflowId, change, reason: `Cancelled: ${reason}` });
-      return finish('cancelled', reason);
+      return await finish('cancelled', reason);
     }
     if (stop !== undefined) {
       const reason = `${stop.kind} by ${stop.signal.by.id}: ${stop.signal.reason}`;
       await acts.cancelChange({ workflowId, change, reason: `Deployment ${reason}` });
-      return finish(stop.kind, reason);
+      return await finish(stop.kind, reason);
     }
+    if (verifiedIdentities) continue; // the approve Update recorded its verdict itself
     const attempt = pendingApprovals.shift() as ApproveSignal;
-    const verdict = await acts.authorizeApproval({ workflowId, requester: request.requester, approver: attempt.approver, changeNumber: change.number });
+    const verdict = await acts.authorizeApproval({ workflowId, requester, approver: attempt.approver, changeNumber: change.number });
     // Four-eyes holds even if a policy bundle were misconfigured.
-    const allowed = verdict.allowed && attempt.approver.id !== request.requester.id;
+    const allowed = verdict.allowed && attempt.approver.id !== requester.id;
     progress.approvals.push({ by: attempt.approver.id, allowed, reasons: verdict.reasons });
     if (allowed) progress.approvedBy = attempt.approver.id;
   }
   await acts.moveChange({ workflowId, change, to: 'implement', note: `Approved by ${progress.approvedBy}; deploying (workflow ${workflowId})` });
 
   // 4. deploy in batches; 5. verify
-  progress.step = 'deploying';
+  setStep('deploying');
   const done: { index: number; result: BatchResult }[] = [];
   let failure: string | undefined;
   let failedCount = 0;
@@ -118,6 +245,7 @@ export async function templateDeploymentWorkflow(request: DeploymentRequest): Pr
     done.push({ index, result });
     for (const d of result.devices) progress.devices[d.deviceId] = { status: d.ok ? 'deployed' : 'failed', batch: index, detail: d.detail };
     progress.batchesDone = index + 1;
+    progress.updatedAt = new Date().toISOString();
     failedCount += result.devices.filter((d) => !d.ok).length;
     if (failedCount > failureThreshold) {
       failure = `${failedCount} device(s) failed, more than the threshold of ${failureThreshold}`;
@@ -125,7 +253,7 @@ export async function templateDeploymentWorkflow(request: DeploymentRequest): Pr
     }
   }
   if (failure === undefined) {
-    progress.step = 'verifying';
+    setStep('verifying');
     const deployments = done
       .filter(({ result }) => result.deploymentId !== null)
       .map(({ result }) => ({ deploymentId: result.deploymentId as string, deviceIds: result.devices.filter((d) => d.ok).map((d) => d.deviceId) }));
@@ -138,7 +266,7 @@ export async function templateDeploymentWorkflow(request: DeploymentRequest): Pr
 
   // 6a. success
   if (failure === undefined) {
-    progress.step = 'closing_change';
+    setStep('closing_change');
     const issues = failedCount > 0;
     await acts.closeChange({
       workflowId,
@@ -146,11 +274,11 @@ export async function templateDeploymentWorkflow(request: DeploymentRequest): Pr
       code: issues ? 'successful_issues' : 'successful',
       notes: `Deployed and verified on ${request.deviceIds.length - failedCount} of ${request.deviceIds.length} device(s) by workflow ${workflowId}.`,
     });
-    return finish('succeeded');
+    return await finish('succeeded');
   }
 
   // 6b. compensate in reverse order: roll back deployed batches, record on the change, close it, open an incident.
-  progress.step = 'rolling_back';
+  setStep('rolling_back');
   const rollbackNotes: string[] = [];
   for (const { index, result } of [...done].reverse()) {
     const deployed = result.devices.filter((d) => d.ok).map((d) => d.deviceId);
@@ -173,5 +301,5 @@ export async function templateDeploymentWorkflow(request: DeploymentRequest): Pr
   await acts.addWorkNote({ workflowId, change, note: summary });
   await acts.closeChange({ workflowId, change, code: 'unsuccessful', notes: summary });
   progress.incident = await acts.openIncident({ workflowId, change, summary: `Template deployment failed (change ${change.number})`, description: summary });
-  return finish('rolled_back', failure);
+  return await finish('rolled_back', failure);
 }

@@ -17,18 +17,19 @@ export const approveDeploymentWorkflow = defineTool<NetworkDeps>()({
     comment: z.string().max(2000).optional().describe('Goes into the audit trail'),
   }),
   output: z.object({ workflowId: z.string(), approvedBy: z.string(), allowed: z.literal(true) }),
-  handler: async (args, { deps, principal }) => {
+  handler: async (args, { deps, delegate }) => {
     if (deps.deployments === undefined) throw new PlatformError('ERR_VALIDATION', 'deployment workflows are not configured on this server (TEMPORAL_ADDRESS)');
     const status = await deps.deployments.status(args.workflow_id).catch((err: unknown) => {
       if ((err as Error).name === 'WorkflowNotFoundError') throw new PlatformError('ERR_VALIDATION', `no deployment workflow ${args.workflow_id}`);
       throw err;
     });
     if (status.progress?.step !== 'awaiting_approval') {
-      throw new PlatformError('ERR_VALIDATION', `deployment ${args.workflow_id} is not awaiting approval (${status.progress?.step ?? status.status})`);
+      throw new PlatformError('ERR_WORKFLOW_STATE', `deployment ${args.workflow_id} is not awaiting approval (${status.progress?.step ?? status.status})`);
     }
-    const verdict = await deps.deployments.approve(args.workflow_id, { id: principal.id, groups: [...principal.groups] }, args.comment ? { comment: args.comment } : {});
+    // A refusal is a DeploymentActionRefusedError: its platform code (credential, policy, workflow state) reaches the caller.
+    const verdict = await deps.deployments.approve(args.workflow_id, await delegate(deps.workerAudience), args.comment ? { comment: args.comment } : {});
     if (!verdict.allowed) throw new PlatformError('ERR_AUTHZ_DENIED', `approval refused: ${verdict.reasons.join('; ')}`);
-    return { workflowId: args.workflow_id, approvedBy: principal.id, allowed: true as const };
+    return { workflowId: args.workflow_id, approvedBy: verdict.by, allowed: true as const };
   },
   render: (out) => `Deployment ${out.workflowId} approved by ${out.approvedBy}; it now deploys. Follow it with get_deployment_workflow.`,
 });

@@ -35,7 +35,7 @@ export const startDeploymentWorkflow = defineTool<NetworkDeps>()({
   resolveResource: (args, ctx) => resolveTargetDevices(args.device_ids, ctx),
   // Decision binds to write: the target devices stay locked from the role check until the deployment is submitted.
   lockKeys: (args) => deviceLockKeys(args.device_ids),
-  handler: async (args, { deps, principal, logger, signal }) => {
+  handler: async (args, { deps, logger, signal, delegate }) => {
     if (deps.deployments === undefined) throw new PlatformError('ERR_VALIDATION', 'deployment workflows are not configured on this server (TEMPORAL_ADDRESS)');
     // Typed by the domain, before the workflow (and its change request) exists.
     await assertTemplateParams(args.template_id, args.params, { deps, signal });
@@ -45,7 +45,8 @@ export const startDeploymentWorkflow = defineTool<NetworkDeps>()({
       templateId: args.template_id,
       deviceIds: args.device_ids,
       params: args.params,
-      requester: { id: principal.id, groups: [...principal.groups] },
+      // The caller's identity as a credential the worker verifies (RFC 8693 exchange), never a name.
+      credential: await delegate(deps.workerAudience),
       ...(args.reason ? { reason: args.reason } : {}),
       batchSize: args.batch_size,
       failureThreshold: args.failure_threshold,
@@ -55,5 +56,7 @@ export const startDeploymentWorkflow = defineTool<NetworkDeps>()({
     logger.info('deployment workflow started', { event: { action: 'start-deployment-workflow' }, labels: { workflow_id: workflowId, template_id: args.template_id } });
     return { workflowId, step: 'started' as const, deviceCount: args.device_ids.length };
   },
+  // With the Tasks extension (2026-07-28) the call answers with the workflow as a durable task.
+  task: (out) => out.workflowId,
   render: (out) => `Deployment workflow ${out.workflowId} started for ${out.deviceCount} device(s); it now opens a change and waits for approval. Follow it with get_deployment_workflow.`,
 });

@@ -1,0 +1,135 @@
+/**
+ * The Tasks extension (SEP-2663) in the spine, with the SDK's own client on 2026-07-28: a tool
+ * answers a task-declaring request with a task, tasks/get|cancel|update are served, decided by the
+ * policy, and refused to clients that did not declare the extension. The backend is a table here
+ * (mcp-network's Temporal backend is exercised in its own suite).
+ */
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import type { AuthInfo, OAuthTokenVerifier } from '@modelcontextprotocol/server';
+import { OAuthError, OAuthErrorCode } from '@modelcontextprotocol/server';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { MemoryLogger } from '@mcp-platform/test-support';
+import type { Authorizer, Decision, PolicyInput } from '../authz/index.ts';
+import { createMcpApp } from './app.ts';
+import { listen, type RunningServer } from './listen.ts';
+import { TASKS_EXTENSION, type TaskBackend, type TaskState } from './tasks.ts';
+import { defineTool } from './tool.ts';
+
+const USERS: Record<string, { id: string; groups: string[] }> = {
+  'token-owner': { id: 'olga', groups: ['workers'] },
+  'token-other': { id: 'otto', groups: ['workers'] },
+};
+const verifier: OAuthTokenVerifier & { ready(): Promise<boolean> } = {
+  async verifyAccessToken(token: string): Promise<AuthInfo> {
+    const user = USERS[token];
+    if (!user) throw new OAuthError(OAuthErrorCode.InvalidToken, 'invalid token');
+    return { token, clientId: 'c', scopes: ['mcp:tools'], expiresAt: Math.floor(Date.now() / 1000) + 600, extra: { principal: { id: user.id, groups: user.groups, scopes: ['mcp:tools'], clientId: 'c' } } };
+  },
+  ready: async () => true,
+};
+// Policy stand-in: a task is visible to and cancellable by its owner only.
+const decisions: PolicyInput[] = [];
+const authorizer: Authorizer = {
+  async decide(input: PolicyInput): Promise<Decision> {
+    decisions.push(input);
+    if (input.tool.startsWith('tasks/')) return input.resource?.['owner'] === input.subject.id ? { allow: true, reasons: [] } : { allow: false, reasons: ['not your task'] };
+    return { allow: true, reasons: [] };
+  },
+  ready: async () => true,
+  close: async () => {},
+};
+
+const tasks = new Map<string, { task: TaskState; owner: string; inputs: Record<string, unknown>[] }>();
+const now = () => new Date().toISOString();
+const backend: TaskBackend = {
+  get: async (taskId) => {
+    const t = tasks.get(taskId);
+    return t && { task: t.task, resource: { owner: t.owner } };
+  },
+  cancel: async (taskId) => {
+    const t = tasks.get(taskId)!;
+    t.task = { ...t.task, status: 'cancelled', statusMessage: 'cancelled on request', lastUpdatedAt: now() };
+  },
+  update: async (taskId, inputResponses) => void tasks.get(taskId)!.inputs.push(inputResponses),
+};
+const tools = [
+  defineTool<object>()({
+    name: 'start_job',
+    title: 'Start a job',
+    description: 'Starts durable work.',
+    action: 'execute',
+    annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false },
+    input: z.object({ name: z.string() }),
+    output: z.object({ jobId: z.string() }),
+    handler: async (args, ctx) => {
+      const jobId = `job-${args.name}`;
+      tasks.set(jobId, { owner: ctx.principal.id, inputs: [], task: { status: 'working', statusMessage: 'started', createdAt: now(), lastUpdatedAt: now(), ttlMs: null, pollIntervalMs: 1000 } });
+      return { jobId };
+    },
+    task: (out) => out.jobId,
+  }),
+];
+
+let running: RunningServer;
+let url: string;
+const logger = new MemoryLogger();
+beforeAll(async () => {
+  const probe = await listen((await import('express')).default(), { host: '127.0.0.1', port: 0, logger });
+  const port = probe.port;
+  await probe.close();
+  url = `http://127.0.0.1:${port}/mcp`;
+  const mcp = createMcpApp({ service: { name: 't', version: '1' }, serverId: 'test', upstreamName: 'T', publicUrl: url, tools, deps: {}, logger, verifier, issuer: 'http://127.0.0.1:1', authorizer, tasks: backend });
+  running = await listen(mcp.app, { host: '127.0.0.1', port, logger, onClose: [() => mcp.close()] });
+});
+afterAll(() => running?.close());
+
+/** An SDK client on 2026-07-28; with `tasks` it declares the extension. Raw response bodies are kept (the SDK client has no tasks support to decode them). */
+async function client(token: string, withTasks: boolean): Promise<{ c: Client; bodies: unknown[] }> {
+  const bodies: unknown[] = [];
+  const recordingFetch = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
+    const res = await fetch(input, init);
+    if ((res.headers.get('content-type') ?? '').includes('application/json')) bodies.push(await res.clone().json());
+    return res;
+  };
+  const c = new Client({ name: 't', version: '1' }, { versionNegotiation: { mode: { pin: '2026-07-28' } }, ...(withTasks ? { capabilities: { extensions: { [TASKS_EXTENSION]: {} } } } : {}) });
+  await c.connect(new StreamableHTTPClientTransport(new URL(url), { authProvider: { token: async () => token }, fetch: recordingFetch }));
+  return { c, bodies };
+}
+const TaskResult = z.looseObject({ taskId: z.string(), status: z.string(), statusMessage: z.string().optional() });
+
+describe('Tasks extension (SEP-2663) on 2026-07-28', () => {
+  it('answers a task-declaring tools/call with a durable task; a caller without the extension gets the result', async () => {
+    const plain = await client('token-owner', false);
+    const r = await plain.c.callTool({ name: 'start_job', arguments: { name: 'a' } });
+    expect(r.structuredContent).toEqual({ jobId: 'job-a' });
+
+    const withTasks = await client('token-owner', true);
+    await expect(withTasks.c.callTool({ name: 'start_job', arguments: { name: 'b' } })).rejects.toThrow(/task/);
+    const created = withTasks.bodies.map((b) => (b as { result?: Record<string, unknown> }).result).find((res) => res?.['resultType'] === 'task');
+    expect(created).toMatchObject({ resultType: 'task', taskId: 'job-b', status: 'working', statusMessage: 'started', ttlMs: null, pollIntervalMs: 1000 });
+    expect(created?.['createdAt']).toMatch(/^\d{4}-/);
+  });
+
+  it('tasks/get answers the owner, hides the task from others (not found), and needs the extension', async () => {
+    const owner = await client('token-owner', true);
+    expect(await owner.c.request({ method: 'tasks/get', params: { taskId: 'job-b' } }, TaskResult)).toMatchObject({ taskId: 'job-b', status: 'working' });
+    const other = await client('token-other', true);
+    await expect(other.c.request({ method: 'tasks/get', params: { taskId: 'job-b' } }, TaskResult)).rejects.toThrow(/Task not found/);
+    await expect(other.c.request({ method: 'tasks/get', params: { taskId: 'job-nope' } }, TaskResult)).rejects.toThrow(/Task not found/);
+    expect(decisions.filter((d) => d.tool === 'tasks/get').at(-1)).toMatchObject({ subject: { id: 'otto' }, action: 'read', resource: { owner: 'olga' }, arguments: { task_id: 'job-b' } });
+    const undeclared = await client('token-owner', false);
+    await expect(undeclared.c.request({ method: 'tasks/get', params: { taskId: 'job-b' } }, TaskResult)).rejects.toThrow(/capabilit/i);
+  });
+
+  it('tasks/update and tasks/cancel reach the backend for the owner only', async () => {
+    const other = await client('token-other', true);
+    await expect(other.c.request({ method: 'tasks/cancel', params: { taskId: 'job-b' } }, z.looseObject({}))).rejects.toThrow(/Task not found/);
+    expect(tasks.get('job-b')?.task.status).toBe('working');
+    const owner = await client('token-owner', true);
+    await owner.c.request({ method: 'tasks/update', params: { taskId: 'job-b', inputResponses: { confirm: { action: 'accept', content: { ok: true } } } } }, z.looseObject({}));
+    expect(tasks.get('job-b')?.inputs).toEqual([{ confirm: { action: 'accept', content: { ok: true } } }]);
+    await owner.c.request({ method: 'tasks/cancel', params: { taskId: 'job-b' } }, z.looseObject({}));
+    expect(await owner.c.request({ method: 'tasks/get', params: { taskId: 'job-b' } }, TaskResult)).toMatchObject({ status: 'cancelled' });
+  });
+});
