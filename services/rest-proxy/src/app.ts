@@ -3,8 +3,8 @@ import express, { type Express, type NextFunction, type Request, type Response }
 import swaggerUi from 'swagger-ui-express';
 import type { CallToolResult, FetchLike, Tool } from '@modelcontextprotocol/client';
 import { ProtocolError } from '@modelcontextprotocol/client';
-import { createAuthRouter, type TokenVerifier } from '@mcp-platform/mcp-common/auth';
-import { createAuthorizerFromConfig, type Authorizer } from '@mcp-platform/mcp-common/authz';
+import { createAuthRouter, stepUpChallenge, type TokenVerifier } from '@mcp-platform/mcp-common/auth';
+import { StepUpRequiredError, createAuthorizerFromConfig, type Authorizer } from '@mcp-platform/mcp-common/authz';
 import { contextFromHeaders, createLogger, currentRequestContext, runWithRequestContext, type PlatformLogger } from '@mcp-platform/mcp-common/logging';
 import { createMetrics, type PlatformMetrics } from '@mcp-platform/mcp-common/metrics';
 import { CircuitOpenError, UpstreamError } from '@mcp-platform/mcp-common/resilience';
@@ -97,8 +97,12 @@ export function problemFromToolError(server: string, tool: string, result: CallT
 }
 
 /** Maps a failure of the call itself (transport, breaker, protocol) to a problem. */
-function problemFromCallFailure(server: string, tool: string | undefined, err: unknown, breakerRetryAfterSeconds: number): ProblemError {
+function problemFromCallFailure(server: string, tool: string | undefined, err: unknown, breakerRetryAfterSeconds: number, resourceMetadataUrl?: string): ProblemError {
   if (err instanceof ProblemError) return err;
+  // The MCP server's policy wants a stronger login (RFC 9470): the caller gets the same challenge, naming the proxy's metadata.
+  if (err instanceof StepUpRequiredError) {
+    return new ProblemError('ERR_STEP_UP_REQUIRED', err.message, { cause: err, ...(resourceMetadataUrl === undefined ? {} : { challenge: stepUpChallenge(resourceMetadataUrl, err.demand) }) });
+  }
   if (err instanceof CircuitOpenError) {
     return new ProblemError('ERR_CIRCUIT_OPEN', `MCP server "${server}" is unavailable (circuit open); try again later.`, { retryAfterSeconds: breakerRetryAfterSeconds, cause: err });
   }
@@ -135,7 +139,7 @@ export function createProxyApp(deps: ProxyDeps): ProxyApp {
   const toolsCache = new Map<string, { tools: Tool[]; expiresAt: number }>();
   const publicUrl = deps.publicUrl.replace(/\/$/, '');
 
-  const { metadataRouter, requireAuth } = createAuthRouter({
+  const { metadataRouter, requireAuth, resourceMetadataUrl } = createAuthRouter({
     verifier: deps.verifier,
     resourceUrl: publicUrl,
     authorizationServers: [deps.issuer],
@@ -340,7 +344,7 @@ export function createProxyApp(deps: ProxyDeps): ProxyApp {
         outcome = 'success';
         res.json({ status: 'ok', server, tool: toolName, result: result.structuredContent ?? { content: result.content } });
       } catch (err) {
-        throw problemFromCallFailure(server, toolName, err, deps.breakerRetryAfterSeconds);
+        throw problemFromCallFailure(server, toolName, err, deps.breakerRetryAfterSeconds, resourceMetadataUrl);
       } finally {
         metrics.toolCalls.inc({ server: backend.name, tool: toolLabel, outcome });
         metrics.toolCallDuration.observe({ server: backend.name, tool: toolLabel }, Number(process.hrtime.bigint() - started) / 1e9);

@@ -1,6 +1,9 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { Client, ProtocolError, SdkError, SdkHttpError, StreamableHTTPClientTransport, UnauthorizedError } from '@modelcontextprotocol/client';
 import type { CallToolResult, FetchLike, Tool } from '@modelcontextprotocol/client';
+import { parseStepUpChallenge } from '@mcp-platform/mcp-common/auth';
+import { StepUpRequiredError } from '@mcp-platform/mcp-common/authz';
+import { platformErrorOf } from '@mcp-platform/mcp-common/errors';
 import { currentRequestContext, traceparentOf, type Logger } from '@mcp-platform/mcp-common/logging';
 import { UpstreamUnavailableError, createUpstreamPolicy, isNetworkError, type BreakerState, type UpstreamPolicy } from '@mcp-platform/mcp-common/resilience';
 import { ProblemError } from './problem.ts';
@@ -115,6 +118,13 @@ function createBackend(name: string, url: string, options: BackendPoolOptions): 
             if (token === undefined) throw new TypeError('rest-proxy: MCP request outside a caller scope');
             return token;
           },
+          // A 401 with the RFC 9470 step-up challenge is the policy asking the caller for a stronger
+          // login: passed on (the proxy answers its caller with the same demand), never retried.
+          onUnauthorized: async ({ response }) => {
+            const demand = parseStepUpChallenge(response.headers.get('www-authenticate'));
+            if (demand !== undefined) throw new StepUpRequiredError(demand, []);
+            throw new UnauthorizedError();
+          },
         },
       });
       await client.connect(transport, { timeout: timeoutMs });
@@ -169,6 +179,8 @@ function createBackend(name: string, url: string, options: BackendPoolOptions): 
 /** Maps what the SDK throws to what the breaker and the HTTP layer understand. */
 function classify(name: string, err: unknown): unknown {
   if (err instanceof ProblemError || err instanceof ProtocolError) return err;
+  const typed = platformErrorOf(err);
+  if (typed instanceof StepUpRequiredError) return typed;
   if (err instanceof UnauthorizedError || (err instanceof SdkHttpError && (err.data as { status?: number } | undefined)?.status === 401)) {
     return new ProblemError('ERR_INTERNAL', `MCP server "${name}" rejected the delegated token.`, { cause: err });
   }

@@ -114,6 +114,24 @@ describe('rest-proxy through the real stack', () => {
     expect(h.catalyst.state.requests.length).toBe(before);
   });
 
+  it('step-up (RFC 9470): a password-only login gets 401 with the challenge (naming the proxy), the second factor gets through', async () => {
+    const deploy = async (token: string) =>
+      call(token, 'POST', '/api/v1/mcp/network/tools/deploy_template', { arguments: { template_id: SEED_IDS.templates.loginBanner, device_ids: [SEED_IDS.devices.sjc01Core01] } });
+    const before = h.catalyst.state.deployments.length;
+    const weak = await deploy(await h.idp.issueToken({ user: 'alice', audience: h.proxyUrl, acr: 'pwd' }));
+    expect(weak.status).toBe(401);
+    expect(weak.json).toMatchObject({ status: 401, code: 'ERR_STEP_UP_REQUIRED', type: 'https://mcp-platform.dev/problems/step-up-required' });
+    const challenge = weak.headers.get('www-authenticate') ?? '';
+    expect(challenge).toContain('error="insufficient_user_authentication"');
+    expect(challenge).toContain('acr_values="mfa"');
+    expect(challenge).toContain('max_age="900"');
+    expect(challenge).toContain(`resource_metadata="${h.proxyUrl}/.well-known/oauth-protected-resource"`);
+    expect(h.catalyst.state.deployments.length).toBe(before);
+    const strong = await deploy(await h.token('alice'));
+    expect(strong.status).toBe(200);
+    expect(h.catalyst.state.deployments.length).toBe(before + 1);
+  });
+
   it('the proxy rule denies a caller without groups before any delegation', async () => {
     const from = h.backendRequests.length;
     const r = await call(await h.token('eve'), 'GET', '/api/v1/mcp/network/tools');

@@ -246,3 +246,27 @@ export function stepUpChallenge(resourceMetadataUrl: string, demand: { readonly 
   const maxAge = demand.maxAgeSeconds === undefined ? '' : `, max_age="${String(Math.max(0, Math.floor(demand.maxAgeSeconds)))}"`;
   return `Bearer resource_metadata="${quoted(resourceMetadataUrl)}", error="insufficient_user_authentication", error_description="A stronger or more recent authentication is required", acr_values="${quoted(demand.acrValues.join(' '))}"${maxAge}`;
 }
+
+/**
+ * The step-up demand in a `WWW-Authenticate` value, when it is the RFC 9470
+ * `insufficient_user_authentication` challenge (as {@link stepUpChallenge} writes it); `undefined`
+ * for any other challenge or a malformed one. For a client of an MCP server (the REST proxy) that
+ * passes the demand on to its own caller.
+ *
+ * @example
+ * ```ts
+ * parseStepUpChallenge('Bearer error="insufficient_user_authentication", acr_values="mfa", max_age="900"');
+ * // { acrValues: ['mfa'], maxAgeSeconds: 900 }
+ * ```
+ */
+export function parseStepUpChallenge(header: string | null | undefined): { acrValues: string[]; maxAgeSeconds?: number } | undefined {
+  if (typeof header !== 'string' || header.length > 4096 || !/^\s*Bearer\s/i.test(header)) return undefined;
+  const params: Record<string, string> = {};
+  for (const m of header.matchAll(/([A-Za-z_]+)="((?:[^"\\]|\\.)*)"/g)) params[(m[1] as string).toLowerCase()] ??= (m[2] as string).replace(/\\(.)/g, '$1');
+  if (params['error'] !== 'insufficient_user_authentication') return undefined;
+  const acrValues = (params['acr_values'] ?? '').split(' ').filter((v) => /^[\x21\x23-\x5b\x5d-\x7e]+$/.test(v));
+  const maxAge = params['max_age'];
+  const maxAgeSeconds = maxAge !== undefined && /^\d{1,9}$/.test(maxAge) ? Number(maxAge) : undefined;
+  if (acrValues.length === 0 && maxAgeSeconds === undefined) return undefined;
+  return maxAgeSeconds === undefined ? { acrValues } : { acrValues, maxAgeSeconds };
+}

@@ -1,5 +1,5 @@
 export { createTokenVerifier, authFailureReason, type IntrospectionOptions, type TokenVerifier, type TokenVerifierOptions } from './token-verifier.ts';
-export { createAuthRouter, stepUpChallenge, type AuthRejection, type AuthRouter, type AuthRouterOptions, type ProtectedResourceMetadata } from './auth-router.ts';
+export { createAuthRouter, parseStepUpChallenge, stepUpChallenge, type AuthRejection, type AuthRouter, type AuthRouterOptions, type ProtectedResourceMetadata } from './auth-router.ts';
 export { authenticationFromClaims, principalFromAuthInfo, type Authentication, type Principal } from './principal.ts';
 export {
   IdentityProviderUnavailableError,

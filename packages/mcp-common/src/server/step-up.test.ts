@@ -4,7 +4,7 @@ import { OAuthError, OAuthErrorCode } from '@modelcontextprotocol/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { MemoryLogger } from '@mcp-platform/test-support';
-import { authenticationFromClaims } from '../auth/index.ts';
+import { authenticationFromClaims, parseStepUpChallenge, stepUpChallenge } from '../auth/index.ts';
 import type { Authorizer, Decision, PolicyInput } from '../authz/index.ts';
 import { createMcpApp } from './app.ts';
 import { listen, type RunningServer } from './listen.ts';
@@ -189,5 +189,18 @@ describe('authenticationFromClaims (hostile claim values)', () => {
     expect(authenticationFromClaims({ acr: '', amr: ['pwd', 3], auth_time: -5 })).toBeUndefined();
     expect(authenticationFromClaims({ auth_time: Number.NaN, acr: ['mfa'] })).toBeUndefined();
     expect(authenticationFromClaims({})).toBeUndefined();
+  });
+});
+
+describe('parseStepUpChallenge (what a client of an MCP server reads back)', () => {
+  it('round-trips stepUpChallenge and refuses other or hostile challenges', () => {
+    expect(parseStepUpChallenge(stepUpChallenge('http://127.0.0.1:1/.well-known/oauth-protected-resource/mcp', { acrValues: ['mfa'], maxAgeSeconds: 900 }))).toEqual({ acrValues: ['mfa'], maxAgeSeconds: 900 });
+    expect(parseStepUpChallenge('Bearer error="insufficient_user_authentication", acr_values="mfa gold"')).toEqual({ acrValues: ['mfa', 'gold'] });
+    expect(parseStepUpChallenge('Bearer error="invalid_token", acr_values="mfa"')).toBeUndefined();
+    expect(parseStepUpChallenge('Basic realm="x", error="insufficient_user_authentication", acr_values="mfa"')).toBeUndefined();
+    expect(parseStepUpChallenge('Bearer error="insufficient_user_authentication"')).toBeUndefined();
+    expect(parseStepUpChallenge('Bearer error="insufficient_user_authentication", max_age="-5", acr_values="\u0001"')).toBeUndefined();
+    expect(parseStepUpChallenge(`Bearer error="insufficient_user_authentication", acr_values="${'a'.repeat(5000)}"`)).toBeUndefined();
+    expect(parseStepUpChallenge(null)).toBeUndefined();
   });
 });
