@@ -11,6 +11,7 @@
  *   BENCH_POLICY_DIR=path       Rego the OPA server loads (default policies/mcp)
  *   BENCH_CPU_PROFILE=1         write a --cpu-prof profile of each server process to bench/results/profiles/
  *   BENCH_PROXY=0               skip the REST proxy rows (get_device directly over MCP vs through the proxy)
+ *   BENCH_GATEWAY=0             skip the MCP gateway rows (get_device directly vs network__get_device through the gateway)
  *   BENCH_FAIRNESS=0            skip the fair-share row (a second user's p50 under one user's flood vs quiet)
  *   BENCH_FLOOD_CONNECTIONS=200 connections of the flooding user in the fair-share row
  *
@@ -21,6 +22,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatFairness, runFairnessBench, type FairnessReport } from '../bench/src/fairness.ts';
 import { formatTable, runBench, TARGET } from '../bench/src/run.ts';
+import { formatGatewayReport, runGatewayBench, type GatewayBenchReport } from '../services/mcp-gateway/bench/gateway-bench.ts';
 import { runProxyBench, type ProxyBenchReport } from '../services/rest-proxy/bench/proxy-bench.ts';
 import { ensureOpa } from './lib/opa.ts';
 
@@ -53,6 +55,10 @@ async function main(): Promise<void> {
     process.env['BENCH_PROXY'] === '0'
       ? undefined
       : await runProxyBench({ connections: options.connections, durationSeconds: options.durationSeconds, warmupSeconds: options.warmupSeconds, log: progress });
+  const gateway: GatewayBenchReport | undefined =
+    process.env['BENCH_GATEWAY'] === '0'
+      ? undefined
+      : await runGatewayBench({ connections: options.connections, durationSeconds: options.durationSeconds, warmupSeconds: options.warmupSeconds, log: progress });
   const fairness: FairnessReport | undefined =
     process.env['BENCH_FAIRNESS'] === '0'
       ? undefined
@@ -61,7 +67,7 @@ async function main(): Promise<void> {
           progress,
         );
   mkdirSync(resultsDir, { recursive: true });
-  writeFileSync(join(resultsDir, 'latest.json'), `${JSON.stringify({ ...report, ...(proxy ? { proxy } : {}), ...(fairness ? { fairness } : {}) }, null, 2)}\n`);
+  writeFileSync(join(resultsDir, 'latest.json'), `${JSON.stringify({ ...report, ...(proxy ? { proxy } : {}), ...(gateway ? { gateway } : {}), ...(fairness ? { fairness } : {}) }, null, 2)}\n`);
   const m = report.machine;
   process.stdout.write(
     [
@@ -75,12 +81,13 @@ async function main(): Promise<void> {
       `target (issue #2): spine req/s ≥ ${TARGET.throughputRatioAtLeast.toFixed(1)}× bare, p99 ≤ ${TARGET.p99RatioAtMost.toFixed(1)}× bare`,
       ...report.rows.filter((r) => !r.valid).map((r) => `INVALID ${r.id}: ${r.errors} error(s); first: ${r.result.firstError ?? '(socket error or timeout)'}`),
       ...(proxy ? ['', proxyTable(proxy)] : []),
+      ...(gateway ? ['', formatGatewayReport(gateway)] : []),
       ...(fairness ? ['', formatFairness(fairness)] : []),
       `JSON: ${join('bench', 'results', 'latest.json')}`,
       '',
     ].join('\n'),
   );
-  if (!report.valid || (proxy !== undefined && !proxy.valid) || (fairness !== undefined && !fairness.valid)) process.exitCode = 1;
+  if (!report.valid || (proxy !== undefined && !proxy.valid) || (gateway !== undefined && !gateway.valid) || (fairness !== undefined && !fairness.valid)) process.exitCode = 1;
 }
 
 function proxyTable(p: ProxyBenchReport): string {

@@ -21,8 +21,8 @@ const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 const POLICIES = join(ROOT, 'policies');
 const SOURCE_DIR = join(POLICIES, 'mcp');
 const DIST = join(POLICIES, 'dist');
-/** Rules compiled into the Wasm module: tool authorization, and the REST proxy's own access rule. */
-const ENTRYPOINTS = ['mcp/authz/decision', 'mcp/proxy/decision'];
+/** Rules compiled into the Wasm module: tool authorization, the REST proxy's own access rule, and the MCP gateway's. */
+const ENTRYPOINTS = ['mcp/authz/decision', 'mcp/proxy/decision', 'mcp/gateway/decision'];
 /** Minimum line coverage (percent) of the non-test policy files. */
 const COVERAGE_FLOOR = 90;
 const REBUILD_HINT = 'run pnpm --filter @mcp-platform/policies build';

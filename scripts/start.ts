@@ -11,6 +11,8 @@
  *     (mcp-network :8101 + Catalyst Center sim :9401, mcp-itsm :8102 + ServiceNow sim :9402,
  *     mcp-github :8103 + GitHub sim :9403, mcp-analysis :8104 sharing the Catalyst Center sim;
  *     a simulator shared by servers starts once; `MCP_<NAME>_PORT` / `<SIM>_PORT` move them)
+ *   mcp-gateway         http://127.0.0.1:8100/mcp      (the registry's federating entry, after the servers: one MCP
+ *                                                   endpoint, every other server under its key as prefix + composite tools)
  *   rest-proxy          http://127.0.0.1:8080          (REST + OpenAPI at /openapi.json, docs at /docs)
  *   Temporal dev server 127.0.0.1:7233, UI http://127.0.0.1:8233  (real binary when installed; state in .run/temporal.db)
  *   deploy-worker       task queue template-deployments (with the Temporal dev server)
@@ -57,6 +59,12 @@ const servers = SERVERS.map((s) => ({
   port: port(portEnv(s), s.port),
   simPort: s.upstream === undefined ? undefined : port(s.upstream.simulator.portEnv, s.upstream.simulator.port),
 }));
+/** The servers with tools of their own: the REST proxy's and the gateway's backends (every server but the gateway). */
+const backends = servers.filter((s) => s.entry.federates !== true);
+/** Keycloak selects a token's audience by client scope (one per server, named after it): ask for each backend's. */
+const exchangeScopes = (): Record<string, string> => (keycloak ? { TOKEN_EXCHANGE_SCOPES: JSON.stringify(Object.fromEntries(backends.map((s) => [s.entry.key, `mcp:tools ${s.entry.name}`]))) } : {});
+/** Each backend by policy key at its URL in this run. */
+const backendUrls = (): string => JSON.stringify(Object.fromEntries(backends.map((s) => [s.entry.key, localUrl(s.entry, s.port)])));
 const simUrl = (key: string): string => {
   const s = servers.find((x) => x.entry.key === key);
   if (s?.simPort === undefined) throw new TypeError(`registry server ${key} has no simulator`);
@@ -190,6 +198,8 @@ function serverComponents({ entry, port: serverPort, simPort }: (typeof servers)
       ...(entry.upstream === undefined || simPort === undefined ? {} : { [entry.upstream.urlEnv]: `http://127.0.0.1:${String(simPort)}` }),
       ...(entry.temporal && temporalBin ? { TEMPORAL_ADDRESS: temporalAddress } : {}),
       ...(entry.secrets.length > 0 ? vaultEnv(entry.name) : {}),
+      // The gateway federates every other server of the registry, on the ports of this run.
+      ...(entry.federates === true ? { GATEWAY_BACKENDS: backendUrls(), ...exchangeScopes() } : {}),
     },
     health: `http://127.0.0.1:${String(serverPort)}/readyz`,
   };
@@ -243,9 +253,8 @@ const components: Component[] = [
       OIDC_ISSUER: issuer,
       AUTHZ_MODE: env['AUTHZ_MODE'] ?? authzMode,
       OPA_URL: `http://127.0.0.1:${ports.opa}`,
-      // Keycloak selects a token's audience by client scope (one per server, named after it): ask for each backend's.
-      ...(keycloak ? { TOKEN_EXCHANGE_SCOPES: JSON.stringify(Object.fromEntries(servers.map((s) => [s.entry.key, `mcp:tools ${s.entry.name}`]))) } : {}),
-      PROXY_BACKENDS: JSON.stringify(Object.fromEntries(servers.map((s) => [s.entry.key, localUrl(s.entry, s.port)]))),
+      ...exchangeScopes(),
+      PROXY_BACKENDS: backendUrls(),
     },
     health: `http://127.0.0.1:${ports.restProxy}/healthz`,
   },
@@ -317,7 +326,11 @@ function serverLine({ entry, port: p, simPort }: { entry: ServerEntry; port: num
   const first = entry.upstream !== undefined && !listedSimulators.has(entry.upstream.simulator.name);
   if (entry.upstream !== undefined) listedSimulators.add(entry.upstream.simulator.name);
   const sim = entry.upstream === undefined || simPort === undefined || !first ? '' : `  ${`${entry.upstream.label} sim`.padEnd(20)} http://127.0.0.1:${String(simPort)}\n`;
-  return `${sim}  ${entry.name.padEnd(20)} ${localUrl(entry, p)}   (health /healthz, readiness /readyz, metrics /metrics)`;
+  const what =
+    entry.federates === true
+      ? `every other server's tools as <server>__<tool>, composite ops__* tools; token: pnpm -s token nina --audience ${localUrl(entry, p)}`
+      : 'health /healthz, readiness /readyz, metrics /metrics';
+  return `${sim}  ${entry.name.padEnd(20)} ${localUrl(entry, p)}   (${what})`;
 }
 
 process.stdout.write(`

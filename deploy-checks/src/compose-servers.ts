@@ -9,7 +9,8 @@
  *   # <<< generated: servers
  *
  * Parts: `vault-init-services` (AppRole roles to create), `vault-init-approles`
- * (their id-file volumes), `servers` (one service per MCP server), `rest-proxy-depends`,
+ * (their id-file volumes), `servers` (one service per MCP server, the gateway's wired to
+ * every other server), `rest-proxy-depends`,
  * `rest-proxy-backends` (PROXY_BACKENDS, TOKEN_EXCHANGE_SCOPES) and `approle-volumes`.
  * `registry-drift.test.ts` fails when the committed file differs from what this module makes of it.
  *
@@ -19,7 +20,7 @@
  * ```
  * @module
  */
-import { clusterUrl, SERVERS, type ServerEntry } from '@mcp-platform/registry';
+import { backendServers, clusterUrl, SERVERS, type ServerEntry } from '@mcp-platform/registry';
 import { SEED_CLIENTS } from '@mcp-platform/sandboxes/idp';
 import { clusterBackends, tokenExchangeScopes, workflowClientEnv } from './k8s-manifests.ts';
 import { repoPath } from './repo.ts';
@@ -51,7 +52,52 @@ function workflowLines(s: ServerEntry): string[] {
   ];
 }
 
+/**
+ * A federating server (the gateway): no Vault identity and no upstream, so neither the spine's Vault
+ * settings nor vault-init; its own OAuth client (the realm's DEV ONLY seed secret), every backend
+ * of the registry, Redis for the per-principal limits shared across replicas.
+ */
+function gatewayBlock(s: ServerEntry): string[] {
+  const clientId = s.ownerClientId ?? s.name;
+  const devSecret = SEED_CLIENTS.find((c) => c.clientId === clientId)?.devSecret;
+  if (devSecret === undefined) throw new TypeError(`${s.name}: the dev IdP seeds no client "${clientId}" (its ownerClientId)`);
+  return [
+    `  ${s.name}:`,
+    '    <<: *node-service',
+    '    build:',
+    '      <<: *node-build',
+    `      args: { SERVICE: services/${s.name} }`,
+    '    depends_on:',
+    '      keycloak: { condition: service_healthy }',
+    '      opa: { condition: service_healthy }',
+    '      redis: { condition: service_healthy }',
+    ...backendServers().map((b) => `      ${b.name}: { condition: service_healthy }`),
+    '    environment:',
+    '      PLATFORM_PROFILE: production',
+    '      HOST: 0.0.0.0',
+    `      PORT: "${String(s.port)}"`,
+    `      PUBLIC_URL: ${clusterUrl(s)}`,
+    '      SERVICE_ENVIRONMENT: compose',
+    '      LOG_LEVEL: info',
+    '      OIDC_ISSUER: https://keycloak:8443/realms/mcp',
+    '      OIDC_GROUPS_CLAIM: groups',
+    '      NODE_EXTRA_CA_CERTS: /certs/ca.pem',
+    '      AUTHZ_MODE: opa',
+    '      OPA_URL: http://opa:8181',
+    '      REDIS_URL: redis://redis:6379',
+    `      GATEWAY_CLIENT_ID: ${clientId}`,
+    `      GATEWAY_CLIENT_SECRET: ${devSecret} # DEV ONLY (the realm's seed secret)`,
+    `      GATEWAY_BACKENDS: '${JSON.stringify(clusterBackends())}'`,
+    '      # Keycloak puts a server\'s URL in `aud` through its audience client scope: ask for it in each exchange.',
+    `      TOKEN_EXCHANGE_SCOPES: '${JSON.stringify(tokenExchangeScopes())}'`,
+    '    volumes:',
+    '      - ./deploy/certs/out:/certs:ro',
+    `    ports: ["${String(s.port)}:${String(s.port)}"]`,
+  ];
+}
+
 function serverBlock(s: ServerEntry): string[] {
+  if (s.federates === true) return gatewayBlock(s);
   const sim = s.upstream?.simulator;
   return [
     `  ${s.name}:`,
@@ -97,7 +143,7 @@ export function composeRegions(): Record<string, string[]> {
     'vault-init-services': [`      MCP_SERVICES: ${vault.join(',')}`],
     'vault-init-approles': vault.map((n) => `      - approle-${n}:/approle/${n}`),
     servers: SERVERS.flatMap((s, i) => [...(i === 0 ? [] : ['']), ...serverBlock(s)]),
-    'rest-proxy-depends': SERVERS.map((s) => `      ${s.name}: { condition: service_healthy }`),
+    'rest-proxy-depends': backendServers().map((s) => `      ${s.name}: { condition: service_healthy }`),
     'rest-proxy-backends': [
       `      PROXY_BACKENDS: '${JSON.stringify(clusterBackends())}'`,
       '      # Keycloak puts a server\'s URL in `aud` through its audience client scope: ask for it in each exchange.',

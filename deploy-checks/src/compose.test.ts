@@ -67,7 +67,7 @@ describe('docker-compose.yml', () => {
 
   it('has every component of the production shape', () => {
     const names = Object.keys(compose.services);
-    for (const required of ['keycloak', 'vault', 'vault-init', 'opa', 'temporal', 'redis', 'elasticsearch', 'kibana', 'filebeat', 'mcp-network', 'mcp-itsm', 'mcp-github', 'rest-proxy', 'deploy-worker']) {
+    for (const required of ['keycloak', 'vault', 'vault-init', 'opa', 'temporal', 'redis', 'elasticsearch', 'kibana', 'filebeat', 'mcp-network', 'mcp-itsm', 'mcp-github', 'rest-proxy', 'mcp-gateway', 'deploy-worker']) {
       expect(names).toContain(required);
     }
   });
@@ -76,7 +76,7 @@ describe('docker-compose.yml', () => {
     // `[host_ip:]host_port:container_port` → the host port.
     const published = (n: string) => (compose.services[n]?.ports ?? []).map((p) => String(p).split(':').at(-2));
     const expected: Record<string, string> = {
-      'mcp-network': '8101', 'mcp-itsm': '8102', 'mcp-github': '8103', 'rest-proxy': '8080', opa: '8181', redis: '6379', vault: '8200',
+      'mcp-network': '8101', 'mcp-itsm': '8102', 'mcp-github': '8103', 'rest-proxy': '8080', 'mcp-gateway': '8100', opa: '8181', redis: '6379', vault: '8200',
       elasticsearch: '9200', kibana: '5601', 'catalyst-center-sim': '9401', 'servicenow-sim': '9402', 'github-sim': '9403', keycloak: '8443',
     };
     for (const [svc, port] of Object.entries(expected)) expect(published(svc), svc).toContain(port);

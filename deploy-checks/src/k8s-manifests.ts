@@ -23,7 +23,7 @@ import type { Deployment } from 'kubernetes-types/apps/v1.js';
 import type { HorizontalPodAutoscaler } from 'kubernetes-types/autoscaling/v2.js';
 import type { ConfigMap, Container, Service, ServiceAccount } from 'kubernetes-types/core/v1.js';
 import type { PodDisruptionBudget } from 'kubernetes-types/policy/v1.js';
-import { clusterUrl, REST_PROXY, SERVERS, serverByKey, serverByName, vaultDataPath, WORKERS, type ServerEntry, type WorkerEntry } from '@mcp-platform/registry';
+import { backendServers, clusterUrl, REST_PROXY, SERVERS, serverByKey, serverByName, vaultDataPath, WORKERS, type ServerEntry, type WorkerEntry } from '@mcp-platform/registry';
 import { stringify } from 'yaml';
 
 /**
@@ -49,6 +49,8 @@ export interface K8sService {
   env: Record<string, string>;
   /** Serves MCP (gets the spine's Vault/OIDC settings and a PUBLIC_URL). */
   mcp: boolean;
+  /** Variable holding its OAuth client secret (token exchange), taken from the Secret `<name>-oauth`, key `client-secret`. */
+  oauthSecretEnv?: string;
 }
 
 const SPINE_ENV = {
@@ -66,19 +68,48 @@ const SPINE_ENV = {
 };
 
 /**
- * The REST proxy's backends (`PROXY_BACKENDS`) in a cluster: every registry server by
- * policy key at its in-cluster URL. Shared with the compose generator.
+ * The backends of the REST proxy (`PROXY_BACKENDS`) and of the gateway (`GATEWAY_BACKENDS`) in a
+ * cluster: every registry server but the gateway, by policy key at its in-cluster URL. Shared with
+ * the compose generator.
  */
 export function clusterBackends(): Record<string, string> {
-  return Object.fromEntries(SERVERS.map((s) => [s.key, clusterUrl(s)]));
+  return Object.fromEntries(backendServers().map((s) => [s.key, clusterUrl(s)]));
 }
 
 /**
- * The scope the proxy asks for in each token exchange (`TOKEN_EXCHANGE_SCOPES`): Keycloak puts a
- * server's URL in `aud` through the audience client scope named after the server (the realm).
+ * The scope the proxy and the gateway ask for in each token exchange (`TOKEN_EXCHANGE_SCOPES`): Keycloak
+ * puts a server's URL in `aud` through the audience client scope named after the server (the realm).
  */
 export function tokenExchangeScopes(): Record<string, string> {
-  return Object.fromEntries(SERVERS.map((s) => [s.key, `mcp:tools ${s.name}`]));
+  return Object.fromEntries(backendServers().map((s) => [s.key, `mcp:tools ${s.name}`]));
+}
+
+/**
+ * A federating server (the gateway): no Vault identity, no upstream; its own OAuth client for the
+ * token exchange, every backend of the registry, Redis for the per-principal limits across replicas.
+ */
+function gatewayService(s: ServerEntry): K8sService {
+  return {
+    name: s.name,
+    port: s.port,
+    secrets: [...s.secrets],
+    mcp: false,
+    oauthSecretEnv: 'GATEWAY_CLIENT_SECRET',
+    env: {
+      PLATFORM_PROFILE: 'production',
+      HOST: '0.0.0.0',
+      LOG_LEVEL: 'info',
+      PUBLIC_URL: clusterUrl(s),
+      REDIS_URL: 'redis://redis:6379',
+      OIDC_ISSUER: 'https://login.example.com/realms/mcp',
+      OIDC_GROUPS_CLAIM: 'groups',
+      AUTHZ_MODE: 'opa',
+      OPA_URL: 'http://opa:8181',
+      GATEWAY_CLIENT_ID: s.ownerClientId ?? s.name,
+      GATEWAY_BACKENDS: JSON.stringify(clusterBackends()),
+      TOKEN_EXCHANGE_SCOPES: JSON.stringify(tokenExchangeScopes()),
+    },
+  };
 }
 
 function requireDeployWorker(): WorkerEntry {
@@ -109,18 +140,24 @@ export function workflowClientEnv(s: ServerEntry, temporalAddress = CLUSTER_TEMP
 
 /** The services of the platform: every server of `@mcp-platform/registry`, the REST proxy, the workers. */
 export const SERVICES: K8sService[] = [
-  ...SERVERS.map((s): K8sService => ({
-    name: s.name,
-    port: s.port,
-    secrets: [...s.secrets],
-    mcp: true,
-    env: { ...(s.upstream === undefined ? {} : { [s.upstream.urlEnv]: s.upstream.productionUrl }), ...(s.temporal ? workflowClientEnv(s) : {}) },
-  })),
+  ...SERVERS.map((s): K8sService =>
+    s.federates === true
+      ? gatewayService(s)
+      : {
+          name: s.name,
+          port: s.port,
+          secrets: [...s.secrets],
+          mcp: true,
+          ...(s.temporal ? { oauthSecretEnv: 'TOKEN_EXCHANGE_CLIENT_SECRET' } : {}),
+          env: { ...(s.upstream === undefined ? {} : { [s.upstream.urlEnv]: s.upstream.productionUrl }), ...(s.temporal ? workflowClientEnv(s) : {}) },
+        },
+  ),
   {
     name: REST_PROXY.name,
     port: REST_PROXY.port,
     secrets: [...REST_PROXY.secrets],
     mcp: false,
+    oauthSecretEnv: 'PROXY_CLIENT_SECRET',
     env: {
       PLATFORM_PROFILE: 'production',
       HOST: '0.0.0.0',
@@ -183,11 +220,7 @@ function envFor(s: K8sService): Record<string, string> {
 function serviceObjects(s: K8sService): K8sObject[] {
   const labels = LABELS(s.name);
   const secretEnv =
-    s.name === 'rest-proxy'
-      ? [{ name: 'PROXY_CLIENT_SECRET', valueFrom: { secretKeyRef: { name: 'rest-proxy-oauth', key: 'client-secret' } } }]
-      : s.env['TOKEN_EXCHANGE_CLIENT_ID'] !== undefined
-        ? [{ name: 'TOKEN_EXCHANGE_CLIENT_SECRET', valueFrom: { secretKeyRef: { name: `${s.name}-oauth`, key: 'client-secret' } } }]
-        : [];
+    s.oauthSecretEnv === undefined ? [] : [{ name: s.oauthSecretEnv, valueFrom: { secretKeyRef: { name: `${s.name}-oauth`, key: 'client-secret' } } }];
   // Probes on the traffic port, or on a worker's probe port (a worker gets no Service).
   const probePort = s.port ?? s.probePort;
   const http: Partial<Pick<Container, 'ports' | 'livenessProbe' | 'readinessProbe' | 'startupProbe'>> =

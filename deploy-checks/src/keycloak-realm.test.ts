@@ -70,10 +70,10 @@ describe('deploy/keycloak/realm-mcp.json', () => {
     expect(realm.users.find((u) => u.serviceAccountClientId === 'agent-x')?.groups).toEqual(['/network-engineers']);
   });
 
-  it('enables standard token exchange for the clients that exchange (rest-proxy, mcp-network) only', () => {
+  it('enables standard token exchange for the clients that exchange (rest-proxy, mcp-network, mcp-gateway) only', () => {
     const exchanging = realm.clients.filter((c) => c.attributes['standard.token.exchange.enabled'] === 'true').map((c) => c.clientId);
     expect(exchanging).toEqual(SEED_CLIENTS.filter((c) => c.grantTypes.includes(TOKEN_EXCHANGE_GRANT)).map((c) => c.clientId));
-    expect(exchanging).toEqual(['rest-proxy', 'mcp-network']);
+    expect(exchanging).toEqual(['rest-proxy', 'mcp-network', 'mcp-gateway']);
   });
 
   it('has an audience mapper per resource server for its loopback and in-cluster URLs, offered to every client', () => {
@@ -91,7 +91,7 @@ describe('deploy/keycloak/realm-mcp.json', () => {
     }
     // The compose PUBLIC_URLs are among the audiences.
     const compose = readCompose();
-    for (const name of ['mcp-network', 'mcp-itsm', 'mcp-github', 'rest-proxy']) {
+    for (const name of ['mcp-network', 'mcp-itsm', 'mcp-github', 'rest-proxy', 'mcp-gateway']) {
       const publicUrl = (compose.services[name]?.environment as Record<string, string>)['PUBLIC_URL'];
       const scope = realm.clientScopes.find((s) => s.name === name);
       expect(scope?.protocolMappers?.map((m) => m.config['included.custom.audience']), name).toContain(publicUrl);

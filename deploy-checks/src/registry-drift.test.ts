@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type ProtocolMapperRepresentation from '@keycloak/keycloak-admin-client/lib/defs/protocolMapperRepresentation.js';
-import { audiences, clusterUrl, REST_PROXY, SERVERS, WORKERS } from '@mcp-platform/registry';
+import { audiences, backendServers, clusterUrl, REST_PROXY, SERVERS, WORKERS } from '@mcp-platform/registry';
 import { SEED_RESOURCE_SERVERS } from '@mcp-platform/sandboxes/idp';
 import { describe, expect, it } from 'vitest';
 import { applyRegions, COMPOSE_FILE, composeRegions, RegionMarkerError } from './compose-servers.ts';
@@ -29,9 +29,15 @@ describe('artifacts generated from the registry', () => {
       if (s.upstream !== undefined) expect(compose.services[s.upstream.simulator.name], `${s.upstream.simulator.name} (hand-written in compose)`).toBeDefined();
     }
     const proxyEnv = environmentOf(compose.services[REST_PROXY.name]!);
-    expect(JSON.parse(String(proxyEnv['PROXY_BACKENDS']))).toEqual(Object.fromEntries(SERVERS.map((s) => [s.key, clusterUrl(s)])));
+    const backends = Object.fromEntries(backendServers().map((s) => [s.key, clusterUrl(s)]));
+    expect(JSON.parse(String(proxyEnv['PROXY_BACKENDS']))).toEqual(backends);
+    // The gateway federates every other server and is nobody's backend.
+    for (const g of SERVERS.filter((s) => s.federates === true)) {
+      expect(JSON.parse(String(environmentOf(compose.services[g.name]!)['GATEWAY_BACKENDS'])), g.name).toEqual(backends);
+      expect(Object.keys(compose.services[g.name]?.depends_on ?? {}), g.name).toEqual(expect.arrayContaining(backendServers().map((s) => s.name)));
+    }
     expect(String(environmentOf(compose.services['vault-init']!)['MCP_SERVICES']).split(',')).toEqual(
-      expect.arrayContaining([...SERVERS, ...WORKERS].map((s) => s.name)),
+      expect.arrayContaining([...SERVERS, ...WORKERS].filter((s) => s.secrets.length > 0).map((s) => s.name)),
     );
   });
 
@@ -65,7 +71,9 @@ describe('artifacts generated from the registry', () => {
       expect(existsSync(repoPath('services', s.name, 'src', 'main.ts')), `services/${s.name}/src/main.ts`).toBe(true);
       for (const f of s.policyFiles) {
         expect(existsSync(repoPath(f)), f).toBe(true);
-        expect(readFileSync(repoPath(f), 'utf8'), `${f} names server "${s.key}"`).toContain(`"${s.key}"`);
+        // A server's rules test `input.server == "<key>"`; the gateway's rules are their own package.
+        if (s.federates === true) expect(readFileSync(repoPath(f), 'utf8'), `${f} is package mcp.${s.key}`).toMatch(new RegExp(`^package mcp\\.${s.key}$`, 'm'));
+        else expect(readFileSync(repoPath(f), 'utf8'), `${f} names server "${s.key}"`).toContain(`"${s.key}"`);
       }
       if (s.upstream !== undefined) expect(existsSync(repoPath('packages', 'sandboxes', s.upstream.simulator.entry)), s.upstream.simulator.entry).toBe(true);
     }

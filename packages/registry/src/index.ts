@@ -3,13 +3,13 @@
  *
  * @example
  * ```ts
- * import { SERVERS, localUrl } from '@mcp-platform/registry';
- * const backends = Object.fromEntries(SERVERS.map((s) => [s.key, localUrl(s)]));
+ * import { backendServers, localUrl } from '@mcp-platform/registry';
+ * const backends = Object.fromEntries(backendServers().map((s) => [s.key, localUrl(s)]));
  * ```
  * @module
  */
 export { REST_PROXY, SERVERS, WORKERS } from './servers.ts';
-export { serverByKey, serverByName, UnknownServerError } from './lookup.ts';
+export { backendServers, serverByKey, serverByName, UnknownServerError } from './lookup.ts';
 export { audiences, clusterUrl, localUrl, portEnv, vaultDataPath } from './urls.ts';
 export { validateRegistry } from './validate.ts';
 export type { PlatformService, ServerEntry, Simulator, Upstream, VaultIdentity, WorkerEntry } from './types.ts';

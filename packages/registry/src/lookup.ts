@@ -45,3 +45,16 @@ export function serverByName(name: string, servers: readonly ServerEntry[] = SER
   if (found === undefined) throw new UnknownServerError(name, servers.map((s) => s.name));
   return found;
 }
+
+/**
+ * The servers that serve tools of their own: every entry but an aggregator
+ * (`federates`, the gateway). These are the REST proxy's and the gateway's backends.
+ *
+ * @example
+ * ```ts
+ * backendServers().map((s) => s.key); // ['network', 'itsm', 'github', …] — no 'gateway'
+ * ```
+ */
+export function backendServers(servers: readonly ServerEntry[] = SERVERS): ServerEntry[] {
+  return servers.filter((s) => s.federates !== true);
+}

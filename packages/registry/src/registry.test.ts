@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { audiences, clusterUrl, localUrl, portEnv, REST_PROXY, SERVERS, serverByKey, serverByName, UnknownServerError, validateRegistry, WORKERS } from './index.ts';
+import { audiences, backendServers, clusterUrl, localUrl, portEnv, REST_PROXY, SERVERS, serverByKey, serverByName, UnknownServerError, validateRegistry, WORKERS } from './index.ts';
 
 describe('the committed registry', () => {
   it('is consistent', () => {
@@ -24,6 +24,16 @@ describe('the committed registry', () => {
     expect(() => serverByKey('netwrk')).toThrow(UnknownServerError);
     expect(() => serverByKey('netwrk')).toThrow(SERVERS.map((s) => s.key).join(', '));
     expect(() => serverByName('__proto__')).toThrow(UnknownServerError);
+  });
+});
+
+describe('backendServers', () => {
+  it('is every server but the aggregator: the gateway federates the rest and is nobody\'s backend', () => {
+    const gateways = SERVERS.filter((s) => s.federates === true);
+    expect(gateways.map((s) => s.name)).toEqual(['mcp-gateway']);
+    expect(backendServers()).toEqual(SERVERS.filter((s) => !gateways.includes(s)));
+    expect(backendServers().map((s) => s.key)).not.toContain('gateway');
+    expect(backendServers([{ ...SERVERS[0]!, federates: true }])).toEqual([]);
   });
 });
 
@@ -80,6 +90,20 @@ describe('validateRegistry', () => {
     expect(validateRegistry({ workers: [{ ...worker, credentialAudience: 'http://deploy-worker', credentialTtlSeconds: 86_400 }] })).toEqual([
       `${worker.name}: credentialAudience must be a URN (urn:<nid>:<nss>)`,
       `${worker.name}: credentialTtlSeconds must be an integer between 30 and 3600`,
+    ]);
+  });
+
+  it('rejects an aggregator without its own OAuth client or with an upstream, and the reserved key "ops"', () => {
+    const gateway = serverByKey('gateway');
+    const { ownerClientId: _dropped, ...noClient } = gateway;
+    expect(validateRegistry({ servers: [...backendServers(), noClient] })).toEqual([
+      "mcp-gateway: federates needs ownerClientId (the client that exchanges the caller's token per backend)",
+    ]);
+    expect(validateRegistry({ servers: [...backendServers(), { ...gateway, upstream: { ...base.upstream!, simulator: { ...base.upstream!.simulator, name: 'sim-x', port: 9499 } } }] })).toEqual([
+      'mcp-gateway: federates and upstream exclude each other (an aggregator talks only to other servers)',
+    ]);
+    expect(validateRegistry({ servers: [...SERVERS, { ...base, key: 'ops', name: 'mcp-ops', port: 8199, upstream: undefined }] })).toEqual([
+      'mcp-ops: key "ops" is reserved (the prefix of the gateway\'s composite tools)',
     ]);
   });
 });

@@ -17,8 +17,8 @@
 import type { PlatformService, ServerEntry, WorkerEntry } from './types.ts';
 
 /**
- * The MCP servers, in start order. The gateway (:8100) joins this list in the
- * change that adds its service (docs/adding-a-server.md).
+ * The MCP servers, in start order: the gateway (`federates`) comes after the
+ * servers it federates.
  *
  * @example
  * ```ts
@@ -93,11 +93,23 @@ export const SERVERS: readonly ServerEntry[] = [
       simulator: { name: 'catalyst-center-sim', port: 9401, portEnv: 'CATALYST_SIM_PORT', entry: 'src/bin/catalyst-center.ts' },
     },
   },
+  {
+    key: 'gateway',
+    name: 'mcp-gateway',
+    title: 'One MCP endpoint: every server above under its key as prefix, composite ops__ tools',
+    port: 8100,
+    path: '/mcp',
+    secrets: [],
+    policyFiles: ['policies/mcp/gateway.rego'],
+    temporal: false,
+    ownerClientId: 'mcp-gateway',
+    federates: true,
+  },
 ];
 
 /**
  * The REST proxy: a resource server (its own token audience) in front of every
- * entry of {@link SERVERS}; it owns the `rest-proxy` client that exchanges tokens.
+ * backend server (`backendServers()`: every entry of {@link SERVERS} but the gateway); it owns the `rest-proxy` client that exchanges tokens.
  */
 export const REST_PROXY: PlatformService = { name: 'rest-proxy', port: 8080, path: '', ownerClientId: 'rest-proxy', secrets: [] };
 

@@ -54,6 +54,13 @@ export interface ServerEntry extends VaultIdentity {
   readonly upstream?: Upstream;
   /** Client that owns this resource and may exchange tokens issued for it (RFC 8693), e.g. the gateway's. */
   readonly ownerClientId?: string;
+  /**
+   * An aggregator (the gateway): an MCP client of every other entry ({@link backendServers}),
+   * re-exporting their tools under their keys. It is nobody's backend — not the REST proxy's,
+   * not its own. Needs `ownerClientId` (it exchanges the caller's token per backend) and no upstream.
+   * Default `false`.
+   */
+  readonly federates?: boolean;
 }
 
 /** A resource server that is not an MCP server (the REST proxy). */

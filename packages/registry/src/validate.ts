@@ -1,7 +1,8 @@
 /**
  * Consistency rules of the registry: unique keys, names and ports; names that
  * are valid DNS labels (compose/Kubernetes service names, Vault roles); keys
- * that are valid policy keys and proxy backend names.
+ * that are valid policy keys and proxy backend names (and not reserved); an
+ * aggregator (`federates`) with its own OAuth client and no upstream.
  *
  * @module
  */
@@ -12,6 +13,8 @@ const KEY = /^[a-z][a-z0-9-]{0,31}$/;
 const DNS_LABEL = /^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/;
 const SECRET = /^[a-z0-9][a-z0-9-]{0,62}$/;
 const ENV = /^[A-Z][A-Z0-9_]*$/;
+/** Keys no server may take: `ops` is the prefix of the gateway's own composite tools (`ops__device_report`). */
+const RESERVED_KEYS: Readonly<Record<string, string>> = { ops: "the prefix of the gateway's composite tools" };
 
 /** What {@link validateRegistry} checks; defaults are the committed lists. */
 export interface RegistryContents {
@@ -58,6 +61,11 @@ export function validateRegistry({ servers = SERVERS, proxy = REST_PROXY, worker
     claimName(s.name);
     if (!KEY.test(s.key)) problems.push(`${s.name}: key ${JSON.stringify(s.key)} must match ${KEY.source}`);
     if (keys.has(s.key)) problems.push(`${s.name}: key ${JSON.stringify(s.key)} is used twice`);
+    if (Object.hasOwn(RESERVED_KEYS, s.key)) problems.push(`${s.name}: key ${JSON.stringify(s.key)} is reserved (${RESERVED_KEYS[s.key] ?? ''})`);
+    if (s.federates === true) {
+      if (s.ownerClientId === undefined) problems.push(`${s.name}: federates needs ownerClientId (the client that exchanges the caller's token per backend)`);
+      if (s.upstream !== undefined) problems.push(`${s.name}: federates and upstream exclude each other (an aggregator talks only to other servers)`);
+    }
     keys.add(s.key);
     if (!s.path.startsWith('/')) problems.push(`${s.name}: path must start with "/"`);
     if (s.title.trim() === '') problems.push(`${s.name}: title is empty`);

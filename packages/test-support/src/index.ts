@@ -9,3 +9,4 @@ export { probeAuthEdges, type AuthEdgeOptions, type AuthEdgeResponses } from './
 export { serviceProcess, type ServiceProcess } from './service-process.ts';
 export { PLANTED_SECRET, plantedArguments, probeArgumentLeaks, type ArgumentLeakReport, type JsonSchema } from './secret-probe.ts';
 export { startTemporalDevServer, type DevServer } from './temporal.ts';
+export { startMcpProcess, type McpProcess } from './mcp-process.ts';

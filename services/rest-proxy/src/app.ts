@@ -3,11 +3,12 @@ import express, { type Express, type NextFunction, type Request, type Response }
 import swaggerUi from 'swagger-ui-express';
 import type { CallToolResult, FetchLike, Tool } from '@modelcontextprotocol/client';
 import { ProtocolError } from '@modelcontextprotocol/client';
-import { createAuthRouter, stepUpChallenge, type TokenVerifier } from '@mcp-platform/mcp-common/auth';
+import { createAuthRouter, stepUpChallenge, type TokenVerifier, IdentityProviderUnavailableError, TokenExchangeError, createTokenExchanger, type TokenExchanger } from '@mcp-platform/mcp-common/auth';
 import { StepUpRequiredError, createAuthorizerFromConfig, type Authorizer } from '@mcp-platform/mcp-common/authz';
+import { createBackendPool, type Backend, type BackendPool } from '@mcp-platform/mcp-common/client';
 import { contextFromHeaders, createLogger, currentRequestContext, runWithRequestContext, type PlatformLogger } from '@mcp-platform/mcp-common/logging';
 import { createMetrics, type PlatformMetrics } from '@mcp-platform/mcp-common/metrics';
-import { CircuitOpenError, UpstreamError } from '@mcp-platform/mcp-common/resilience';
+import { CircuitOpenError, UpstreamError, UpstreamAuthError, UpstreamRejectedError } from '@mcp-platform/mcp-common/resilience';
 import { errorCodeInfo, isPlatformErrorCode } from '@mcp-platform/mcp-common/errors';
 import { jsonDepthGuard } from '@mcp-platform/mcp-common/input';
 import { limitSettingsFromConfig } from '@mcp-platform/mcp-common/limits';
@@ -22,12 +23,10 @@ import {
   type RunningServer,
 } from '@mcp-platform/mcp-common/server';
 import { callerOf, rejectAsProblem, withCaller } from './authenticate.ts';
-import { createBackendPool, type Backend, type BackendPool } from './backends.ts';
 import type { ProxyConfig } from './config.ts';
 import { buildOpenApi, type BackendTools } from './openapi.ts';
 import { ProblemError, sendProblem } from './problem.ts';
 import { createRateLimiter, type RateLimiter } from './rate-limit.ts';
-import { createTokenExchanger, type TokenExchanger } from './token-exchange.ts';
 import { createArgumentValidator } from './validate.ts';
 
 export const SERVICE = { name: 'rest-proxy', version: '0.1.0' } as const;
@@ -103,6 +102,14 @@ function problemFromCallFailure(server: string, tool: string | undefined, err: u
   if (err instanceof StepUpRequiredError) {
     return new ProblemError('ERR_STEP_UP_REQUIRED', err.message, { cause: err, ...(resourceMetadataUrl === undefined ? {} : { challenge: stepUpChallenge(resourceMetadataUrl, err.demand) }) });
   }
+  if (err instanceof TokenExchangeError) {
+    return new ProblemError('ERR_TOKEN_EXCHANGE', 'The identity provider refused to delegate this token to the MCP server.', { challenge: 'Bearer error="invalid_token"', cause: err });
+  }
+  if (err instanceof IdentityProviderUnavailableError) {
+    return new ProblemError('ERR_IDP_UNAVAILABLE', 'The identity provider is unreachable; try again later.', { retryAfterSeconds: 5, cause: err });
+  }
+  if (err instanceof UpstreamAuthError) return new ProblemError('ERR_INTERNAL', `MCP server "${server}" rejected the delegated token.`, { cause: err });
+  if (err instanceof UpstreamRejectedError && err.status === 403) return new ProblemError('ERR_AUTHZ_DENIED', `MCP server "${server}" refused the request.`, { cause: err });
   if (err instanceof CircuitOpenError) {
     return new ProblemError('ERR_CIRCUIT_OPEN', `MCP server "${server}" is unavailable (circuit open); try again later.`, { retryAfterSeconds: breakerRetryAfterSeconds, cause: err });
   }
@@ -480,6 +487,7 @@ export async function startRestProxy(config: ProxyConfig, options: StartRestProx
     breakerFailures: config.BACKEND_BREAKER_FAILURES,
     breakerHalfOpenMs: config.BACKEND_BREAKER_HALF_OPEN_MS,
     healthTimeoutMs: config.BACKEND_HEALTH_TIMEOUT_MS,
+    clientName: SERVICE.name,
     version: SERVICE.version,
     ...(options.backendFetch ? { fetch: options.backendFetch } : {}),
     logger,

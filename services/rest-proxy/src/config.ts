@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { authEnv, authzEnv, httpUrl, limitsEnv, loggingEnv, parseConfig, port, positiveInt, profileEnv, withCommonRules, list, type Env } from '@mcp-platform/mcp-common/config';
-import { localUrl, REST_PROXY, SERVERS } from '@mcp-platform/registry';
+import { backendServers, localUrl, REST_PROXY } from '@mcp-platform/registry';
 import { z } from 'zod';
 
-/** The local backends: every server of the registry on its `pnpm start` URL, by policy key. */
-export const DEFAULT_BACKENDS: Readonly<Record<string, string>> = Object.fromEntries(SERVERS.map((s) => [s.key, localUrl(s)]));
+/** The local backends: every server of the registry but the gateway, on its `pnpm start` URL, by policy key. */
+export const DEFAULT_BACKENDS: Readonly<Record<string, string>> = Object.fromEntries(backendServers().map((s) => [s.key, localUrl(s)]));
 
 const backendMap = z.record(z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'backend names are lower-case, [a-z0-9-]'), httpUrl());
 

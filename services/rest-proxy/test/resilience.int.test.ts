@@ -48,7 +48,8 @@ describe('a stopped MCP server', () => {
     const back = await listDevices(h.proxyUrl, token);
     expect(back.status).toBe(200);
     expect(await servers(token)).toEqual([expect.objectContaining({ name: 'network', status: 'up', breaker: 'closed' })]);
-  });
+    // Restarts an MCP server process: under a loaded CI runner that alone can take longer than the default 30 s.
+  }, 120_000);
 
   it('a backend slower than the proxy timeout answers 504', async () => {
     const replica = await h.startReplica({ BACKEND_TIMEOUT_MS: '1' });

@@ -63,5 +63,25 @@ export class IdentityProviderUnavailableError extends PlatformError<'ERR_IDP_UNA
   }
 }
 
+/**
+ * The identity provider refused an RFC 8693 token exchange (the subject token is not
+ * delegable to `audience`, or the exchanging client is not allowed to). The message
+ * names the audience, never the token.
+ *
+ * @example
+ * ```ts
+ * if (err instanceof TokenExchangeError) res.status(401);
+ * ```
+ */
+export class TokenExchangeError extends PlatformError<'ERR_TOKEN_EXCHANGE'> {
+  /** The resource the exchange asked for. */
+  readonly audience: string;
+
+  constructor(audience: string, options: PlatformErrorOptions = {}) {
+    super('ERR_TOKEN_EXCHANGE', `The identity provider refused to delegate this token to ${audience}.`, options);
+    this.audience = audience;
+  }
+}
+
 /** Any error the auth module raises on purpose. */
 export type AuthError = TokenError | InsufficientScopeError | IdentityProviderUnavailableError;

@@ -5,7 +5,9 @@ export {
   IdentityProviderUnavailableError,
   InsufficientScopeError,
   TokenError,
+  TokenExchangeError,
   type AuthError,
   type AuthFailureReason,
   type TokenErrorCode,
 } from './errors.ts';
+export { createTokenExchanger, type TokenExchanger, type TokenExchangerOptions } from './token-exchange.ts';

@@ -1,6 +1,6 @@
 import { originValidation } from '@modelcontextprotocol/express';
 import { toNodeHandler } from '@modelcontextprotocol/node';
-import { createMcpHandler, type OAuthTokenVerifier } from '@modelcontextprotocol/server';
+import { createMcpHandler, type McpServerFactory, type OAuthTokenVerifier, type ServerNotifier } from '@modelcontextprotocol/server';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import { createAuthRouter, principalFromAuthInfo, stepUpChallenge } from '../auth/index.ts';
 import type { Authorizer } from '../authz/index.ts';
@@ -20,17 +20,36 @@ import type { AnyToolDefinition, TokenDelegation } from './tool.ts';
 /** A readiness probe: resolves true when the dependency is usable. */
 export type ReadinessCheck = () => Promise<boolean>;
 
+/** What an MCP server built from tool definitions passes to {@link createMcpApp}. */
+export interface McpToolsSurface<D> {
+  /** Human name of the upstream for error messages (`Catalyst Center`). */
+  upstreamName: string;
+  tools: AnyToolDefinition<D>[];
+  deps: D;
+  serverFactory?: never;
+}
+
+/**
+ * What a server whose tools are not static definitions passes instead (the MCP gateway:
+ * its tools are the caller's view of other servers). The factory enforces its own policy.
+ */
+export interface McpFactorySurface {
+  serverFactory: McpServerFactory;
+  upstreamName?: never;
+  tools?: never;
+  deps?: never;
+}
+
 /** Options of {@link createMcpApp}. */
-export interface McpAppOptions<D> {
+export type McpAppOptions<D> = McpAppBaseOptions & (McpToolsSurface<D> | McpFactorySurface);
+
+/** Options of {@link createMcpApp} shared by both surfaces. */
+export interface McpAppBaseOptions {
   service: { name: string; version: string };
   /** The `server` of policy input (`network`, `itsm`, `github`). */
   serverId: string;
-  /** Human name of the upstream for error messages (`Catalyst Center`). */
-  upstreamName: string;
   /** Public URL of the MCP endpoint = the RFC 8707 resource identifier, e.g. `http://127.0.0.1:8101/mcp`. */
   publicUrl: string;
-  tools: AnyToolDefinition<D>[];
-  deps: D;
   logger: Logger & AuditLogger;
   /** Verifies bearer tokens (our JWT/introspection verifier). */
   verifier: OAuthTokenVerifier & { ready?: () => Promise<boolean> };
@@ -74,6 +93,8 @@ export interface McpApp {
   metrics: PlatformMetrics;
   /** Runs every readiness check. */
   readiness(): Promise<{ ready: boolean; checks: Record<string, boolean> }>;
+  /** Publishes change notifications to open `subscriptions/listen` streams (2026-07-28 clients). */
+  notify: ServerNotifier;
   /** Closes the MCP handler (in-flight modern exchanges are aborted). */
   close(): Promise<void>;
 }
@@ -107,23 +128,25 @@ export function createMcpApp<D>(opts: McpAppOptions<D>): McpApp {
   const allowedHosts = allowedHostnames(publicUrl, opts.allowedHosts);
   const allowedOrigins = [...new Set([...LOOPBACK, ...(opts.allowedOrigins ?? [])])];
 
-  const factory = createServerFactory({
-    name: opts.service.name,
-    version: opts.service.version,
-    serverId: opts.serverId,
-    upstreamName: opts.upstreamName,
-    tools: opts.tools,
-    deps: opts.deps,
-    authorizer: opts.authorizer,
-    logger: opts.logger,
-    metrics,
-    ...(opts.listAuthorizer ? { listAuthorizer: opts.listAuthorizer } : {}),
-    ...(opts.instructions ? { instructions: opts.instructions } : {}),
-    ...(opts.callTimeoutMs ? { callTimeoutMs: opts.callTimeoutMs } : {}),
-    ...(opts.resourceLock ? { resourceLock: opts.resourceLock } : {}),
-    ...(opts.delegation ? { delegation: opts.delegation } : {}),
-    ...(opts.tasks ? { tasks: opts.tasks } : {}),
-  });
+  const factory =
+    opts.serverFactory ??
+    createServerFactory({
+      name: opts.service.name,
+      version: opts.service.version,
+      serverId: opts.serverId,
+      upstreamName: opts.upstreamName,
+      tools: opts.tools,
+      deps: opts.deps,
+      authorizer: opts.authorizer,
+      logger: opts.logger,
+      metrics,
+      ...(opts.listAuthorizer ? { listAuthorizer: opts.listAuthorizer } : {}),
+      ...(opts.instructions ? { instructions: opts.instructions } : {}),
+      ...(opts.callTimeoutMs ? { callTimeoutMs: opts.callTimeoutMs } : {}),
+      ...(opts.resourceLock ? { resourceLock: opts.resourceLock } : {}),
+      ...(opts.delegation ? { delegation: opts.delegation } : {}),
+      ...(opts.tasks ? { tasks: opts.tasks } : {}),
+    });
   const handler = createMcpHandler(factory, {
     legacy: 'stateless',
     onerror: (error) => opts.logger.debug('mcp handler reported', { error }),
@@ -202,7 +225,8 @@ export function createMcpApp<D>(opts: McpAppOptions<D>): McpApp {
     });
   };
 
-  const toolsByName = new Map(opts.tools.map((t) => [t.name, t]));
+  // A factory surface (the gateway) declares no tool costs: each of its calls weighs 1 here; its backends charge their own.
+  const toolsByName = new Map((opts.tools ?? []).map((t) => [t.name, t]));
   const principalKey = (req: Request) => `user:${req.auth ? principalFromAuthInfo(req.auth).id : 'anonymous'}`;
   // The weight of a tools/call by the tool's declared cost (arguments still unvalidated; a throwing cost counts 1).
   const costOf = (req: Request): number => {
@@ -296,5 +320,5 @@ export function createMcpApp<D>(opts: McpAppOptions<D>): McpApp {
     });
   });
 
-  return { app, metrics, readiness, close: () => handler.close() };
+  return { app, metrics, readiness, notify: handler.notify, close: () => handler.close() };
 }

@@ -1,4 +1,4 @@
-export { createMcpApp, type McpApp, type McpAppOptions, type ReadinessCheck } from './app.ts';
+export { createMcpApp, type McpApp, type McpAppBaseOptions, type McpAppOptions, type McpFactorySurface, type McpToolsSurface, type ReadinessCheck } from './app.ts';
 export { DEFAULT_HTTP_LIMITS, listen, type HttpLimits, type ListenOptions, type RunningServer } from './listen.ts';
 export { createServerFactory, type ServerFactoryOptions } from './mcp-server.ts';
 export { ERROR_META_KEY, toToolFailure, type ToolFailure } from './errors-to-result.ts';

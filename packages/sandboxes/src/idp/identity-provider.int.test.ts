@@ -27,7 +27,7 @@ async function token(body: Record<string, string>, basic?: string): Promise<{ st
 let lastError: string | undefined;
 
 /** Drives the devInteractions login + consent pages like a browser, returning the authorization code (or undefined). */
-async function authorizationCode(login: string, challenge: string): Promise<string | undefined> {
+async function authorizationCode(login: string, challenge: string, client: { clientId: string; redirect: string; resource: string } = { clientId: 'mcp-inspector', redirect: REDIRECT, resource: NETWORK }): Promise<string | undefined> {
   const jar = new Map<string, string>();
   const request = async (url: string, init: RequestInit = {}): Promise<Response> => {
     const res = await fetch(url, {
@@ -43,11 +43,11 @@ async function authorizationCode(login: string, challenge: string): Promise<stri
     return res;
   };
   const params = new URLSearchParams({
-    client_id: 'mcp-inspector',
+    client_id: client.clientId,
     response_type: 'code',
-    redirect_uri: REDIRECT,
+    redirect_uri: client.redirect,
     scope: 'openid mcp:tools',
-    resource: NETWORK,
+    resource: client.resource,
     code_challenge: challenge,
     code_challenge_method: 'S256',
   });
@@ -56,7 +56,7 @@ async function authorizationCode(login: string, challenge: string): Promise<stri
     const location = res.headers.get('location');
     if (location === null) return undefined;
     const next = new URL(location, idp.url);
-    if (next.href.startsWith(REDIRECT)) {
+    if (next.href.startsWith(client.redirect)) {
       lastError = next.searchParams.get('error') ?? undefined;
       return next.searchParams.get('code') ?? undefined;
     }
@@ -161,6 +161,45 @@ describe('development identity provider', () => {
     expect(decodeJwt(res.json['access_token'] as string)).toMatchObject({ sub: 'nina', aud: NETWORK, client_id: 'mcp-inspector', groups: ['network-engineers'] });
     expect(await authorizationCode('mallory', challenge)).toBeUndefined();
     expect(lastError).toBe('access_denied');
+  });
+
+  it('lets an MCP client register itself (RFC 7591) as a public PKCE client and log a user in for the gateway', async () => {
+    const doc = (await (await fetch(`${idp.url}/.well-known/openid-configuration`)).json()) as Record<string, unknown>;
+    expect(doc['registration_endpoint']).toBe(`${idp.url}/reg`);
+    const redirect = 'http://127.0.0.1:33419/oauth/callback';
+    // What VS Code / the MCP Inspector send.
+    const res = await fetch(doc['registration_endpoint'] as string, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ client_name: 'Visual Studio Code', redirect_uris: [redirect], grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'], token_endpoint_auth_method: 'none', software_id: 'vscode' }),
+    });
+    expect(res.status).toBe(201);
+    const registered = (await res.json()) as Record<string, unknown>;
+    expect(registered).toMatchObject({ token_endpoint_auth_method: 'none', redirect_uris: [redirect], software_id: 'vscode' });
+    expect(registered['client_secret']).toBeUndefined();
+    const clientId = registered['client_id'] as string;
+    const gateway = 'http://127.0.0.1:8100/mcp';
+    const verifier = randomBytes(32).toString('base64url');
+    const code = await authorizationCode('sam', createHash('sha256').update(verifier).digest('base64url'), { clientId, redirect, resource: gateway });
+    expect(code).toBeTypeOf('string');
+    const tok = await token({ grant_type: 'authorization_code', client_id: clientId, code: code!, redirect_uri: redirect, code_verifier: verifier, resource: gateway });
+    expect(tok.status).toBe(200);
+    expect(decodeJwt(tok.json['access_token'] as string)).toMatchObject({ sub: 'sam', aud: gateway, client_id: clientId, groups: ['service-desk'] });
+  });
+
+  it('refuses to register confidential clients, non-interactive grants and non-loopback http redirects', async () => {
+    const register = (body: Record<string, unknown>) =>
+      fetch(`${idp.url}/reg`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ redirect_uris: ['http://127.0.0.1:1/cb'], response_types: ['code'], token_endpoint_auth_method: 'none', ...body }) });
+    for (const [body, error] of [
+      [{ token_endpoint_auth_method: 'client_secret_basic' }, 'invalid_client_metadata'],
+      [{ grant_types: ['client_credentials'], response_types: [], redirect_uris: [] }, 'invalid_client_metadata'],
+      [{ grant_types: ['authorization_code', TOKEN_EXCHANGE_GRANT] }, 'invalid_client_metadata'],
+      [{ redirect_uris: ['http://evil.example.com/cb'] }, 'invalid_redirect_uri'],
+    ] as const) {
+      const res = await register(body);
+      expect(res.status, JSON.stringify(body)).toBe(400);
+      expect(((await res.json()) as { error: string }).error, JSON.stringify(body)).toBe(error);
+    }
   });
 
   it('rotates the signing key on the same port, keeping exactly one previous key in the JWKS', async () => {

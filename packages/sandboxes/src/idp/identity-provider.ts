@@ -105,6 +105,37 @@ function toClientMetadata(client: SeedClient): ClientMetadata {
   return metadata;
 }
 
+/** Grants a dynamically registered client may ask for: interactive login only. */
+const DCR_GRANTS = new Set(['authorization_code', 'refresh_token']);
+
+/** A redirect URI a dynamically registered (public, native or browser) MCP client may use: loopback http or https. */
+function acceptableRedirect(uri: unknown): boolean {
+  if (typeof uri !== 'string' || !URL.canParse(uri)) return false;
+  const u = new URL(uri);
+  return u.protocol === 'https:' || (u.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(u.hostname));
+}
+
+/**
+ * The dev IdP's RFC 7591 registration policy, run by oidc-provider for every client it builds
+ * (its `extraClientMetadata.validator`, once per extra property — here `software_id`). Seeded
+ * clients pass through; a client registered at `/reg` must be what MCP clients (the MCP Inspector,
+ * Claude, VS Code) register: public (`token_endpoint_auth_method: none`, so PKCE), authorization
+ * code (+ refresh) only, loopback-http or https redirect URIs. Anything else — a confidential
+ * client, client credentials, token exchange, the dev-password grant — is `invalid_client_metadata`.
+ */
+function registrationPolicy(ctx: KoaContextWithOIDC | undefined, key: string, _value: unknown, metadata: ClientMetadata): void {
+  if (key !== 'software_id' || ctx?.oidc?.route !== 'registration') return;
+  if ((metadata.token_endpoint_auth_method ?? 'client_secret_basic') !== 'none') {
+    throw new errors.InvalidClientMetadata('only public clients may register here: token_endpoint_auth_method must be "none" (PKCE)');
+  }
+  const grants = metadata.grant_types ?? ['authorization_code'];
+  if (grants.some((g) => !DCR_GRANTS.has(g))) throw new errors.InvalidClientMetadata('grant_types may only be authorization_code and refresh_token');
+  const redirects = metadata.redirect_uris ?? [];
+  if (redirects.length === 0 || !redirects.every(acceptableRedirect)) {
+    throw new errors.InvalidClientMetadata('redirect_uris must be loopback http (127.0.0.1, localhost, [::1]) or https URLs');
+  }
+}
+
 function publicJwk({ kid, kty, n, e, crv, x, y, alg, use }: PrivateJwk): JWK {
   return JSON.parse(JSON.stringify({ kid, kty, n, e, crv, x, y, alg, use })) as JWK;
 }
@@ -182,6 +213,7 @@ function buildProvider(inputs: ProviderInputs): Provider {
         allowedPolicy: (_ctx, client) => client.clientAuthMethod !== 'none',
       },
       revocation: { enabled: true },
+      registration: { enabled: true, initialAccessToken: false, issueRegistrationAccessToken: true },
       resourceIndicators: {
         enabled: true,
         defaultResource: (_ctx, _client, oneOf) => oneOf ?? undefined,
@@ -189,6 +221,9 @@ function buildProvider(inputs: ProviderInputs): Provider {
         getResourceServerInfo: (_ctx, resource) => resourceServerInfo(resource),
       },
     },
+    // RFC 7591 dynamic client registration (the MCP authorization spec's way for a client to get a
+    // client id by itself), open (no initial access token: DEV ONLY) but limited by registrationPolicy.
+    extraClientMetadata: { properties: ['software_id', 'software_version'], validator: registrationPolicy },
     clientBasedCORS: () => true,
     ttl: {
       Session: 3600,

@@ -104,6 +104,7 @@ export const SEED_USERS: readonly SeedUser[] = [
  * - `mcp-dev-cli`: public, dev-password grant only (`pnpm token`, tests).
  * - `rest-proxy`: confidential, RFC 8693 token exchange (user token for the proxy → token for an MCP server).
  * - `mcp-network`: confidential, RFC 8693 token exchange (the caller's mcp-network token → a single-use credential for the deploy worker).
+ * - `mcp-gateway`: confidential, RFC 8693 token exchange (user token for the gateway → token for each backend MCP server).
  * - `mcp-resource-server`: confidential, no grants; authenticates at the introspection endpoint.
  *
  * @example
@@ -152,6 +153,14 @@ export const SEED_CLIENTS: readonly SeedClient[] = [
     clientId: 'mcp-network',
     devSecret: 'mcp-network-dev-secret',
     description: 'mcp-network: exchanges the caller token for a credential to the deploy worker (RFC 8693)',
+    grantTypes: [TOKEN_EXCHANGE_GRANT],
+    redirectUris: [],
+    groups: [],
+  },
+  {
+    clientId: 'mcp-gateway',
+    devSecret: 'mcp-gateway-dev-secret',
+    description: 'MCP gateway: exchanges the caller token for a token to each backend MCP server (RFC 8693)',
     grantTypes: [TOKEN_EXCHANGE_GRANT],
     redirectUris: [],
     groups: [],

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import * as oidc from 'openid-client';
-import type { Logger } from '@mcp-platform/mcp-common/logging';
-import { ProblemError } from './problem.ts';
+import type { Logger } from '../logging/index.ts';
+import { IdentityProviderUnavailableError, TokenExchangeError } from './errors.ts';
 
 const TOKEN_EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
 const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token';
@@ -10,7 +10,7 @@ const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token';
 export interface TokenExchangerOptions {
   /** Issuer identifier; its discovery document names the token endpoint. `http:` only for loopback. */
   issuer: string;
-  /** The proxy's confidential client. */
+  /** The exchanging service's confidential client (it must own the audience of the subject tokens). */
   clientId: string;
   clientSecret: string;
   /** Reuse a token until this many seconds before its `exp`. Default 30. */
@@ -34,7 +34,8 @@ export interface TokenExchanger {
   /**
    * A token for `audience` whose subject is the subject of `subjectToken`.
    * Cached per (SHA-256 of the subject token, audience) until shortly before expiry.
-   * @throws ProblemError 401 when the IdP refuses the subject token, 503 when it is unreachable.
+   * @throws TokenExchangeError (`ERR_TOKEN_EXCHANGE`) when the IdP refuses to delegate the subject token;
+   *   IdentityProviderUnavailableError (`ERR_IDP_UNAVAILABLE`) when it cannot be reached.
    */
   exchange(subjectToken: string, audience: string): Promise<string>;
   /** Number of exchanges made against the IdP so far (cache misses). */
@@ -46,13 +47,14 @@ function isLoopback(url: URL): boolean {
 }
 
 /**
- * Token exchange at the IdP's token endpoint with `openid-client`
+ * RFC 8693 token exchange — the one implementation the REST proxy and the MCP
+ * gateway share (a caller's token is never forwarded, only exchanged). Token exchange at the IdP's token endpoint with `openid-client`
  * (`genericGrantRequest`), client secret basic authentication, and a cache
  * so that a caller's repeated calls to one backend cost one exchange per token lifetime.
  *
  * @example
  * ```ts
- * const exchanger = createTokenExchanger({ issuer, clientId: 'rest-proxy', clientSecret });
+ * const exchanger = createTokenExchanger({ issuer, clientId: 'mcp-gateway', clientSecret });
  * const token = await exchanger.exchange(callerToken, 'http://127.0.0.1:8101/mcp');
  * ```
  */
@@ -91,15 +93,15 @@ export function createTokenExchanger(options: TokenExchangerOptions): TokenExcha
         ...(scope ? { scope } : {}),
       });
     } catch (err) {
-      if (err instanceof oidc.ResponseBodyError) {
-        options.logger?.warn('token exchange refused', { error: { code: err.error }, url: { full: audience } });
-        throw new ProblemError('ERR_TOKEN_EXCHANGE', 'The identity provider refused to delegate this token to the MCP server.', {
-          challenge: 'Bearer error="invalid_token"',
-          cause: err,
-        });
+      // An OAuth error answer (invalid_grant, invalid_target…, or invalid_client with a 401 challenge when
+      // this service's own client credentials are wrong) is a refusal; anything else means the IdP is not there.
+      if (err instanceof oidc.ResponseBodyError || err instanceof oidc.WWWAuthenticateChallengeError) {
+        const code = err instanceof oidc.ResponseBodyError ? err.error : (err.cause[0]?.parameters.error ?? 'invalid_client');
+        options.logger?.warn('token exchange refused', { error: { code }, url: { full: audience } });
+        throw new TokenExchangeError(audience, { cause: err });
       }
       options.logger?.warn('token exchange failed', { error: err, url: { full: audience } });
-      throw new ProblemError('ERR_IDP_UNAVAILABLE', 'The identity provider is unreachable; try again later.', { retryAfterSeconds: 5, cause: err });
+      throw new IdentityProviderUnavailableError('The identity provider is unreachable; try again later.', { cause: err });
     }
     exchanges += 1;
     const lifetimeMs = (response.expires_in ?? 60) * 1000;

@@ -1,12 +1,11 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { Client, ProtocolError, SdkError, SdkHttpError, StreamableHTTPClientTransport, UnauthorizedError } from '@modelcontextprotocol/client';
 import type { CallToolResult, FetchLike, Tool } from '@modelcontextprotocol/client';
-import { parseStepUpChallenge } from '@mcp-platform/mcp-common/auth';
-import { StepUpRequiredError } from '@mcp-platform/mcp-common/authz';
-import { platformErrorOf } from '@mcp-platform/mcp-common/errors';
-import { currentRequestContext, traceparentOf, type Logger } from '@mcp-platform/mcp-common/logging';
-import { UpstreamUnavailableError, createUpstreamPolicy, isNetworkError, type BreakerState, type UpstreamPolicy } from '@mcp-platform/mcp-common/resilience';
-import { ProblemError } from './problem.ts';
+import { parseStepUpChallenge } from '../auth/auth-router.ts';
+import { StepUpRequiredError } from '../authz/errors.ts';
+import { PlatformError, platformErrorOf } from '../errors/index.ts';
+import { currentRequestContext, traceparentOf, type Logger } from '../logging/index.ts';
+import { UpstreamAuthError, UpstreamRejectedError, UpstreamUnavailableError, createUpstreamPolicy, isNetworkError, type BreakerState, type UpstreamPolicy } from '../resilience/index.ts';
 
 /** Options of {@link createBackendPool}. */
 export interface BackendPoolOptions {
@@ -20,6 +19,8 @@ export interface BackendPoolOptions {
   breakerHalfOpenMs?: number;
   /** Timeout of a `/readyz` probe, in ms. Default 2000. */
   healthTimeoutMs?: number;
+  /** Name reported to the MCP servers as `clientInfo` (e.g. `rest-proxy`, `mcp-gateway`). */
+  clientName: string;
   /** Version reported to the MCP servers as `clientInfo`. */
   version: string;
   /** The `fetch` the MCP transport uses (tests record what reaches the backends). Default the global `fetch`. */
@@ -27,7 +28,7 @@ export interface BackendPoolOptions {
   logger?: Logger;
 }
 
-/** Health of one backend as shown by `GET /api/v1/servers`. */
+/** Health of one backend: its `/readyz` answer and its breaker. */
 export interface BackendHealth {
   name: string;
   url: string;
@@ -35,12 +36,12 @@ export interface BackendHealth {
   breaker: BreakerState;
 }
 
-/** One MCP server behind the proxy. */
+/** One MCP server the pool calls as a delegate of its callers. */
 export interface Backend {
   readonly name: string;
   /** MCP endpoint URL = resource identifier of the exchanged token. */
   readonly url: string;
-  /** The tools `token`'s subject may call (no SDK-side caching: the list depends on the caller). */
+  /** The tools `token`'s subject may call, every page (no SDK-side caching: the list depends on the caller). */
   listTools(token: string, signal?: AbortSignal): Promise<Tool[]>;
   /** Calls `tool` with `token` as the bearer for this one request. */
   callTool(token: string, tool: string, args: Record<string, unknown>, signal?: AbortSignal): Promise<CallToolResult>;
@@ -57,6 +58,7 @@ export interface BackendPool {
 }
 
 /**
+ * The MCP client side of the platform — used by the REST proxy and the MCP gateway.
  * One pooled, reused SDK `Client` per backend (Streamable HTTP, pinned to
  * 2026-07-28, stateless servers), shared by all callers. The bearer of each
  * request is the caller's exchanged token, read by the transport's
@@ -70,7 +72,7 @@ export interface BackendPool {
  *
  * @example
  * ```ts
- * const pool = createBackendPool({ backends: { network: 'http://127.0.0.1:8101/mcp' }, version: '0.1.0' });
+ * const pool = createBackendPool({ backends: { network: 'http://127.0.0.1:8101/mcp' }, clientName: 'mcp-gateway', version: '0.1.0' });
  * const tools = await pool.get('network')!.listTools(exchangedToken);
  * ```
  */
@@ -100,10 +102,10 @@ function createBackend(name: string, url: string, options: BackendPoolOptions): 
 
   const connect = (): Promise<Client> =>
     (connected ??= (async () => {
-      const client = new Client({ name: 'rest-proxy', version: options.version }, { versionNegotiation: { mode: { pin: '2026-07-28' } } });
+      const client = new Client({ name: options.clientName, version: options.version }, { versionNegotiation: { mode: { pin: '2026-07-28' } } });
       const baseFetch: FetchLike = options.fetch ?? fetch;
       const transport = new StreamableHTTPClientTransport(new URL(url), {
-        // One trace across the hop: the MCP server's log lines carry the proxy request's trace id and request id.
+        // One trace across the hop: the MCP server's log lines carry the caller request's trace id and request id.
         fetch: (input, init) => {
           const ctx = currentRequestContext();
           if (!ctx) return baseFetch(input, init);
@@ -115,7 +117,7 @@ function createBackend(name: string, url: string, options: BackendPoolOptions): 
         authProvider: {
           token: async () => {
             const token = bearer.getStore();
-            if (token === undefined) throw new TypeError('rest-proxy: MCP request outside a caller scope');
+            if (token === undefined) throw new TypeError(`${options.clientName}: MCP request outside a caller scope`);
             return token;
           },
           // A 401 with the RFC 9470 step-up challenge is the policy asking the caller for a stronger
@@ -153,7 +155,22 @@ function createBackend(name: string, url: string, options: BackendPoolOptions): 
     name,
     url,
     listTools: (token, signal) =>
-      run(token, async (client, s) => (await client.listTools(undefined, { signal: s, timeout: timeoutMs, cacheMode: 'bypass' })).tools, signal),
+      run(
+        token,
+        async (client, s) => {
+          const tools: Tool[] = [];
+          let cursor: string | undefined;
+          // Bounded paging: a backend that keeps returning cursors cannot hold the caller forever.
+          for (let page = 0; page < 50; page += 1) {
+            const res = await client.listTools(cursor === undefined ? undefined : { cursor }, { signal: s, timeout: timeoutMs, cacheMode: 'bypass' });
+            tools.push(...res.tools);
+            cursor = res.nextCursor;
+            if (cursor === undefined) break;
+          }
+          return tools;
+        },
+        signal,
+      ),
     callTool: (token, tool, args, signal) =>
       run(token, (client, s) => client.callTool({ name: tool, arguments: args }, { signal: s, timeout: timeoutMs }) as Promise<CallToolResult>, signal),
     async health() {
@@ -176,17 +193,22 @@ function createBackend(name: string, url: string, options: BackendPoolOptions): 
   };
 }
 
-/** Maps what the SDK throws to what the breaker and the HTTP layer understand. */
+/**
+ * Maps what the SDK throws to the platform's typed errors: a refused delegated token is
+ * `UpstreamAuthError` (status 401), a 403 at the HTTP layer `UpstreamRejectedError` (status 403),
+ * anything transport-level `UpstreamUnavailableError` (counted by the breaker).
+ */
 function classify(name: string, err: unknown): unknown {
-  if (err instanceof ProblemError || err instanceof ProtocolError) return err;
+  if (err instanceof PlatformError || err instanceof ProtocolError) return err;
+  // The backend's RFC 9470 challenge thrown by `onUnauthorized`, possibly wrapped by the SDK.
   const typed = platformErrorOf(err);
   if (typed instanceof StepUpRequiredError) return typed;
   if (err instanceof UnauthorizedError || (err instanceof SdkHttpError && (err.data as { status?: number } | undefined)?.status === 401)) {
-    return new ProblemError('ERR_INTERNAL', `MCP server "${name}" rejected the delegated token.`, { cause: err });
+    return new UpstreamAuthError(`mcp-${name}`, { cause: err, status: 401 });
   }
   if (err instanceof SdkHttpError) {
     const status = (err.data as { status?: number } | undefined)?.status ?? 0;
-    if (status === 403) return new ProblemError('ERR_AUTHZ_DENIED', `MCP server "${name}" refused the request.`, { cause: err });
+    if (status === 403) return new UpstreamRejectedError(`mcp-${name}`, 'the MCP server refused the request', { cause: err, status: 403 });
     return new UpstreamUnavailableError(`mcp-${name}`, { cause: err, ...(status ? { status } : {}) });
   }
   if (isNetworkError(err) || err instanceof SdkError || (err instanceof TypeError && /fetch failed/i.test(err.message))) {

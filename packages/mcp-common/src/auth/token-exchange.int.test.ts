@@ -1,6 +1,6 @@
 import { SEED_RESOURCE_SERVERS, startIdentityProvider, type RunningIdentityProvider } from '@mcp-platform/sandboxes/idp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ProblemError } from './problem.ts';
+import { IdentityProviderUnavailableError, TokenExchangeError } from './errors.ts';
 import { createTokenExchanger } from './token-exchange.ts';
 
 const PROXY = 'http://127.0.0.1:8080';
@@ -49,15 +49,16 @@ describe('RFC 8693 token exchange at the dev IdP', () => {
     expect(ex.exchanges).toBe(3);
   });
 
-  it('a subject token the IdP refuses is a 401 problem; an unreachable IdP a 503 with Retry-After', async () => {
+  it('a subject token the IdP refuses is ERR_TOKEN_EXCHANGE naming the audience, never the token; an unreachable IdP ERR_IDP_UNAVAILABLE', async () => {
     const ex = createTokenExchanger({ issuer: idp.issuer, clientId: 'rest-proxy', clientSecret: 'rest-proxy-dev-secret' });
     const forNetwork = await idp.issueToken({ user: 'nina', audience: NETWORK }); // not a token for the proxy
-    await expect(ex.exchange(forNetwork, ITSM)).rejects.toMatchObject({ status: 401, code: 'ERR_TOKEN_EXCHANGE' });
+    const refused = (await ex.exchange(forNetwork, ITSM).catch((e: unknown) => e)) as TokenExchangeError;
+    expect(refused).toBeInstanceOf(TokenExchangeError);
+    expect(refused).toMatchObject({ code: 'ERR_TOKEN_EXCHANGE', audience: ITSM });
+    expect(refused.message).not.toContain(forNetwork);
     const wrongSecret = createTokenExchanger({ issuer: idp.issuer, clientId: 'rest-proxy', clientSecret: 'nope' });
-    await expect(wrongSecret.exchange(await idp.issueToken({ user: 'nina', audience: PROXY }), ITSM)).rejects.toBeInstanceOf(ProblemError);
+    await expect(wrongSecret.exchange(await idp.issueToken({ user: 'nina', audience: PROXY }), ITSM)).rejects.toBeInstanceOf(TokenExchangeError);
     const down = createTokenExchanger({ issuer: 'http://127.0.0.1:9', clientId: 'rest-proxy', clientSecret: 'x', timeoutSeconds: 1 });
-    const err = (await down.exchange('a.b.c', ITSM).catch((e: unknown) => e)) as ProblemError;
-    expect(err.status).toBe(503);
-    expect(err.options.retryAfterSeconds).toBe(5);
+    await expect(down.exchange('a.b.c', ITSM)).rejects.toBeInstanceOf(IdentityProviderUnavailableError);
   });
 });

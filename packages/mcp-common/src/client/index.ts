@@ -1,0 +1,11 @@
+/**
+ * The platform as an MCP client: a pool of delegating clients for the platform's MCP servers,
+ * used by the REST proxy and the MCP gateway (the caller's exchanged token is the bearer of
+ * each request; one trace across the hop).
+ *
+ * @example
+ * ```ts
+ * import { createBackendPool } from '@mcp-platform/mcp-common/client';
+ * ```
+ */
+export { createBackendPool, type Backend, type BackendHealth, type BackendPool, type BackendPoolOptions } from './backend-pool.ts';

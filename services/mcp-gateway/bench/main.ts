@@ -1,0 +1,18 @@
+// `pnpm --filter @mcp-platform/mcp-gateway bench`: the gateway row on its own (BENCH_CONNECTIONS, BENCH_DURATION_SECONDS, BENCH_WARMUP_SECONDS).
+import { formatGatewayReport, runGatewayBench } from './gateway-bench.ts';
+
+const num = (name: string, dflt: number): number => {
+  const raw = process.env[name];
+  const n = raw === undefined || raw === '' ? dflt : Number(raw);
+  if (!Number.isInteger(n) || n < 0) throw new TypeError(`${name} must be a non-negative integer`);
+  return n;
+};
+
+const report = await runGatewayBench({
+  connections: num('BENCH_CONNECTIONS', 16),
+  durationSeconds: num('BENCH_DURATION_SECONDS', 10),
+  warmupSeconds: num('BENCH_WARMUP_SECONDS', 3),
+  log: (line) => process.stderr.write(`${line}\n`),
+});
+process.stdout.write(`${formatGatewayReport(report)}\n`);
+if (!report.valid) process.exitCode = 1;

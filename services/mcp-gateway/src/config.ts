@@ -1,0 +1,118 @@
+import { readFileSync } from 'node:fs';
+import { authEnv, authzEnv, httpEnv, httpUrl, limitsEnv, loggingEnv, parseConfig, positiveInt, profileEnv, redisEnv, withCommonRules, type Env } from '@mcp-platform/mcp-common/config';
+import { backendServers, localUrl, serverByKey } from '@mcp-platform/registry';
+import { z } from 'zod';
+import { SERVER_NAME } from './names.ts';
+
+/** The prefix of the gateway's own composite tools; no backend may use it. */
+export const COMPOSITE_SERVER = 'ops';
+
+/** The gateway's own registry entry (port, policy key, OAuth client). */
+export const GATEWAY_ENTRY = serverByKey('gateway');
+
+/**
+ * The local backends: every server of `@mcp-platform/registry` but the gateway itself, by policy key
+ * (= tool prefix), on its `pnpm start` URL. A newly registered server is federated without a change here.
+ */
+export const DEFAULT_BACKENDS: Readonly<Record<string, string>> = Object.fromEntries(backendServers().map((s) => [s.key, localUrl(s)]));
+
+const backendMap = z
+  .record(z.string(), httpUrl())
+  // Checked here rather than as the record's key schema: zod reports a bad record key only as "Invalid key in record".
+  .superRefine((m, ctx) => {
+    for (const name of Object.keys(m)) {
+      if (!SERVER_NAME.test(name)) ctx.addIssue({ code: 'custom', path: [name], message: 'backend names are lower-case [a-z0-9-] (no underscore: "__" separates prefix and tool)' });
+    }
+  })
+  .refine((m) => !(COMPOSITE_SERVER in m), `"${COMPOSITE_SERVER}" is the prefix of the gateway's composite tools`)
+  .refine((m) => Object.keys(m).length > 0, 'at least one backend is required');
+
+/** Everything mcp-gateway reads from the environment — the only place that does. */
+export const configSchema = withCommonRules(
+  z.object({
+    /** `production` refuses dev defaults at start (dev IdP, loopback PUBLIC_URL, no REDIS_URL): docs/configuration.md. */
+    ...profileEnv,
+    ...loggingEnv,
+    ...httpEnv(GATEWAY_ENTRY.port),
+    /** The spine's per-principal rate limit and concurrency cap and global in-flight cap, Redis-shared when `REDIS_URL` is set. */
+    ...limitsEnv,
+    ...redisEnv,
+    ...authEnv,
+    /** Where the gateway's own rule (`data.mcp.gateway.decision`) is evaluated: the OPA server, or the same bundle in-process. */
+    ...authzEnv,
+    /** The gateway's own OAuth client at the IdP (RFC 8693 token exchange). */
+    GATEWAY_CLIENT_ID: z.string().default(GATEWAY_ENTRY.ownerClientId ?? GATEWAY_ENTRY.name),
+    /** DEV default is the dev IdP's public seed secret; set it (or GATEWAY_CLIENT_SECRET_FILE) anywhere else. */
+    GATEWAY_CLIENT_SECRET: z.string().default('mcp-gateway-dev-secret'),
+    /** Exchanged tokens are reused until this many seconds before their expiry. */
+    TOKEN_EXCHANGE_EARLY_EXPIRY_SECONDS: z.coerce.number().int().min(0).max(600).default(30),
+    /** JSON `{ "<backend name>": "<scope>" }`: the scope to request in each token exchange (Keycloak: `mcp:tools mcp-network`). */
+    TOKEN_EXCHANGE_SCOPES: z.string().optional(),
+    /** Backends as JSON `{ "<name>": "<MCP endpoint URL>" }`; wins over GATEWAY_BACKENDS_FILE. */
+    GATEWAY_BACKENDS: z.string().optional(),
+    /** Path of a JSON file with the same shape as GATEWAY_BACKENDS. */
+    GATEWAY_BACKENDS_FILE: z.string().optional(),
+    /** Timeout of one call to a backend, in ms. */
+    BACKEND_TIMEOUT_MS: positiveInt(30_000),
+    /** Consecutive transport failures that open a backend's circuit breaker. */
+    BACKEND_BREAKER_FAILURES: positiveInt(5),
+    /** Time a backend's breaker stays open before one trial call, in ms. */
+    BACKEND_BREAKER_HALF_OPEN_MS: positiveInt(30_000),
+    /** How often every backend's `/readyz` is probed, in ms (a down backend drops out of tools/list within this). */
+    HEALTH_INTERVAL_MS: positiveInt(2_000),
+    /** Timeout of one `/readyz` probe, in ms. */
+    HEALTH_TIMEOUT_MS: positiveInt(1_500),
+    /** How long a caller's tool list per backend is reused, in ms; 0 disables. */
+    TOOLS_CACHE_TTL_MS: z.coerce.number().int().min(0).default(10_000),
+  }),
+).transform((cfg, ctx) => {
+  let backends: unknown = { ...DEFAULT_BACKENDS };
+  let source = 'GATEWAY_BACKENDS';
+  try {
+    if (cfg.GATEWAY_BACKENDS !== undefined) backends = JSON.parse(cfg.GATEWAY_BACKENDS);
+    else if (cfg.GATEWAY_BACKENDS_FILE !== undefined) {
+      source = 'GATEWAY_BACKENDS_FILE';
+      backends = JSON.parse(readFileSync(cfg.GATEWAY_BACKENDS_FILE, 'utf8'));
+    }
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', path: [source], message: `is not readable JSON (${(err as Error).message})` });
+    return z.NEVER;
+  }
+  const parsed = backendMap.safeParse(backends);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) ctx.addIssue({ code: 'custom', path: [source], message: `${issue.path.join('.')}${issue.path.length ? ': ' : ''}${issue.message}` });
+    return z.NEVER;
+  }
+  let exchangeScopes: Record<string, string> = {};
+  if (cfg.TOKEN_EXCHANGE_SCOPES !== undefined) {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(cfg.TOKEN_EXCHANGE_SCOPES);
+    } catch {
+      raw = undefined;
+    }
+    const scopes = z.record(z.string(), z.string().min(1)).safeParse(raw);
+    const unknown = scopes.success ? Object.keys(scopes.data).filter((name) => !(name in parsed.data)) : [];
+    if (!scopes.success || unknown.length > 0) {
+      ctx.addIssue({ code: 'custom', path: ['TOKEN_EXCHANGE_SCOPES'], message: scopes.success ? `names unknown backend(s): ${unknown.join(', ')}` : 'must be JSON {"<backend>": "<scope>"}' });
+      return z.NEVER;
+    }
+    exchangeScopes = scopes.data;
+  }
+  const publicUrl = cfg.PUBLIC_URL ?? `http://${cfg.HOST.includes(':') ? `[${cfg.HOST}]` : cfg.HOST}:${cfg.PORT}/mcp`;
+  return { ...cfg, publicUrl, backends: parsed.data, exchangeScopes };
+});
+
+export type GatewayConfig = z.output<typeof configSchema>;
+
+/**
+ * Parses and validates the configuration; throws a `ConfigError` naming each bad variable.
+ *
+ * @example
+ * ```ts
+ * const config = loadConfig(process.env);
+ * ```
+ */
+export function loadConfig(env: Env): GatewayConfig {
+  return parseConfig('mcp-gateway', configSchema, env);
+}

@@ -1,0 +1,245 @@
+import { ProtocolError, ProtocolErrorCode, Server, type CallToolResult, type McpServerFactory, type ServerContext, type Tool } from '@modelcontextprotocol/server';
+import { principalFromAuthInfo, type Principal, type TokenExchanger } from '@mcp-platform/mcp-common/auth';
+import type { Authorizer, ToolAction } from '@mcp-platform/mcp-common/authz';
+import type { BackendPool } from '@mcp-platform/mcp-common/client';
+import { currentRequestContext, type AuditLogger, type Logger } from '@mcp-platform/mcp-common/logging';
+import type { PlatformMetrics } from '@mcp-platform/mcp-common/metrics';
+import { UpstreamUnavailableError } from '@mcp-platform/mcp-common/resilience';
+import { ERROR_META_KEY, toToolFailure } from '@mcp-platform/mcp-common/server';
+import { z } from 'zod';
+import type { ToolCatalog } from './catalog.ts';
+import { COMPOSITE_SERVER, GATEWAY_ENTRY } from './config.ts';
+import { compositeTools, type CompositeTool, type HopOutcome } from './composite/index.ts';
+import type { HealthMonitor } from './health.ts';
+import { exposedName, splitExposedName } from './names.ts';
+
+/** The `server` of the gateway's own audit lines: its policy key in `@mcp-platform/registry`. */
+export const GATEWAY_SERVER_ID = GATEWAY_ENTRY.key;
+
+/** Everything {@link createGatewayFactory} needs. */
+export interface GatewayDeps {
+  name: string;
+  version: string;
+  pool: BackendPool;
+  exchanger: TokenExchanger;
+  catalog: ToolCatalog;
+  health: HealthMonitor;
+  /** The gateway's own rule (`data.mcp.gateway.decision`): may this caller use `server` through the gateway? */
+  authorizer: Authorizer;
+  logger: Logger & AuditLogger;
+  metrics: PlatformMetrics;
+  /** Deadline of one call, in ms. */
+  callTimeoutMs: number;
+  now?: () => number;
+}
+
+interface Caller {
+  principal: Principal;
+  token: string;
+}
+
+const failure = (code: string, message: string, retryable: boolean): CallToolResult => ({
+  isError: true,
+  content: [{ type: 'text', text: message }],
+  _meta: { [ERROR_META_KEY]: { code, retryable } },
+});
+
+/** The platform error code of an `isError` result, if it carries one. */
+const codeOf = (result: CallToolResult): string | undefined => (result._meta?.[ERROR_META_KEY] as { code?: string } | undefined)?.code;
+
+const UNAVAILABLE = new Set(['ERR_UPSTREAM_UNAVAILABLE', 'ERR_UPSTREAM_TIMEOUT', 'ERR_CIRCUIT_OPEN', 'ERR_IDP_UNAVAILABLE', 'ERR_AUTHZ_UNAVAILABLE']);
+
+/**
+ * The gateway's per-request MCP server: `tools/list` is the union of what each
+ * healthy backend lists for the caller (through an exchanged token, so each
+ * backend's own policy decides) under `<server>__` prefixes, plus the composite
+ * tools the caller can use; `tools/call` strips the prefix, checks the gateway
+ * rule, exchanges the caller's token for the backend's audience and passes the
+ * backend's result through unchanged. One audit line per call and per hop.
+ */
+export function createGatewayFactory(deps: GatewayDeps): McpServerFactory {
+  const now = deps.now ?? Date.now;
+  const composites = new Map(compositeTools.map((c) => [c.name, c]));
+  const compositeListing = compositeTools.map((c) => ({
+    tool: c,
+    listed: {
+      name: `${COMPOSITE_SERVER}__${c.name}`,
+      title: c.title,
+      description: `[gateway composite] ${c.description}`,
+      inputSchema: z.toJSONSchema(c.input, { io: 'input' }) as Tool['inputSchema'],
+      outputSchema: z.toJSONSchema(c.output) as Tool['outputSchema'],
+      annotations: { title: c.title, ...c.annotations },
+    } satisfies Tool,
+  }));
+
+  const gatewayAllows = async (caller: Caller, server: string, tool: string, action: ToolAction): Promise<{ allow: boolean; error?: boolean; reasons: string[] }> => {
+    const d = await deps.authorizer.decide({
+      subject: { id: caller.principal.id, groups: caller.principal.groups, scopes: caller.principal.scopes, client_id: caller.principal.clientId },
+      server,
+      tool,
+      action,
+      arguments: {},
+      context: { request_id: currentRequestContext()?.requestId ?? '', time: new Date(now()).toISOString() },
+    });
+    deps.metrics.authzDecisions.inc({ server: GATEWAY_SERVER_ID, tool, decision: d.error ? 'error' : d.allow ? 'allow' : 'deny' });
+    return { allow: d.allow, reasons: d.reasons, ...(d.error ? { error: true } : {}) };
+  };
+
+  /** The federated tools of one backend for the caller (empty when it is down, not exposed to the caller, or fails). */
+  const backendTools = async (caller: Caller, server: string, signal?: AbortSignal): Promise<Tool[]> => {
+    const backend = deps.pool.get(server);
+    if (!backend || !deps.health.isUp(server)) return [];
+    if (!(await gatewayAllows(caller, server, '*', 'read')).allow) return [];
+    try {
+      const tools = await deps.catalog.toolsOf(caller.token, backend, signal);
+      const out: Tool[] = [];
+      for (const t of tools) {
+        const name = exposedName(server, t.name);
+        if (name === undefined) {
+          deps.logger.warn('backend tool name cannot be exposed', { labels: { backend: server, tool: t.name.slice(0, 64) } });
+          continue;
+        }
+        out.push({
+          ...t,
+          name,
+          title: `${t.title ?? t.annotations?.title ?? t.name} [${server}]`,
+          description: `[${server} server] ${t.description ?? ''}`.trim(),
+          ...(t.annotations ? { annotations: { ...t.annotations, title: `${t.annotations.title ?? t.title ?? t.name} [${server}]` } } : {}),
+        });
+      }
+      return out;
+    } catch (err) {
+      if (err instanceof UpstreamUnavailableError) deps.health.reportFailure(server);
+      deps.logger.warn('backend tool list unavailable', { error: err, labels: { backend: server } });
+      return [];
+    }
+  };
+
+  const listFor = async (caller: Caller, signal?: AbortSignal): Promise<Tool[]> => {
+    const perBackend = await Promise.all(deps.pool.list().map((b) => backendTools(caller, b.name, signal)));
+    const federated = perBackend.flat();
+    const names = new Set(federated.map((t) => t.name));
+    const ops = (await gatewayAllows(caller, COMPOSITE_SERVER, '*', 'read')).allow
+      ? compositeListing.filter(({ tool }) => tool.requires.every((r) => names.has(r))).map(({ listed }) => listed)
+      : [];
+    return [...federated, ...ops];
+  };
+
+  const audit = (caller: Caller, tool: string, outcome: 'success' | 'error' | 'denied', startedNs: bigint, extra: Record<string, unknown>, reason?: string, action = 'tool-call'): void => {
+    deps.logger.audit({
+      action,
+      category: ['api'],
+      type: [outcome === 'denied' ? 'denied' : 'access'],
+      outcome: outcome === 'success' ? 'success' : 'failure',
+      durationNs: Number(process.hrtime.bigint() - startedNs),
+      ...(reason ? { reason } : {}),
+      fields: {
+        user: { id: caller.principal.id, roles: caller.principal.groups },
+        client: { id: caller.principal.clientId },
+        mcp: { server: GATEWAY_SERVER_ID, tool, ...extra },
+      },
+    });
+  };
+
+  /** Calls `tool` on backend `server` for the caller; failures of the hop itself become `isError` results. */
+  const callBackend = async (caller: Caller, server: string, tool: string, args: Record<string, unknown>, signal: AbortSignal): Promise<CallToolResult> => {
+    const backend = deps.pool.get(server);
+    if (!backend) return failure('ERR_VALIDATION', `No server "${server}" behind this gateway.`, false);
+    if (!deps.health.isUp(server)) {
+      return failure('ERR_UPSTREAM_UNAVAILABLE', `MCP server "${server}" is unavailable right now (not ready); try again later.`, true);
+    }
+    try {
+      const delegated = await deps.exchanger.exchange(caller.token, backend.url);
+      return await backend.callTool(delegated, tool, args, signal);
+    } catch (err) {
+      if (err instanceof ProtocolError) throw err;
+      if (err instanceof UpstreamUnavailableError) deps.health.reportFailure(server);
+      const f = toToolFailure(err, `MCP server "${server}"`, currentRequestContext()?.traceId);
+      if (f.code === 'ERR_INTERNAL') deps.logger.error('backend call failed', { error: err, labels: { backend: server } });
+      return failure(f.code, f.message, f.retryable);
+    }
+  };
+
+  const runComposite = async (caller: Caller, composite: CompositeTool, exposed: string, rawArgs: Record<string, unknown>, signal: AbortSignal): Promise<CallToolResult> => {
+    const parsed = composite.input.safeParse(rawArgs);
+    if (!parsed.success) {
+      throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Input validation error: invalid arguments for tool ${exposed}: ${z.prettifyError(parsed.error)}`);
+    }
+    const hop = async (server: string, tool: string, args: Record<string, unknown>): Promise<HopOutcome> => {
+      const started = process.hrtime.bigint();
+      const hopName = exposedName(server, tool) ?? `${server}__${tool}`;
+      const gate = await gatewayAllows(caller, server, hopName, 'execute');
+      let outcome: HopOutcome;
+      if (!gate.allow) {
+        outcome = gate.error
+          ? { status: 'unavailable', code: 'ERR_AUTHZ_UNAVAILABLE', message: 'Authorization service unavailable: the hop was denied (fail closed).' }
+          : { status: 'denied', code: 'ERR_AUTHZ_DENIED', message: `Permission denied: ${gate.reasons.join('; ') || `the gateway does not expose ${server} to you`}.` };
+      } else {
+        try {
+          const result = await callBackend(caller, server, tool, args, signal);
+          const text = result.content.filter((c): c is { type: 'text'; text: string } => c.type === 'text').map((c) => c.text).join('\n');
+          if (!result.isError) outcome = { status: 'ok', result: (result.structuredContent ?? {}) as Record<string, unknown> };
+          else {
+            const code = codeOf(result) ?? 'ERR_TOOL_FAILED';
+            outcome = { status: code === 'ERR_AUTHZ_DENIED' ? 'denied' : UNAVAILABLE.has(code) ? 'unavailable' : 'failed', code, message: text || `${hopName} failed.` };
+          }
+        } catch (err) {
+          outcome = { status: 'failed', code: 'ERR_VALIDATION', message: err instanceof Error ? err.message : String(err) };
+        }
+      }
+      audit(caller, exposed, outcome.status === 'ok' ? 'success' : outcome.status === 'denied' ? 'denied' : 'error', started, { hop: { server, tool } }, outcome.status === 'ok' ? undefined : outcome.code, 'tool-hop');
+      return outcome;
+    };
+    const out = await composite.handler(parsed.data, { hop, signal, now });
+    return { content: [{ type: 'text', text: out.text }], structuredContent: out.structured, ...(out.isError ? { isError: true } : {}) };
+  };
+
+  const callTool = async (caller: Caller, name: string, args: Record<string, unknown>, clientSignal?: AbortSignal): Promise<CallToolResult> => {
+    const started = process.hrtime.bigint();
+    const split = splitExposedName(name);
+    const known = split !== undefined && (split.server === COMPOSITE_SERVER ? composites.has(split.tool) : deps.pool.get(split.server) !== undefined);
+    if (!split || !known) {
+      const servers = [...deps.pool.list().map((b) => b.name), COMPOSITE_SERVER].join(', ');
+      const why = split === undefined ? `tool names here are "<server>__<tool>" with server one of ${servers}` : split.server === COMPOSITE_SERVER || deps.pool.get(split.server) ? `no such tool on "${split.server}"` : `no server "${split.server}" behind this gateway (servers: ${servers})`;
+      throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Tool ${name} not found: ${why}.`);
+    }
+    const { server, tool } = split;
+    const signal = AbortSignal.any([AbortSignal.timeout(deps.callTimeoutMs), ...(clientSignal ? [clientSignal] : [])]);
+    let outcome: 'success' | 'error' | 'denied' = 'error';
+    let reason: string | undefined;
+    try {
+      const gate = await gatewayAllows(caller, server, name, 'execute');
+      if (!gate.allow) {
+        outcome = gate.error ? 'error' : 'denied';
+        reason = gate.error ? 'ERR_AUTHZ_UNAVAILABLE' : 'ERR_AUTHZ_DENIED';
+        return gate.error
+          ? failure('ERR_AUTHZ_UNAVAILABLE', 'Authorization service unavailable: the call was denied (fail closed).', true)
+          : failure('ERR_AUTHZ_DENIED', `Permission denied: ${gate.reasons.length > 0 ? gate.reasons.join('; ') : 'the gateway does not expose this server to you'}.`, false);
+      }
+      const result =
+        server === COMPOSITE_SERVER ? await runComposite(caller, composites.get(tool) as CompositeTool, name, args, signal) : await callBackend(caller, server, tool, args, signal);
+      const code = result.isError ? codeOf(result) : undefined;
+      outcome = !result.isError ? 'success' : code === 'ERR_AUTHZ_DENIED' ? 'denied' : 'error';
+      reason = result.isError ? (code ?? 'ERR_TOOL_FAILED') : undefined;
+      return result;
+    } finally {
+      deps.metrics.toolCalls.inc({ server: GATEWAY_SERVER_ID, tool: name, outcome });
+      deps.metrics.toolCallDuration.observe({ server: GATEWAY_SERVER_ID, tool: name }, Number(process.hrtime.bigint() - started) / 1e9);
+      audit(caller, name, outcome, started, { backend: { server, tool } }, reason);
+    }
+  };
+
+  return (reqCtx) => {
+    const server = new Server({ name: deps.name, version: deps.version }, { capabilities: { tools: { listChanged: true } } });
+    const callerOf = (ctx: ServerContext): Caller => {
+      const authInfo = ctx.http?.authInfo ?? reqCtx.authInfo;
+      if (!authInfo) throw new ProtocolError(ProtocolErrorCode.InternalError, 'unauthenticated request reached the gateway');
+      return { principal: principalFromAuthInfo(authInfo), token: authInfo.token };
+    };
+    server.setRequestHandler('tools/list', async (_req, ctx) => ({ tools: await listFor(callerOf(ctx), (ctx.mcpReq as { signal?: AbortSignal } | undefined)?.signal) }));
+    server.setRequestHandler('tools/call', async (req, ctx) =>
+      callTool(callerOf(ctx), req.params.name, (req.params.arguments ?? {}) as Record<string, unknown>, (ctx.mcpReq as { signal?: AbortSignal } | undefined)?.signal),
+    );
+    return server;
+  };
+}

@@ -1,0 +1,83 @@
+import type { BackendPool } from '@mcp-platform/mcp-common/client';
+import type { Logger } from '@mcp-platform/mcp-common/logging';
+
+/** Options of {@link createHealthMonitor}. */
+export interface HealthMonitorOptions {
+  pool: BackendPool;
+  /** Probe period, in ms. */
+  intervalMs: number;
+  /** Called once per backend whose status changed (after the change is visible through `isUp`). */
+  onChange: (backend: string, up: boolean) => void;
+  logger: Logger;
+}
+
+/** Which backends are usable right now. */
+export interface HealthMonitor {
+  /** True when the backend's last `/readyz` probe answered 200 and its breaker is not open. */
+  isUp(backend: string): boolean;
+  /** Statuses by backend name. */
+  snapshot(): Record<string, 'up' | 'down'>;
+  /** Probes every backend now (also called by the timer); resolves when all answered. */
+  probe(): Promise<void>;
+  /** Marks a backend down at once (a call found it unreachable); the next probe decides when it is back. */
+  reportFailure(backend: string): void;
+  /** Starts the periodic probe after a first full probe. */
+  start(): Promise<void>;
+  stop(): void;
+}
+
+/**
+ * Health-based discovery: every backend's `/readyz` is probed every
+ * `intervalMs`; a backend that is down, not ready, or whose breaker is open
+ * drops out of the gateway's tool lists and its tools answer
+ * `ERR_UPSTREAM_UNAVAILABLE`, until a probe sees it ready again. Probes of
+ * different backends run in parallel and never overlap themselves.
+ *
+ * @example
+ * ```ts
+ * const health = createHealthMonitor({ pool, intervalMs: 2_000, onChange: () => notify.toolsChanged(), logger });
+ * await health.start();
+ * ```
+ */
+export function createHealthMonitor(options: HealthMonitorOptions): HealthMonitor {
+  const status = new Map<string, boolean>();
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> | undefined;
+
+  const set = (name: string, up: boolean): void => {
+    const before = status.get(name);
+    status.set(name, up);
+    if (before === up) return;
+    options.logger.info(`backend ${name} is ${up ? 'up' : 'down'}`, { event: { action: 'backend-health', outcome: up ? 'success' : 'failure' }, labels: { backend: name } });
+    // The first probe establishes the state; only later transitions are changes clients must hear about.
+    if (before !== undefined) options.onChange(name, up);
+  };
+
+  const probe = (): Promise<void> =>
+    (running ??= Promise.all(
+      options.pool.list().map(async (b) => {
+        const h = await b.health();
+        set(b.name, h.status === 'up' && h.breaker !== 'open');
+      }),
+    )
+      .then(() => undefined)
+      .finally(() => {
+        running = undefined;
+      }));
+
+  return {
+    isUp: (name) => status.get(name) === true,
+    snapshot: () => Object.fromEntries(options.pool.list().map((b) => [b.name, status.get(b.name) === true ? 'up' : 'down'])),
+    probe,
+    reportFailure: (name) => set(name, false),
+    async start() {
+      await probe();
+      timer = setInterval(() => void probe().catch((error: unknown) => options.logger.warn('health probe failed', { error })), options.intervalMs);
+      timer.unref();
+    },
+    stop() {
+      if (timer) clearInterval(timer);
+      timer = undefined;
+    },
+  };
+}

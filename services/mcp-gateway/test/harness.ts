@@ -1,0 +1,155 @@
+import { PassThrough } from 'node:stream';
+import { Client, StreamableHTTPClientTransport, type FetchLike } from '@modelcontextprotocol/client';
+import { startCatalystCenterSimulator, type CatalystSimulator } from '@mcp-platform/sandboxes/catalyst-center';
+import { startGitHubSimulator, type GitHubSimulator } from '@mcp-platform/sandboxes/github';
+import { SEED_RESOURCE_SERVERS, startIdentityProvider, type RunningIdentityProvider } from '@mcp-platform/sandboxes/idp';
+import { startServiceNowSimulator, type ServiceNowSimulator } from '@mcp-platform/sandboxes/servicenow';
+import { freePort, POLICY_DIR, startMcpProcess, startOpa, type McpProcess, type RunningOpa } from '@mcp-platform/test-support';
+import { startGateway, type RunningGateway } from '../src/app.ts';
+import { loadConfig } from '../src/config.ts';
+
+/** What reached a backend through the gateway's transport. */
+export interface RecordedBackendRequest {
+  url: string;
+  authorization: string | undefined;
+  traceparent: string | undefined;
+}
+
+/** The real stack: IdP, OPA, three simulators, three MCP servers as processes, the gateway in-process. */
+export interface GatewayHarness {
+  idp: RunningIdentityProvider;
+  opa: RunningOpa;
+  catalyst: CatalystSimulator;
+  servicenow: ServiceNowSimulator;
+  github: GitHubSimulator;
+  backends: Record<'network' | 'itsm' | 'github', McpProcess>;
+  gateway: RunningGateway;
+  /** Where the gateway listens (its MCP endpoint). */
+  gatewayUrl: string;
+  /** The gateway's public URL = resource identifier, the `aud` of its tokens (a load balancer's, in production). */
+  gatewayAudience: string;
+  /** The gateway's ECS lines. */
+  logs: Record<string, unknown>[];
+  backendRequests: RecordedBackendRequest[];
+  /** A token for the gateway (audience = gateway URL) for a seeded user. */
+  token(user: string, audience?: string): Promise<string>;
+  /** An SDK client for `url` (default the gateway) with `token`, on one protocol version. */
+  connect(token: string, options?: { url?: string; version?: '2026-07-28' | '2025-11-25'; headers?: Record<string, string>; listChanged?: () => void }): Promise<Client>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts everything the gateway federates, on ephemeral ports, with real OPA
+ * and the dev IdP (gateway and backends registered as resources), and the gateway
+ * itself (recording every request it sends to a backend).
+ */
+export async function startGatewayHarness(env: Record<string, string> = {}): Promise<GatewayHarness> {
+  // What needs no fixed port first; then the ports are picked and used at once (a short window for
+  // another process on this busy machine to take one of them between picking and binding).
+  const opa = await startOpa({ policyDir: POLICY_DIR });
+  const catalyst = await startCatalystCenterSimulator({ port: 0, username: 'admin', password: 'dev-only-catalyst-password', taskDurationMs: 150 });
+  const servicenow = await startServiceNowSimulator({ port: 0, username: 'admin', password: 'dev-only-servicenow-password' });
+  const github = await startGitHubSimulator({ port: 0, token: 'dev-only-github-token' });
+  const [audiencePort, networkPort, itsmPort, githubPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  // The gateway listens on whatever port is free when it starts; its public URL (token audience) is fixed now.
+  const gatewayAudience = `http://127.0.0.1:${audiencePort}/mcp`;
+  const urls = { network: `http://127.0.0.1:${networkPort}/mcp`, itsm: `http://127.0.0.1:${itsmPort}/mcp`, github: `http://127.0.0.1:${githubPort}/mcp` };
+  const idp = await startIdentityProvider({
+    port: 0,
+    resourceServers: [
+      ...SEED_RESOURCE_SERVERS,
+      { url: gatewayAudience, name: 'mcp-gateway (test)', ownerClientId: 'mcp-gateway' },
+      { url: urls.network, name: 'mcp-network (test)' },
+      { url: urls.itsm, name: 'mcp-itsm (test)' },
+      { url: urls.github, name: 'mcp-github (test)' },
+    ],
+  });
+  const common = { OIDC_ISSUER: idp.issuer, OPA_URL: opa.url, AUTHZ_CACHE_TTL_MS: '0' };
+  const backends = {
+    network: startMcpProcess('mcp-network', networkPort, { ...common, CATALYST_BASE_URL: catalyst.url }),
+    itsm: startMcpProcess('mcp-itsm', itsmPort, { ...common, SERVICENOW_INSTANCE_URL: servicenow.url }),
+    github: startMcpProcess('mcp-github', githubPort, { ...common, GITHUB_API_URL: github.url }),
+  };
+  await Promise.all(Object.values(backends).map((b) => b.start()));
+
+  const backendRequests: RecordedBackendRequest[] = [];
+  const recordingFetch: FetchLike = (input, init) => {
+    const headers = new Headers(init?.headers);
+    backendRequests.push({ url: String(input), authorization: headers.get('authorization') ?? undefined, traceparent: headers.get('traceparent') ?? undefined });
+    return fetch(input, init);
+  };
+  const logs: Record<string, unknown>[] = [];
+  const stream = new PassThrough();
+  let pending = '';
+  stream.on('data', (chunk: Buffer) => {
+    pending += chunk.toString('utf8');
+    let i: number;
+    while ((i = pending.indexOf('\n')) >= 0) {
+      logs.push(JSON.parse(pending.slice(0, i)) as Record<string, unknown>);
+      pending = pending.slice(i + 1);
+    }
+  });
+  const gateway = await startGateway(
+    loadConfig({
+      PORT: '0',
+      PUBLIC_URL: gatewayAudience,
+      OIDC_ISSUER: idp.issuer,
+      OPA_URL: opa.url,
+      AUTHZ_CACHE_TTL_MS: '0',
+      GATEWAY_BACKENDS: JSON.stringify(urls),
+      HEALTH_INTERVAL_MS: '250',
+      HEALTH_TIMEOUT_MS: '1000',
+      TOOLS_CACHE_TTL_MS: '5000',
+      OIDC_JWKS_REFRESH_MIN_INTERVAL_MS: '200',
+      LOG_LEVEL: 'info',
+      ...env,
+    }),
+    { logStream: stream, backendFetch: recordingFetch },
+  );
+  const gatewayUrl = `${gateway.url}/mcp`;
+  const clients: Client[] = [];
+
+  return {
+    idp,
+    opa,
+    catalyst,
+    servicenow,
+    github,
+    backends,
+    gateway,
+    gatewayUrl,
+    gatewayAudience,
+    logs,
+    backendRequests,
+    token: (user, audience = gatewayAudience) => idp.issueToken({ user, audience }),
+    async connect(token, options = {}) {
+      const version = options.version ?? '2026-07-28';
+      // 2026-07-28 is pinned; without a pin the SDK client speaks the 2025-11-25 initialize handshake.
+      const client = new Client(
+        { name: 'gateway-test', version: '1.0.0' },
+        {
+          ...(version === '2026-07-28' ? { versionNegotiation: { mode: { pin: version } } } : {}),
+          ...(options.listChanged ? { listChanged: { tools: { onChanged: () => options.listChanged?.() } } } : {}),
+        },
+      );
+      const transport = new StreamableHTTPClientTransport(new URL(options.url ?? gatewayUrl), {
+        authProvider: { token: async () => token },
+        ...(options.headers ? { requestInit: { headers: options.headers } } : {}),
+      });
+      await client.connect(transport);
+      clients.push(client);
+      return client;
+    },
+    async stop() {
+      await Promise.allSettled(clients.map((c) => c.close()));
+      await gateway.close();
+      await Promise.allSettled(Object.values(backends).map((b) => b.stop()));
+      await Promise.allSettled([catalyst.stop(), servicenow.stop(), github.stop(), opa.stop(), idp.stop()]);
+    },
+  };
+}
+
+/** The payload of a JWT, unverified (tests only). */
+export function jwtPayload(token: string): Record<string, unknown> {
+  return JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as Record<string, unknown>;
+}
