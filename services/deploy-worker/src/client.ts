@@ -2,8 +2,18 @@ import { randomUUID } from 'node:crypto';
 import { WorkflowUpdateFailedError, type Client, type WorkflowExecutionStatusName } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { isPlatformErrorCode, PlatformError, type PlatformErrorCode } from '@mcp-platform/mcp-common/errors';
-import { approveUpdate, cancelUpdate, progressQuery, rejectUpdate } from './workflows/template-deployment.ts';
-import { DEPLOYMENT_WORKFLOW_TYPE, type ApprovalAttempt, type Credential, type DeploymentProgress, type DeploymentRequest, type DeploymentResult, type StopVerdict } from './types.ts';
+import { approveUpdate, cancelUpdate, progressQuery, rejectUpdate, respondUpdate } from './workflows/template-deployment.ts';
+import {
+  DEPLOYMENT_WORKFLOW_TYPE,
+  type ApprovalAttempt,
+  type Credential,
+  type DeploymentProgress,
+  type DeploymentRequest,
+  type DeploymentResult,
+  type InputDecision,
+  type InputVerdict,
+  type StopVerdict,
+} from './types.ts';
 
 export { connectClient } from './connection.ts';
 export { temporalEnv, temporalRules, DEFAULT_WORKER_AUDIENCE, type TemporalConfig } from './config.ts';
@@ -122,6 +132,15 @@ export function createDeploymentClient(client: Client, taskQueue: string) {
     /** Cancels (the requester, or an approver) as the person `credential` verifies as; deployed batches are rolled back. */
     async cancel(workflowId: string, credential: Credential, reason: string): Promise<StopVerdict> {
       return handle(workflowId).executeUpdate(cancelUpdate, { args: [{ credential, reason }] }).catch((err: unknown) => refused(err, workflowId, client));
+    },
+
+    /**
+     * Answers the deployment's question (`progress.input`, step `awaiting_input`) as the person
+     * `credential` verifies as — the requester only. Throws {@link DeploymentActionRefusedError}
+     * (`ERR_AUTHZ_DENIED` for anyone else, `ERR_WORKFLOW_STATE` when that question is not open).
+     */
+    async respond(workflowId: string, credential: Credential, inputId: string, decision: InputDecision): Promise<InputVerdict> {
+      return handle(workflowId).executeUpdate(respondUpdate, { args: [{ credential, inputId, decision }] }).catch((err: unknown) => refused(err, workflowId, client));
     },
 
     async status(workflowId: string): Promise<DeploymentStatusView> {

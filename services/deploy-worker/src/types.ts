@@ -81,6 +81,15 @@ export interface DeploymentRequest {
   heartbeatTimeoutMs?: number;
   /** Delay between Catalyst task polls, in ms. Default 2000. */
   pollIntervalMs?: number;
+  /**
+   * What happens when more devices fail than `failureThreshold`: `rollback` (default) rolls back at
+   * once; `ask` pauses the deployment (step `awaiting_input`, {@link DeploymentProgress.input}) until
+   * the requester answers with the `respond` Update — `continue` (accept the failures so far and go
+   * on) or `rollback` — or `inputTimeoutMs` passes (then: rollback).
+   */
+  onBatchFailure?: 'rollback' | 'ask';
+  /** How long an `ask` waits for the requester's answer, in ms. Default 3600000 (1 h). */
+  inputTimeoutMs?: number;
 }
 
 /** A request after the workflow verified its credential: what activities get (no credential, a verified requester). */
@@ -91,6 +100,7 @@ export type DeploymentStep =
   | 'opening_change'
   | 'awaiting_approval'
   | 'deploying'
+  | 'awaiting_input'
   | 'verifying'
   | 'closing_change'
   | 'rolling_back'
@@ -133,6 +143,38 @@ export interface DeploymentProgress {
   reason?: string;
   /** When the step or batch count last changed (workflow time, ISO 8601); absent in workflows started before it was added. */
   updatedAt?: string;
+  /** The question the deployment waits on while `awaiting_input` (only the requester answers it). */
+  input?: InputRequest;
+  /** Answers the requester gave, in order. */
+  answers?: InputVerdict[];
+}
+
+/** A decision the workflow asks its requester for (`onBatchFailure: 'ask'`). */
+export interface InputRequest {
+  /** Unique over the workflow's life, e.g. `batch-1-failed`. */
+  id: string;
+  kind: 'batch_failure';
+  /** What happened and what is asked, for a person or a model. */
+  message: string;
+  choices: InputDecision[];
+  /** What happens when nobody answers within the input timeout. */
+  onTimeout: InputDecision;
+}
+
+export type InputDecision = 'continue' | 'rollback';
+
+/** Argument of the `respond` Update: the requester's credential and their decision on `inputId`. */
+export interface RespondUpdate {
+  credential: Credential;
+  inputId: string;
+  decision: InputDecision;
+}
+
+/** What the `respond` Update answers (and what `progress.answers` records). */
+export interface InputVerdict {
+  by: string;
+  inputId: string;
+  decision: InputDecision;
 }
 
 /** The workflow's result. */

@@ -197,6 +197,45 @@ describe('TemplateDeploymentWorkflow on the Temporal dev server', () => {
     await exportHistory(id, 'verified-cancel-during-deploy');
   });
 
+  it("onBatchFailure 'ask': a failed batch waits for the requester (awaiting_input); others are refused; 'rollback' compensates, no answer in time rolls back", async () => {
+    const [first, second] = [SEED.access[0]!, SEED.access[1]!];
+    const refusal = (p: Promise<unknown>) => p.then(() => undefined, (err: unknown) => err as { code?: string });
+    const device = sims.catalyst.state.devices.find((d) => d.id === first)!;
+    const id = await deployments.start(await request({ deviceIds: [first, second], batchSize: 1, onBatchFailure: 'ask', inputTimeoutMs: 60_000 }), { workflowId: 'deploy-ask' });
+    await waitForStep(id, 'awaiting_approval');
+    device.reachabilityStatus = 'Unreachable';
+    try {
+      await deployments.approve(id, await cred('alice'));
+      await waitForStep(id, 'awaiting_input');
+      const asked = (await deployments.status(id)).progress!;
+      expect(asked.input).toMatchObject({ id: 'batch-0-failed', kind: 'batch_failure', choices: ['continue', 'rollback'], onTimeout: 'rollback' });
+      expect(asked.batchesDone).toBe(1);
+      // Not the requester (an admin, an approver), a question that is not open, a bad decision: refused, nothing moves.
+      expect(await refusal(deployments.respond(id, await cred('alice'), 'batch-0-failed', 'continue'))).toMatchObject({ code: 'ERR_AUTHZ_DENIED' });
+      expect(await refusal(deployments.respond(id, await cred('nina'), 'batch-1-failed', 'continue'))).toMatchObject({ code: 'ERR_WORKFLOW_STATE' });
+      expect(await refusal(deployments.respond(id, await cred('nina'), 'batch-0-failed', 'maybe' as 'continue'))).toMatchObject({ code: 'ERR_VALIDATION' });
+      expect((await deployments.status(id)).progress?.step).toBe('awaiting_input');
+      expect(await deployments.respond(id, await cred('nina'), 'batch-0-failed', 'rollback')).toEqual({ by: 'nina', inputId: 'batch-0-failed', decision: 'rollback' });
+      const result = await deployments.result(id);
+      expect(result.outcome).toBe('rolled_back');
+      expect(result.progress.reason).toMatch(/nina chose to roll back/);
+      expect(result.progress.devices[second]?.status).toBe('pending'); // the second batch never ran
+      expect(changesFor(id)[0]?.['close_code']).toBe('unsuccessful');
+
+      device.reachabilityStatus = 'Reachable'; // validation needs it up
+      const quiet = await deployments.start(await request({ deviceIds: [first, second], batchSize: 1, onBatchFailure: 'ask', inputTimeoutMs: 1_000 }), { workflowId: 'deploy-ask-timeout' });
+      await waitForStep(quiet, 'awaiting_approval');
+      device.reachabilityStatus = 'Unreachable';
+      await deployments.approve(quiet, await cred('alice'));
+      const timedOut = await deployments.result(quiet);
+      expect(timedOut.outcome).toBe('rolled_back');
+      expect(timedOut.progress.reason).toMatch(/no answer in time/);
+      expect(timedOut.progress.answers).toBeUndefined();
+    } finally {
+      device.reachabilityStatus = 'Reachable';
+    }
+  });
+
   it('cancels the change when nobody approves within the approval timeout', async () => {
     const before = acceptedDeploys().length;
     const id = await deployments.start(await request({ approvalTimeoutMs: 1_500 }), { workflowId: 'deploy-timeout' });

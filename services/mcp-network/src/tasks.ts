@@ -1,6 +1,6 @@
-import type { DeploymentClient, DeploymentStatusView } from '@mcp-platform/deploy-worker/client';
+import type { DeploymentClient, DeploymentStatusView, InputDecision, InputRequest } from '@mcp-platform/deploy-worker/client';
 import { DEPLOYMENT_WORKFLOW_TYPE } from '@mcp-platform/deploy-worker/client';
-import { isPlatformError, type PlatformErrorCode } from '@mcp-platform/mcp-common/errors';
+import { isPlatformError, PlatformError, type PlatformErrorCode } from '@mcp-platform/mcp-common/errors';
 import { ERROR_META_KEY, type TaskBackend, type TaskState } from '@mcp-platform/mcp-common/server';
 
 /** How often clients should poll a deployment task, in ms. */
@@ -20,7 +20,7 @@ export function progressOf(view: DeploymentStatusView): { done: number; total: n
   const batches = p?.batchesTotal ?? 0;
   const total = 5 + batches;
   if (view.status !== 'RUNNING') return { done: total, total };
-  const byStep: Record<string, number> = { validating: 0, opening_change: 1, awaiting_approval: 2, deploying: 3 + (p?.batchesDone ?? 0), verifying: 3 + batches, closing_change: 4 + batches, rolling_back: 3 + (p?.batchesDone ?? 0) };
+  const byStep: Record<string, number> = { validating: 0, opening_change: 1, awaiting_approval: 2, deploying: 3 + (p?.batchesDone ?? 0), awaiting_input: 3 + (p?.batchesDone ?? 0), verifying: 3 + batches, closing_change: 4 + batches, rolling_back: 3 + (p?.batchesDone ?? 0) };
   return { done: byStep[p?.step ?? 'validating'] ?? 0, total };
 }
 
@@ -42,6 +42,8 @@ export function statusMessage(view: DeploymentStatusView): string {
     }
     case 'deploying':
       return `deploying: batch ${Math.min(p.batchesDone + 1, p.batchesTotal)} of ${p.batchesTotal}; ${done} of ${devices.length} device(s) done, ${failed} failed`;
+    case 'awaiting_input':
+      return `waiting for ${p.requester}'s decision: ${p.input?.message ?? 'continue or roll back'}`;
     case 'verifying':
       return `verifying ${devices.length} device(s)`;
     case 'closing_change':
@@ -77,6 +79,42 @@ function finalResult(view: DeploymentStatusView, errorCode: PlatformErrorCode | 
 }
 
 /**
+ * The elicitation (`elicitation/create`, form mode) that carries a deployment's question to the
+ * requester: one required `decision` out of the question's choices.
+ */
+export function elicitation(question: InputRequest): { method: string; params: Record<string, unknown> } {
+  return {
+    method: 'elicitation/create',
+    params: {
+      mode: 'form',
+      message: question.message,
+      requestedSchema: {
+        type: 'object',
+        properties: {
+          decision: {
+            type: 'string',
+            title: 'Decision',
+            description: `continue: accept the failed devices and go on; rollback: restore what was deployed. No answer in time: ${question.onTimeout}.`,
+            enum: question.choices,
+          },
+        },
+        required: ['decision'],
+      },
+    },
+  };
+}
+
+/** The decision in an elicitation answer: `accept` with a valid choice; `decline`/`cancel` choose the safe side (rollback). */
+function decisionOf(response: unknown, question: InputRequest): InputDecision | undefined {
+  const r = response as { action?: unknown; content?: { decision?: unknown } } | null;
+  if (r === null || typeof r !== 'object') return undefined;
+  if (r.action === 'decline' || r.action === 'cancel') return 'rollback';
+  if (r.action !== 'accept') return undefined;
+  const d = r.content?.decision;
+  return typeof d === 'string' && (question.choices as string[]).includes(d) ? (d as InputDecision) : undefined;
+}
+
+/**
  * Maps a deployment workflow onto a SEP-2663 task: running → `working` with a status message
  * (step, batch n of m, devices done/failed, whom it waits for); succeeded → `completed` with the
  * final result; rolled back / rejected / failed validation → `completed` with an `isError` result
@@ -94,6 +132,10 @@ export function toTask(view: DeploymentStatusView): TaskState {
     ttlMs: null,
     pollIntervalMs: POLL_INTERVAL_MS,
   };
+  const question = view.progress?.input;
+  if (view.status === 'RUNNING' && view.progress?.step === 'awaiting_input' && question !== undefined) {
+    return { ...base, status: 'input_required', statusMessage: statusMessage(view), inputRequests: { [question.id]: elicitation(question) } };
+  }
   if (view.status === 'RUNNING' || view.status === 'CONTINUED_AS_NEW') return { ...base, status: 'working', statusMessage: statusMessage(view) };
   if (view.status === 'COMPLETED' && view.result !== null) {
     const outcome = view.result.outcome;
@@ -144,7 +186,19 @@ export function createDeploymentTaskBackend(deployments: DeploymentClient, worke
         throw err;
       });
     },
-    // Deployments ask for no input yet: every key is "not outstanding", which SEP-2663 says to ignore.
-    async update() {},
+    // Answers to the open question go to the workflow as the caller (respond Update, verified by the worker);
+    // keys of questions that are not open are ignored, as SEP-2663 says.
+    async update(taskId, inputResponses, caller) {
+      const view = await deployments.status(taskId);
+      const question = view.progress?.input;
+      if (question === undefined || !Object.hasOwn(inputResponses, question.id)) return;
+      const decision = decisionOf(inputResponses[question.id], question);
+      if (decision === undefined) throw new PlatformError('ERR_VALIDATION', `inputResponses.${question.id} must accept with content.decision one of ${question.choices.join(', ')}, or decline`);
+      await deployments.respond(taskId, await caller.delegate(workerAudience), question.id, decision).catch((err: unknown) => {
+        // Answered meanwhile (another replica, a retry): the question is no longer open.
+        if (isPlatformError(err, 'ERR_WORKFLOW_STATE')) return;
+        throw err;
+      });
+    },
   };
 }

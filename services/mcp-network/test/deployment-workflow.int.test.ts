@@ -184,6 +184,53 @@ it('Tasks extension: tasks/cancel cancels the workflow with its compensation (th
   expect(change?.['state']).toBe('4'); // canceled
 });
 
+it('Tasks extension: input_required — a failed batch asks the requester (elicitation), only the requester answers through tasks/update, the deployment resumes', async () => {
+  const [down, up] = [ACCESS[0]!, ACCESS[1]!];
+  const { c: nina, bodies } = await taskClient('nina');
+  await expect(nina.callTool({ name: 'start_deployment_workflow', arguments: { ...START, device_ids: [down, up], batch_size: 1, on_batch_failure: 'ask' } })).rejects.toThrow(/task/);
+  const created = bodies.map((b) => (b as { result?: Record<string, unknown> }).result).find((r) => r?.['resultType'] === 'task');
+  const taskId = String(created?.['taskId']);
+  await pollTask(nina, taskId, (t) => /waiting for approval/.test(t.statusMessage ?? ''));
+  // The first device goes down between validation and deployment: its batch fails.
+  const device = h.sim.state.devices.find((d) => d.id === down)!;
+  const before = device.reachabilityStatus;
+  device.reachabilityStatus = 'Unreachable';
+  try {
+    const alice = await h.client('alice');
+    expect(((await alice.callTool({ name: 'approve_deployment_workflow', arguments: { workflow_id: taskId } })) as CallToolResult).isError).toBeFalsy();
+    const asking = await pollTask(nina, taskId, (t) => t.status === 'input_required');
+    expect(asking.statusMessage).toMatch(/waiting for nina's decision: 1 device\(s\) failed.*after batch 1 of 2/);
+    expect((asking as Record<string, unknown>)['inputRequests']).toEqual({
+      'batch-0-failed': { method: 'elicitation/create', params: expect.objectContaining({ mode: 'form', requestedSchema: expect.objectContaining({ required: ['decision'] }) }) },
+    });
+    const answer = { 'batch-0-failed': { action: 'accept', content: { decision: 'continue' } } };
+    // Alice (admin) sees the task but may not answer the requester's question (policy); sam may not even see it.
+    const { c: aliceTasks } = await taskClient('alice');
+    await expect(aliceTasks.request({ method: 'tasks/update', params: { taskId, inputResponses: answer } }, z.looseObject({}))).rejects.toThrow(/Task not found/);
+    const { c: sam } = await taskClient('sam');
+    await expect(sam.request({ method: 'tasks/update', params: { taskId, inputResponses: answer } }, z.looseObject({}))).rejects.toThrow(/Task not found/);
+    // A malformed answer is refused, naming the field; nothing moves.
+    await expect(nina.request({ method: 'tasks/update', params: { taskId, inputResponses: { 'batch-0-failed': { action: 'accept', content: { decision: 'maybe' } } } } }, z.looseObject({}))).rejects.toThrow(/inputResponses.batch-0-failed/);
+    expect(await nina.request({ method: 'tasks/get', params: { taskId } }, Task)).toMatchObject({ status: 'input_required' });
+    await nina.request({ method: 'tasks/update', params: { taskId, inputResponses: answer } }, z.looseObject({}));
+    const done = await pollTask(nina, taskId, (t) => t.status !== 'working' && t.status !== 'input_required');
+    expect(done).toMatchObject({ status: 'completed', result: { structuredContent: { workflowId: taskId, outcome: 'succeeded' } } });
+    const status = (await operators.status(taskId)).progress!;
+    expect(status.answers).toEqual([{ by: 'nina', inputId: 'batch-0-failed', decision: 'continue' }]);
+    expect(status.devices[down]?.status).toBe('failed');
+    expect(status.devices[up]?.status).toBe('verified');
+  } finally {
+    device.reachabilityStatus = before;
+  }
+});
+
+it("on_batch_failure 'ask' without the Tasks extension is refused before anything starts (nobody could answer)", async () => {
+  const nina = await h.client('nina');
+  const r = (await nina.callTool({ name: 'start_deployment_workflow', arguments: { ...START, on_batch_failure: 'ask' } })) as CallToolResult;
+  expect(r.isError).toBe(true);
+  expect(r.content.map((c) => (c.type === 'text' ? c.text : '')).join(' ')).toMatch(/needs the Tasks extension/);
+});
+
 it('a caller without the Tasks extension gets today\'s answer (2026-07-28 without it, and 2025-11-25)', async () => {
   for (const mode of ['modern', 'legacy'] as const) {
     const nina = await h.client('nina', mode);

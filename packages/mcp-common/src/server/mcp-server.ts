@@ -110,6 +110,7 @@ export function createServerFactory<D>(opts: ServerFactoryOptions<D>): McpServer
         if (opts.delegation === undefined || token === undefined) throw new PlatformError('ERR_VALIDATION', 'this server cannot act on your behalf towards other services (no token delegation configured)');
         return opts.delegation.exchange(token, audience);
       },
+      asTask: tool.task !== undefined && opts.tasks !== undefined && declaresTasks(sdkCtx),
       progress: async (progress, total, message) => {
         const progressToken = sdkCtx.mcpReq._meta?.progressToken;
         if (progressToken === undefined) return;

@@ -37,6 +37,12 @@ export interface ToolContext<D> {
    * in the request's `_meta`; does nothing otherwise. `progress` must grow from call to call.
    */
   progress(progress: number, total?: number, message?: string): Promise<void>;
+  /**
+   * True when this call will be answered with a task (the tool declares `task`, the server has a
+   * task backend and the caller declared the Tasks extension): the work may then ask the caller
+   * for input later (`input_required`, answered through `tasks/update`).
+   */
+  asTask: boolean;
 }
 
 /**

@@ -7,7 +7,7 @@ import type { CredentialLedger } from '../identity/ledger.ts';
 import type { VerifiedIdentity } from '../types.ts';
 
 /** What a credential is presented for (audited; part of the single-use record). */
-export type CredentialPurpose = 'start' | 'approve' | 'reject' | 'cancel';
+export type CredentialPurpose = 'start' | 'approve' | 'reject' | 'cancel' | 'respond';
 
 /** What {@link createIdentityActivities} needs. */
 export interface IdentityDeps {

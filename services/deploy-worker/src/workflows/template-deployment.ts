@@ -25,6 +25,10 @@ import type {
   DeploymentRequest,
   DeploymentResult,
   Identity,
+  InputDecision,
+  InputRequest,
+  InputVerdict,
+  RespondUpdate,
   StopSignal,
   StopUpdate,
   StopVerdict,
@@ -38,6 +42,8 @@ export const approveUpdate = defineUpdate<ApprovalAttempt, [ApproveUpdate]>('app
 export const rejectUpdate = defineUpdate<StopVerdict, [StopUpdate]>('reject');
 /** Cancel (the requester, or an approver); answers who stopped it. */
 export const cancelUpdate = defineUpdate<StopVerdict, [StopUpdate]>('cancel');
+/** Answer the deployment's question (`progress.input`) as its requester; answers the recorded decision. */
+export const respondUpdate = defineUpdate<InputVerdict, [RespondUpdate]>('respond');
 /** LEGACY signals of workflows started before {@link VERIFIED_IDENTITIES_PATCH} (names in the payload). */
 export const approveSignal = defineSignal<[ApproveSignal]>('approve');
 export const rejectSignal = defineSignal<[StopSignal]>('reject');
@@ -50,7 +56,8 @@ export const cancelSignal = defineSignal<[StopSignal]>('cancel');
 export const VERIFIED_IDENTITIES_PATCH = 'verified-identities';
 
 const DAY_MS = 86_400_000;
-const STOPPABLE = new Set(['validating', 'opening_change', 'awaiting_approval', 'deploying']);
+const HOUR_MS = 3_600_000;
+const STOPPABLE = new Set(['validating', 'opening_change', 'awaiting_approval', 'deploying', 'awaiting_input']);
 
 function chunk<T>(items: T[], size: number): T[][] {
   const out: T[][] = [];
@@ -104,6 +111,7 @@ export async function templateDeploymentWorkflow(request: DeploymentRequest): Pr
   };
   const pendingApprovals: ApproveSignal[] = [];
   let stop: { kind: 'rejected' | 'cancelled'; signal: StopSignal } | undefined;
+  let answer: InputVerdict | undefined;
   let requester: Identity | undefined = verifiedIdentities ? undefined : request.requester;
   // eslint-disable-next-line prefer-const -- assigned once below, but the Update handlers above read it before that
   let change: TicketRef | undefined;
@@ -161,6 +169,29 @@ export async function templateDeploymentWorkflow(request: DeploymentRequest): Pr
       if (typeof reason !== 'string' || reason.trim() === '' || reason.length > 2000) throw new TypeError('reason must be a non-blank string of at most 2000 characters');
       if (!STOPPABLE.has(progress.step)) throw ApplicationFailure.nonRetryable(`deployment ${workflowId} can no longer be stopped (step ${progress.step})`, 'ERR_WORKFLOW_STATE');
     };
+    setHandler(
+      respondUpdate,
+      async ({ credential, inputId, decision }) => {
+        const by = await identity.verifyIdentity({ workflowId, credential, purpose: 'respond' });
+        // The question is the requester's: nobody answers it for them (the MCP policy says the same).
+        if (requester === undefined || by.id !== requester.id) {
+          throw ApplicationFailure.nonRetryable(`only the requester${requester ? ` (${requester.id})` : ''} answers this deployment's questions`, 'ERR_AUTHZ_DENIED');
+        }
+        if (progress.input?.id !== inputId || answer !== undefined) {
+          throw ApplicationFailure.nonRetryable(`deployment ${workflowId} is not waiting for an answer to ${inputId}`, 'ERR_WORKFLOW_STATE');
+        }
+        answer = { by: by.id, inputId, decision };
+        return answer;
+      },
+      {
+        validator: ({ credential, inputId, decision }) => {
+          requireCredential(credential);
+          if (typeof inputId !== 'string' || inputId.length === 0 || inputId.length > 200) throw new TypeError('inputId must be the id of the question (progress.input.id)');
+          if (decision !== 'continue' && decision !== 'rollback') throw new TypeError('decision must be "continue" or "rollback"');
+          if (progress.input?.id !== inputId) throw ApplicationFailure.nonRetryable(`deployment ${workflowId} is not waiting for an answer to ${inputId}`, 'ERR_WORKFLOW_STATE');
+        },
+      },
+    );
     setHandler(rejectUpdate, stopHandler('rejected'), { validator: stopValidator });
     setHandler(cancelUpdate, stopHandler('cancelled'), { validator: stopValidator });
   } else {
@@ -175,6 +206,24 @@ export async function templateDeploymentWorkflow(request: DeploymentRequest): Pr
     if (verifiedIdentities) await condition(allHandlersFinished);
     return { outcome, progress };
   };
+
+  /**
+   * Asks the requester (`awaiting_input`) and waits for the `respond` Update, a stop, or the input
+   * timeout; answers the decision (`rollback` on timeout or stop).
+   */
+  async function askRequester(question: Omit<InputRequest, 'choices' | 'onTimeout'>): Promise<InputDecision> {
+    progress.input = { ...question, choices: ['continue', 'rollback'], onTimeout: 'rollback' };
+    answer = undefined;
+    setStep('awaiting_input');
+    const answered = await condition(() => answer !== undefined || stop !== undefined, request.inputTimeoutMs ?? HOUR_MS);
+    // `answer` is set by the respond Update while we wait: widen what control-flow analysis narrowed.
+    const given = answered ? (answer as InputVerdict | undefined) : undefined;
+    if (given !== undefined) (progress.answers ??= []).push(given);
+    delete progress.input;
+    answer = undefined;
+    setStep('deploying');
+    return given?.decision ?? 'rollback';
+  }
 
   // 0. who asks: the requester's credential, verified by the worker (never a name from the payload)
   if (verifiedIdentities) {
@@ -228,6 +277,8 @@ export async function templateDeploymentWorkflow(request: DeploymentRequest): Pr
   const done: { index: number; result: BatchResult }[] = [];
   let failure: string | undefined;
   let failedCount = 0;
+  // How many failed devices are tolerated: the threshold, raised when the requester chooses to continue.
+  let tolerated = failureThreshold;
   for (const [index, ids] of batches.entries()) {
     if (stop !== undefined) {
       failure = `${stop.kind} by ${stop.signal.by.id} during deploy: ${stop.signal.reason}`;
@@ -247,8 +298,29 @@ export async function templateDeploymentWorkflow(request: DeploymentRequest): Pr
     progress.batchesDone = index + 1;
     progress.updatedAt = new Date().toISOString();
     failedCount += result.devices.filter((d) => !d.ok).length;
-    if (failedCount > failureThreshold) {
-      failure = `${failedCount} device(s) failed, more than the threshold of ${failureThreshold}`;
+    if (failedCount > tolerated) {
+      failure = `${failedCount} device(s) failed, more than the threshold of ${tolerated}`;
+      // Only workflows with verified identities can tell the requester's answer from anyone else's.
+      if (verifiedIdentities && request.onBatchFailure === 'ask') {
+        const remaining = batches.length - index - 1;
+        const decision = await askRequester({
+          id: `batch-${index}-failed`,
+          kind: 'batch_failure',
+          message: `${failure} after batch ${index + 1} of ${batches.length}. Continue with the ${remaining} remaining batch(es)${remaining === 0 ? ' (verify and close the change)' : ''}, or roll back what was deployed?`,
+        });
+        // A stop Update may have arrived while we waited (widen what control-flow analysis narrowed).
+        const stopped = stop as { kind: 'rejected' | 'cancelled'; signal: StopSignal } | undefined;
+        if (stopped !== undefined) {
+          failure = `${stopped.kind} by ${stopped.signal.by.id} during deploy: ${stopped.signal.reason}`;
+          break;
+        }
+        if (decision === 'continue') {
+          tolerated = failedCount + failureThreshold;
+          failure = undefined;
+          continue;
+        }
+        failure = `${failure}; ${progress.answers?.at(-1)?.inputId === `batch-${index}-failed` ? `${requester.id} chose to roll back` : 'no answer in time: rolled back'}`;
+      }
       break;
     }
   }
@@ -261,7 +333,7 @@ export async function templateDeploymentWorkflow(request: DeploymentRequest): Pr
     for (const id of verification.verified) progress.devices[id] = { ...progress.devices[id], status: 'verified' };
     for (const f of verification.failed) progress.devices[f.deviceId] = { ...progress.devices[f.deviceId], status: 'failed', detail: f.detail };
     failedCount += verification.failed.length;
-    if (failedCount > failureThreshold) failure = `verification failed on ${verification.failed.length} device(s)`;
+    if (failedCount > tolerated) failure = `verification failed on ${verification.failed.length} device(s)`;
   }
 
   // 6a. success

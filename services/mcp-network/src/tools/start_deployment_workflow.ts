@@ -14,6 +14,14 @@ const input = z.object({
   approval_timeout_minutes: z.number().int().min(1).max(10_080).default(1_440).describe('Cancel the change if nobody approves within this many minutes'),
   rollback_template_id: z.uuid().optional().describe('Known-good template deployed to restore devices if the deployment fails'),
   rollback_params: templateParamsInput('Variables of the rollback template'),
+  on_batch_failure: z
+    .enum(['rollback', 'ask'])
+    .default('rollback')
+    .describe(
+      "When more devices fail than failure_threshold: 'rollback' rolls back at once; 'ask' pauses and asks you (the requester) to continue or roll back. " +
+        "'ask' needs the Tasks extension: the task goes to input_required and you answer with tasks/update (no answer within input_timeout_minutes: rollback)",
+    ),
+  input_timeout_minutes: z.number().int().min(1).max(1_440).default(60).describe("How long an 'ask' waits for your answer before rolling back"),
 });
 
 export const startDeploymentWorkflow = defineTool<NetworkDeps>()({
@@ -35,8 +43,12 @@ export const startDeploymentWorkflow = defineTool<NetworkDeps>()({
   resolveResource: (args, ctx) => resolveTargetDevices(args.device_ids, ctx),
   // Decision binds to write: the target devices stay locked from the role check until the deployment is submitted.
   lockKeys: (args) => deviceLockKeys(args.device_ids),
-  handler: async (args, { deps, logger, signal, delegate }) => {
+  handler: async (args, { deps, logger, signal, delegate, asTask }) => {
     if (deps.deployments === undefined) throw new PlatformError('ERR_VALIDATION', 'deployment workflows are not configured on this server (TEMPORAL_ADDRESS)');
+    // A question needs someone to put it to: only a task (input_required) carries it back to the caller.
+    if (args.on_batch_failure === 'ask' && !asTask) {
+      throw new PlatformError('ERR_VALIDATION', "on_batch_failure: 'ask' needs the Tasks extension (io.modelcontextprotocol/tasks, protocol 2026-07-28); use 'rollback'");
+    }
     // Typed by the domain, before the workflow (and its change request) exists.
     await assertTemplateParams(args.template_id, args.params, { deps, signal });
     if (args.rollback_template_id) await assertTemplateParams(args.rollback_template_id, args.rollback_params, { deps, signal }, 'rollback_params');
@@ -52,6 +64,7 @@ export const startDeploymentWorkflow = defineTool<NetworkDeps>()({
       failureThreshold: args.failure_threshold,
       approvalTimeoutMs: args.approval_timeout_minutes * 60_000,
       ...(args.rollback_template_id ? { rollback: { templateId: args.rollback_template_id, params: args.rollback_params } } : {}),
+      ...(args.on_batch_failure === 'ask' ? { onBatchFailure: 'ask' as const, inputTimeoutMs: args.input_timeout_minutes * 60_000 } : {}),
     });
     logger.info('deployment workflow started', { event: { action: 'start-deployment-workflow' }, labels: { workflow_id: workflowId, template_id: args.template_id } });
     return { workflowId, step: 'started' as const, deviceCount: args.device_ids.length };
