@@ -3,13 +3,15 @@
  *
  *   start   --template <id> --devices <id,id…> [--param k=v …] [--batch-size 5] [--failure-threshold 0]
  *           [--approval-timeout-seconds 86400] [--rollback-template <id> --rollback-param k=v …] [--reason "…"]
+ *           [--on-batch-failure rollback|ask [--input-timeout-seconds 3600]]
  *   approve <workflow-id> [--comment "…"]
  *   reject  <workflow-id> --reason "…"
  *   cancel  <workflow-id> --reason "…"
+ *   respond <workflow-id> continue|rollback    (the requester answers the open question, `progress.input`)
  *   status  <workflow-id>
  *   list    [--limit 20]
  *
- * Identity: start/approve/reject/cancel log in at the IdP (`DEPLOY_CLI_GRANT`: device, password or
+ * Identity: start/approve/reject/cancel/respond log in at the IdP (`DEPLOY_CLI_GRANT`: device, password or
  * the dev IdP's dev-password; `--user`/DEPLOY_USER, DEPLOY_PASSWORD[_FILE]) for a fresh access token
  * whose audience is the deploy worker; the worker verifies it and decides on the verified subject and
  * groups. There is no way to name a user or groups. Output is JSON.
@@ -19,7 +21,9 @@ import { ConfigError } from '@mcp-platform/mcp-common/config';
 import { connectClient, createDeploymentClient } from './client.ts';
 import { loadClientConfig } from './config.ts';
 import { login } from './login.ts';
-import type { TemplateParams } from './types.ts';
+import type { InputDecision, TemplateParams } from './types.ts';
+
+const COMMANDS = ['start', 'approve', 'reject', 'cancel', 'respond', 'status', 'list'];
 
 function params(pairs: string[] | undefined): TemplateParams {
   const out: TemplateParams = {};
@@ -59,20 +63,25 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
       'approval-timeout-seconds': { type: 'string' },
       'rollback-template': { type: 'string' },
       'rollback-param': { type: 'string', multiple: true },
+      'on-batch-failure': { type: 'string' },
+      'input-timeout-seconds': { type: 'string' },
       reason: { type: 'string' },
       comment: { type: 'string' },
       limit: { type: 'string' },
       'workflow-id': { type: 'string' },
     },
   });
-  const [command, workflowId] = positionals;
+  const [command, workflowId, decision] = positionals;
   const needId = (): string => {
     if (!workflowId) throw new TypeError(`${command} needs a workflow id`);
     return workflowId;
   };
-  if (!['start', 'approve', 'reject', 'cancel', 'status', 'list'].includes(String(command))) {
-    throw new TypeError(`unknown command "${String(command)}" (use: start | approve | reject | cancel | status | list)`);
-  }
+  if (!COMMANDS.includes(String(command))) throw new TypeError(`unknown command "${String(command)}" (use: ${COMMANDS.join(' | ')})`);
+  const onBatchFailure = values['on-batch-failure'];
+  if (onBatchFailure !== undefined && onBatchFailure !== 'rollback' && onBatchFailure !== 'ask') throw new TypeError('--on-batch-failure must be rollback or ask');
+  if (values['input-timeout-seconds'] !== undefined && onBatchFailure !== 'ask') throw new TypeError('--input-timeout-seconds needs --on-batch-failure ask');
+  // Checked before logging in: a bad decision costs nobody a credential.
+  if (command === 'respond' && decision !== 'continue' && decision !== 'rollback') throw new TypeError('respond needs a decision: continue or rollback');
   const config = loadClientConfig(env);
   const username = values.user ?? config.DEPLOY_USER;
   // One fresh credential per action: the worker accepts each credential once.
@@ -95,6 +104,8 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
         const batchSize = int(values['batch-size'], 'batch-size');
         const failureThreshold = int(values['failure-threshold'], 'failure-threshold');
         const timeout = int(values['approval-timeout-seconds'], 'approval-timeout-seconds');
+        const inputTimeout = int(values['input-timeout-seconds'], 'input-timeout-seconds');
+        if (inputTimeout === 0) throw new TypeError('--input-timeout-seconds must be at least 1');
         const id = await deployments.start(
           {
             templateId: values.template,
@@ -106,6 +117,8 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
             ...(failureThreshold !== undefined ? { failureThreshold } : {}),
             ...(timeout !== undefined ? { approvalTimeoutMs: timeout * 1000 } : {}),
             ...(values['rollback-template'] ? { rollback: { templateId: values['rollback-template'], params: params(values['rollback-param']) } } : {}),
+            ...(onBatchFailure !== undefined ? { onBatchFailure } : {}),
+            ...(inputTimeout !== undefined ? { inputTimeoutMs: inputTimeout * 1000 } : {}),
           },
           values['workflow-id'] ? { workflowId: values['workflow-id'] } : {},
         );
@@ -121,12 +134,19 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
         const id = needId();
         return { workflowId: id, ...(await deployments[command](id, await credential(), values.reason)) };
       }
+      case 'respond': {
+        const id = needId();
+        // The open question is read from the deployment itself: the operator answers what it asks now.
+        const question = (await deployments.status(id)).progress?.input;
+        if (question === undefined) throw new TypeError(`deployment ${id} is not waiting for an answer (see: pnpm deploy-cli status ${id})`);
+        return { workflowId: id, ...(await deployments.respond(id, await credential(), question.id, decision as InputDecision)) };
+      }
       case 'status':
         return await deployments.status(needId());
       case 'list':
         return await deployments.list({ limit: int(values.limit, 'limit') ?? 20 });
       default:
-        throw new TypeError(`unknown command "${String(command)}" (use: start | approve | reject | cancel | status | list)`);
+        throw new TypeError(`unknown command "${String(command)}" (use: ${COMMANDS.join(' | ')})`);
     }
   } finally {
     await client.connection.close();

@@ -274,6 +274,43 @@ describe('TemplateDeploymentWorkflow on the Temporal dev server', () => {
     expect(listed.length).toBeGreaterThan(0);
   });
 
+  it("operator CLI: respond answers the open question as the logged-in requester (continue); others and bad input are refused", async () => {
+    const env = { TEMPORAL_ADDRESS: server.address, TEMPORAL_TASK_QUEUE: TASK_QUEUE, OIDC_ISSUER: identity.idp.issuer };
+    const as = (user: string) => ({ ...env, DEPLOY_USER: user, DEPLOY_PASSWORD: `${user}-dev-password` });
+    const [down, up] = [SEED.access[2]!, SEED.access[3]!];
+    await expect(runCli(['start', '--template', SEED.template, '--devices', down, '--input-timeout-seconds', '60'], as('nina'))).rejects.toThrow(/--input-timeout-seconds needs --on-batch-failure ask/);
+    await expect(runCli(['start', '--template', SEED.template, '--devices', down, '--on-batch-failure', 'later'], as('nina'))).rejects.toThrow(/--on-batch-failure must be rollback or ask/);
+    const id = 'deploy-cli-respond';
+    await runCli(
+      ['start', '--template', SEED.template, '--devices', `${down},${up}`, '--param', 'interface=Gi1/0/8', '--param', 'description=cli respond', '--batch-size', '1', '--on-batch-failure', 'ask', '--input-timeout-seconds', '120', '--workflow-id', id],
+      as('nina'),
+    );
+    await waitForStep(id, 'awaiting_approval');
+    // Nothing is asked yet: respond says so instead of sending an answer to no question.
+    await expect(runCli(['respond', id, 'continue'], as('nina'))).rejects.toThrow(/not waiting for an answer/);
+    const device = sims.catalyst.state.devices.find((d) => d.id === down)!;
+    device.reachabilityStatus = 'Unreachable';
+    try {
+      await runCli(['approve', id], as('carol'));
+      await waitForStep(id, 'awaiting_input');
+      // A decision that is not one of the choices is refused before anyone logs in.
+      await expect(runCli(['respond', id, 'maybe'], env)).rejects.toThrow(/continue or rollback/);
+      await expect(runCli(['respond', id], env)).rejects.toThrow(/continue or rollback/);
+      // Same identity rules as approve: the verified subject decides, and only the requester answers.
+      await expect(runCli(['respond', id, 'continue'], as('carol'))).rejects.toMatchObject({ code: 'ERR_AUTHZ_DENIED' });
+      await expect(runCli(['respond', id, 'continue'], as('alice'))).rejects.toMatchObject({ code: 'ERR_AUTHZ_DENIED' });
+      expect((await deployments.status(id)).progress?.step).toBe('awaiting_input');
+      expect(await runCli(['respond', id, 'continue'], as('nina'))).toEqual({ workflowId: id, by: 'nina', inputId: 'batch-0-failed', decision: 'continue' });
+    } finally {
+      device.reachabilityStatus = 'Reachable';
+    }
+    const result = await deployments.result(id);
+    expect(result.outcome).toBe('succeeded');
+    expect(result.progress.answers).toEqual([{ by: 'nina', inputId: 'batch-0-failed', decision: 'continue' }]);
+    expect(result.progress.devices[down]?.status).toBe('failed');
+    expect(result.progress.devices[up]?.status).toBe('verified');
+  });
+
   it('operator CLI: names and groups cannot be asserted, a wrong password logs nobody in', async () => {
     const env = { TEMPORAL_ADDRESS: server.address, TEMPORAL_TASK_QUEUE: TASK_QUEUE, OIDC_ISSUER: identity.idp.issuer };
     await expect(runCli(['approve', 'deploy-x', '--as', 'alice', '--groups', 'admin'], env)).rejects.toThrow(/Unknown option '--as'/);
