@@ -1,11 +1,11 @@
-import { ProtocolError, ProtocolErrorCode, Server, type CallToolResult, type McpServerFactory, type ServerContext, type Tool } from '@modelcontextprotocol/server';
+import { MissingRequiredClientCapabilityError, ProtocolError, ProtocolErrorCode, Server, type CallToolResult, type McpServerFactory, type ServerContext, type Tool } from '@modelcontextprotocol/server';
 import { principalFromAuthInfo, type Principal, type TokenExchanger } from '@mcp-platform/mcp-common/auth';
-import type { Authorizer, ToolAction } from '@mcp-platform/mcp-common/authz';
+import { StepUpRequiredError, type Authorizer, type ToolAction } from '@mcp-platform/mcp-common/authz';
 import type { BackendPool } from '@mcp-platform/mcp-common/client';
 import { currentRequestContext, type AuditLogger, type Logger } from '@mcp-platform/mcp-common/logging';
 import type { PlatformMetrics } from '@mcp-platform/mcp-common/metrics';
 import { UpstreamUnavailableError } from '@mcp-platform/mcp-common/resilience';
-import { ERROR_META_KEY, toToolFailure } from '@mcp-platform/mcp-common/server';
+import { ERROR_META_KEY, TASKS_EXTENSION, declaresTasks, toToolFailure } from '@mcp-platform/mcp-common/server';
 import { z } from 'zod';
 import type { ToolCatalog } from './catalog.ts';
 import { COMPOSITE_SERVER, GATEWAY_ENTRY } from './config.ts';
@@ -46,6 +46,12 @@ const failure = (code: string, message: string, retryable: boolean): CallToolRes
 
 /** The platform error code of an `isError` result, if it carries one. */
 const codeOf = (result: CallToolResult): string | undefined => (result._meta?.[ERROR_META_KEY] as { code?: string } | undefined)?.code;
+
+/** A task id through the gateway: `<server>__<the backend's task id>` (the same separator as tool names). */
+const TASK_ID_SEPARATOR = '__';
+/** The per-request client capabilities of a hop for a caller that declared the Tasks extension. */
+const TASK_CAPABILITIES = { extensions: { [TASKS_EXTENSION]: {} } };
+const TaskIdParams = z.object({ taskId: z.string().min(1).max(600) });
 
 const UNAVAILABLE = new Set(['ERR_UPSTREAM_UNAVAILABLE', 'ERR_UPSTREAM_TIMEOUT', 'ERR_CIRCUIT_OPEN', 'ERR_IDP_UNAVAILABLE', 'ERR_AUTHZ_UNAVAILABLE']);
 
@@ -142,7 +148,7 @@ export function createGatewayFactory(deps: GatewayDeps): McpServerFactory {
   };
 
   /** Calls `tool` on backend `server` for the caller; failures of the hop itself become `isError` results. */
-  const callBackend = async (caller: Caller, server: string, tool: string, args: Record<string, unknown>, signal: AbortSignal): Promise<CallToolResult> => {
+  const callBackend = async (caller: Caller, server: string, tool: string, args: Record<string, unknown>, signal: AbortSignal, stepUpToCaller = false, asTask = false): Promise<CallToolResult> => {
     const backend = deps.pool.get(server);
     if (!backend) return failure('ERR_VALIDATION', `No server "${server}" behind this gateway.`, false);
     if (!deps.health.isUp(server)) {
@@ -150,9 +156,25 @@ export function createGatewayFactory(deps: GatewayDeps): McpServerFactory {
     }
     try {
       const delegated = await deps.exchanger.exchange(caller.token, backend.url);
-      return await backend.callTool(delegated, tool, args, signal);
+      if (!asTask) return await backend.callTool(delegated, tool, args, signal);
+      // The caller declared the Tasks extension (SEP-2663): so does the hop, and a task handle comes back
+      // with its id under the server's prefix, so tasks/* find their way back to the same backend.
+      const raw = await backend.request(delegated, 'tools/call', { name: tool, arguments: args }, TASK_CAPABILITIES, signal);
+      return (raw['resultType'] === 'task' ? { ...raw, taskId: `${server}${TASK_ID_SEPARATOR}${String(raw['taskId'])}` } : raw) as CallToolResult;
     } catch (err) {
       if (err instanceof ProtocolError) throw err;
+      // The backend's policy wants a stronger login (RFC 9470). A direct call hands the demand to the HTTP
+      // layer, which answers the caller with the same challenge naming the gateway's own metadata (createMcpApp);
+      // in a composite it is one hop's missing part.
+      if (err instanceof StepUpRequiredError) {
+        const demand = { acrValues: [...err.demand.acrValues], ...(err.demand.maxAgeSeconds === undefined ? {} : { maxAgeSeconds: err.demand.maxAgeSeconds }) };
+        const reqCtx = currentRequestContext();
+        if (stepUpToCaller && reqCtx !== undefined) reqCtx.stepUp = demand;
+        return {
+          ...failure('ERR_STEP_UP_REQUIRED', `MCP server "${server}" requires a stronger authentication (acr ${demand.acrValues.join(' or ')}) for this call; sign in again.`, false),
+          _meta: { [ERROR_META_KEY]: { code: 'ERR_STEP_UP_REQUIRED', retryable: false, acr_values: demand.acrValues.join(' '), ...(demand.maxAgeSeconds === undefined ? {} : { max_age: demand.maxAgeSeconds }) } },
+        };
+      }
       if (err instanceof UpstreamUnavailableError) deps.health.reportFailure(server);
       const f = toToolFailure(err, `MCP server "${server}"`, currentRequestContext()?.traceId);
       if (f.code === 'ERR_INTERNAL') deps.logger.error('backend call failed', { error: err, labels: { backend: server } });
@@ -181,7 +203,7 @@ export function createGatewayFactory(deps: GatewayDeps): McpServerFactory {
           if (!result.isError) outcome = { status: 'ok', result: (result.structuredContent ?? {}) as Record<string, unknown> };
           else {
             const code = codeOf(result) ?? 'ERR_TOOL_FAILED';
-            outcome = { status: code === 'ERR_AUTHZ_DENIED' ? 'denied' : UNAVAILABLE.has(code) ? 'unavailable' : 'failed', code, message: text || `${hopName} failed.` };
+            outcome = { status: code === 'ERR_AUTHZ_DENIED' || code === 'ERR_STEP_UP_REQUIRED' ? 'denied' : UNAVAILABLE.has(code) ? 'unavailable' : 'failed', code, message: text || `${hopName} failed.` };
           }
         } catch (err) {
           outcome = { status: 'failed', code: 'ERR_VALIDATION', message: err instanceof Error ? err.message : String(err) };
@@ -194,7 +216,7 @@ export function createGatewayFactory(deps: GatewayDeps): McpServerFactory {
     return { content: [{ type: 'text', text: out.text }], structuredContent: out.structured, ...(out.isError ? { isError: true } : {}) };
   };
 
-  const callTool = async (caller: Caller, name: string, args: Record<string, unknown>, clientSignal?: AbortSignal): Promise<CallToolResult> => {
+  const callTool = async (caller: Caller, name: string, args: Record<string, unknown>, clientSignal?: AbortSignal, asTask = false): Promise<CallToolResult> => {
     const started = process.hrtime.bigint();
     const split = splitExposedName(name);
     const known = split !== undefined && (split.server === COMPOSITE_SERVER ? composites.has(split.tool) : deps.pool.get(split.server) !== undefined);
@@ -217,9 +239,9 @@ export function createGatewayFactory(deps: GatewayDeps): McpServerFactory {
           : failure('ERR_AUTHZ_DENIED', `Permission denied: ${gate.reasons.length > 0 ? gate.reasons.join('; ') : 'the gateway does not expose this server to you'}.`, false);
       }
       const result =
-        server === COMPOSITE_SERVER ? await runComposite(caller, composites.get(tool) as CompositeTool, name, args, signal) : await callBackend(caller, server, tool, args, signal);
+        server === COMPOSITE_SERVER ? await runComposite(caller, composites.get(tool) as CompositeTool, name, args, signal) : await callBackend(caller, server, tool, args, signal, true, asTask);
       const code = result.isError ? codeOf(result) : undefined;
-      outcome = !result.isError ? 'success' : code === 'ERR_AUTHZ_DENIED' ? 'denied' : 'error';
+      outcome = !result.isError ? 'success' : code === 'ERR_AUTHZ_DENIED' || code === 'ERR_STEP_UP_REQUIRED' ? 'denied' : 'error';
       reason = result.isError ? (code ?? 'ERR_TOOL_FAILED') : undefined;
       return result;
     } finally {
@@ -229,8 +251,54 @@ export function createGatewayFactory(deps: GatewayDeps): McpServerFactory {
     }
   };
 
+  /**
+   * `tasks/get|update|cancel` for a task a backend created: the id's prefix names the backend, the gateway
+   * rule must expose that server to the caller, and the backend's own policy decides (only the requester,
+   * approvers and admins see a deployment). Every refusal looks like an unknown task, so ids cannot be probed.
+   */
+  const taskRequest = async (caller: Caller, method: 'tasks/get' | 'tasks/update' | 'tasks/cancel', taskId: string, extra: Record<string, unknown>, signal?: AbortSignal): Promise<Record<string, unknown>> => {
+    const started = process.hrtime.bigint();
+    const notFound = () => new ProtocolError(ProtocolErrorCode.InvalidParams, 'Failed to retrieve task: Task not found');
+    const at = taskId.indexOf(TASK_ID_SEPARATOR);
+    const server = at > 0 ? taskId.slice(0, at) : '';
+    const backend = deps.pool.get(server);
+    let outcome: 'success' | 'error' | 'denied' = 'error';
+    let reason: string | undefined;
+    try {
+      if (backend === undefined) {
+        reason = 'ERR_NOT_FOUND';
+        throw notFound();
+      }
+      const gate = await gatewayAllows(caller, server, method, method === 'tasks/get' ? 'read' : 'write');
+      if (!gate.allow) {
+        outcome = gate.error ? 'error' : 'denied';
+        reason = gate.error ? 'ERR_AUTHZ_UNAVAILABLE' : 'ERR_AUTHZ_DENIED';
+        throw notFound();
+      }
+      try {
+        const delegated = await deps.exchanger.exchange(caller.token, backend.url);
+        const raw = await backend.request(delegated, method, { taskId: taskId.slice(at + TASK_ID_SEPARATOR.length), ...extra }, TASK_CAPABILITIES, signal);
+        outcome = 'success';
+        return 'taskId' in raw ? { ...raw, taskId } : raw;
+      } catch (err) {
+        if (err instanceof ProtocolError) {
+          reason = 'ERR_NOT_FOUND';
+          throw err;
+        }
+        if (err instanceof UpstreamUnavailableError) deps.health.reportFailure(server);
+        const f = toToolFailure(err, `MCP server "${server}"`, currentRequestContext()?.traceId);
+        reason = f.code;
+        throw new ProtocolError(ProtocolErrorCode.InternalError, f.message, { [ERROR_META_KEY]: { code: f.code, retryable: f.retryable } });
+      }
+    } finally {
+      audit(caller, method, outcome, started, { task: { id: taskId }, backend: { server } }, reason, 'task');
+    }
+  };
+
   return (reqCtx) => {
     const server = new Server({ name: deps.name, version: deps.version }, { capabilities: { tools: { listChanged: true } } });
+    // The Tasks extension (SEP-2663) of the backends, passed through.
+    server.registerCapabilities({ extensions: { [TASKS_EXTENSION]: {} } } as Parameters<typeof server.registerCapabilities>[0]);
     const callerOf = (ctx: ServerContext): Caller => {
       const authInfo = ctx.http?.authInfo ?? reqCtx.authInfo;
       if (!authInfo) throw new ProtocolError(ProtocolErrorCode.InternalError, 'unauthenticated request reached the gateway');
@@ -238,8 +306,21 @@ export function createGatewayFactory(deps: GatewayDeps): McpServerFactory {
     };
     server.setRequestHandler('tools/list', async (_req, ctx) => ({ tools: await listFor(callerOf(ctx), (ctx.mcpReq as { signal?: AbortSignal } | undefined)?.signal) }));
     server.setRequestHandler('tools/call', async (req, ctx) =>
-      callTool(callerOf(ctx), req.params.name, (req.params.arguments ?? {}) as Record<string, unknown>, (ctx.mcpReq as { signal?: AbortSignal } | undefined)?.signal),
+      callTool(callerOf(ctx), req.params.name, (req.params.arguments ?? {}) as Record<string, unknown>, (ctx.mcpReq as { signal?: AbortSignal } | undefined)?.signal, declaresTasks(ctx)),
     );
+    const tasksFor = (ctx: ServerContext): Caller => {
+      if (!declaresTasks(ctx)) throw new MissingRequiredClientCapabilityError({ requiredCapabilities: { extensions: { [TASKS_EXTENSION]: {} } } });
+      return callerOf(ctx);
+    };
+    const signalOf = (ctx: ServerContext) => (ctx.mcpReq as { signal?: AbortSignal } | undefined)?.signal;
+    server.setRequestHandler('tasks/get', { params: TaskIdParams }, async ({ taskId }, ctx) => taskRequest(tasksFor(ctx), 'tasks/get', taskId, {}, signalOf(ctx)));
+    server.setRequestHandler('tasks/cancel', { params: TaskIdParams }, async ({ taskId }, ctx) => taskRequest(tasksFor(ctx), 'tasks/cancel', taskId, {}, signalOf(ctx)));
+    server.setRequestHandler('tasks/update', { params: TaskIdParams }, async ({ taskId }, ctx) => {
+      // The SDK lifts `inputResponses` off the params into the context; the hop sends them on unchanged.
+      const inputResponses = z.record(z.string(), z.unknown()).safeParse(ctx.mcpReq.inputResponses);
+      if (!inputResponses.success) throw new ProtocolError(ProtocolErrorCode.InvalidParams, 'Invalid params for tasks/update: inputResponses must be an object');
+      return taskRequest(tasksFor(ctx), 'tasks/update', taskId, { inputResponses: inputResponses.data }, signalOf(ctx));
+    });
     return server;
   };
 }

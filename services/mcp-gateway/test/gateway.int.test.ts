@@ -105,6 +105,37 @@ describe('policy', () => {
     expect(h.catalyst.state.deployments.length).toBe(deploymentsBefore);
   });
 
+  it("step-up (RFC 9470): a backend's challenge becomes the gateway's own 401 naming the gateway's metadata; the second factor gets through", async () => {
+    const deploy = async (token: string) => {
+      const res = await fetch(h.gatewayUrl, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2025-11-25' },
+        body: JSON.stringify({
+          jsonrpc: '2.0',
+          id: 1,
+          method: 'tools/call',
+          params: { name: 'network__deploy_template', arguments: { template_id: SEED_IDS.templates.loginBanner, device_ids: [SEED_IDS.devices.sjc01Core01] } },
+        }),
+      });
+      return { status: res.status, challenge: res.headers.get('www-authenticate') ?? '', text: await res.text() };
+    };
+    const before = h.catalyst.state.deployments.length;
+    const weak = await deploy(await h.token('alice', undefined, { acr: 'pwd' }));
+    expect(weak.status).toBe(401);
+    expect(weak.challenge).toContain('error="insufficient_user_authentication"');
+    expect(weak.challenge).toContain('acr_values="mfa"');
+    expect(weak.challenge).toContain('max_age="900"');
+    expect(weak.challenge).toContain(`resource_metadata="${new URL('/.well-known/oauth-protected-resource/mcp', h.gatewayAudience).href}"`);
+    expect(h.catalyst.state.deployments.length).toBe(before);
+    const audited = h.logs.filter((l) => (l['event'] as { action?: string } | undefined)?.action === 'tool-call' && (l['mcp'] as { tool?: string } | undefined)?.tool === 'network__deploy_template');
+    expect(audited.at(-1)?.['event']).toMatchObject({ outcome: 'failure', reason: 'ERR_STEP_UP_REQUIRED', type: ['denied'] });
+
+    const strong = await deploy(await h.token('alice', undefined, { acr: 'mfa' }));
+    expect(strong.status).toBe(200);
+    expect(strong.text).not.toContain('"isError":true');
+    expect(h.catalyst.state.deployments.length).toBe(before + 1);
+  });
+
   it('rejects an unknown prefix or a name without one with a protocol error naming the servers', async () => {
     const c = await h.connect(await h.token('alice'));
     const unknown = await c.callTool({ name: 'billing__get_invoice', arguments: {} }).catch((e: unknown) => e);

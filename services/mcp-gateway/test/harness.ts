@@ -32,7 +32,7 @@ export interface GatewayHarness {
   logs: Record<string, unknown>[];
   backendRequests: RecordedBackendRequest[];
   /** A token for the gateway (audience = gateway URL) for a seeded user. */
-  token(user: string, audience?: string): Promise<string>;
+  token(user: string, audience?: string, options?: { acr?: 'pwd' | 'mfa' }): Promise<string>;
   /** An SDK client for `url` (default the gateway) with `token`, on one protocol version. */
   connect(token: string, options?: { url?: string; version?: '2026-07-28' | '2025-11-25'; headers?: Record<string, string>; listChanged?: () => void }): Promise<Client>;
   stop(): Promise<void>;
@@ -41,9 +41,10 @@ export interface GatewayHarness {
 /**
  * Starts everything the gateway federates, on ephemeral ports, with real OPA
  * and the dev IdP (gateway and backends registered as resources), and the gateway
- * itself (recording every request it sends to a backend).
+ * itself (recording every request it sends to a backend). `networkEnv` is added to mcp-network's
+ * environment (e.g. `TEMPORAL_ADDRESS` for the deployment workflow tools).
  */
-export async function startGatewayHarness(env: Record<string, string> = {}): Promise<GatewayHarness> {
+export async function startGatewayHarness(env: Record<string, string> = {}, options: { networkEnv?: Record<string, string> } = {}): Promise<GatewayHarness> {
   // What needs no fixed port first; then the ports are picked and used at once (a short window for
   // another process on this busy machine to take one of them between picking and binding).
   const opa = await startOpa({ policyDir: POLICY_DIR });
@@ -59,14 +60,14 @@ export async function startGatewayHarness(env: Record<string, string> = {}): Pro
     resourceServers: [
       ...SEED_RESOURCE_SERVERS,
       { url: gatewayAudience, name: 'mcp-gateway (test)', ownerClientId: 'mcp-gateway' },
-      { url: urls.network, name: 'mcp-network (test)' },
+      { url: urls.network, name: 'mcp-network (test)', ownerClientId: 'mcp-network' },
       { url: urls.itsm, name: 'mcp-itsm (test)' },
       { url: urls.github, name: 'mcp-github (test)' },
     ],
   });
   const common = { OIDC_ISSUER: idp.issuer, OPA_URL: opa.url, AUTHZ_CACHE_TTL_MS: '0' };
   const backends = {
-    network: startMcpProcess('mcp-network', networkPort, { ...common, CATALYST_BASE_URL: catalyst.url }),
+    network: startMcpProcess('mcp-network', networkPort, { ...common, CATALYST_BASE_URL: catalyst.url, ...options.networkEnv }),
     itsm: startMcpProcess('mcp-itsm', itsmPort, { ...common, SERVICENOW_INSTANCE_URL: servicenow.url }),
     github: startMcpProcess('mcp-github', githubPort, { ...common, GITHUB_API_URL: github.url }),
   };
@@ -121,7 +122,7 @@ export async function startGatewayHarness(env: Record<string, string> = {}): Pro
     gatewayAudience,
     logs,
     backendRequests,
-    token: (user, audience = gatewayAudience) => idp.issueToken({ user, audience }),
+    token: (user, audience = gatewayAudience, options = {}) => idp.issueToken({ user, audience, ...(options.acr ? { acr: options.acr } : {}) }),
     async connect(token, options = {}) {
       const version = options.version ?? '2026-07-28';
       // 2026-07-28 is pinned; without a pin the SDK client speaks the 2025-11-25 initialize handshake.

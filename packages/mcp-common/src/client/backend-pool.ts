@@ -45,6 +45,13 @@ export interface Backend {
   listTools(token: string, signal?: AbortSignal): Promise<Tool[]>;
   /** Calls `tool` with `token` as the bearer for this one request. */
   callTool(token: string, tool: string, args: Record<string, unknown>, signal?: AbortSignal): Promise<CallToolResult>;
+  /**
+   * One JSON-RPC request on 2026-07-28 answered as raw JSON (not decoded by the SDK client), for what the
+   * SDK client cannot decode yet — a `tools/call` answered with a task (`resultType: "task"`, SEP-2663) and
+   * `tasks/get|update|cancel`. `capabilities` are the per-request client capabilities sent in the `_meta`
+   * envelope (e.g. the Tasks extension the original caller declared). A JSON-RPC error is a `ProtocolError`.
+   */
+  request(token: string, method: string, params: Record<string, unknown>, capabilities: Record<string, unknown>, signal?: AbortSignal): Promise<Record<string, unknown>>;
   /** `GET <origin>/readyz` of the MCP server. */
   health(): Promise<BackendHealth>;
   breakerState(): BreakerState;
@@ -99,12 +106,11 @@ function createBackend(name: string, url: string, options: BackendPoolOptions): 
     ...(options.logger ? { logger: options.logger } : {}),
   });
   let connected: Promise<Client> | undefined;
+  let rawIds = 0;
 
-  const connect = (): Promise<Client> =>
-    (connected ??= (async () => {
-      const client = new Client({ name: options.clientName, version: options.version }, { versionNegotiation: { mode: { pin: '2026-07-28' } } });
-      const baseFetch: FetchLike = options.fetch ?? fetch;
-      const transport = new StreamableHTTPClientTransport(new URL(url), {
+  const baseFetch: FetchLike = options.fetch ?? fetch;
+  const transportFor = (): StreamableHTTPClientTransport =>
+    new StreamableHTTPClientTransport(new URL(url), {
         // One trace across the hop: the MCP server's log lines carry the caller request's trace id and request id.
         fetch: (input, init) => {
           const ctx = currentRequestContext();
@@ -129,7 +135,11 @@ function createBackend(name: string, url: string, options: BackendPoolOptions): 
           },
         },
       });
-      await client.connect(transport, { timeout: timeoutMs });
+
+  const connect = (): Promise<Client> =>
+    (connected ??= (async () => {
+      const client = new Client({ name: options.clientName, version: options.version }, { versionNegotiation: { mode: { pin: '2026-07-28' } } });
+      await client.connect(transportFor(), { timeout: timeoutMs });
       return client;
     })().catch((err: unknown) => {
       connected = undefined;
@@ -173,6 +183,40 @@ function createBackend(name: string, url: string, options: BackendPoolOptions): 
       ),
     callTool: (token, tool, args, signal) =>
       run(token, (client, s) => client.callTool({ name: tool, arguments: args }, { signal: s, timeout: timeoutMs }) as Promise<CallToolResult>, signal),
+    request: (token, method, params, capabilities, signal) =>
+      run(
+        token,
+        async (_client, s) => {
+          const transport = transportFor();
+          const id = `raw-${String((rawIds += 1))}`;
+          try {
+            return await new Promise<Record<string, unknown>>((resolve, reject) => {
+              const onAbort = () => reject(s.reason instanceof Error ? s.reason : new Error('aborted'));
+              if (s.aborted) return onAbort();
+              s.addEventListener('abort', onAbort, { once: true });
+              transport.onerror = reject;
+              transport.onmessage = (message) => {
+                if (!('id' in message) || message.id !== id) return;
+                if ('error' in message) reject(new ProtocolError(message.error.code, message.error.message, message.error.data));
+                else if ('result' in message) resolve(message.result as Record<string, unknown>);
+              };
+              const envelope = {
+                'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+                'io.modelcontextprotocol/clientInfo': { name: options.clientName, version: options.version },
+                'io.modelcontextprotocol/clientCapabilities': capabilities,
+              };
+              const meta = (params['_meta'] ?? {}) as Record<string, unknown>;
+              transport
+                .start()
+                .then(() => transport.send({ jsonrpc: '2.0', id, method, params: { ...params, _meta: { ...meta, ...envelope } } }))
+                .catch(reject);
+            });
+          } finally {
+            await transport.close().catch(() => undefined);
+          }
+        },
+        signal,
+      ),
     async health() {
       let up = false;
       try {

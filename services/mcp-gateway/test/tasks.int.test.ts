@@ -1,0 +1,122 @@
+/**
+ * SEP-2663 tasks through the gateway: mcp-network's deployment workflow tool answers a task-capable
+ * caller with a task (Temporal dev server, the deploy worker in-process); the gateway passes the
+ * extension through, prefixes the task id with the server, and routes tasks/get|cancel back to the
+ * backend under the caller's exchanged identity, where the backend's policy decides.
+ */
+import { Writable } from 'node:stream';
+import { Client, StreamableHTTPClientTransport, type CallToolResult } from '@modelcontextprotocol/client';
+import { createLogger } from '@mcp-platform/mcp-common/logging';
+import { TASKS_EXTENSION } from '@mcp-platform/mcp-common/server';
+import { loadConfig as loadWorkerConfig, startDeployWorker, type RunningDeployWorker } from '@mcp-platform/deploy-worker/worker';
+import { startTemporalDevServer, type DevServer } from '@mcp-platform/test-support';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { z } from 'zod';
+import { startGatewayHarness, type GatewayHarness } from './harness.ts';
+
+const TASK_QUEUE = 'gateway-tasks';
+const ACCESS = ['de000000-0000-4000-8000-000000000005', 'de000000-0000-4000-8000-000000000006'];
+const TEMPLATE = '7e000000-0000-4000-8000-000000000001';
+const START = { template_id: TEMPLATE, device_ids: ACCESS, params: { interface: 'Gi1/0/7', description: 'through the gateway' }, reason: 'gateway task test' };
+const Task = z.looseObject({ taskId: z.string(), status: z.string(), statusMessage: z.string().optional(), result: z.looseObject({}).optional() });
+
+let temporal: DevServer;
+let h: GatewayHarness;
+let worker: RunningDeployWorker;
+
+beforeAll(async () => {
+  temporal = await startTemporalDevServer();
+  h = await startGatewayHarness({}, { networkEnv: { TEMPORAL_ADDRESS: temporal.address, TEMPORAL_TASK_QUEUE: TASK_QUEUE } });
+  const quiet = createLogger({ serviceName: 'deploy-worker', serviceVersion: 'test', level: 'warn', stream: new Writable({ write: (_c, _e, done) => done() }) });
+  worker = await startDeployWorker(
+    loadWorkerConfig({
+      TEMPORAL_ADDRESS: temporal.address,
+      TEMPORAL_TASK_QUEUE: TASK_QUEUE,
+      OIDC_ISSUER: h.idp.issuer,
+      AUTHZ_MODE: 'wasm',
+      ALLOW_DEV_SECRETS: 'true',
+      CATALYST_BASE_URL: h.catalyst.url,
+      SERVICENOW_INSTANCE_URL: h.servicenow.url,
+      HEALTH_PORT: '0',
+    }),
+    quiet,
+  );
+}, 240_000);
+
+afterAll(async () => {
+  await worker?.stop();
+  await h?.stop();
+  await temporal?.stop();
+});
+
+/** A 2026-07-28 SDK client of the gateway that declares the Tasks extension; raw JSON bodies kept (the SDK client cannot decode `resultType: "task"`). */
+async function taskClient(user: string): Promise<{ c: Client; bodies: unknown[] }> {
+  const bodies: unknown[] = [];
+  const token = await h.token(user, undefined, { acr: 'mfa' });
+  const recordingFetch = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
+    const res = await fetch(input, init);
+    if ((res.headers.get('content-type') ?? '').includes('application/json')) bodies.push(await res.clone().json());
+    return res;
+  };
+  const c = new Client({ name: 'gateway-task-test', version: '1' }, { versionNegotiation: { mode: { pin: '2026-07-28' } }, capabilities: { extensions: { [TASKS_EXTENSION]: {} } } });
+  await c.connect(new StreamableHTTPClientTransport(new URL(h.gatewayUrl), { authProvider: { token: async () => token }, fetch: recordingFetch }));
+  return { c, bodies };
+}
+
+async function startAsTask(user: string): Promise<{ taskId: string; created: Record<string, unknown>; c: Client }> {
+  const { c, bodies } = await taskClient(user);
+  await expect(c.callTool({ name: 'network__start_deployment_workflow', arguments: START })).rejects.toThrow(/task/);
+  const created = bodies.map((b) => (b as { result?: Record<string, unknown> }).result).find((r) => r?.['resultType'] === 'task');
+  if (created === undefined) throw new Error(`no task handle in ${JSON.stringify(bodies)}`);
+  return { taskId: String(created['taskId']), created, c };
+}
+
+async function pollTask(c: Client, taskId: string, until: (t: z.infer<typeof Task>) => boolean, timeoutMs = 60_000): Promise<z.infer<typeof Task>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const t = await c.request({ method: 'tasks/get', params: { taskId } }, Task);
+    if (until(t)) return t;
+    if (Date.now() > deadline) throw new Error(`task ${taskId} stuck at ${JSON.stringify(t)}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+it('advertises the Tasks extension and hands back a task whose id names the server; polled to completion through the gateway', async () => {
+  const { c: probe } = await taskClient('nina');
+  expect((probe.getServerCapabilities() as { extensions?: Record<string, unknown> } | undefined)?.extensions).toHaveProperty([TASKS_EXTENSION]);
+
+  const { taskId, created, c: nina } = await startAsTask('nina');
+  expect(created).toMatchObject({ resultType: 'task', status: 'working' });
+  expect(taskId).toMatch(/^network__deploy-/);
+  const waiting = await pollTask(nina, taskId, (t) => /waiting for approval/.test(t.statusMessage ?? ''));
+  expect(waiting.taskId).toBe(taskId);
+  // alice approves through the gateway with the workflow id the backend knows.
+  const workflowId = taskId.slice('network__'.length);
+  const alice = await h.connect(await h.token('alice', undefined, { acr: 'mfa' }));
+  const approved = (await alice.callTool({ name: 'network__approve_deployment_workflow', arguments: { workflow_id: workflowId } })) as CallToolResult;
+  expect(approved.isError).toBeFalsy();
+  const done = await pollTask(nina, taskId, (t) => t.status !== 'working');
+  expect(done).toMatchObject({ taskId, status: 'completed', result: { structuredContent: { workflowId, outcome: 'succeeded', approvedBy: 'alice' } } });
+});
+
+it("the backend's policy decides who sees or cancels a task; refusals and unknown ids look alike; the requester cancels", async () => {
+  const { taskId } = await startAsTask('nina');
+  const { c: sam } = await taskClient('sam'); // service desk: not a party to the deployment
+  await expect(sam.request({ method: 'tasks/get', params: { taskId } }, Task)).rejects.toThrow(/Task not found/);
+  await expect(sam.request({ method: 'tasks/cancel', params: { taskId } }, z.looseObject({}))).rejects.toThrow(/Task not found/);
+  const { c: nina } = await taskClient('nina');
+  for (const bogus of ['deploy-x', 'nowhere__deploy-x', 'network__deploy-does-not-exist']) {
+    await expect(nina.request({ method: 'tasks/get', params: { taskId: bogus } }, Task)).rejects.toThrow(/Task not found/);
+  }
+  await nina.request({ method: 'tasks/cancel', params: { taskId } }, z.looseObject({}));
+  expect(await pollTask(nina, taskId, (t) => t.status !== 'working')).toMatchObject({ taskId, status: 'cancelled' });
+  const audited = h.logs.filter((l) => (l['event'] as { action?: string } | undefined)?.action === 'task' && (l['mcp'] as { task?: { id?: string } } | undefined)?.task?.id === taskId);
+  expect(audited.map((l) => (l['event'] as { outcome?: string }).outcome)).toEqual(expect.arrayContaining(['success', 'failure']));
+});
+
+it('a caller without the extension gets the plain result, as before', async () => {
+  const nina = await h.connect(await h.token('nina', undefined, { acr: 'mfa' }));
+  const r = (await nina.callTool({ name: 'network__start_deployment_workflow', arguments: START })) as CallToolResult;
+  expect(r.isError).toBeFalsy();
+  expect((r.structuredContent as { workflowId?: string }).workflowId).toMatch(/^deploy-/);
+});
