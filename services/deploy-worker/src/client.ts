@@ -35,7 +35,18 @@ export interface DeploymentStatusView {
   failure: string | null;
   /** The failure's platform error code (e.g. `ERR_VALIDATION`, `ERR_AUTHZ_DENIED`), when the workflow named one. */
   failureCode: PlatformErrorCode | null;
+  /** Whose deployment it is (the verified requester, kept in the workflow's memo): known even when `progress` is not. */
+  requester: string | null;
+  /**
+   * Why `progress` is null while the workflow runs: no deploy worker answered the progress query
+   * within {@link PROGRESS_QUERY_TIMEOUT_MS} (all workers down or restarting). The deployment is
+   * safe in Temporal and goes on when a worker polls again.
+   */
+  progressUnavailable: string | null;
 }
+
+/** How long `status` waits for a worker to answer the progress query, in ms. */
+export const PROGRESS_QUERY_TIMEOUT_MS = 5_000;
 
 /**
  * Why the workflow refused an approve/reject/cancel, in the platform's error vocabulary: a refused
@@ -159,7 +170,15 @@ export function createDeploymentClient(client: Client, taskQueue: string) {
         failureCode = isPlatformErrorCode(type) ? type : null;
       }
       let progress: DeploymentProgress | null = result?.progress ?? null;
-      if (progress === null && status === 'RUNNING') progress = await h.query(progressQuery);
+      let progressUnavailable: string | null = null;
+      if (progress === null && status === 'RUNNING') {
+        // A query needs a polling worker: with none (crashed, restarting) the answer is "running, step unknown", not an error.
+        progress = await client.withDeadline(Date.now() + PROGRESS_QUERY_TIMEOUT_MS, () => h.query(progressQuery)).catch(() => {
+          progressUnavailable = 'no deploy worker answered the progress query';
+          return null;
+        });
+      }
+      const memoRequester = description.memo?.['requester'];
       return {
         workflowId,
         status,
@@ -170,6 +189,8 @@ export function createDeploymentClient(client: Client, taskQueue: string) {
         result,
         failure,
         failureCode,
+        requester: progress !== null && progress.requester !== '' ? progress.requester : typeof memoRequester === 'string' && memoRequester !== '' ? memoRequester : null,
+        progressUnavailable,
       };
     },
 

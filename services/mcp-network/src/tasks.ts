@@ -27,6 +27,7 @@ export function progressOf(view: DeploymentStatusView): { done: number; total: n
 /** A short, model-readable line for where a deployment is (step, batch n of m, devices done/failed, whom it waits for). */
 export function statusMessage(view: DeploymentStatusView): string {
   const p = view.progress;
+  if (p === null && view.progressUnavailable !== null) return `running; current step unknown: ${view.progressUnavailable} (the deployment is kept by Temporal and goes on when a worker polls again)`;
   if (p === null) return `deployment ${view.workflowId} is ${view.status.toLowerCase()}`;
   const devices = Object.values(p.devices);
   const done = devices.filter((d) => d.status === 'deployed' || d.status === 'verified').length;
@@ -177,7 +178,7 @@ export function createDeploymentTaskBackend(deployments: DeploymentClient, worke
       }
       // Only deployments are tasks (not the worker's credential ledger or other workflows).
       if (view.workflowType !== DEPLOYMENT_WORKFLOW_TYPE) return undefined;
-      return { task: toTask(view), resource: { requester: view.progress?.requester ?? '', kind: 'deployment' } };
+      return { task: toTask(view), resource: { requester: view.requester ?? '', kind: 'deployment' } };
     },
     async cancel(taskId, caller) {
       // Cooperative (SEP-2663): a deployment past the point of stopping is acknowledged and finishes on its own.

@@ -44,7 +44,7 @@ export const getDeploymentWorkflow = defineTool<NetworkDeps>()({
   output: z.object({
     workflowId: z.string(),
     status: z.string().describe('Temporal workflow status: RUNNING, COMPLETED, FAILED, TERMINATED…'),
-    step: z.string().nullable(),
+    step: z.string().nullable().describe('Current step; null while no deploy worker answers (see reason)'),
     outcome: z.string().nullable().describe('succeeded, rolled_back, cancelled, rejected or failed once finished'),
     requester: z.string().nullable(),
     approvedBy: z.string().nullable(),
@@ -58,7 +58,7 @@ export const getDeploymentWorkflow = defineTool<NetworkDeps>()({
   resolveResource: async (args, { deps }) => {
     const view = await statusOf(deps.deployments, args.workflow_id);
     if (view.workflowType !== DEPLOYMENT_WORKFLOW_TYPE) throw new PlatformError('ERR_VALIDATION', `no deployment workflow ${args.workflow_id}`);
-    return { kind: 'deployment', requester: view.progress?.requester ?? '' };
+    return { kind: 'deployment', requester: view.requester ?? '' };
   },
   handler: async (args, { deps, progress, deadline, signal }) => {
     let view = await statusOf(deps.deployments, args.workflow_id);
@@ -81,11 +81,11 @@ export const getDeploymentWorkflow = defineTool<NetworkDeps>()({
       status: view.status,
       step: p?.step ?? null,
       outcome: view.result?.outcome ?? null,
-      requester: p?.requester ?? null,
+      requester: view.requester,
       approvedBy: p?.approvedBy ?? null,
       change: p?.change ?? null,
       incident: p?.incident ?? null,
-      reason: p?.reason ?? null,
+      reason: p?.reason ?? view.progressUnavailable,
       approvals: p?.approvals ?? [],
       devices: Object.entries(p?.devices ?? {}).map(([deviceId, d]) => ({ deviceId, status: d.status, detail: d.detail ?? '' })),
     };
