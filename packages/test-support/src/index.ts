@@ -10,3 +10,4 @@ export { serviceProcess, type ServiceProcess } from './service-process.ts';
 export { PLANTED_SECRET, plantedArguments, probeArgumentLeaks, type ArgumentLeakReport, type JsonSchema } from './secret-probe.ts';
 export { startTemporalDevServer, type DevServer } from './temporal.ts';
 export { startMcpProcess, type McpProcess } from './mcp-process.ts';
+export { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from './otlp-receiver.ts';

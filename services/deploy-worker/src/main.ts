@@ -1,4 +1,5 @@
 // Wiring only: config → logger → Temporal runtime → the worker (src/run.ts); drain on SIGTERM.
+import './tracing.ts';
 import { ConfigError } from '@mcp-platform/mcp-common/config';
 import { createLogger } from '@mcp-platform/mcp-common/logging';
 import { loadConfig } from './config.ts';

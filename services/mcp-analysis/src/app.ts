@@ -35,7 +35,7 @@ export function startAnalysisServer(config: AnalysisConfig, options: StartAnalys
       'read-only show commands on devices (allow-listed, secrets redacted), interface counters, path trace between two hosts, and configuration changes. ' +
       'Typical flow: get_network_health → get_site_health → get_device_health / list_issues → get_issue → run_show_command or get_config_changes.',
     ...(options.logStream ? { logStream: options.logStream } : {}),
-    buildDeps: ({ secrets, logger }) => {
+    buildDeps: ({ secrets, logger, metrics }) => {
       const name = config.CATALYST_SECRET_NAME;
       const client = createCatalystCenterClient({
         baseUrl: config.CATALYST_BASE_URL,
@@ -45,7 +45,7 @@ export function startAnalysisServer(config: AnalysisConfig, options: StartAnalys
           return { username, password };
         },
         onCredentialRejected: () => secrets.invalidate(name),
-        policy: { timeoutMs: config.CATALYST_TIMEOUT_MS },
+        policy: { timeoutMs: config.CATALYST_TIMEOUT_MS, observer: metrics.upstream },
         logger,
       });
       return {

@@ -38,13 +38,13 @@ export function startGitHubServer(config: GitHubConfig, options: StartGitHubServ
       'To change a file: create_branch from the default branch, commit_file on that branch, then create_pull_request. ' +
       "Commits to a repository's default branch are refused by policy.",
     ...(options.logStream ? { logStream: options.logStream } : {}),
-    buildDeps: ({ secrets, logger }) => {
+    buildDeps: ({ secrets, logger, metrics }) => {
       const name = config.GITHUB_SECRET_NAME;
       const client = createGitHubClient({
         baseUrl: config.GITHUB_API_URL,
         credentials: async () => githubCredentials(name, await secrets.get(name)),
         onCredentialRejected: () => secrets.invalidate(name),
-        policy: { timeoutMs: config.GITHUB_TIMEOUT_MS },
+        policy: { timeoutMs: config.GITHUB_TIMEOUT_MS, observer: metrics.upstream },
         rateLimit: {
           maxWaitSeconds: config.GITHUB_RATE_LIMIT_MAX_WAIT_SECONDS,
           ...(options.writeIntervalMs !== undefined ? { writeIntervalMs: options.writeIntervalMs } : {}),

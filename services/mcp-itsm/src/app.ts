@@ -43,13 +43,13 @@ export function startItsmServer(config: ItsmConfig, options: StartItsmServerOpti
       'through the change state model (new → assess → authorize → scheduled → implement → review → closed, or canceled). ' +
       'Approval (authorize → scheduled) is its own tool, approve_change_request. Pass a correlation_id when creating a ticket so a retried call returns the same ticket.',
     ...(options.logStream ? { logStream: options.logStream } : {}),
-    buildDeps: ({ secrets, logger }) => {
+    buildDeps: ({ secrets, logger, metrics }) => {
       const name = config.SERVICENOW_SECRET_NAME;
       const client = createServiceNowClient({
         instanceUrl: config.SERVICENOW_INSTANCE_URL,
         credentials: async () => serviceNowCredentials(name, await secrets.get(name)),
         onCredentialRejected: () => secrets.invalidate(name),
-        policy: { timeoutMs: config.SERVICENOW_TIMEOUT_MS },
+        policy: { timeoutMs: config.SERVICENOW_TIMEOUT_MS, observer: metrics.upstream },
         logger,
       });
       return { servicenow: withCredentialRetry(client, secrets, name) };

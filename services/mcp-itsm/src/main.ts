@@ -1,4 +1,5 @@
 // Wiring only: config → spine → ServiceNow client → tools → listen; drain on SIGTERM.
+import './tracing.ts';
 import { runServerMain } from '@mcp-platform/mcp-common/server';
 import { startItsmServer } from './app.ts';
 import { loadConfig } from './config.ts';

@@ -50,7 +50,7 @@ export function startNetworkServer(config: NetworkConfig, options: StartNetworkS
           }),
     // Deployments are tasks (SEP-2663) backed by their Temporal workflows.
     tasks: (deps) => (deps.deployments ? createDeploymentTaskBackend(deps.deployments, deps.workerAudience) : undefined),
-    buildDeps: async ({ secrets, logger }) => {
+    buildDeps: async ({ secrets, logger, metrics }) => {
       const name = config.CATALYST_SECRET_NAME;
       const client = createCatalystCenterClient({
         baseUrl: config.CATALYST_BASE_URL,
@@ -61,7 +61,7 @@ export function startNetworkServer(config: NetworkConfig, options: StartNetworkS
           return { username, password };
         },
         onCredentialRejected: () => secrets.invalidate(name),
-        policy: { timeoutMs: config.CATALYST_TIMEOUT_MS },
+        policy: { timeoutMs: config.CATALYST_TIMEOUT_MS, observer: metrics.upstream },
         logger,
       });
       const temporal = config.TEMPORAL_ADDRESS !== undefined ? await connectClient({ ...config, TEMPORAL_ADDRESS: config.TEMPORAL_ADDRESS }, { lazy: true }) : undefined;

@@ -226,6 +226,7 @@ export function createProxyApp(deps: ProxyDeps): ProxyApp {
     res.on('finish', () => {
       const route = (req.route as { path?: string } | undefined)?.path ?? 'other';
       metrics.httpRequests.inc({ route, status: String(res.statusCode) });
+      metrics.httpRequestDuration.observe({ route, status: String(res.statusCode) }, Number(process.hrtime.bigint() - started) / 1e9);
       if (req.path.startsWith('/api/') || req.path === '/openapi.json') {
         const caller = res.locals['caller'] as { principal: { id: string; clientId: string } } | undefined;
         logger.info(`${req.method} ${route} ${res.statusCode}`, {
@@ -491,6 +492,7 @@ export async function startRestProxy(config: ProxyConfig, options: StartRestProx
     version: SERVICE.version,
     ...(options.backendFetch ? { fetch: options.backendFetch } : {}),
     logger,
+    observer: metrics.upstream,
   });
   const authz = createAuthorizerFromConfig(config, { audit: logger, logger, entrypoint: 'mcp/proxy/decision' });
   const proxyAuthorizer = authz.call;

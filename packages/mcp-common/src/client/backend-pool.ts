@@ -5,7 +5,8 @@ import { parseStepUpChallenge } from '../auth/auth-router.ts';
 import { StepUpRequiredError } from '../authz/errors.ts';
 import { PlatformError, platformErrorOf } from '../errors/index.ts';
 import { currentRequestContext, traceparentOf, type Logger } from '../logging/index.ts';
-import { UpstreamAuthError, UpstreamRejectedError, UpstreamUnavailableError, createUpstreamPolicy, isNetworkError, type BreakerState, type UpstreamPolicy } from '../resilience/index.ts';
+import { activeSpanIds } from '../telemetry/index.ts';
+import { UpstreamAuthError, UpstreamRejectedError, UpstreamUnavailableError, createUpstreamPolicy, isNetworkError, type BreakerState, type UpstreamObserver, type UpstreamPolicy } from '../resilience/index.ts';
 
 /** Options of {@link createBackendPool}. */
 export interface BackendPoolOptions {
@@ -26,6 +27,8 @@ export interface BackendPoolOptions {
   /** The `fetch` the MCP transport uses (tests record what reaches the backends). Default the global `fetch`. */
   fetch?: FetchLike;
   logger?: Logger;
+  /** Receives each backend call's duration and breaker state (the proxy's `mcp_upstream_*` metrics). */
+  observer?: UpstreamObserver;
 }
 
 /** Health of one backend: its `/readyz` answer and its breaker. */
@@ -104,6 +107,7 @@ function createBackend(name: string, url: string, options: BackendPoolOptions): 
     retry: { maxAttempts: 1 },
     breaker: { consecutiveFailures: options.breakerFailures ?? 5, halfOpenAfterMs: options.breakerHalfOpenMs ?? 30_000 },
     ...(options.logger ? { logger: options.logger } : {}),
+    ...(options.observer ? { observer: options.observer } : {}),
   });
   let connected: Promise<Client> | undefined;
   let rawIds = 0;
@@ -116,7 +120,8 @@ function createBackend(name: string, url: string, options: BackendPoolOptions): 
           const ctx = currentRequestContext();
           if (!ctx) return baseFetch(input, init);
           const headers = new Headers(init?.headers);
-          headers.set('traceparent', traceparentOf(ctx));
+          // With tracing on, the undici instrumentation injects the client span's traceparent itself.
+          if (!activeSpanIds()) headers.set('traceparent', traceparentOf(ctx));
           headers.set('x-request-id', ctx.requestId);
           return baseFetch(input, { ...init, headers });
         },

@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomBytes } from 'node:crypto';
+import { activeSpanIds } from '../telemetry/spans.ts';
 
 /** What every log line written while serving one request is tagged with. */
 export interface RequestContext {
@@ -42,7 +43,7 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 /**
  * Builds a request context from incoming headers: the trace id of a valid W3C
  * `traceparent` is kept (an all-zero one is invalid per the spec and replaced),
- * a new span id is made, and a caller's `x-request-id` is kept only when it is short and plain.
+ * a new span id is made (when OpenTelemetry is recording, the active server span's trace and span ids are used instead), and a caller's `x-request-id` is kept only when it is short and plain.
  *
  * @example
  * ```ts
@@ -56,9 +57,11 @@ export function contextFromHeaders(headers: Record<string, string | string[] | u
   const random = randomBytes(36).toString('hex'); // one draw: trace (16 bytes), span (8), request (12)
   const traceId = match && match[1] !== 'ff' && !/^0+$/.test(match[2] ?? '') ? (match[2] as string) : random.slice(0, 32);
   const rid = single(headers['x-request-id']);
+  // With tracing on, the HTTP server span (which took the same traceparent) is this hop: log lines carry its ids.
+  const active = activeSpanIds();
   return {
-    traceId,
-    spanId: random.slice(32, 48),
+    traceId: active?.traceId ?? traceId,
+    spanId: active?.spanId ?? random.slice(32, 48),
     requestId: rid && REQUEST_ID.test(rid) ? rid : random.slice(48),
   };
 }

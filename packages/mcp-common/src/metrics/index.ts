@@ -1,4 +1,5 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { BreakerState, UpstreamObserver } from '../resilience/policy.ts';
 
 /** The platform's Prometheus metrics, on a registry of their own (one per app). */
 export interface PlatformMetrics {
@@ -17,7 +18,22 @@ export interface PlatformMetrics {
   readonly httpRequests: Counter<'route' | 'status'>;
   /** `mcp_limit_refusals_total{reason}`; reason is `rate`, `concurrency` or `overload` (requests refused by the limits). */
   readonly limitRefusals: Counter<'reason'>;
+  /** `mcp_http_request_duration_seconds{route,status}`: from request to response finished. */
+  readonly httpRequestDuration: Histogram<'route' | 'status'>;
+  /** `mcp_authz_decision_duration_seconds{server}`: one policy decision (engine + audit). */
+  readonly authzDecisionDuration: Histogram<'server'>;
+  /** `mcp_upstream_request_duration_seconds{upstream,outcome}`: one upstream call, retries included; outcome `success` or an error code. */
+  readonly upstreamDuration: Histogram<'upstream' | 'outcome'>;
+  /** `mcp_upstream_breaker_state{upstream}`: 0 closed, 1 half-open, 2 open. */
+  readonly upstreamBreakerState: Gauge<'upstream'>;
+  /** Feeds `upstreamDuration` and `upstreamBreakerState`; pass it as an upstream policy's `observer`. */
+  readonly upstream: UpstreamObserver;
 }
+
+/** `mcp_upstream_breaker_state` values. */
+export const BREAKER_STATE_VALUE: Readonly<Record<BreakerState, number>> = { closed: 0, 'half-open': 1, open: 2 };
+
+const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
 /** Options of {@link createMetrics}. */
 export interface CreateMetricsOptions {
@@ -42,8 +58,41 @@ export function createMetrics(options: CreateMetricsOptions = {}): PlatformMetri
   const registry = new Registry();
   if (options.defaultLabels) registry.setDefaultLabels(options.defaultLabels);
   if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry });
+  const upstreamDuration = new Histogram({
+    name: 'mcp_upstream_request_duration_seconds',
+    help: 'Upstream API calls (retries included) by outcome',
+    labelNames: ['upstream', 'outcome'] as const,
+    buckets: LATENCY_BUCKETS,
+    registers: [registry],
+  });
+  const upstreamBreakerState = new Gauge({
+    name: 'mcp_upstream_breaker_state',
+    help: 'Circuit breaker of each upstream: 0 closed, 1 half-open, 2 open',
+    labelNames: ['upstream'] as const,
+    registers: [registry],
+  });
   return {
     registry,
+    upstreamDuration,
+    upstreamBreakerState,
+    upstream: {
+      call: (upstream, outcome, seconds) => upstreamDuration.observe({ upstream, outcome }, seconds),
+      breaker: (upstream, state) => upstreamBreakerState.set({ upstream }, BREAKER_STATE_VALUE[state]),
+    },
+    httpRequestDuration: new Histogram({
+      name: 'mcp_http_request_duration_seconds',
+      help: 'HTTP requests by route and status, from arrival to the response finished',
+      labelNames: ['route', 'status'] as const,
+      buckets: LATENCY_BUCKETS,
+      registers: [registry],
+    }),
+    authzDecisionDuration: new Histogram({
+      name: 'mcp_authz_decision_duration_seconds',
+      help: 'Policy decisions on tool calls (engine and audit)',
+      labelNames: ['server'] as const,
+      buckets: [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+      registers: [registry],
+    }),
     toolCalls: new Counter({
       name: 'mcp_tool_calls_total',
       help: 'MCP tool calls by outcome',
@@ -54,7 +103,7 @@ export function createMetrics(options: CreateMetricsOptions = {}): PlatformMetri
       name: 'mcp_tool_call_duration_seconds',
       help: 'MCP tool call latency, from authorization to result',
       labelNames: ['server', 'tool'] as const,
-      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      buckets: LATENCY_BUCKETS,
       registers: [registry],
     }),
     authzDecisions: new Counter({

@@ -13,6 +13,7 @@ export {
   type ExecuteOptions,
   type UpstreamPolicy,
   type UpstreamPolicyOptions,
+  type UpstreamObserver,
 } from './policy.ts';
 export {
   createUpstreamAgent,

@@ -14,6 +14,7 @@ import {
   type IRetryBackoffContext,
 } from 'cockatiel';
 import type { Logger } from '../logging/types.ts';
+import { ATTR, errorType, inSpan } from '../telemetry/spans.ts';
 import {
   CircuitOpenError,
   UpstreamError,
@@ -65,6 +66,18 @@ export interface UpstreamPolicyOptions {
   logger?: Logger;
   /** Called on every breaker transition. */
   onStateChange?: (state: BreakerState) => void;
+  /** Receives each call's outcome and duration and every breaker state (e.g. the platform's Prometheus metrics). */
+  observer?: UpstreamObserver;
+}
+
+/**
+ * What an upstream policy reports: `call` once per {@link UpstreamPolicy.execute} (retries
+ * included in the duration), `breaker` at creation and on every transition.
+ */
+export interface UpstreamObserver {
+  /** `outcome` is `success` or the platform error code (`ERR_UPSTREAM_TIMEOUT`, `ERR_CIRCUIT_OPEN`…). */
+  call(upstream: string, outcome: string, seconds: number): void;
+  breaker(upstream: string, state: BreakerState): void;
 }
 
 /**
@@ -194,6 +207,7 @@ export function createUpstreamPolicy(options: UpstreamPolicyOptions): UpstreamPo
       if (named === 'open') logger?.warn('circuit breaker opened', { upstream: { name, breaker: named } });
       else logger?.info(`circuit breaker ${named}`, { upstream: { name, breaker: named } });
       options.onStateChange?.(named);
+      options.observer?.breaker(name, named);
     }),
     retrier.onRetry((event) => {
       const reason = 'error' in event ? describe(event.error) : 'result';
@@ -226,9 +240,29 @@ export function createUpstreamPolicy(options: UpstreamPolicyOptions): UpstreamPo
     }
   }
 
+  options.observer?.breaker(name, 'closed');
+
+  /** One upstream call as a span (`upstream <name>`; the undici spans of its attempts are its children) and a metric. */
   async function execute<T>(fn: (signal: AbortSignal) => Promise<T>, opts: ExecuteOptions): Promise<T> {
     if (typeof fn !== 'function') throw new TypeError('execute: fn must be a function');
     if (typeof opts?.idempotent !== 'boolean') throw new TypeError('execute: options.idempotent must be a boolean');
+    const started = process.hrtime.bigint();
+    let outcome = 'success';
+    try {
+      return await inSpan(
+        `upstream ${name}`,
+        { attributes: { [ATTR.UPSTREAM_NAME]: name, [ATTR.UPSTREAM_IDEMPOTENT]: opts.idempotent, [ATTR.UPSTREAM_BREAKER_STATE]: STATE_NAMES[breaker.state] } },
+        () => guardedExecute(fn, opts),
+      );
+    } catch (err) {
+      outcome = errorType(err);
+      throw err;
+    } finally {
+      options.observer?.call(name, outcome, Number(process.hrtime.bigint() - started) / 1e9);
+    }
+  }
+
+  async function guardedExecute<T>(fn: (signal: AbortSignal) => Promise<T>, opts: ExecuteOptions): Promise<T> {
     const guarded = (signal: AbortSignal | undefined): Promise<T> =>
       breaker.execute(({ signal: breakerSignal }) => attempt(fn, signal ?? breakerSignal), signal);
     try {

@@ -1,4 +1,8 @@
+import { trace } from '@opentelemetry/api';
 import type { CommonServerConfig } from '../config/common.ts';
+import type { PlatformMetrics } from '../metrics/index.ts';
+import { ATTR, inSpan } from '../telemetry/spans.ts';
+import type { SecretReadEvent } from './internal/audit.ts';
 import { registerSecretValue } from '../logging/redact.ts';
 import type { AuditLogger, Logger } from '../logging/types.ts';
 import { createLocalSecretProvider } from './local-provider.ts';
@@ -30,6 +34,8 @@ export interface SecretProviderOptions {
   audit: AuditLogger;
   /** DEV ONLY credentials, served when neither Vault nor a secrets file is configured and `ALLOW_DEV_SECRETS` is true. */
   devSecrets?: Record<string, Record<string, string>>;
+  /** Counts every read in `mcp_secret_reads_total{secret,source,outcome}` (source `vault`, `cache` or `local`). */
+  metrics?: Pick<PlatformMetrics, 'secretReads'>;
 }
 
 function vaultAuth(config: SecretsConfig): VaultAuth {
@@ -44,13 +50,15 @@ function vaultAuth(config: SecretsConfig): VaultAuth {
 }
 
 /** Every value the provider hands out is registered for log redaction before anyone can log it. */
+/** Every value read is registered for log redaction; every read is a `secret read` span. */
 function redacting(inner: SecretProvider): SecretProvider {
   return {
-    async get(name: string): Promise<SecretValue> {
-      const value = await inner.get(name);
-      for (const v of Object.values(value)) registerSecretValue(v);
-      return value;
-    },
+    get: (name: string): Promise<SecretValue> =>
+      inSpan('secret read', { attributes: { [ATTR.SECRET_NAME]: name } }, async () => {
+        const value = await inner.get(name);
+        for (const v of Object.values(value)) registerSecretValue(v);
+        return value;
+      }),
     invalidate: (name) => inner.invalidate(name),
     ready: () => inner.ready(),
     close: () => inner.close(),
@@ -73,6 +81,10 @@ function redacting(inner: SecretProvider): SecretProvider {
  */
 export function createSecretProviderFromConfig(config: SecretsConfig, options: SecretProviderOptions): SecretProvider {
   const { logger, audit } = options;
+  const onRead = (read: SecretReadEvent): void => {
+    options.metrics?.secretReads.inc({ secret: read.name, source: read.source, outcome: read.errorCode === undefined ? 'success' : 'failure' });
+    trace.getActiveSpan()?.setAttribute(ATTR.SECRET_SOURCE, read.source);
+  };
   if (config.VAULT_ADDR !== undefined) {
     logger.info('secrets from vault', { vault: { address: config.VAULT_ADDR, auth_method: config.VAULT_AUTH_METHOD } });
     return redacting(
@@ -84,17 +96,18 @@ export function createSecretProviderFromConfig(config: SecretsConfig, options: S
         cacheTtlMs: config.SECRETS_CACHE_TTL_MS,
         logger,
         audit,
+        onRead,
         ...(config.VAULT_NAMESPACE ? { namespace: config.VAULT_NAMESPACE } : {}),
       }),
     );
   }
   if (config.LOCAL_SECRETS_FILE !== undefined) {
     logger.info('secrets from local source', { secrets: { source: 'file' } });
-    return redacting(createLocalSecretProvider({ file: config.LOCAL_SECRETS_FILE, logger, audit }));
+    return redacting(createLocalSecretProvider({ file: config.LOCAL_SECRETS_FILE, logger, audit, onRead }));
   }
   if (!config.ALLOW_DEV_SECRETS) {
     throw new TypeError('no secret source: set VAULT_ADDR (or LOCAL_SECRETS_FILE), or ALLOW_DEV_SECRETS=true for local development');
   }
   logger.info('secrets from local source', { secrets: { source: 'embedded' } });
-  return redacting(createLocalSecretProvider({ secrets: options.devSecrets ?? {}, logger, audit }));
+  return redacting(createLocalSecretProvider({ secrets: options.devSecrets ?? {}, logger, audit, onRead }));
 }

@@ -3,7 +3,7 @@ import type { AuditLogger, Logger } from '../logging/types.ts';
 import { SecretNotFoundError, SecretUnavailableError } from './errors.ts';
 import type { SecretProvider, SecretValue } from './types.ts';
 import { assertSecretName, toSecretValue } from './internal/names.ts';
-import { auditSecretRead } from './internal/audit.ts';
+import { auditSecretRead, type SecretReadObserver } from './internal/audit.ts';
 
 /** Where a local provider's secrets come from. */
 export type LocalSecretSource =
@@ -11,7 +11,7 @@ export type LocalSecretSource =
   /** A JSON file `{ "<name>": { "<field>": "<value>" } }`, read at first use and again after `invalidate`. */
   | { file: string };
 
-export type LocalSecretProviderOptions = LocalSecretSource & { logger?: Logger; audit: AuditLogger };
+export type LocalSecretProviderOptions = LocalSecretSource & { logger?: Logger; audit: AuditLogger; /** Receives every read (source `local`), e.g. for metrics. */ onRead?: SecretReadObserver };
 
 type Store = ReadonlyMap<string, SecretValue>;
 
@@ -67,17 +67,17 @@ export function createLocalSecretProvider(options: LocalSecretProviderOptions): 
         store = await load();
       } catch (err) {
         const error = new SecretUnavailableError(name, 'source-error', { cause: new Error(`local secrets file unreadable (${(err as NodeJS.ErrnoException).code ?? (err as Error).name})`) });
-        auditSecretRead(options.audit, { name, source: 'local', startedNs, error });
+        auditSecretRead(options.audit, { name, source: 'local', startedNs, error }, options.onRead);
         options.logger?.warn('secret read failed', { secret: { name }, error: { code: error.code, message: error.message } });
         throw error;
       }
       const value = store.get(name);
       if (!value) {
         const error = new SecretNotFoundError(name);
-        auditSecretRead(options.audit, { name, source: 'local', startedNs, error });
+        auditSecretRead(options.audit, { name, source: 'local', startedNs, error }, options.onRead);
         throw error;
       }
-      auditSecretRead(options.audit, { name, source: 'local', startedNs });
+      auditSecretRead(options.audit, { name, source: 'local', startedNs }, options.onRead);
       return value;
     },
     invalidate(name) {

@@ -4,7 +4,7 @@ import { isPlatformError, type PlatformError } from '../errors/base.ts';
 import { SecretNotFoundError, SecretUnavailableError, VaultLoginError, type SecretUnavailableReason } from './errors.ts';
 import type { SecretProvider, SecretValue } from './types.ts';
 import { assertSecretName, toSecretValue } from './internal/names.ts';
-import { auditSecretRead } from './internal/audit.ts';
+import { auditSecretRead, type SecretReadObserver } from './internal/audit.ts';
 import { classifyVaultError, createNodeVaultClient, VaultRequestFailure, type NodeVaultClient } from './internal/vault-client.ts';
 
 /** How the provider logs in to Vault. */
@@ -38,6 +38,8 @@ export interface VaultSecretProviderOptions {
   renewAtLeaseFraction?: number;
   logger: Logger;
   audit: AuditLogger;
+  /** Receives every read (source `vault` or `cache`), e.g. for metrics. */
+  onRead?: SecretReadObserver;
   /** Clock for the secret cache, epoch ms; default `Date.now`. */
   now?: () => number;
 }
@@ -249,7 +251,7 @@ export function createVaultSecretProvider(options: VaultSecretProviderOptions): 
       const startedNs = process.hrtime.bigint();
       const hit = cache.get(name);
       if (hit && now() < hit.expiresAt) {
-        auditSecretRead(options.audit, { name, source: 'cache', version: hit.version, startedNs });
+        auditSecretRead(options.audit, { name, source: 'cache', version: hit.version, startedNs }, options.onRead);
         return hit.value;
       }
       let pending = inflight.get(name);
@@ -264,11 +266,11 @@ export function createVaultSecretProvider(options: VaultSecretProviderOptions): 
       }
       try {
         const read = await pending;
-        auditSecretRead(options.audit, { name, source: 'vault', version: read.version, startedNs });
+        auditSecretRead(options.audit, { name, source: 'vault', version: read.version, startedNs }, options.onRead);
         return read.value;
       } catch (err) {
         const error = toSecretError(name, err);
-        auditSecretRead(options.audit, { name, source: 'vault', startedNs, error });
+        auditSecretRead(options.audit, { name, source: 'vault', startedNs, error }, options.onRead);
         logger.warn('secret read failed', { secret: { name }, error: { code: error.code, type: error.name, message: error.message } });
         throw error;
       }

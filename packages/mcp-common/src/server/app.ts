@@ -248,9 +248,12 @@ export function createMcpApp<D>(opts: McpAppOptions<D>): McpApp {
   app.use((req: Request, res: Response, next: NextFunction) => {
     const ctx = contextFromHeaders(req.headers);
     res.setHeader('X-Request-Id', ctx.requestId);
+    const started = process.hrtime.bigint();
     res.on('finish', () => {
-      const route = req.path === mcpPath ? 'mcp' : req.path.startsWith('/.well-known/') ? 'well-known' : req.path.slice(1) || 'root';
-      metrics.httpRequests.inc({ route: ['mcp', 'well-known', 'healthz', 'readyz', 'metrics'].includes(route) ? route : 'other', status: String(res.statusCode) });
+      const path = req.path === mcpPath ? 'mcp' : req.path.startsWith('/.well-known/') ? 'well-known' : req.path.slice(1) || 'root';
+      const labels = { route: ['mcp', 'well-known', 'healthz', 'readyz', 'metrics'].includes(path) ? path : 'other', status: String(res.statusCode) };
+      metrics.httpRequests.inc(labels);
+      metrics.httpRequestDuration.observe(labels, Number(process.hrtime.bigint() - started) / 1e9);
     });
     runWithRequestContext(ctx, next);
   });

@@ -9,6 +9,7 @@ import { createRedisConnection, type RedisConnection } from '../redis/index.ts';
 import { createSecretProviderFromConfig, type SecretProvider } from '../secrets/index.ts';
 import { createMcpApp, type McpApp } from './app.ts';
 import { listen, type RunningServer } from './listen.ts';
+import { shutdownTelemetry } from '../telemetry/index.ts';
 import type { TaskBackend } from './tasks.ts';
 import type { AnyToolDefinition, TokenDelegation } from './tool.ts';
 
@@ -131,7 +132,7 @@ export async function bootstrapServer<D>(opts: BootstrapOptions<D>): Promise<Boo
   });
   const publicUrl = config.PUBLIC_URL ?? `http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${config.PORT}/mcp`;
   const metrics = createMetrics({ defaultLabels: { service: opts.service.name } });
-  const secrets = createSecretProviderFromConfig(config, { logger, audit: logger, ...(opts.devSecrets ? { devSecrets: opts.devSecrets } : {}) });
+  const secrets = createSecretProviderFromConfig(config, { logger, audit: logger, metrics, ...(opts.devSecrets ? { devSecrets: opts.devSecrets } : {}) });
   const authz = createAuthorizerFromConfig(config, { audit: logger, logger });
   const verifier = tokenVerifierFromConfig(config, publicUrl, logger);
   const redis = config.REDIS_URL !== undefined ? await createRedisConnection({ url: config.REDIS_URL, logger }) : undefined;
@@ -202,7 +203,7 @@ export async function bootstrapServer<D>(opts: BootstrapOptions<D>): Promise<Boo
 }
 
 /**
- * Closes `server` on SIGTERM/SIGINT (drain, then dependencies) and exits.
+ * Closes `server` on SIGTERM/SIGINT (drain, then dependencies, then flush buffered spans) and exits.
  *
  * @example
  * ```ts
@@ -211,7 +212,10 @@ export async function bootstrapServer<D>(opts: BootstrapOptions<D>): Promise<Boo
  */
 export function exitOnSignals(server: { close(): Promise<void> }): void {
   const stop = () => {
-    void server.close().then(
+    void server
+      .close()
+      .finally(() => shutdownTelemetry())
+      .then(
       () => process.exit(0),
       () => process.exit(1),
     );

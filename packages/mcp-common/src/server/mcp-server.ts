@@ -6,6 +6,7 @@ import { assertArgumentsSafe } from '../input/index.ts';
 import { PlatformError } from '../errors/index.ts';
 import { currentRequestContext, type AuditLogger, type Logger } from '../logging/index.ts';
 import type { PlatformMetrics } from '../metrics/index.ts';
+import { decideInSpan, inToolCallSpan } from '../telemetry/mcp.ts';
 import { ERROR_META_KEY, toToolFailure, type ToolFailure } from './errors-to-result.ts';
 import { attachTasks, declaresTasks, type TaskBackend } from './tasks.ts';
 import type { AnyToolDefinition, TokenDelegation, ToolContext } from './tool.ts';
@@ -85,12 +86,18 @@ export function createServerFactory<D>(opts: ServerFactoryOptions<D>): McpServer
   };
 
   const enforce = async (authorizer: Authorizer, input: PolicyInput): Promise<void> => {
-    const decision: Decision = await authorizer.decide(input);
+    const started = process.hrtime.bigint();
+    const decision: Decision = await decideInSpan(authorizer, input);
+    opts.metrics.authzDecisionDuration.observe({ server: opts.serverId }, Number(process.hrtime.bigint() - started) / 1e9);
     opts.metrics.authzDecisions.inc({ server: opts.serverId, tool: input.tool, decision: decision.error ? 'error' : decision.allow ? 'allow' : 'deny' });
     assertAllowed(decision);
   };
 
-  const wrap = (tool: AnyToolDefinition<D>) => async (args: Record<string, unknown>, sdkCtx: ServerContext): Promise<CallToolResult> => {
+  // One span per call, named and attributed by the OTel semantic conventions for MCP tool calls.
+  const wrap = (tool: AnyToolDefinition<D>) => (args: Record<string, unknown>, sdkCtx: ServerContext): Promise<CallToolResult> =>
+    inToolCallSpan({ server: opts.serverId, tool: tool.name, requestId: (sdkCtx.mcpReq as { id?: unknown } | undefined)?.id }, () => call(tool, args, sdkCtx));
+
+  const call = async (tool: AnyToolDefinition<D>, args: Record<string, unknown>, sdkCtx: ServerContext): Promise<CallToolResult> => {
     const started = process.hrtime.bigint();
     const reqCtx = currentRequestContext();
     const principal = principalFromAuthInfo(sdkCtx.http?.authInfo);

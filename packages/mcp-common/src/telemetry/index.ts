@@ -1,0 +1,2 @@
+export { shutdownTelemetry, startServiceTelemetry, startTelemetry, telemetryConfig, tracingEnabled, type StartTelemetryOptions, type Telemetry, type TelemetryConfig } from './sdk.ts';
+export { ATTR, SpanKind, activeSpanIds, errorType, inSpan, markError, tracer, type InSpanOptions } from './spans.ts';
