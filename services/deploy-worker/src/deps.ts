@@ -3,6 +3,7 @@ import { createServiceNowClient } from '@mcp-platform/connectors/servicenow';
 import type { Authorizer } from '@mcp-platform/mcp-common/authz';
 import { createAuthorizerFromConfig } from '@mcp-platform/mcp-common/authz';
 import type { PlatformLogger } from '@mcp-platform/mcp-common/logging';
+import type { PlatformMetrics } from '@mcp-platform/mcp-common/metrics';
 import { createSecretProviderFromConfig } from '@mcp-platform/mcp-common/secrets';
 import { withCredentialRetry } from '@mcp-platform/mcp-common/server';
 import { createServiceNowChangeManagement, type ActivityDeps } from './activities/index.ts';
@@ -24,8 +25,8 @@ export interface BuiltDeps extends ActivityDeps {
  * const activities = createActivities(deps);
  * ```
  */
-export function buildDeps(config: WorkerConfig, logger: PlatformLogger): BuiltDeps {
-  const secrets = createSecretProviderFromConfig(config, { logger, audit: logger, devSecrets: DEV_SECRETS });
+export function buildDeps(config: WorkerConfig, logger: PlatformLogger, metrics?: PlatformMetrics): BuiltDeps {
+  const secrets = createSecretProviderFromConfig(config, { logger, audit: logger, devSecrets: DEV_SECRETS, ...(metrics ? { metrics } : {}) });
   const basic = (name: string) => async () => {
     const s = await secrets.get(name);
     if (!s['username'] || !s['password']) throw new TypeError(`secret "${name}" must have username and password`);
@@ -36,7 +37,7 @@ export function buildDeps(config: WorkerConfig, logger: PlatformLogger): BuiltDe
       baseUrl: config.CATALYST_BASE_URL,
       credentials: basic(config.CATALYST_SECRET_NAME),
       onCredentialRejected: () => secrets.invalidate(config.CATALYST_SECRET_NAME),
-      policy: { timeoutMs: config.CATALYST_TIMEOUT_MS },
+      policy: { timeoutMs: config.CATALYST_TIMEOUT_MS, ...(metrics ? { observer: metrics.upstream } : {}) },
       logger,
     }),
     secrets,
@@ -47,7 +48,7 @@ export function buildDeps(config: WorkerConfig, logger: PlatformLogger): BuiltDe
       instanceUrl: config.SERVICENOW_INSTANCE_URL,
       credentials: basic(config.SERVICENOW_SECRET_NAME),
       onCredentialRejected: () => secrets.invalidate(config.SERVICENOW_SECRET_NAME),
-      policy: { timeoutMs: config.SERVICENOW_TIMEOUT_MS },
+      policy: { timeoutMs: config.SERVICENOW_TIMEOUT_MS, ...(metrics ? { observer: metrics.upstream } : {}) },
       logger,
     }),
     secrets,

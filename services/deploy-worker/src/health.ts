@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '@mcp-platform/mcp-common/logging';
-import { createMetrics } from '@mcp-platform/mcp-common/metrics';
+import { createMetrics, type PlatformMetrics } from '@mcp-platform/mcp-common/metrics';
 
 /** What the health server asks about the worker (a Temporal `Worker` satisfies it). */
 export interface WorkerStateSource {
@@ -17,15 +17,15 @@ export interface HealthServer {
 /**
  * The worker serves no traffic, but orchestrators need probes: `/healthz` (the process
  * answers), `/readyz` (200 only while the Temporal worker is `RUNNING`, i.e. polling its
- * task queue), and `/metrics` (Node.js process metrics, Prometheus format).
+ * task queue), and `/metrics` (Node.js process metrics, activity counts, upstream and secret metrics; Prometheus format).
  *
  * @example
  * ```ts
  * const health = await startHealthServer({ host: '0.0.0.0', port: 8110, worker, logger });
  * ```
  */
-export async function startHealthServer(options: { host: string; port: number; worker: WorkerStateSource; logger: Logger }): Promise<HealthServer> {
-  const metrics = createMetrics({ defaultLabels: { service: 'deploy-worker' } });
+export async function startHealthServer(options: { host: string; port: number; worker: WorkerStateSource; logger: Logger; metrics?: PlatformMetrics }): Promise<HealthServer> {
+  const metrics = options.metrics ?? createMetrics({ defaultLabels: { service: 'deploy-worker' } });
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     const json = (status: number, body: unknown) => {

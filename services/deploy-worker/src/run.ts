@@ -6,6 +6,7 @@
  * @module
  */
 import type { PlatformLogger } from '@mcp-platform/mcp-common/logging';
+import { createMetrics } from '@mcp-platform/mcp-common/metrics';
 import { tokenVerifierFromConfig } from '@mcp-platform/mcp-common/server';
 import type { Worker } from '@temporalio/worker';
 import { createActivities, createIdentityActivities } from './activities/index.ts';
@@ -43,7 +44,9 @@ export interface RunningDeployWorker {
  * ```
  */
 export async function startDeployWorker(config: WorkerConfig, logger: PlatformLogger): Promise<RunningDeployWorker> {
-  const deps = buildDeps(config, logger);
+  // One registry for the probe server's /metrics: activity counts, upstream and secret metrics.
+  const metrics = createMetrics({ defaultLabels: { service: 'deploy-worker' } });
+  const deps = buildDeps(config, logger, metrics);
   const verifier = tokenVerifierFromConfig(config, config.DEPLOY_WORKER_AUDIENCE, logger);
   const connection = await connectWorker(config);
   const ledgerClient = await connectClient(config);
@@ -60,12 +63,13 @@ export async function startDeployWorker(config: WorkerConfig, logger: PlatformLo
       ...(config.WORKFLOW_BUNDLE_PATH ? { workflowBundle: { codePath: config.WORKFLOW_BUNDLE_PATH } } : {}),
       maxConcurrentActivities: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
       stickyTimeoutMs: config.WORKER_STICKY_TIMEOUT_MS,
+      metrics,
     });
   } catch (err) {
     await release();
     throw err;
   }
-  const health = await startHealthServer({ host: config.HEALTH_HOST, port: config.HEALTH_PORT, worker, logger });
+  const health = await startHealthServer({ host: config.HEALTH_HOST, port: config.HEALTH_PORT, worker, logger, metrics });
   const done = worker.run().finally(async () => {
     await health.close();
     await release();

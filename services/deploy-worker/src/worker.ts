@@ -3,6 +3,8 @@ import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DefaultLogger, Runtime, Worker, bundleWorkflowCode, type LogLevel, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import type { Logger } from '@mcp-platform/mcp-common/logging';
+import { createMetrics, type PlatformMetrics } from '@mcp-platform/mcp-common/metrics';
+import { activityTelemetry } from './activity-telemetry.ts';
 import type { DeploymentActivities } from './activities/index.ts';
 
 /** The workflow bundle's entry (bundled by the worker; the code runs in Temporal's deterministic sandbox). */
@@ -37,6 +39,8 @@ export interface DeploymentWorkerOptions {
   maxConcurrentActivities?: number;
   /** How long sticky workflow tasks wait for this worker before going to any worker, in ms. Default 10000. */
   stickyTimeoutMs?: number;
+  /** Counts activity executions (`mcp_workflow_activities_total`); every activity is also a span. Default: a fresh registry. */
+  metrics?: PlatformMetrics;
 }
 
 /**
@@ -57,6 +61,7 @@ export function createDeploymentWorker(options: DeploymentWorkerOptions): Promis
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     maxConcurrentActivityTaskExecutions: options.maxConcurrentActivities ?? 20,
     stickyQueueScheduleToStartTimeout: options.stickyTimeoutMs ?? 10_000,
+    interceptors: { activity: [activityTelemetry(options.metrics ?? createMetrics({ processMetrics: false }))] },
   });
 }
 

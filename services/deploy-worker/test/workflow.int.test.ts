@@ -22,6 +22,7 @@ import type { DeploymentRequest } from '../src/types.ts';
 import { approveSignal } from '../src/workflows/template-deployment.ts';
 import { WORKFLOWS_PATH, createDeploymentWorker } from '../src/worker.ts';
 import { SEED, captureLogger, startIdentity, startSimulators, startTemporalDevServer, type DevServer, type IdentityFixture, type Simulators } from './fixtures.ts';
+import { createMetrics } from '@mcp-platform/mcp-common/metrics';
 
 const TASK_QUEUE = 'deploy-int';
 let server: DevServer;
@@ -36,6 +37,8 @@ let clockOffsetMs = 0;
 const log = captureLogger();
 const cred = (user: string, options?: { audience?: string; ttlSeconds?: number }) => identity.credential(user, options);
 
+const metrics = createMetrics({ processMetrics: false });
+
 beforeAll(async () => {
   Runtime.install({ logger: new DefaultLogger('ERROR') });
   [server, sims, identity] = await Promise.all([startTemporalDevServer(), startSimulators({ taskDurationMs: 300 }), startIdentity()]);
@@ -49,7 +52,7 @@ beforeAll(async () => {
     ...createIdentityActivities({ verifier, ledger: createTemporalCredentialLedger(client, TASK_QUEUE), logger: log.logger }),
   };
   const [connection, workflowBundle] = await Promise.all([NativeConnection.connect({ address: server.address }), bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietBundlerLogger })]);
-  worker = await createDeploymentWorker({ connection, namespace: 'default', taskQueue: TASK_QUEUE, activities, workflowBundle });
+  worker = await createDeploymentWorker({ connection, namespace: 'default', taskQueue: TASK_QUEUE, activities, workflowBundle, metrics });
   running = worker.run();
   deployments = createDeploymentClient(client, TASK_QUEUE);
 }, 120_000);
@@ -316,6 +319,15 @@ describe('TemplateDeploymentWorkflow on the Temporal dev server', () => {
     await expect(runCli(['approve', 'deploy-x', '--as', 'alice', '--groups', 'admin'], env)).rejects.toThrow(/Unknown option '--as'/);
     await expect(runCli(['approve', 'deploy-x'], { ...env, DEPLOY_USER: 'alice', DEPLOY_PASSWORD: 'nina-dev-password' })).rejects.toThrow(/login refused by the identity provider \(invalid_grant\)/);
     await expect(runCli(['approve', 'deploy-x'], { ...env, DEPLOY_USER: 'alice' })).rejects.toThrow(/needs a user .* and a password/);
+  });
+
+  it('counts every activity the worker ran, by outcome (mcp_workflow_activities_total)', async () => {
+    const counter = (await metrics.registry.getMetricsAsJSON()).find((m) => m.name === 'mcp_workflow_activities_total');
+    const values = (counter?.values ?? []) as { labels: Record<string, string>; value: number }[];
+    expect(values.filter((v) => v.labels['outcome'] === 'success').reduce((n, v) => n + v.value, 0)).toBeGreaterThan(5);
+    expect(new Set(values.map((v) => v.labels['activity'])).size).toBeGreaterThan(3);
+    const durations = (await metrics.registry.getMetricsAsJSON()).find((m) => m.name === 'mcp_workflow_activity_duration_seconds');
+    expect((durations?.values ?? []).length).toBeGreaterThan(0);
   });
 
 });

@@ -19,6 +19,8 @@ export interface ProxyHarnessOptions {
   backends?: Array<'network' | 'itsm'>;
   /** Extra proxy environment. */
   env?: Record<string, string>;
+  /** Extra environment of the MCP server processes (e.g. `OTEL_*`). */
+  mcpEnv?: Record<string, string>;
 }
 
 /** The real stack: IdP, OPA, simulators, MCP servers as processes, and the proxy in-process. */
@@ -64,7 +66,7 @@ export async function startProxyHarness(options: ProxyHarnessOptions = {}): Prom
   const opa = await startOpa({ policyDir: POLICY_DIR });
   const catalyst = await startCatalystCenterSimulator({ port: 0, username: 'admin', password: 'dev-only-catalyst-password', taskDurationMs: 150 });
   const servicenow = await startServiceNowSimulator({ port: 0, username: 'admin', password: 'dev-only-servicenow-password' });
-  const common = { OIDC_ISSUER: idp.issuer, OPA_URL: opa.url, AUTHZ_CACHE_TTL_MS: '0' };
+  const common = { OIDC_ISSUER: idp.issuer, OPA_URL: opa.url, AUTHZ_CACHE_TTL_MS: '0', ...options.mcpEnv };
   const mcp: Record<string, McpProcess> = {};
   if (wanted.includes('network')) mcp['network'] = startMcpProcess('mcp-network', networkPort, { ...common, CATALYST_BASE_URL: catalyst.url });
   if (wanted.includes('itsm')) mcp['itsm'] = startMcpProcess('mcp-itsm', itsmPort, { ...common, SERVICENOW_INSTANCE_URL: servicenow.url });

@@ -26,6 +26,12 @@ export interface PlatformMetrics {
   readonly upstreamDuration: Histogram<'upstream' | 'outcome'>;
   /** `mcp_upstream_breaker_state{upstream}`: 0 closed, 1 half-open, 2 open. */
   readonly upstreamBreakerState: Gauge<'upstream'>;
+  /** `mcp_readiness_check{check}`: 1 when the dependency check passed at the last scrape, else 0 (`identity-provider`, `secrets`, `authorizer`, upstreams…). */
+  readonly readinessCheck: Gauge<'check'>;
+  /** `mcp_workflow_activities_total{activity,outcome}`: activities the deploy worker ran (steps of deployment workflows). */
+  readonly workflowActivities: Counter<'activity' | 'outcome'>;
+  /** `mcp_workflow_activity_duration_seconds{activity}`. */
+  readonly workflowActivityDuration: Histogram<'activity'>;
   /** Feeds `upstreamDuration` and `upstreamBreakerState`; pass it as an upstream policy's `observer`. */
   readonly upstream: UpstreamObserver;
 }
@@ -79,6 +85,25 @@ export function createMetrics(options: CreateMetricsOptions = {}): PlatformMetri
       call: (upstream, outcome, seconds) => upstreamDuration.observe({ upstream, outcome }, seconds),
       breaker: (upstream, state) => upstreamBreakerState.set({ upstream }, BREAKER_STATE_VALUE[state]),
     },
+    workflowActivities: new Counter({
+      name: 'mcp_workflow_activities_total',
+      help: 'Workflow activities executed by the worker, by outcome (success or an error code)',
+      labelNames: ['activity', 'outcome'] as const,
+      registers: [registry],
+    }),
+    workflowActivityDuration: new Histogram({
+      name: 'mcp_workflow_activity_duration_seconds',
+      help: 'Workflow activity execution time',
+      labelNames: ['activity'] as const,
+      buckets: LATENCY_BUCKETS,
+      registers: [registry],
+    }),
+    readinessCheck: new Gauge({
+      name: 'mcp_readiness_check',
+      help: 'Dependency checks of /readyz, evaluated at each scrape: 1 passed, 0 failed',
+      labelNames: ['check'] as const,
+      registers: [registry],
+    }),
     httpRequestDuration: new Histogram({
       name: 'mcp_http_request_duration_seconds',
       help: 'HTTP requests by route and status, from arrival to the response finished',

@@ -48,6 +48,14 @@ describe('operational routes: probes for everyone, detail and metrics for the tr
     expect(await metrics.text()).toContain('mcp_http_requests_total{route="mcp",status="200"} 1');
   });
 
+  it('each scrape records the dependency checks in mcp_readiness_check (1 passed, 0 failed)', async () => {
+    const up = await (await fetch(`${await serve(undefined, true)}/metrics`)).text();
+    expect(up).toContain('mcp_readiness_check{check="secrets"} 1');
+    const down = await (await fetch(`${await serve(undefined, false)}/metrics`)).text();
+    expect(down).toContain('mcp_readiness_check{check="secrets"} 0');
+    expect(down).toContain('mcp_readiness_check{check="identity-provider"} 1');
+  });
+
   it('loopback callers are trusted by default (local runs), without a token', async () => {
     const url = await serve(undefined);
     expect(await (await fetch(`${url}/readyz`)).json()).toMatchObject({ checks: { secrets: true } });

@@ -56,6 +56,9 @@ export function mountOperationalRoutes(
   });
   app.get('/metrics', async (req, res, next) => {
     if (!isTrusted(req, access)) return next();
+    // Each scrape also records every dependency check (mcp_readiness_check), so alerts see a dependency down.
+    const r = await options.readiness();
+    for (const [check, ok] of Object.entries(r.checks)) options.metrics.readinessCheck.set({ check }, ok ? 1 : 0);
     res.type(options.metrics.registry.contentType).send(await options.metrics.registry.metrics());
   });
 }
