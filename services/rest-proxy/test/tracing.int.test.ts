@@ -39,8 +39,10 @@ describe('one trace across the REST proxy and the MCP server', () => {
     const chain: ReceivedSpan[] = [];
     for (let s: ReceivedSpan | undefined = call; s; s = byId.get(s.parentSpanId)) chain.push(s);
     const described = chain.map((s) => `${s.service}:${s.kind}:${s.name}`);
-    // Root first: the proxy's server span, its upstream span, its HTTP client span, the server's HTTP span, the tool call.
+    // Root first: this test's fetch (traced too: same process), the proxy's server span, its upstream span,
+    // its HTTP client span, the server's HTTP span, the tool call.
     expect(described.reverse()).toEqual([
+      expect.stringMatching(/^rest-proxy:3:POST/),
       expect.stringMatching(/^rest-proxy:2:POST/),
       'rest-proxy:1:upstream mcp-network',
       expect.stringMatching(/^rest-proxy:3:POST/),
