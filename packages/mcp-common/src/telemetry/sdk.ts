@@ -1,10 +1,10 @@
+import { createRequire } from 'node:module';
 import { trace, type ProxyTracerProvider, type Span } from '@opentelemetry/api';
-import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
-import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import { NodeSDK } from '@opentelemetry/sdk-node';
+import type * as InstrumentationHttp from '@opentelemetry/instrumentation-http';
+import type * as InstrumentationUndici from '@opentelemetry/instrumentation-undici';
+import type * as Resources from '@opentelemetry/resources';
+import type * as SdkNode from '@opentelemetry/sdk-node';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace';
-import { ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
 import { z } from 'zod';
 import { parseConfig, type Env } from '../config/parse.ts';
 
@@ -104,9 +104,17 @@ export function startTelemetry(options: StartTelemetryOptions): Telemetry {
     current = OFF;
     return current;
   }
+  // Loaded only when tracing is on (synchronously, so the SDK is up before the app's modules load):
+  // the SDK and its exporters take seconds to import on a busy machine, which a service with
+  // tracing off should not pay at every start.
+  const require = createRequire(import.meta.url);
+  const { NodeSDK } = require('@opentelemetry/sdk-node') as typeof SdkNode;
+  const { HttpInstrumentation } = require('@opentelemetry/instrumentation-http') as typeof InstrumentationHttp;
+  const { UndiciInstrumentation } = require('@opentelemetry/instrumentation-undici') as typeof InstrumentationUndici;
+  const { resourceFromAttributes } = require('@opentelemetry/resources') as typeof Resources;
   const sdk = new NodeSDK({
     serviceName: config.OTEL_SERVICE_NAME ?? options.serviceName,
-    resource: resourceFromAttributes({ [ATTR_SERVICE_VERSION]: options.serviceVersion }),
+    resource: resourceFromAttributes({ 'service.version': options.serviceVersion }),
     instrumentations: [
       new HttpInstrumentation({
         // Probes and scrapes would drown the traces that matter (and an in-process OTLP receiver would trace its own exports).

@@ -1,8 +1,14 @@
-import { SpanKind, SpanStatusCode, context, trace, type Attributes, type Span } from '@opentelemetry/api';
+import { SpanKind, SpanStatusCode, context, trace, type Attributes, type Span, type Tracer } from '@opentelemetry/api';
 import { platformErrorOf } from '../errors/base.ts';
 
-/** The tracer of the platform's own spans (instrumentation scope `@mcp-platform/mcp-common`). */
-export const tracer = trace.getTracer('@mcp-platform/mcp-common', '0.1.0');
+/**
+ * The tracer of the platform's own spans (instrumentation scope `@mcp-platform/mcp-common`), asked
+ * of the global provider at each use: one taken before the SDK started (which loads its own copy of
+ * the API) would stay a no-op.
+ */
+export function tracer(): Tracer {
+  return trace.getTracer('@mcp-platform/mcp-common', '0.1.0');
+}
 
 /**
  * Attribute names: the OpenTelemetry semantic conventions for MCP and GenAI tool calls
@@ -49,7 +55,7 @@ export interface InSpanOptions {
  * ```
  */
 export function inSpan<T>(name: string, options: InSpanOptions, fn: (span: Span) => Promise<T>): Promise<T> {
-  return tracer.startActiveSpan(name, { kind: options.kind ?? SpanKind.INTERNAL, ...(options.attributes ? { attributes: options.attributes } : {}) }, async (span) => {
+  return tracer().startActiveSpan(name, { kind: options.kind ?? SpanKind.INTERNAL, ...(options.attributes ? { attributes: options.attributes } : {}) }, async (span) => {
     try {
       return await fn(span);
     } catch (err) {
