@@ -17,6 +17,7 @@ import {
   allowedHostnames,
   listen,
   mountOperationalRoutes,
+  type ManagementAccess,
   requireAllowedHost,
   securityHeaders,
   tokenVerifierFromConfig,
@@ -33,6 +34,8 @@ export const SERVICE = { name: 'rest-proxy', version: '0.1.0' } as const;
 
 /** Everything {@link createProxyApp} needs, injected (tests build their own). */
 export interface ProxyDeps {
+  /** Who may read `/metrics` and the `/readyz` detail. Default: loopback callers only. */
+  management?: ManagementAccess;
   /** Public base URL = resource identifier of the proxy, e.g. `http://127.0.0.1:8080`. */
   publicUrl: string;
   issuer: string;
@@ -266,7 +269,7 @@ export function createProxyApp(deps: ProxyDeps): ProxyApp {
     };
     return { ready: Object.values(checks).every(Boolean), checks };
   };
-  mountOperationalRoutes(app, { service: SERVICE, readiness, metrics });
+  mountOperationalRoutes(app, { service: SERVICE, readiness, metrics, ...(deps.management ? { access: deps.management } : {}) });
   // DNS-rebinding protection like the MCP servers': everything but the probes answers only to known Host names.
   app.use(
     requireAllowedHost(allowedHostnames(publicUrl, deps.allowedHosts ?? []), (_req, _res, next, message) =>
@@ -517,6 +520,7 @@ export async function startRestProxy(config: ProxyConfig, options: StartRestProx
     maxBodyBytes: config.MAX_BODY_BYTES,
     allowedOrigins: config.ALLOWED_ORIGINS,
     allowedHosts: config.ALLOWED_HOSTS,
+    management: { trustLoopback: config.MANAGEMENT_TRUST_LOOPBACK, ...(config.MANAGEMENT_TOKEN ? { token: config.MANAGEMENT_TOKEN } : {}) },
   };
   const { app } = createProxyApp(deps);
   const running = await listen(app, {

@@ -15,6 +15,12 @@ describe('rest-proxy configuration', () => {
     expect(c.PROXY_CLIENT_ID).toBe('rest-proxy');
   });
 
+  it('reads MANAGEMENT_TOKEN (Prometheus scrapes /metrics with it) and refuses a short one', () => {
+    expect(loadConfig({}).MANAGEMENT_TOKEN).toBeUndefined();
+    expect(loadConfig({ MANAGEMENT_TOKEN: 'a-management-token-of-some-length' }).MANAGEMENT_TOKEN).toBe('a-management-token-of-some-length');
+    expect(() => loadConfig({ MANAGEMENT_TOKEN: 'short' })).toThrow(/MANAGEMENT_TOKEN/);
+  });
+
   it('reads backends from PROXY_BACKENDS, then PROXY_BACKENDS_FILE', () => {
     expect(loadConfig({ PROXY_BACKENDS: '{"network":"http://10.0.0.1:8101/mcp"}' }).backends).toEqual({ network: 'http://10.0.0.1:8101/mcp' });
     const dir = mkdtempSync(join(tmpdir(), 'rest-proxy-'));

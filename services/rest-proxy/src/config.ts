@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { authEnv, authzEnv, httpUrl, limitsEnv, loggingEnv, parseConfig, port, positiveInt, profileEnv, withCommonRules, list, type Env } from '@mcp-platform/mcp-common/config';
+import { authEnv, authzEnv, httpUrl, limitsEnv, loggingEnv, managementEnv, parseConfig, port, positiveInt, profileEnv, withCommonRules, list, type Env } from '@mcp-platform/mcp-common/config';
 import { backendServers, localUrl, REST_PROXY } from '@mcp-platform/registry';
 import { z } from 'zod';
 
@@ -51,6 +51,8 @@ export const configSchema = withCommonRules(
     TOKEN_EXCHANGE_SCOPES: z.string().optional(),
     /** Where the proxy's own access rule (`data.mcp.proxy.decision`) is evaluated: the same variables as every server. */
     ...authzEnv,
+    /** `MANAGEMENT_TOKEN` opens `/metrics` and the `/readyz` detail to non-loopback callers (Prometheus). */
+    ...managementEnv,
   }),
 ).transform((cfg, ctx) => {
   let backends: Record<string, string> = { ...DEFAULT_BACKENDS };
