@@ -24,6 +24,7 @@ import { backendServers, clusterUrl, SERVERS, type ServerEntry } from '@mcp-plat
 import { SEED_CLIENTS } from '@mcp-platform/sandboxes/idp';
 import { clusterBackends, tokenExchangeScopes, workflowClientEnv } from './k8s-manifests.ts';
 import { repoPath } from './repo.ts';
+import { COMPOSE_MANAGEMENT_TOKEN } from './prometheus-config.ts';
 import { vaultIdentities } from './vault-policies.ts';
 
 /** The compose file. */
@@ -85,6 +86,8 @@ function gatewayBlock(s: ServerEntry): string[] {
     '      AUTHZ_MODE: opa',
     '      OPA_URL: http://opa:8181',
     '      REDIS_URL: redis://redis:6379',
+    '      # Prometheus scrapes /metrics with it (deploy/prometheus/prometheus.yml, generated).',
+    `      MANAGEMENT_TOKEN: ${COMPOSE_MANAGEMENT_TOKEN} # DEV ONLY`,
     `      GATEWAY_CLIENT_ID: ${clientId}`,
     `      GATEWAY_CLIENT_SECRET: ${devSecret} # DEV ONLY (the realm's seed secret)`,
     `      GATEWAY_BACKENDS: '${JSON.stringify(clusterBackends())}'`,

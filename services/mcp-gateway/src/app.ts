@@ -75,6 +75,7 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
     version: SERVICE.version,
     ...(options.backendFetch ? { fetch: options.backendFetch } : {}),
     logger,
+    observer: metrics.upstream,
   });
   const engine =
     config.AUTHZ_MODE === 'wasm'
@@ -123,6 +124,7 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
     allowedOrigins: config.ALLOWED_ORIGINS,
     maxBodyBytes: config.MAX_BODY_BYTES,
     limits,
+    management: { trustLoopback: config.MANAGEMENT_TRUST_LOOPBACK, ...(config.MANAGEMENT_TOKEN ? { token: config.MANAGEMENT_TOKEN } : {}) },
   });
   notifyToolsChanged = () => mcp.notify.toolsChanged();
   await health.start();

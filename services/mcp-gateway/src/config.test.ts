@@ -20,6 +20,12 @@ describe('the gateway configuration', () => {
     expect(config.publicUrl).toBe(`http://127.0.0.1:${String(GATEWAY_ENTRY.port)}/mcp`);
   });
 
+  it('reads MANAGEMENT_TOKEN (Prometheus scrapes /metrics with it) and refuses a short one', () => {
+    expect(loadConfig({}).MANAGEMENT_TOKEN).toBeUndefined();
+    expect(loadConfig({ MANAGEMENT_TOKEN: 'a-management-token-of-some-length' }).MANAGEMENT_TOKEN).toBe('a-management-token-of-some-length');
+    expect(() => loadConfig({ MANAGEMENT_TOKEN: 'short' })).toThrow(/MANAGEMENT_TOKEN/);
+  });
+
   it('refuses the composite prefix, an underscore, no backend and unreadable JSON, naming the variable', () => {
     expect(() => loadConfig({ GATEWAY_BACKENDS: JSON.stringify({ [COMPOSITE_SERVER]: 'http://127.0.0.1:1/mcp' }) })).toThrow(/GATEWAY_BACKENDS.*composite/s);
     expect(() => loadConfig({ GATEWAY_BACKENDS: JSON.stringify({ my_server: 'http://127.0.0.1:1/mcp' }) })).toThrow(/GATEWAY_BACKENDS.*underscore/s);

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { authEnv, authzEnv, httpEnv, httpUrl, limitsEnv, loggingEnv, parseConfig, positiveInt, profileEnv, redisEnv, withCommonRules, type Env } from '@mcp-platform/mcp-common/config';
+import { authEnv, authzEnv, httpEnv, httpUrl, limitsEnv, loggingEnv, managementEnv, parseConfig, positiveInt, profileEnv, redisEnv, withCommonRules, type Env } from '@mcp-platform/mcp-common/config';
 import { backendServers, localUrl, serverByKey } from '@mcp-platform/registry';
 import { z } from 'zod';
 import { SERVER_NAME } from './names.ts';
@@ -40,6 +40,8 @@ export const configSchema = withCommonRules(
     ...authEnv,
     /** Where the gateway's own rule (`data.mcp.gateway.decision`) is evaluated: the OPA server, or the same bundle in-process. */
     ...authzEnv,
+    /** `MANAGEMENT_TOKEN` opens `/metrics` and the `/readyz` detail to non-loopback callers (Prometheus). */
+    ...managementEnv,
     /** The gateway's own OAuth client at the IdP (RFC 8693 token exchange). */
     GATEWAY_CLIENT_ID: z.string().default(GATEWAY_ENTRY.ownerClientId ?? GATEWAY_ENTRY.name),
     /** DEV default is the dev IdP's public seed secret; set it (or GATEWAY_CLIENT_SECRET_FILE) anywhere else. */
