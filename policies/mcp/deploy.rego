@@ -67,3 +67,19 @@ deny_reasons contains msg if {
 	not request_resource.requester == input.subject.id
 	msg := "only the requester may answer a deployment task's questions"
 }
+
+# --- standard changes: the worker's check of a deployment that skips four-eyes
+#   (mcp-network's multi-device deploy_template as a task opens a pre-approved standard change;
+#   arguments.change_type = "standard"). CORE devices always need a normal change and an approver.
+
+deploy_is_standard_change(request) if {
+	request.tool == "template_deployment_workflow"
+	request.arguments.change_type == "standard"
+}
+
+deny_reasons contains msg if {
+	deploy_is_standard_change(input)
+	cores := core_devices(request_resource)
+	count(cores) > 0
+	msg := concat("", ["CORE devices need a normal change with four-eyes approval, not a pre-approved standard change: ", concat(", ", cores)])
+}

@@ -133,3 +133,32 @@ test_get_deployment_workflow_follows_the_task_rule_once_resolved if {
 	not authz.decision.allow with input as deploy_task_call("get_deployment_workflow", "read", "sam", ["service-desk"], "nina")
 	authz.decision.allow with input as deploy_task_call("get_deployment_workflow", "read", "nina", ["network-engineers"], "nina")
 }
+
+# --- standard changes (pre-approved: the worker's validation of a deploy_template task)
+
+standard_start(subject, groups, change_type, roles) := {
+	"subject": {"id": subject, "groups": groups, "scopes": ["mcp:tools"], "client_id": "deploy-worker"},
+	"server": "network",
+	"tool": "template_deployment_workflow",
+	"action": "execute",
+	"arguments": {"template_id": "t1", "device_ids": ["d1"], "change_type": change_type},
+	"context": {"request_id": "deploy-1", "time": "2026-11-22T10:00:00Z"},
+	"resource": {"devices": [{"id": concat("", ["d-", r]), "hostname": concat("", ["sw-", lower(r)]), "role": r} | some r in roles]},
+}
+
+test_network_engineer_may_open_a_standard_change_for_access_devices if {
+	authz.decision.allow with input as standard_start("nina", ["network-engineers"], "standard", ["ACCESS", "DISTRIBUTION"])
+}
+
+test_standard_change_never_touches_core_devices_even_for_admins if {
+	d := authz.decision with input as standard_start("alice", ["admin"], "standard", ["ACCESS", "CORE"])
+	not d.allow
+	"CORE devices need a normal change with four-eyes approval, not a pre-approved standard change: sw-core" in d.reasons
+
+	# The same admin may start a normal (four-eyes) change for them.
+	authz.decision.allow with input as standard_start("alice", ["admin"], "normal", ["ACCESS", "CORE"])
+}
+
+test_service_desk_may_not_open_a_standard_change if {
+	not authz.decision.allow with input as standard_start("sam", ["service-desk"], "standard", ["ACCESS"])
+}

@@ -90,7 +90,20 @@ export interface DeploymentRequest {
   onBatchFailure?: 'rollback' | 'ask';
   /** How long an `ask` waits for the requester's answer, in ms. Default 3600000 (1 h). */
   inputTimeoutMs?: number;
+  /**
+   * `normal` (default): a normal change, deployed after a four-eyes approval. `standard`: a
+   * pre-approved standard change for a direct template deployment (mcp-network's multi-device
+   * `deploy_template` as a task) — opened as a ServiceNow standard change and deployed without
+   * waiting for an approver. The policy decides with `arguments.change_type` (deploy.rego: a
+   * standard change may not touch CORE devices; those need four-eyes).
+   */
+  changeType?: ChangeType;
+  /** Push even if Catalyst Center believes a device already has this configuration (`forcePushTemplate`). Default false. */
+  forcePush?: boolean;
 }
+
+/** ServiceNow change types a deployment opens: four-eyes (`normal`) or pre-approved (`standard`). */
+export type ChangeType = 'normal' | 'standard';
 
 /** A request after the workflow verified its credential: what activities get (no credential, a verified requester). */
 export type VerifiedRequest = Omit<DeploymentRequest, 'credential' | 'requester'> & { requester: Identity };
@@ -143,6 +156,8 @@ export interface DeploymentProgress {
   reason?: string;
   /** When the step or batch count last changed (workflow time, ISO 8601); absent in workflows started before it was added. */
   updatedAt?: string;
+  /** `standard` when the deployment is a pre-approved standard change (no approval step); absent for normal changes. */
+  changeType?: 'standard';
   /** The question the deployment waits on while `awaiting_input` (only the requester answers it). */
   input?: InputRequest;
   /** Answers the requester gave, in order. */

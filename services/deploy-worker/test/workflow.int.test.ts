@@ -224,6 +224,7 @@ describe('TemplateDeploymentWorkflow on the Temporal dev server', () => {
       expect(result.progress.reason).toMatch(/nina chose to roll back/);
       expect(result.progress.devices[second]?.status).toBe('pending'); // the second batch never ran
       expect(changesFor(id)[0]?.['close_code']).toBe('unsuccessful');
+      await exportHistory(id, 'verified-ask-rollback');
 
       device.reachabilityStatus = 'Reachable'; // validation needs it up
       const quiet = await deployments.start(await request({ deviceIds: [first, second], batchSize: 1, onBatchFailure: 'ask', inputTimeoutMs: 1_000 }), { workflowId: 'deploy-ask-timeout' });
@@ -237,6 +238,33 @@ describe('TemplateDeploymentWorkflow on the Temporal dev server', () => {
     } finally {
       device.reachabilityStatus = 'Reachable';
     }
+  });
+
+  it("changeType 'standard': a pre-approved standard change — no approval step, deployed once, verified, closed; approve is refused; CORE devices are refused by policy", async () => {
+    const devices = SEED.access.slice(0, 2);
+    const before = acceptedDeploys().length;
+    const id = await deployments.start(await request({ deviceIds: devices, changeType: 'standard' }), { workflowId: 'deploy-standard' });
+    // Nothing to approve: refused at once (whoever asks), instead of counting as an approval.
+    await expect(deployments.approve(id, await cred('alice'))).rejects.toMatchObject({ code: 'ERR_WORKFLOW_STATE', message: expect.stringMatching(/pre-approved standard change/) });
+    const result = await deployments.result(id);
+    expect(result.outcome).toBe('succeeded');
+    expect(result.progress).toMatchObject({ changeType: 'standard', approvals: [], requester: 'nina' });
+    expect(result.progress.approvedBy).toBeUndefined();
+    expect(devices.map((d) => result.progress.devices[d]?.status)).toEqual(['verified', 'verified']);
+    expect(acceptedDeploys().length - before).toBe(1); // one batch of two
+    const [change] = changesFor(id);
+    // A ServiceNow standard change, walked through its own state model (no assess/authorize) to closed.
+    expect(change).toMatchObject({ type: 'standard', state: '3', close_code: 'successful' });
+    expect(notesFor(String(change?.['sys_id'])).join('\n')).toMatch(/Standard change, pre-approved: nina/);
+    await exportHistory(id, 'verified-standard-change');
+
+    // CORE devices always need four-eyes: an admin's standard change for one is refused before any ticket exists.
+    const core = 'de000000-0000-4000-8000-000000000001';
+    const refused = await deployments.start(await request({ deviceIds: [SEED.access[0]!, core], changeType: 'standard' }, 'alice'), { workflowId: 'deploy-standard-core' });
+    await expect(deployments.result(refused)).rejects.toThrow();
+    const status = await deployments.status(refused);
+    expect(status).toMatchObject({ status: 'FAILED', failureCode: 'ERR_AUTHZ_DENIED', failure: expect.stringMatching(/CORE devices need a normal change with four-eyes approval/) });
+    expect(changesFor(refused)).toHaveLength(0);
   });
 
   it('cancels the change when nobody approves within the approval timeout', async () => {

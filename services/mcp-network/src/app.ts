@@ -35,7 +35,8 @@ export function startNetworkServer(config: NetworkConfig, options: StartNetworkS
     devSecrets: DEV_SECRETS,
     instructions:
       'Network automation on Cisco Catalyst Center: inventory (devices, sites), configuration templates, and template deployment. ' +
-      'Deployments are asynchronous: deploy_template returns a task id to follow with get_deployment_status.',
+      'Deployments are asynchronous: deploy_template returns a task id to follow with get_deployment_status ' +
+      '(with the Tasks extension, a deployment to several non-CORE devices comes back as a durable task instead: follow it with tasks/get).',
     ...(options.logStream ? { logStream: options.logStream } : {}),
     // Workflow actions carry the caller's identity as a credential for the worker (RFC 8693), never a name.
     delegation: ({ logger }) =>

@@ -224,6 +224,40 @@ it('Tasks extension: input_required — a failed batch asks the requester (elici
   }
 });
 
+it('Tasks extension: deploy_template to several devices is a durable task (a pre-approved standard change) polled to completion; one device, CORE targets or no extension get the direct answer', async () => {
+  const DEPLOY = { template_id: TEMPLATE, device_ids: ACCESS, params: { interface: 'Gi1/0/4', description: 'deploy_template task' } };
+  const { c: nina, bodies } = await taskClient('nina');
+  await expect(nina.callTool({ name: 'deploy_template', arguments: DEPLOY })).rejects.toThrow(/task/);
+  const created = bodies.map((b) => (b as { result?: Record<string, unknown> }).result).find((r) => r?.['resultType'] === 'task');
+  const taskId = String(created?.['taskId']);
+  expect(created).toMatchObject({ resultType: 'task', status: 'working', structuredContent: { workflowId: taskId, status: 'PENDING', deviceCount: 2 } });
+  // Nobody approves: a standard change is pre-approved; the task runs to completion on its own.
+  const done = await pollTask(nina, taskId, (t) => t.status !== 'working');
+  expect(done).toMatchObject({ status: 'completed', result: { structuredContent: { workflowId: taskId, outcome: 'succeeded', approvedBy: null } } });
+  expect((await operators.status(taskId)).progress).toMatchObject({ changeType: 'standard', requester: 'nina', devices: { [ACCESS[0]!]: { status: 'verified' }, [ACCESS[1]!]: { status: 'verified' } } });
+  expect(itsm.state.tables.change_request.filter((c) => c['correlation_id'] === taskId)).toEqual([expect.objectContaining({ type: 'standard', state: '3', close_code: 'successful' })]);
+  // Policy on the task as on any deployment: the service desk does not see it.
+  const { c: sam } = await taskClient('sam');
+  await expect(sam.request({ method: 'tasks/get', params: { taskId } }, Task)).rejects.toThrow(/Task not found/);
+
+  // One device: the direct deployment (a Catalyst task id), even with the extension.
+  const { c: ninaAgain, bodies: more } = await taskClient('nina');
+  const one = (await ninaAgain.callTool({ name: 'deploy_template', arguments: { ...DEPLOY, device_ids: [ACCESS[0]!] } })) as CallToolResult;
+  expect(one.structuredContent).toMatchObject({ taskId: expect.any(String), status: 'PENDING', deviceCount: 1 });
+  expect((one.structuredContent as Record<string, unknown>)['workflowId']).toBeUndefined();
+  expect(more.some((b) => (b as { result?: Record<string, unknown> }).result?.['resultType'] === 'task')).toBe(false);
+  // CORE among the targets: never a standard change (policy) — an admin's deployment stays direct, as authorized.
+  const { c: alice } = await taskClient('alice');
+  const core = (await alice.callTool({ name: 'deploy_template', arguments: { ...DEPLOY, device_ids: [ACCESS[0]!, 'de000000-0000-4000-8000-000000000001'] } })) as CallToolResult;
+  expect(core.structuredContent).toMatchObject({ taskId: expect.any(String), deviceCount: 2 });
+  expect((core.structuredContent as Record<string, unknown>)['workflowId']).toBeUndefined();
+  // Without the extension (2025-11-25): today's direct answer.
+  const legacy = await h.client('nina', 'legacy');
+  const direct = (await legacy.callTool({ name: 'deploy_template', arguments: DEPLOY })) as CallToolResult;
+  expect(direct.structuredContent).toMatchObject({ taskId: expect.any(String), deviceCount: 2 });
+  expect((direct.structuredContent as Record<string, unknown>)['workflowId']).toBeUndefined();
+});
+
 it("on_batch_failure 'ask' without the Tasks extension is refused before anything starts (nobody could answer)", async () => {
   const nina = await h.client('nina');
   const r = (await nina.callTool({ name: 'start_deployment_workflow', arguments: { ...START, on_batch_failure: 'ask' } })) as CallToolResult;

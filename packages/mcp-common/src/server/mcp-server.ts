@@ -163,8 +163,8 @@ export function createServerFactory<D>(opts: ServerFactoryOptions<D>): McpServer
       }
       const text = tool.render ? tool.render(output) : JSON.stringify(output);
       const result: CallToolResult = { content: [{ type: 'text', text }], structuredContent: output as Record<string, unknown> };
-      if (tool.task && opts.tasks && declaresTasks(sdkCtx)) {
-        const taskId = tool.task(output);
+      const taskId = tool.task && opts.tasks && declaresTasks(sdkCtx) ? tool.task(output) : undefined;
+      if (taskId !== undefined && opts.tasks) {
         const found = await opts.tasks.get(taskId);
         // The task exists durably (tasks/get resolves it) before it is returned, as SEP-2663 requires.
         if (found === undefined) throw new PlatformError('ERR_UPSTREAM_UNAVAILABLE', `task ${taskId} is not visible yet; retry`);

@@ -60,16 +60,21 @@ const tools = [
     description: 'Starts durable work.',
     action: 'execute',
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false },
-    input: z.object({ name: z.string() }),
+    input: z.object({ name: z.string(), inline: z.boolean().default(false) }),
     output: z.object({ jobId: z.string() }),
     handler: async (args, ctx) => {
+      asTaskSeen.push(ctx.asTask);
+      // Work small enough to finish inside the call: no task, whoever asks.
+      if (args.inline) return { jobId: `inline-${args.name}` };
       const jobId = `job-${args.name}`;
       tasks.set(jobId, { owner: ctx.principal.id, inputs: [], task: { status: 'working', statusMessage: 'started', createdAt: now(), lastUpdatedAt: now(), ttlMs: null, pollIntervalMs: 1000 } });
       return { jobId };
     },
-    task: (out) => out.jobId,
+    task: (out) => (out.jobId.startsWith('inline-') ? undefined : out.jobId),
   }),
 ];
+/** What each call's handler saw as `ctx.asTask`. */
+const asTaskSeen: boolean[] = [];
 
 let running: RunningServer;
 let url: string;
@@ -109,6 +114,18 @@ describe('Tasks extension (SEP-2663) on 2026-07-28', () => {
     const created = withTasks.bodies.map((b) => (b as { result?: Record<string, unknown> }).result).find((res) => res?.['resultType'] === 'task');
     expect(created).toMatchObject({ resultType: 'task', taskId: 'job-b', status: 'working', statusMessage: 'started', ttlMs: null, pollIntervalMs: 1000 });
     expect(created?.['createdAt']).toMatch(/^\d{4}-/);
+  });
+
+  it('a tool may answer a task-declaring call without a task (task() gives undefined); ctx.asTask tells the handler which callers get one', async () => {
+    asTaskSeen.length = 0;
+    const withTasks = await client('token-owner', true);
+    const r = await withTasks.c.callTool({ name: 'start_job', arguments: { name: 'c', inline: true } });
+    expect(r.structuredContent).toEqual({ jobId: 'inline-c' });
+    expect((r as Record<string, unknown>)['resultType']).toBeUndefined();
+    expect(tasks.has('inline-c')).toBe(false);
+    const plain = await client('token-owner', false);
+    await plain.c.callTool({ name: 'start_job', arguments: { name: 'd', inline: true } });
+    expect(asTaskSeen).toEqual([true, false]);
   });
 
   it('tasks/get answers the owner, hides the task from others (not found), and needs the extension', async () => {

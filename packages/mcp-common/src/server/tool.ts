@@ -113,8 +113,9 @@ export interface ToolDefinition<D, I extends z.ZodObject = z.ZodObject, O extend
    * Durable work: the id of the task (in the server's task backend) that carries on the work the
    * handler started. When the caller declared the Tasks extension (2026-07-28), the call is answered
    * with that task (`resultType: "task"`) instead of the result; other callers get the result.
+   * `undefined`: this call's work finished (or runs elsewhere) — answered with the result, no task.
    */
-  task?: (output: z.output<O>) => string;
+  task?: (output: z.output<O>) => string | undefined;
   /** Short text rendering of the result for clients without structured output. Default: compact JSON. */
   render?: (output: z.output<O>) => string;
 }

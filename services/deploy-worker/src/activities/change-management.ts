@@ -1,5 +1,6 @@
 import type { ServiceNowClient } from '@mcp-platform/connectors/servicenow';
 import { CHANGE_STATE, type ChangeStateName } from '@mcp-platform/connectors/servicenow';
+import type { ChangeType } from '../types.ts';
 
 /** A ticket the workflow created (change request or incident). */
 export interface TicketRef {
@@ -22,8 +23,12 @@ export type ChangeStage = 'authorize' | 'implement' | 'review';
  * ```
  */
 export interface ChangeManagement {
-  openChange(input: { correlationId: string; shortDescription: string; description: string; requestedBy: string }): Promise<TicketRef & { created: boolean }>;
-  /** Walks the change through the state model up to `to`. */
+  /**
+   * Opens a change in state New. `type` (default `normal`): a normal change is authorized by
+   * approvers; a `standard` change is pre-approved (it skips assess and authorize).
+   */
+  openChange(input: { correlationId: string; shortDescription: string; description: string; requestedBy: string; type?: ChangeType }): Promise<TicketRef & { created: boolean }>;
+  /** Walks the change through its type's state model up to `to` (a standard change has no `authorize`). */
   moveChange(sysId: string, to: ChangeStage, workNote?: string): Promise<void>;
   addWorkNote(sysId: string, note: string): Promise<void>;
   /** Moves the change to review if needed, then closes it with `code`. No-op when already closed. */
@@ -33,12 +38,18 @@ export interface ChangeManagement {
   openIncident(input: { correlationId: string; shortDescription: string; description: string }): Promise<TicketRef & { created: boolean }>;
 }
 
-// A normal change's path through ServiceNow's state model.
-const PATH: ChangeStateName[] = ['new', 'assess', 'authorize', 'scheduled', 'implement', 'review', 'closed'];
+// A change's path through ServiceNow's state model, per type (ChangeRequestStateModel_normal /
+// ChangeRequestStateModel_standard in ServiceNow's Change Management state model: a standard change is
+// pre-approved and goes New → Scheduled → Implement → Review → Closed). The simulator enforces the same
+// transitions (sandboxes' CHANGE_TRANSITIONS).
+const PATHS: Record<ChangeType, ChangeStateName[]> = {
+  normal: ['new', 'assess', 'authorize', 'scheduled', 'implement', 'review', 'closed'],
+  standard: ['new', 'scheduled', 'implement', 'review', 'closed'],
+};
 const NAME_BY_VALUE = new Map<string, ChangeStateName>(Object.entries(CHANGE_STATE).map(([name, value]) => [value, name as ChangeStateName]));
 
 /**
- * {@link ChangeManagement} over the ServiceNow Table API connector (normal changes).
+ * {@link ChangeManagement} over the ServiceNow Table API connector (normal and standard changes).
  *
  * @example
  * ```ts
@@ -46,15 +57,18 @@ const NAME_BY_VALUE = new Map<string, ChangeStateName>(Object.entries(CHANGE_STA
  * ```
  */
 export function createServiceNowChangeManagement(sn: ServiceNowClient): ChangeManagement {
-  const stateOf = async (sysId: string): Promise<ChangeStateName> => {
+  const read = async (sysId: string): Promise<{ state: ChangeStateName; path: ChangeStateName[] }> => {
     const change = await sn.getChangeRequest(sysId);
     const name = NAME_BY_VALUE.get(change.state.value);
     if (name === undefined) throw new Error(`change ${change.number.value} has unknown state ${change.state.value}`);
-    return name;
+    return { state: name, path: change.type.value === 'standard' ? PATHS.standard : PATHS.normal };
   };
+  const stateOf = async (sysId: string): Promise<ChangeStateName> => (await read(sysId)).state;
   const walk = async (sysId: string, to: ChangeStateName, workNote?: string): Promise<void> => {
+    const { state, path: PATH } = await read(sysId);
     const target = PATH.indexOf(to);
-    let current = await stateOf(sysId);
+    if (target < 0) throw new TypeError(`a change of this type has no state ${to}`);
+    let current = state;
     if (current === 'canceled') throw new Error(`change ${sysId} is cancelled`);
     let note = workNote;
     while (PATH.indexOf(current) < target) {
@@ -68,7 +82,7 @@ export function createServiceNowChangeManagement(sn: ServiceNowClient): ChangeMa
   return {
     async openChange(input) {
       const { record, created } = await sn.createChangeRequest(
-        { short_description: input.shortDescription, description: `${input.description}\nRequested by: ${input.requestedBy}`, type: 'normal', risk: 'moderate', impact: 2, urgency: 2 },
+        { short_description: input.shortDescription, description: `${input.description}\nRequested by: ${input.requestedBy}`, type: input.type ?? 'normal', risk: 'moderate', impact: 2, urgency: 2 },
         { correlationId: input.correlationId },
       );
       return { sysId: record.sys_id, number: record.number.value, created };

@@ -37,6 +37,8 @@ export interface BatchInput {
   params: TemplateParams;
   /** Delay between Catalyst task polls, in ms. */
   pollIntervalMs: number;
+  /** Catalyst's `forcePushTemplate` (deploy only). Default false. */
+  forcePush?: boolean;
 }
 
 export interface BatchResult {
@@ -136,9 +138,9 @@ export function createActivities(deps: ActivityDeps) {
         audit(workflowId, 'validate', 'failure', { user }, problems.join('; '));
         throw ApplicationFailure.nonRetryable(`deployment request is invalid: ${problems.join('; ')}`, 'ERR_VALIDATION');
       }
-      const decision = await authorizer.decide(
-        policyInput(request.requester, 'template_deployment_workflow', 'execute', 'network', workflowId, { template_id: request.templateId, device_ids: request.deviceIds }, { devices }),
-      );
+      // The policy sees the change type: a standard change skips four-eyes, so it has rules of its own (deploy.rego: no CORE devices).
+      const args = { template_id: request.templateId, device_ids: request.deviceIds, change_type: request.changeType ?? 'normal' };
+      const decision = await authorizer.decide(policyInput(request.requester, 'template_deployment_workflow', 'execute', 'network', workflowId, args, { devices }));
       if (!decision.allow) {
         if (decision.error) throw new Error('policy engine unavailable'); // transient: retried
         audit(workflowId, 'validate', 'failure', { user }, decision.reasons.join('; '));
@@ -196,9 +198,13 @@ export function createActivities(deps: ActivityDeps) {
             ...(request.reason ? [`Reason: ${request.reason}`] : []),
           ].join('\n'),
           requestedBy: request.requester.id,
+          type: request.changeType ?? 'normal',
         })
         .catch((err: unknown) => classify(err, 'open change'));
-      await itsm.moveChange(change.sysId, 'authorize', 'Awaiting four-eyes approval of the deployment').catch((err: unknown) => classify(err, 'move change'));
+      // A standard change is pre-approved: it has no authorize state and waits for nobody.
+      if (request.changeType !== 'standard') {
+        await itsm.moveChange(change.sysId, 'authorize', 'Awaiting four-eyes approval of the deployment').catch((err: unknown) => classify(err, 'move change'));
+      }
       audit(workflowId, 'change-opened', 'success', { user: { id: request.requester.id }, labels: { change: change.number, created: change.created } });
       return { sysId: change.sysId, number: change.number };
     },
@@ -244,7 +250,7 @@ export function createActivities(deps: ActivityDeps) {
       if (taskId === undefined) {
         try {
           const ref = await catalyst.deployTemplate(
-            { templateId: input.templateId, forcePushTemplate: false, targetInfo: input.deviceIds.map((id) => ({ id, type: 'MANAGED_DEVICE_UUID' as const, params: input.params })) },
+            { templateId: input.templateId, forcePushTemplate: input.forcePush ?? false, targetInfo: input.deviceIds.map((id) => ({ id, type: 'MANAGED_DEVICE_UUID' as const, params: input.params })) },
             { signal: ctx.cancellationSignal },
           );
           taskId = ref.taskId;

@@ -146,6 +146,7 @@ export async function templateDeploymentWorkflow(request: DeploymentRequest): Pr
         validator: ({ credential, comment }) => {
           requireCredential(credential);
           if (comment !== undefined && (typeof comment !== 'string' || comment.length > 2000)) throw new TypeError('comment must be a string of at most 2000 characters');
+          if (request.changeType === 'standard') throw ApplicationFailure.nonRetryable(`deployment ${workflowId} is a pre-approved standard change: there is nothing to approve`, 'ERR_WORKFLOW_STATE');
           if (progress.step !== 'awaiting_approval' && progress.step !== 'validating' && progress.step !== 'opening_change') {
             throw ApplicationFailure.nonRetryable(`deployment ${workflowId} is not awaiting approval (step ${progress.step})`, 'ERR_WORKFLOW_STATE');
           }
@@ -246,31 +247,44 @@ export async function templateDeploymentWorkflow(request: DeploymentRequest): Pr
   change = await acts.openChange({ workflowId, request: verified, templateName, devices });
   progress.change = change;
 
-  // 3. four-eyes approval, bounded by the approval timeout
-  setStep('awaiting_approval');
-  const deadline = Date.now() + (request.approvalTimeoutMs ?? DAY_MS);
-  while (progress.approvedBy === undefined) {
-    const remaining = deadline - Date.now();
-    const woke = remaining > 0 && (await condition(() => pendingApprovals.length > 0 || stop !== undefined || progress.approvedBy !== undefined, remaining));
-    if (!woke) {
-      const reason = `no approval within ${Math.round((request.approvalTimeoutMs ?? DAY_MS) / 1000)} s`;
-      await acts.cancelChange({ workflowId, change, reason: `Cancelled: ${reason}` });
-      return await finish('cancelled', reason);
-    }
+  // 3. four-eyes approval, bounded by the approval timeout — or none: a standard change is pre-approved
+  //    (the worker authorized the requester as for a direct deploy_template while validating).
+  //    Workflows started before `changeType` existed have none, so they take the four-eyes branch on replay.
+  if (request.changeType === 'standard') {
+    progress.changeType = 'standard';
     if (stop !== undefined) {
+      // Stopped while the change was being opened: nothing was deployed, the change is cancelled.
       const reason = `${stop.kind} by ${stop.signal.by.id}: ${stop.signal.reason}`;
       await acts.cancelChange({ workflowId, change, reason: `Deployment ${reason}` });
       return await finish(stop.kind, reason);
     }
-    if (verifiedIdentities) continue; // the approve Update recorded its verdict itself
-    const attempt = pendingApprovals.shift() as ApproveSignal;
-    const verdict = await acts.authorizeApproval({ workflowId, requester, approver: attempt.approver, changeNumber: change.number });
-    // Four-eyes holds even if a policy bundle were misconfigured.
-    const allowed = verdict.allowed && attempt.approver.id !== requester.id;
-    progress.approvals.push({ by: attempt.approver.id, allowed, reasons: verdict.reasons });
-    if (allowed) progress.approvedBy = attempt.approver.id;
+    await acts.moveChange({ workflowId, change, to: 'implement', note: `Standard change, pre-approved: ${requester.id} may deploy this template to these devices by policy (deploy_template); deploying (workflow ${workflowId})` });
+  } else {
+    setStep('awaiting_approval');
+    const deadline = Date.now() + (request.approvalTimeoutMs ?? DAY_MS);
+    while (progress.approvedBy === undefined) {
+      const remaining = deadline - Date.now();
+      const woke = remaining > 0 && (await condition(() => pendingApprovals.length > 0 || stop !== undefined || progress.approvedBy !== undefined, remaining));
+      if (!woke) {
+        const reason = `no approval within ${Math.round((request.approvalTimeoutMs ?? DAY_MS) / 1000)} s`;
+        await acts.cancelChange({ workflowId, change, reason: `Cancelled: ${reason}` });
+        return await finish('cancelled', reason);
+      }
+      if (stop !== undefined) {
+        const reason = `${stop.kind} by ${stop.signal.by.id}: ${stop.signal.reason}`;
+        await acts.cancelChange({ workflowId, change, reason: `Deployment ${reason}` });
+        return await finish(stop.kind, reason);
+      }
+      if (verifiedIdentities) continue; // the approve Update recorded its verdict itself
+      const attempt = pendingApprovals.shift() as ApproveSignal;
+      const verdict = await acts.authorizeApproval({ workflowId, requester, approver: attempt.approver, changeNumber: change.number });
+      // Four-eyes holds even if a policy bundle were misconfigured.
+      const allowed = verdict.allowed && attempt.approver.id !== requester.id;
+      progress.approvals.push({ by: attempt.approver.id, allowed, reasons: verdict.reasons });
+      if (allowed) progress.approvedBy = attempt.approver.id;
+    }
+    await acts.moveChange({ workflowId, change, to: 'implement', note: `Approved by ${progress.approvedBy}; deploying (workflow ${workflowId})` });
   }
-  await acts.moveChange({ workflowId, change, to: 'implement', note: `Approved by ${progress.approvedBy}; deploying (workflow ${workflowId})` });
 
   // 4. deploy in batches; 5. verify
   setStep('deploying');
@@ -287,7 +301,16 @@ export async function templateDeploymentWorkflow(request: DeploymentRequest): Pr
     for (const id of ids) progress.devices[id] = { status: 'deploying', batch: index };
     let result: BatchResult;
     try {
-      result = await deploy.deployBatch({ workflowId, batchIndex: index, purpose: 'deploy', templateId: request.templateId, deviceIds: ids, params: request.params, pollIntervalMs: request.pollIntervalMs ?? 2000 });
+      result = await deploy.deployBatch({
+        workflowId,
+        batchIndex: index,
+        purpose: 'deploy',
+        templateId: request.templateId,
+        deviceIds: ids,
+        params: request.params,
+        pollIntervalMs: request.pollIntervalMs ?? 2000,
+        ...(request.forcePush === true ? { forcePush: true } : {}),
+      });
     } catch (err) {
       for (const id of ids) progress.devices[id] = { status: 'failed', batch: index, detail: (err as Error).message };
       failure = `batch ${index} could not be deployed: ${(err as Error).message}`;
