@@ -5,6 +5,7 @@ import type { BackendPool } from '@mcp-platform/mcp-common/client';
 import { currentRequestContext, type AuditLogger, type Logger } from '@mcp-platform/mcp-common/logging';
 import type { PlatformMetrics } from '@mcp-platform/mcp-common/metrics';
 import { UpstreamUnavailableError } from '@mcp-platform/mcp-common/resilience';
+import { ATTR, decideInSpan, inSpan, inToolCallSpan } from '@mcp-platform/mcp-common/telemetry';
 import { ERROR_META_KEY, TASKS_EXTENSION, declaresTasks, toToolFailure } from '@mcp-platform/mcp-common/server';
 import { z } from 'zod';
 import type { ToolCatalog } from './catalog.ts';
@@ -79,7 +80,7 @@ export function createGatewayFactory(deps: GatewayDeps): McpServerFactory {
   }));
 
   const gatewayAllows = async (caller: Caller, server: string, tool: string, action: ToolAction): Promise<{ allow: boolean; error?: boolean; reasons: string[] }> => {
-    const d = await deps.authorizer.decide({
+    const d = await decideInSpan(deps.authorizer, {
       subject: { id: caller.principal.id, groups: caller.principal.groups, scopes: caller.principal.scopes, client_id: caller.principal.clientId },
       server,
       tool,
@@ -187,7 +188,10 @@ export function createGatewayFactory(deps: GatewayDeps): McpServerFactory {
     if (!parsed.success) {
       throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Input validation error: invalid arguments for tool ${exposed}: ${z.prettifyError(parsed.error)}`);
     }
-    const hop = async (server: string, tool: string, args: Record<string, unknown>): Promise<HopOutcome> => {
+    // Each hop is a span (its policy decision and backend call are its children): one trace shows the composite.
+    const hop = (server: string, tool: string, args: Record<string, unknown>): Promise<HopOutcome> =>
+      inSpan(`hop ${server}__${tool}`, { attributes: { [ATTR.SERVER]: server, [ATTR.GEN_AI_TOOL_NAME]: tool } }, () => runHop(server, tool, args));
+    const runHop = async (server: string, tool: string, args: Record<string, unknown>): Promise<HopOutcome> => {
       const started = process.hrtime.bigint();
       const hopName = exposedName(server, tool) ?? `${server}__${tool}`;
       const gate = await gatewayAllows(caller, server, hopName, 'execute');
@@ -216,7 +220,7 @@ export function createGatewayFactory(deps: GatewayDeps): McpServerFactory {
     return { content: [{ type: 'text', text: out.text }], structuredContent: out.structured, ...(out.isError ? { isError: true } : {}) };
   };
 
-  const callTool = async (caller: Caller, name: string, args: Record<string, unknown>, clientSignal?: AbortSignal, asTask = false): Promise<CallToolResult> => {
+  const callTool = async (caller: Caller, name: string, args: Record<string, unknown>, clientSignal?: AbortSignal, asTask = false, requestId?: unknown): Promise<CallToolResult> => {
     const started = process.hrtime.bigint();
     const split = splitExposedName(name);
     const known = split !== undefined && (split.server === COMPOSITE_SERVER ? composites.has(split.tool) : deps.pool.get(split.server) !== undefined);
@@ -229,26 +233,30 @@ export function createGatewayFactory(deps: GatewayDeps): McpServerFactory {
     const signal = AbortSignal.any([AbortSignal.timeout(deps.callTimeoutMs), ...(clientSignal ? [clientSignal] : [])]);
     let outcome: 'success' | 'error' | 'denied' = 'error';
     let reason: string | undefined;
-    try {
-      const gate = await gatewayAllows(caller, server, name, 'execute');
-      if (!gate.allow) {
-        outcome = gate.error ? 'error' : 'denied';
-        reason = gate.error ? 'ERR_AUTHZ_UNAVAILABLE' : 'ERR_AUTHZ_DENIED';
-        return gate.error
-          ? failure('ERR_AUTHZ_UNAVAILABLE', 'Authorization service unavailable: the call was denied (fail closed).', true)
-          : failure('ERR_AUTHZ_DENIED', `Permission denied: ${gate.reasons.length > 0 ? gate.reasons.join('; ') : 'the gateway does not expose this server to you'}.`, false);
+    // Only a well-formed name of a known server names a span (≤ 64 of [a-zA-Z0-9_-]): `tools/call <server>__<tool>`
+    // by the MCP semantic conventions; the gateway rule, the backend call and the backend's own spans are its children.
+    return inToolCallSpan({ server: GATEWAY_SERVER_ID, tool: name, requestId }, async () => {
+      try {
+        const gate = await gatewayAllows(caller, server, name, 'execute');
+        if (!gate.allow) {
+          outcome = gate.error ? 'error' : 'denied';
+          reason = gate.error ? 'ERR_AUTHZ_UNAVAILABLE' : 'ERR_AUTHZ_DENIED';
+          return gate.error
+            ? failure('ERR_AUTHZ_UNAVAILABLE', 'Authorization service unavailable: the call was denied (fail closed).', true)
+            : failure('ERR_AUTHZ_DENIED', `Permission denied: ${gate.reasons.length > 0 ? gate.reasons.join('; ') : 'the gateway does not expose this server to you'}.`, false);
+        }
+        const result =
+          server === COMPOSITE_SERVER ? await runComposite(caller, composites.get(tool) as CompositeTool, name, args, signal) : await callBackend(caller, server, tool, args, signal, true, asTask);
+        const code = result.isError ? codeOf(result) : undefined;
+        outcome = !result.isError ? 'success' : code === 'ERR_AUTHZ_DENIED' || code === 'ERR_STEP_UP_REQUIRED' ? 'denied' : 'error';
+        reason = result.isError ? (code ?? 'ERR_TOOL_FAILED') : undefined;
+        return result;
+      } finally {
+        deps.metrics.toolCalls.inc({ server: GATEWAY_SERVER_ID, tool: name, outcome });
+        deps.metrics.toolCallDuration.observe({ server: GATEWAY_SERVER_ID, tool: name }, Number(process.hrtime.bigint() - started) / 1e9);
+        audit(caller, name, outcome, started, { backend: { server, tool } }, reason);
       }
-      const result =
-        server === COMPOSITE_SERVER ? await runComposite(caller, composites.get(tool) as CompositeTool, name, args, signal) : await callBackend(caller, server, tool, args, signal, true, asTask);
-      const code = result.isError ? codeOf(result) : undefined;
-      outcome = !result.isError ? 'success' : code === 'ERR_AUTHZ_DENIED' || code === 'ERR_STEP_UP_REQUIRED' ? 'denied' : 'error';
-      reason = result.isError ? (code ?? 'ERR_TOOL_FAILED') : undefined;
-      return result;
-    } finally {
-      deps.metrics.toolCalls.inc({ server: GATEWAY_SERVER_ID, tool: name, outcome });
-      deps.metrics.toolCallDuration.observe({ server: GATEWAY_SERVER_ID, tool: name }, Number(process.hrtime.bigint() - started) / 1e9);
-      audit(caller, name, outcome, started, { backend: { server, tool } }, reason);
-    }
+    });
   };
 
   /**
@@ -306,7 +314,14 @@ export function createGatewayFactory(deps: GatewayDeps): McpServerFactory {
     };
     server.setRequestHandler('tools/list', async (_req, ctx) => ({ tools: await listFor(callerOf(ctx), (ctx.mcpReq as { signal?: AbortSignal } | undefined)?.signal) }));
     server.setRequestHandler('tools/call', async (req, ctx) =>
-      callTool(callerOf(ctx), req.params.name, (req.params.arguments ?? {}) as Record<string, unknown>, (ctx.mcpReq as { signal?: AbortSignal } | undefined)?.signal, declaresTasks(ctx)),
+      callTool(
+        callerOf(ctx),
+        req.params.name,
+        (req.params.arguments ?? {}) as Record<string, unknown>,
+        (ctx.mcpReq as { signal?: AbortSignal } | undefined)?.signal,
+        declaresTasks(ctx),
+        (ctx.mcpReq as { id?: unknown } | undefined)?.id,
+      ),
     );
     const tasksFor = (ctx: ServerContext): Caller => {
       if (!declaresTasks(ctx)) throw new MissingRequiredClientCapabilityError({ requiredCapabilities: { extensions: { [TASKS_EXTENSION]: {} } } });

@@ -42,9 +42,10 @@ export interface GatewayHarness {
  * Starts everything the gateway federates, on ephemeral ports, with real OPA
  * and the dev IdP (gateway and backends registered as resources), and the gateway
  * itself (recording every request it sends to a backend). `networkEnv` is added to mcp-network's
- * environment (e.g. `TEMPORAL_ADDRESS` for the deployment workflow tools).
+ * environment (e.g. `TEMPORAL_ADDRESS` for the deployment workflow tools); `backendEnv` to every
+ * backend's (e.g. the `OTEL_*` variables of a trace test).
  */
-export async function startGatewayHarness(env: Record<string, string> = {}, options: { networkEnv?: Record<string, string> } = {}): Promise<GatewayHarness> {
+export async function startGatewayHarness(env: Record<string, string> = {}, options: { networkEnv?: Record<string, string>; backendEnv?: Record<string, string> } = {}): Promise<GatewayHarness> {
   // What needs no fixed port first; then the ports are picked and used at once (a short window for
   // another process on this busy machine to take one of them between picking and binding).
   const opa = await startOpa({ policyDir: POLICY_DIR });
@@ -65,7 +66,7 @@ export async function startGatewayHarness(env: Record<string, string> = {}, opti
       { url: urls.github, name: 'mcp-github (test)' },
     ],
   });
-  const common = { OIDC_ISSUER: idp.issuer, OPA_URL: opa.url, AUTHZ_CACHE_TTL_MS: '0' };
+  const common = { OIDC_ISSUER: idp.issuer, OPA_URL: opa.url, AUTHZ_CACHE_TTL_MS: '0', ...options.backendEnv };
   const backends = {
     network: startMcpProcess('mcp-network', networkPort, { ...common, CATALYST_BASE_URL: catalyst.url, ...options.networkEnv }),
     itsm: startMcpProcess('mcp-itsm', itsmPort, { ...common, SERVICENOW_INSTANCE_URL: servicenow.url }),
