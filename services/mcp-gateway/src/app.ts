@@ -89,6 +89,7 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
   const health = createHealthMonitor({
     pool,
     intervalMs: config.HEALTH_INTERVAL_MS,
+    downAfter: config.HEALTH_DOWN_AFTER,
     logger,
     onChange: (backend) => {
       catalog.invalidate(backend);

@@ -64,6 +64,8 @@ export const configSchema = withCommonRules(
     HEALTH_INTERVAL_MS: positiveInt(2_000),
     /** Timeout of one `/readyz` probe, in ms. */
     HEALTH_TIMEOUT_MS: positiveInt(1_500),
+    /** Consecutive failed probes before a backend drops out (an open breaker or an unreachable call drops it at once). */
+    HEALTH_DOWN_AFTER: positiveInt(2),
     /** How long a caller's tool list per backend is reused, in ms; 0 disables. */
     TOOLS_CACHE_TTL_MS: z.coerce.number().int().min(0).default(10_000),
   }),

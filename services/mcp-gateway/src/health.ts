@@ -6,6 +6,11 @@ export interface HealthMonitorOptions {
   pool: BackendPool;
   /** Probe period, in ms. */
   intervalMs: number;
+  /**
+   * Consecutive failed `/readyz` probes before an up backend drops out (default 2): one slow probe on a
+   * busy machine is not an outage. An open breaker or a transport failure on a call drops it at once.
+   */
+  downAfter?: number;
   /** Called once per backend whose status changed (after the change is visible through `isUp`). */
   onChange: (backend: string, up: boolean) => void;
   logger: Logger;
@@ -28,8 +33,8 @@ export interface HealthMonitor {
 
 /**
  * Health-based discovery: every backend's `/readyz` is probed every
- * `intervalMs`; a backend that is down, not ready, or whose breaker is open
- * drops out of the gateway's tool lists and its tools answer
+ * `intervalMs`; a backend that failed `downAfter` probes in a row, or whose
+ * breaker is open, or that a call found unreachable, drops out of the gateway's tool lists and its tools answer
  * `ERR_UPSTREAM_UNAVAILABLE`, until a probe sees it ready again. Probes of
  * different backends run in parallel and never overlap themselves.
  *
@@ -41,6 +46,8 @@ export interface HealthMonitor {
  */
 export function createHealthMonitor(options: HealthMonitorOptions): HealthMonitor {
   const status = new Map<string, boolean>();
+  const failedProbes = new Map<string, number>();
+  const downAfter = Math.max(1, options.downAfter ?? 2);
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
 
@@ -57,7 +64,15 @@ export function createHealthMonitor(options: HealthMonitorOptions): HealthMonito
     (running ??= Promise.all(
       options.pool.list().map(async (b) => {
         const h = await b.health();
-        set(b.name, h.status === 'up' && h.breaker !== 'open');
+        if (h.breaker === 'open') return set(b.name, false);
+        if (h.status === 'up') {
+          failedProbes.set(b.name, 0);
+          return set(b.name, true);
+        }
+        const failures = (failedProbes.get(b.name) ?? 0) + 1;
+        failedProbes.set(b.name, failures);
+        // Not yet known (first probe) or failed often enough: down.
+        if (status.get(b.name) !== true || failures >= downAfter) set(b.name, false);
       }),
     )
       .then(() => undefined)
@@ -69,7 +84,10 @@ export function createHealthMonitor(options: HealthMonitorOptions): HealthMonito
     isUp: (name) => status.get(name) === true,
     snapshot: () => Object.fromEntries(options.pool.list().map((b) => [b.name, status.get(b.name) === true ? 'up' : 'down'])),
     probe,
-    reportFailure: (name) => set(name, false),
+    reportFailure: (name) => {
+      failedProbes.set(name, downAfter);
+      set(name, false);
+    },
     async start() {
       await probe();
       timer = setInterval(() => void probe().catch((error: unknown) => options.logger.warn('health probe failed', { error })), options.intervalMs);
