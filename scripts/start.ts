@@ -17,6 +17,10 @@
  *   Temporal dev server 127.0.0.1:7233, UI http://127.0.0.1:8233  (real binary when installed; state in .run/temporal.db)
  *   deploy-worker       task queue template-deployments (with the Temporal dev server)
  *
+ * `pnpm start --profile production` runs docker-compose.yml's production shape as processes instead
+ * (scripts/lib/start-production.ts: Keycloak on HTTPS, OpenBao + init.sh's AppRoles, OPA with the bundle,
+ * Redis, Temporal, every service with compose's environment and PLATFORM_PROFILE=production, compose's ports).
+ *
  * `pnpm start --idp keycloak` runs the real Keycloak instead of the dev IdP (http://127.0.0.1:8180,
  * realm `mcp` imported from deploy/keycloak/realm-mcp.json; `pnpm tools ensure` installs it; needs Java 21+):
  * the services trust its issuer, the REST proxy exchanges tokens with it.
@@ -31,6 +35,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { localUrl, portEnv, REST_PROXY, SERVERS, serverByKey, vaultDataPath, WORKERS, type ServerEntry } from '@mcp-platform/registry';
 import { startKeycloak, type RunningKeycloak } from './lib/keycloak.ts';
+import { runProductionProfile } from './lib/start-production.ts';
 import { findOpa } from './lib/opa.ts';
 import { findTemporal } from './lib/temporal.ts';
 import { findOpenBao, provisionAppRoles, startDevOpenBao, type DevOpenBao } from './lib/openbao.ts';
@@ -71,15 +76,29 @@ const simUrl = (key: string): string => {
   return `http://127.0.0.1:${String(s.simPort)}`;
 };
 let idpChoice: string;
+let profile: string;
 try {
-  idpChoice = parseArgs({ options: { idp: { type: 'string', default: 'dev' } } }).values.idp ?? 'dev';
+  const { values } = parseArgs({ options: { idp: { type: 'string' }, profile: { type: 'string', default: 'development' } } });
+  profile = values.profile ?? 'development';
+  idpChoice = values.idp ?? (profile === 'production' ? 'keycloak' : 'dev');
 } catch (err) {
-  process.stderr.write(`${err instanceof Error ? err.message : String(err)}\nusage: pnpm start [--idp dev|keycloak]\n`);
+  process.stderr.write(`${err instanceof Error ? err.message : String(err)}\nusage: pnpm start [--idp dev|keycloak] [--profile development|production]\n`);
   process.exit(2);
 }
 if (idpChoice !== 'dev' && idpChoice !== 'keycloak') {
   process.stderr.write(`--idp must be dev or keycloak, not "${idpChoice}"\n`);
   process.exit(2);
+}
+if (profile !== 'development' && profile !== 'production') {
+  process.stderr.write(`--profile must be development or production, not "${profile}"\n`);
+  process.exit(2);
+}
+if (profile === 'production') {
+  if (idpChoice !== 'keycloak') {
+    process.stderr.write('--profile production runs on Keycloak (a production service refuses the dev IdP): drop --idp dev\n');
+    process.exit(2);
+  }
+  await runProductionProfile(root, logDir); // runs until Ctrl-C, then exits
 }
 let keycloak: RunningKeycloak | undefined;
 if (idpChoice === 'keycloak') {

@@ -24,5 +24,6 @@ fi
 # Keycloak (uid 1000) and the services (uid 1000) read the key and certificates.
 chmod 0644 ca.pem keycloak.pem
 chmod 0640 keycloak-key.pem ca-key.pem
-chown 1000:1000 keycloak-key.pem ca-key.pem
+# Run by another user (the production profile as local processes) they stay with that user.
+if [ "$(id -u)" = 0 ]; then chown 1000:1000 keycloak-key.pem ca-key.pem; fi
 echo "dev-ca: $OUT_DIR/ca.pem"

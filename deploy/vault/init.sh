@@ -30,8 +30,9 @@ for svc in $MCP_SERVICES; do
   umask 077
   vault read -field=role_id "auth/approle/role/$svc/role-id" > "$APPROLE_OUT/$svc/role_id"
   vault write -f -field=secret_id "auth/approle/role/$svc/secret-id" > "$APPROLE_OUT/$svc/secret_id"
-  # The services run as uid 1000 (node) in their images.
-  chown -R 1000:1000 "$APPROLE_OUT/$svc"
+  # The services run as uid 1000 (node) in their images. Run by another user (the production profile
+  # as local processes, docs/deploy.md), the files stay with that user, who runs the services.
+  if [ "$(id -u)" = 0 ]; then chown -R 1000:1000 "$APPROLE_OUT/$svc"; fi
   chmod 0400 "$APPROLE_OUT/$svc/role_id" "$APPROLE_OUT/$svc/secret_id"
   echo "vault-init: approle $svc ready"
   IFS=,

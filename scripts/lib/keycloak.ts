@@ -258,6 +258,12 @@ export interface RunningKeycloak {
   url: string;
   /** The realm's issuer, e.g. `http://127.0.0.1:41234/realms/mcp`. */
   issuer: string;
+  /**
+   * With {@link StartKeycloakOptions.https}: the HTTPS base URL, e.g. `https://localhost:41235` (the same
+   * server; Keycloak names the issuer after the URL a request came in on, so the realm's issuer there is
+   * `<httpsUrl>/realms/<realm>`).
+   */
+  httpsUrl?: string;
   realm: string;
   /** The bootstrap admin's password ({@link KEYCLOAK_DEV_ADMIN_PASSWORD}). */
   adminPassword: string;
@@ -279,6 +285,11 @@ export interface StartKeycloakOptions {
   startTimeoutMs?: number;
   /** Receives the server's output. */
   output?: (chunk: string) => void;
+  /**
+   * Also serve HTTPS (as compose does: `KC_HTTPS_CERTIFICATE_FILE`/`_KEY_FILE`) on `localhost`, beside the
+   * plain-HTTP loopback listener. `port` default a free one.
+   */
+  https?: { certificateFile: string; keyFile: string; port?: number };
 }
 
 async function freeLoopbackPort(): Promise<number> {
@@ -298,7 +309,7 @@ async function launch(
   home: string,
   dbDir: string,
   options: Omit<StartKeycloakOptions, 'realmFile'>,
-): Promise<{ url: string; stop(): Promise<void> }> {
+): Promise<{ url: string; httpsUrl?: string; stop(): Promise<void> }> {
   const javaHome = findJava21();
   if (javaHome === undefined) throw new Error(missingJavaMessage());
   const { spawn } = await import('node:child_process');
@@ -316,6 +327,12 @@ async function launch(
     '--hostname-strict=false',
     '--cache=local',
   ];
+  const httpsPort = options.https === undefined ? undefined : (options.https.port ?? (await freeLoopbackPort()));
+  if (options.https !== undefined) {
+    // Same loopback address as HTTP (--http-host); served as `localhost`, a name the dev CA's certificate covers.
+    args.push('--http-management-scheme=http', `--https-port=${String(httpsPort)}`, `--https-certificate-file=${options.https.certificateFile}`, `--https-certificate-key-file=${options.https.keyFile}`);
+  }
+  const httpsUrl = httpsPort === undefined ? undefined : `https://localhost:${String(httpsPort)}`;
   const child = spawn(join(home, 'bin', 'kc.sh'), args, {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, JAVA_HOME: javaHome, KC_BOOTSTRAP_ADMIN_USERNAME: 'admin', KC_BOOTSTRAP_ADMIN_PASSWORD: KEYCLOAK_DEV_ADMIN_PASSWORD },
@@ -341,7 +358,7 @@ async function launch(
   while (Date.now() < deadline && child.exitCode === null) {
     try {
       const res = await fetch(`http://127.0.0.1:${String(managementPort)}/health/ready`, { signal: AbortSignal.timeout(2_000) });
-      if (res.ok) return { url, stop };
+      if (res.ok) return { url, ...(httpsUrl === undefined ? {} : { httpsUrl }), stop };
     } catch {
       // not listening yet
     }
@@ -373,7 +390,7 @@ export async function startKeycloak(options: StartKeycloakOptions): Promise<Runn
   const dbDir = await mkdtemp(join(tmpdir(), 'keycloak-db-'));
   const template = join(home, DB_TEMPLATE);
   if (existsSync(join(template, PRIMED_MARKER))) await cp(template, dbDir, { recursive: true });
-  let running: { url: string; stop(): Promise<void> };
+  let running: { url: string; httpsUrl?: string; stop(): Promise<void> };
   try {
     running = await launch(home, dbDir, options);
   } catch (err) {
@@ -395,6 +412,7 @@ export async function startKeycloak(options: StartKeycloakOptions): Promise<Runn
   return {
     url,
     issuer: `${url}/realms/${realmJson.realm}`,
+    ...(running.httpsUrl === undefined ? {} : { httpsUrl: running.httpsUrl }),
     realm: realmJson.realm,
     adminPassword: KEYCLOAK_DEV_ADMIN_PASSWORD,
     admin: (method, path, body) => admin(method, `/${realmJson.realm}${path}`, body),
