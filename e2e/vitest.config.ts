@@ -8,6 +8,9 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
-    maxWorkers: 2,
+    // One file at a time: the files share Keycloak's realm, and the identity suite rotates its signing
+    // key; a service started by another file in that window would meet an unknown kid inside its JWKS
+    // refresh cool-down (30 s in the production profile).
+    fileParallelism: false,
   },
 });

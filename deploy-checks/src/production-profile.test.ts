@@ -31,7 +31,7 @@ function fakeRun(c: ComposeFile): Localization {
 }
 
 describe('the production profile runs what compose says', () => {
-  it('accounts for every compose service: run as a process, a job, infrastructure, or named as not run', () => {
+  it('accounts for every compose service: run as a process, a job, infrastructure, or named as not run (Elastic, Prometheus, Grafana)', () => {
     const accounted = [...INFRASTRUCTURE, ...JOBS, ...NOT_RUN, ...nodes.map((n) => n.name)].sort();
     expect(accounted).toEqual(Object.keys(compose.services).sort());
   });

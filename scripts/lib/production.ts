@@ -32,8 +32,11 @@ import { findTemporal } from './temporal.ts';
 export const INFRASTRUCTURE = ['keycloak', 'opa', 'vault', 'redis', 'temporal'] as const;
 /** One-shot jobs of compose run as scripts, in this order. */
 export const JOBS = ['dev-ca', 'vault-init'] as const;
-/** Compose services with no local counterpart: the Elastic stack (no source here; checked statically). */
-export const NOT_RUN = ['elasticsearch', 'kibana', 'elastic-setup', 'filebeat'] as const;
+/**
+ * Compose services with no local counterpart: the Elastic stack, Prometheus and Grafana (no source or
+ * binary here; checked statically: deploy-checks, promtool).
+ */
+export const NOT_RUN = ['elasticsearch', 'kibana', 'elastic-setup', 'filebeat', 'prometheus', 'grafana'] as const;
 
 /** Options of {@link startProductionShape}. */
 export interface ProductionShapeOptions {
