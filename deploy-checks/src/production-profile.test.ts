@@ -84,6 +84,8 @@ const COMPOSE_ONLY: Record<string, string> = {
   PROXY_CLIENT_ID: 'compose spells out the default (rest-proxy)',
 };
 const K8S_ONLY: Record<string, string> = { VAULT_K8S_ROLE: 'Kubernetes auth (see VAULT_ROLE_ID_FILE)' };
+/** Variables a Kubernetes component (not the base) sets, by the component's kustomization file. */
+const K8S_COMPONENT: Record<string, string> = { MANAGEMENT_TOKEN: 'deploy/k8s/components/monitoring/kustomization.yaml' };
 /** Endpoints of the environment (and the Vault login method that goes with it) differ by design. */
 const ENDPOINTS = new Set(['OIDC_ISSUER', 'VAULT_ADDR', 'VAULT_AUTH_METHOD', 'TEMPORAL_ADDRESS', 'CATALYST_BASE_URL', 'SERVICENOW_INSTANCE_URL', 'GITHUB_API_URL']);
 
@@ -95,10 +97,11 @@ describe('compose and the Kubernetes base configure each service alike', () => {
     const config = (docs.find((d) => d['kind'] === 'ConfigMap')?.['data'] ?? {}) as Record<string, string>;
     const deployment = docs.find((d) => d['kind'] === 'Deployment') as { spec: { template: { spec: { containers: { env?: { name: string }[] }[] } } } } | undefined;
     const fromSecrets = (deployment?.spec.template.spec.containers[0]?.env ?? []).map((e) => e.name);
-    const k8s = new Set([...Object.keys(config), ...fromSecrets]);
+    const fromComponents = Object.entries(K8S_COMPONENT).filter(([k, file]) => readFileSync(repoPath(file), 'utf8').includes(k)).map(([k]) => k);
+    const k8s = new Set([...Object.keys(config), ...fromSecrets, ...fromComponents]);
     const composed = composeEnvironment(compose.services[name]!);
     expect(Object.keys(composed).filter((k) => !k8s.has(k) && !(k in COMPOSE_ONLY)), 'set by compose only').toEqual([]);
-    expect([...k8s].filter((k) => !(k in composed) && !(k in K8S_ONLY)), 'set by Kubernetes only').toEqual([]);
+    expect([...k8s].filter((k) => !(k in composed) && !(k in K8S_ONLY) && !fromComponents.includes(k)), 'set by Kubernetes only').toEqual([]);
     for (const [k, v] of Object.entries(config)) if (k in composed && !ENDPOINTS.has(k)) expect(v, `${name} ${k}`).toBe(composed[k]);
   });
 });
