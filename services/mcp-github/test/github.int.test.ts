@@ -172,7 +172,33 @@ describe('mcp-github through the whole spine', () => {
     const n = (created.structuredContent as { issue: { number: number } }).issue.number;
     const comment = await call('dave', 'add_issue_comment', { owner: 'acme-apps', repo: 'payments-api', issue_number: n, body: 'Investigating.' });
     expect(comment.isError).toBeFalsy();
-    expect(h.sim.state.comments.at(-1)).toMatchObject({ repo: 'acme-apps/payments-api', issueNumber: n, body: 'Investigating.' });
+    // The idempotency key rides along as an HTML comment (invisible on GitHub), never in what the caller gets back.
+    expect(h.sim.state.comments.at(-1)).toMatchObject({ repo: 'acme-apps/payments-api', issueNumber: n, body: expect.stringMatching(/^Investigating\.\n\n<!-- mcp-platform:idempotency-key auto-[0-9a-f]{32}-\w+ -->$/) });
+    expect(comment.structuredContent).toMatchObject({ comment: { body: 'Investigating.' }, created: true });
+  });
+
+  it('creates are idempotent by default: a retry or a concurrent duplicate returns the first issue or comment; other arguments or another caller create anew', async () => {
+    const repoArgs = { owner: 'acme-apps', repo: 'payments-api' };
+    const args = { ...repoArgs, title: `Flaky deploy ${String(Date.now())}`, body: 'Seen twice today.' };
+    const issuesNamed = (title: string) => h.sim.state.issues.filter((i) => i.repo === 'acme-apps/payments-api' && i.title === title);
+    // Six identical calls at once (a client retrying after lost answers): one issue.
+    const results = await Promise.all(Array.from({ length: 6 }, () => call('dave', 'create_issue', args)));
+    expect(results.every((r) => !r.isError)).toBe(true);
+    const numbers = new Set(results.map((r) => (r.structuredContent as { issue: { number: number } }).issue.number));
+    expect(numbers.size).toBe(1);
+    expect(results.filter((r) => (r.structuredContent as { created: boolean }).created)).toHaveLength(1);
+    expect(issuesNamed(args.title)).toHaveLength(1);
+    const again = await call('dave', 'create_issue', args);
+    expect(again.structuredContent).toMatchObject({ created: false, issue: { number: [...numbers][0], body: 'Seen twice today.' } });
+    // Different arguments, or the same arguments from another person, are a new issue.
+    expect((await call('dave', 'create_issue', { ...args, body: 'Seen three times.' })).structuredContent).toMatchObject({ created: true });
+    expect((await call('alice', 'create_issue', args)).structuredContent).toMatchObject({ created: true });
+    expect(issuesNamed(args.title)).toHaveLength(3);
+
+    const n = [...numbers][0]!;
+    const comments = await Promise.all(Array.from({ length: 4 }, () => call('dave', 'add_issue_comment', { ...repoArgs, issue_number: n, body: 'Rolling back.' })));
+    expect(new Set(comments.map((r) => (r.structuredContent as { comment: { id: number } }).comment.id)).size).toBe(1);
+    expect(h.sim.state.comments.filter((c) => c.issueNumber === n && c.repo === 'acme-apps/payments-api')).toHaveLength(1);
   });
 
   it('surfaces a long primary rate limit as a clear retryable error without hammering GitHub', async () => {

@@ -98,13 +98,13 @@ export interface GitHubClient {
   /** `GET /search/issues` (e.g. `is:issue is:open label:bug repo:acme/app`). */
   searchIssues(query: { query: string; limit?: number }, options?: CallOptions): Promise<SearchPage<Issue>>;
   /** `GET /repos/{owner}/{repo}/issues` (GitHub includes pull requests: see `isPullRequest`). */
-  listIssues(query: RepoRef & { state?: 'open' | 'closed' | 'all'; labels?: string[]; assignee?: string; limit?: number }, options?: CallOptions): Promise<Page<Issue>>;
+  listIssues(query: RepoRef & { state?: 'open' | 'closed' | 'all'; labels?: string[]; assignee?: string; since?: string; limit?: number }, options?: CallOptions): Promise<Page<Issue>>;
   /** `GET /repos/{owner}/{repo}/issues/{issue_number}`. */
   getIssue(query: RepoRef & { issueNumber: number }, options?: CallOptions): Promise<Issue>;
   /** `POST /repos/{owner}/{repo}/issues`. Not retried. */
   createIssue(input: RepoRef & { title: string; body?: string; labels?: string[]; assignees?: string[] }, options?: CallOptions): Promise<Issue>;
   /** `GET /repos/{owner}/{repo}/issues/{issue_number}/comments`. */
-  listIssueComments(query: RepoRef & { issueNumber: number; limit?: number }, options?: CallOptions): Promise<Page<IssueComment>>;
+  listIssueComments(query: RepoRef & { issueNumber: number; since?: string; limit?: number }, options?: CallOptions): Promise<Page<IssueComment>>;
   /** `POST /repos/{owner}/{repo}/issues/{issue_number}/comments`. Not retried. */
   createIssueComment(input: RepoRef & { issueNumber: number; body: string }, options?: CallOptions): Promise<IssueComment>;
   /** `GET /repos/{owner}/{repo}/pulls`. */
@@ -366,6 +366,10 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
             state: query.state ?? 'open',
             ...(query.labels?.length ? { labels: query.labels.join(',') } : {}),
             ...(query.assignee ? { assignee: query.assignee } : {}),
+            // Newest first (GitHub's default, stated): `since` = updated at or after (ISO 8601).
+            sort: 'created',
+            direction: 'desc',
+            ...(query.since ? { since: query.since } : {}),
             per_page: perPage(limit),
             request: { signal },
           }),
@@ -411,7 +415,7 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
       const issue_number = requireNumber(query.issueNumber, 'issueNumber');
       const limit = checkLimit(query.limit);
       return call('GET /repos/{owner}/{repo}/issues/{issue_number}/comments', true, callOptions.signal, (signal) =>
-        collect(octokit.paginate.iterator(octokit.rest.issues.listComments, { owner, repo, issue_number, per_page: perPage(limit), request: { signal } }), limit, toComment),
+        collect(octokit.paginate.iterator(octokit.rest.issues.listComments, { owner, repo, issue_number, ...(query.since ? { since: query.since } : {}), per_page: perPage(limit), request: { signal } }), limit, toComment),
       );
     },
 

@@ -788,7 +788,17 @@ export async function startGitHubSimulator(options: GitHubSimulatorOptions): Pro
     const assignee = str(req.query['assignee']);
     if (assignee !== undefined && assignee !== '*' && !i.assignees.includes(assignee)) return false;
     const creator = str(req.query['creator']);
-    return creator === undefined || i.user === creator;
+    if (creator !== undefined && i.user !== creator) return false;
+    return updatedSince(i.closedAt ?? i.createdAt, req);
+  };
+
+  // `since` (ISO 8601): only what was last updated at or after it — issues and comments alike
+  // (https://docs.github.com/en/rest/issues/issues#list-repository-issues,
+  // https://docs.github.com/en/rest/issues/comments#list-issue-comments).
+  const updatedSince = (updatedAt: string, req: Request): boolean => {
+    const since = str(req.query['since']);
+    if (since === undefined || Number.isNaN(Date.parse(since))) return true;
+    return Date.parse(updatedAt) >= Date.parse(since);
   };
 
   app.get('/repos/:owner/:repo/issues', (req, res) => {
@@ -799,7 +809,7 @@ export async function startGitHubSimulator(options: GitHubSimulatorOptions): Pro
     // Like GitHub, the issues list includes pull requests (they carry a `pull_request` key).
     const issues: Array<SimIssue | SimPull> = [
       ...state.issues.filter((i) => i.repo === full && issueMatches(i, req)),
-      ...(req.query['labels'] || req.query['assignee'] || req.query['creator'] ? [] : state.pulls.filter((p) => p.repo === full && (stateFilter === 'all' || p.state === stateFilter))),
+      ...(req.query['labels'] || req.query['assignee'] || req.query['creator'] ? [] : state.pulls.filter((p) => p.repo === full && (stateFilter === 'all' || p.state === stateFilter) && updatedSince(p.createdAt, req))),
     ].sort((a, b) => b.number - a.number);
     const page: Schemas['issue'][] = paginate(req, res, issues).map(issueJson);
     res.json(page);
@@ -839,7 +849,7 @@ export async function startGitHubSimulator(options: GitHubSimulatorOptions): Pro
     if (!repo) return;
     const n = Number(req.params['number']);
     if (!findIssueOrPull(repo, n)) return sendError(res, 404, 'Not Found', `${DOCS}/issues/comments#list-issue-comments`);
-    const comments = state.comments.filter((c) => c.repo === fullName(repo) && c.issueNumber === n).sort((a, b) => a.id - b.id);
+    const comments = state.comments.filter((c) => c.repo === fullName(repo) && c.issueNumber === n && updatedSince(c.createdAt, req)).sort((a, b) => a.id - b.id);
     const page: Schemas['issue-comment'][] = paginate(req, res, comments).map(commentJson);
     res.json(page);
   });
