@@ -98,6 +98,21 @@ describe('validateDeployment and authorizeApproval', () => {
     expect((err as ApplicationFailure).message).toBe(`deployment request is invalid: unknown device(s): ${unknown}`);
   });
 
+  it('checks params and rollback params against the templates\' declared types (a workflow started outside MCP gets no less), before any write', async () => {
+    const deploymentsBefore = sims.catalyst.state.deployments.length;
+    const hostile = {
+      ...request,
+      params: { interface: 'Gi1/0/3', description: 'uplink\nusername mallory privilege 15 secret 0 pwned' },
+      rollback: { templateId: SEED.template, params: { interface: 'Gi1/0/3', bogus: 'x' } },
+    };
+    const err = await run(acts.validateDeployment, [{ workflowId: 'wf-v', request: hostile }]).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ApplicationFailure);
+    expect((err as ApplicationFailure).type).toBe('ERR_VALIDATION');
+    expect((err as ApplicationFailure).message).toMatch(/params\.description: must not contain newlines or control characters/);
+    expect((err as ApplicationFailure).message).toMatch(/rollback\.params\.bogus: not a variable of template/);
+    expect(sims.catalyst.state.deployments.length).toBe(deploymentsBefore);
+  });
+
   it('refuses a service-desk requester (policy, action execute) as a business failure', async () => {
     const err = await run(acts.validateDeployment, [{ workflowId: 'wf-v', request: { ...request, requester: USERS.sam } }]).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ApplicationFailure);

@@ -1,6 +1,6 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { deploymentIdFromTask, type CatalystCenterClient, type Task } from '@mcp-platform/connectors/catalyst-center';
+import { checkTemplateParams, deploymentIdFromTask, type CatalystCenterClient, type Task } from '@mcp-platform/connectors/catalyst-center';
 import type { Authorizer, PolicyInput } from '@mcp-platform/mcp-common/authz';
 import type { AuditLogger, Logger } from '@mcp-platform/mcp-common/logging';
 import type { Identity, TemplateParams, VerifiedRequest } from '../types.ts';
@@ -117,15 +117,18 @@ export function createActivities(deps: ActivityDeps) {
       } catch (err) {
         classify(err, `template ${request.templateId}`);
       }
-      const missing = template.templateParams
-        .filter((p) => p.required && (p.defaultValue === null || p.defaultValue === undefined || p.defaultValue === '') && !(p.parameterName in request.params))
-        .map((p) => p.parameterName);
-      const unknown = Object.keys(request.params).filter((k) => !template.templateParams.some((p) => p.parameterName === k));
+      // The same typed check as the MCP tools (declared data types, ranges, pick lists, no newlines or
+      // control characters): a workflow started from the CLI or an old client gets no less.
+      const problems: string[] = checkTemplateParams(template, request.params);
+      if (request.rollback !== undefined) {
+        const rollbackTemplate =
+          request.rollback.templateId === request.templateId
+            ? template
+            : await catalyst.getTemplate(request.rollback.templateId).catch((err: unknown) => classify(err, `rollback template ${request.rollback?.templateId ?? ''}`));
+        problems.push(...checkTemplateParams(rollbackTemplate, request.rollback.params, 'rollback.params'));
+      }
       const found = await catalyst.listDevices({ id: request.deviceIds, limit: Math.min(500, request.deviceIds.length) }).catch((err: unknown) => classify(err, 'devices'));
       const byId = new Map(found.map((d) => [d.id, d]));
-      const problems: string[] = [];
-      if (missing.length > 0) problems.push(`missing template variable(s): ${missing.join(', ')}`);
-      if (unknown.length > 0) problems.push(`not variables of template "${template.name}": ${unknown.join(', ')}`);
       const absent = request.deviceIds.filter((id) => !byId.has(id));
       if (absent.length > 0) problems.push(`unknown device(s): ${absent.join(', ')}`);
       const unreachable = found.filter((d) => d.reachabilityStatus !== 'Reachable').map((d) => d.hostname ?? d.id);
