@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { SERVICENOW_SEED_IDS, startServiceNowSimulator, type ServiceNowSimulator } from '@mcp-platform/sandboxes/servicenow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServiceNowClient, nextOffsetFromLink, type ServiceNowClient } from './client.ts';
@@ -196,5 +198,46 @@ describe('ServiceNow client against the simulator', () => {
     await expect(badOauth.searchIncidents()).rejects.toMatchObject({ code: 'ERR_UPSTREAM_AUTH' });
     expect(rejected).toBe(1);
     await badOauth.close();
+  });
+});
+
+describe('queries an instance can evaluate (it drops a condition on an unknown field and matches everything)', () => {
+  it('an idempotent create refuses a lookup the instance did not filter, and inserts nothing', async () => {
+    // An instance where the lookup's condition is dropped (as for a field it does not know or lets us not read):
+    // a proxy renames correlation_id in every query, so the simulator drops that term and returns every record.
+    const own = await startServiceNowSimulator({ port: 0, ...CREDS });
+    const proxy = createServer((req, res) => {
+      const url = new URL(req.url ?? '/', own.url);
+      const q = url.searchParams.get('sysparm_query');
+      if (q !== null) url.searchParams.set('sysparm_query', q.replaceAll('correlation_id', 'correlation_idx'));
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const headers = Object.fromEntries(Object.entries(req.headers).filter(([k]) => k !== 'host' && k !== 'content-length')) as Record<string, string>;
+        void fetch(url, { method: req.method ?? 'GET', headers, ...(chunks.length > 0 ? { body: Buffer.concat(chunks) } : {}) }).then(async (r) => {
+          res.writeHead(r.status, Object.fromEntries([...r.headers].filter(([k]) => k !== 'content-encoding' && k !== 'content-length')));
+          res.end(Buffer.from(await r.arrayBuffer()));
+        });
+      });
+    });
+    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+    const lenient = createServiceNowClient({ instanceUrl: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`, credentials: async () => CREDS, policy: fast });
+    try {
+      const before = own.state.tables.incident.length;
+      const err = await lenient.createIncident({ short_description: 'From workflow', impact: 3, urgency: 3 }, { correlationId: 'wf-lenient-1' }).catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: 'ERR_UPSTREAM_INVALID_RESPONSE' });
+      expect(own.state.invalidQueries.map((q) => q.fields)).toEqual([['correlation_idx']]); // the instance really dropped it
+      expect(own.state.tables.incident.length).toBe(before); // neither a stranger's record taken for ours, nor a blind insert
+    } finally {
+      await lenient.close();
+      await new Promise((r) => proxy.close(r));
+      await own.stop();
+    }
+  });
+
+  // Last in this file: every query the connector built above named fields the tables have.
+  it('no query the connector sent names a field the table lacks', () => {
+    expect(sim.state.invalidQueries).toEqual([]);
+    expect(sim.state.requests.some((r) => r.query['sysparm_query'] !== undefined)).toBe(true);
   });
 });

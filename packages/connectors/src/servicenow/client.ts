@@ -363,7 +363,7 @@ export function createServiceNowClient(options: ServiceNowClientOptions): Servic
     return { result: parsed.data as z.output<S>, headers: res.headers };
   }
 
-  function table<T, S extends z.ZodType<T>>(name: string, schema: S, fields: string[], numberPrefix: string) {
+  function table<T extends { correlation_id: { value: string } }, S extends z.ZodType<T>>(name: string, schema: S, fields: string[], numberPrefix: string) {
     const path = `/api/now/table/${name}`;
     const sysparm_fields = fields.join(',');
 
@@ -408,6 +408,11 @@ export function createServiceNowClient(options: ServiceNowClientOptions): Servic
         );
         const record = existing.records[0];
         if (record) {
+          // An instance drops a condition it cannot evaluate (unknown or unreadable field; glide.invalid_query.returns_no_rows
+          // false, the default) and then matches every record: never take a stranger's record for ours — nor insert blindly.
+          if (!ids.includes(record.correlation_id.value)) {
+            throw new UpstreamResponseInvalidError(UPSTREAM, `GET /table/${name} by correlation_id (the instance ignored the condition; is correlation_id readable?)`);
+          }
           logger?.info('servicenow create skipped: correlation id already used', { labels: { table: name } });
           return { record, created: false };
         }

@@ -140,14 +140,34 @@ export function matchTerm(actual: string | undefined, term: QueryTerm): boolean 
  * Filters and orders `rows`; `read(row, field)` returns a field's internal value (dot-walks
  * included) or `undefined` for an unknown field.
  *
+ * A condition on an unknown field makes the query invalid. ServiceNow then drops the invalid part
+ * and runs the rest — which may match every record — unless the system property
+ * `glide.invalid_query.returns_no_rows` is true, when it returns nothing ("When the invalid query
+ * is run, the invalid part of the query condition is dropped, and the results are based on the
+ * valid part of the query, which may return all records from the table … You can set the
+ * glide.invalid_query.returns_no_rows system property to true to have queries with invalid encoded
+ * queries return no records." — ServiceNow, GlideRecord API reference). `isField` tells which
+ * fields exist (default: all); `invalidQueryReturnsNoRows` is that property (default false, as on an instance).
+ *
  * @example
  * ```ts
  * applyEncodedQuery(rows, parseEncodedQuery('state=1'), (r, f) => r[f]);
  * ```
  */
-export function applyEncodedQuery<R>(rows: readonly R[], query: ParsedQuery, read: (row: R, field: string) => string | undefined): R[] {
+export function applyEncodedQuery<R>(
+  rows: readonly R[],
+  query: ParsedQuery,
+  read: (row: R, field: string) => string | undefined,
+  options: { isField?: (field: string) => boolean; invalidQueryReturnsNoRows?: boolean } = {},
+): R[] {
+  const { isField } = options;
+  const known = (term: QueryTerm): boolean => isField === undefined || isField(term.field);
+  const invalid = query.groups.some((group) => group.some((clause) => clause.some((term) => !known(term))));
+  if (invalid && options.invalidQueryReturnsNoRows === true) return [];
+  // Dropping the invalid part: terms on unknown fields go; a condition left with no term matches everything.
+  const groups = invalid ? query.groups.map((group) => group.map((clause) => clause.filter(known)).filter((clause) => clause.length > 0)) : query.groups;
   const matches = (row: R): boolean =>
-    query.groups.length === 0 || query.groups.some((group) => group.every((clause) => clause.some((term) => matchTerm(read(row, term.field), term))));
+    groups.length === 0 || groups.some((group) => group.every((clause) => clause.some((term) => matchTerm(read(row, term.field), term))));
   const result = rows.filter(matches);
   if (query.orderBy.length > 0) {
     result.sort((x, y) => {

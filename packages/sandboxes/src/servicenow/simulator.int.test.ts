@@ -59,8 +59,25 @@ describe('ServiceNow simulator', () => {
       }),
     );
     expect(links).toEqual({ first: '0', prev: '0', next: '6', last: '9' });
-    const unknownField = await call('GET', '/api/now/table/incident?sysparm_query=no_such_field=1');
-    expect(result<unknown[]>(unknownField)).toEqual([]);
+    // As on an instance (glide.invalid_query.returns_no_rows = false): the condition on an unknown field is dropped.
+    const all = result<unknown[]>(await call('GET', '/api/now/table/incident?sysparm_limit=1000'));
+    expect(result<unknown[]>(await call('GET', '/api/now/table/incident?sysparm_query=no_such_field=1&sysparm_limit=1000'))).toHaveLength(all.length);
+    expect(sim.state.invalidQueries.at(-1)).toEqual({ table: 'incident', query: 'no_such_field=1', fields: ['no_such_field'] });
+    expect(result<unknown[]>(await call('GET', '/api/now/table/incident?sysparm_query=no_such_field=1^priority=1&sysparm_limit=1000'))).toEqual(
+      result<unknown[]>(await call('GET', '/api/now/table/incident?sysparm_query=priority=1&sysparm_limit=1000')),
+    );
+  });
+
+  it('with glide.invalid_query.returns_no_rows = true, a condition on an unknown field returns nothing', async () => {
+    const strict = await startServiceNowSimulator({ port: 0, username: 'admin', password: 'pw', invalidQueryReturnsNoRows: true });
+    try {
+      const get = async (q: string) => ((await (await fetch(`${strict.url}/api/now/table/incident?sysparm_query=${q}`, { headers: auth })).json()) as { result: unknown[] }).result;
+      expect(await get('no_such_field=1')).toEqual([]);
+      expect(await get('assignment_group.no_such_field=1')).toEqual([]);
+      expect((await get('priority=1')).length).toBeGreaterThan(0);
+    } finally {
+      await strict.stop();
+    }
   });
 
   it('serializes values, display values and reference links per sysparm_display_value', async () => {

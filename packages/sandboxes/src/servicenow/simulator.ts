@@ -31,6 +31,12 @@ export interface ServiceNowSimulatorOptions {
   tokenTtlSeconds?: number;
   /** Data to serve. Default {@link defaultServiceNowSeed}(). */
   seed?: ServiceNowSeed;
+  /**
+   * The instance's `glide.invalid_query.returns_no_rows` system property. Default false, as on a
+   * new instance: a query condition on an unknown field is dropped and the rest runs (it may match
+   * every record); true: such a query returns no records.
+   */
+  invalidQueryReturnsNoRows?: boolean;
   logger?: ServiceNowSimLogger;
 }
 
@@ -57,6 +63,11 @@ export interface ServiceNowSimulatorState {
   journal: SimJournalEntry[];
   /** Every request answered, in order. */
   requests: ServiceNowSimRequest[];
+  /**
+   * Every list query with a condition on a field the table does not have (ServiceNow drops such a
+   * condition, see `invalidQueryReturnsNoRows`): tests assert clients never send one.
+   */
+  invalidQueries: { table: string; query: string; fields: string[] }[];
 }
 
 /**
@@ -255,6 +266,7 @@ export async function startServiceNowSimulator(options: ServiceNowSimulatorOptio
     tables: { incident: seed.incident, change_request: seed.change_request, sys_user_group: seed.sys_user_group, sys_user: seed.sys_user },
     journal: seed.journal,
     requests: [],
+    invalidQueries: [],
   };
   const counters = {
     incident: Math.max(10_000, ...state.tables.incident.map((r) => Number(r['number']?.slice(3) ?? 0))),
@@ -355,6 +367,14 @@ export async function startServiceNowSimulator(options: ServiceNowSimulatorOptio
         return `${j.sys_created_on} - ${who} (Work notes)\n${j.value}\n\n`;
       })
       .join('');
+  }
+
+  /** True when `field` (or `ref.field`, one reference deep) exists on `table`. */
+  function isField(table: TableName, field: string): boolean {
+    const [head, tail] = field.split('.') as [string, string | undefined];
+    const meta = TABLES[table].fields[head];
+    if (!meta) return false;
+    return tail === undefined || (meta.ref !== undefined && TABLES[meta.ref].fields[tail] !== undefined);
   }
 
   /** Internal value of `field` on `row`, dot-walking one reference deep; `undefined` for an unknown field. */
@@ -541,7 +561,12 @@ export async function startServiceNowSimulator(options: ServiceNowSimulatorOptio
       if (err instanceof EncodedQueryError) throw new HttpFailure(400, 'Invalid query', err.message);
       throw err;
     }
-    const matched = applyEncodedQuery(rows, parsed, (row, field) => readField(table as TableName, row, field));
+    const unknownFields = [...new Set(parsed.groups.flat(2).map((t) => t.field))].filter((f) => !isField(table as TableName, f));
+    if (unknownFields.length > 0) state.invalidQueries.push({ table, query: String(req.query['sysparm_query'] ?? ''), fields: unknownFields });
+    const matched = applyEncodedQuery(rows, parsed, (row, field) => readField(table as TableName, row, field), {
+      isField: (field) => isField(table as TableName, field),
+      invalidQueryReturnsNoRows: options.invalidQueryReturnsNoRows === true,
+    });
     const page = matched.slice(offset, offset + limit);
     const total = matched.length;
     res.set('X-Total-Count', String(total));

@@ -139,4 +139,8 @@ describe('ITSM activities', () => {
     await run(acts.cancelChange, [{ workflowId: 'wf-itsm', change: a, reason: 'unit again' }]); // no-op
     expect(sims.servicenow.state.tables.change_request.find((c) => c['correlation_id'] === 'wf-itsm')?.['state']).toBe('4');
   });
+
+  it('every ServiceNow query the activities sent names fields the tables have (an instance would drop the others)', () => {
+    expect(sims.servicenow.state.invalidQueries).toEqual([]);
+  });
 });
