@@ -8,6 +8,7 @@ import { BENCH_DEVICE_ID } from './targets/spine.ts';
 import type { AuthzEngine, TargetSpec, Upstream } from './targets/types.ts';
 import { LOAD_PROCESS, PROTOCOL_VERSION, SERVER_PROCESS, ask, exited, forkChild, headersFor, rpcBody } from './processes.ts';
 import type { BenchOptions, BenchReport, BenchRow, LoadJob, LoadResult } from './types.ts';
+import { DECISION_TARGET, measureDecisionLatency, type DecisionLatency } from './policy-latency.ts';
 
 export type { BenchOptions, BenchReport, BenchRow, LoadResult } from './types.ts';
 
@@ -88,7 +89,10 @@ export async function runBench(options: BenchOptions, log: (line: string) => voi
   const loadBefore = loadavg()[0] ?? 0;
   const base = { connections: options.connections, durationSeconds: options.durationSeconds, warmupSeconds: options.warmupSeconds };
   const rows: Omit<BenchRow, 'throughputRatio' | 'p99Ratio'>[] = [];
+  let decisions: DecisionLatency[] = [];
   try {
+    log('bench: the policy decision on its own (get_device as nina)');
+    decisions = await measureDecisionLatency({ user: BENCH_USER, groups: ['network-engineers'], deviceId: BENCH_DEVICE_ID, ...(opa ? { opaUrl: opa.url } : {}) });
     const anyToken = await idp.issueToken({ user: BENCH_USER, audience: SEED_RESOURCE_SERVERS[0]?.url ?? '' });
     log(`bench: ${BARE.label}`);
     const bare = await measure(
@@ -138,7 +142,8 @@ export async function runBench(options: BenchOptions, log: (line: string) => voi
     },
     target: TARGET,
     rows: withRatios,
-    valid: withRatios.every((r) => r.valid),
+    decisions,
+    valid: withRatios.every((r) => r.valid) && decisions.every((d) => d.allAllowed),
   };
 }
 
@@ -155,11 +160,12 @@ function fixed(n: number, digits: number): string {
  * ```
  */
 export function formatTable(report: BenchReport): string {
-  const header = ['target', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'req/s vs bare', 'p99 vs bare', 'valid'];
+  const header = ['target', 'req/s', 'p50 ms', 'p95 ms', 'p99 ms', 'errors', 'req/s vs bare', 'p99 vs bare', 'valid'];
   const lines = report.rows.map((r) => [
     `${r.id} — ${r.label}`,
     fixed(r.result.requestsPerSecond, 0),
     fixed(r.result.latencyMs.p50, 1),
+    fixed(r.result.latencyMs.p95, 1),
     fixed(r.result.latencyMs.p99, 1),
     String(r.errors),
     `${fixed(r.throughputRatio, 2)}×`,
@@ -169,5 +175,9 @@ export function formatTable(report: BenchReport): string {
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] ?? '').length)));
   const row = (cells: string[]) => `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join(' | ')} |`;
   const sep = `|${widths.map((w, i) => (i === 0 ? '-'.repeat(w + 2) : `${'-'.repeat(w + 1)}:`)).join('|')}|`;
-  return [row(header), sep, ...lines.map(row)].join('\n');
+  const decisionLines = report.decisions.map((d) => {
+    const goal = d.engine === 'wasm' ? DECISION_TARGET.wasmP99MsAtMost : DECISION_TARGET.opaP99MsAtMost;
+    return `policy decision alone, ${d.engine === 'wasm' ? 'Wasm in-process' : 'OPA server'}: p50 ${d.p50Ms.toFixed(3)} ms, p99 ${d.p99Ms.toFixed(3)} ms (goal ≤ ${goal} ms: ${d.p99Ms <= goal ? 'met' : 'MISSED'}), max ${d.maxMs.toFixed(2)} ms over ${d.decisions} decisions${d.allAllowed ? '' : ' — INVALID: a decision was not allow'}`;
+  });
+  return [row(header), sep, ...lines.map(row), '', ...decisionLines].join('\n');
 }

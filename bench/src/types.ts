@@ -1,3 +1,5 @@
+import type { DecisionLatency } from './policy-latency.ts';
+
 /** What the load generator process runs against one target. */
 export interface LoadJob {
   url: string;
@@ -16,7 +18,8 @@ export interface LoadResult {
   durationSeconds: number;
   /** Completed requests divided by the run's duration. */
   requestsPerSecond: number;
-  latencyMs: { p50: number; p90: number; p99: number; max: number; mean: number };
+  /** p95 is computed from every response time (autocannon itself reports p90 and p97.5). */
+  latencyMs: { p50: number; p90: number; p95: number; p99: number; max: number; mean: number };
   /** Responses that were 2xx JSON-RPC results without `isError`. */
   ok: number;
   non2xx: number;
@@ -74,5 +77,7 @@ export interface BenchReport {
   request: { protocolVersion: string; bare: string; spine: string };
   target: { throughputRatioAtLeast: number; p99RatioAtMost: number };
   rows: BenchRow[];
+  /** The policy decision on its own (Wasm in-process; the OPA server when an OPA row ran). */
+  decisions: DecisionLatency[];
   valid: boolean;
 }
