@@ -51,7 +51,7 @@ export function startNetworkServer(config: NetworkConfig, options: StartNetworkS
           }),
     // Deployments are tasks (SEP-2663) backed by their Temporal workflows.
     tasks: (deps) => (deps.deployments ? createDeploymentTaskBackend(deps.deployments, deps.workerAudience) : undefined),
-    buildDeps: async ({ secrets, logger, metrics }) => {
+    buildDeps: async ({ secrets, logger, metrics, readCache }) => {
       const name = config.CATALYST_SECRET_NAME;
       const client = createCatalystCenterClient({
         baseUrl: config.CATALYST_BASE_URL,
@@ -62,7 +62,7 @@ export function startNetworkServer(config: NetworkConfig, options: StartNetworkS
           return { username, password };
         },
         onCredentialRejected: () => secrets.invalidate(name),
-        policy: { timeoutMs: config.CATALYST_TIMEOUT_MS, observer: metrics.upstream },
+        policy: { timeoutMs: config.CATALYST_TIMEOUT_MS, observer: metrics.upstream, readCache: readCache('catalyst-center') },
         logger,
       });
       const temporal = config.TEMPORAL_ADDRESS !== undefined ? await connectClient({ ...config, TEMPORAL_ADDRESS: config.TEMPORAL_ADDRESS }, { lazy: true }) : undefined;
@@ -73,7 +73,7 @@ export function startNetworkServer(config: NetworkConfig, options: StartNetworkS
         ...(temporal ? { deployments: createDeploymentClient(temporal, config.TEMPORAL_TASK_QUEUE) } : {}),
       };
     },
-    readiness: (deps) => ({ 'catalyst-center': async () => deps.catalyst.breakerState() !== 'open' }),
+    upstream: (deps) => ({ name: 'catalyst-center', breakerState: () => deps.catalyst.breakerState() }),
     closeDeps: async (deps) => {
       await deps.catalyst.close();
       await deps.deployments?.close();

@@ -271,7 +271,12 @@ export function createCatalystCenterClient(options: CatalystCenterClientOptions)
           return await call(fresh, signal);
         }
       },
-      { idempotent: input.idempotent, signal: input.signal },
+      {
+        idempotent: input.idempotent,
+        signal: input.signal,
+        // Reads are cached for degraded mode (when the policy has a read cache): answered stale while the breaker is open.
+        ...(input.method === 'GET' ? { cacheKey: `${input.path} ${JSON.stringify(input.query ?? {})} ${JSON.stringify(input.headers ?? {})} ${input.responseType ?? 'json'}` } : {}),
+      },
     );
     const payload = input.envelope && body !== null && typeof body === 'object' ? (body as { response?: unknown }).response : body;
     const parsed = input.schema.safeParse(payload);

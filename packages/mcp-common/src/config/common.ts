@@ -184,6 +184,11 @@ export function withCommonRules<T extends z.ZodObject<Shape>>(schema: T) {
     if (typeof headersMs === 'number' && typeof requestMs === 'number' && headersMs > requestMs) {
       ctx.addIssue({ code: 'custom', path: ['HTTP_HEADERS_TIMEOUT_MS'], message: 'must not exceed HTTP_REQUEST_TIMEOUT_MS' });
     }
+    const freshMs = cfg['UPSTREAM_CACHE_FRESH_MS'];
+    const keepMs = cfg['UPSTREAM_CACHE_KEEP_MS'];
+    if (typeof freshMs === 'number' && typeof keepMs === 'number' && freshMs > keepMs) {
+      ctx.addIssue({ code: 'custom', path: ['UPSTREAM_CACHE_FRESH_MS'], message: 'must not exceed UPSTREAM_CACHE_KEEP_MS' });
+    }
     if (cfg['OIDC_INTROSPECTION_URL'] !== undefined) {
       for (const v of ['OIDC_CLIENT_ID', 'OIDC_CLIENT_SECRET']) {
         if (cfg[v] === undefined) ctx.addIssue({ code: 'custom', path: [v], message: 'is required when OIDC_INTROSPECTION_URL is set' });
@@ -198,8 +203,18 @@ export const resourceLockEnv = {
   RESOURCE_LOCK_WAIT_MS: positiveInt(10_000),
 };
 
+/** Degraded mode: the upstream read cache (in-process LRU, plus Redis when `REDIS_URL` is set). */
+export const upstreamCacheEnv = {
+  /** How long an upstream read is answered from the cache without asking the upstream; 0 = always ask while it is up. */
+  UPSTREAM_CACHE_FRESH_MS: z.coerce.number().int().min(0).default(0),
+  /** How long an upstream read is kept to answer (marked stale) while the upstream's circuit breaker is open. */
+  UPSTREAM_CACHE_KEEP_MS: positiveInt(900_000),
+  /** In-process entries per upstream (least recently used evicted first). */
+  UPSTREAM_CACHE_MAX_ENTRIES: positiveInt(1_000),
+};
+
 /** Every variable an MCP server on the spine reads (logging, HTTP, limits, Redis, locks, auth, authz, secrets). */
-export const serverEnv = (defaultPort: number) => ({ ...profileEnv, ...loggingEnv, ...httpEnv(defaultPort), ...limitsEnv, ...redisEnv, ...resourceLockEnv, ...authEnv, ...authzEnv, ...secretsEnv });
+export const serverEnv = (defaultPort: number) => ({ ...profileEnv, ...loggingEnv, ...httpEnv(defaultPort), ...limitsEnv, ...redisEnv, ...resourceLockEnv, ...upstreamCacheEnv, ...authEnv, ...authzEnv, ...secretsEnv });
 
 const _commonServerSchema = z.object(serverEnv(0));
 /** The parsed common configuration of an MCP server. */

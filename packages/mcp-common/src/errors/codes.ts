@@ -48,6 +48,7 @@ export const ERROR_CODES = {
   ERR_UPSTREAM_RATE_LIMITED: { status: 503, retryable: true, summary: 'The upstream API is rate limiting the platform.' },
   ERR_UPSTREAM_INVALID_RESPONSE: { status: 502, retryable: false, summary: 'The upstream answered with a body that is not what its API documents (garbage, wrong shape).' },
   ERR_CIRCUIT_OPEN: { status: 503, retryable: true, summary: 'Calls to the upstream are paused after repeated failures (circuit open).' },
+  ERR_UPSTREAM_DEGRADED: { status: 503, retryable: true, summary: 'The upstream is down (circuit open): reads are answered from the cache, marked stale; writes are refused and nothing was written.' },
   ERR_VALIDATION: { status: 422, retryable: false, summary: "The caller's arguments or request are invalid (the message names the field)." },
   ERR_RESOURCE_BUSY: { status: 409, retryable: true, summary: 'Another call is changing the same resource; nothing was written.' },
   ERR_RESOURCE_CHANGED: { status: 409, retryable: true, summary: 'The resource changed after the authorization decision; nothing was written.' },

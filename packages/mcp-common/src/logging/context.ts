@@ -23,6 +23,8 @@ export interface RequestContext {
    * the MCP endpoint then answers `401` with the `insufficient_user_authentication` challenge.
    */
   stepUp?: { acrValues: string[]; maxAgeSeconds?: number };
+  /** Upstream reads answered from the cache while the upstream's breaker was open (degraded mode). */
+  staleReads?: { upstream: string; ageMs: number }[];
 }
 
 const storage = new AsyncLocalStorage<RequestContext>();

@@ -34,6 +34,8 @@ export interface PlatformMetrics {
   readonly workflowActivityDuration: Histogram<'activity'>;
   /** Feeds `upstreamDuration` and `upstreamBreakerState`; pass it as an upstream policy's `observer`. */
   readonly upstream: UpstreamObserver;
+  /** `mcp_dispatch_total{path}`; path is `fast` (the spine's tools/call + tools/list path) or `sdk` (every other MCP request). */
+  readonly mcpDispatch: Counter<'path'>;
 }
 
 /** `mcp_upstream_breaker_state` values. */
@@ -159,6 +161,12 @@ export function createMetrics(options: CreateMetricsOptions = {}): PlatformMetri
       name: 'mcp_limit_refusals_total',
       help: 'Requests refused by the per-principal rate limit, the per-principal concurrency cap or the global in-flight cap',
       labelNames: ['reason'] as const,
+      registers: [registry],
+    }),
+    mcpDispatch: new Counter({
+      name: 'mcp_dispatch_total',
+      help: 'Authenticated MCP requests by the path that served them: the spine fast path or the SDK',
+      labelNames: ['path'] as const,
       registers: [registry],
     }),
   };

@@ -10,6 +10,7 @@ export type UpstreamErrorCode = Extract<
   | 'ERR_UPSTREAM_NOT_FOUND'
   | 'ERR_UPSTREAM_RATE_LIMITED'
   | 'ERR_CIRCUIT_OPEN'
+  | 'ERR_UPSTREAM_DEGRADED'
   | 'ERR_UPSTREAM_INVALID_RESPONSE'
 >;
 
@@ -209,6 +210,23 @@ export class CircuitOpenError extends UpstreamError<'ERR_CIRCUIT_OPEN'> {
 
   constructor(upstream: string, options: UpstreamErrorOptions = {}) {
     super('ERR_CIRCUIT_OPEN', upstream, `${upstream} is failing; calls are paused (circuit open)`, { ...options, retryable: false });
+  }
+}
+
+/**
+ * Degraded mode refused a write: the upstream's breaker is open, so the platform answers reads from
+ * its cache and refuses every write tool before anything is read, decided or written.
+ *
+ * @example
+ * ```ts
+ * if (tool.action !== 'read' && breaker() === 'open') throw new UpstreamDegradedError('catalyst-center');
+ * ```
+ */
+export class UpstreamDegradedError extends UpstreamError<'ERR_UPSTREAM_DEGRADED'> {
+  static readonly code = 'ERR_UPSTREAM_DEGRADED';
+
+  constructor(upstream: string, options: UpstreamErrorOptions = {}) {
+    super('ERR_UPSTREAM_DEGRADED', upstream, `${upstream} is down; writes are refused until it recovers (nothing was written)`, { ...options, retryable: false });
   }
 }
 

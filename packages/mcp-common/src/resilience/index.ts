@@ -31,6 +31,7 @@ export {
 export {
   CircuitOpenError,
   UpstreamAuthError,
+  UpstreamDegradedError,
   UpstreamError,
   UpstreamNotFoundError,
   UpstreamRateLimitedError,
@@ -43,3 +44,11 @@ export {
   type UpstreamErrorCode,
   type UpstreamErrorOptions,
 } from './errors.ts';
+export {
+  createUpstreamReadCache,
+  staleReadsOfCurrentRequest,
+  type CachedRead,
+  type StaleRead,
+  type UpstreamReadCache,
+  type UpstreamReadCacheOptions,
+} from './read-cache.ts';

@@ -15,6 +15,7 @@ import {
 } from 'cockatiel';
 import type { Logger } from '../logging/types.ts';
 import { ATTR, errorType, inSpan } from '../telemetry/spans.ts';
+import { noteStaleRead, type UpstreamReadCache } from './read-cache.ts';
 import {
   CircuitOpenError,
   UpstreamError,
@@ -68,11 +69,16 @@ export interface UpstreamPolicyOptions {
   onStateChange?: (state: BreakerState) => void;
   /** Receives each call's outcome and duration and every breaker state (e.g. the platform's Prometheus metrics). */
   observer?: UpstreamObserver;
+  /**
+   * Degraded mode: reads that pass a `cacheKey` are cached here, answered from it while fresh, and
+   * answered from the kept copy (marked stale on the request) while the breaker is open. Default: none.
+   */
+  readCache?: UpstreamReadCache;
 }
 
 /**
- * What an upstream policy reports: `call` once per {@link UpstreamPolicy.execute} (retries
- * included in the duration), `breaker` at creation and on every transition.
+ * What an upstream policy reports: `call` once per upstream call of {@link UpstreamPolicy.execute} (retries
+ * included in the duration; a fresh cached read is none), `breaker` at creation and on every transition.
  */
 export interface UpstreamObserver {
   /** `outcome` is `success` or the platform error code (`ERR_UPSTREAM_TIMEOUT`, `ERR_CIRCUIT_OPEN`…). */
@@ -96,6 +102,11 @@ export interface ExecuteOptions {
   idempotent: boolean;
   /** Caller cancellation (e.g. the MCP request's deadline). Aborting stops retries too. */
   signal?: AbortSignal;
+  /**
+   * Reads only (with the policy's `readCache`): the call's identity in the cache, e.g. its path and
+   * query. The result must be JSON (it may be shared through Redis). Ignored without a read cache.
+   */
+  cacheKey?: string;
 }
 
 /**
@@ -241,11 +252,34 @@ export function createUpstreamPolicy(options: UpstreamPolicyOptions): UpstreamPo
   }
 
   options.observer?.breaker(name, 'closed');
+  const readCache = options.readCache;
 
-  /** One upstream call as a span (`upstream <name>`; the undici spans of its attempts are its children) and a metric. */
   async function execute<T>(fn: (signal: AbortSignal) => Promise<T>, opts: ExecuteOptions): Promise<T> {
     if (typeof fn !== 'function') throw new TypeError('execute: fn must be a function');
     if (typeof opts?.idempotent !== 'boolean') throw new TypeError('execute: options.idempotent must be a boolean');
+    const key = opts.cacheKey;
+    if (readCache === undefined || key === undefined) return observedExecute(fn, opts);
+    if (!opts.idempotent) throw new TypeError('execute: only idempotent calls (reads) may pass a cacheKey');
+    // A fresh cached read never reaches the upstream (so it is no upstream span and no upstream metric).
+    const fresh = readCache.fresh(key);
+    if (fresh) return fresh.value as T;
+    try {
+      const value = await observedExecute(fn, opts);
+      readCache.store(key, value);
+      return value;
+    } catch (err) {
+      if (!(err instanceof CircuitOpenError)) throw err;
+      const kept = await readCache.kept(key);
+      if (!kept) throw err;
+      const ageMs = kept.ageMs;
+      noteStaleRead({ upstream: name, ageMs });
+      logger?.info('answering from the read cache (circuit open)', { upstream: { name, breaker: 'open' }, event: { action: 'stale-read' }, labels: { age_ms: ageMs } });
+      return kept.value as T;
+    }
+  }
+
+  /** One upstream call as a span (`upstream <name>`; the undici spans of its attempts are its children) and a metric. */
+  async function observedExecute<T>(fn: (signal: AbortSignal) => Promise<T>, opts: ExecuteOptions): Promise<T> {
     const started = process.hrtime.bigint();
     let outcome = 'success';
     try {

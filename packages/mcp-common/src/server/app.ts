@@ -11,14 +11,22 @@ import { chargeCallCost, createRequestLimits, limitPerPrincipal, shedLoad, type 
 import { createMetrics, type PlatformMetrics } from '../metrics/index.ts';
 import type { ResourceLock } from '../binding/index.ts';
 import { createServerFactory } from './mcp-server.ts';
+import { createFastPath, type FastPath } from './fast-path.ts';
+import { createToolCatalog } from './tool-catalog.ts';
+import { createToolRunner } from './tool-runner.ts';
 import { allowedHostnames, requireAllowedHost } from './host-check.ts';
-import { mountOperationalRoutes, type ManagementAccess } from './operational.ts';
+import { mountOperationalRoutes, type ManagementAccess, type ReadinessReport } from './operational.ts';
+import type { BreakerState } from '../resilience/index.ts';
 import { securityHeaders } from './security-headers.ts';
 import type { TaskBackend } from './tasks.ts';
 import type { AnyToolDefinition, TokenDelegation } from './tool.ts';
 
-/** A readiness probe: resolves true when the dependency is usable. */
-export type ReadinessCheck = () => Promise<boolean>;
+/**
+ * A readiness probe: resolves `true` when the dependency is usable, `false` when it is not, and
+ * `'degraded'` when the service still answers without it (an upstream whose breaker is open:
+ * reads from the cache, writes refused). Degraded keeps the replica ready (every replica shares the upstream).
+ */
+export type ReadinessCheck = () => Promise<boolean | 'degraded'>;
 
 /** What an MCP server built from tool definitions passes to {@link createMcpApp}. */
 export interface McpToolsSurface<D> {
@@ -85,6 +93,16 @@ export interface McpAppBaseOptions {
   limits?: RequestLimits;
   /** Who may read `/metrics` and `/readyz` detail. Default: loopback callers only. */
   management?: ManagementAccess;
+  /**
+   * Degraded mode: the upstream's circuit breaker. While it is open, `/readyz` reports the upstream
+   * `degraded` and write tools are refused (`ERR_UPSTREAM_DEGRADED`). Default: none.
+   */
+  upstream?: { name: string; breakerState: () => BreakerState };
+  /**
+   * Serve `tools/call` and `tools/list` on the spine's fast path (no SDK server per request; see
+   * docs/benchmarks.md). Default `true`; `false` sends every request through the SDK.
+   */
+  fastPath?: boolean;
 }
 
 /** The Express app plus what shutdown must close. */
@@ -92,7 +110,7 @@ export interface McpApp {
   app: Express;
   metrics: PlatformMetrics;
   /** Runs every readiness check. */
-  readiness(): Promise<{ ready: boolean; checks: Record<string, boolean> }>;
+  readiness(): Promise<ReadinessReport>;
   /** Publishes change notifications to open `subscriptions/listen` streams (2026-07-28 clients). */
   notify: ServerNotifier;
   /** Closes the MCP handler (in-flight modern exchanges are aborted). */
@@ -128,11 +146,14 @@ export function createMcpApp<D>(opts: McpAppOptions<D>): McpApp {
   const allowedHosts = allowedHostnames(publicUrl, opts.allowedHosts);
   const allowedOrigins = [...new Set([...LOOPBACK, ...(opts.allowedOrigins ?? [])])];
 
-  const factory =
-    opts.serverFactory ??
-    createServerFactory({
-      name: opts.service.name,
-      version: opts.service.version,
+  const serverInfo = { name: opts.service.name, version: opts.service.version };
+  let factory: McpServerFactory;
+  let fastPath: FastPath | undefined;
+  if (opts.serverFactory !== undefined) {
+    // A factory surface (the gateway) brings its own server and policy: every request takes the SDK path.
+    factory = opts.serverFactory;
+  } else {
+    const runner = createToolRunner({
       serverId: opts.serverId,
       upstreamName: opts.upstreamName,
       tools: opts.tools,
@@ -141,12 +162,39 @@ export function createMcpApp<D>(opts: McpAppOptions<D>): McpApp {
       logger: opts.logger,
       metrics,
       ...(opts.listAuthorizer ? { listAuthorizer: opts.listAuthorizer } : {}),
-      ...(opts.instructions ? { instructions: opts.instructions } : {}),
       ...(opts.callTimeoutMs ? { callTimeoutMs: opts.callTimeoutMs } : {}),
       ...(opts.resourceLock ? { resourceLock: opts.resourceLock } : {}),
       ...(opts.delegation ? { delegation: opts.delegation } : {}),
       ...(opts.tasks ? { tasks: opts.tasks } : {}),
+      ...(opts.upstream ? { upstreamBreaker: opts.upstream.breakerState } : {}),
     });
+    factory = createServerFactory({
+      ...serverInfo,
+      serverId: opts.serverId,
+      upstreamName: opts.upstreamName,
+      tools: opts.tools,
+      deps: opts.deps,
+      authorizer: opts.authorizer,
+      logger: opts.logger,
+      metrics,
+      runner,
+      ...(opts.delegation ? { delegation: opts.delegation } : {}),
+      ...(opts.tasks ? { tasks: opts.tasks } : {}),
+      ...(opts.instructions ? { instructions: opts.instructions } : {}),
+    });
+    fastPath =
+      opts.fastPath === false
+        ? undefined
+        : createFastPath({
+            runner,
+            serverInfo,
+            logger: opts.logger,
+            stepUpAnswer: (demand) => stepUpAnswer(demand),
+            // A tool that answers with a task (SEP-2663) is served where the Tasks extension lives: the SDK path.
+            sdkOnly: (tool) => tool.task !== undefined,
+            catalog: createToolCatalog({ factory, toolCount: opts.tools.length }),
+          });
+  }
   const handler = createMcpHandler(factory, {
     legacy: 'stateless',
     onerror: (error) => opts.logger.debug('mcp handler reported', { error }),
@@ -155,6 +203,11 @@ export function createMcpApp<D>(opts: McpAppOptions<D>): McpApp {
   // HTTP answer is 401 with the insufficient_user_authentication challenge, which MCP clients act on
   // (a tool result alone would not make them sign in again). A tools/call exchange is complete when
   // its body ends (stateless: one request, one response), so the body is read before deciding.
+  const stepUpAnswer = (demand: { acrValues: string[]; maxAgeSeconds?: number }) => ({
+    status: 401,
+    headers: { 'Content-Type': 'application/json', 'WWW-Authenticate': stepUpChallenge(resourceMetadataUrl, demand), 'Cache-Control': 'no-store' },
+    body: JSON.stringify({ error: 'insufficient_user_authentication', error_description: 'A stronger or more recent authentication is required' }),
+  });
   const stepUpAware = {
     fetch: async (request: globalThis.Request, options?: Parameters<typeof handler.fetch>[1]): Promise<globalThis.Response> => {
       const response = await handler.fetch(request, options);
@@ -162,10 +215,8 @@ export function createMcpApp<D>(opts: McpAppOptions<D>): McpApp {
       if (ctx?.rpcMethod !== 'tools/call') return response;
       const body = await response.arrayBuffer();
       if (ctx.stepUp !== undefined) {
-        return globalThis.Response.json(
-          { error: 'insufficient_user_authentication', error_description: 'A stronger or more recent authentication is required' },
-          { status: 401, headers: { 'WWW-Authenticate': stepUpChallenge(resourceMetadataUrl, ctx.stepUp), 'Cache-Control': 'no-store' } },
-        );
+        const answer = stepUpAnswer(ctx.stepUp);
+        return new globalThis.Response(answer.body, { status: answer.status, headers: answer.headers });
       }
       return new globalThis.Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
     },
@@ -198,9 +249,10 @@ export function createMcpApp<D>(opts: McpAppOptions<D>): McpApp {
     'identity-provider': () => opts.verifier.ready?.() ?? Promise.resolve(true),
     authorizer: () => opts.authorizer.ready(),
     ...opts.readiness,
+    ...(opts.upstream ? { [opts.upstream.name]: async () => (opts.upstream?.breakerState() === 'open' ? ('degraded' as const) : true) } : {}),
   };
   const timeoutMs = opts.readinessTimeoutMs ?? 2_000;
-  const readiness = async () => {
+  const readiness = async (): Promise<ReadinessReport> => {
     const names = Object.keys(checks);
     const results = await Promise.all(
       names.map((n) =>
@@ -210,9 +262,10 @@ export function createMcpApp<D>(opts: McpAppOptions<D>): McpApp {
         ]),
       ),
     );
-    const out: Record<string, boolean> = {};
-    names.forEach((n, i) => (out[n] = results[i] === true));
-    return { ready: results.every((r) => r === true), checks: out };
+    const out: Record<string, boolean | 'degraded'> = {};
+    names.forEach((n, i) => (out[n] = results[i] === 'degraded' ? 'degraded' : results[i] === true));
+    const ready = results.every((r) => r === true || r === 'degraded');
+    return { ready, status: !ready ? 'not-ready' : results.includes('degraded') ? 'degraded' : 'ready', checks: out };
   };
 
   const limits = opts.limits ?? createRequestLimits({ name: opts.service.name, logger: opts.logger });
@@ -297,7 +350,9 @@ export function createMcpApp<D>(opts: McpAppOptions<D>): McpApp {
         ctx.userId = principal.id;
         ctx.clientId = principal.clientId;
       }
-      void nodeHandler(req, res, req.body);
+      const fast = fastPath?.(req, res) === true;
+      metrics.mcpDispatch.inc({ path: fast ? 'fast' : 'sdk' });
+      if (!fast) void nodeHandler(req, res, req.body);
     },
   );
 

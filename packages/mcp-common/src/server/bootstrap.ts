@@ -6,6 +6,7 @@ import { createLogger, type Logger, type PlatformLogger } from '../logging/index
 import { createRequestLimits, limitSettingsFromConfig } from '../limits/index.ts';
 import { createMetrics, type PlatformMetrics } from '../metrics/index.ts';
 import { createRedisConnection, type RedisConnection } from '../redis/index.ts';
+import { createUpstreamReadCache, type BreakerState, type UpstreamReadCache } from '../resilience/index.ts';
 import { createSecretProviderFromConfig, type SecretProvider } from '../secrets/index.ts';
 import { createMcpApp, type McpApp } from './app.ts';
 import { listen, type RunningServer } from './listen.ts';
@@ -22,6 +23,11 @@ export interface SpineServices {
   secrets: SecretProvider;
   /** The process's one Redis connection when `REDIS_URL` is set (shared locks, caches); closed by the spine. */
   redis?: RedisConnection;
+  /**
+   * Degraded mode: the read cache of an upstream (`UPSTREAM_CACHE_*` TTLs; shared through Redis
+   * when `REDIS_URL` is set), for the upstream policy's `readCache`.
+   */
+  readCache(upstream: string): UpstreamReadCache;
 }
 
 /** Options of {@link bootstrapServer}. */
@@ -33,8 +39,13 @@ export interface BootstrapOptions<D> {
   tools: AnyToolDefinition<D>[];
   /** Builds the domain dependencies (upstream clients) from the spine's services. */
   buildDeps: (spine: SpineServices) => D | Promise<D>;
-  /** Extra readiness checks (e.g. the upstream's reachability). */
-  readiness?: (deps: D) => Record<string, () => Promise<boolean>>;
+  /** Extra readiness checks. */
+  readiness?: (deps: D) => Record<string, () => Promise<boolean | 'degraded'>>;
+  /**
+   * The server's upstream and its circuit breaker (degraded mode): `/readyz` reports it `degraded`
+   * while the breaker is open, and write tools are refused (`ERR_UPSTREAM_DEGRADED`).
+   */
+  upstream?: (deps: D) => { name: string; breakerState: () => BreakerState };
   /** Closed at shutdown after the HTTP server drained. */
   closeDeps?: (deps: D) => Promise<void>;
   /** DEV ONLY credentials served when no Vault and no secrets file are configured and `ALLOW_DEV_SECRETS` is true. */
@@ -142,7 +153,16 @@ export async function bootstrapServer<D>(opts: BootstrapOptions<D>): Promise<Boo
     logger,
     ...(redis ? { redis: redis.client } : {}),
   });
-  const spine: SpineServices = { config, logger, metrics, secrets, ...(redis ? { redis } : {}) };
+  const readCache = (upstream: string) =>
+    createUpstreamReadCache({
+      name: upstream,
+      freshForMs: config.UPSTREAM_CACHE_FRESH_MS,
+      keepForMs: config.UPSTREAM_CACHE_KEEP_MS,
+      maxEntries: config.UPSTREAM_CACHE_MAX_ENTRIES,
+      logger,
+      ...(redis ? { redis: redis.client } : {}),
+    });
+  const spine: SpineServices = { config, logger, metrics, secrets, readCache, ...(redis ? { redis } : {}) };
   const deps = await opts.buildDeps(spine);
   const delegation = opts.delegation?.(spine);
   const resourceLock = resourceLockFromConfig(config, redis);
@@ -168,6 +188,7 @@ export async function bootstrapServer<D>(opts: BootstrapOptions<D>): Promise<Boo
     callTimeoutMs: config.REQUEST_TIMEOUT_MS,
     limits,
     resourceLock,
+    ...(opts.upstream ? { upstream: opts.upstream(deps) } : {}),
     management: { trustLoopback: config.MANAGEMENT_TRUST_LOOPBACK, ...(config.MANAGEMENT_TOKEN ? { token: config.MANAGEMENT_TOKEN } : {}) },
     ...(delegation ? { delegation } : {}),
     ...(taskBackend ? { tasks: taskBackend } : {}),

@@ -40,6 +40,8 @@ export function toToolFailure(thrown: unknown, upstreamName: string, traceId: st
       case 'ERR_RESOURCE_CHANGED':
       case 'ERR_LOCK_UNAVAILABLE':
         return { code: err.code, message: err.message, retryable: true };
+      case 'ERR_UPSTREAM_DEGRADED':
+        return { code: err.code, message: `${upstreamName} is down: reads are answered from the platform's cache, writes are refused until it recovers. Nothing was written; try again later.`, retryable: true };
       case 'ERR_AUTHZ_UNAVAILABLE':
         return { code: err.code, message: 'Authorization service unavailable: the call was denied (fail closed).', retryable: true };
       default:

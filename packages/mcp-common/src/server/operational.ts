@@ -4,8 +4,12 @@ import type { PlatformMetrics } from '../metrics/index.ts';
 
 /** The result of a readiness probe: every dependency check by name. */
 export interface ReadinessReport {
+  /** False when any dependency is down (the probe answers 503). */
   ready: boolean;
-  checks: Record<string, boolean>;
+  /** `degraded`: ready, but some dependency is only partly usable (see the checks). Default from `ready`. */
+  status?: 'ready' | 'degraded' | 'not-ready';
+  /** Per dependency: `true` usable, `false` down, `'degraded'` (e.g. an upstream answered from the cache, writes refused). */
+  checks: Record<string, boolean | 'degraded'>;
 }
 
 /** Who may read `/metrics` and the per-dependency detail of `/readyz`. */
@@ -31,7 +35,8 @@ function isTrusted(req: Request, access: ManagementAccess): boolean {
 
 /**
  * Mounts the operational endpoints every service serves: `/healthz` (the process answers),
- * `/readyz` (200 only when every dependency check passes, else 503) and `/metrics`
+ * `/readyz` (200 when every dependency check passes — `status: degraded` when some is only
+ * degraded — else 503) and `/metrics`
  * (Prometheus text). Probes need only the status code, so anyone gets it; the
  * per-dependency detail of `/readyz` and `/metrics` are for trusted callers only
  * (the management token, or loopback when trusted) — others get `{ status }`
@@ -52,13 +57,13 @@ export function mountOperationalRoutes(
   });
   app.get('/readyz', async (req, res) => {
     const r = await options.readiness();
-    res.status(r.ready ? 200 : 503).json({ status: r.ready ? 'ready' : 'not-ready', ...(isTrusted(req, access) ? { checks: r.checks } : {}) });
+    res.status(r.ready ? 200 : 503).json({ status: r.status ?? (r.ready ? 'ready' : 'not-ready'), ...(isTrusted(req, access) ? { checks: r.checks } : {}) });
   });
   app.get('/metrics', async (req, res, next) => {
     if (!isTrusted(req, access)) return next();
     // Each scrape also records every dependency check (mcp_readiness_check), so alerts see a dependency down.
     const r = await options.readiness();
-    for (const [check, ok] of Object.entries(r.checks)) options.metrics.readinessCheck.set({ check }, ok ? 1 : 0);
+    for (const [check, ok] of Object.entries(r.checks)) options.metrics.readinessCheck.set({ check }, ok === true ? 1 : 0); // 'degraded' = the upstream is down
     res.type(options.metrics.registry.contentType).send(await options.metrics.registry.metrics());
   });
 }
