@@ -4,8 +4,9 @@ import type { PlatformMetrics } from '@mcp-platform/mcp-common/metrics';
 import { ATTR, errorType, inSpan } from '@mcp-platform/mcp-common/telemetry';
 
 /**
- * The worker's activity interceptor: every activity execution is an `activity <type>` span
- * (the upstream, secret and policy spans of its work are its children) and is counted in
+ * The worker's activity interceptor: every activity execution is an `activity <type>` span with the
+ * platform's attributes (beneath Temporal's `RunActivity:<type>` span, workflow-telemetry.ts; the
+ * upstream, secret and policy spans of its work are its children) and is counted in
  * `mcp_workflow_activities_total{activity,outcome}` and
  * `mcp_workflow_activity_duration_seconds{activity}`; outcome is `success` or the error's
  * platform code (`ERR_UPSTREAM_TIMEOUT`…) or class (`ApplicationFailure`).

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
+import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry/lib/client/index.js';
 import { NativeConnection, type NativeConnectionOptions } from '@temporalio/worker';
 import type { TemporalConfig } from './config.ts';
 
@@ -43,5 +44,6 @@ export async function connectClient(config: TemporalConfig, options: { lazy?: bo
   const tls = await tlsOptions(config);
   // lazy: connect on first use, so that a server embedding the client starts while Temporal is down.
   const connection = await (options.lazy ? Connection.lazy.bind(Connection) : Connection.connect.bind(Connection))({ address: config.TEMPORAL_ADDRESS, ...(tls ? { tls } : {}), ...(config.TEMPORAL_API_KEY ? { apiKey: config.TEMPORAL_API_KEY } : {}) });
-  return new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  // The caller's trace context travels in the workflow's headers (StartWorkflow/StartWorkflowUpdate spans): workflow-telemetry.ts.
+  return new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, interceptors: { workflow: [new OpenTelemetryWorkflowClientInterceptor()] } });
 }

@@ -6,6 +6,7 @@ import type { Logger } from '@mcp-platform/mcp-common/logging';
 import { createMetrics, type PlatformMetrics } from '@mcp-platform/mcp-common/metrics';
 import { activityTelemetry } from './activity-telemetry.ts';
 import type { DeploymentActivities } from './activities/index.ts';
+import { WORKFLOW_TRACING_MODULES, tracingActivityInterceptors, workflowSpanSinks } from './workflow-telemetry.ts';
 
 /** The workflow bundle's entry (bundled by the worker; the code runs in Temporal's deterministic sandbox). */
 export const WORKFLOWS_PATH = fileURLToPath(new URL('./workflows/index.ts', import.meta.url));
@@ -21,7 +22,7 @@ export const WORKFLOWS_PATH = fileURLToPath(new URL('./workflows/index.ts', impo
  * ```
  */
 export async function writeWorkflowBundle(path: string): Promise<void> {
-  const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietBundlerLogger });
+  const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, workflowInterceptorModules: [...WORKFLOW_TRACING_MODULES], logger: quietBundlerLogger });
   await mkdir(dirname(path), { recursive: true });
   await writeFile(path, code);
 }
@@ -33,18 +34,19 @@ export interface DeploymentWorkerOptions {
   namespace: string;
   taskQueue: string;
   activities: DeploymentActivities;
-  /** A prebuilt bundle (`{ codePath: WORKFLOW_BUNDLE_PATH }`, written by {@link writeWorkflowBundle}); default: bundle at start. */
+  /** A prebuilt bundle (`{ codePath: WORKFLOW_BUNDLE_PATH }`, written by {@link writeWorkflowBundle}, with {@link WORKFLOW_TRACING_MODULES}); default: bundle at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
   /** Most activities run at once. Default 20. */
   maxConcurrentActivities?: number;
   /** How long sticky workflow tasks wait for this worker before going to any worker, in ms. Default 10000. */
   stickyTimeoutMs?: number;
-  /** Counts activity executions (`mcp_workflow_activities_total`); every activity is also a span. Default: a fresh registry. */
+  /** Counts activity executions (`mcp_workflow_activities_total`). Default: a fresh registry. */
   metrics?: PlatformMetrics;
 }
 
 /**
- * The deployment worker: the workflow bundle plus the given activities on one task queue.
+ * The deployment worker: the workflow bundle plus the given activities on one task queue, traced
+ * with OpenTelemetry (workflow-telemetry.ts) and counted in Prometheus metrics.
  *
  * @example
  * ```ts
@@ -61,7 +63,13 @@ export function createDeploymentWorker(options: DeploymentWorkerOptions): Promis
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     maxConcurrentActivityTaskExecutions: options.maxConcurrentActivities ?? 20,
     stickyQueueScheduleToStartTimeout: options.stickyTimeoutMs ?? 10_000,
-    interceptors: { activity: [activityTelemetry(options.metrics ?? createMetrics({ processMetrics: false }))] },
+    // Traces (workflow-telemetry.ts): the workflow's spans from its sandbox, each activity in the trace that started the workflow.
+    // A prebuilt bundle carries the workflow interceptors itself (writeWorkflowBundle).
+    interceptors: {
+      ...(options.workflowBundle ? {} : { workflowModules: [...WORKFLOW_TRACING_MODULES] }),
+      activity: [tracingActivityInterceptors, activityTelemetry(options.metrics ?? createMetrics({ processMetrics: false }))],
+    },
+    sinks: workflowSpanSinks(),
   });
 }
 

@@ -13,6 +13,7 @@ import { DefaultLogger, Runtime, Worker, bundleWorkflowCode, type WorkflowBundle
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { WORKFLOWS_PATH } from '../src/worker.ts';
+import { WORKFLOW_TRACING_MODULES } from '../src/workflow-telemetry.ts';
 
 const dir = new URL('./histories/', import.meta.url);
 const files = (await readdir(dir)).filter((f) => f.endsWith('.json')).sort();
@@ -20,7 +21,8 @@ let workflowBundle: WorkflowBundleWithSourceMap;
 
 beforeAll(async () => {
   Runtime.install({ logger: new DefaultLogger('ERROR') });
-  workflowBundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} } });
+  // The production bundle's workflow interceptors (tracing) too: they must not change what a history replays to.
+  workflowBundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, workflowInterceptorModules: [...WORKFLOW_TRACING_MODULES], logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} } });
 }, 60_000);
 
 describe('replay of committed histories', () => {

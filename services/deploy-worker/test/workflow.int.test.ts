@@ -21,6 +21,7 @@ import { createTemporalCredentialLedger } from '../src/identity/ledger.ts';
 import type { DeploymentRequest } from '../src/types.ts';
 import { approveSignal } from '../src/workflows/template-deployment.ts';
 import { WORKFLOWS_PATH, createDeploymentWorker } from '../src/worker.ts';
+import { WORKFLOW_TRACING_MODULES } from '../src/workflow-telemetry.ts';
 import { SEED, captureLogger, startIdentity, startSimulators, startTemporalDevServer, type DevServer, type IdentityFixture, type Simulators } from './fixtures.ts';
 import { createMetrics } from '@mcp-platform/mcp-common/metrics';
 
@@ -51,7 +52,7 @@ beforeAll(async () => {
     ...createActivities({ catalyst, itsm: createServiceNowChangeManagement(servicenow), authorizer, logger: log.logger }),
     ...createIdentityActivities({ verifier, ledger: createTemporalCredentialLedger(client, TASK_QUEUE), logger: log.logger }),
   };
-  const [connection, workflowBundle] = await Promise.all([NativeConnection.connect({ address: server.address }), bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietBundlerLogger })]);
+  const [connection, workflowBundle] = await Promise.all([NativeConnection.connect({ address: server.address }), bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, workflowInterceptorModules: [...WORKFLOW_TRACING_MODULES], logger: quietBundlerLogger })]);
   worker = await createDeploymentWorker({ connection, namespace: 'default', taskQueue: TASK_QUEUE, activities, workflowBundle, metrics });
   running = worker.run();
   deployments = createDeploymentClient(client, TASK_QUEUE);

@@ -4,9 +4,11 @@ import type * as InstrumentationHttp from '@opentelemetry/instrumentation-http';
 import type * as InstrumentationUndici from '@opentelemetry/instrumentation-undici';
 import type * as Resources from '@opentelemetry/resources';
 import type * as SdkNode from '@opentelemetry/sdk-node';
+import type * as SdkTrace from '@opentelemetry/sdk-trace';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace';
 import { z } from 'zod';
 import { parseConfig, type Env } from '../config/parse.ts';
+import { enableRecordedSpans, replayableIds } from './recorded.ts';
 
 const optionalUrl = z.url({ protocol: /^https?$/ }).optional();
 
@@ -112,6 +114,7 @@ export function startTelemetry(options: StartTelemetryOptions): Telemetry {
   const { HttpInstrumentation } = require('@opentelemetry/instrumentation-http') as typeof InstrumentationHttp;
   const { UndiciInstrumentation } = require('@opentelemetry/instrumentation-undici') as typeof InstrumentationUndici;
   const { resourceFromAttributes } = require('@opentelemetry/resources') as typeof Resources;
+  const { RandomIdGenerator } = require('@opentelemetry/sdk-trace') as typeof SdkTrace;
   const sdk = new NodeSDK({
     serviceName: config.OTEL_SERVICE_NAME ?? options.serviceName,
     resource: resourceFromAttributes({ 'service.version': options.serviceVersion }),
@@ -123,11 +126,14 @@ export function startTelemetry(options: StartTelemetryOptions): Telemetry {
       }),
       new UndiciInstrumentation({ requestHook: (span) => redactQuery(span) }),
     ],
+    // Random ids, except while exportRecordedSpans re-creates a span recorded elsewhere (a workflow sandbox) with its own ids.
+    idGenerator: replayableIds(new RandomIdGenerator()),
     metricReaders: [],
     logRecordProcessors: [],
     ...(options.spanProcessors ? { spanProcessors: options.spanProcessors } : {}),
   });
   sdk.start();
+  enableRecordedSpans();
   let stopped: Promise<void> | undefined;
   current = {
     enabled: true,
