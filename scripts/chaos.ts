@@ -8,10 +8,11 @@
  * Faults go through in-process TCP fault proxies (scripts/lib/fault-proxy.ts) between the
  * services and OPA, the IdP, OpenBao, Redis and the upstream simulators (refuse = down,
  * hang = stuck); OpenBao is also really sealed and unsealed; mcp-network is stopped gracefully
- * (SIGTERM, it drains) and crashed (SIGKILL: its in-flight requests are lost — there is no second
- * replica behind a gateway in this run), then restarted. Exit code 1 when anything was lost or
- * written twice.
- * Not covered (yet): the Temporal server and worker, a replica behind the gateway.
+ * (SIGTERM, it drains) and crashed (SIGKILL: its in-flight direct requests are lost), then
+ * restarted; a third kind of load reads the same tool through the MCP gateway (mcp-gateway →
+ * mcp-network), which must answer every request, also while mcp-network is gone. Exit code 1 when
+ * anything was lost or written twice.
+ * Not covered (yet): the Temporal server and worker, a second replica of a server behind a load balancer.
  *
  * Options: `--fault-seconds N` (default 6), `--workers N` per load kind (default 3), `--only a,b`.
  * Logs: `.run/chaos/<component>.log`. Everything is on 127.0.0.1 and stops by itself.
@@ -105,7 +106,7 @@ const network = SERVERS.find((s) => s.key === 'network');
 const itsm = SERVERS.find((s) => s.key === 'itsm');
 if (!network?.upstream || !itsm?.upstream) throw new Error('the registry lacks network/itsm');
 
-const ports = { idp: await loopbackPort(), opa: await loopbackPort(), catalyst: await loopbackPort(), servicenow: await loopbackPort(), redis: await loopbackPort(), network: await loopbackPort(), itsm: await loopbackPort() };
+const ports = { idp: await loopbackPort(), opa: await loopbackPort(), catalyst: await loopbackPort(), servicenow: await loopbackPort(), redis: await loopbackPort(), network: await loopbackPort(), itsm: await loopbackPort(), gateway: await loopbackPort() };
 const proxies: Record<string, FaultProxy> = {
   idp: await startFaultProxy(ports.idp),
   opa: await startFaultProxy(ports.opa),
@@ -119,11 +120,12 @@ const issuer = proxied('idp');
 process.stdout.write(`chaos: starting the platform (logs in ${logDir}) …\n`);
 const networkUrl = `http://127.0.0.1:${ports.network}/mcp`;
 const itsmUrl = `http://127.0.0.1:${ports.itsm}/mcp`;
+const gatewayUrl = `http://127.0.0.1:${ports.gateway}/mcp`;
 // In this process (the bin knows only the default ports' resources); the fault proxy still stands in front of it.
 const idp = await startIdentityProvider({
   port: ports.idp,
   issuer,
-  resourceServers: [...SEED_RESOURCE_SERVERS, { url: networkUrl, name: 'mcp-network (chaos)' }, { url: itsmUrl, name: 'mcp-itsm (chaos)' }],
+  resourceServers: [...SEED_RESOURCE_SERVERS, { url: networkUrl, name: 'mcp-network (chaos)' }, { url: itsmUrl, name: 'mcp-itsm (chaos)' }, { url: gatewayUrl, name: 'mcp-gateway (chaos)', ownerClientId: 'mcp-gateway' }],
 });
 cleanups.push(() => idp.stop());
 run('opa', opaBin, ['run', '--server', '--addr', `127.0.0.1:${ports.opa}`, '--log-level', 'error', join(root, 'policies', 'mcp')]);
@@ -161,6 +163,20 @@ const startNetwork = () => run('mcp-network', ...tsx('services/mcp-network/src/m
 let networkProcess = startNetwork();
 run('mcp-itsm', ...tsx('services/mcp-itsm/src/main.ts'), serverEnv('mcp-itsm', ports.itsm, { SERVICENOW_INSTANCE_URL: proxied('servicenow') }));
 await Promise.all([waitFor(`http://127.0.0.1:${ports.network}/readyz`, 'mcp-network'), waitFor(`http://127.0.0.1:${ports.itsm}/readyz`, 'mcp-itsm')]);
+// The gateway in front of both (its own rule on the same OPA; it exchanges the caller's token per backend at the IdP).
+run('mcp-gateway', ...tsx('services/mcp-gateway/src/main.ts'), {
+  PORT: String(ports.gateway),
+  PUBLIC_URL: gatewayUrl,
+  OIDC_ISSUER: issuer,
+  AUTHZ_MODE: 'opa',
+  OPA_URL: proxied('opa'),
+  GATEWAY_BACKENDS: JSON.stringify({ network: networkUrl, itsm: itsmUrl }),
+  HEALTH_INTERVAL_MS: '500',
+  REQUEST_TIMEOUT_MS: '20000',
+  LOG_LEVEL: 'warn',
+  ...(redisBin ? { REDIS_URL: `redis://127.0.0.1:${String(proxies['redis']?.port)}` } : {}),
+});
+await waitFor(`http://127.0.0.1:${ports.gateway}/readyz`, 'mcp-gateway');
 
 async function token(user: string, audience: string): Promise<string> {
   const body = new URLSearchParams({ grant_type: DEV_PASSWORD_GRANT, client_id: 'mcp-dev-cli', username: user, password: `${user}-dev-password`, resource: audience, scope: 'mcp:tools' });
@@ -170,10 +186,17 @@ async function token(user: string, audience: string): Promise<string> {
   if (!json.access_token) throw new Error(`no token for ${user}`);
   return json.access_token;
 }
-const tokens = { network: await token('nina', networkUrl), itsm: await token('sam', itsmUrl) };
+const tokens = {
+  network: await token('nina', networkUrl),
+  itsm: await token('sam', itsmUrl),
+  // alice, not nina: the per-principal limits would otherwise make the direct and the gateway readers share one bucket.
+  gateway: await token('alice', gatewayUrl),
+};
 
 // ---- load ---------------------------------------------------------------------------------------
-type Kind = 'read' | 'write';
+/** `read`: mcp-network directly; `write`: mcp-itsm directly; `gateway`: the same read through the MCP gateway. */
+type Kind = 'read' | 'write' | 'gateway';
+const KINDS: readonly Kind[] = ['read', 'write', 'gateway'];
 interface Outcome {
   kind: Kind;
   started: number;
@@ -226,6 +249,8 @@ async function loadWorker(kind: Kind): Promise<void> {
     let outcome: string;
     if (kind === 'read') {
       outcome = await callTool(networkUrl, tokens.network, 'list_devices', { limit: 5 });
+    } else if (kind === 'gateway') {
+      outcome = await callTool(gatewayUrl, tokens.gateway, 'network__list_devices', { limit: 5 });
     } else {
       // An idempotent create: one retry of a retryable failure, with the same correlation id, as a careful client does.
       const correlation = `chaos-${process.pid}-${++sequence}`;
@@ -300,7 +325,7 @@ interface Row {
 }
 const rows: Row[] = [];
 
-const loaders = [...Array.from({ length: WORKERS_PER_KIND }, () => loadWorker('read')), ...Array.from({ length: WORKERS_PER_KIND }, () => loadWorker('write'))];
+const loaders = KINDS.flatMap((kind) => Array.from({ length: WORKERS_PER_KIND }, () => loadWorker(kind)));
 await sleep(3_000); // warm-up
 
 try {
@@ -311,22 +336,22 @@ try {
     await fault.end();
     const ended = Date.now();
     // Recovered once a request started after the fault ended succeeds, per kind.
-    const recoveryMs: Record<Kind, number | undefined> = { read: undefined, write: undefined };
-    while (Date.now() - ended < RECOVERY_LIMIT_MS && (recoveryMs.read === undefined || recoveryMs.write === undefined)) {
-      for (const kind of ['read', 'write'] as const) {
+    const recoveryMs: Record<Kind, number | undefined> = { read: undefined, write: undefined, gateway: undefined };
+    while (Date.now() - ended < RECOVERY_LIMIT_MS && KINDS.some((k) => recoveryMs[k] === undefined)) {
+      for (const kind of KINDS) {
         const first = outcomes.find((o) => o.kind === kind && o.started >= ended && o.outcome.startsWith('ok'));
         if (first && recoveryMs[kind] === undefined) recoveryMs[kind] = first.ended - ended;
       }
       await sleep(200);
     }
     await sleep(1_000);
-    const until = ended + (Math.max(recoveryMs.read ?? 0, recoveryMs.write ?? 0) || RECOVERY_LIMIT_MS);
+    const until = ended + (Math.max(...KINDS.map((k) => recoveryMs[k] ?? 0)) || RECOVERY_LIMIT_MS);
     const inWindow = outcomes.filter((o) => o.started >= begun && o.started < until);
     const answered: Record<string, number> = {};
     for (const o of inWindow) answered[`${o.kind} ${o.outcome}`] = (answered[`${o.kind} ${o.outcome}`] ?? 0) + 1;
     const row = { fault: fault.name, begun, until, answered, lost: inWindow.filter((o) => o.outcome.startsWith('lost')).length, recoveryMs };
     rows.push(row);
-    process.stdout.write(`chaos: ${row.fault}: lost ${row.lost}, recovered read ${fmt(recoveryMs.read)} write ${fmt(recoveryMs.write)}\n`);
+    process.stdout.write(`chaos: ${row.fault}: lost ${row.lost}, recovered read ${fmt(recoveryMs.read)} write ${fmt(recoveryMs.write)} via gateway ${fmt(recoveryMs.gateway)}\n`);
   }
 } finally {
   stopLoad = true;
@@ -356,14 +381,14 @@ const lostDetail = outcomes
   .map((o) => `${o.kind} ${o.outcome} started at +${((o.started - runStart) / 1000).toFixed(1)} s (${rows.find((r) => o.started >= r.begun && o.started < r.until)?.fault ?? 'outside every fault window'}), after ${((o.ended - o.started) / 1000).toFixed(1)} s`);
 const lines = [
   '',
-  `| fault (${FAULT_MS / 1000} s each, ${WORKERS_PER_KIND} readers + ${WORKERS_PER_KIND} writers) | answers during fault and recovery (kind outcome × n) | lost | recovery read / write |`,
+  `| fault (${FAULT_MS / 1000} s each, ${WORKERS_PER_KIND} readers + ${WORKERS_PER_KIND} writers + ${WORKERS_PER_KIND} readers through the gateway) | answers during fault and recovery (kind outcome × n) | lost | recovery read / write / gateway |`,
   '|---|---|---|---|',
   ...rows.map(
     (r) =>
       `| ${r.fault} | ${Object.entries(r.answered)
         .sort(([a], [b]) => a.localeCompare(b))
         .map(([k, n]) => `${k} × ${n}`)
-        .join(', ')} | ${r.lost} | ${fmt(r.recoveryMs.read)} / ${fmt(r.recoveryMs.write)} |`,
+        .join(', ')} | ${r.lost} | ${fmt(r.recoveryMs.read)} / ${fmt(r.recoveryMs.write)} / ${fmt(r.recoveryMs.gateway)} |`,
   ),
   '',
   `requests: ${total}, lost: ${outcomes.filter((o) => o.outcome.startsWith('lost')).length}, refused (no server listening): ${outcomes.filter((o) => o.outcome === 'refused').length}`,
