@@ -83,3 +83,9 @@ deny_reasons contains msg if {
 	count(cores) > 0
 	msg := concat("", ["CORE devices need a normal change with four-eyes approval, not a pre-approved standard change: ", concat(", ", cores)])
 }
+
+deny_reasons contains msg if {
+	deploy_is_standard_change(input)
+	not itsm_is_approved_standard_template(object.get(input.arguments, "standard_template", ""))
+	msg := concat("", ["a standard change follows an approved standard-change template (data.mcp.itsm.standard_change_templates); got ", format_value(object.get(input.arguments, "standard_template", null))])
+}

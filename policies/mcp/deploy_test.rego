@@ -141,7 +141,7 @@ standard_start(subject, groups, change_type, roles) := {
 	"server": "network",
 	"tool": "template_deployment_workflow",
 	"action": "execute",
-	"arguments": {"template_id": "t1", "device_ids": ["d1"], "change_type": change_type},
+	"arguments": {"template_id": "t1", "device_ids": ["d1"], "change_type": change_type, "standard_template": "std-catalyst-template-deployment"},
 	"context": {"request_id": "deploy-1", "time": "2026-11-22T10:00:00Z"},
 	"resource": {"devices": [{"id": concat("", ["d-", r]), "hostname": concat("", ["sw-", lower(r)]), "role": r} | some r in roles]},
 }
@@ -161,4 +161,11 @@ test_standard_change_never_touches_core_devices_even_for_admins if {
 
 test_service_desk_may_not_open_a_standard_change if {
 	not authz.decision.allow with input as standard_start("sam", ["service-desk"], "standard", ["ACCESS"])
+}
+
+test_standard_change_needs_an_approved_standard_template if {
+	d := authz.decision with input as json.patch(standard_start("nina", ["network-engineers"], "standard", ["ACCESS"]), [{"op": "replace", "path": "/arguments/standard_template", "value": "std-made-up"}])
+	not d.allow
+	"a standard change follows an approved standard-change template (data.mcp.itsm.standard_change_templates); got std-made-up" in d.reasons
+	not authz.decision.allow with input as json.patch(standard_start("nina", ["network-engineers"], "standard", ["ACCESS"]), [{"op": "remove", "path": "/arguments/standard_template"}])
 }

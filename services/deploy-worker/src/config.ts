@@ -1,7 +1,7 @@
 import { authEnv, authzEnv, httpUrl, loggingEnv, parseConfig, port, positiveInt, secretsEnv, type Env } from '@mcp-platform/mcp-common/config';
 import { WORKERS } from '@mcp-platform/registry';
 import { z } from 'zod';
-import { DEFAULT_TASK_QUEUE } from './types.ts';
+import { DEFAULT_STANDARD_CHANGE_TEMPLATE, DEFAULT_TASK_QUEUE } from './types.ts';
 
 function registeredAudience(): string {
   const audience = WORKERS.find((w) => w.name === 'deploy-worker')?.credentialAudience;
@@ -72,6 +72,11 @@ export const configSchema = z
     SERVICENOW_INSTANCE_URL: httpUrl().default('http://127.0.0.1:9402'),
     SERVICENOW_TIMEOUT_MS: positiveInt(10_000),
     SERVICENOW_SECRET_NAME: z.string().default('servicenow'),
+    /**
+     * The approved standard-change template (`std_change_producer_version`) a pre-approved deployment
+     * (`changeType: 'standard'`) is raised from; the policy's catalog (data.mcp.itsm.standard_change_templates) must list it.
+     */
+    SERVICENOW_STANDARD_CHANGE_TEMPLATE: z.string().min(1).max(100).default(DEFAULT_STANDARD_CHANGE_TEMPLATE),
   })
   .superRefine((raw, ctx) => {
     temporalRules(raw, ctx);

@@ -60,6 +60,7 @@ export function buildDeps(config: WorkerConfig, logger: PlatformLogger, metrics?
   return {
     catalyst,
     itsm: createServiceNowChangeManagement(servicenow),
+    standardChangeTemplate: config.SERVICENOW_STANDARD_CHANGE_TEMPLATE,
     authorizer,
     logger,
     async close() {

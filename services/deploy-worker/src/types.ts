@@ -10,6 +10,9 @@ export const DEPLOYMENT_WORKFLOW_TYPE = 'templateDeploymentWorkflow';
 /** The task queue the worker polls by default. */
 export const DEFAULT_TASK_QUEUE = 'template-deployments';
 
+/** The standard-change template pre-approved deployments are raised from (`SERVICENOW_STANDARD_CHANGE_TEMPLATE`). */
+export const DEFAULT_STANDARD_CHANGE_TEMPLATE = 'std-catalyst-template-deployment';
+
 /**
  * Who asked for, approved or cancelled something — always the result of the worker verifying a
  * credential ({@link VerifiedIdentity}), never a name taken from a payload.

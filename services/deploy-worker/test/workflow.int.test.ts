@@ -255,7 +255,7 @@ describe('TemplateDeploymentWorkflow on the Temporal dev server', () => {
     expect(acceptedDeploys().length - before).toBe(1); // one batch of two
     const [change] = changesFor(id);
     // A ServiceNow standard change, walked through its own state model (no assess/authorize) to closed.
-    expect(change).toMatchObject({ type: 'standard', state: '3', close_code: 'successful' });
+    expect(change).toMatchObject({ type: 'standard', std_change_producer_version: 'std-catalyst-template-deployment', state: '3', close_code: 'successful' });
     expect(notesFor(String(change?.['sys_id'])).join('\n')).toMatch(/Standard change, pre-approved: nina/);
     await exportHistory(id, 'verified-standard-change');
 

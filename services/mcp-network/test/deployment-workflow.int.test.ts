@@ -235,7 +235,7 @@ it('Tasks extension: deploy_template to several devices is a durable task (a pre
   const done = await pollTask(nina, taskId, (t) => t.status !== 'working');
   expect(done).toMatchObject({ status: 'completed', result: { structuredContent: { workflowId: taskId, outcome: 'succeeded', approvedBy: null } } });
   expect((await operators.status(taskId)).progress).toMatchObject({ changeType: 'standard', requester: 'nina', devices: { [ACCESS[0]!]: { status: 'verified' }, [ACCESS[1]!]: { status: 'verified' } } });
-  expect(itsm.state.tables.change_request.filter((c) => c['correlation_id'] === taskId)).toEqual([expect.objectContaining({ type: 'standard', state: '3', close_code: 'successful' })]);
+  expect(itsm.state.tables.change_request.filter((c) => c['correlation_id'] === taskId)).toEqual([expect.objectContaining({ type: 'standard', std_change_producer_version: 'std-catalyst-template-deployment', state: '3', close_code: 'successful' })]);
   // Policy on the task as on any deployment: the service desk does not see it.
   const { c: sam } = await taskClient('sam');
   await expect(sam.request({ method: 'tasks/get', params: { taskId } }, Task)).rejects.toThrow(/Task not found/);

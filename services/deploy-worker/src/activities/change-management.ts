@@ -25,9 +25,10 @@ export type ChangeStage = 'authorize' | 'implement' | 'review';
 export interface ChangeManagement {
   /**
    * Opens a change in state New. `type` (default `normal`): a normal change is authorized by
-   * approvers; a `standard` change is pre-approved (it skips assess and authorize).
+   * approvers; a `standard` change is pre-approved (it skips assess and authorize) and names the
+   * approved standard-change template it follows (`standardTemplate`, `std_change_producer_version`).
    */
-  openChange(input: { correlationId: string; shortDescription: string; description: string; requestedBy: string; type?: ChangeType }): Promise<TicketRef & { created: boolean }>;
+  openChange(input: { correlationId: string; shortDescription: string; description: string; requestedBy: string; type?: ChangeType; standardTemplate?: string }): Promise<TicketRef & { created: boolean }>;
   /** Walks the change through its type's state model up to `to` (a standard change has no `authorize`). */
   moveChange(sysId: string, to: ChangeStage, workNote?: string): Promise<void>;
   addWorkNote(sysId: string, note: string): Promise<void>;
@@ -82,7 +83,7 @@ export function createServiceNowChangeManagement(sn: ServiceNowClient): ChangeMa
   return {
     async openChange(input) {
       const { record, created } = await sn.createChangeRequest(
-        { short_description: input.shortDescription, description: `${input.description}\nRequested by: ${input.requestedBy}`, type: input.type ?? 'normal', risk: 'moderate', impact: 2, urgency: 2 },
+        { short_description: input.shortDescription, description: `${input.description}\nRequested by: ${input.requestedBy}`, type: input.type ?? 'normal', risk: 'moderate', impact: 2, urgency: 2, ...(input.standardTemplate !== undefined ? { std_change_producer_version: input.standardTemplate } : {}) },
         { correlationId: input.correlationId },
       );
       return { sysId: record.sys_id, number: record.number.value, created };

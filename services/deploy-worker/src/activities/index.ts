@@ -3,7 +3,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { checkTemplateParams, deploymentIdFromTask, type CatalystCenterClient, type Task } from '@mcp-platform/connectors/catalyst-center';
 import type { Authorizer, PolicyInput } from '@mcp-platform/mcp-common/authz';
 import type { AuditLogger, Logger } from '@mcp-platform/mcp-common/logging';
-import type { Identity, TemplateParams, VerifiedRequest } from '../types.ts';
+import { DEFAULT_STANDARD_CHANGE_TEMPLATE, type Identity, type TemplateParams, type VerifiedRequest } from '../types.ts';
 import type { ChangeManagement, ChangeStage, TicketRef } from './change-management.ts';
 import type { IdentityActivities } from './identity.ts';
 
@@ -17,6 +17,8 @@ export interface ActivityDeps {
   itsm: ChangeManagement;
   authorizer: Authorizer;
   logger: Logger & AuditLogger;
+  /** The standard-change template (`std_change_producer_version`) pre-approved deployments are raised from. Default {@link DEFAULT_STANDARD_CHANGE_TEMPLATE}. */
+  standardChangeTemplate?: string;
 }
 
 /** Groups whose members may approve a deployment (besides the policy's own check). */
@@ -94,6 +96,7 @@ function policyInput(subject: Identity, tool: string, action: PolicyInput['actio
  */
 export function createActivities(deps: ActivityDeps) {
   const { catalyst, itsm, authorizer, logger } = deps;
+  const standardTemplate = deps.standardChangeTemplate ?? DEFAULT_STANDARD_CHANGE_TEMPLATE;
   const audit = (workflowId: string, action: string, outcome: 'success' | 'failure', fields: Record<string, unknown> = {}, reason?: string): void => {
     const { labels, ...rest } = fields as { labels?: Record<string, unknown> };
     logger.audit({
@@ -142,7 +145,12 @@ export function createActivities(deps: ActivityDeps) {
         throw ApplicationFailure.nonRetryable(`deployment request is invalid: ${problems.join('; ')}`, 'ERR_VALIDATION');
       }
       // The policy sees the change type: a standard change skips four-eyes, so it has rules of its own (deploy.rego: no CORE devices).
-      const args = { template_id: request.templateId, device_ids: request.deviceIds, change_type: request.changeType ?? 'normal' };
+      const args = {
+        template_id: request.templateId,
+        device_ids: request.deviceIds,
+        change_type: request.changeType ?? 'normal',
+        ...(request.changeType === 'standard' ? { standard_template: standardTemplate } : {}),
+      };
       const decision = await authorizer.decide(policyInput(request.requester, 'template_deployment_workflow', 'execute', 'network', workflowId, args, { devices }));
       if (!decision.allow) {
         if (decision.error) throw new Error('policy engine unavailable'); // transient: retried
@@ -202,6 +210,7 @@ export function createActivities(deps: ActivityDeps) {
           ].join('\n'),
           requestedBy: request.requester.id,
           type: request.changeType ?? 'normal',
+          ...(request.changeType === 'standard' ? { standardTemplate } : {}),
         })
         .catch((err: unknown) => classify(err, 'open change'));
       // A standard change is pre-approved: it has no authorize state and waits for nobody.
