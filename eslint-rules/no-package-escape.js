@@ -53,8 +53,9 @@ export default {
       const source = node?.value;
       if (typeof source !== 'string' || !source.startsWith('.')) return;
       const target = resolve(dirname(file), source);
-      const rel = relative(root, target);
-      if (rel !== '..' && !rel.startsWith(`..${sep}`)) return;
+      // Inside the importing package (its nearest package.json is the importer's): fine. This also
+      // catches the repository root's scripts reaching down into another package's sources.
+      if (packageRoot(target) === root) return;
       const fromRepo = relative(REPO, target).split(sep).join('/');
       if (allow.some((prefix) => fromRepo.startsWith(prefix))) return;
       context.report({ node, messageId: 'escape', data: { source, pkg: name } });

@@ -20,10 +20,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { formatFairness, runFairnessBench, type FairnessReport } from '../bench/src/fairness.ts';
-import { formatTable, runBench, TARGET } from '../bench/src/run.ts';
-import { formatGatewayReport, runGatewayBench, type GatewayBenchReport } from '../services/mcp-gateway/bench/gateway-bench.ts';
-import { runProxyBench, type ProxyBenchReport } from '../services/rest-proxy/bench/proxy-bench.ts';
+import { formatFairness, runFairnessBench, type FairnessReport } from '@mcp-platform/bench/fairness';
+import { formatTable, runBench, TARGET } from '@mcp-platform/bench';
+import { formatGatewayReport, runGatewayBench, type GatewayBenchReport } from '@mcp-platform/mcp-gateway/bench';
+import { runProxyBench, type ProxyBenchReport } from '@mcp-platform/rest-proxy/bench';
 import { ensureOpa } from './lib/opa.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');

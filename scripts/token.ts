@@ -19,8 +19,7 @@
 import { parseArgs } from 'node:util';
 import { localUrl, serverByKey } from '@mcp-platform/registry';
 // A dependency-free module: the one source of truth for seeded users and the dev grant.
-import { DEV_PASSWORD_GRANT, SEED_USERS } from '../packages/sandboxes/src/idp/seed.ts';
-import { devOtp } from '../packages/sandboxes/src/idp/otp.ts';
+import { DEV_PASSWORD_GRANT, SEED_USERS, devOtp } from '@mcp-platform/sandboxes/idp';
 
 const DEFAULT_ISSUER = 'http://127.0.0.1:9400';
 const DEFAULT_AUDIENCE = localUrl(serverByKey('network'));

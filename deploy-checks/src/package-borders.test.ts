@@ -24,6 +24,12 @@ describe('packages meet only through their exports (mcp-platform/no-package-esca
     expect(found[0]).toContain('@mcp-platform/connectors');
   });
 
+  it("refuses the repository root's scripts reaching into another package's sources", async () => {
+    const code = ["import { SEED_USERS } from '../packages/sandboxes/src/idp/seed.ts';", "import { run } from '../bench/src/run.ts';", 'export const z = [SEED_USERS, run];'].join('\n');
+    expect(await escapes('scripts/example.ts', code)).toHaveLength(2);
+    expect(await escapes('scripts/example.ts', "import { SEED_USERS } from '@mcp-platform/sandboxes/idp';\nexport const z = SEED_USERS;")).toEqual([]);
+  });
+
   it('allows relative imports inside the package and package imports through exports', async () => {
     const code = [
       "import { a } from './shared.ts';",
