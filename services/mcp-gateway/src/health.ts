@@ -8,7 +8,7 @@ export interface HealthMonitorOptions {
   intervalMs: number;
   /**
    * Consecutive failed `/readyz` probes before an up backend drops out (default 2): one slow probe on a
-   * busy machine is not an outage. An open breaker or a transport failure on a call drops it at once.
+   * busy machine is not an outage. A transport failure on a call drops it at once.
    */
   downAfter?: number;
   /** Called once per backend whose status changed (after the change is visible through `isUp`). */
@@ -18,7 +18,7 @@ export interface HealthMonitorOptions {
 
 /** Which backends are usable right now. */
 export interface HealthMonitor {
-  /** True when the backend's last `/readyz` probe answered 200 and its breaker is not open. */
+  /** True when the backend's `/readyz` answers 200 (an open breaker lets the next call be its trial). */
   isUp(backend: string): boolean;
   /** Statuses by backend name. */
   snapshot(): Record<string, 'up' | 'down'>;
@@ -33,8 +33,8 @@ export interface HealthMonitor {
 
 /**
  * Health-based discovery: every backend's `/readyz` is probed every
- * `intervalMs`; a backend that failed `downAfter` probes in a row, or whose
- * breaker is open, or that a call found unreachable, drops out of the gateway's tool lists and its tools answer
+ * `intervalMs`; a backend that failed `downAfter` probes in a row, or that a
+ * call found unreachable, drops out of the gateway's tool lists and its tools answer
  * `ERR_UPSTREAM_UNAVAILABLE`, until a probe sees it ready again. Probes of
  * different backends run in parallel and never overlap themselves.
  *
@@ -64,7 +64,8 @@ export function createHealthMonitor(options: HealthMonitorOptions): HealthMonito
     (running ??= Promise.all(
       options.pool.list().map(async (b) => {
         const h = await b.health();
-        if (h.breaker === 'open') return set(b.name, false);
+        // An open breaker alone does not take a backend out: if its /readyz answers, the next call is the
+        // breaker's half-open trial (marking it down here would keep every call away, and it would never close).
         if (h.status === 'up') {
           failedProbes.set(b.name, 0);
           return set(b.name, true);
