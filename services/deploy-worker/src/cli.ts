@@ -7,7 +7,7 @@
  *   approve <workflow-id> [--comment "…"]
  *   reject  <workflow-id> --reason "…"
  *   cancel  <workflow-id> --reason "…"
- *   respond <workflow-id> continue|rollback    (the requester answers the open question, `progress.input`)
+ *   respond <workflow-id> continue|rollback|cancel    (the requester answers the open question, `progress.input`)
  *   status  <workflow-id>
  *   list    [--limit 20]
  *
@@ -81,7 +81,7 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
   if (onBatchFailure !== undefined && onBatchFailure !== 'rollback' && onBatchFailure !== 'ask') throw new TypeError('--on-batch-failure must be rollback or ask');
   if (values['input-timeout-seconds'] !== undefined && onBatchFailure !== 'ask') throw new TypeError('--input-timeout-seconds needs --on-batch-failure ask');
   // Checked before logging in: a bad decision costs nobody a credential.
-  if (command === 'respond' && decision !== 'continue' && decision !== 'rollback') throw new TypeError('respond needs a decision: continue or rollback');
+  if (command === 'respond' && decision !== 'continue' && decision !== 'rollback' && decision !== 'cancel') throw new TypeError('respond needs a decision: continue, rollback or cancel');
   const config = loadClientConfig(env);
   const username = values.user ?? config.DEPLOY_USER;
   // One fresh credential per action: the worker accepts each credential once.

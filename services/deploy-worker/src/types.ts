@@ -91,8 +91,14 @@ export interface DeploymentRequest {
    * on) or `rollback` — or `inputTimeoutMs` passes (then: rollback).
    */
   onBatchFailure?: 'rollback' | 'ask';
-  /** How long an `ask` waits for the requester's answer, in ms. Default 3600000 (1 h). */
+  /** How long an `ask` (or a CORE plan confirmation) waits for the requester's answer, in ms. Default 3600000 (1 h). */
   inputTimeoutMs?: number;
+  /**
+   * When CORE devices are among the targets: before the change is opened, the deployment asks its
+   * requester to confirm the plan (step `awaiting_input`, question `core-plan`, choices `continue` /
+   * `cancel`; no answer within `inputTimeoutMs` = cancel). Set by mcp-network for task callers.
+   */
+  confirmCorePlan?: boolean;
   /**
    * `normal` (default): a normal change, deployed after a four-eyes approval. `standard`: a
    * pre-approved standard change for a direct template deployment (mcp-network's multi-device
@@ -167,11 +173,11 @@ export interface DeploymentProgress {
   answers?: InputVerdict[];
 }
 
-/** A decision the workflow asks its requester for (`onBatchFailure: 'ask'`). */
+/** A decision the workflow asks its requester for (`onBatchFailure: 'ask'`, `confirmCorePlan`). */
 export interface InputRequest {
-  /** Unique over the workflow's life, e.g. `batch-1-failed`. */
+  /** Unique over the workflow's life, e.g. `batch-1-failed`, `core-plan`. */
   id: string;
-  kind: 'batch_failure';
+  kind: 'batch_failure' | 'core_plan';
   /** What happened and what is asked, for a person or a model. */
   message: string;
   choices: InputDecision[];
@@ -179,7 +185,8 @@ export interface InputRequest {
   onTimeout: InputDecision;
 }
 
-export type InputDecision = 'continue' | 'rollback';
+/** `continue` goes on; `rollback` restores what was deployed (after a failed batch); `cancel` stops before anything is opened or deployed. */
+export type InputDecision = 'continue' | 'rollback' | 'cancel';
 
 /** Argument of the `respond` Update: the requester's credential and their decision on `inputId`. */
 export interface RespondUpdate {

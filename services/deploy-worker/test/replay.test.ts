@@ -28,8 +28,8 @@ beforeAll(async () => {
 describe('replay of committed histories', () => {
   it('has histories to replay', () => {
     const scenarios = ['happy-path', 'failure-rollback', 'approval-timeout', 'self-approval-rejected', 'cancel-during-deploy'];
-    // Recorded only with verified identities (the features came after the patch): input_required, standard changes.
-    const verifiedOnly = ['ask-rollback', 'standard-change'];
+    // Recorded only with verified identities (the features came after the patch): input_required (failed batch, CORE plan), standard changes.
+    const verifiedOnly = ['ask-rollback', 'standard-change', 'core-plan'];
     expect(files).toEqual(expect.arrayContaining([...scenarios.map((n) => `${n}.json`), ...[...scenarios, ...verifiedOnly].map((n) => `verified-${n}.json`)]));
   });
 

@@ -241,6 +241,30 @@ describe('TemplateDeploymentWorkflow on the Temporal dev server', () => {
     }
   });
 
+  it('confirmCorePlan: a plan touching CORE devices waits for its requester before any change exists; continue opens the change, cancel ends it', async () => {
+    const refusal = (p: Promise<unknown>) => p.then(() => undefined, (err: unknown) => err as { code?: string });
+    const core = 'de000000-0000-4000-8000-000000000001';
+    const id = await deployments.start(await request({ deviceIds: [SEED.access[0]!, core], confirmCorePlan: true, inputTimeoutMs: 60_000 }, 'alice'), { workflowId: 'deploy-core-plan' });
+    await waitForStep(id, 'awaiting_input');
+    expect((await deployments.status(id)).progress?.input).toMatchObject({ id: 'core-plan', kind: 'core_plan', choices: ['continue', 'cancel'], onTimeout: 'cancel', message: expect.stringMatching(/touches 1 CORE device/) });
+    expect(changesFor(id)).toHaveLength(0); // nothing opened before the plan is confirmed
+    // Not a choice of this question; not the requester: refused, nothing moves.
+    expect(await refusal(deployments.respond(id, await cred('alice'), 'core-plan', 'rollback'))).toMatchObject({ code: 'ERR_VALIDATION' });
+    expect(await refusal(deployments.respond(id, await cred('nina'), 'core-plan', 'continue'))).toMatchObject({ code: 'ERR_AUTHZ_DENIED' });
+    expect(await deployments.respond(id, await cred('alice'), 'core-plan', 'continue')).toEqual({ by: 'alice', inputId: 'core-plan', decision: 'continue' });
+    await waitForStep(id, 'awaiting_approval');
+    expect(changesFor(id)).toHaveLength(1);
+    await deployments.cancel(id, await cred('alice'), 'test done');
+    expect((await deployments.result(id)).outcome).toBe('cancelled');
+    await exportHistory(id, 'verified-core-plan');
+
+    const declined = await deployments.start(await request({ deviceIds: [core], confirmCorePlan: true }, 'alice'), { workflowId: 'deploy-core-plan-cancel' });
+    await waitForStep(declined, 'awaiting_input');
+    await deployments.respond(declined, await cred('alice'), 'core-plan', 'cancel');
+    expect(await deployments.result(declined)).toMatchObject({ outcome: 'cancelled', progress: { reason: 'alice cancelled the CORE plan' } });
+    expect(changesFor(declined)).toHaveLength(0);
+  });
+
   it("changeType 'standard': a pre-approved standard change — no approval step, deployed once, verified, closed; approve is refused; CORE devices are refused by policy", async () => {
     const devices = SEED.access.slice(0, 2);
     const before = acceptedDeploys().length;
@@ -326,8 +350,8 @@ describe('TemplateDeploymentWorkflow on the Temporal dev server', () => {
       await runCli(['approve', id], as('carol'));
       await waitForStep(id, 'awaiting_input');
       // A decision that is not one of the choices is refused before anyone logs in.
-      await expect(runCli(['respond', id, 'maybe'], env)).rejects.toThrow(/continue or rollback/);
-      await expect(runCli(['respond', id], env)).rejects.toThrow(/continue or rollback/);
+      await expect(runCli(['respond', id, 'maybe'], env)).rejects.toThrow(/continue, rollback or cancel/);
+      await expect(runCli(['respond', id], env)).rejects.toThrow(/continue, rollback or cancel/);
       // Same identity rules as approve: the verified subject decides, and only the requester answers.
       await expect(runCli(['respond', id, 'continue'], as('carol'))).rejects.toMatchObject({ code: 'ERR_AUTHZ_DENIED' });
       await expect(runCli(['respond', id, 'continue'], as('alice'))).rejects.toMatchObject({ code: 'ERR_AUTHZ_DENIED' });

@@ -79,6 +79,12 @@ function finalResult(view: DeploymentStatusView, errorCode: PlatformErrorCode | 
   };
 }
 
+const CHOICE_MEANING: Record<InputDecision, string> = {
+  continue: 'go on with the deployment',
+  rollback: 'restore what was deployed and stop',
+  cancel: 'stop before anything is opened or deployed',
+};
+
 /**
  * The elicitation (`elicitation/create`, form mode) that carries a deployment's question to the
  * requester: one required `decision` out of the question's choices.
@@ -95,7 +101,7 @@ export function elicitation(question: InputRequest): { method: string; params: R
           decision: {
             type: 'string',
             title: 'Decision',
-            description: `continue: accept the failed devices and go on; rollback: restore what was deployed. No answer in time: ${question.onTimeout}.`,
+            description: `${question.choices.map((c) => `${c}: ${CHOICE_MEANING[c]}`).join('; ')}. No answer in time: ${question.onTimeout}.`,
             enum: question.choices,
           },
         },
@@ -105,11 +111,11 @@ export function elicitation(question: InputRequest): { method: string; params: R
   };
 }
 
-/** The decision in an elicitation answer: `accept` with a valid choice; `decline`/`cancel` choose the safe side (rollback). */
+/** The decision in an elicitation answer: `accept` with a valid choice; `decline`/`cancel` choose the safe side (the question's `onTimeout`). */
 function decisionOf(response: unknown, question: InputRequest): InputDecision | undefined {
   const r = response as { action?: unknown; content?: { decision?: unknown } } | null;
   if (r === null || typeof r !== 'object') return undefined;
-  if (r.action === 'decline' || r.action === 'cancel') return 'rollback';
+  if (r.action === 'decline' || r.action === 'cancel') return question.onTimeout;
   if (r.action !== 'accept') return undefined;
   const d = r.content?.decision;
   return typeof d === 'string' && (question.choices as string[]).includes(d) ? (d as InputDecision) : undefined;

@@ -258,6 +258,23 @@ it('Tasks extension: deploy_template to several devices is a durable task (a pre
   expect((direct.structuredContent as Record<string, unknown>)['workflowId']).toBeUndefined();
 });
 
+it('Tasks extension: a plan touching CORE devices goes to input_required before the change is opened; declining cancels it', async () => {
+  const { c: alice, bodies } = await taskClient('alice');
+  const core = 'de000000-0000-4000-8000-000000000001';
+  await expect(alice.callTool({ name: 'start_deployment_workflow', arguments: { ...START, device_ids: [ACCESS[0]!, core] } })).rejects.toThrow(/task/);
+  const taskId = String(bodies.map((b) => (b as { result?: Record<string, unknown> }).result).find((r) => r?.['resultType'] === 'task')?.['taskId']);
+  const asking = await pollTask(alice, taskId, (t) => t.status === 'input_required');
+  expect(asking.statusMessage).toMatch(/waiting for alice's decision: This deployment .* touches 1 CORE device/);
+  expect((asking as Record<string, unknown>)['inputRequests']).toEqual({
+    'core-plan': { method: 'elicitation/create', params: expect.objectContaining({ mode: 'form', requestedSchema: expect.objectContaining({ properties: { decision: expect.objectContaining({ enum: ['continue', 'cancel'] }) } }) }) },
+  });
+  expect(itsm.state.tables.change_request.filter((c) => c['correlation_id'] === taskId)).toHaveLength(0);
+  await alice.request({ method: 'tasks/update', params: { taskId, inputResponses: { 'core-plan': { action: 'decline' } } } }, z.looseObject({}));
+  const done = await pollTask(alice, taskId, (t) => t.status !== 'working' && t.status !== 'input_required');
+  expect(done).toMatchObject({ status: 'cancelled', statusMessage: expect.stringMatching(/alice cancelled the CORE plan/) });
+  expect(itsm.state.tables.change_request.filter((c) => c['correlation_id'] === taskId)).toHaveLength(0);
+});
+
 it("on_batch_failure 'ask' without the Tasks extension is refused before anything starts (nobody could answer)", async () => {
   const nina = await h.client('nina');
   const r = (await nina.callTool({ name: 'start_deployment_workflow', arguments: { ...START, on_batch_failure: 'ask' } })) as CallToolResult;

@@ -188,7 +188,10 @@ export async function templateDeploymentWorkflow(request: DeploymentRequest): Pr
         validator: ({ credential, inputId, decision }) => {
           requireCredential(credential);
           if (typeof inputId !== 'string' || inputId.length === 0 || inputId.length > 200) throw new TypeError('inputId must be the id of the question (progress.input.id)');
-          if (decision !== 'continue' && decision !== 'rollback') throw new TypeError('decision must be "continue" or "rollback"');
+          if (decision !== 'continue' && decision !== 'rollback' && decision !== 'cancel') throw new TypeError('decision must be "continue", "rollback" or "cancel"');
+          if (progress.input !== undefined && !progress.input.choices.includes(decision)) {
+            throw new TypeError(`decision must be one of ${progress.input.choices.map((c) => `"${c}"`).join(', ')} for ${progress.input.id}`);
+          }
           if (progress.input?.id !== inputId) throw ApplicationFailure.nonRetryable(`deployment ${workflowId} is not waiting for an answer to ${inputId}`, 'ERR_WORKFLOW_STATE');
         },
       },
@@ -210,10 +213,14 @@ export async function templateDeploymentWorkflow(request: DeploymentRequest): Pr
 
   /**
    * Asks the requester (`awaiting_input`) and waits for the `respond` Update, a stop, or the input
-   * timeout; answers the decision (`rollback` on timeout or stop).
+   * timeout; answers the decision (the question's `onTimeout` on timeout or stop), back at `resume`.
    */
-  async function askRequester(question: Omit<InputRequest, 'choices' | 'onTimeout'>): Promise<InputDecision> {
-    progress.input = { ...question, choices: ['continue', 'rollback'], onTimeout: 'rollback' };
+  async function askRequester(
+    question: Omit<InputRequest, 'choices' | 'onTimeout'> & Partial<Pick<InputRequest, 'choices' | 'onTimeout'>>,
+    resume: DeploymentProgress['step'] = 'deploying',
+  ): Promise<InputDecision> {
+    const onTimeout = question.onTimeout ?? 'rollback';
+    progress.input = { ...question, choices: question.choices ?? ['continue', 'rollback'], onTimeout };
     answer = undefined;
     setStep('awaiting_input');
     const answered = await condition(() => answer !== undefined || stop !== undefined, request.inputTimeoutMs ?? HOUR_MS);
@@ -222,8 +229,8 @@ export async function templateDeploymentWorkflow(request: DeploymentRequest): Pr
     if (given !== undefined) (progress.answers ??= []).push(given);
     delete progress.input;
     answer = undefined;
-    setStep('deploying');
-    return given?.decision ?? 'rollback';
+    setStep(resume);
+    return given?.decision ?? onTimeout;
   }
 
   // 0. who asks: the requester's credential, verified by the worker (never a name from the payload)
@@ -241,6 +248,26 @@ export async function templateDeploymentWorkflow(request: DeploymentRequest): Pr
 
   // 1. validate (nothing to compensate yet: a failure fails the workflow)
   const { templateName, devices } = await acts.validateDeployment({ workflowId, request: verified });
+
+  // 1b. a plan that touches CORE devices is confirmed by the requester first (task callers; only with verified identities)
+  const cores = devices.filter((d) => d.role.toUpperCase() === 'CORE');
+  if (verifiedIdentities && request.confirmCorePlan === true && cores.length > 0) {
+    const decision = await askRequester(
+      {
+        id: 'core-plan',
+        kind: 'core_plan',
+        message: `This deployment of template "${templateName}" touches ${cores.length} CORE device(s): ${cores.map((d) => d.hostname).join(', ')} (of ${devices.length} in ${batches.length} batch(es)). Continue (open the change and ask for approval) or cancel?`,
+        choices: ['continue', 'cancel'],
+        onTimeout: 'cancel',
+      },
+      'validating',
+    );
+    const stopped = stop as { kind: 'rejected' | 'cancelled'; signal: StopSignal } | undefined;
+    if (stopped !== undefined) return await finish(stopped.kind, `${stopped.kind} by ${stopped.signal.by.id}: ${stopped.signal.reason}`);
+    if (decision !== 'continue') {
+      return await finish('cancelled', progress.answers?.at(-1)?.inputId === 'core-plan' ? `${requester.id} cancelled the CORE plan` : 'CORE plan not confirmed in time');
+    }
+  }
 
   // 2. change request, linked to this workflow
   setStep('opening_change');

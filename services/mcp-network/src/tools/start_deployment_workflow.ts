@@ -21,7 +21,13 @@ const input = z.object({
       "When more devices fail than failure_threshold: 'rollback' rolls back at once; 'ask' pauses and asks you (the requester) to continue or roll back. " +
         "'ask' needs the Tasks extension: the task goes to input_required and you answer with tasks/update (no answer within input_timeout_minutes: rollback)",
     ),
-  input_timeout_minutes: z.number().int().min(1).max(1_440).default(60).describe("How long an 'ask' waits for your answer before rolling back"),
+  input_timeout_minutes: z
+    .number()
+    .int()
+    .min(1)
+    .max(1_440)
+    .default(60)
+    .describe("How long a question waits for your answer: an 'ask' then rolls back; the confirmation of a plan touching CORE devices (asked of task callers) then cancels"),
 });
 
 export const startDeploymentWorkflow = defineTool<NetworkDeps>()({
@@ -43,7 +49,7 @@ export const startDeploymentWorkflow = defineTool<NetworkDeps>()({
   resolveResource: (args, ctx) => resolveTargetDevices(args.device_ids, ctx),
   // Decision binds to write: the target devices stay locked from the role check until the deployment is submitted.
   lockKeys: (args) => deviceLockKeys(args.device_ids),
-  handler: async (args, { deps, logger, signal, delegate, asTask }) => {
+  handler: async (args, { deps, logger, signal, delegate, asTask }, resource) => {
     if (deps.deployments === undefined) throw new PlatformError('ERR_VALIDATION', 'deployment workflows are not configured on this server (TEMPORAL_ADDRESS)');
     // A question needs someone to put it to: only a task (input_required) carries it back to the caller.
     if (args.on_batch_failure === 'ask' && !asTask) {
@@ -53,6 +59,7 @@ export const startDeploymentWorkflow = defineTool<NetworkDeps>()({
     await assertTemplateParams(args.template_id, args.params, { deps, signal });
     if (args.rollback_template_id) await assertTemplateParams(args.rollback_template_id, args.rollback_params, { deps, signal }, 'rollback_params');
     else if (Object.keys(args.rollback_params).length > 0) throw new PlatformError('ERR_VALIDATION', 'rollback_params: given without rollback_template_id');
+    const touchesCore = asTask && resource.devices.some((d) => d.role.toUpperCase() === 'CORE');
     const workflowId = await deps.deployments.start({
       templateId: args.template_id,
       deviceIds: args.device_ids,
@@ -64,7 +71,10 @@ export const startDeploymentWorkflow = defineTool<NetworkDeps>()({
       failureThreshold: args.failure_threshold,
       approvalTimeoutMs: args.approval_timeout_minutes * 60_000,
       ...(args.rollback_template_id ? { rollback: { templateId: args.rollback_template_id, params: args.rollback_params } } : {}),
-      ...(args.on_batch_failure === 'ask' ? { onBatchFailure: 'ask' as const, inputTimeoutMs: args.input_timeout_minutes * 60_000 } : {}),
+      ...(args.on_batch_failure === 'ask' || touchesCore ? { inputTimeoutMs: args.input_timeout_minutes * 60_000 } : {}),
+      ...(args.on_batch_failure === 'ask' ? { onBatchFailure: 'ask' as const } : {}),
+      // A task caller confirms a plan that touches CORE devices before the change is opened (input_required).
+      ...(touchesCore ? { confirmCorePlan: true } : {}),
     });
     logger.info('deployment workflow started', { event: { action: 'start-deployment-workflow' }, labels: { workflow_id: workflowId, template_id: args.template_id } });
     return { workflowId, step: 'started' as const, deviceCount: args.device_ids.length };
