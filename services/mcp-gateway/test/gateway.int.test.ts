@@ -17,7 +17,7 @@ const names = async (c: Client): Promise<string[]> => (await c.listTools()).tool
 const errorCode = (r: CallToolResult): string | undefined => (r._meta?.['io.mcp-platform/error'] as { code?: string } | undefined)?.code;
 
 /** What each backend lists for `user` directly (own token per backend), as gateway names. */
-async function directUnion(user: string, servers: Array<'network' | 'itsm' | 'github'>): Promise<string[]> {
+async function directUnion(user: string, servers: Array<'network' | 'itsm' | 'github' | 'analysis'>): Promise<string[]> {
   const out: string[] = [];
   for (const s of servers) {
     const c = await h.connect(await h.token(user, h.backends[s].url), { url: h.backends[s].url });
@@ -29,15 +29,19 @@ async function directUnion(user: string, servers: Array<'network' | 'itsm' | 'gi
 describe.each(['2026-07-28', '2025-11-25'] as const)('mcp-gateway over %s', (version) => {
   it('lists for each caller exactly the union of what each exposed backend lists for them, plus the composites they can use', async () => {
     const alice = await names(await h.connect(await h.token('alice'), { version }));
-    expect(alice.filter((n) => !n.startsWith('ops__'))).toEqual(await directUnion('alice', ['network', 'itsm', 'github']));
-    expect(alice).toEqual(expect.arrayContaining(['network__deploy_template', 'itsm__create_incident', 'github__create_issue', 'ops__device_report', 'ops__report_unreachable_device']));
+    expect(alice.filter((n) => !n.startsWith('ops__'))).toEqual(await directUnion('alice', ['network', 'itsm', 'github', 'analysis']));
+    expect(alice).toEqual(expect.arrayContaining(['network__deploy_template', 'itsm__create_incident', 'github__create_issue', 'analysis__get_network_health', 'ops__device_report', 'ops__report_unreachable_device']));
 
     const sam = await names(await h.connect(await h.token('sam'), { version }));
     // service-desk: network and itsm through the gateway (no github), read-only network: no deploy.
-    expect(sam.filter((n) => !n.startsWith('ops__'))).toEqual(await directUnion('sam', ['network', 'itsm']));
+    expect(sam.filter((n) => !n.startsWith('ops__'))).toEqual(await directUnion('sam', ['network', 'itsm', 'analysis']));
     expect(sam).toContain('network__get_device');
     expect(sam).not.toContain('network__deploy_template');
     expect(sam.some((n) => n.startsWith('github__'))).toBe(false);
+    expect(sam).toContain('analysis__get_device_health');
+    // developers: github and itsm through the gateway, no network analysis.
+    const dave = await names(await h.connect(await h.token('dave'), { version }));
+    expect(dave.some((n) => n.startsWith('analysis__') || n.startsWith('network__'))).toBe(false);
 
     expect(await names(await h.connect(await h.token('eve'), { version }))).toEqual([]);
   });
@@ -140,7 +144,7 @@ describe('policy', () => {
     const c = await h.connect(await h.token('alice'));
     const unknown = await c.callTool({ name: 'billing__get_invoice', arguments: {} }).catch((e: unknown) => e);
     expect(unknown).toBeInstanceOf(ProtocolError);
-    expect((unknown as ProtocolError).message).toMatch(/no server "billing".*network, itsm, github, ops/);
+    expect((unknown as ProtocolError).message).toMatch(/no server "billing".*network, itsm, github, analysis, ops/);
     const bare = await c.callTool({ name: 'get_device', arguments: {} }).catch((e: unknown) => e);
     expect(bare).toBeInstanceOf(ProtocolError);
     expect((bare as ProtocolError).message).toContain('<server>__<tool>');

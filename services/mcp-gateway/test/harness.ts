@@ -15,14 +15,14 @@ export interface RecordedBackendRequest {
   traceparent: string | undefined;
 }
 
-/** The real stack: IdP, OPA, three simulators, three MCP servers as processes, the gateway in-process. */
+/** The real stack: IdP, OPA, three simulators, the four MCP servers as processes, the gateway in-process. */
 export interface GatewayHarness {
   idp: RunningIdentityProvider;
   opa: RunningOpa;
   catalyst: CatalystSimulator;
   servicenow: ServiceNowSimulator;
   github: GitHubSimulator;
-  backends: Record<'network' | 'itsm' | 'github', McpProcess>;
+  backends: Record<'network' | 'itsm' | 'github' | 'analysis', McpProcess>;
   gateway: RunningGateway;
   /** Where the gateway listens (its MCP endpoint). */
   gatewayUrl: string;
@@ -52,10 +52,15 @@ export async function startGatewayHarness(env: Record<string, string> = {}, opti
   const catalyst = await startCatalystCenterSimulator({ port: 0, username: 'admin', password: 'dev-only-catalyst-password', taskDurationMs: 150 });
   const servicenow = await startServiceNowSimulator({ port: 0, username: 'admin', password: 'dev-only-servicenow-password' });
   const github = await startGitHubSimulator({ port: 0, token: 'dev-only-github-token' });
-  const [audiencePort, networkPort, itsmPort, githubPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  const [audiencePort, networkPort, itsmPort, githubPort, analysisPort] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
   // The gateway listens on whatever port is free when it starts; its public URL (token audience) is fixed now.
   const gatewayAudience = `http://127.0.0.1:${audiencePort}/mcp`;
-  const urls = { network: `http://127.0.0.1:${networkPort}/mcp`, itsm: `http://127.0.0.1:${itsmPort}/mcp`, github: `http://127.0.0.1:${githubPort}/mcp` };
+  const urls = {
+    network: `http://127.0.0.1:${networkPort}/mcp`,
+    itsm: `http://127.0.0.1:${itsmPort}/mcp`,
+    github: `http://127.0.0.1:${githubPort}/mcp`,
+    analysis: `http://127.0.0.1:${analysisPort}/mcp`,
+  };
   const idp = await startIdentityProvider({
     port: 0,
     resourceServers: [
@@ -64,6 +69,7 @@ export async function startGatewayHarness(env: Record<string, string> = {}, opti
       { url: urls.network, name: 'mcp-network (test)', ownerClientId: 'mcp-network' },
       { url: urls.itsm, name: 'mcp-itsm (test)' },
       { url: urls.github, name: 'mcp-github (test)' },
+      { url: urls.analysis, name: 'mcp-analysis (test)' },
     ],
   });
   const common = { OIDC_ISSUER: idp.issuer, OPA_URL: opa.url, AUTHZ_CACHE_TTL_MS: '0', ...options.backendEnv };
@@ -71,6 +77,7 @@ export async function startGatewayHarness(env: Record<string, string> = {}, opti
     network: startMcpProcess('mcp-network', networkPort, { ...common, CATALYST_BASE_URL: catalyst.url, ...options.networkEnv }),
     itsm: startMcpProcess('mcp-itsm', itsmPort, { ...common, SERVICENOW_INSTANCE_URL: servicenow.url }),
     github: startMcpProcess('mcp-github', githubPort, { ...common, GITHUB_API_URL: github.url }),
+    analysis: startMcpProcess('mcp-analysis', analysisPort, { ...common, CATALYST_BASE_URL: catalyst.url }),
   };
   await Promise.all(Object.values(backends).map((b) => b.start()));
 
