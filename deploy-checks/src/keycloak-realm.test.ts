@@ -14,7 +14,7 @@ interface Realm {
 
 const text = readFileSync(REALM_FILE, 'utf8');
 const POLICY_DATA = JSON.parse(readFileSync(new URL('../../policies/mcp/data.json', import.meta.url), 'utf8')) as {
-  mcp: { step_up: { required_acr: string; acr_levels: Record<string, number>; max_age_seconds: number } };
+  mcp: { step_up: { required_acr: string; acr_levels: Record<string, number>; amr_levels: Record<string, number>; max_age_seconds: number } };
 };
 
 interface StepUpRealm {
@@ -137,15 +137,27 @@ describe('deploy/keycloak/realm-mcp.json: step-up (RFC 9470)', () => {
     expect(config(two!.authenticationExecutions[0]!.authenticatorConfig)).toEqual({ 'loa-condition-level': String(ACR_LEVELS.mfa), 'loa-max-age': String(STEP_UP_MAX_AGE_SECONDS) });
   });
 
+  it("names the methods (amr) the dev IdP names, each a level of the policy's amr_levels: password pwd (1), OTP otp (2, within max_age)", () => {
+    const reference = (authenticator: string) => {
+      const execution = r.authenticationFlows.flatMap((f) => f.authenticationExecutions).find((e) => e.authenticator === authenticator);
+      return r.authenticatorConfig.find((c) => c.alias === execution?.authenticatorConfig)?.config;
+    };
+    expect(reference('auth-username-password-form')?.['default.reference.value']).toBe('pwd');
+    expect(reference('direct-grant-validate-password')?.['default.reference.value']).toBe('pwd');
+    expect(reference('auth-otp-form')).toEqual({ 'default.reference.value': 'otp', 'default.reference.maxAge': String(STEP_UP_MAX_AGE_SECONDS) });
+    expect(POLICY_DATA.mcp.step_up.amr_levels).toEqual({ pwd: ACR_LEVELS.pwd, otp: ACR_LEVELS.mfa });
+  });
+
   it('keeps the DEV ONLY password grant at level 1 (no OTP step, so its tokens say acr pwd)', () => {
     expect(r.directGrantFlow).toBe(DIRECT_GRANT_FLOW);
     const steps = r.authenticationFlows.find((f) => f.alias === DIRECT_GRANT_FLOW)!.authenticationExecutions.map((e) => e.authenticator);
     expect(steps).toEqual(['direct-grant-validate-username', 'direct-grant-validate-password']);
   });
 
-  it('puts acr and auth_time in access tokens (basic scope)', () => {
+  it('puts acr, amr and auth_time in access tokens (basic scope)', () => {
     const mappers = r.clientScopes.find((s) => s.name === 'basic')!.protocolMappers!;
     expect(mappers.find((m) => m.protocolMapper === 'oidc-acr-mapper')?.config['access.token.claim']).toBe('true');
+    expect(mappers.find((m) => m.protocolMapper === 'oidc-amr-mapper')?.config['access.token.claim']).toBe('true');
     expect(mappers.find((m) => m.config['claim.name'] === 'auth_time')?.config).toMatchObject({ 'user.session.note': 'AUTH_TIME', 'access.token.claim': 'true' });
   });
 });

@@ -27,7 +27,7 @@
  *   {@link ACR_LEVELS} → the realm's ACR-to-LoA map (`acr.loa.map`); a browser flow whose
  *   level 1 is the password and level 2 the OTP form (Conditional - Level Of Authentication,
  *   level 2 valid for {@link STEP_UP_MAX_AGE_SECONDS}), so `acr_values=mfa` asks for the OTP;
- *   `acr` and `auth_time` mappers on the `basic` scope. The password grant (dev CLI) is a
+ *   `acr`, `amr` (RFC 8176 references on the password and OTP steps) and `auth_time` mappers on the `basic` scope. The password grant (dev CLI) is a
  *   password-only flow: its tokens say `acr: pwd`.
  *
  * @example
@@ -172,11 +172,11 @@ function stepUpFlows(): { flows: AuthenticationFlowRepresentation[]; configs: Au
       ]),
       sub('mcp level 1 (pwd)', 'Password', [
         execution({ authenticator: 'conditional-level-of-authentication', authenticatorConfig: 'mcp-loa-1', requirement: 'REQUIRED', priority: 10 }),
-        execution({ authenticator: 'auth-username-password-form', requirement: 'REQUIRED', priority: 20 }),
+        execution({ authenticator: 'auth-username-password-form', authenticatorConfig: 'mcp-amr-pwd', requirement: 'REQUIRED', priority: 20 }),
       ]),
       sub('mcp level 2 (mfa)', 'One-time code', [
         execution({ authenticator: 'conditional-level-of-authentication', authenticatorConfig: 'mcp-loa-2', requirement: 'REQUIRED', priority: 10 }),
-        execution({ authenticator: 'auth-otp-form', requirement: 'REQUIRED', priority: 20 }),
+        execution({ authenticator: 'auth-otp-form', authenticatorConfig: 'mcp-amr-otp', requirement: 'REQUIRED', priority: 20 }),
       ]),
       {
         alias: DIRECT_GRANT_FLOW,
@@ -186,13 +186,18 @@ function stepUpFlows(): { flows: AuthenticationFlowRepresentation[]; configs: Au
         builtIn: false,
         authenticationExecutions: [
           execution({ authenticator: 'direct-grant-validate-username', requirement: 'REQUIRED', priority: 10 }),
-          execution({ authenticator: 'direct-grant-validate-password', requirement: 'REQUIRED', priority: 20 }),
+          execution({ authenticator: 'direct-grant-validate-password', authenticatorConfig: 'mcp-amr-pwd-direct', requirement: 'REQUIRED', priority: 20 }),
         ],
       },
     ],
     configs: [
       { alias: 'mcp-loa-1', config: { 'loa-condition-level': String(ACR_LEVELS.pwd), 'loa-max-age': '36000' } },
       { alias: 'mcp-loa-2', config: { 'loa-condition-level': String(ACR_LEVELS.mfa), 'loa-max-age': String(STEP_UP_MAX_AGE_SECONDS) } },
+      // RFC 8176 method references for the `amr` mapper (Keycloak's AmrUtils reads them per completed authenticator),
+      // the dev IdP's values: a password login says ["pwd"], a login with the one-time code ["pwd", "otp"].
+      { alias: 'mcp-amr-pwd', config: { 'default.reference.value': 'pwd', 'default.reference.maxAge': '36000' } },
+      { alias: 'mcp-amr-pwd-direct', config: { 'default.reference.value': 'pwd', 'default.reference.maxAge': '36000' } },
+      { alias: 'mcp-amr-otp', config: { 'default.reference.value': 'otp', 'default.reference.maxAge': String(STEP_UP_MAX_AGE_SECONDS) } },
     ],
   };
 }
@@ -273,6 +278,8 @@ export function buildRealm(): RealmRepresentation {
             config: { 'user.attribute': 'username', 'claim.name': 'preferred_username', 'jsonType.label': 'String', 'access.token.claim': 'true', 'id.token.claim': 'true' } },
           // Step-up: the level reached (named by acr.loa.map) and when the user authenticated.
           { name: 'acr loa level', protocol: 'openid-connect', protocolMapper: 'oidc-acr-mapper',
+            config: { 'id.token.claim': 'true', 'access.token.claim': 'true', 'introspection.token.claim': 'true' } },
+          { name: 'amr', protocol: 'openid-connect', protocolMapper: 'oidc-amr-mapper',
             config: { 'id.token.claim': 'true', 'access.token.claim': 'true', 'introspection.token.claim': 'true' } },
           { name: 'auth_time', protocol: 'openid-connect', protocolMapper: 'oidc-usersessionmodel-note-mapper',
             config: { 'user.session.note': 'AUTH_TIME', 'claim.name': 'auth_time', 'jsonType.label': 'long', 'id.token.claim': 'true', 'access.token.claim': 'true', 'introspection.token.claim': 'true' } },

@@ -1,7 +1,8 @@
 # Step-up authentication for high-risk actions (RFC 9470; seed 003's Duo MFA).
 #   A high-risk request (step_up_risks) needs an authentication of at least
 #   data.mcp.step_up.required_acr (levels: data.mcp.step_up.acr_levels, the same
-#   ACR-to-level map the Keycloak realm has) that is at most
+#   ACR-to-level map the Keycloak realm has, or amr_levels for the RFC 8176 methods
+#   the realm's amr mapper and the dev IdP name) that is at most
 #   data.mcp.step_up.max_age_seconds old. The server puts the token's acr, amr,
 #   auth_time and auth_age_seconds (now - auth_time) in input.subject. A weaker
 #   or older authentication adds a deny reason; when that is the ONLY reason,
@@ -42,8 +43,29 @@ acr_level(acr) := level if {
 	level := data.mcp.step_up.acr_levels[acr]
 }
 
+# The level an RFC 8176 method reference (an `amr` entry) proves; 0 for an unknown one.
+amr_level(method) := level if {
+	is_string(method)
+	level := data.mcp.step_up.amr_levels[method]
+}
+
+# The caller's authentication level: its acr's or its strongest method's (amr), whichever is
+# higher; 0 when neither is known. Both, because Keycloak's standard token exchange recomputes acr
+# for the exchanging client (level 1) but keeps amr and auth_time: a token the gateway or the REST
+# proxy exchanged after an OTP login says acr "pwd", amr ["pwd", "otp"]. The age check below applies
+# to either (auth_time is the last login; the realm's OTP reference has the same 900 s max age).
+authentication_level(subject) := max(levels) if {
+	by_acr := {l | l := acr_level(subject.acr)}
+	by_amr := {l | some m in amr_methods(subject); l := amr_level(m)}
+	levels := ({0} | by_acr) | by_amr
+}
+
+amr_methods(subject) := subject.amr if is_array(subject.amr)
+
+else := []
+
 strong_authentication(subject) if {
-	acr_level(subject.acr) >= acr_level(step_up_required_acr)
+	authentication_level(subject) >= acr_level(step_up_required_acr)
 	is_number(subject.auth_age_seconds)
 	subject.auth_age_seconds <= step_up_max_age_seconds
 }

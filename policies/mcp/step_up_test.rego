@@ -143,3 +143,38 @@ test_tools_list_question_shows_the_step_up_for_github_writes if {
 	d8 := authz.decision with input as req
 	d8.step_up == challenge
 }
+
+# --- the methods (amr): Keycloak's exchanged tokens say acr pwd but keep amr
+
+with_amr(acr, amr, age) := object.union(authenticated(acr, age), {"amr": amr})
+
+test_otp_in_amr_is_strong_although_the_exchanged_acr_says_pwd if {
+	d := authz.decision with input as core_deploy(with_amr("pwd", ["pwd", "otp"], 60))
+	d.allow
+	not d.step_up
+}
+
+test_password_only_amr_with_pwd_acr_gets_the_challenge if {
+	d := authz.decision with input as core_deploy(with_amr("pwd", ["pwd"], 60))
+	d.step_up == challenge
+}
+
+test_otp_in_amr_but_stale_gets_the_challenge if {
+	d := authz.decision with input as core_deploy(with_amr("pwd", ["pwd", "otp"], 901))
+	d.step_up == challenge
+}
+
+test_unknown_or_malformed_amr_counts_nothing if {
+	d1 := authz.decision with input as core_deploy(with_amr("pwd", ["gold", 2, {"otp": true}], 60))
+	d1.step_up == challenge
+	d2 := authz.decision with input as core_deploy(with_amr("pwd", "otp", 60))
+	d2.step_up == challenge
+	d3 := authz.decision with input as core_deploy(with_amr("pwd", {"otp": 2}, 60))
+	d3.step_up == challenge
+}
+
+test_otp_in_amr_without_auth_time_needs_step_up if {
+	no_age := object.remove(with_amr("pwd", ["pwd", "otp"], 60), ["auth_age_seconds"])
+	d := authz.decision with input as core_deploy(no_age)
+	d.step_up == challenge
+}

@@ -123,6 +123,36 @@ describe('development identity provider', () => {
     expect(decodeJwt(ok.json['access_token'] as string)['acr']).toBe('mfa');
   });
 
+  it('refuses a one-time code used once already (replay) within its validity, also when two requests race with it', async () => {
+    const dave = SEED_USERS.find((u) => u.username === 'dave')!;
+    const base = { grant_type: DEV_PASSWORD_GRANT, client_id: 'mcp-dev-cli', username: 'dave', password: dave.devPassword, resource: NETWORK };
+    const code = devOtp(dave.devOtpSecret);
+    const first = await token({ ...base, otp: code });
+    expect(decodeJwt(first.json['access_token'] as string)).toMatchObject({ acr: 'mfa', amr: ['pwd', 'otp'] });
+    const again = await token({ ...base, otp: code });
+    expect(again.status).toBe(400);
+    // (oidc-provider does not echo why a grant failed: the same code that was right a moment ago is refused.)
+    expect(again.json['error']).toBe('invalid_grant');
+    // Two requests racing with one fresh code (the next step's, valid now): exactly one gets a token.
+    const next = devOtp(dave.devOtpSecret, Date.now() + 30_000);
+    const raced = await Promise.all([token({ ...base, otp: next }), token({ ...base, otp: next })]);
+    expect(raced.map((r) => r.status).sort()).toEqual([200, 400]);
+    // The code is spent for dave only: another user's own code is untouched.
+    const sam = SEED_USERS.find((u) => u.username === 'sam')!;
+    expect((await token({ ...base, username: 'sam', password: sam.devPassword, otp: devOtp(sam.devOtpSecret) })).status).toBe(200);
+  });
+
+  it("issueToken with acr mfa does not spend the user's code (the IdP's own request), and a forged issue key is refused", async () => {
+    const tokens = await Promise.all([1, 2, 3, 4, 5].map(() => idp.issueToken({ user: 'carol', audience: NETWORK, acr: 'mfa' })));
+    for (const t of tokens) expect(decodeJwt(t)).toMatchObject({ acr: 'mfa', sub: 'carol' });
+    const carol = SEED_USERS.find((u) => u.username === 'carol')!;
+    const base = { grant_type: DEV_PASSWORD_GRANT, client_id: 'mcp-dev-cli', username: 'carol', password: carol.devPassword, resource: NETWORK, otp: devOtp(carol.devOtpSecret) };
+    // A client guessing the key gets nothing; the code is still carol's to use once.
+    expect((await token({ ...base, dev_issue_key: 'guessed' })).status).toBe(400);
+    expect((await token(base)).status).toBe(200);
+    expect((await token(base)).status).toBe(400);
+  });
+
   it('token exchange keeps the caller\'s authentication (acr, amr, auth_time) in the delegated token', async () => {
     const subject = await idp.issueToken({ user: 'alice', audience: 'http://127.0.0.1:8080', acr: 'mfa' });
     const r = await token(

@@ -1,9 +1,9 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { createLocalJWKSet, exportJWK, generateKeyPair, jwtVerify, type JWK } from 'jose';
 import Provider, { errors, type ClientMetadata, type Configuration, type KoaContextWithOIDC, type ResourceServer, type TokenEndpointGrantContext } from 'oidc-provider';
-import { devOtp, verifyDevOtp } from './otp.ts';
+import { createOtpReplayGuard, type OtpReplayGuard, devOtp, devOtpStep } from './otp.ts';
 import {
   DEV_PASSWORD_GRANT,
   RESOURCE_SCOPES,
@@ -49,8 +49,9 @@ export interface IssueTokenOptions {
   /** Token lifetime in seconds (dev-only override). Default: the IdP's `accessTokenTtlSeconds`. */
   ttlSeconds?: number;
   /**
-   * Authentication level of the token: `pwd` (password only, the default) or `mfa` (the user's
-   * current one-time code is sent along, from the seed's DEV ONLY OTP secret).
+   * Authentication level of the token: `pwd` (password only, the default) or `mfa` (the user's current
+   * one-time code is sent along, from the seed's DEV ONLY OTP secret; as the IdP's own request it does
+   * not spend the code, so tests may ask for many step-up tokens in a row).
    */
   acr?: AcrValue;
 }
@@ -153,12 +154,27 @@ interface ProviderInputs {
   resourceServers: readonly SeedResourceServer[];
   signingAlg: 'RS256' | 'ES256';
   logger: IdpLogger;
+  /** Used one-time codes; outlives a provider rebuilt by a key rotation. */
+  otpReplay: OtpReplayGuard;
+  /** Random per instance, never leaves the process: marks `issueToken`'s own requests, whose codes are not spent. */
+  issueKey: string;
 }
 
+/** The dev-password grant parameter carrying {@link ProviderInputs.issueKey}. */
+const ISSUE_KEY_PARAM = 'dev_issue_key';
+
 function buildProvider(inputs: ProviderInputs): Provider {
-  const { issuer, keys, accessTokenTtlSeconds, resourceServers, signingAlg, logger } = inputs;
+  const { issuer, keys, accessTokenTtlSeconds, resourceServers, signingAlg, logger, otpReplay } = inputs;
   const currentKid = keys[0]!.kid;
   const usersById = new Map(SEED_USERS.map((u) => [u.username, u]));
+  /** True when the request carries this instance's issue key ({@link RunningIdentityProvider.issueToken}); a wrong one is refused. */
+  const ownIssue = (params: Record<string, unknown>): boolean => {
+    const given = params[ISSUE_KEY_PARAM];
+    if (given === undefined) return false;
+    const a = createHash('sha256').update(String(given)).digest();
+    if (!timingSafeEqual(a, createHash('sha256').update(inputs.issueKey).digest())) throw new errors.InvalidGrant('invalid issue key');
+    return true;
+  };
   const clientsById = new Map(SEED_CLIENTS.map((c) => [c.clientId, c]));
   const resourcesByUrl = new Map(resourceServers.map((r) => [r.url, r]));
 
@@ -294,8 +310,12 @@ function buildProvider(inputs: ProviderInputs): Provider {
       if (user === undefined || password !== user.devPassword) {
         throw new errors.InvalidGrant('invalid credentials');
       }
-      // A second factor, when sent, must be right: the token then says acr=mfa (level 2).
-      if (otp !== undefined && !verifyDevOtp(user.devOtpSecret, otp)) throw new errors.InvalidGrant('invalid one-time code');
+      // A second factor, when sent, must be right and unused (a code works once, as on Keycloak): the token then says acr=mfa (level 2).
+      if (otp !== undefined) {
+        const step = devOtpStep(user.devOtpSecret, otp);
+        if (step === undefined) throw new errors.InvalidGrant('invalid one-time code');
+        if (!ownIssue(ctx.oidc.params) && !otpReplay.claim(user.username, step)) throw new errors.InvalidGrant('one-time code already used');
+      }
       authenticationClaims.set(ctx.oidc.params, {
         acr: otp === undefined ? 'pwd' : 'mfa',
         amr: otp === undefined ? ['pwd'] : ['pwd', 'otp'],
@@ -311,7 +331,7 @@ function buildProvider(inputs: ProviderInputs): Provider {
       const resource = singleResource(ctx);
       ctx.body = await mint(ctx, user.username, resource, parseScopes(ctx.oidc.params.scope), ttlSeconds);
     },
-    ['username', 'password', 'otp', 'scope', 'resource', 'ttl_seconds'],
+    ['username', 'password', 'otp', 'scope', 'resource', 'ttl_seconds', ISSUE_KEY_PARAM],
   );
 
   // RFC 8693 token exchange: a client that owns a resource (the REST proxy) trades the caller's
@@ -441,6 +461,8 @@ export async function startIdentityProvider(options: IdentityProviderOptions = {
     accessTokenTtlSeconds,
     resourceServers,
     signingAlg,
+    otpReplay: createOtpReplayGuard(),
+    issueKey: randomBytes(32).toString('base64url'),
     logger,
   };
   const install = (): void => {
@@ -484,7 +506,11 @@ export async function startIdentityProvider(options: IdentityProviderOptions = {
         scope: scopes.join(' '),
       });
       if (ttlSeconds !== undefined) body.set('ttl_seconds', String(ttlSeconds));
-      if (acr === 'mfa') body.set('otp', devOtp(seeded.devOtpSecret));
+      // The IdP's own API, not a client: its code proves the factor without spending it (the instance key says so).
+      if (acr === 'mfa') {
+        body.set('otp', devOtp(seeded.devOtpSecret));
+        body.set(ISSUE_KEY_PARAM, inputs.issueKey);
+      }
       const res = await fetch(`${url}/token`, { method: 'POST', body });
       const json = (await res.json()) as { access_token?: string; error?: string; error_description?: string };
       if (!res.ok || typeof json.access_token !== 'string') {
