@@ -1,12 +1,13 @@
 // The identity suite on a real Keycloak 26 (started once per run by global-setup.ts) with the
 // committed realm: the MCP servers and the REST proxy as processes, configured as compose configures them.
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { startCatalystCenterSimulator, type CatalystSimulator } from '@mcp-platform/sandboxes/catalyst-center';
 import { SEED_USERS, devOtp } from '@mcp-platform/sandboxes/idp';
 import { startServiceNowSimulator, type ServiceNowSimulator } from '@mcp-platform/sandboxes/servicenow';
 import { freePort, POLICY_DIR, serviceProcess, startOpa, type RunningOpa, type ServiceProcess } from '@mcp-platform/test-support';
 import { keycloakAdmin } from '@mcp-platform/test-support/keycloak';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { browserLogin, challengeParams } from './keycloak-browser.ts';
 
 const kc = inject('keycloak');
 const { admin } = keycloakAdmin(kc.url, kc.adminPassword);
@@ -67,7 +68,7 @@ const decisions = (p: ServiceProcess, tool: string) =>
   p.logs.filter((l) => (l['event'] as Record<string, unknown> | undefined)?.['action'] === 'authz-decision' && (l['mcp'] as Record<string, unknown> | undefined)?.['tool'] === tool);
 
 beforeAll(async () => {
-  opa = await startOpa({ policyDir: POLICY_DIR });
+  opa = await startOpa({ policyDir: POLICY_DIR, decisionLogs: true });
   catalyst = await startCatalystCenterSimulator({ port: 0, username: 'admin', password: 'dev-only-catalyst-password' });
   servicenow = await startServiceNowSimulator({ port: 0, username: 'admin', password: 'dev-only-servicenow-password' });
   const common = { OIDC_ISSUER: kc.issuer, OPA_URL: opa.url, AUTHZ_CACHE_TTL_MS: '0', OIDC_JWKS_REFRESH_MIN_INTERVAL_MS: '200' };
@@ -233,75 +234,6 @@ describe('the REST proxy on Keycloak (RFC 8693 standard token exchange)', () => 
 // whose level 2 is the OTP form, and the seeded DEV ONLY OTP credentials.
 const CORE_SWITCH = 'de000000-0000-4000-8000-000000000001'; // sjc01-core-01 (simulator seed)
 const INTERFACE_TEMPLATE = '7e000000-0000-4000-8000-000000000001';
-const REDIRECT = 'http://127.0.0.1:33418/callback'; // mcp-inspector's seeded redirect URI (nothing listens)
-
-/** The action URL of the first form on a Keycloak login page. */
-function formAction(html: string): string {
-  const action = /<form\b[^>]*\baction="([^"]+)"/.exec(html)?.[1];
-  if (action === undefined) throw new Error(`no form on the page: ${html.slice(0, 200)}`);
-  return action.replace(/&amp;/g, '&');
-}
-
-/**
- * A browser login as the MCP client would run it after a step-up challenge: authorization code +
- * PKCE with `acr_values` (and `max_age`) from the challenge, password form, then the OTP form.
- */
-async function browserLogin(username: string, challengeParams: { acr_values: string; max_age?: string }, otp?: string): Promise<string> {
-  const user = SEED_USERS.find((u) => u.username === username)!;
-  const jar = new Map<string, string>();
-  const go = async (url: string, form?: Record<string, string>): Promise<Response> => {
-    const res = await fetch(url, {
-      method: form ? 'POST' : 'GET',
-      redirect: 'manual',
-      headers: { cookie: [...jar].map(([k, v]) => `${k}=${v}`).join('; '), ...(form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}) },
-      ...(form ? { body: new URLSearchParams(form) } : {}),
-    });
-    for (const c of res.headers.getSetCookie()) {
-      const [pair] = c.split(';');
-      const eq = pair!.indexOf('=');
-      jar.set(pair!.slice(0, eq), pair!.slice(eq + 1));
-    }
-    return res;
-  };
-  const verifier = randomBytes(32).toString('base64url');
-  const auth = new URL(`${kc.issuer}/protocol/openid-connect/auth`);
-  auth.search = new URLSearchParams({
-    client_id: 'mcp-inspector',
-    response_type: 'code',
-    redirect_uri: REDIRECT,
-    scope: 'openid mcp-network',
-    state: randomBytes(8).toString('hex'),
-    code_challenge: createHash('sha256').update(verifier).digest('base64url'),
-    code_challenge_method: 'S256',
-    acr_values: challengeParams.acr_values,
-    ...(challengeParams.max_age === undefined ? {} : { max_age: challengeParams.max_age }),
-  }).toString();
-  const loginPage = await go(auth.href);
-  expect(loginPage.status).toBe(200);
-  const otpPage = await go(formAction(await loginPage.text()), { username, password: user.devPassword, credentialId: '' });
-  expect(otpPage.status, 'password accepted, OTP asked for').toBe(200);
-  const otpHtml = await otpPage.text();
-  expect(otpHtml).toMatch(/name="otp"/);
-  const done = await go(formAction(otpHtml), { otp: otp ?? devOtp(user.devOtpSecret) });
-  const location = done.headers.get('location') ?? '';
-  const code = new URL(location, kc.url).searchParams.get('code');
-  if (done.status !== 302 || !location.startsWith(REDIRECT) || code === null) throw new Error(`OTP step did not redirect with a code (HTTP ${String(done.status)})`);
-  const token = await fetch(`${kc.issuer}/protocol/openid-connect/token`, {
-    method: 'POST',
-    body: new URLSearchParams({ grant_type: 'authorization_code', client_id: 'mcp-inspector', code, redirect_uri: REDIRECT, code_verifier: verifier }),
-  });
-  const body = (await token.json()) as { access_token?: string; error?: string };
-  if (body.access_token === undefined) throw new Error(`code exchange failed: ${String(body.error)}`);
-  return body.access_token;
-}
-
-/** RFC 7235 auth-params of a Bearer challenge. */
-function challengeParams(challenge: string | null): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const m of (challenge ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)) out[m[1]!] = m[2]!;
-  return out;
-}
-
 describe('step-up authentication on Keycloak (RFC 9470, realm ACR-to-LoA map and OTP flow)', () => {
   it('a password login is level 1 (acr pwd); a CORE deploy with it gets the insufficient_user_authentication challenge; after the OTP step-up it runs', async () => {
     const before = catalyst.state.deployments.length;
@@ -309,6 +241,8 @@ describe('step-up authentication on Keycloak (RFC 9470, realm ACR-to-LoA map and
     // Level 1. (Keycloak's password grant sets no AUTH_TIME session note, so this token may lack
     // auth_time: the policy counts that as the weakest authentication too.)
     expect(claims(password)['acr']).toBe('pwd');
+    // RFC 8176 methods, the dev IdP's values: the realm's amr mapper and the password step's reference.
+    expect(claims(password)['amr']).toEqual(['pwd']);
     const deploy = (token: string) =>
       callTool(network, token, 'deploy_template', { template_id: INTERFACE_TEMPLATE, device_ids: [CORE_SWITCH], params: { interface: 'Te1/0/3', description: 'step-up on keycloak' } });
 
@@ -320,9 +254,9 @@ describe('step-up authentication on Keycloak (RFC 9470, realm ACR-to-LoA map and
     expect(catalyst.state.deployments.length).toBe(before);
 
     // The client acts on the challenge: a new login asking for acr_values=mfa walks the OTP step.
-    const strong = await browserLogin('alice', { acr_values: params['acr_values']!, max_age: params['max_age']! });
+    const strong = await browserLogin({ issuer: kc.issuer, username: 'alice', scope: 'openid mcp-network', acr_values: params['acr_values']!, max_age: params['max_age']! });
     const s = claims(strong);
-    expect(s).toMatchObject({ acr: 'mfa', iss: kc.issuer });
+    expect(s).toMatchObject({ acr: 'mfa', amr: ['pwd', 'otp'], iss: kc.issuer });
     expect(s['aud']).toContain(NETWORK_AUD);
     expect(s['auth_time']).toBeGreaterThan(Date.now() / 1000 - 300);
     const ok = await deploy(strong);
@@ -330,11 +264,26 @@ describe('step-up authentication on Keycloak (RFC 9470, realm ACR-to-LoA map and
     expect(toolResult(ok)?.isError).toBeFalsy();
     expect(catalyst.state.deployments.length).toBe(before + 1);
     expect(decisions(network, 'deploy_template').at(-1)).toMatchObject({ user: { id: await userId('alice') }, event: { outcome: 'success' } });
+    // The policy input carried how alice authenticated (OPA's decision log of the allowed deploy).
+    const allowed = opa
+      .output()
+      .split('\n')
+      .filter((l) => l.includes('"decision_id"') && l.includes('deploy_template') && l.includes('"allow":true'))
+      .map((l) => JSON.parse(l) as { input?: { subject?: Record<string, unknown> } });
+    expect(allowed.at(-1)?.input?.subject).toMatchObject({ acr: 'mfa', amr: ['pwd', 'otp'] });
+  });
+
+  it('a one-time code works once: the same code in a second login gets no code and no token (otpPolicyCodeReusable false)', async () => {
+    const carol = SEED_USERS.find((u) => u.username === 'carol')!;
+    const code = devOtp(carol.devOtpSecret);
+    const first = await browserLogin({ issuer: kc.issuer, username: 'carol', scope: 'openid mcp-itsm', acr_values: 'mfa', otp: code });
+    expect(claims(first)).toMatchObject({ acr: 'mfa', amr: ['pwd', 'otp'] });
+    await expect(browserLogin({ issuer: kc.issuer, username: 'carol', scope: 'openid mcp-itsm', acr_values: 'mfa', otp: code })).rejects.toThrow(/did not redirect with a code/);
   });
 
   it('a wrong one-time code gets no code and no token', async () => {
     const sam = SEED_USERS.find((u) => u.username === 'sam')!;
     const wrong = String((Number(devOtp(sam.devOtpSecret)) + 500_000) % 1_000_000).padStart(6, '0');
-    await expect(browserLogin('sam', { acr_values: 'mfa' }, wrong)).rejects.toThrow(/did not redirect with a code/);
+    await expect(browserLogin({ issuer: kc.issuer, username: 'sam', scope: 'openid mcp-network', acr_values: 'mfa', otp: wrong })).rejects.toThrow(/did not redirect with a code/);
   });
 });

@@ -13,6 +13,7 @@ import { composeEnvironment, nodeServices, readComposeFile, startProductionShape
 import { keycloakAdmin } from '@mcp-platform/test-support/keycloak';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ROOT } from './global-setup.ts';
+import { browserLogin, challengeParams } from './keycloak-browser.ts';
 
 const kc = inject('keycloak');
 const { admin } = keycloakAdmin(kc.url, kc.adminPassword);
@@ -151,5 +152,78 @@ describe('the production profile as processes', () => {
     const decisionLogs = (output.get('opa') ?? '').split('\n').filter((l) => l.includes('"decision_id"') && l.includes('list_devices'));
     expect(decisionLogs.length).toBeGreaterThan(0);
     expect(decisionLogs.join('\n')).not.toContain('"role":"CORE"');
+  });
+});
+
+// Step-up (RFC 9470) through the two front doors, on Keycloak: the backend's challenge becomes the
+// gateway's (the proxy's) own, naming its own resource metadata; after the OTP login the call goes through
+// — the front door exchanges the stronger token, and the backend's policy sees its amr and auth_time.
+const CORE_SWITCH = 'de000000-0000-4000-8000-000000000001'; // sjc01-core-01 (simulator seed)
+const INTERFACE_TEMPLATE = '7e000000-0000-4000-8000-000000000001';
+
+/** One stateless JSON-RPC `tools/call` on the gateway, raw, to see the HTTP status and challenge. */
+async function gatewayCall(token: string, name: string, args: Record<string, unknown>): Promise<{ status: number; challenge: string | null; result: { isError?: boolean; content?: unknown } | undefined }> {
+  const res = await fetch(`${shape.services['mcp-gateway']!.url}/mcp`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2025-11-25' },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name, arguments: args } }),
+  });
+  const text = await res.text();
+  const json = text.startsWith('{') ? text : /^data: (.*)$/m.exec(text)?.[1];
+  const body = json === undefined ? undefined : (JSON.parse(json) as { result?: { isError?: boolean; content?: unknown } });
+  return { status: res.status, challenge: res.headers.get('www-authenticate'), result: body?.result };
+}
+
+describe('step-up through the gateway and the REST proxy on Keycloak (RFC 9470)', () => {
+  it('gateway: a password login gets the gateway\'s own challenge for a CORE deploy; after the OTP login the deploy runs', async () => {
+    const deploy = (token: string) =>
+      gatewayCall(token, 'network__deploy_template', { template_id: INTERFACE_TEMPLATE, device_ids: [CORE_SWITCH], params: { interface: 'Te1/0/4', description: 'step-up through the gateway' } });
+    const password = await login('alice', 'openid mcp-gateway');
+    expect(claims(password)['acr']).toBe('pwd');
+    const weak = await deploy(password);
+    expect(weak.status).toBe(401);
+    const params = challengeParams(weak.challenge);
+    expect(params).toMatchObject({ error: 'insufficient_user_authentication', acr_values: 'mfa', max_age: '900' });
+    // The gateway's own resource metadata (its PUBLIC_URL), not the backend's.
+    expect(params['resource_metadata']).toBe(`${new URL(shape.services['mcp-gateway']!.env['PUBLIC_URL']!).origin}/.well-known/oauth-protected-resource/mcp`);
+
+    const strong = await browserLogin({ issuer: shape.issuer, username: 'alice', scope: 'openid mcp-gateway', acr_values: params['acr_values']!, max_age: params['max_age']! });
+    expect(claims(strong)).toMatchObject({ acr: 'mfa', iss: shape.issuer });
+    const ok = await deploy(strong);
+    expect(ok.status).toBe(200);
+    expect(ok.result?.isError, JSON.stringify(ok.result?.content)).toBeFalsy();
+    const alice = await userId('alice');
+    const decision = ecs('mcp-network').filter((l) => field(l, 'event.action') === 'authz-decision' && field(l, 'mcp.tool') === 'deploy_template').at(-1);
+    expect(decision).toMatchObject({ user: { id: alice }, mcp: { client_id: 'mcp-gateway' }, event: { outcome: 'success' } });
+    // What the backend's policy saw: Keycloak's exchange recomputed acr for the gateway's client (pwd)
+    // but kept amr and auth_time — the second factor counts through amr (policies/mcp/step_up.rego).
+    const allowed = (output.get('opa') ?? '')
+      .split('\n')
+      .filter((l) => l.includes('"decision_id"') && l.includes('"deploy_template"') && l.includes('"allow":true'))
+      .map((l) => JSON.parse(l) as { input?: { subject?: Record<string, unknown> } });
+    expect(allowed.at(-1)?.input?.subject).toMatchObject({ client_id: 'mcp-gateway', amr: ['pwd', 'otp'] });
+    expect(allowed.at(-1)?.input?.subject?.['auth_age_seconds']).toBeLessThan(900);
+  });
+
+  it('REST proxy: a password login gets the proxy\'s ERR_STEP_UP_REQUIRED challenge for a GitHub write; after the OTP login the issue is created', async () => {
+    const proxy = shape.services['rest-proxy']!;
+    const create = (token: string) =>
+      fetch(`${proxy.url}/api/v1/mcp/github/tools/create_issue`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ arguments: { owner: 'acme-apps', repo: 'svc-01', title: 'step-up through the REST proxy' } }),
+      });
+    const password = await login('dave', 'openid rest-proxy');
+    const weak = await create(password);
+    expect(weak.status).toBe(401);
+    expect(((await weak.json()) as { code?: string }).code).toBe('ERR_STEP_UP_REQUIRED');
+    const params = challengeParams(weak.headers.get('www-authenticate'));
+    expect(params).toMatchObject({ error: 'insufficient_user_authentication', acr_values: 'mfa', max_age: '900' });
+    expect(params['resource_metadata']).toContain(new URL(proxy.env['PUBLIC_URL']!).origin);
+
+    const strong = await browserLogin({ issuer: shape.issuer, username: 'dave', scope: 'openid rest-proxy', acr_values: params['acr_values']!, max_age: params['max_age']! });
+    const ok = await create(strong);
+    expect(ok.status, await ok.clone().text()).toBe(200);
+    expect(JSON.stringify(await ok.json())).toContain('step-up through the REST proxy');
   });
 });
