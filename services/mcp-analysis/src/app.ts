@@ -35,7 +35,7 @@ export function startAnalysisServer(config: AnalysisConfig, options: StartAnalys
       'read-only show commands on devices (allow-listed, secrets redacted), interface counters, path trace between two hosts, and configuration changes. ' +
       'Typical flow: get_network_health → get_site_health → get_device_health / list_issues → get_issue → run_show_command or get_config_changes.',
     ...(options.logStream ? { logStream: options.logStream } : {}),
-    buildDeps: ({ secrets, logger, metrics }) => {
+    buildDeps: ({ secrets, logger, metrics, readCache }) => {
       const name = config.CATALYST_SECRET_NAME;
       const client = createCatalystCenterClient({
         baseUrl: config.CATALYST_BASE_URL,
@@ -45,7 +45,7 @@ export function startAnalysisServer(config: AnalysisConfig, options: StartAnalys
           return { username, password };
         },
         onCredentialRejected: () => secrets.invalidate(name),
-        policy: { timeoutMs: config.CATALYST_TIMEOUT_MS, observer: metrics.upstream },
+        policy: { timeoutMs: config.CATALYST_TIMEOUT_MS, observer: metrics.upstream, readCache: readCache('catalyst-center') },
         logger,
       });
       return {
@@ -63,7 +63,8 @@ export function startAnalysisServer(config: AnalysisConfig, options: StartAnalys
         },
       };
     },
-    readiness: (deps) => ({ 'catalyst-center': async () => deps.catalyst.breakerState() !== 'open' }),
+    // Degraded mode: while Catalyst Center's breaker is open, Assurance reads answer stale from the cache, commands and traces are refused, /readyz says degraded.
+    upstream: (deps) => ({ name: 'catalyst-center', breakerState: () => deps.catalyst.breakerState() }),
     closeDeps: async (deps) => {
       await deps.catalyst.close();
     },

@@ -38,13 +38,13 @@ export function startGitHubServer(config: GitHubConfig, options: StartGitHubServ
       'To change a file: create_branch from the default branch, commit_file on that branch, then create_pull_request. ' +
       "Commits to a repository's default branch are refused by policy.",
     ...(options.logStream ? { logStream: options.logStream } : {}),
-    buildDeps: ({ secrets, logger, metrics }) => {
+    buildDeps: ({ secrets, logger, metrics, readCache }) => {
       const name = config.GITHUB_SECRET_NAME;
       const client = createGitHubClient({
         baseUrl: config.GITHUB_API_URL,
         credentials: async () => githubCredentials(name, await secrets.get(name)),
         onCredentialRejected: () => secrets.invalidate(name),
-        policy: { timeoutMs: config.GITHUB_TIMEOUT_MS, observer: metrics.upstream },
+        policy: { timeoutMs: config.GITHUB_TIMEOUT_MS, observer: metrics.upstream, readCache: readCache('github') },
         rateLimit: {
           maxWaitSeconds: config.GITHUB_RATE_LIMIT_MAX_WAIT_SECONDS,
           ...(options.writeIntervalMs !== undefined ? { writeIntervalMs: options.writeIntervalMs } : {}),
@@ -56,7 +56,8 @@ export function startGitHubServer(config: GitHubConfig, options: StartGitHubServ
       });
       return { github: withCredentialRetry(client, secrets, name), allowedOrgs: config.GITHUB_ALLOWED_ORGS.map((o) => o.toLowerCase()) };
     },
-    readiness: (deps) => ({ github: async () => deps.github.breakerState() !== 'open' }),
+    // Degraded mode: while GitHub's breaker is open, reads answer stale from the cache, writes are refused, /readyz says degraded.
+    upstream: (deps) => ({ name: 'github', breakerState: () => deps.github.breakerState() }),
     closeDeps: (deps) => deps.github.close(),
   });
 }

@@ -43,18 +43,19 @@ export function startItsmServer(config: ItsmConfig, options: StartItsmServerOpti
       'through the change state model (new → assess → authorize → scheduled → implement → review → closed, or canceled). ' +
       'Approval (authorize → scheduled) is its own tool, approve_change_request. Pass a correlation_id when creating a ticket so a retried call returns the same ticket.',
     ...(options.logStream ? { logStream: options.logStream } : {}),
-    buildDeps: ({ secrets, logger, metrics }) => {
+    buildDeps: ({ secrets, logger, metrics, readCache }) => {
       const name = config.SERVICENOW_SECRET_NAME;
       const client = createServiceNowClient({
         instanceUrl: config.SERVICENOW_INSTANCE_URL,
         credentials: async () => serviceNowCredentials(name, await secrets.get(name)),
         onCredentialRejected: () => secrets.invalidate(name),
-        policy: { timeoutMs: config.SERVICENOW_TIMEOUT_MS, observer: metrics.upstream },
+        policy: { timeoutMs: config.SERVICENOW_TIMEOUT_MS, observer: metrics.upstream, readCache: readCache('servicenow') },
         logger,
       });
       return { servicenow: withCredentialRetry(client, secrets, name) };
     },
-    readiness: (deps) => ({ servicenow: async () => deps.servicenow.breakerState() !== 'open' }),
+    // Degraded mode: while ServiceNow's breaker is open, reads answer stale from the cache, writes are refused, /readyz says degraded.
+    upstream: (deps) => ({ name: 'servicenow', breakerState: () => deps.servicenow.breakerState() }),
     closeDeps: (deps) => deps.servicenow.close(),
   });
 }

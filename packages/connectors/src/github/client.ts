@@ -228,7 +228,11 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
   });
 
   /** Runs one operation under the policy, mapping Octokit's errors; 401 tells the owner of the credential. */
-  async function call<T>(operation: string, idempotent: boolean, signal: AbortSignal | undefined, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  async function call<T>(operation: string, mode: boolean | { read: object }, signal: AbortSignal | undefined, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    // `{ read: query }`: an idempotent read, cached for degraded mode under the operation and its query
+    // (when the policy has a read cache): answered stale while the breaker is open.
+    const idempotent = mode !== false;
+    const cacheKey = typeof mode === 'object' ? `${operation} ${JSON.stringify(mode.read)}` : undefined;
     try {
       const out = await policy.execute(
         async (attemptSignal) => {
@@ -238,7 +242,7 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
             throw toUpstreamError(err);
           }
         },
-        { idempotent, ...(signal ? { signal } : {}) },
+        { idempotent, ...(signal ? { signal } : {}), ...(cacheKey !== undefined ? { cacheKey } : {}) },
       );
       logger?.debug('github call', { labels: { operation } });
       return out;
@@ -273,7 +277,7 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
   const client: GitHubClient = {
     async listRepositories(query, callOptions = {}) {
       const limit = checkLimit(query.limit);
-      return call('GET /orgs/{org}/repos', true, callOptions.signal, (signal) => {
+      return call('GET /orgs/{org}/repos', { read: query }, callOptions.signal, (signal) => {
         if (query.org !== undefined) {
           const org = requireName(query.org, 'org');
           const type = query.type === 'member' ? 'all' : query.type;
@@ -287,14 +291,14 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
     async getRepository(ref, callOptions = {}) {
       const owner = requireName(ref.owner, 'owner');
       const repo = requireName(ref.repo, 'repo');
-      return call('GET /repos/{owner}/{repo}', true, callOptions.signal, async (signal) => toRepository((await octokit.rest.repos.get({ owner, repo, request: { signal } })).data));
+      return call('GET /repos/{owner}/{repo}', { read: ref }, callOptions.signal, async (signal) => toRepository((await octokit.rest.repos.get({ owner, repo, request: { signal } })).data));
     },
 
     async getFile(query, callOptions = {}) {
       const owner = requireName(query.owner, 'owner');
       const repo = requireName(query.repo, 'repo');
       const path = requireName(query.path, 'path').replace(/^\/+|\/+$/g, '');
-      const data = await call('GET /repos/{owner}/{repo}/contents/{path}', true, callOptions.signal, async (signal) =>
+      const data = await call('GET /repos/{owner}/{repo}/contents/{path}', { read: query }, callOptions.signal, async (signal) =>
         (await octokit.rest.repos.getContent({ owner, repo, path, ...(query.ref ? { ref: query.ref } : {}), request: { signal } })).data,
       );
       const ref = query.ref ?? null;
@@ -312,7 +316,7 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
     async searchCode(query, callOptions = {}) {
       const q = requireName(query.query, 'query');
       const limit = checkLimit(query.limit);
-      return call('GET /search/code', true, callOptions.signal, async (signal) => {
+      return call('GET /search/code', { read: query }, callOptions.signal, async (signal) => {
         let totalCount = 0;
         let incomplete = false;
         const page = await collect(
@@ -335,7 +339,7 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
     async searchIssues(query, callOptions = {}) {
       const q = requireName(query.query, 'query');
       const limit = checkLimit(query.limit);
-      return call('GET /search/issues', true, callOptions.signal, async (signal) => {
+      return call('GET /search/issues', { read: query }, callOptions.signal, async (signal) => {
         let totalCount = 0;
         let incomplete = false;
         const page = await collect(
@@ -358,7 +362,7 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
       const owner = requireName(query.owner, 'owner');
       const repo = requireName(query.repo, 'repo');
       const limit = checkLimit(query.limit);
-      return call('GET /repos/{owner}/{repo}/issues', true, callOptions.signal, (signal) =>
+      return call('GET /repos/{owner}/{repo}/issues', { read: query }, callOptions.signal, (signal) =>
         collect(
           octokit.paginate.iterator(octokit.rest.issues.listForRepo, {
             owner,
@@ -383,7 +387,7 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
       const owner = requireName(query.owner, 'owner');
       const repo = requireName(query.repo, 'repo');
       const issue_number = requireNumber(query.issueNumber, 'issueNumber');
-      return call('GET /repos/{owner}/{repo}/issues/{issue_number}', true, callOptions.signal, async (signal) =>
+      return call('GET /repos/{owner}/{repo}/issues/{issue_number}', { read: query }, callOptions.signal, async (signal) =>
         toIssue((await octokit.rest.issues.get({ owner, repo, issue_number, request: { signal } })).data),
       );
     },
@@ -414,7 +418,7 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
       const repo = requireName(query.repo, 'repo');
       const issue_number = requireNumber(query.issueNumber, 'issueNumber');
       const limit = checkLimit(query.limit);
-      return call('GET /repos/{owner}/{repo}/issues/{issue_number}/comments', true, callOptions.signal, (signal) =>
+      return call('GET /repos/{owner}/{repo}/issues/{issue_number}/comments', { read: query }, callOptions.signal, (signal) =>
         collect(octokit.paginate.iterator(octokit.rest.issues.listComments, { owner, repo, issue_number, ...(query.since ? { since: query.since } : {}), per_page: perPage(limit), request: { signal } }), limit, toComment),
       );
     },
@@ -433,7 +437,7 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
       const owner = requireName(query.owner, 'owner');
       const repo = requireName(query.repo, 'repo');
       const limit = checkLimit(query.limit);
-      return call('GET /repos/{owner}/{repo}/pulls', true, callOptions.signal, (signal) =>
+      return call('GET /repos/{owner}/{repo}/pulls', { read: query }, callOptions.signal, (signal) =>
         collect(
           octokit.paginate.iterator(octokit.rest.pulls.list, {
             owner,
@@ -454,7 +458,7 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
       const owner = requireName(query.owner, 'owner');
       const repo = requireName(query.repo, 'repo');
       const pull_number = requireNumber(query.pullNumber, 'pullNumber');
-      return call('GET /repos/{owner}/{repo}/pulls/{pull_number}', true, callOptions.signal, async (signal) =>
+      return call('GET /repos/{owner}/{repo}/pulls/{pull_number}', { read: query }, callOptions.signal, async (signal) =>
         toPullRequest((await octokit.rest.pulls.get({ owner, repo, pull_number, request: { signal } })).data),
       );
     },
@@ -463,7 +467,7 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
       const owner = requireName(query.owner, 'owner');
       const repo = requireName(query.repo, 'repo');
       const branch = requireName(query.branch, 'branch');
-      return call('GET /repos/{owner}/{repo}/git/ref/{ref}', true, callOptions.signal, async (signal) =>
+      return call('GET /repos/{owner}/{repo}/git/ref/{ref}', { read: query }, callOptions.signal, async (signal) =>
         (await octokit.rest.git.getRef({ owner, repo, ref: `heads/${branch}`, request: { signal } })).data.object.sha,
       );
     },

@@ -351,7 +351,12 @@ export function createServiceNowClient(options: ServiceNowClientOptions): Servic
         }
       },
       // Only reads are retried: a repeated POST inserts twice, a repeated PATCH appends a work note twice.
-      { idempotent: input.method === 'GET', signal: input.signal },
+      {
+        idempotent: input.method === 'GET',
+        signal: input.signal,
+        // Reads are cached for degraded mode (when the policy has a read cache): answered stale while the breaker is open.
+        ...(input.method === 'GET' ? { cacheKey: `${input.path} ${JSON.stringify(input.query ?? {})}` } : {}),
+      },
     );
     const envelope = res.body as { result?: unknown } | undefined;
     const parsed = input.schema.safeParse(envelope?.result);

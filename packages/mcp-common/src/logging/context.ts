@@ -25,6 +25,11 @@ export interface RequestContext {
   stepUp?: { acrValues: string[]; maxAgeSeconds?: number };
   /** Upstream reads answered from the cache while the upstream's breaker was open (degraded mode). */
   staleReads?: { upstream: string; ageMs: number }[];
+  /**
+   * Set by the tool runner for a `write`/`execute` tool: its reads (the state a policy decision binds
+   * to, a compare-and-set version) always go to the upstream, never to a fresh read-cache entry.
+   */
+  upstreamWrite?: boolean;
 }
 
 const storage = new AsyncLocalStorage<RequestContext>();

@@ -88,6 +88,16 @@ describe('upstream read cache (degraded mode)', () => {
     policy.dispose();
   });
 
+  it('never answers a write tool\'s reads from a fresh entry (the decision binds to the upstream state)', async () => {
+    const { policy } = setup({ freshForMs: 5_000 });
+    let n = 0;
+    const read = () => policy.execute(async () => ++n, { idempotent: true, cacheKey: 'k' });
+    expect(await read()).toBe(1);
+    expect(await read()).toBe(1);
+    expect(await runWithRequestContext({ ...ctx(), upstreamWrite: true }, read)).toBe(2);
+    policy.dispose();
+  });
+
   it('rejects nonsense TTLs naming the option', () => {
     expect(() => createUpstreamReadCache({ name: 'u', keepForMs: 0 })).toThrow(/keepForMs/);
     expect(() => createUpstreamReadCache({ name: 'u', freshForMs: -1 })).toThrow(/freshForMs/);

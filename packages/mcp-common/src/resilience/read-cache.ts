@@ -44,7 +44,7 @@ export interface UpstreamReadCache {
   readonly name: string;
   readonly freshForMs: number;
   readonly keepForMs: number;
-  /** A cached read younger than `freshForMs` (in-process only: the hot path never waits for Redis). */
+  /** A cached read younger than `freshForMs` (in-process only: the hot path never waits for Redis); never during a write tool's call. */
   fresh(key: string): CachedRead | undefined;
   /** A cached read younger than `keepForMs` and its age in ms: in-process first, then Redis. */
   kept(key: string): Promise<(CachedRead & { ageMs: number }) | undefined>;
@@ -93,7 +93,8 @@ export function createUpstreamReadCache(options: UpstreamReadCacheOptions): Upst
     freshForMs,
     keepForMs,
     fresh(key) {
-      if (freshForMs === 0) return undefined;
+      // A write decides and compares on the upstream's current state, never on a cached copy.
+      if (freshForMs === 0 || currentRequestContext()?.upstreamWrite === true) return undefined;
       const hit = local.get(key);
       return hit && now() - hit.storedAtMs < freshForMs ? hit : undefined;
     },

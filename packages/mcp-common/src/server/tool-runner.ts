@@ -172,6 +172,8 @@ export function createToolRunner<D>(opts: ToolRunnerOptions<D>): ToolRunner<D> {
     try {
       // Degraded mode: no write is decided on cached state, and none is attempted against a down upstream.
       if (tool.action !== 'read' && opts.upstreamBreaker?.() === 'open') throw new UpstreamDegradedError(opts.upstreamName);
+      // A write's reads (resolveResource, compare-and-set versions) skip fresh cache entries (UPSTREAM_CACHE_FRESH_MS).
+      if (tool.action !== 'read' && reqCtx !== undefined) reqCtx.upstreamWrite = true;
       let output: unknown;
       // Hostile input (lone surrogates, whitespace-only strings, huge arrays) never reaches the policy or an upstream.
       assertArgumentsSafe(args, tool.inputLimits);
