@@ -15,21 +15,21 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       eqeqeq: ['error', 'smart'],
       // Packages meet only through their exports: no `../../other-package/src/…`.
-      // scripts/lib is allowed until it becomes a workspace package (#10, the registry part).
-      'mcp-platform/no-package-escape': ['error', { allow: ['scripts/lib/'] }],
+      'mcp-platform/no-package-escape': 'error',
     },
     plugins: { 'mcp-platform': { rules: { 'no-package-escape': noPackageEscape } } },
   },
   {
     // Production code logs through the ECS logger only.
     files: ['packages/*/src/**/*.ts', 'services/*/src/**/*.ts'],
-    ignores: ['**/*.test.ts', 'packages/test-support/**'],
+    // test-support and tooling are the tests' and root commands' machinery (pinned binaries honour *_BIN overrides), not services.
+    ignores: ['**/*.test.ts', 'packages/test-support/**', 'packages/tooling/**'],
     rules: { 'no-console': 'error' },
   },
   {
     // Only config modules read the environment.
     files: ['packages/*/src/**/*.ts', 'services/*/src/**/*.ts'],
-    ignores: ['**/config.ts', '**/config/**', '**/main.ts', '**/*.test.ts', 'packages/test-support/**', 'packages/sandboxes/src/bin/**', 'packages/sandboxes/src/internal/bin.ts'],
+    ignores: ['**/config.ts', '**/config/**', '**/main.ts', '**/*.test.ts', 'packages/test-support/**', 'packages/tooling/**', 'packages/sandboxes/src/bin/**', 'packages/sandboxes/src/internal/bin.ts'],
     rules: {
       'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'Read configuration in config.ts only.' }],
     },

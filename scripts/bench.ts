@@ -24,7 +24,7 @@ import { formatFairness, runFairnessBench, type FairnessReport } from '@mcp-plat
 import { formatTable, runBench, TARGET } from '@mcp-platform/bench';
 import { formatGatewayReport, runGatewayBench, type GatewayBenchReport } from '@mcp-platform/mcp-gateway/bench';
 import { runProxyBench, type ProxyBenchReport } from '@mcp-platform/rest-proxy/bench';
-import { ensureOpa } from './lib/opa.ts';
+import { ensureOpa } from '@mcp-platform/tooling/opa';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const resultsDir = join(root, 'bench', 'results');

@@ -5,7 +5,7 @@
  * deadline, or the connection cut after the request was sent — must be 0), duplicated writes
  * (must be 0) and the time to recover after the fault ends.
  *
- * Faults go through in-process TCP fault proxies (scripts/lib/fault-proxy.ts) between the
+ * Faults go through in-process TCP fault proxies (packages/tooling/src/fault-proxy.ts) between the
  * services and OPA, the IdP, OpenBao, Redis and the upstream simulators (refuse = down,
  * hang = stuck); OpenBao is also really sealed and unsealed; mcp-network is stopped gracefully
  * (SIGTERM, it drains) and crashed (SIGKILL: its in-flight direct requests are lost), then
@@ -26,10 +26,10 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { REST_PROXY, SERVERS, WORKERS } from '@mcp-platform/registry';
 import { DEV_PASSWORD_GRANT, SEED_RESOURCE_SERVERS, startIdentityProvider } from '@mcp-platform/sandboxes/idp';
-import { startFaultProxy, type FaultProxy } from './lib/fault-proxy.ts';
-import { findOpa } from './lib/opa.ts';
-import { provisionAppRoles, startDevOpenBao, type DevOpenBao } from './lib/openbao.ts';
-import { findRedisServer } from './lib/redis.ts';
+import { startFaultProxy, type FaultProxy } from '@mcp-platform/tooling/fault-proxy';
+import { findOpa } from '@mcp-platform/tooling/opa';
+import { provisionAppRoles, startDevOpenBao, type DevOpenBao } from '@mcp-platform/tooling/openbao';
+import { findRedisServer } from '@mcp-platform/tooling/redis';
 
 const { values } = parseArgs({
   options: { 'fault-seconds': { type: 'string', default: '6' }, workers: { type: 'string', default: '3' }, only: { type: 'string' } },

@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
-import { ensureOpa, OPA_VERSION } from './lib/opa.ts';
+import { ensureOpa, OPA_VERSION } from '@mcp-platform/tooling/opa';
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 const POLICIES = join(ROOT, 'policies');

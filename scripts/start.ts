@@ -18,7 +18,7 @@
  *   deploy-worker       task queue template-deployments (with the Temporal dev server)
  *
  * `pnpm start --profile production` runs docker-compose.yml's production shape as processes instead
- * (scripts/lib/start-production.ts: Keycloak on HTTPS, OpenBao + init.sh's AppRoles, OPA with the bundle,
+ * (packages/tooling/src/start-production.ts: Keycloak on HTTPS, OpenBao + init.sh's AppRoles, OPA with the bundle,
  * Redis, Temporal, every service with compose's environment and PLATFORM_PROFILE=production, compose's ports).
  *
  * `pnpm start --idp keycloak` runs the real Keycloak instead of the dev IdP (http://127.0.0.1:8180,
@@ -34,11 +34,11 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { localUrl, portEnv, REST_PROXY, SERVERS, serverByKey, vaultDataPath, WORKERS, type ServerEntry } from '@mcp-platform/registry';
-import { startKeycloak, type RunningKeycloak } from './lib/keycloak.ts';
-import { runProductionProfile } from './lib/start-production.ts';
-import { findOpa } from './lib/opa.ts';
-import { findTemporal } from './lib/temporal.ts';
-import { findOpenBao, provisionAppRoles, startDevOpenBao, type DevOpenBao } from './lib/openbao.ts';
+import { startKeycloak, type RunningKeycloak } from '@mcp-platform/tooling/keycloak';
+import { runProductionProfile } from '@mcp-platform/tooling/start-production';
+import { findOpa } from '@mcp-platform/tooling/opa';
+import { findTemporal } from '@mcp-platform/tooling/temporal';
+import { findOpenBao, provisionAppRoles, startDevOpenBao, type DevOpenBao } from '@mcp-platform/tooling/openbao';
 
 const deployWorker = WORKERS.find((w) => w.name === 'deploy-worker');
 if (deployWorker === undefined) throw new TypeError('@mcp-platform/registry lists no deploy-worker');

@@ -10,15 +10,15 @@
  *   - Keycloak (pinned; the identity suite and `pnpm start --idp keycloak`), from Maven Central; needs Java 21+.
  * `pnpm tools where` prints what was found.
  */
-import { ensureOpa, findOpa, OPA_VERSION } from './lib/opa.ts';
-import { ensureTemporal, findTemporal, TEMPORAL_CLI_VERSION } from './lib/temporal.ts';
-import { ensureKustomize, findKustomize, KUSTOMIZE_VERSION } from './lib/kustomize.ts';
-import { ensurePromtool, findPromtool, PROMTOOL_VERSION } from './lib/promtool.ts';
-import { ensureRedisServer, findRedisServer } from './lib/redis.ts';
-import { ensureChromium, findChromium } from './lib/chromium.ts';
-import { ensureSchemathesis, findSchemathesis, SCHEMATHESIS_VERSION } from './lib/schemathesis.ts';
-import { ensureOpenBao, findOpenBao, OPENBAO_VERSION } from './lib/openbao.ts';
-import { ensureKeycloak, findJava21, findKeycloak, KEYCLOAK_VERSION, missingJavaMessage } from './lib/keycloak.ts';
+import { ensureOpa, findOpa, OPA_VERSION } from '@mcp-platform/tooling/opa';
+import { ensureTemporal, findTemporal, TEMPORAL_CLI_VERSION } from '@mcp-platform/tooling/temporal';
+import { ensureKustomize, findKustomize, KUSTOMIZE_VERSION } from '@mcp-platform/tooling/kustomize';
+import { ensurePromtool, findPromtool, PROMTOOL_VERSION } from '@mcp-platform/tooling/promtool';
+import { ensureRedisServer, findRedisServer } from '@mcp-platform/tooling/redis';
+import { ensureChromium, findChromium } from '@mcp-platform/tooling/chromium';
+import { ensureSchemathesis, findSchemathesis, SCHEMATHESIS_VERSION } from '@mcp-platform/tooling/schemathesis';
+import { ensureOpenBao, findOpenBao, OPENBAO_VERSION } from '@mcp-platform/tooling/openbao';
+import { ensureKeycloak, findJava21, findKeycloak, KEYCLOAK_VERSION, missingJavaMessage } from '@mcp-platform/tooling/keycloak';
 
 const command = process.argv[2] ?? 'ensure';
 

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFaultProxy, type FaultProxy } from '../../scripts/lib/fault-proxy.ts';
+import { startFaultProxy, type FaultProxy } from '@mcp-platform/tooling/fault-proxy';
 
 // The fault injector `pnpm chaos` puts between the services and their dependencies.
 let target: Server;

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { WORKERS } from '@mcp-platform/registry';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { findKustomize } from '../../scripts/lib/kustomize.ts';
+import { findKustomize } from '@mcp-platform/tooling/kustomize';
 import { K8S_DIR } from './k8s-manifests.ts';
 import { buildMonitoring, MANAGEMENT_SECRET, MONITORING_DIR, monitoredServices } from './k8s-monitoring.ts';
 import { parseYamlDocuments, repoPath } from './repo.ts';

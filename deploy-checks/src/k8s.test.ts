@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
-import { findKustomize } from '../../scripts/lib/kustomize.ts';
+import { findKustomize } from '@mcp-platform/tooling/kustomize';
 import { buildBase, K8S_DIR, SERVICES } from './k8s-manifests.ts';
 import { parseYamlDocuments, repoPath } from './repo.ts';
 

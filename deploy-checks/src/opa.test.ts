@@ -3,7 +3,7 @@ import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
-import { findOpa } from '../../scripts/lib/opa.ts';
+import { findOpa } from '@mcp-platform/tooling/opa';
 import { readCompose, repoPath } from './repo.ts';
 
 /**

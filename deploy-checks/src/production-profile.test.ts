@@ -1,4 +1,4 @@
-// Drift checks of the production profile run as processes (scripts/lib/production.ts, e2e/test/production.int.test.ts):
+// Drift checks of the production profile run as processes (packages/tooling/src/production.ts, e2e/test/production.int.test.ts):
 // it runs what docker-compose.yml says, changed only by the localization rules, and the Kubernetes base
 // configures every service as compose does but for the listed environment differences.
 import { readFileSync } from 'node:fs';

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { createMetrics } from '@mcp-platform/mcp-common/metrics';
 import { describe, expect, it, type TestContext } from 'vitest';
 import { parse } from 'yaml';
-import { findPromtool, PROMTOOL_VERSION } from '../../scripts/lib/promtool.ts';
+import { findPromtool, PROMTOOL_VERSION } from '@mcp-platform/tooling/promtool';
 import { COMPOSE_MANAGEMENT_TOKEN, PROMETHEUS_CONFIG_FILE, prometheusConfigText, scrapeTargets } from './prometheus-config.ts';
 import { metricNames } from './promql.ts';
 import { environmentOf, readCompose, repoPath } from './repo.ts';

@@ -1,5 +1,5 @@
 // The production profile run as processes: every service of docker-compose.yml with the environment
-// compose gives it (scripts/lib/compose-local.ts: PLATFORM_PROFILE=production, Keycloak on HTTPS as
+// compose gives it (packages/tooling/src/compose-local.ts: PLATFORM_PROFILE=production, Keycloak on HTTPS as
 // issuer, OpenBao provisioned by deploy/vault/init.sh itself with per-service policies and AppRoles,
 // the OPA server with compose's bundle and config, Redis, Temporal), on free ports. One path end to
 // end: a Keycloak login, a tool call through the gateway and one through the REST proxy, the upstream

@@ -1,5 +1,5 @@
 // Real Keycloak for tests (the distribution `pnpm tools ensure` installs and pre-builds).
-// The process control lives in scripts/lib/keycloak.ts (a repository script, shared with pnpm start).
+// The process control lives in packages/tooling/src/keycloak.ts (@mcp-platform/tooling, shared with pnpm start).
 export {
   KEYCLOAK_DEV_ADMIN_PASSWORD,
   KEYCLOAK_VERSION,
@@ -10,4 +10,4 @@ export {
   type KeycloakAdmin,
   type RunningKeycloak,
   type StartKeycloakOptions,
-} from '../../../scripts/lib/keycloak.ts';
+} from '@mcp-platform/tooling/keycloak';

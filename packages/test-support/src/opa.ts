@@ -1,11 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { OPA_VERSION, findOpa } from '../../../scripts/lib/opa.ts';
+import { OPA_VERSION, findOpa } from '@mcp-platform/tooling/opa';
 
 /**
  * The OPA binary the platform's tooling uses (`$OPA_BIN`, the pinned cache, `PATH`), or `undefined`.
- * The lookup itself lives in `scripts/lib/opa.ts` (a repository script, not a package dependency).
+ * The lookup itself lives in `packages/tooling/src/opa.ts` (@mcp-platform/tooling).
  */
 export function findOpaBinary(): string | undefined {
   return findOpa();

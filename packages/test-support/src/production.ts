@@ -1,6 +1,6 @@
 // The production profile as local processes (compose's environment, localized): the orchestration
-// lives in scripts/lib/production.ts and scripts/lib/compose-local.ts (repository scripts, shared with pnpm start).
-export { INFRASTRUCTURE, JOBS, NOT_RUN, runDevCa, startProductionShape, type ProductionService, type ProductionShapeOptions, type RunningProductionShape } from '../../../scripts/lib/production.ts';
+// lives in packages/tooling/src/production.ts and packages/tooling/src/compose-local.ts (@mcp-platform/tooling, shared with pnpm start).
+export { INFRASTRUCTURE, JOBS, NOT_RUN, runDevCa, startProductionShape, type ProductionService, type ProductionShapeOptions, type RunningProductionShape } from '@mcp-platform/tooling/production';
 export {
   DROPPED,
   LOCALIZATION_RULES,
@@ -13,4 +13,4 @@ export {
   type ComposeFile,
   type Localization,
   type NodeServiceSpec,
-} from '../../../scripts/lib/compose-local.ts';
+} from '@mcp-platform/tooling/compose-local';

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { connect } from 'node:net';
-import { findRedisServer } from '../../../scripts/lib/redis.ts';
+import { findRedisServer } from '@mcp-platform/tooling/redis';
 import { freePort } from './opa.ts';
 
 /** A real `redis-server` on loopback (no persistence), for tests. */

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { findTemporal } from '../../../scripts/lib/temporal.ts';
+import { findTemporal } from '@mcp-platform/tooling/temporal';
 import { freePort } from './opa.ts';
 
 /** A running Temporal dev server (in-memory, headless) on loopback. */

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM_ARGS, ensureChromium } from '../../../scripts/lib/chromium.ts';
+import { CHROMIUM_ARGS, ensureChromium } from '@mcp-platform/tooling/chromium';
 import { startProxyHarness, type ProxyHarness } from './harness.ts';
 
 const RESULTS = fileURLToPath(new URL('../test-results/', import.meta.url));

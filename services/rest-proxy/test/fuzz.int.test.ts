@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureSchemathesis } from '../../../scripts/lib/schemathesis.ts';
+import { ensureSchemathesis } from '@mcp-platform/tooling/schemathesis';
 import { startProxyHarness, type ProxyHarness } from './harness.ts';
 
 const CONFIG = fileURLToPath(new URL('./schemathesis.toml', import.meta.url));

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createClient } from 'redis';
 import { freePort } from '@mcp-platform/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureRedisServer } from '../../../scripts/lib/redis.ts';
+import { ensureRedisServer } from '@mcp-platform/tooling/redis';
 import type { RunningRestProxy } from '../src/app.ts';
 import { startProxyHarness, type ProxyHarness } from './harness.ts';
 

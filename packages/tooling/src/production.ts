@@ -1,7 +1,7 @@
 /**
  * The production profile as processes: every component of `docker-compose.yml` started on this
  * machine with the environment compose gives it ({@link localEnvironment}, rules in
- * scripts/lib/compose-local.ts) — the dev CA job (`deploy/certs/dev-ca.sh`), Keycloak on HTTPS with
+ * packages/tooling/src/compose-local.ts) — the dev CA job (`deploy/certs/dev-ca.sh`), Keycloak on HTTPS with
  * its certificate and the committed realm, OpenBao provisioned by `deploy/vault/init.sh` itself
  * (compose's vault-init: per-service policies and AppRoles, the AppRole id files in the services'
  * volumes), the OPA server with compose's command (bundle + config), Redis, the Temporal dev server,
