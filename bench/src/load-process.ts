@@ -67,6 +67,7 @@ async function run(job: LoadJob, durationSeconds: number): Promise<{ result: aut
         connections: job.connections,
         duration: durationSeconds,
         pipelining: 1,
+        ...(job.overallRate === undefined ? {} : { overallRate: job.overallRate }),
         requests: [
           {
             method: 'POST',

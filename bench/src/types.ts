@@ -10,6 +10,8 @@ export interface LoadJob {
   durationSeconds: number;
   /** Unmeasured run before it on the same target, in seconds (0 skips). */
   warmupSeconds: number;
+  /** Requests per second over all connections (autocannon `overallRate`); unset = as fast as answered. */
+  overallRate?: number;
 }
 
 /** The measured run of one target. */
