@@ -7,7 +7,7 @@ import { startServiceNowSimulator, type ServiceNowSimulator } from '@mcp-platfor
 import { freePort, POLICY_DIR, serviceProcess, startOpa, type RunningOpa, type ServiceProcess } from '@mcp-platform/test-support';
 import { keycloakAdmin } from '@mcp-platform/test-support/keycloak';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { browserLogin, challengeParams } from './keycloak-browser.ts';
+import { browserLogin, challengeParams, freshOtp } from './keycloak-browser.ts';
 
 const kc = inject('keycloak');
 const { admin } = keycloakAdmin(kc.url, kc.adminPassword);
@@ -275,7 +275,7 @@ describe('step-up authentication on Keycloak (RFC 9470, realm ACR-to-LoA map and
 
   it('a one-time code works once: the same code in a second login gets no code and no token (otpPolicyCodeReusable false)', async () => {
     const carol = SEED_USERS.find((u) => u.username === 'carol')!;
-    const code = devOtp(carol.devOtpSecret);
+    const code = await freshOtp('carol', carol.devOtpSecret);
     const first = await browserLogin({ issuer: kc.issuer, username: 'carol', scope: 'openid mcp-itsm', acr_values: 'mfa', otp: code });
     expect(claims(first)).toMatchObject({ acr: 'mfa', amr: ['pwd', 'otp'] });
     await expect(browserLogin({ issuer: kc.issuer, username: 'carol', scope: 'openid mcp-itsm', acr_values: 'mfa', otp: code })).rejects.toThrow(/did not redirect with a code/);
