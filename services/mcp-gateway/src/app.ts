@@ -1,4 +1,4 @@
-import { createTokenExchanger } from '@mcp-platform/mcp-common/auth';
+import { backendScopeFor, createTokenExchanger } from '@mcp-platform/mcp-common/auth';
 import { DEFAULT_WASM_PATH, createOpaAuthorizer, createWasmAuthorizer, withDecisionCache } from '@mcp-platform/mcp-common/authz';
 import { createBackendPool, type BackendPool } from '@mcp-platform/mcp-common/client';
 import { createRequestLimits, limitSettingsFromConfig } from '@mcp-platform/mcp-common/limits';
@@ -59,10 +59,7 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
     clientId: config.GATEWAY_CLIENT_ID,
     clientSecret: config.GATEWAY_CLIENT_SECRET,
     earlyExpirySeconds: config.TOKEN_EXCHANGE_EARLY_EXPIRY_SECONDS,
-    scopeFor: (audience) => {
-      const name = Object.entries(config.backends).find(([, url]) => url === audience)?.[0];
-      return name === undefined ? undefined : config.exchangeScopes[name];
-    },
+    scopeFor: backendScopeFor(config.backends, config.exchangeScopes),
     logger,
   });
   const pool = createBackendPool({

@@ -3,7 +3,7 @@ import express, { type Express, type NextFunction, type Request, type Response }
 import swaggerUi from 'swagger-ui-express';
 import type { CallToolResult, FetchLike, Tool } from '@modelcontextprotocol/client';
 import { ProtocolError } from '@modelcontextprotocol/client';
-import { createAuthRouter, stepUpChallenge, type TokenVerifier, IdentityProviderUnavailableError, TokenExchangeError, createTokenExchanger, type TokenExchanger } from '@mcp-platform/mcp-common/auth';
+import { createAuthRouter, stepUpChallenge, type TokenVerifier, IdentityProviderUnavailableError, TokenExchangeError, backendScopeFor, createTokenExchanger, type TokenExchanger } from '@mcp-platform/mcp-common/auth';
 import { StepUpRequiredError, createAuthorizerFromConfig, type Authorizer } from '@mcp-platform/mcp-common/authz';
 import { createBackendPool, type Backend, type BackendPool } from '@mcp-platform/mcp-common/client';
 import { contextFromHeaders, createLogger, currentRequestContext, runWithRequestContext, type PlatformLogger } from '@mcp-platform/mcp-common/logging';
@@ -479,10 +479,7 @@ export async function startRestProxy(config: ProxyConfig, options: StartRestProx
     clientId: config.PROXY_CLIENT_ID,
     clientSecret: config.PROXY_CLIENT_SECRET,
     earlyExpirySeconds: config.TOKEN_EXCHANGE_EARLY_EXPIRY_SECONDS,
-    scopeFor: (audience) => {
-      const name = Object.entries(config.backends).find(([, url]) => url === audience)?.[0];
-      return name === undefined ? undefined : config.exchangeScopes[name];
-    },
+    scopeFor: backendScopeFor(config.backends, config.exchangeScopes),
     logger,
   });
   const pool = createBackendPool({

@@ -10,4 +10,4 @@ export {
   type AuthFailureReason,
   type TokenErrorCode,
 } from './errors.ts';
-export { createTokenExchanger, type TokenExchanger, type TokenExchangerOptions } from './token-exchange.ts';
+export { backendScopeFor, createTokenExchanger, type TokenExchanger, type TokenExchangerOptions } from './token-exchange.ts';

@@ -47,6 +47,23 @@ function isLoopback(url: URL): boolean {
 }
 
 /**
+ * `scopeFor` of {@link createTokenExchanger} for a set of named backends: the scope configured for the
+ * backend whose URL is the audience (`TOKEN_EXCHANGE_SCOPES`, e.g. Keycloak's `mcp:tools mcp-network`),
+ * none for an unknown audience. Shared by the REST proxy and the MCP gateway.
+ *
+ * @example
+ * ```ts
+ * createTokenExchanger({ issuer, clientId, clientSecret, scopeFor: backendScopeFor(config.backends, config.exchangeScopes) });
+ * ```
+ */
+export function backendScopeFor(backends: Readonly<Record<string, string>>, scopes: Readonly<Record<string, string>>): (audience: string) => string | undefined {
+  return (audience) => {
+    const name = Object.entries(backends).find(([, url]) => url === audience)?.[0];
+    return name === undefined ? undefined : scopes[name];
+  };
+}
+
+/**
  * RFC 8693 token exchange — the one implementation the REST proxy and the MCP
  * gateway share (a caller's token is never forwarded, only exchanged). Token exchange at the IdP's token endpoint with `openid-client`
  * (`genericGrantRequest`), client secret basic authentication, and a cache
