@@ -33,7 +33,7 @@ import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { localUrl, portEnv, REST_PROXY, SERVERS, serverByKey, vaultDataPath, WORKERS, type ServerEntry } from '@mcp-platform/registry';
+import { localUrl, portEnv, REST_PROXY, SERVERS, serverByKey, simulators, vaultDataPath, WORKERS, type ServerEntry } from '@mcp-platform/registry';
 import { startKeycloak, type RunningKeycloak } from '@mcp-platform/tooling/keycloak';
 import { runProductionProfile } from '@mcp-platform/tooling/start-production';
 import { findOpa } from '@mcp-platform/tooling/opa';
@@ -188,15 +188,14 @@ try {
 }
 const vaultEnv = (service: string): Record<string, string> => secrets?.env(service) ?? {};
 
-/** Simulators already started (servers fronting the same API share one). */
-const startedSimulators = new Set<string>();
+/** Servers fronting the same API share one simulator: it starts (and is listed) with the first of them. */
+const simulatorUses = simulators();
+const startsSimulator = (entry: ServerEntry): boolean => simulatorUses.some((u) => u.servers[0] === entry);
 
-/** A server's simulator (when it has an upstream and it is not started yet), then the server itself. */
+/** A server's simulator (when it has an upstream and is the first server of that simulator), then the server itself. */
 function serverComponents({ entry, port: serverPort, simPort }: (typeof servers)[number]): Component[] {
-  const shared = entry.upstream !== undefined && startedSimulators.has(entry.upstream.simulator.name);
-  if (entry.upstream !== undefined) startedSimulators.add(entry.upstream.simulator.name);
   const sim: Component[] =
-    entry.upstream === undefined || simPort === undefined || shared
+    entry.upstream === undefined || simPort === undefined || !startsSimulator(entry)
       ? []
       : [
           {
@@ -338,13 +337,8 @@ for (const c of components) {
   }
 }
 
-/** Simulators already shown in the summary (a shared one is listed once, before its first server). */
-const listedSimulators = new Set<string>();
-
 function serverLine({ entry, port: p, simPort }: { entry: ServerEntry; port: number; simPort: number | undefined }): string {
-  const first = entry.upstream !== undefined && !listedSimulators.has(entry.upstream.simulator.name);
-  if (entry.upstream !== undefined) listedSimulators.add(entry.upstream.simulator.name);
-  const sim = entry.upstream === undefined || simPort === undefined || !first ? '' : `  ${`${entry.upstream.label} sim`.padEnd(20)} http://127.0.0.1:${String(simPort)}\n`;
+  const sim = entry.upstream === undefined || simPort === undefined || !startsSimulator(entry) ? '' : `  ${`${entry.upstream.label} sim`.padEnd(20)} http://127.0.0.1:${String(simPort)}\n`;
   const what =
     entry.federates === true
       ? `every other server's tools as <server>__<tool>, composite ops__* tools; token: pnpm -s token nina --audience ${localUrl(entry, p)}`

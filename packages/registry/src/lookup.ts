@@ -4,7 +4,7 @@
  * @module
  */
 import { SERVERS } from './servers.ts';
-import type { ServerEntry } from './types.ts';
+import type { ServerEntry, Simulator } from './types.ts';
 
 /** A key or name that is not in the registry. */
 export class UnknownServerError extends Error {
@@ -57,4 +57,33 @@ export function serverByName(name: string, servers: readonly ServerEntry[] = SER
  */
 export function backendServers(servers: readonly ServerEntry[] = SERVERS): ServerEntry[] {
   return servers.filter((s) => s.federates !== true);
+}
+
+/** An upstream simulator and the servers that front it (servers on the same API share one). */
+export interface SimulatorUse {
+  readonly simulator: Simulator;
+  /** The upstream's human name, e.g. `Catalyst Center`. */
+  readonly label: string;
+  /** Its servers in registry order; the first one is the one it is started (and listed) with. */
+  readonly servers: readonly ServerEntry[];
+}
+
+/**
+ * Each upstream simulator once, in the order of the first server that uses it — what `pnpm start`
+ * runs (a shared simulator is one process) and lists.
+ *
+ * @example
+ * ```ts
+ * simulators().find((u) => u.simulator.name === 'catalyst-center-sim')?.servers.map((s) => s.key); // ['network', 'analysis']
+ * ```
+ */
+export function simulators(servers: readonly ServerEntry[] = SERVERS): SimulatorUse[] {
+  const byName = new Map<string, { simulator: Simulator; label: string; servers: ServerEntry[] }>();
+  for (const s of servers) {
+    if (s.upstream === undefined) continue;
+    const use = byName.get(s.upstream.simulator.name);
+    if (use === undefined) byName.set(s.upstream.simulator.name, { simulator: s.upstream.simulator, label: s.upstream.label, servers: [s] });
+    else use.servers.push(s);
+  }
+  return [...byName.values()];
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { audiences, backendServers, clusterUrl, localUrl, portEnv, REST_PROXY, SERVERS, serverByKey, serverByName, UnknownServerError, validateRegistry, WORKERS } from './index.ts';
+import { audiences, backendServers, clusterUrl, localUrl, portEnv, REST_PROXY, SERVERS, serverByKey, serverByName, simulators, UnknownServerError, validateRegistry, WORKERS } from './index.ts';
 
 describe('the committed registry', () => {
   it('is consistent', () => {
@@ -24,6 +24,18 @@ describe('the committed registry', () => {
     expect(() => serverByKey('netwrk')).toThrow(UnknownServerError);
     expect(() => serverByKey('netwrk')).toThrow(SERVERS.map((s) => s.key).join(', '));
     expect(() => serverByName('__proto__')).toThrow(UnknownServerError);
+  });
+
+  it('lists each simulator once with the servers that share it (mcp-analysis shares mcp-network\'s)', () => {
+    const uses = simulators();
+    expect(uses.map((u) => u.simulator.name)).toEqual([...new Set(SERVERS.flatMap((s) => (s.upstream ? [s.upstream.simulator.name] : [])))]);
+    expect(uses.find((u) => u.simulator.name === 'catalyst-center-sim')?.servers.map((s) => s.key)).toEqual(['network', 'analysis']);
+    for (const s of SERVERS) {
+      const holding = uses.filter((u) => u.servers.includes(s));
+      expect(holding.length, s.name).toBe(s.upstream === undefined ? 0 : 1);
+    }
+    const noUpstream = { ...SERVERS[0]!, key: 'hub', name: 'mcp-hub', upstream: undefined };
+    expect(simulators([noUpstream])).toEqual([]);
   });
 });
 
