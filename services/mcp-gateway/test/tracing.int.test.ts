@@ -53,15 +53,18 @@ describe('one trace across the gateway and its backends', () => {
 
     const backendCall = spans.find((s) => s.service === 'mcp-network' && s.name === 'tools/call get_device') as ReceivedSpan;
     const trace = spans.filter((s) => s.traceId === backendCall.traceId);
-    // Root first: this test's client POST (traced too: same process), the gateway's HTTP server span, its
-    // tools/call span, the backend call (upstream span, HTTP client span), the backend's HTTP span, its tools/call.
+    // Root first: this test's client POST (traced too: same process), the gateway's HTTP server span (named by
+    // its Express route) and route handler, its tools/call span, the backend call (upstream span, HTTP client
+    // span), the backend's HTTP span and route handler, its tools/call.
     expect(chainTo(backendCall, trace).map(described)).toEqual([
       expect.stringMatching(/^mcp-gateway:3:POST/),
-      expect.stringMatching(/^mcp-gateway:2:POST/),
+      'mcp-gateway:2:POST /mcp',
+      'mcp-gateway:1:request handler',
       'mcp-gateway:2:tools/call network__get_device',
       'mcp-gateway:1:upstream mcp-network',
       expect.stringMatching(/^mcp-gateway:3:POST/),
-      expect.stringMatching(/^mcp-network:2:POST/),
+      'mcp-network:2:POST /mcp',
+      'mcp-network:1:request handler',
       'mcp-network:2:tools/call get_device',
     ]);
     const gatewayCall = trace.find((s) => s.name === 'tools/call network__get_device') as ReceivedSpan;

@@ -60,9 +60,18 @@ describe('traces of one tool call, received over OTLP', () => {
     expect(call.statusCode).not.toBe(2);
     const trace = all.filter((s) => s.traceId === call.traceId);
 
-    // Its parent chain reaches the HTTP server span of POST /mcp.
-    const httpServer = ancestors(call, trace).find((s) => s.kind === 2 && s.attributes['http.request.method'] === 'POST');
+    // Its parent chain reaches the HTTP server span of POST /mcp, named by its Express route (http.route comes
+    // from the express instrumentation: without it the span is only `POST`), through the route handler's span.
+    const chain = ancestors(call, trace);
+    const httpServer = chain.find((s) => s.kind === 2 && s.attributes['http.request.method'] === 'POST');
     expect(httpServer?.attributes['url.path'] ?? httpServer?.attributes['http.target']).toBe('/mcp');
+    expect(httpServer?.name).toBe('POST /mcp');
+    expect(httpServer?.attributes['http.route']).toBe('/mcp');
+    const handler = chain.find((s) => s.attributes['express.type'] === 'request_handler');
+    expect(handler?.attributes['http.route']).toBe('/mcp');
+    expect(handler?.parentSpanId).toBe(httpServer?.spanId);
+    // Per-middleware and router spans are left out on purpose (docs/observability.md).
+    expect(trace.filter((s) => s.attributes['express.type'] === 'middleware' || s.attributes['express.type'] === 'router')).toEqual([]);
 
     const under = (s: ReceivedSpan) => ancestors(s, trace).some((a) => a.spanId === call.spanId);
     const decision = only(trace, (s) => s.name === 'policy decision');

@@ -39,14 +39,17 @@ describe('one trace across the REST proxy and the MCP server', () => {
     const chain: ReceivedSpan[] = [];
     for (let s: ReceivedSpan | undefined = call; s; s = byId.get(s.parentSpanId)) chain.push(s);
     const described = chain.map((s) => `${s.service}:${s.kind}:${s.name}`);
-    // Root first: this test's fetch (traced too: same process), the proxy's server span, its upstream span,
-    // its HTTP client span, the server's HTTP span, the tool call.
+    // Root first: this test's fetch (traced too: same process), the proxy's server span named by its Express
+    // route, the route handler (express instrumentation), its upstream span, its HTTP client span, the server's
+    // HTTP span (route /mcp) and route handler, the tool call.
     expect(described.reverse()).toEqual([
       expect.stringMatching(/^rest-proxy:3:POST/),
-      expect.stringMatching(/^rest-proxy:2:POST/),
+      'rest-proxy:2:POST /api/v1/mcp/:server/tools/:tool',
+      'rest-proxy:1:request handler',
       'rest-proxy:1:upstream mcp-network',
       expect.stringMatching(/^rest-proxy:3:POST/),
-      expect.stringMatching(/^mcp-network:2:POST/),
+      'mcp-network:2:POST /mcp',
+      'mcp-network:1:request handler',
       'mcp-network:2:tools/call list_devices',
     ]);
     const proxyLine = h.logs.find((l) => (l['event'] as { action?: string } | undefined)?.action === 'proxy-request');

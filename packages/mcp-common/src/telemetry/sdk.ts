@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { trace, type ProxyTracerProvider, type Span } from '@opentelemetry/api';
+import type * as InstrumentationExpress from '@opentelemetry/instrumentation-express';
 import type * as InstrumentationHttp from '@opentelemetry/instrumentation-http';
 import type * as InstrumentationUndici from '@opentelemetry/instrumentation-undici';
 import type * as Resources from '@opentelemetry/resources';
@@ -83,7 +84,7 @@ let current: Telemetry | undefined;
 
 /**
  * Starts OpenTelemetry tracing for this process (once; later calls return the first
- * result): the NodeSDK with the http and undici instrumentations, W3C trace
+ * result): the NodeSDK with the http, express (route handlers) and undici instrumentations, W3C trace
  * context and baggage propagation, and the OTLP exporter the standard `OTEL_*` variables
  * describe (`OTEL_EXPORTER_OTLP_ENDPOINT`, `OTEL_EXPORTER_OTLP_PROTOCOL` — default
  * `http/protobuf` —, `OTEL_EXPORTER_OTLP_HEADERS`, `OTEL_TRACES_SAMPLER`, …). Metrics stay
@@ -113,6 +114,7 @@ export function startTelemetry(options: StartTelemetryOptions): Telemetry {
   const { NodeSDK } = require('@opentelemetry/sdk-node') as typeof SdkNode;
   const { HttpInstrumentation } = require('@opentelemetry/instrumentation-http') as typeof InstrumentationHttp;
   const { UndiciInstrumentation } = require('@opentelemetry/instrumentation-undici') as typeof InstrumentationUndici;
+  const { ExpressInstrumentation, ExpressLayerType } = require('@opentelemetry/instrumentation-express') as typeof InstrumentationExpress;
   const { resourceFromAttributes } = require('@opentelemetry/resources') as typeof Resources;
   const { RandomIdGenerator } = require('@opentelemetry/sdk-trace') as typeof SdkTrace;
   const sdk = new NodeSDK({
@@ -125,6 +127,9 @@ export function startTelemetry(options: StartTelemetryOptions): Telemetry {
         ignoreIncomingRequestHook: (req) => /^\/(healthz|readyz|metrics|v1\/traces)(\?|$)/.test(req.url ?? ''),
       }),
       new UndiciInstrumentation({ requestHook: (span) => redactQuery(span) }),
+      // Route handlers only: they name the route (`http.route`, and the HTTP server span becomes `POST /mcp`);
+      // per-middleware and router spans are mostly `<anonymous>` and the platform's own spans already show the work inside.
+      new ExpressInstrumentation({ ignoreLayersType: [ExpressLayerType.MIDDLEWARE, ExpressLayerType.ROUTER] }),
     ],
     // Random ids, except while exportRecordedSpans re-creates a span recorded elsewhere (a workflow sandbox) with its own ids.
     idGenerator: replayableIds(new RandomIdGenerator()),
@@ -133,6 +138,10 @@ export function startTelemetry(options: StartTelemetryOptions): Telemetry {
     ...(options.spanProcessors ? { spanProcessors: options.spanProcessors } : {}),
   });
   sdk.start();
+  // Express is CommonJS and the services import it as ES modules: an `import` of a CommonJS module does not go
+  // through require-in-the-middle, so the express instrumentation would never see it. Required once here,
+  // through the hook, it is patched in the CommonJS cache, which every later `import 'express'` reuses.
+  require('express');
   enableRecordedSpans();
   let stopped: Promise<void> | undefined;
   current = {
