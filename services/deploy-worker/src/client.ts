@@ -3,6 +3,7 @@ import { WorkflowUpdateFailedError, type Client, type WorkflowExecutionStatusNam
 import { ApplicationFailure } from '@temporalio/common';
 import { isPlatformErrorCode, PlatformError, type PlatformErrorCode } from '@mcp-platform/mcp-common/errors';
 import { approveUpdate, cancelUpdate, progressQuery, rejectUpdate, respondUpdate } from './workflows/template-deployment.ts';
+import { summarize } from './workflows/summary.ts';
 import {
   DEPLOYMENT_WORKFLOW_TYPE,
   type ApprovalAttempt,
@@ -10,6 +11,7 @@ import {
   type DeploymentProgress,
   type DeploymentRequest,
   type DeploymentResult,
+  type DeploymentSummary,
   type InputDecision,
   type InputVerdict,
   type StopVerdict,
@@ -30,6 +32,12 @@ export interface DeploymentStatusView {
   /** ISO 8601, once closed. */
   closeTime: string | null;
   progress: DeploymentProgress | null;
+  /**
+   * Where the deployment is, in a few fields: from `progress` when there is one, else from the
+   * workflow's memo (kept by the workflow itself, read with `describe()` — no worker needed).
+   * Null for workflows started before the `progress-memo` patch while no worker answers.
+   */
+  summary: DeploymentSummary | null;
   result: DeploymentResult | null;
   /** Why the workflow failed (status FAILED), e.g. a validation failure. */
   failure: string | null;
@@ -39,8 +47,9 @@ export interface DeploymentStatusView {
   requester: string | null;
   /**
    * Why `progress` is null while the workflow runs: no deploy worker answered the progress query
-   * within {@link PROGRESS_QUERY_TIMEOUT_MS} (all workers down or restarting). The deployment is
-   * safe in Temporal and goes on when a worker polls again.
+   * within {@link PROGRESS_QUERY_TIMEOUT_MS} (all workers down or restarting), or the caller asked
+   * for the memo only (`{ summaryOnly: true }`). The deployment is safe in Temporal and goes on
+   * when a worker polls again; `summary` still says where it is.
    */
   progressUnavailable: string | null;
 }
@@ -154,9 +163,14 @@ export function createDeploymentClient(client: Client, taskQueue: string) {
       return handle(workflowId).executeUpdate(respondUpdate, { args: [{ credential, inputId, decision }] }).catch((err: unknown) => refused(err, workflowId, client));
     },
 
-    async status(workflowId: string): Promise<DeploymentStatusView> {
+    /**
+     * The deployment's status. `summaryOnly: true` answers a running deployment from its memo alone
+     * (`summary`; no progress query, so no wait for a worker) when the workflow keeps one.
+     */
+    async status(workflowId: string, options: { summaryOnly?: boolean } = {}): Promise<DeploymentStatusView> {
       const h = handle(workflowId);
       const description = await h.describe();
+      const memoSummary = asSummary(description.memo?.['progress']);
       const status = description.status.name;
       let result: DeploymentResult | null = null;
       let failure: string | null = null;
@@ -171,8 +185,10 @@ export function createDeploymentClient(client: Client, taskQueue: string) {
       }
       let progress: DeploymentProgress | null = result?.progress ?? null;
       let progressUnavailable: string | null = null;
-      if (progress === null && status === 'RUNNING') {
-        // A query needs a polling worker: with none (crashed, restarting) the answer is "running, step unknown", not an error.
+      if (progress === null && status === 'RUNNING' && options.summaryOnly === true && memoSummary !== null) {
+        progressUnavailable = 'summary only (from the workflow memo)';
+      } else if (progress === null && status === 'RUNNING') {
+        // A query needs a polling worker: with none (crashed, restarting) the answer is the memo's summary, or "step unknown", not an error.
         progress = await client.withDeadline(Date.now() + PROGRESS_QUERY_TIMEOUT_MS, () => h.query(progressQuery)).catch(() => {
           progressUnavailable = 'no deploy worker answered the progress query';
           return null;
@@ -186,6 +202,7 @@ export function createDeploymentClient(client: Client, taskQueue: string) {
         startTime: description.startTime.toISOString(),
         closeTime: description.closeTime?.toISOString() ?? null,
         progress,
+        summary: progress !== null ? summarize(progress) : memoSummary,
         result,
         failure,
         failureCode,
@@ -213,3 +230,12 @@ export function createDeploymentClient(client: Client, taskQueue: string) {
 }
 
 export type DeploymentClient = ReturnType<typeof createDeploymentClient>;
+
+/** The memo's `progress` when it has the shape the workflow writes (a memo is data from Temporal: checked, not trusted blindly). */
+function asSummary(value: unknown): DeploymentSummary | null {
+  if (value === null || typeof value !== 'object') return null;
+  const v = value as Partial<DeploymentSummary>;
+  const counts = [v.approvalsRefused, v.batchesTotal, v.batchesDone, v.devicesTotal, v.devicesDone, v.devicesFailed];
+  if (typeof v.step !== 'string' || typeof v.requester !== 'string' || !counts.every((n) => typeof n === 'number')) return null;
+  return v as DeploymentSummary;
+}

@@ -173,6 +173,37 @@ export interface DeploymentProgress {
   answers?: InputVerdict[];
 }
 
+/**
+ * Where a deployment is, in a few fields: what the workflow keeps in its memo (key `progress`,
+ * `upsertMemo`, workflows started with the `progress-memo` patch) so that `describe()` answers it
+ * without a worker — every MCP replica shows the real step while all workers are down.
+ */
+export interface DeploymentSummary {
+  step: DeploymentStep;
+  /** The verified requester (empty until the start credential is verified). */
+  requester: string;
+  /** The change request's number, once opened. */
+  change?: string;
+  /** Who approved (the approval that counted). */
+  approvedBy?: string;
+  /** Approval attempts the workflow refused (four-eyes, policy). */
+  approvalsRefused: number;
+  batchesTotal: number;
+  batchesDone: number;
+  devicesTotal: number;
+  /** Devices deployed or verified. */
+  devicesDone: number;
+  /** Devices failed (deploy, verification or rollback). */
+  devicesFailed: number;
+  /** Why the deployment did not complete. */
+  reason?: string;
+  /** The question the deployment waits on while `awaiting_input`. */
+  input?: InputRequest;
+  changeType?: 'standard';
+  /** Workflow time of the last change (ISO 8601). */
+  updatedAt?: string;
+}
+
 /** A decision the workflow asks its requester for (`onBatchFailure: 'ask'`, `confirmCorePlan`). */
 export interface InputRequest {
   /** Unique over the workflow's life, e.g. `batch-1-failed`, `core-plan`. */

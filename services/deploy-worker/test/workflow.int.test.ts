@@ -111,6 +111,10 @@ describe('TemplateDeploymentWorkflow on the Temporal dev server', () => {
     await waitForStep(id, 'awaiting_approval');
     const [change] = changesFor(id);
     expect(change?.['state']).toBe('-3'); // authorize
+    // The workflow keeps a summary in its memo: describe() alone says where it is (no progress query, no worker needed).
+    const fromMemo = await deployments.status(id, { summaryOnly: true });
+    expect(fromMemo.progress).toBeNull();
+    expect(fromMemo.summary).toMatchObject({ step: 'awaiting_approval', requester: 'nina', change: change?.['number'], approvalsRefused: 0, batchesTotal: 2, batchesDone: 0, devicesTotal: 3 });
     const verdict = await deployments.approve(id, await cred('alice'));
     expect(verdict).toEqual({ by: 'alice', allowed: true, reasons: [] });
     const result = await deployments.result(id);
@@ -126,7 +130,7 @@ describe('TemplateDeploymentWorkflow on the Temporal dev server', () => {
     const actions = audit.map((l) => (l['event'] as Record<string, unknown>)['action']);
     expect(actions).toEqual(expect.arrayContaining(['deployment-validate', 'deployment-change-opened', 'deployment-approval', 'deployment-deploy-batch-started', 'deployment-deploy-batch', 'deployment-verify', 'deployment-change-closed']));
     expect(audit.every((l) => (l['event'] as Record<string, unknown>)['dataset'] === 'deploy-worker.audit')).toBe(true);
-    await exportHistory(id, 'verified-happy-path');
+    await exportHistory(id, 'progress-memo-happy-path');
   });
 
   it('refuses the requester approving their own deployment (four-eyes), then a reject cancels the change', async () => {

@@ -16,7 +16,7 @@ const POLL_INTERVAL_MS = 2_000;
  * ```
  */
 export function progressOf(view: DeploymentStatusView): { done: number; total: number } {
-  const p = view.progress;
+  const p = view.summary;
   const batches = p?.batchesTotal ?? 0;
   const total = 5 + batches;
   if (view.status !== 'RUNNING') return { done: total, total };
@@ -24,31 +24,33 @@ export function progressOf(view: DeploymentStatusView): { done: number; total: n
   return { done: byStep[p?.step ?? 'validating'] ?? 0, total };
 }
 
-/** A short, model-readable line for where a deployment is (step, batch n of m, devices done/failed, whom it waits for). */
+/**
+ * A short, model-readable line for where a deployment is (step, batch n of m, devices done/failed,
+ * whom it waits for) — from the summary the workflow keeps in its memo, so it is known while no
+ * worker runs.
+ */
 export function statusMessage(view: DeploymentStatusView): string {
-  const p = view.progress;
+  const p = view.summary;
   if (p === null && view.progressUnavailable !== null) return `running; current step unknown: ${view.progressUnavailable} (the deployment is kept by Temporal and goes on when a worker polls again)`;
   if (p === null) return `deployment ${view.workflowId} is ${view.status.toLowerCase()}`;
-  const devices = Object.values(p.devices);
-  const done = devices.filter((d) => d.status === 'deployed' || d.status === 'verified').length;
-  const failed = devices.filter((d) => d.status === 'failed' || d.status === 'rollback_failed').length;
+  const { devicesDone: done, devicesFailed: failed } = p;
   switch (p.step) {
     case 'validating':
       return 'validating the template, parameters, devices and your permission';
     case 'opening_change':
       return 'opening the change request';
     case 'awaiting_approval': {
-      const refused = p.approvals.filter((a) => !a.allowed).length;
-      return `waiting for approval by a second person in admin or change-approvers on change ${p.change?.number ?? '?'}${refused > 0 ? ` (${refused} approval attempt(s) refused)` : ''}`;
+      const refused = p.approvalsRefused;
+      return `waiting for approval by a second person in admin or change-approvers on change ${p.change ?? '?'}${refused > 0 ? ` (${refused} approval attempt(s) refused)` : ''}`;
     }
     case 'deploying':
-      return `deploying: batch ${Math.min(p.batchesDone + 1, p.batchesTotal)} of ${p.batchesTotal}; ${done} of ${devices.length} device(s) done, ${failed} failed`;
+      return `deploying: batch ${Math.min(p.batchesDone + 1, p.batchesTotal)} of ${p.batchesTotal}; ${done} of ${p.devicesTotal} device(s) done, ${failed} failed`;
     case 'awaiting_input':
       return `waiting for ${p.requester}'s decision: ${p.input?.message ?? 'continue or roll back'}`;
     case 'verifying':
-      return `verifying ${devices.length} device(s)`;
+      return `verifying ${p.devicesTotal} device(s)`;
     case 'closing_change':
-      return `closing change ${p.change?.number ?? '?'}`;
+      return `closing change ${p.change ?? '?'}`;
     case 'rolling_back':
       return `rolling back after: ${p.reason ?? 'a failure'}`;
     default:
@@ -135,12 +137,12 @@ function decisionOf(response: unknown, question: InputRequest): InputDecision | 
 export function toTask(view: DeploymentStatusView): TaskState {
   const base = {
     createdAt: view.startTime,
-    lastUpdatedAt: view.closeTime ?? view.progress?.updatedAt ?? view.startTime,
+    lastUpdatedAt: view.closeTime ?? view.summary?.updatedAt ?? view.startTime,
     ttlMs: null,
     pollIntervalMs: POLL_INTERVAL_MS,
   };
-  const question = view.progress?.input;
-  if (view.status === 'RUNNING' && view.progress?.step === 'awaiting_input' && question !== undefined) {
+  const question = view.summary?.input;
+  if (view.status === 'RUNNING' && view.summary?.step === 'awaiting_input' && question !== undefined) {
     return { ...base, status: 'input_required', statusMessage: statusMessage(view), inputRequests: { [question.id]: elicitation(question) } };
   }
   if (view.status === 'RUNNING' || view.status === 'CONTINUED_AS_NEW') return { ...base, status: 'working', statusMessage: statusMessage(view) };
@@ -177,7 +179,8 @@ export function createDeploymentTaskBackend(deployments: DeploymentClient, worke
     async get(taskId) {
       let view: DeploymentStatusView;
       try {
-        view = await deployments.status(taskId);
+        // The memo's summary is enough for a task (and needs no worker); terminal tasks read the result from history.
+        view = await deployments.status(taskId, { summaryOnly: true });
       } catch (err) {
         if ((err as Error).name === 'WorkflowNotFoundError') return undefined;
         throw err;
@@ -196,8 +199,8 @@ export function createDeploymentTaskBackend(deployments: DeploymentClient, worke
     // Answers to the open question go to the workflow as the caller (respond Update, verified by the worker);
     // keys of questions that are not open are ignored, as SEP-2663 says.
     async update(taskId, inputResponses, caller) {
-      const view = await deployments.status(taskId);
-      const question = view.progress?.input;
+      const view = await deployments.status(taskId, { summaryOnly: true });
+      const question = view.summary?.input;
       if (question === undefined || !Object.hasOwn(inputResponses, question.id)) return;
       const decision = decisionOf(inputResponses[question.id], question);
       if (decision === undefined) throw new PlatformError('ERR_VALIDATION', `inputResponses.${question.id} must accept with content.decision one of ${question.choices.join(', ')}, or decline`);

@@ -2,8 +2,8 @@
  * Durability of deployment tasks (SEP-2663) across processes: the task lives in Temporal, not in
  * the MCP server that created it. A deployment started as a task on one mcp-network replica is
  * read from a second replica (its own process, same public URL as behind a load balancer); the
- * deploy worker (its own process) is SIGKILLed mid-deploy, the second replica is restarted while
- * no worker runs, a new worker is started — and the task completes with one change request and
+ * deploy worker (its own process) is SIGKILLed mid-deploy, both replicas still report the step (from the
+ * workflow's memo), the second replica is restarted while no worker runs, a new worker is started — and the task completes with one change request and
  * one deployment per device, readable from either replica.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
@@ -168,9 +168,10 @@ it('a task started on replica A is read from replica B, survives SIGKILL of the 
   const [deployment] = [...h.sim.state.deploymentsById.values()];
   expect(Date.now()).toBeLessThan(deployment!.endTime); // really mid-deploy: the Catalyst task is still running
 
-  // No worker: the replicas still answer for the task — working, step unknown (a query needs a worker) —
-  // and the policy still knows whose it is (the requester is in the workflow's memo). B is restarted meanwhile.
-  const noWorker = { taskId, status: 'working', statusMessage: expect.stringMatching(/^running; current step unknown: no deploy worker answered/) };
+  // No worker: the replicas still answer for the task with its real step — the workflow keeps a summary of its
+  // progress in its memo, read with describe() — and the policy still knows whose it is (the requester is in the
+  // memo too). B is restarted meanwhile.
+  const noWorker = { taskId, status: 'working', statusMessage: 'deploying: batch 1 of 1; 0 of 2 device(s) done, 0 failed' };
   expect(await getTask(ninaOnA, taskId)).toMatchObject(noWorker);
   await expect(getTask(samOnB, taskId)).rejects.toThrow(/Task not found/);
   await replica.stop();

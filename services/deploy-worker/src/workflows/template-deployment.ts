@@ -34,6 +34,7 @@ import type {
   StopVerdict,
   VerifiedRequest,
 } from '../types.ts';
+import { summarize } from './summary.ts';
 
 export const progressQuery = defineQuery<DeploymentProgress>('progress');
 /** Approve as the person whose credential is given; answers the four-eyes verdict. */
@@ -54,6 +55,13 @@ export const cancelSignal = defineSignal<[StopSignal]>('cancel');
  * replay their original path (requester and approvers named in the payload, signals).
  */
 export const VERIFIED_IDENTITIES_PATCH = 'verified-identities';
+
+/**
+ * The workflow keeps a summary of its progress in its memo (`progress`, see {@link summarize}) so
+ * that `describe()` answers where it is while no worker runs. Workflows started before this patch
+ * replay without the memo updates (their status needs the progress query, i.e. a worker).
+ */
+export const PROGRESS_MEMO_PATCH = 'progress-memo';
 
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
@@ -79,6 +87,7 @@ function requireCredential(credential: unknown): void {
  */
 export async function templateDeploymentWorkflow(request: DeploymentRequest): Promise<DeploymentResult> {
   const verifiedIdentities = patched(VERIFIED_IDENTITIES_PATCH);
+  const progressMemo = patched(PROGRESS_MEMO_PATCH);
   const workflowId = workflowInfo().workflowId;
   const batchSize = Math.max(1, request.batchSize ?? 5);
   const failureThreshold = Math.max(0, request.failureThreshold ?? 0);
@@ -115,10 +124,15 @@ export async function templateDeploymentWorkflow(request: DeploymentRequest): Pr
   let requester: Identity | undefined = verifiedIdentities ? undefined : request.requester;
   // eslint-disable-next-line prefer-const -- assigned once below, but the Update handlers above read it before that
   let change: TicketRef | undefined;
+  /** Publishes the progress summary in the memo (workflows with the progress-memo patch): readable by `describe()` without a worker. */
+  function publish(): void {
+    if (progressMemo) upsertMemo({ progress: summarize(progress) });
+  }
   /** Moves to `step`, stamping the (deterministic) workflow time on the progress. */
   function setStep(step: DeploymentProgress['step']): void {
     progress.step = step;
     progress.updatedAt = new Date().toISOString();
+    publish();
   }
   setHandler(progressQuery, () => progress);
 
@@ -140,6 +154,7 @@ export async function templateDeploymentWorkflow(request: DeploymentRequest): Pr
           progress.approvedBy = approver.id;
           if (comment !== undefined) progress.approvalComment = comment;
         }
+        publish();
         return attempt;
       },
       {
@@ -241,6 +256,7 @@ export async function templateDeploymentWorkflow(request: DeploymentRequest): Pr
     requester = await identity.verifyIdentity({ workflowId, credential: request.credential, purpose: 'start' });
     progress.requester = requester.id;
     upsertMemo({ requester: requester.id });
+    publish();
   }
   if (requester === undefined) throw ApplicationFailure.nonRetryable('the deployment has no requester', 'ERR_VALIDATION');
   const { credential: _credential, requester: _named, ...rest } = request;
@@ -347,6 +363,7 @@ export async function templateDeploymentWorkflow(request: DeploymentRequest): Pr
     for (const d of result.devices) progress.devices[d.deviceId] = { status: d.ok ? 'deployed' : 'failed', batch: index, detail: d.detail };
     progress.batchesDone = index + 1;
     progress.updatedAt = new Date().toISOString();
+    publish();
     failedCount += result.devices.filter((d) => !d.ok).length;
     if (failedCount > tolerated) {
       failure = `${failedCount} device(s) failed, more than the threshold of ${tolerated}`;
