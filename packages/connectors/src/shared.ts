@@ -9,13 +9,16 @@ export interface CallOptions {
 
 /**
  * What every upstream client is built with: lazily read credentials (so a rotated secret is
- * picked up), a hook for when the upstream rejects them, resilience settings and a logger.
+ * picked up), resilience settings and a logger. A rejected credential is an `ERR_UPSTREAM_AUTH`
+ * error; re-reading it is the caller's job (the spine's `withUpstreamCredentials`).
  */
 export interface UpstreamClientOptions<C> {
-  /** Called when a credential is needed (e.g. reads Vault `mcp/<upstream>` through the cached secret provider). */
+  /**
+   * Called when a credential is needed. In the services this is the getter that the spine's
+   * `withUpstreamCredentials` hands over: it reads the cached secret, and re-reads it once when
+   * the upstream rejects it (`ERR_UPSTREAM_AUTH`).
+   */
   credentials: () => Promise<C>;
-  /** Called when the upstream rejects the credentials, so the caller can re-read them. */
-  onCredentialRejected?: () => void;
   /** Resilience settings (`name` defaults to the upstream's id). */
   policy?: Partial<UpstreamPolicyOptions>;
   logger?: Logger;

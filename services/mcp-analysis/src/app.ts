@@ -1,5 +1,6 @@
-import { createCatalystCenterClient } from '@mcp-platform/connectors/catalyst-center';
-import { bootstrapServer, withCredentialRetry, type BootstrappedServer } from '@mcp-platform/mcp-common/server';
+import { catalystCenterSecret, createCatalystCenterClient } from '@mcp-platform/connectors/catalyst-center';
+import { withUpstreamCredentials } from '@mcp-platform/mcp-common/secrets';
+import { bootstrapServer, type BootstrappedServer } from '@mcp-platform/mcp-common/server';
 import { DEV_SECRETS, type AnalysisConfig } from './config.ts';
 import type { AnalysisDeps } from './deps.ts';
 import { analysisTools } from './tools/index.ts';
@@ -36,20 +37,16 @@ export function startAnalysisServer(config: AnalysisConfig, options: StartAnalys
       'Typical flow: get_network_health → get_site_health → get_device_health / list_issues → get_issue → run_show_command or get_config_changes.',
     ...(options.logStream ? { logStream: options.logStream } : {}),
     buildDeps: ({ secrets, logger, metrics, readCache }) => {
-      const name = config.CATALYST_SECRET_NAME;
-      const client = createCatalystCenterClient({
-        baseUrl: config.CATALYST_BASE_URL,
-        credentials: async () => {
-          const { username, password } = await secrets.get(name);
-          if (!username || !password) throw new TypeError(`secret "${name}" must have username and password`);
-          return { username, password };
-        },
-        onCredentialRejected: () => secrets.invalidate(name),
-        policy: { timeoutMs: config.CATALYST_TIMEOUT_MS, observer: metrics.upstream, readCache: readCache('catalyst-center') },
-        logger,
-      });
+      const catalyst = withUpstreamCredentials({ secrets, name: config.CATALYST_SECRET_NAME, schema: catalystCenterSecret }, (credentials) =>
+        createCatalystCenterClient({
+          baseUrl: config.CATALYST_BASE_URL,
+          credentials,
+          policy: { timeoutMs: config.CATALYST_TIMEOUT_MS, observer: metrics.upstream, readCache: readCache('catalyst-center') },
+          logger,
+        }),
+      );
       return {
-        catalyst: withCredentialRetry(client, secrets, name),
+        catalyst,
         limits: {
           commandTimeoutSeconds: config.COMMAND_TIMEOUT_SECONDS,
           commandWaitMs: config.COMMAND_WAIT_MS,

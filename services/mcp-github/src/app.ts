@@ -1,7 +1,7 @@
-import { createGitHubClient } from '@mcp-platform/connectors/github';
-import { bootstrapServer, withCredentialRetry, type BootstrappedServer } from '@mcp-platform/mcp-common/server';
+import { createGitHubClient, gitHubSecret } from '@mcp-platform/connectors/github';
+import { withUpstreamCredentials } from '@mcp-platform/mcp-common/secrets';
+import { bootstrapServer, type BootstrappedServer } from '@mcp-platform/mcp-common/server';
 import { DEV_SECRETS, type GitHubConfig } from './config.ts';
-import { githubCredentials } from './credentials.ts';
 import type { GitHubDeps } from './deps.ts';
 import { githubTools } from './tools/index.ts';
 
@@ -39,22 +39,22 @@ export function startGitHubServer(config: GitHubConfig, options: StartGitHubServ
       "Commits to a repository's default branch are refused by policy.",
     ...(options.logStream ? { logStream: options.logStream } : {}),
     buildDeps: ({ secrets, logger, metrics, readCache }) => {
-      const name = config.GITHUB_SECRET_NAME;
-      const client = createGitHubClient({
-        baseUrl: config.GITHUB_API_URL,
-        credentials: async () => githubCredentials(name, await secrets.get(name)),
-        onCredentialRejected: () => secrets.invalidate(name),
-        policy: { timeoutMs: config.GITHUB_TIMEOUT_MS, observer: metrics.upstream, readCache: readCache('github') },
-        rateLimit: {
-          maxWaitSeconds: config.GITHUB_RATE_LIMIT_MAX_WAIT_SECONDS,
-          ...(options.writeIntervalMs !== undefined ? { writeIntervalMs: options.writeIntervalMs } : {}),
-          ...(options.searchIntervalMs !== undefined ? { searchIntervalMs: options.searchIntervalMs } : {}),
-        },
-        maxFileBytes: config.GITHUB_MAX_FILE_BYTES,
-        userAgent: `${SERVICE.name}/${SERVICE.version}`,
-        logger,
-      });
-      return { github: withCredentialRetry(client, secrets, name), allowedOrgs: config.GITHUB_ALLOWED_ORGS.map((o) => o.toLowerCase()) };
+      const github = withUpstreamCredentials({ secrets, name: config.GITHUB_SECRET_NAME, schema: gitHubSecret }, (credentials) =>
+        createGitHubClient({
+          baseUrl: config.GITHUB_API_URL,
+          credentials,
+          policy: { timeoutMs: config.GITHUB_TIMEOUT_MS, observer: metrics.upstream, readCache: readCache('github') },
+          rateLimit: {
+            maxWaitSeconds: config.GITHUB_RATE_LIMIT_MAX_WAIT_SECONDS,
+            ...(options.writeIntervalMs !== undefined ? { writeIntervalMs: options.writeIntervalMs } : {}),
+            ...(options.searchIntervalMs !== undefined ? { searchIntervalMs: options.searchIntervalMs } : {}),
+          },
+          maxFileBytes: config.GITHUB_MAX_FILE_BYTES,
+          userAgent: `${SERVICE.name}/${SERVICE.version}`,
+          logger,
+        }),
+      );
+      return { github, allowedOrgs: config.GITHUB_ALLOWED_ORGS.map((o) => o.toLowerCase()) };
     },
     // Degraded mode: while GitHub's breaker is open, reads answer stale from the cache, writes are refused, /readyz says degraded.
     upstream: (deps) => ({ name: 'github', breakerState: () => deps.github.breakerState() }),

@@ -1,6 +1,6 @@
-import { createServiceNowClient, type ServiceNowCredentials } from '@mcp-platform/connectors/servicenow';
-import { bootstrapServer, withCredentialRetry, type BootstrappedServer } from '@mcp-platform/mcp-common/server';
-import type { SecretValue } from '@mcp-platform/mcp-common/secrets';
+import { createServiceNowClient, serviceNowSecret } from '@mcp-platform/connectors/servicenow';
+import { withUpstreamCredentials } from '@mcp-platform/mcp-common/secrets';
+import { bootstrapServer, type BootstrappedServer } from '@mcp-platform/mcp-common/server';
 import { DEV_SECRETS, type ItsmConfig } from './config.ts';
 import type { ItsmDeps } from './deps.ts';
 import { itsmTools } from './tools/index.ts';
@@ -11,13 +11,6 @@ export const SERVICE = { name: 'mcp-itsm', version: '0.1.0' } as const;
 export interface StartItsmServerOptions {
   /** Where ECS lines go. Default stdout. */
   logStream?: NodeJS.WritableStream;
-}
-
-/** The secret's keys → connector credentials: `username`/`password`, or `client_id`/`client_secret`. */
-export function serviceNowCredentials(name: string, s: SecretValue): ServiceNowCredentials {
-  if (s['client_id'] && s['client_secret']) return { clientId: s['client_id'], clientSecret: s['client_secret'] };
-  if (s['username'] && s['password']) return { username: s['username'], password: s['password'] };
-  throw new TypeError(`secret "${name}" must have username and password, or client_id and client_secret`);
 }
 
 /**
@@ -44,15 +37,15 @@ export function startItsmServer(config: ItsmConfig, options: StartItsmServerOpti
       'Approval (authorize → scheduled) is its own tool, approve_change_request. Pass a correlation_id when creating a ticket so a retried call returns the same ticket.',
     ...(options.logStream ? { logStream: options.logStream } : {}),
     buildDeps: ({ secrets, logger, metrics, readCache }) => {
-      const name = config.SERVICENOW_SECRET_NAME;
-      const client = createServiceNowClient({
-        instanceUrl: config.SERVICENOW_INSTANCE_URL,
-        credentials: async () => serviceNowCredentials(name, await secrets.get(name)),
-        onCredentialRejected: () => secrets.invalidate(name),
-        policy: { timeoutMs: config.SERVICENOW_TIMEOUT_MS, observer: metrics.upstream, readCache: readCache('servicenow') },
-        logger,
-      });
-      return { servicenow: withCredentialRetry(client, secrets, name) };
+      const servicenow = withUpstreamCredentials({ secrets, name: config.SERVICENOW_SECRET_NAME, schema: serviceNowSecret }, (credentials) =>
+        createServiceNowClient({
+          instanceUrl: config.SERVICENOW_INSTANCE_URL,
+          credentials,
+          policy: { timeoutMs: config.SERVICENOW_TIMEOUT_MS, observer: metrics.upstream, readCache: readCache('servicenow') },
+          logger,
+        }),
+      );
+      return { servicenow };
     },
     // Degraded mode: while ServiceNow's breaker is open, reads answer stale from the cache, writes are refused, /readyz says degraded.
     upstream: (deps) => ({ name: 'servicenow', breakerState: () => deps.servicenow.breakerState() }),

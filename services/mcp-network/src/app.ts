@@ -1,6 +1,7 @@
-import { createCatalystCenterClient } from '@mcp-platform/connectors/catalyst-center';
+import { catalystCenterSecret, createCatalystCenterClient } from '@mcp-platform/connectors/catalyst-center';
 import { connectClient, createDeploymentClient } from '@mcp-platform/deploy-worker/client';
-import { bootstrapServer, withCredentialRetry, type BootstrappedServer } from '@mcp-platform/mcp-common/server';
+import { withUpstreamCredentials } from '@mcp-platform/mcp-common/secrets';
+import { bootstrapServer, type BootstrappedServer } from '@mcp-platform/mcp-common/server';
 import { DEV_SECRETS, type NetworkConfig } from './config.ts';
 import { createWorkerDelegation } from './delegation.ts';
 import { createDeploymentTaskBackend } from './tasks.ts';
@@ -52,22 +53,17 @@ export function startNetworkServer(config: NetworkConfig, options: StartNetworkS
     // Deployments are tasks (SEP-2663) backed by their Temporal workflows.
     tasks: (deps) => (deps.deployments ? createDeploymentTaskBackend(deps.deployments, deps.workerAudience) : undefined),
     buildDeps: async ({ secrets, logger, metrics, readCache }) => {
-      const name = config.CATALYST_SECRET_NAME;
-      const client = createCatalystCenterClient({
-        baseUrl: config.CATALYST_BASE_URL,
-        credentials: async () => {
-          const s = await secrets.get(name);
-          const { username, password } = s;
-          if (!username || !password) throw new TypeError(`secret "${name}" must have username and password`);
-          return { username, password };
-        },
-        onCredentialRejected: () => secrets.invalidate(name),
-        policy: { timeoutMs: config.CATALYST_TIMEOUT_MS, observer: metrics.upstream, readCache: readCache('catalyst-center') },
-        logger,
-      });
+      const catalyst = withUpstreamCredentials({ secrets, name: config.CATALYST_SECRET_NAME, schema: catalystCenterSecret }, (credentials) =>
+        createCatalystCenterClient({
+          baseUrl: config.CATALYST_BASE_URL,
+          credentials,
+          policy: { timeoutMs: config.CATALYST_TIMEOUT_MS, observer: metrics.upstream, readCache: readCache('catalyst-center') },
+          logger,
+        }),
+      );
       const temporal = config.TEMPORAL_ADDRESS !== undefined ? await connectClient({ ...config, TEMPORAL_ADDRESS: config.TEMPORAL_ADDRESS }, { lazy: true }) : undefined;
       return {
-        catalyst: withCredentialRetry(client, secrets, name),
+        catalyst,
         maxDevicesPerDeploy: config.DEPLOY_MAX_DEVICES,
         workerAudience: config.DEPLOY_WORKER_AUDIENCE,
         ...(temporal ? { deployments: createDeploymentClient(temporal, config.TEMPORAL_TASK_QUEUE) } : {}),

@@ -210,20 +210,18 @@ describe('authentication', () => {
     for (const t of sim.state.issuedTokens) expect(text).not.toContain(t);
   });
 
-  it('reports rejected credentials as ERR_UPSTREAM_AUTH and tells the caller to refetch them', async () => {
-    let rejected = 0;
+  it('reports rejected credentials as ERR_UPSTREAM_AUTH, logged, without retrying them', async () => {
     let credentialReads = 0;
     const c = client({
       credentials: async () => {
         credentialReads++;
         return { username: USERNAME, password: 'wrong-password' };
       },
-      onCredentialRejected: () => rejected++,
     });
     const err = await c.listDevices().catch((e: unknown) => e);
     expect(isPlatformError(err, 'ERR_UPSTREAM_AUTH')).toBe(true);
     expect((err as Error).message).not.toContain('wrong-password');
-    expect(rejected).toBe(1);
+    expect(logger.text()).toContain('catalyst center rejected the credentials');
     expect(credentialReads).toBe(1); // auth errors are never retried
     expect(intentRequests('GET', '/dna/intent')).toBe(0);
     expect(logger.text()).not.toContain('wrong-password');

@@ -50,7 +50,7 @@ export interface CatalystCenterCredentials {
  *
  * @example
  * ```ts
- * const options: CatalystCenterClientOptions = { baseUrl, credentials: () => vault.read('mcp/catalyst-center'), policy: { timeoutMs: 15_000 } };
+ * const options: CatalystCenterClientOptions = { baseUrl, credentials: async () => ({ username, password }), policy: { timeoutMs: 15_000 } };
  * ```
  */
 export interface CatalystCenterClientOptions extends UpstreamClientOptions<CatalystCenterCredentials> {
@@ -174,8 +174,7 @@ function checkPaging(offset: number | undefined, limit: number | undefined, maxL
  * ```ts
  * const catalyst = createCatalystCenterClient({
  *   baseUrl: 'https://dnac.example.com',
- *   credentials: () => secrets.read('mcp/catalyst-center'),
- *   onCredentialRejected: () => secrets.invalidate('mcp/catalyst-center'),
+ *   credentials: async () => ({ username, password }), // in a service: withUpstreamCredentials hands this over
  *   logger,
  * });
  * const cores = await catalyst.listDevices({ role: 'CORE', limit: 50 });
@@ -218,11 +217,6 @@ export function createCatalystCenterClient(options: CatalystCenterClientOptions)
     } catch (err) {
       if (err instanceof UpstreamAuthError) {
         logger?.warn('catalyst center rejected the credentials', { event: { action: 'upstream-auth', outcome: 'failure' } });
-        try {
-          options.onCredentialRejected?.();
-        } catch {
-          // A faulty callback must not hide the auth error.
-        }
       } else if (err instanceof Error && err.name === 'TimeoutError') {
         throw new UpstreamTimeoutError(UPSTREAM, timeoutMs, { cause: err });
       }

@@ -70,3 +70,5 @@ export {
   type SiteHealth,
   type SiteHealthQuery,
 } from './analysis-types.ts';
+/** The Catalyst Center secret (`username`, `password`) for the spine's `withUpstreamCredentials`. */
+export { usernamePasswordSecret as catalystCenterSecret } from '../secrets.ts';

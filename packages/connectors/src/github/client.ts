@@ -170,8 +170,7 @@ const isRead = (method: string | undefined): boolean => method === undefined || 
  * ```ts
  * const github = createGitHubClient({
  *   baseUrl: 'https://api.github.com',
- *   credentials: async () => ({ token: (await secrets.get('github'))['token']! }),
- *   onCredentialRejected: () => secrets.invalidate('github'),
+ *   credentials: async () => ({ token }), // in a service: withUpstreamCredentials hands this over
  *   logger,
  * });
  * const { items } = await github.listRepositories({ org: 'acme-net', limit: 100 });
@@ -249,11 +248,6 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
     } catch (err) {
       if (err instanceof UpstreamAuthError) {
         logger?.warn('github rejected the credentials', { event: { action: 'upstream-auth', outcome: 'failure' }, labels: { operation } });
-        try {
-          options.onCredentialRejected?.();
-        } catch {
-          // A faulty callback must not hide the auth error.
-        }
       }
       throw err;
     }

@@ -22,3 +22,5 @@ export type {
   Repository,
   SearchPage,
 } from './types.ts';
+/** The GitHub secret (PAT or GitHub App) for the spine's `withUpstreamCredentials`. */
+export { gitHubSecret } from '../secrets.ts';

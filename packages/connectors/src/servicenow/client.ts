@@ -96,7 +96,7 @@ export interface UpdateOptions extends CallOptions {
 
 /**
  * A typed ServiceNow Table API client (see {@link createServiceNowClient}). Flat, so that
- * `withCredentialRetry` from the spine wraps every upstream call.
+ * the spine's `withUpstreamCredentials` wraps every upstream call.
  *
  * @example
  * ```ts
@@ -217,8 +217,7 @@ function changeBody(fields: ChangeRequestFields): Record<string, string> {
  * ```ts
  * const sn = createServiceNowClient({
  *   instanceUrl: 'https://acme.service-now.com',
- *   credentials: async () => secrets.get('servicenow') as { username: string; password: string },
- *   onCredentialRejected: () => secrets.invalidate('servicenow'),
+ *   credentials: async () => ({ username, password }), // in a service: withUpstreamCredentials hands this over
  * });
  * const { record, created } = await sn.createIncident({ short_description: 'VPN down', impact: 2, urgency: 2 }, { correlationId: 'wf-42' });
  * ```
@@ -238,11 +237,6 @@ export function createServiceNowClient(options: ServiceNowClientOptions): Servic
 
   const rejected = (): void => {
     logger?.warn('servicenow rejected the credentials', { event: { action: 'upstream-auth', outcome: 'failure' } });
-    try {
-      options.onCredentialRejected?.();
-    } catch {
-      // A faulty callback must not hide the auth error.
-    }
   };
 
   async function fetchToken(c: ServiceNowOAuthCredentials): Promise<string> {

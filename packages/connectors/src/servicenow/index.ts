@@ -38,3 +38,5 @@ export {
   type Page,
   type SearchOptions,
 } from './types.ts';
+/** The ServiceNow secret (Basic or OAuth client credentials) for the spine's `withUpstreamCredentials`. */
+export { serviceNowSecret } from '../secrets.ts';

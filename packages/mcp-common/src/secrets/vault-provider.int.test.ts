@@ -12,12 +12,15 @@ import {
   SecretNotFoundError,
   SecretUnavailableError,
   createVaultSecretProvider,
-  withCredentialRefresh,
+  withUpstreamCredentials,
   type SecretProvider,
   type VaultAuth,
   type VaultSecretProviderOptions,
 } from './index.ts';
 import { startVaultFixture, startVaultServer, type VaultFixture, type VaultServer } from '../../test/vault-fixture.ts';
+import { z } from 'zod';
+
+const tokenSecret = z.object({ token: z.string().min(1) }).describe('token');
 
 const env = { VAULT_ADDR: process.env['VAULT_ADDR'], VAULT_TOKEN: process.env['VAULT_TOKEN'] };
 const EXTERNAL = Boolean(env.VAULT_ADDR && env.VAULT_TOKEN);
@@ -365,11 +368,15 @@ describe(`Vault secret provider against ${EXTERNAL ? 'the Vault at VAULT_ADDR' :
     await vault.writeSecret('github', { token: rotated }); // rotated in Vault, cache still holds the old one
 
     const seenByUpstream: string[] = [];
-    const result = await withCredentialRefresh(secrets, 'github', async ({ token }) => {
-      seenByUpstream.push(token ?? '');
-      if (token !== rotated) throw new PlatformError('ERR_UPSTREAM_AUTH', 'GitHub rejected the credential');
-      return 'ok';
-    });
+    const upstream = withUpstreamCredentials({ secrets, name: 'github', schema: tokenSecret }, (credentials) => ({
+      async call() {
+        const { token } = await credentials();
+        seenByUpstream.push(token);
+        if (token !== rotated) throw new PlatformError('ERR_UPSTREAM_AUTH', 'GitHub rejected the credential');
+        return 'ok';
+      },
+    }));
+    const result = await upstream.call();
 
     expect(result).toBe('ok');
     expect(seenByUpstream).toEqual([old, rotated]);
@@ -380,10 +387,14 @@ describe(`Vault secret provider against ${EXTERNAL ? 'the Vault at VAULT_ADDR' :
     await vault.writeSecret('github', { token: secretValue('bad') });
     const secrets = provider({ method: 'token', token: await vault.createToken(3600) });
     let calls = 0;
-    const err = await withCredentialRefresh(secrets, 'github', async () => {
-      calls++;
-      throw new PlatformError('ERR_UPSTREAM_AUTH', 'GitHub rejected the credential');
-    }).catch((e: unknown) => e);
+    const upstream = withUpstreamCredentials({ secrets, name: 'github', schema: tokenSecret }, (credentials) => ({
+      async call() {
+        calls++;
+        await credentials();
+        throw new PlatformError('ERR_UPSTREAM_AUTH', 'GitHub rejected the credential');
+      },
+    }));
+    const err = await upstream.call().catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'ERR_UPSTREAM_AUTH' });
     expect(calls).toBe(2);
     expect(kvReads('github')).toBe(2);

@@ -12,7 +12,6 @@ export {
   type BootstrappedServer,
   type SpineServices,
 } from './bootstrap.ts';
-export { withCredentialRetry } from './credentials.ts';
 export { DEFAULT_IDEMPOTENCY_WINDOW_MS, idempotencyKeys, type IdempotencyKeys } from './idempotency.ts';
 export { runServerMain } from './main.ts';
 export { mountOperationalRoutes, type ManagementAccess, type ReadinessReport } from './operational.ts';
