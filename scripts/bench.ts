@@ -5,7 +5,8 @@
  * as JSON to `bench/results/latest.json`. See docs/benchmarks.md.
  *
  *   BENCH_CONNECTIONS=16        concurrent connections (autocannon)
- *   BENCH_DURATION_SECONDS=10   measured seconds per target
+ *   BENCH_DURATION_SECONDS=10   measured seconds per target, split into BENCH_ROUNDS interleaved rounds
+ *   BENCH_ROUNDS=5              interleaved rounds (bare, spine…, then reversed, …); ratios per round, median + spread
  *   BENCH_WARMUP_SECONDS=3      unmeasured warm-up per target
  *   BENCH_TARGETS=a,b           only these spine rows (ids in the table); the bare server always runs
  *   BENCH_POLICY_DIR=path       Rego the OPA server loads (default policies/mcp)
@@ -21,9 +22,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatFairness, runFairnessBench, type FairnessReport } from '@mcp-platform/bench/fairness';
-import { formatTable, runBench, TARGET } from '@mcp-platform/bench';
+import { formatTable, runBench } from '@mcp-platform/bench';
 import { formatGatewayReport, runGatewayBench, type GatewayBenchReport } from '@mcp-platform/mcp-gateway/bench';
-import { runProxyBench, type ProxyBenchReport } from '@mcp-platform/rest-proxy/bench';
+import { formatProxyReport, runProxyBench, type ProxyBenchReport } from '@mcp-platform/rest-proxy/bench';
 import { ensureOpa } from '@mcp-platform/tooling/opa';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -42,23 +43,24 @@ async function main(): Promise<void> {
   const options = {
     connections: positiveInt('BENCH_CONNECTIONS', 16),
     durationSeconds: positiveInt('BENCH_DURATION_SECONDS', 10),
+    rounds: positiveInt('BENCH_ROUNDS', 5),
     warmupSeconds: positiveInt('BENCH_WARMUP_SECONDS', 3),
     ...(only ? { only: only.split(',').map((s) => s.trim()) } : {}),
     ...(process.env['BENCH_POLICY_DIR'] ? { policyDir: process.env['BENCH_POLICY_DIR'] } : {}),
     ...(process.env['BENCH_CPU_PROFILE'] === '1' ? { cpuProfileDir: join(resultsDir, 'profiles') } : {}),
   };
-  if (options.connections < 1 || options.durationSeconds < 1) throw new TypeError('BENCH_CONNECTIONS and BENCH_DURATION_SECONDS must be at least 1');
+  if (options.connections < 1 || options.durationSeconds < 1 || options.rounds < 1) throw new TypeError('BENCH_CONNECTIONS, BENCH_DURATION_SECONDS and BENCH_ROUNDS must be at least 1');
   const opaBin = await ensureOpa();
   const progress = (line: string) => process.stderr.write(`${line}\n`);
   const report = await runBench(options, progress, opaBin);
   const proxy: ProxyBenchReport | undefined =
     process.env['BENCH_PROXY'] === '0'
       ? undefined
-      : await runProxyBench({ connections: options.connections, durationSeconds: options.durationSeconds, warmupSeconds: options.warmupSeconds, log: progress });
+      : await runProxyBench({ connections: options.connections, durationSeconds: options.durationSeconds, rounds: options.rounds, warmupSeconds: options.warmupSeconds, log: progress });
   const gateway: GatewayBenchReport | undefined =
     process.env['BENCH_GATEWAY'] === '0'
       ? undefined
-      : await runGatewayBench({ connections: options.connections, durationSeconds: options.durationSeconds, warmupSeconds: options.warmupSeconds, log: progress });
+      : await runGatewayBench({ connections: options.connections, durationSeconds: options.durationSeconds, rounds: options.rounds, warmupSeconds: options.warmupSeconds, log: progress });
   const fairness: FairnessReport | undefined =
     process.env['BENCH_FAIRNESS'] === '0'
       ? undefined
@@ -73,14 +75,13 @@ async function main(): Promise<void> {
     [
       '',
       `pnpm bench — ${report.startedAt} — ${m.cpus} × ${m.cpuModel}, Node ${m.node}, load average (1 min) ${m.loadAverage1m.before.toFixed(2)} before / ${m.loadAverage1m.after.toFixed(2)} after`,
-      `autocannon: ${options.connections} connections, ${options.warmupSeconds}s warm-up + ${options.durationSeconds}s measured per target, load generator and server in separate processes`,
+      `autocannon: ${options.connections} connections, ${options.warmupSeconds}s warm-up + ${options.durationSeconds}s measured per target in ${options.rounds} interleaved rounds, load generator and servers in separate processes`,
       `request: MCP-Protocol-Version ${report.request.protocolVersion}; bare: ${report.request.bare}; spine: ${report.request.spine}`,
       '',
       formatTable(report),
       '',
-      `target (issue #2): spine req/s ≥ ${TARGET.throughputRatioAtLeast.toFixed(1)}× bare, p99 ≤ ${TARGET.p99RatioAtMost.toFixed(1)}× bare`,
       ...report.rows.filter((r) => !r.valid).map((r) => `INVALID ${r.id}: ${r.errors} error(s); first: ${r.result.firstError ?? '(socket error or timeout)'}`),
-      ...(proxy ? ['', proxyTable(proxy)] : []),
+      ...(proxy ? ['', formatProxyReport(proxy)] : []),
       ...(gateway ? ['', formatGatewayReport(gateway)] : []),
       ...(fairness ? ['', formatFairness(fairness)] : []),
       `JSON: ${join('bench', 'results', 'latest.json')}`,
@@ -88,17 +89,6 @@ async function main(): Promise<void> {
     ].join('\n'),
   );
   if (!report.valid || (proxy !== undefined && !proxy.valid) || (gateway !== undefined && !gateway.valid) || (fairness !== undefined && !fairness.valid)) process.exitCode = 1;
-}
-
-function proxyTable(p: ProxyBenchReport): string {
-  const lines = p.rows.map(
-    (r) => `${r.label.padEnd(44)} ${r.requestsPerSecond.toFixed(0).padStart(7)} req/s  p50 ${r.latencyMs.p50.toFixed(1).padStart(6)} ms  p99 ${r.latencyMs.p99.toFixed(1).padStart(6)} ms  errors ${r.errors}`,
-  );
-  return [
-    'REST proxy (get_device, same stack, same run):',
-    ...lines,
-    `proxy adds ${p.addedP50Ms.toFixed(2)} ms at p50, ${p.addedP99Ms.toFixed(2)} ms at p99; throughput ${p.throughputRatio.toFixed(2)}× direct (target issue #4: ≤ 1 ms added at p50)${p.valid ? '' : ' — INVALID: error responses'}`,
-  ].join('\n');
 }
 
 main().catch((err: unknown) => {

@@ -1,33 +1,15 @@
 /**
  * Shared pieces of the "same tool, directly vs through a front" bench rows (the REST proxy's and the
- * MCP gateway's): start a service of this repository as its own process, and measure one HTTP request
- * shape with autocannon, checking every response body.
+ * MCP gateway's): start a service of this repository as its own process, and measure the direct and
+ * the fronted request in interleaved rounds with the bench's one load generator, checking every
+ * response body.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import autocannon from 'autocannon';
+import { compareRounds, errorCount, runRounds, type Contender, type RoundsOptions, type RoundsResult } from './interleave.ts';
+import { formatSpread, type Spread } from './rounds.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-
-/** One measured row. */
-export interface HttpRow<Id extends string = string> {
-  id: Id;
-  label: string;
-  connections: number;
-  requests: number;
-  requestsPerSecond: number;
-  latencyMs: { p50: number; p90: number; p99: number; max: number };
-  /** Responses that were not the expected success. */
-  errors: number;
-  firstError?: string;
-}
-
-/** Load shape of one row. */
-export interface RowLoad {
-  connections: number;
-  durationSeconds: number;
-  warmupSeconds: number;
-}
 
 /**
  * Starts `file` (a `src/main.ts` of this repository) with `node --import tsx`, a clean environment plus
@@ -58,62 +40,79 @@ export function startServiceProcess(file: string, env: Record<string, string>, r
   })();
 }
 
+/** One request shape of a front comparison. */
+export interface FrontRequest {
+  url: string;
+  headers: Record<string, string>;
+  body: string;
+  /** What a good answer is (see `LoadJob.expect`). Default `mcp-result`. */
+  expect?: 'mcp-result' | 'rest-ok';
+}
+
+/** The direct and the fronted request measured at one connection count, in interleaved rounds. */
+export interface FrontLevel {
+  connections: number;
+  direct: RoundsResult;
+  front: RoundsResult;
+  /** Per round: front p50 minus direct p50, in ms. */
+  addedP50Ms: Spread;
+  /** Per round: front p99 minus direct p99, in ms. */
+  addedP99Ms: Spread;
+  /** Per round: front req/s divided by direct req/s. */
+  throughputRatio: Spread;
+  /** Bad responses over both contenders' rounds. */
+  errors: number;
+  firstError?: string;
+}
+
 /**
- * Measures one POST request shape: a warm-up (unmeasured), then `durationSeconds` measured; every
- * measured response goes through `ok` (status and body), failures are counted.
+ * Measures `direct` and `front` (the same tool, once straight to the server and once through a
+ * front such as the REST proxy or the MCP gateway) at each connection count in `connections`, in
+ * interleaved rounds (see `runRounds`), and compares them round by round.
  *
  * @example
  * ```ts
- * const row = await measureHttpRow('direct', 'directly', { url, headers, body }, (s) => s === 200, { connections: 1, durationSeconds: 10, warmupSeconds: 3 });
+ * const [one, many] = await compareFront(direct, viaProxy, [1, 16], { rounds: 5, roundSeconds: 2, warmupSeconds: 3 }, log);
+ * console.log(one.addedP50Ms.median);
  * ```
  */
-export async function measureHttpRow<Id extends string>(
-  id: Id,
-  label: string,
-  request: { url: string; headers: Record<string, string>; body: string },
-  ok: (status: number, body: string) => boolean,
-  load: RowLoad,
-): Promise<HttpRow<Id>> {
-  let errors = 0;
-  let firstError: string | undefined;
-  let counting = false;
-  const run = (seconds: number) =>
-    new Promise<autocannon.Result>((resolve, reject) => {
-      autocannon(
-        {
-          url: request.url,
-          connections: load.connections,
-          duration: seconds,
-          requests: [
-            {
-              method: 'POST',
-              headers: request.headers,
-              body: request.body,
-              // Every response body is checked, not only its status.
-              onResponse: (status: number, body: string) => {
-                if (counting && !ok(status, body)) {
-                  errors++;
-                  firstError ??= `HTTP ${status}: ${body.slice(0, 300)}`;
-                }
-              },
-            },
-          ],
-        },
-        (err, result) => (err ? reject(err) : resolve(result)),
-      );
+export async function compareFront(direct: FrontRequest, front: FrontRequest, connections: readonly number[], plan: RoundsOptions, log: (line: string) => void = () => {}): Promise<FrontLevel[]> {
+  const levels: FrontLevel[] = [];
+  for (const n of connections) {
+    log(`bench: direct vs front at ${String(n)} connection(s), ${String(plan.rounds)} rounds of ${String(plan.roundSeconds)}s`);
+    const job = (r: FrontRequest): Contender['job'] => ({ url: r.url, headers: r.headers, body: r.body, connections: n, ...(r.expect ? { expect: r.expect } : {}) });
+    const [d, f] = (await runRounds([{ id: 'direct', job: job(direct) }, { id: 'front', job: job(front) }], plan, log)) as [RoundsResult, RoundsResult];
+    const firstError = d.summary.firstError ?? f.summary.firstError;
+    levels.push({
+      connections: n,
+      direct: d,
+      front: f,
+      addedP50Ms: compareRounds(f, d, (x, y) => x.latencyMs.p50 - y.latencyMs.p50),
+      addedP99Ms: compareRounds(f, d, (x, y) => x.latencyMs.p99 - y.latencyMs.p99),
+      throughputRatio: compareRounds(f, d, (x, y) => x.requestsPerSecond / y.requestsPerSecond),
+      errors: errorCount(d) + errorCount(f),
+      ...(firstError !== undefined ? { firstError } : {}),
     });
-  if (load.warmupSeconds > 0) await run(load.warmupSeconds);
-  counting = true;
-  const result = await run(load.durationSeconds);
-  errors += result.errors + result.timeouts;
-  return {
-    id,
-    label,
-    connections: load.connections,
-    requests: result.requests.total,
-    requestsPerSecond: result.requests.total / result.duration,
-    latencyMs: { p50: result.latency.p50, p90: result.latency.p90, p99: result.latency.p99, max: result.latency.max },
-    errors,
-    ...(firstError ? { firstError } : {}),
-  };
+  }
+  return levels;
+}
+
+/**
+ * One level as report lines: both rows (median req/s, p50, p99 over the rounds) and the per-round
+ * comparison with its spread.
+ *
+ * @example
+ * ```ts
+ * process.stdout.write(formatFrontLevel(level, 'mcp-network directly', 'through the proxy').join('\n'));
+ * ```
+ */
+export function formatFrontLevel(level: FrontLevel, directLabel: string, frontLabel: string): string[] {
+  const row = (label: string, r: RoundsResult) =>
+    `  ${`${label}, ${String(level.connections)} conn.`.padEnd(48)} ${r.summary.requestsPerSecond.toFixed(0).padStart(6)} req/s  p50 ${r.summary.latencyMs.p50.toFixed(2).padStart(7)} ms  p99 ${r.summary.latencyMs.p99.toFixed(2).padStart(7)} ms  errors ${String(errorCount(r))}`;
+  return [
+    row(directLabel, level.direct),
+    row(frontLabel, level.front),
+    `  adds ${formatSpread(level.addedP50Ms, 2, ' ms')} at p50, ${formatSpread(level.addedP99Ms, 2, ' ms')} at p99; throughput ${formatSpread(level.throughputRatio, 2, '×')} direct` +
+      (level.firstError ? ` — first error: ${level.firstError}` : ''),
+  ];
 }

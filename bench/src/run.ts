@@ -6,14 +6,20 @@ import { SEED_RESOURCE_SERVERS, startIdentityProvider } from '@mcp-platform/sand
 import { freePort, startOpa } from '@mcp-platform/test-support';
 import { BENCH_DEVICE_ID } from './targets/spine.ts';
 import type { AuthzEngine, TargetSpec, Upstream } from './targets/types.ts';
-import { LOAD_PROCESS, PROTOCOL_VERSION, SERVER_PROCESS, ask, exited, forkChild, headersFor, rpcBody } from './processes.ts';
-import type { BenchOptions, BenchReport, BenchRow, LoadJob, LoadResult } from './types.ts';
+import type { ChildProcess } from 'node:child_process';
+import { compareRounds, errorCount, roundsFor, runRounds, type Contender, type RoundsResult } from './interleave.ts';
+import { PROTOCOL_VERSION, SERVER_PROCESS, ask, exited, forkChild, headersFor, rpcBody } from './processes.ts';
+import { formatSpread, formatVerdict, judge, spreadOf } from './rounds.ts';
+import type { BenchOptions, BenchReport, BenchRow, RowGoal } from './types.ts';
 import { DECISION_TARGET, measureDecisionLatency, type DecisionLatency } from './policy-latency.ts';
 
-export type { BenchOptions, BenchReport, BenchRow, LoadResult } from './types.ts';
+export type { BenchOptions, BenchReport, BenchRow, LoadResult, RowGoal } from './types.ts';
+export { formatSpread, formatVerdict, judge, spreadOf, type Spread, type Verdict } from './rounds.ts';
 
-/** The issue's target for the spine against the bare server. */
+/** The issue's target for the spine (Wasm policy) against the bare server. */
 export const TARGET = { throughputRatioAtLeast: 1.0, p99RatioAtMost: 1.2 } as const;
+/** The issue's target for mcp-network with its simulator against the bare server. */
+export const NETWORK_TARGET = { throughputRatioAtLeast: 0.8 } as const;
 
 const POLICY_DIR = fileURLToPath(new URL('../../policies/mcp', import.meta.url));
 /** The seeded network engineer: a non-admin caller the policy really has to evaluate. */
@@ -24,51 +30,50 @@ interface SpineTarget {
   label: string;
   authz: AuthzEngine;
   upstream: Upstream;
+  goal?: RowGoal;
 }
 
-/** The spine rows, in the order they run (after the bare server). */
+/** The spine rows, in the order of the first round (after the bare server). */
 export const SPINE_TARGETS: readonly SpineTarget[] = [
-  { id: 'spine-wasm-inproc', label: 'spine, Wasm policy, upstream in-process', authz: 'wasm', upstream: 'in-process' },
+  { id: 'spine-wasm-inproc', label: 'spine, Wasm policy, upstream in-process', authz: 'wasm', upstream: 'in-process', goal: TARGET },
   { id: 'spine-opa-inproc', label: 'spine, OPA server, upstream in-process', authz: 'opa', upstream: 'in-process' },
-  { id: 'network-wasm-sim', label: 'mcp-network, Wasm policy, Catalyst simulator', authz: 'wasm', upstream: 'simulator' },
+  { id: 'network-wasm-sim', label: 'mcp-network, Wasm policy, Catalyst simulator', authz: 'wasm', upstream: 'simulator', goal: NETWORK_TARGET },
   { id: 'network-opa-sim', label: 'mcp-network, OPA server, Catalyst simulator', authz: 'opa', upstream: 'simulator' },
 ];
 
 const BARE = { id: 'bare-sdk', label: 'bare SDK (createMcpHandler + express)' } as const;
 
-async function measure(spec: TargetSpec, job: Omit<LoadJob, 'url'>, options: BenchOptions, log: (line: string) => void, id: string): Promise<LoadResult> {
+/** Forks a server process for `spec` and resolves with it and its URL once it listens. */
+async function startTarget(spec: TargetSpec, options: BenchOptions, id: string): Promise<{ child: ChildProcess; url: string }> {
   // One folder per target: every thread (tsx's loader worker too) writes its own profile; the main thread's is the largest.
   const profileArgs = options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${join(options.cpuProfileDir, id)}`] : [];
-  const server = forkChild(SERVER_PROCESS, profileArgs);
-  const load = forkChild(LOAD_PROCESS);
+  const child = forkChild(SERVER_PROCESS, profileArgs);
   try {
-    const { url } = await ask<{ url: string }>(server, { type: 'start', spec }, `starting ${id}`);
-    log(`  ${id}: ${url} — warm-up ${job.warmupSeconds}s, measuring ${job.durationSeconds}s at ${job.connections} connections`);
-    const { result } = await ask<{ result: LoadResult }>(load, { type: 'run', job: { ...job, url } }, `loading ${id}`);
-    return result;
-  } finally {
-    load.disconnect();
-    if (server.connected) server.send({ type: 'stop' });
-    const killer = setTimeout(() => server.kill('SIGKILL'), 15_000);
-    await Promise.all([exited(server), exited(load)]);
-    clearTimeout(killer);
+    const { url } = await ask<{ url: string }>(child, { type: 'start', spec }, `starting ${id}`);
+    return { child, url };
+  } catch (err) {
+    child.kill('SIGKILL');
+    throw err;
   }
 }
 
-function errorsOf(r: LoadResult): number {
-  return r.non2xx + r.socketErrors + r.timeouts + r.rpcErrors + r.toolErrors + r.malformed;
+async function stopTargets(children: readonly ChildProcess[]): Promise<void> {
+  for (const c of children) if (c.connected) c.send({ type: 'stop' });
+  const killer = setTimeout(() => children.forEach((c) => c.kill('SIGKILL')), 15_000);
+  await Promise.all(children.map(exited));
+  clearTimeout(killer);
 }
 
 /**
- * Runs the benchmark: the dev IdP in this process and the real OPA server,
- * then each target in its own forked server process, loaded by autocannon in
- * another forked process, one target after the other with the same
- * connections, warm-up and duration. Ratios are against the bare server of
- * this run.
+ * Runs the benchmark: the dev IdP in this process and the real OPA server, every target in its own
+ * forked server process (all started up front), and one forked autocannon process that measures them
+ * in interleaved rounds (bare, spine…, then the reverse order, …) with the same connections. Each
+ * ratio is taken per round against the bare server of that round; a row reports the median ratio
+ * and its spread, and a goal's verdict says whether every round agrees.
  *
  * @example
  * ```ts
- * const report = await runBench({ connections: 16, durationSeconds: 10, warmupSeconds: 3 });
+ * const report = await runBench({ connections: 16, durationSeconds: 10, rounds: 5, warmupSeconds: 3 });
  * console.log(formatTable(report));
  * ```
  */
@@ -78,52 +83,72 @@ export async function runBench(options: BenchOptions, log: (line: string) => voi
   const ports = new Map<string, number>();
   for (const t of spines) ports.set(t.id, await freePort());
   const publicUrl = (id: string) => `http://127.0.0.1:${String(ports.get(id))}/mcp`;
+  const plan = roundsFor(options.durationSeconds, options.rounds, options.warmupSeconds);
 
   const idp = await startIdentityProvider({
     port: 0,
+    accessTokenTtlSeconds: 3_600,
     resourceServers: [...SEED_RESOURCE_SERVERS, ...spines.map((t) => ({ url: publicUrl(t.id), name: `bench ${t.id}` }))],
   });
   const needsOpa = spines.some((t) => t.authz === 'opa');
   const opa = needsOpa ? await startOpa({ policyDir: options.policyDir ?? POLICY_DIR, ...(opaBin ? { opaBin } : {}) }) : undefined;
   const startedAt = new Date().toISOString();
   const loadBefore = loadavg()[0] ?? 0;
-  const base = { connections: options.connections, durationSeconds: options.durationSeconds, warmupSeconds: options.warmupSeconds };
-  const rows: Omit<BenchRow, 'throughputRatio' | 'p99Ratio'>[] = [];
+  const base = { connections: options.connections };
+  const children: ChildProcess[] = [];
+  let measured: RoundsResult[] = [];
   let decisions: DecisionLatency[] = [];
   try {
     log('bench: the policy decision on its own (get_device as nina)');
     decisions = await measureDecisionLatency({ user: BENCH_USER, groups: ['network-engineers'], deviceId: BENCH_DEVICE_ID, ...(opa ? { opaUrl: opa.url } : {}) });
-    const anyToken = await idp.issueToken({ user: BENCH_USER, audience: SEED_RESOURCE_SERVERS[0]?.url ?? '' });
-    log(`bench: ${BARE.label}`);
-    const bare = await measure(
-      { kind: 'bare', port: 0 },
-      { ...base, headers: headersFor(anyToken), body: rpcBody('echo', { text: 'hello' }) },
-      options,
-      log,
-      BARE.id,
-    );
-    rows.push({ id: BARE.id, label: BARE.label, result: bare, errors: errorsOf(bare), valid: errorsOf(bare) === 0 });
+    const anyToken = await idp.issueToken({ user: BENCH_USER, audience: SEED_RESOURCE_SERVERS[0]?.url ?? '', ttlSeconds: 3_600 });
+    log(`bench: starting ${BARE.label}${spines.map((t) => `, ${t.id}`).join('')}`);
+    const bare = await startTarget({ kind: 'bare', port: 0 }, options, BARE.id);
+    children.push(bare.child);
+    const contenders: Contender[] = [{ id: BARE.id, job: { ...base, url: bare.url, headers: headersFor(anyToken), body: rpcBody('echo', { text: 'hello' }) } }];
     for (const t of spines) {
-      log(`bench: ${t.label}`);
-      const token = await idp.issueToken({ user: BENCH_USER, audience: publicUrl(t.id) });
-      const result = await measure(
-        { kind: 'spine', port: ports.get(t.id) ?? 0, authz: t.authz, upstream: t.upstream, issuer: idp.issuer, opaUrl: opa?.url ?? 'http://127.0.0.1:1', limits: 'off' },
-        { ...base, headers: headersFor(token), body: rpcBody('get_device', { device_id: BENCH_DEVICE_ID }) },
-        options,
-        log,
-        t.id,
-      );
-      rows.push({ id: t.id, label: t.label, result, errors: errorsOf(result), valid: errorsOf(result) === 0 });
+      const spec: TargetSpec = { kind: 'spine', port: ports.get(t.id) ?? 0, authz: t.authz, upstream: t.upstream, issuer: idp.issuer, opaUrl: opa?.url ?? 'http://127.0.0.1:1', limits: 'off' };
+      const started = await startTarget(spec, options, t.id);
+      children.push(started.child);
+      const token = await idp.issueToken({ user: BENCH_USER, audience: publicUrl(t.id), ttlSeconds: 3_600 });
+      contenders.push({ id: t.id, job: { ...base, url: started.url, headers: headersFor(token), body: rpcBody('get_device', { device_id: BENCH_DEVICE_ID }) } });
     }
+    log(`bench: warm-up ${String(plan.warmupSeconds)}s each, then ${String(plan.rounds)} interleaved rounds of ${String(plan.roundSeconds)}s per target at ${String(options.connections)} connections`);
+    measured = await runRounds(contenders, plan, log);
   } finally {
+    await stopTargets(children);
     await Promise.allSettled([opa?.stop(), idp.stop()]);
   }
-  const ref = rows[0]?.result;
-  const withRatios: BenchRow[] = rows.map((r) => ({
-    ...r,
-    throughputRatio: ref ? r.result.requestsPerSecond / ref.requestsPerSecond : NaN,
-    p99Ratio: ref ? r.result.latencyMs.p99 / ref.latencyMs.p99 : NaN,
-  }));
+  const ref = measured[0];
+  const labels = new Map<string, { label: string; goal?: RowGoal }>([[BARE.id, { label: BARE.label }], ...spines.map((t) => [t.id, { label: t.label, ...(t.goal ? { goal: t.goal } : {}) }] as const)]);
+  const rows: BenchRow[] = measured.map((m) => {
+    const throughputSpread = ref ? compareRounds(m, ref, (c, b) => c.requestsPerSecond / b.requestsPerSecond) : spreadOf([]);
+    const p99Spread = ref ? compareRounds(m, ref, (c, b) => c.latencyMs.p99 / b.latencyMs.p99) : spreadOf([]);
+    const errors = errorCount(m);
+    const meta = labels.get(m.id);
+    const goal = meta?.goal;
+    return {
+      id: m.id,
+      label: meta?.label ?? m.id,
+      result: m.summary,
+      rounds: m.rounds,
+      errors,
+      valid: errors === 0,
+      throughputRatio: throughputSpread.median,
+      p99Ratio: p99Spread.median,
+      throughputSpread,
+      p99Spread,
+      ...(goal
+        ? {
+            goal: {
+              ...goal,
+              throughput: judge(throughputSpread, (r) => r >= goal.throughputRatioAtLeast),
+              ...(goal.p99RatioAtMost !== undefined ? { p99: judge(p99Spread, (r) => r <= (goal.p99RatioAtMost ?? Infinity)) } : {}),
+            },
+          }
+        : {}),
+    };
+  });
   const cpu = cpus();
   return {
     startedAt,
@@ -141,9 +166,10 @@ export async function runBench(options: BenchOptions, log: (line: string) => voi
       spine: `tools/call get_device {"device_id":"${BENCH_DEVICE_ID}"} as ${BENCH_USER} (network-engineers)`,
     },
     target: TARGET,
-    rows: withRatios,
+    rounds: { rounds: plan.rounds, roundSeconds: plan.roundSeconds },
+    rows,
     decisions,
-    valid: withRatios.every((r) => r.valid) && decisions.every((d) => d.allAllowed),
+    valid: rows.every((r) => r.valid) && decisions.every((d) => d.allAllowed),
   };
 }
 
@@ -152,7 +178,9 @@ function fixed(n: number, digits: number): string {
 }
 
 /**
- * Renders the report as a Markdown table (target, req/s, p50, p99, errors, ratios).
+ * Renders the report as a Markdown table (target, median req/s and percentiles over the rounds,
+ * errors, the median per-round ratios against the bare server with their [min–max] spread), then
+ * each goal's verdict over the rounds and the policy decision's own latency.
  *
  * @example
  * ```ts
@@ -160,7 +188,7 @@ function fixed(n: number, digits: number): string {
  * ```
  */
 export function formatTable(report: BenchReport): string {
-  const header = ['target', 'req/s', 'p50 ms', 'p95 ms', 'p99 ms', 'errors', 'req/s vs bare', 'p99 vs bare', 'valid'];
+  const header = ['target', 'req/s', 'p50 ms', 'p95 ms', 'p99 ms', 'errors', 'req/s vs bare [min–max]', 'p99 vs bare [min–max]', 'valid'];
   const lines = report.rows.map((r) => [
     `${r.id} — ${r.label}`,
     fixed(r.result.requestsPerSecond, 0),
@@ -168,16 +196,32 @@ export function formatTable(report: BenchReport): string {
     fixed(r.result.latencyMs.p95, 1),
     fixed(r.result.latencyMs.p99, 1),
     String(r.errors),
-    `${fixed(r.throughputRatio, 2)}×`,
-    `${fixed(r.p99Ratio, 2)}×`,
+    formatSpread(r.throughputSpread, 2, '×'),
+    formatSpread(r.p99Spread, 2, '×'),
     r.valid ? 'yes' : 'NO',
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] ?? '').length)));
   const row = (cells: string[]) => `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join(' | ')} |`;
   const sep = `|${widths.map((w, i) => (i === 0 ? '-'.repeat(w + 2) : `${'-'.repeat(w + 1)}:`)).join('|')}|`;
+  const goalLines = report.rows.flatMap((r) =>
+    r.goal
+      ? [
+          `goal ${r.id}: req/s ≥ ${r.goal.throughputRatioAtLeast.toFixed(1)}× bare — ${formatVerdict(r.goal.throughput)}` +
+            (r.goal.p99 && r.goal.p99RatioAtMost !== undefined ? `; p99 ≤ ${r.goal.p99RatioAtMost.toFixed(1)}× bare — ${formatVerdict(r.goal.p99)}` : ''),
+        ]
+      : [],
+  );
   const decisionLines = report.decisions.map((d) => {
     const goal = d.engine === 'wasm' ? DECISION_TARGET.wasmP99MsAtMost : DECISION_TARGET.opaP99MsAtMost;
     return `policy decision alone, ${d.engine === 'wasm' ? 'Wasm in-process' : 'OPA server'}: p50 ${d.p50Ms.toFixed(3)} ms, p99 ${d.p99Ms.toFixed(3)} ms (goal ≤ ${goal} ms: ${d.p99Ms <= goal ? 'met' : 'MISSED'}), max ${d.maxMs.toFixed(2)} ms over ${d.decisions} decisions${d.allAllowed ? '' : ' — INVALID: a decision was not allow'}`;
   });
-  return [row(header), sep, ...lines.map(row), '', ...decisionLines].join('\n');
+  return [
+    `${String(report.rounds.rounds)} interleaved rounds of ${String(report.rounds.roundSeconds)}s per target; figures are medians over the rounds, ratios per round against the bare server of that round`,
+    row(header),
+    sep,
+    ...lines.map(row),
+    '',
+    ...goalLines,
+    ...decisionLines,
+  ].join('\n');
 }

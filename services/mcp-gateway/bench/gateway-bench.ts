@@ -2,14 +2,17 @@
  * The MCP gateway's benchmark row: the same tool (`get_device` on mcp-network, Catalyst simulator
  * upstream) called directly on mcp-network and through the gateway (`network__get_device`), same
  * load generator, same request shape (MCP 2025-11-25 JSON-RPC), in one run: at 1 connection (added
- * latency) and at `connections` (throughput). Every response is checked; a row with any bad response
- * is invalid.
+ * latency) and at `connections` (throughput), each in interleaved rounds (direct, gateway, gateway,
+ * direct, …) compared round by round. Every response is checked; a row with any bad response is
+ * invalid.
  *
  * The stack is real and on loopback: dev IdP, OPA server (`policies/mcp`), the Catalyst Center
  * simulator, mcp-network and the gateway each in their own process, autocannon in this one.
  */
 import type { ChildProcess } from 'node:child_process';
-import { measureHttpRow, startServiceProcess, type HttpRow, type RowLoad } from '@mcp-platform/bench/http-row';
+import { formatVerdict, judge, type Spread, type Verdict } from '@mcp-platform/bench';
+import { compareFront, formatFrontLevel, startServiceProcess, type FrontLevel } from '@mcp-platform/bench/http-row';
+import { roundsFor } from '@mcp-platform/bench/interleave';
 import { SEED_IDS, startCatalystCenterSimulator } from '@mcp-platform/sandboxes/catalyst-center';
 import { SEED_RESOURCE_SERVERS, startIdentityProvider } from '@mcp-platform/sandboxes/idp';
 import { freePort, POLICY_DIR, startOpa } from '@mcp-platform/test-support';
@@ -23,8 +26,10 @@ export const GATEWAY_TARGET = { addedP50MsAtMost: 2, throughputRatioAtLeast: 0.8
 export interface GatewayBenchOptions {
   /** Connections of the throughput rows. Default 16. */
   connections?: number;
-  /** Measured seconds per row. Default 10. */
+  /** Measured seconds per row, split into `rounds`. Default 10. */
   durationSeconds?: number;
+  /** Interleaved rounds. Default 5. */
+  rounds?: number;
   /** Unmeasured seconds per row first. Default 3. */
   warmupSeconds?: number;
   /** Write a `--cpu-prof` profile of the gateway process here. Default: none. */
@@ -32,21 +37,22 @@ export interface GatewayBenchOptions {
   log?: (line: string) => void;
 }
 
-type RowId = 'direct-1' | 'gateway-1' | 'direct-n' | 'gateway-n';
-
 /** What {@link runGatewayBench} returns. */
 export interface GatewayBenchReport {
-  rows: HttpRow<RowId>[];
-  /** Gateway p50 minus direct p50 at 1 connection, in ms (goal ≤ 2). */
-  addedP50MsAt1: number;
-  /** Gateway req/s divided by direct req/s at `connections` (goal ≥ 0.8). */
-  throughputRatio: number;
+  /** At 1 connection, then at `connections`. */
+  levels: [FrontLevel, FrontLevel];
+  /** Per round: gateway p50 minus direct p50 at 1 connection, in ms (goal ≤ 2). */
+  addedP50MsAt1: Spread;
+  /** Per round: gateway req/s divided by direct req/s at `connections` (goal ≥ 0.8). */
+  throughputRatio: Spread;
+  verdicts: { addedP50: Verdict; throughput: Verdict };
   connections: number;
   valid: boolean;
 }
 
 /**
- * Starts the stack, measures the four rows, stops everything.
+ * Starts the stack, measures direct and through the gateway at 1 and at `connections` connections
+ * in interleaved rounds, stops everything.
  *
  * @example
  * ```ts
@@ -56,7 +62,6 @@ export interface GatewayBenchReport {
  */
 export async function runGatewayBench(opts: GatewayBenchOptions = {}): Promise<GatewayBenchReport> {
   const connections = opts.connections ?? 16;
-  const base = { durationSeconds: opts.durationSeconds ?? 10, warmupSeconds: opts.warmupSeconds ?? 3 };
   const log = opts.log ?? (() => undefined);
   const [gatewayPort, networkPort] = [await freePort(), await freePort()];
   const gatewayUrl = `http://127.0.0.1:${gatewayPort}/mcp`;
@@ -87,27 +92,20 @@ export async function runGatewayBench(opts: GatewayBenchOptions = {}): Promise<G
     const args = { device_id: SEED_IDS.devices.sjc01Core01 };
     const headers = (token: string) => ({ 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': PROTOCOL_VERSION, authorization: `Bearer ${token}` });
     const body = (name: string) => JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name, arguments: args } });
-    const ok = (status: number, text: string) => status === 200 && text.includes('"structuredContent"') && !text.includes('"isError":true');
     const direct = { url: networkUrl, headers: headers(await idp.issueToken({ user: 'nina', audience: networkUrl, ttlSeconds: 3_600 })), body: body('get_device') };
     const viaGateway = { url: gatewayUrl, headers: headers(await idp.issueToken({ user: 'nina', audience: gatewayUrl, ttlSeconds: 3_600 })), body: body('network__get_device') };
-    const rows: HttpRow<RowId>[] = [];
-    for (const [id, label, request, load] of [
-      ['direct-1', 'mcp-network directly, 1 connection', direct, { ...base, connections: 1 }],
-      ['gateway-1', 'through mcp-gateway, 1 connection', viaGateway, { ...base, connections: 1 }],
-      ['direct-n', `mcp-network directly, ${connections} connections`, direct, { ...base, connections }],
-      ['gateway-n', `through mcp-gateway, ${connections} connections`, viaGateway, { ...base, connections }],
-    ] as [RowId, string, typeof direct, RowLoad][]) {
-      const row = await measureHttpRow(id, label, request, ok, load);
-      log(`bench: ${label}: p50 ${row.latencyMs.p50} ms, ${row.requestsPerSecond.toFixed(0)} req/s, errors ${row.errors}`);
-      rows.push(row);
-    }
-    const [d1, g1, dn, gn] = rows as [HttpRow<RowId>, HttpRow<RowId>, HttpRow<RowId>, HttpRow<RowId>];
+    const plan = roundsFor(opts.durationSeconds ?? 10, opts.rounds ?? 5, opts.warmupSeconds ?? 3);
+    const [one, many] = (await compareFront(direct, viaGateway, [1, connections], plan, log)) as [FrontLevel, FrontLevel];
     return {
-      rows,
-      addedP50MsAt1: g1.latencyMs.p50 - d1.latencyMs.p50,
-      throughputRatio: gn.requestsPerSecond / dn.requestsPerSecond,
+      levels: [one, many],
+      addedP50MsAt1: one.addedP50Ms,
+      throughputRatio: many.throughputRatio,
+      verdicts: {
+        addedP50: judge(one.addedP50Ms, (ms) => ms <= GATEWAY_TARGET.addedP50MsAtMost),
+        throughput: judge(many.throughputRatio, (r) => r >= GATEWAY_TARGET.throughputRatioAtLeast),
+      },
       connections,
-      valid: rows.every((r) => r.errors === 0),
+      valid: one.errors === 0 && many.errors === 0,
     };
   } finally {
     for (const c of children) c.kill('SIGTERM');
@@ -124,14 +122,13 @@ export async function runGatewayBench(opts: GatewayBenchOptions = {}): Promise<G
  * ```
  */
 export function formatGatewayReport(report: GatewayBenchReport): string {
-  const line = (r: HttpRow<RowId>) =>
-    `${r.label.padEnd(44)} ${r.requestsPerSecond.toFixed(0).padStart(7)} req/s  p50 ${r.latencyMs.p50.toFixed(1).padStart(6)} ms  p99 ${r.latencyMs.p99.toFixed(1).padStart(6)} ms  errors ${r.errors}${r.firstError ? ` (${r.firstError})` : ''}`;
-  const met = (ok: boolean) => (ok ? 'met' : 'NOT met');
+  const [one, many] = report.levels;
   return [
-    'MCP gateway (get_device directly vs network__get_device through the gateway, same stack, same run):',
-    ...report.rows.map(line),
-    `gateway adds ${report.addedP50MsAt1.toFixed(2)} ms at p50 at 1 connection (goal issue #11: ≤ ${String(GATEWAY_TARGET.addedP50MsAtMost)} ms — ${met(report.addedP50MsAt1 <= GATEWAY_TARGET.addedP50MsAtMost)}); ` +
-      `throughput ${report.throughputRatio.toFixed(2)}× direct at ${String(report.connections)} connections (goal ≥ ${String(GATEWAY_TARGET.throughputRatioAtLeast)} — ${met(report.throughputRatio >= GATEWAY_TARGET.throughputRatioAtLeast)})` +
+    'MCP gateway (get_device directly vs network__get_device through the gateway, same stack, same run, interleaved rounds; medians [min–max] over the rounds):',
+    ...formatFrontLevel(one, 'mcp-network directly', 'through mcp-gateway'),
+    ...formatFrontLevel(many, 'mcp-network directly', 'through mcp-gateway'),
+    `goal (issue #11/#14): adds ≤ ${String(GATEWAY_TARGET.addedP50MsAtMost)} ms at p50 at 1 connection — ${formatVerdict(report.verdicts.addedP50)}; ` +
+      `throughput ≥ ${String(GATEWAY_TARGET.throughputRatioAtLeast)}× direct at ${String(report.connections)} connections — ${formatVerdict(report.verdicts.throughput)}` +
       (report.valid ? '' : ' — INVALID: error responses'),
   ].join('\n');
 }

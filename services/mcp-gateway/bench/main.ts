@@ -1,4 +1,4 @@
-// `pnpm --filter @mcp-platform/mcp-gateway bench`: the gateway row on its own (BENCH_CONNECTIONS, BENCH_DURATION_SECONDS, BENCH_WARMUP_SECONDS).
+// `pnpm --filter @mcp-platform/mcp-gateway bench`: the gateway row on its own (BENCH_CONNECTIONS, BENCH_DURATION_SECONDS, BENCH_ROUNDS, BENCH_WARMUP_SECONDS, BENCH_CPU_PROFILE_DIR).
 import { formatGatewayReport, runGatewayBench } from './gateway-bench.ts';
 
 const num = (name: string, dflt: number): number => {
@@ -11,7 +11,9 @@ const num = (name: string, dflt: number): number => {
 const report = await runGatewayBench({
   connections: num('BENCH_CONNECTIONS', 16),
   durationSeconds: num('BENCH_DURATION_SECONDS', 10),
+  rounds: num('BENCH_ROUNDS', 5),
   warmupSeconds: num('BENCH_WARMUP_SECONDS', 3),
+  ...(process.env['BENCH_CPU_PROFILE_DIR'] ? { cpuProfileDir: process.env['BENCH_CPU_PROFILE_DIR'] } : {}),
   log: (line) => process.stderr.write(`${line}\n`),
 });
 process.stdout.write(`${formatGatewayReport(report)}\n`);
