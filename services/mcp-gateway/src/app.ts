@@ -1,6 +1,6 @@
 import { backendScopeFor, createTokenExchanger } from '@mcp-platform/mcp-common/auth';
 import { DEFAULT_WASM_PATH, createOpaAuthorizer, createWasmAuthorizer, withDecisionCache } from '@mcp-platform/mcp-common/authz';
-import { createBackendPool, type BackendPool } from '@mcp-platform/mcp-common/client';
+import { backendResources, createBackendPool, type BackendPool } from '@mcp-platform/mcp-common/client';
 import { createRequestLimits, limitSettingsFromConfig } from '@mcp-platform/mcp-common/limits';
 import { createLogger, type PlatformLogger } from '@mcp-platform/mcp-common/logging';
 import { createMetrics } from '@mcp-platform/mcp-common/metrics';
@@ -59,7 +59,7 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
     clientId: config.GATEWAY_CLIENT_ID,
     clientSecret: config.GATEWAY_CLIENT_SECRET,
     earlyExpirySeconds: config.TOKEN_EXCHANGE_EARLY_EXPIRY_SECONDS,
-    scopeFor: backendScopeFor(config.backends, config.exchangeScopes),
+    scopeFor: backendScopeFor(backendResources(config.backends), config.exchangeScopes),
     logger,
   });
   const pool = createBackendPool({

@@ -33,4 +33,16 @@ describe('the gateway configuration', () => {
     expect(() => loadConfig({ GATEWAY_BACKENDS: '{not json' })).toThrow(/GATEWAY_BACKENDS.*not readable JSON/s);
     expect(() => loadConfig({ TOKEN_EXCHANGE_SCOPES: JSON.stringify({ nowhere: 'mcp:tools' }) })).toThrow(/TOKEN_EXCHANGE_SCOPES.*nowhere/s);
   });
+
+  it('takes several replicas of one server (resource = their common token audience, default the first URL) and refuses an empty or repeated list, naming the backend', () => {
+    const urls = ['http://10.0.0.1:8101/mcp', 'http://10.0.0.2:8101/mcp'];
+    expect(loadConfig({ GATEWAY_BACKENDS: JSON.stringify({ network: { resource: 'https://mcp-network.example/mcp', urls }, itsm: 'http://127.0.0.1:8102/mcp' }) }).backends).toEqual({
+      network: { resource: 'https://mcp-network.example/mcp', urls },
+      itsm: 'http://127.0.0.1:8102/mcp',
+    });
+    expect(loadConfig({ GATEWAY_BACKENDS: JSON.stringify({ network: { urls } }) }).backends).toEqual({ network: { resource: urls[0], urls } });
+    expect(() => loadConfig({ GATEWAY_BACKENDS: JSON.stringify({ network: { urls: [] } }) })).toThrow(/GATEWAY_BACKENDS.*network/s);
+    expect(() => loadConfig({ GATEWAY_BACKENDS: JSON.stringify({ network: { urls: [urls[0], urls[0]] } }) })).toThrow(/GATEWAY_BACKENDS.*network.*twice/s);
+    expect(() => loadConfig({ GATEWAY_BACKENDS: JSON.stringify({ network: { urls: ['ftp://x/mcp'] } }) })).toThrow(/GATEWAY_BACKENDS.*network/s);
+  });
 });

@@ -16,8 +16,22 @@ export const GATEWAY_ENTRY = serverByKey('gateway');
  */
 export const DEFAULT_BACKENDS: Readonly<Record<string, string>> = Object.fromEntries(backendServers().map((s) => [s.key, localUrl(s)]));
 
+const replicaSet = z
+  .strictObject({ resource: httpUrl().optional(), urls: z.array(httpUrl()).min(1, 'lists at least one replica URL').max(16) })
+  .refine((t) => new Set(t.urls).size === t.urls.length, 'lists a replica URL twice')
+  .transform((t) => ({ resource: t.resource ?? (t.urls[0] as string), urls: t.urls }));
+
+/** One backend: its MCP endpoint URL, or several replicas of one server (`resource` = their common token audience, default the first URL). */
+const backendTarget = z.unknown().transform((value, ctx): string | z.output<typeof replicaSet> => {
+  // Not a z.union: its failure says only "Invalid input"; this one names what is wrong with the form used.
+  const parsed = typeof value === 'string' ? httpUrl().safeParse(value) : replicaSet.safeParse(value);
+  if (parsed.success) return parsed.data;
+  for (const issue of parsed.error.issues) ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
+  return z.NEVER;
+});
+
 const backendMap = z
-  .record(z.string(), httpUrl())
+  .record(z.string(), backendTarget)
   // Checked here rather than as the record's key schema: zod reports a bad record key only as "Invalid key in record".
   .superRefine((m, ctx) => {
     for (const name of Object.keys(m)) {
@@ -50,7 +64,10 @@ export const configSchema = withCommonRules(
     TOKEN_EXCHANGE_EARLY_EXPIRY_SECONDS: z.coerce.number().int().min(0).max(600).default(30),
     /** JSON `{ "<backend name>": "<scope>" }`: the scope to request in each token exchange (Keycloak: `mcp:tools mcp-network`). */
     TOKEN_EXCHANGE_SCOPES: z.string().optional(),
-    /** Backends as JSON `{ "<name>": "<MCP endpoint URL>" }`; wins over GATEWAY_BACKENDS_FILE. */
+    /**
+     * Backends as JSON `{ "<name>": "<MCP endpoint URL>" }`, or `{ "<name>": { "resource": "<token audience>", "urls": ["<replica>", …] } }`
+     * for several replicas of one server (health per URL, reads retried on another replica: docs/reliability.md); wins over GATEWAY_BACKENDS_FILE.
+     */
     GATEWAY_BACKENDS: z.string().optional(),
     /** Path of a JSON file with the same shape as GATEWAY_BACKENDS. */
     GATEWAY_BACKENDS_FILE: z.string().optional(),

@@ -155,12 +155,20 @@ export function createGatewayFactory(deps: GatewayDeps): McpServerFactory {
     if (!deps.health.isUp(server)) {
       return failure('ERR_UPSTREAM_UNAVAILABLE', `MCP server "${server}" is unavailable right now (not ready); try again later.`, true);
     }
+    // Asked only when a replica failed after the call reached it: may it go to another replica? Only a tool
+    // that says repeating it changes nothing (readOnlyHint, or idempotentHint: the spine's idempotent creates
+    // carry a key and look it up under a Redis-shared lock) — never a write on a guess (docs/reliability.md).
+    const repeatable = async (): Promise<boolean> => {
+      const listed = await deps.catalog.toolsOf(caller.token, backend, signal).catch(() => []);
+      const a = listed.find((t) => t.name === tool)?.annotations;
+      return a?.readOnlyHint === true || a?.idempotentHint === true;
+    };
     try {
       const delegated = await deps.exchanger.exchange(caller.token, backend.url);
-      if (!asTask) return await backend.callTool(delegated, tool, args, signal);
+      if (!asTask) return await backend.callTool(delegated, tool, args, signal, { repeatable });
       // The caller declared the Tasks extension (SEP-2663): so does the hop, and a task handle comes back
       // with its id under the server's prefix, so tasks/* find their way back to the same backend.
-      const raw = await backend.request(delegated, 'tools/call', { name: tool, arguments: args }, TASK_CAPABILITIES, signal);
+      const raw = await backend.request(delegated, 'tools/call', { name: tool, arguments: args }, TASK_CAPABILITIES, signal, { repeatable });
       return (raw['resultType'] === 'task' ? { ...raw, taskId: `${server}${TASK_ID_SEPARATOR}${String(raw['taskId'])}` } : raw) as CallToolResult;
     } catch (err) {
       if (err instanceof ProtocolError) throw err;
@@ -285,7 +293,8 @@ export function createGatewayFactory(deps: GatewayDeps): McpServerFactory {
       }
       try {
         const delegated = await deps.exchanger.exchange(caller.token, backend.url);
-        const raw = await backend.request(delegated, method, { taskId: taskId.slice(at + TASK_ID_SEPARATOR.length), ...extra }, TASK_CAPABILITIES, signal);
+        // tasks/get reads (another replica may answer it); update and cancel change a task: sent once.
+        const raw = await backend.request(delegated, method, { taskId: taskId.slice(at + TASK_ID_SEPARATOR.length), ...extra }, TASK_CAPABILITIES, signal, { repeatable: () => method === 'tasks/get' });
         outcome = 'success';
         return 'taskId' in raw ? { ...raw, taskId } : raw;
       } catch (err) {

@@ -6,13 +6,14 @@ import { createHealthMonitor } from './health.ts';
 
 const logger = createLogger({ serviceName: 'health-test', serviceVersion: 'test', level: 'error', stream: new Writable({ write: (_c, _e, done) => done() }) });
 
-/** A pool of one backend whose next probe answers are scripted. */
-function scripted(answers: Array<Pick<BackendHealth, 'status' | 'breaker'>>): BackendPool {
+/** A pool of one backend whose next probe answers are scripted; `available` says whether another replica is still routable. */
+function scripted(answers: Array<Pick<BackendHealth, 'status' | 'breaker'>>, available = () => false): BackendPool {
   const backend = {
     name: 'network',
     url: 'http://127.0.0.1:1/mcp',
-    health: async () => ({ name: 'network', url: 'http://127.0.0.1:1/mcp', ...(answers.shift() ?? { status: 'up', breaker: 'closed' }) }),
-  } as unknown as Backend; // only health() is used by the monitor
+    health: async () => ({ name: 'network', url: 'http://127.0.0.1:1/mcp', replicas: [], ...(answers.shift() ?? { status: 'up', breaker: 'closed' }) }),
+    available,
+  } as unknown as Backend; // only health() and available() are used by the monitor
   return { get: () => backend, list: () => [backend], close: async () => undefined };
 }
 
@@ -60,5 +61,16 @@ describe('createHealthMonitor', () => {
     expect(health.isUp('network')).toBe(true);
     health.reportFailure('network');
     expect(health.snapshot()).toEqual({ network: 'down' });
+  });
+
+  it('a failed call on one replica keeps the backend in while another replica is routable; the last one takes it out', async () => {
+    let others = true;
+    const health = createHealthMonitor({ pool: scripted([{ status: 'up', breaker: 'closed' }], () => others), intervalMs: 60_000, logger, onChange: () => undefined });
+    await health.probe();
+    health.reportFailure('network');
+    expect(health.isUp('network')).toBe(true);
+    others = false;
+    health.reportFailure('network');
+    expect(health.isUp('network')).toBe(false);
   });
 });

@@ -24,7 +24,7 @@ export interface HealthMonitor {
   snapshot(): Record<string, 'up' | 'down'>;
   /** Probes every backend now (also called by the timer); resolves when all answered. */
   probe(): Promise<void>;
-  /** Marks a backend down at once (a call found it unreachable); the next probe decides when it is back. */
+  /** Marks a backend down at once (a call found it, and every other replica of it, unreachable); the next probe decides when it is back. */
   reportFailure(backend: string): void;
   /** Starts the periodic probe after a first full probe. */
   start(): Promise<void>;
@@ -86,6 +86,8 @@ export function createHealthMonitor(options: HealthMonitorOptions): HealthMonito
     snapshot: () => Object.fromEntries(options.pool.list().map((b) => [b.name, status.get(b.name) === true ? 'up' : 'down'])),
     probe,
     reportFailure: (name) => {
+      // A backend with another replica still routable stays in: only the failed replica is out (the pool knows).
+      if (options.pool.get(name)?.available()) return;
       failedProbes.set(name, downAfter);
       set(name, false);
     },

@@ -1,4 +1,4 @@
-import type { CallToolResult, Client } from '@modelcontextprotocol/client';
+import type { CallToolResult, Client, FetchLike } from '@modelcontextprotocol/client';
 import { SEED_IDS } from '@mcp-platform/sandboxes/catalyst-center';
 import { startRedis } from '@mcp-platform/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -121,4 +121,95 @@ describe('fair share at the front', () => {
       await redis.stop();
     }
   }, 120_000);
+});
+
+describe('two replicas of one backend', () => {
+  it('a replica cut mid-load loses no read (each goes to the other replica); a write that reached a hung replica is answered, never sent again', async () => {
+    const { startFaultProxy } = await import('@mcp-platform/tooling/fault-proxy');
+    const { freePort, startMcpProcess } = await import('@mcp-platform/test-support');
+    const resource = h.backends.network.url; // both replicas accept tokens for the one resource identifier
+    const second = startMcpProcess('mcp-network', await freePort(), {
+      OIDC_ISSUER: h.idp.issuer,
+      OPA_URL: h.opa.url,
+      AUTHZ_CACHE_TTL_MS: '0',
+      CATALYST_BASE_URL: h.catalyst.url,
+      PUBLIC_URL: resource,
+    });
+    await second.start();
+    const [p1, p2] = [await startFaultProxy(h.backends.network.port), await startFaultProxy(second.port)];
+    const urls = [`http://127.0.0.1:${p1.port}/mcp`, `http://127.0.0.1:${p2.port}/mcp`];
+    const toolCalls: { url: string; tool: string }[] = [];
+    const recording: FetchLike = async (input, init) => {
+      const message = typeof init?.body === 'string' ? (JSON.parse(init.body) as { method?: string; params?: { name?: string } }) : {};
+      if (message.method === 'tools/call' && message.params?.name !== undefined) toolCalls.push({ url: String(input), tool: message.params.name });
+      return fetch(input, init);
+    };
+    const gateway = await startGateway(
+      loadConfig({
+        PORT: '0',
+        PUBLIC_URL: h.gatewayAudience,
+        OIDC_ISSUER: h.idp.issuer,
+        OPA_URL: h.opa.url,
+        GATEWAY_BACKENDS: JSON.stringify({ network: { resource, urls } }),
+        BACKEND_TIMEOUT_MS: '2000',
+        HEALTH_INTERVAL_MS: '60000',
+        TOOLS_CACHE_TTL_MS: '120000',
+        LOG_LEVEL: 'error',
+      }),
+      { backendFetch: recording },
+    );
+    try {
+      const client = await h.connect(await h.token('nina'), { url: `${gateway.url}/mcp` });
+      expect((await names(client)).some((n) => n === 'network__get_device')).toBe(true);
+      const read = async () => (await client.callTool({ name: 'network__get_device', arguments: { device_id: SEED_IDS.devices.sjc01Core01 } })) as CallToolResult;
+
+      // Load: three readers; replica 2 is cut (open connections reset, new ones refused) a moment in.
+      const outcomes: string[] = [];
+      let stop = false;
+      const readers = Array.from({ length: 3 }, async () => {
+        while (!stop) {
+          const r = await read();
+          outcomes.push(r.isError ? (errorCode(r) ?? 'tool-error') : 'ok');
+        }
+      });
+      await new Promise((r) => setTimeout(r, 1_000));
+      p2.set('refuse');
+      await new Promise((r) => setTimeout(r, 2_000));
+      stop = true;
+      await Promise.all(readers);
+      expect(outcomes.length).toBeGreaterThan(3);
+      expect(outcomes.filter((o) => o !== 'ok'), `${outcomes.length} reads`).toEqual([]);
+      expect(new Set(toolCalls.map((c) => c.url))).toEqual(new Set(urls)); // both replicas served
+
+      // Replica 2 back and up again; replica 1 hung (accepts connections, moves no byte).
+      p2.set('pass');
+      await gateway.pool.get('network')?.health(); // a probe sees both ready: both back in rotation
+      p1.set('hang');
+      toolCalls.length = 0;
+      // Two writes: round-robin sends one of them to the hung replica first. That one times out after the
+      // request went out — it may have run — so it is answered and NOT sent to replica 2.
+      const write = async () =>
+        (await client.callTool({ name: 'network__deploy_template', arguments: { template_id: SEED_IDS.templates.loginBanner, device_ids: [SEED_IDS.devices.sjc01Acc01], params: { banner: 'replica test' } } })) as CallToolResult;
+      const writes = [await write(), await write()];
+      const writeCalls = toolCalls.filter((c) => c.tool === 'deploy_template');
+      expect(writeCalls).toHaveLength(2);
+      expect(new Set(writeCalls.map((c) => c.url))).toEqual(new Set(urls));
+      expect(writes.map(errorCode)).toContain('ERR_UPSTREAM_TIMEOUT');
+
+      // A read that reached the hung replica is repeated on the other one (readOnlyHint): it succeeds.
+      p1.set('pass');
+      await gateway.pool.get('network')?.health();
+      p1.set('hang');
+      toolCalls.length = 0;
+      const reads = [await read(), await read()];
+      expect(reads.map((r) => r.isError ?? false)).toEqual([false, false]);
+      const readCalls = toolCalls.filter((c) => c.tool === 'get_device');
+      expect(readCalls.map((c) => c.url).filter((u) => u === urls[0])).toHaveLength(1);
+      expect(readCalls.map((c) => c.url).filter((u) => u === urls[1])).toHaveLength(2);
+    } finally {
+      p1.set('pass');
+      await gateway.close();
+      await Promise.allSettled([p1.close(), p2.close(), second.stop()]);
+    }
+  }, 180_000);
 });

@@ -282,7 +282,8 @@ export function createProxyApp(deps: ProxyDeps): ProxyApp {
 
   app.get('/api/v1/servers', ...guarded('list_servers', 'read'), async (_req, res) => {
     const servers = await Promise.all(pool.list().map((b) => b.health()));
-    res.json({ servers });
+    // The documented shape (the proxy's backends are one URL each; replica detail is the gateway's concern).
+    res.json({ servers: servers.map(({ name, url, status, breaker }) => ({ name, url, status, breaker })) });
   });
 
   app.get('/api/v1/mcp/:server/tools', ...guarded('list_tools', 'read'), async (req, res) => {

@@ -1,17 +1,15 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
-import { Client, ProtocolError, SdkError, SdkHttpError, StreamableHTTPClientTransport, UnauthorizedError } from '@modelcontextprotocol/client';
 import type { CallToolResult, FetchLike, Tool } from '@modelcontextprotocol/client';
-import { parseStepUpChallenge } from '../auth/auth-router.ts';
-import { StepUpRequiredError } from '../authz/errors.ts';
-import { PlatformError, platformErrorOf } from '../errors/index.ts';
-import { currentRequestContext, traceparentOf, type Logger } from '../logging/index.ts';
-import { activeSpanIds } from '../telemetry/index.ts';
-import { UpstreamAuthError, UpstreamRejectedError, UpstreamUnavailableError, createUpstreamPolicy, isNetworkError, type BreakerState, type UpstreamObserver, type UpstreamPolicy } from '../resilience/index.ts';
+import type { Logger } from '../logging/index.ts';
+import { CircuitOpenError, UpstreamTimeoutError, UpstreamUnavailableError, type BreakerState, type UpstreamObserver } from '../resilience/index.ts';
+import { createReplica, notExecuted, type Replica } from './replica.ts';
 
 /** Options of {@link createBackendPool}. */
 export interface BackendPoolOptions {
-  /** `{ "<name>": "<MCP endpoint URL>" }`. The URL is also the backend's resource identifier (token `aud`). */
-  backends: Readonly<Record<string, string>>;
+  /**
+   * `{ "<name>": "<MCP endpoint URL>" }` — the URL is also the backend's resource identifier (token `aud`) —
+   * or `{ "<name>": { resource, urls } }` for several replicas of one server that all accept tokens for `resource`.
+   */
+  backends: Readonly<Record<string, string | BackendTarget>>;
   /** Timeout of one call, in ms. Default 30000. */
   timeoutMs?: number;
   /** Consecutive transport failures that open a backend's breaker. Default 5. */
@@ -31,32 +29,63 @@ export interface BackendPoolOptions {
   observer?: UpstreamObserver;
 }
 
-/** Health of one backend: its `/readyz` answer and its breaker. */
-export interface BackendHealth {
-  name: string;
+/** Several replicas of one MCP server behind one backend name. */
+export interface BackendTarget {
+  /** The server's resource identifier: the audience of the exchanged token, the same for every replica. */
+  resource: string;
+  /** The replicas' MCP endpoint URLs (at least one). */
+  urls: readonly string[];
+}
+
+/** Health of one replica. */
+export interface ReplicaHealth {
   url: string;
   status: 'up' | 'down';
   breaker: BreakerState;
 }
 
+/** Health of one backend: up when one of its replicas' `/readyz` answers; the breaker of the best replica. */
+export interface BackendHealth {
+  name: string;
+  url: string;
+  status: 'up' | 'down';
+  breaker: BreakerState;
+  /** Every replica's own answer and breaker (one entry for a single-URL backend). */
+  replicas: ReplicaHealth[];
+}
+
+/** Per-call options of {@link Backend.callTool} and {@link Backend.request}. */
+export interface BackendCallOptions {
+  /**
+   * Whether this call may be sent again to another replica after it reached one that failed without
+   * answering (reset, timeout). Asked only then; default: never. A call that provably did not reach a
+   * replica (refused connection, open breaker, 503 before dispatch) goes to the next replica regardless.
+   */
+  repeatable?: () => boolean | Promise<boolean>;
+}
+
 /** One MCP server the pool calls as a delegate of its callers. */
 export interface Backend {
   readonly name: string;
-  /** MCP endpoint URL = resource identifier of the exchanged token. */
+  /** The server's resource identifier = audience of the exchanged token (a single-URL backend: its MCP endpoint URL). */
   readonly url: string;
+  /** The replicas' MCP endpoint URLs. */
+  readonly replicaUrls: readonly string[];
   /** The tools `token`'s subject may call, every page (no SDK-side caching: the list depends on the caller). */
   listTools(token: string, signal?: AbortSignal): Promise<Tool[]>;
   /** Calls `tool` with `token` as the bearer for this one request. */
-  callTool(token: string, tool: string, args: Record<string, unknown>, signal?: AbortSignal): Promise<CallToolResult>;
+  callTool(token: string, tool: string, args: Record<string, unknown>, signal?: AbortSignal, options?: BackendCallOptions): Promise<CallToolResult>;
   /**
    * One JSON-RPC request on 2026-07-28 answered as raw JSON (not decoded by the SDK client), for what the
    * SDK client cannot decode yet — a `tools/call` answered with a task (`resultType: "task"`, SEP-2663) and
    * `tasks/get|update|cancel`. `capabilities` are the per-request client capabilities sent in the `_meta`
    * envelope (e.g. the Tasks extension the original caller declared). A JSON-RPC error is a `ProtocolError`.
    */
-  request(token: string, method: string, params: Record<string, unknown>, capabilities: Record<string, unknown>, signal?: AbortSignal): Promise<Record<string, unknown>>;
-  /** `GET <origin>/readyz` of the MCP server. */
+  request(token: string, method: string, params: Record<string, unknown>, capabilities: Record<string, unknown>, signal?: AbortSignal, options?: BackendCallOptions): Promise<Record<string, unknown>>;
+  /** `GET <origin>/readyz` of every replica (also refreshes which replicas calls are routed to). */
   health(): Promise<BackendHealth>;
+  /** False when every replica is known to be down (its last probe or call failed): the backend as a whole is out. */
+  available(): boolean;
   breakerState(): BreakerState;
 }
 
@@ -77,8 +106,15 @@ export interface BackendPool {
  * fails closed. `connect()` (`server/discover`) runs once per backend, with
  * the first caller's token; tool lists are fetched with `cacheMode: 'bypass'`
  * so the SDK response cache never serves one caller's list to another.
- * Every call runs inside the backend's cockatiel policy (timeout + breaker, no
+ * Every call runs inside its replica's cockatiel policy (timeout + breaker, no
  * retries: tool calls may not be idempotent).
+ *
+ * A backend may have several replicas (`{ resource, urls }`): each has its own client, breaker
+ * and `/readyz`; calls go round-robin to the replicas whose last probe or call succeeded. A call
+ * that fails on one replica goes to the next when it provably never ran there (connection refused,
+ * breaker open, 503 before dispatch) or when it is repeatable (`tools/list` always; a tool call only
+ * when the caller says so — the gateway asks the tool's `readOnlyHint`/`idempotentHint`). Everything
+ * else is answered with the failure: a write is never sent twice on a guess (docs/reliability.md).
  *
  * @example
  * ```ts
@@ -88,7 +124,7 @@ export interface BackendPool {
  */
 export function createBackendPool(options: BackendPoolOptions): BackendPool {
   const backends = new Map<string, Backend & { close(): Promise<void> }>();
-  for (const [name, url] of Object.entries(options.backends)) backends.set(name, createBackend(name, url, options));
+  for (const [name, target] of Object.entries(options.backends)) backends.set(name, createBackend(name, typeof target === 'string' ? { resource: target, urls: [target] } : target, options));
   return {
     get: (name) => (Object.hasOwn(options.backends, name) ? backends.get(name) : undefined),
     list: () => [...backends.values()],
@@ -98,170 +134,110 @@ export function createBackendPool(options: BackendPoolOptions): BackendPool {
   };
 }
 
-function createBackend(name: string, url: string, options: BackendPoolOptions): Backend & { close(): Promise<void> } {
-  const timeoutMs = options.timeoutMs ?? 30_000;
-  const bearer = new AsyncLocalStorage<string>();
-  const policy: UpstreamPolicy = createUpstreamPolicy({
-    name: `mcp-${name}`,
-    timeoutMs,
-    retry: { maxAttempts: 1 },
-    breaker: { consecutiveFailures: options.breakerFailures ?? 5, halfOpenAfterMs: options.breakerHalfOpenMs ?? 30_000 },
-    ...(options.logger ? { logger: options.logger } : {}),
-    ...(options.observer ? { observer: options.observer } : {}),
-  });
-  let connected: Promise<Client> | undefined;
-  let rawIds = 0;
+/** The resource identifier (token audience) of each backend, by name. */
+export function backendResources(backends: Readonly<Record<string, string | BackendTarget>>): Record<string, string> {
+  return Object.fromEntries(Object.entries(backends).map(([name, t]) => [name, typeof t === 'string' ? t : t.resource]));
+}
 
-  const baseFetch: FetchLike = options.fetch ?? fetch;
-  const transportFor = (): StreamableHTTPClientTransport =>
-    new StreamableHTTPClientTransport(new URL(url), {
-        // One trace across the hop: the MCP server's log lines carry the caller request's trace id and request id.
-        fetch: (input, init) => {
-          const ctx = currentRequestContext();
-          if (!ctx) return baseFetch(input, init);
-          const headers = new Headers(init?.headers);
-          // With tracing on, the undici instrumentation injects the client span's traceparent itself.
-          if (!activeSpanIds()) headers.set('traceparent', traceparentOf(ctx));
-          headers.set('x-request-id', ctx.requestId);
-          return baseFetch(input, { ...init, headers });
-        },
-        authProvider: {
-          token: async () => {
-            const token = bearer.getStore();
-            if (token === undefined) throw new TypeError(`${options.clientName}: MCP request outside a caller scope`);
-            return token;
-          },
-          // A 401 with the RFC 9470 step-up challenge is the policy asking the caller for a stronger
-          // login: passed on (the proxy answers its caller with the same demand), never retried.
-          onUnauthorized: async ({ response }) => {
-            const demand = parseStepUpChallenge(response.headers.get('www-authenticate'));
-            if (demand !== undefined) throw new StepUpRequiredError(demand, []);
-            throw new UnauthorizedError();
-          },
-        },
-      });
+const BREAKER_RANK: Record<BreakerState, number> = { closed: 0, 'half-open': 1, open: 2 };
 
-  const connect = (): Promise<Client> =>
-    (connected ??= (async () => {
-      const client = new Client({ name: options.clientName, version: options.version }, { versionNegotiation: { mode: { pin: '2026-07-28' } } });
-      await client.connect(transportFor(), { timeout: timeoutMs });
-      return client;
-    })().catch((err: unknown) => {
-      connected = undefined;
-      throw err;
-    }));
+function createBackend(name: string, target: BackendTarget, options: BackendPoolOptions): Backend & { close(): Promise<void> } {
+  if (target.urls.length === 0) throw new TypeError(`createBackendPool: backend "${name}" has no URL`);
+  const several = target.urls.length > 1;
+  const replicas: Replica[] = target.urls.map((url, i) =>
+    createReplica(name, several ? `mcp-${name}/${String(i + 1)}` : `mcp-${name}`, url, {
+      timeoutMs: options.timeoutMs ?? 30_000,
+      breakerFailures: options.breakerFailures ?? 5,
+      breakerHalfOpenMs: options.breakerHalfOpenMs ?? 30_000,
+      healthTimeoutMs: options.healthTimeoutMs ?? 2_000,
+      clientName: options.clientName,
+      version: options.version,
+      fetch: options.fetch ?? fetch,
+      ...(options.logger ? { logger: options.logger } : {}),
+      ...(options.observer ? { observer: options.observer } : {}),
+    }),
+  );
+  // Routable until a probe or a call says otherwise.
+  const up = replicas.map(() => true);
+  let next = 0;
 
-  /** Runs `fn` on the pooled client with `token` as bearer, under the backend's policy; SDK failures become typed errors. */
-  const run = <T>(token: string, fn: (client: Client, signal: AbortSignal) => Promise<T>, callerSignal?: AbortSignal): Promise<T> =>
-    policy
-      .execute(
-        (signal) =>
-          bearer.run(token, async () => {
-            try {
-              return await fn(await connect(), signal);
-            } catch (err) {
-              throw classify(name, err);
-            }
-          }),
-        { idempotent: false, ...(callerSignal ? { signal: callerSignal } : {}) },
-      );
+  /** The replicas to try, in order: the routable ones round-robin (breaker not open first), else all of them. */
+  const order = (): number[] => {
+    const start = next;
+    next = (next + 1) % replicas.length;
+    const rotated = replicas.map((_, i) => (start + i) % replicas.length);
+    const routable = rotated.filter((i) => up[i]);
+    if (routable.length === 0) return rotated;
+    return [...routable.filter((i) => replicas[i]?.breakerState() !== 'open'), ...routable.filter((i) => replicas[i]?.breakerState() === 'open')];
+  };
+
+  /** `op` on one replica after the other until one answers, or the failure may not be repeated elsewhere. */
+  const route = async <T>(op: (r: Replica) => Promise<T>, repeatable: () => boolean | Promise<boolean>, signal?: AbortSignal): Promise<T> => {
+    let last: unknown;
+    for (const i of order()) {
+      const replica = replicas[i] as Replica;
+      try {
+        return await op(replica);
+      } catch (err) {
+        const replicaFailed = err instanceof UpstreamUnavailableError || err instanceof UpstreamTimeoutError || err instanceof CircuitOpenError;
+        if (!replicaFailed) throw err;
+        up[i] = false;
+        last = err;
+        if (signal?.aborted) throw err;
+        if (!notExecuted(err) && !(await repeatable())) throw err;
+        if (several) options.logger?.warn('backend replica failed; trying the next one', { labels: { backend: name, replica: replica.upstream }, error: err });
+      }
+    }
+    throw last;
+  };
+  const never = (): boolean => false;
 
   return {
     name,
-    url,
+    url: target.resource,
+    replicaUrls: target.urls,
     listTools: (token, signal) =>
-      run(
-        token,
-        async (client, s) => {
-          const tools: Tool[] = [];
-          let cursor: string | undefined;
-          // Bounded paging: a backend that keeps returning cursors cannot hold the caller forever.
-          for (let page = 0; page < 50; page += 1) {
-            const res = await client.listTools(cursor === undefined ? undefined : { cursor }, { signal: s, timeout: timeoutMs, cacheMode: 'bypass' });
-            tools.push(...res.tools);
-            cursor = res.nextCursor;
-            if (cursor === undefined) break;
-          }
-          return tools;
-        },
+      route(
+        (r) =>
+          r.run(
+            token,
+            async (client, s) => {
+              const tools: Tool[] = [];
+              let cursor: string | undefined;
+              // Bounded paging: a backend that keeps returning cursors cannot hold the caller forever.
+              for (let page = 0; page < 50; page += 1) {
+                const res = await client.listTools(cursor === undefined ? undefined : { cursor }, { signal: s, timeout: options.timeoutMs ?? 30_000, cacheMode: 'bypass' });
+                tools.push(...res.tools);
+                cursor = res.nextCursor;
+                if (cursor === undefined) break;
+              }
+              return tools;
+            },
+            signal,
+          ),
+        () => true,
         signal,
       ),
-    callTool: (token, tool, args, signal) =>
-      run(token, (client, s) => client.callTool({ name: tool, arguments: args }, { signal: s, timeout: timeoutMs }) as Promise<CallToolResult>, signal),
-    request: (token, method, params, capabilities, signal) =>
-      run(
-        token,
-        async (_client, s) => {
-          const transport = transportFor();
-          const id = `raw-${String((rawIds += 1))}`;
-          try {
-            return await new Promise<Record<string, unknown>>((resolve, reject) => {
-              const onAbort = () => reject(s.reason instanceof Error ? s.reason : new Error('aborted'));
-              if (s.aborted) return onAbort();
-              s.addEventListener('abort', onAbort, { once: true });
-              transport.onerror = reject;
-              transport.onmessage = (message) => {
-                if (!('id' in message) || message.id !== id) return;
-                if ('error' in message) reject(new ProtocolError(message.error.code, message.error.message, message.error.data));
-                else if ('result' in message) resolve(message.result as Record<string, unknown>);
-              };
-              const envelope = {
-                'io.modelcontextprotocol/protocolVersion': '2026-07-28',
-                'io.modelcontextprotocol/clientInfo': { name: options.clientName, version: options.version },
-                'io.modelcontextprotocol/clientCapabilities': capabilities,
-              };
-              const meta = (params['_meta'] ?? {}) as Record<string, unknown>;
-              transport
-                .start()
-                .then(() => transport.send({ jsonrpc: '2.0', id, method, params: { ...params, _meta: { ...meta, ...envelope } } }))
-                .catch(reject);
-            });
-          } finally {
-            await transport.close().catch(() => undefined);
-          }
-        },
+    callTool: (token, tool, args, signal, callOptions) =>
+      route(
+        (r) => r.run(token, (client, s) => client.callTool({ name: tool, arguments: args }, { signal: s, timeout: options.timeoutMs ?? 30_000 }) as Promise<CallToolResult>, signal),
+        callOptions?.repeatable ?? never,
         signal,
       ),
+    request: (token, method, params, capabilities, signal, callOptions) => route((r) => r.request(token, method, params, capabilities, signal), callOptions?.repeatable ?? never, signal),
     async health() {
-      let up = false;
-      try {
-        const res = await fetch(new URL('/readyz', url), { signal: AbortSignal.timeout(options.healthTimeoutMs ?? 2_000) });
-        up = res.ok;
-        await res.body?.cancel();
-      } catch {
-        up = false;
-      }
-      return { name, url, status: up ? 'up' : 'down', breaker: policy.breakerState() };
+      const probed = await Promise.all(replicas.map((r) => r.probe()));
+      probed.forEach((ok, i) => {
+        up[i] = ok;
+      });
+      const each: ReplicaHealth[] = replicas.map((r, i) => ({ url: r.url, status: probed[i] ? 'up' : 'down', breaker: r.breakerState() }));
+      const best = [...each].sort((a, b) => Number(b.status === 'up') - Number(a.status === 'up') || BREAKER_RANK[a.breaker] - BREAKER_RANK[b.breaker])[0] as ReplicaHealth;
+      return { name, url: target.resource, status: best.status, breaker: best.breaker, replicas: each };
     },
-    breakerState: () => policy.breakerState(),
+    available: () => up.some(Boolean),
+    breakerState: () => replicas.map((r) => r.breakerState()).sort((a, b) => BREAKER_RANK[a] - BREAKER_RANK[b])[0] as BreakerState,
     async close() {
-      policy.dispose();
-      const c = await connected?.catch(() => undefined);
-      await c?.close();
+      await Promise.allSettled(replicas.map((r) => r.close()));
     },
   };
-}
-
-/**
- * Maps what the SDK throws to the platform's typed errors: a refused delegated token is
- * `UpstreamAuthError` (status 401), a 403 at the HTTP layer `UpstreamRejectedError` (status 403),
- * anything transport-level `UpstreamUnavailableError` (counted by the breaker).
- */
-function classify(name: string, err: unknown): unknown {
-  if (err instanceof PlatformError || err instanceof ProtocolError) return err;
-  // The backend's RFC 9470 challenge thrown by `onUnauthorized`, possibly wrapped by the SDK.
-  const typed = platformErrorOf(err);
-  if (typed instanceof StepUpRequiredError) return typed;
-  if (err instanceof UnauthorizedError || (err instanceof SdkHttpError && (err.data as { status?: number } | undefined)?.status === 401)) {
-    return new UpstreamAuthError(`mcp-${name}`, { cause: err, status: 401 });
-  }
-  if (err instanceof SdkHttpError) {
-    const status = (err.data as { status?: number } | undefined)?.status ?? 0;
-    if (status === 403) return new UpstreamRejectedError(`mcp-${name}`, 'the MCP server refused the request', { cause: err, status: 403 });
-    return new UpstreamUnavailableError(`mcp-${name}`, { cause: err, ...(status ? { status } : {}) });
-  }
-  if (isNetworkError(err) || err instanceof SdkError || (err instanceof TypeError && /fetch failed/i.test(err.message))) {
-    return new UpstreamUnavailableError(`mcp-${name}`, { cause: err });
-  }
-  return err;
 }

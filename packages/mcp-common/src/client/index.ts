@@ -8,4 +8,4 @@
  * import { createBackendPool } from '@mcp-platform/mcp-common/client';
  * ```
  */
-export { createBackendPool, type Backend, type BackendHealth, type BackendPool, type BackendPoolOptions } from './backend-pool.ts';
+export { backendResources, createBackendPool, type Backend, type BackendCallOptions, type BackendHealth, type BackendPool, type BackendPoolOptions, type BackendTarget, type ReplicaHealth } from './backend-pool.ts';

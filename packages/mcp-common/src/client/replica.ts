@@ -1,0 +1,213 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { Client, ProtocolError, SdkError, SdkHttpError, StreamableHTTPClientTransport, UnauthorizedError } from '@modelcontextprotocol/client';
+import type { FetchLike } from '@modelcontextprotocol/client';
+import { parseStepUpChallenge } from '../auth/auth-router.ts';
+import { StepUpRequiredError } from '../authz/errors.ts';
+import { PlatformError, platformErrorOf } from '../errors/index.ts';
+import { currentRequestContext, traceparentOf, type Logger } from '../logging/index.ts';
+import { activeSpanIds } from '../telemetry/index.ts';
+import { CircuitOpenError, UpstreamAuthError, UpstreamRejectedError, UpstreamUnavailableError, createUpstreamPolicy, isNetworkError, type BreakerState, type UpstreamObserver, type UpstreamPolicy } from '../resilience/index.ts';
+
+/** What one replica needs from the pool's options. */
+export interface ReplicaOptions {
+  timeoutMs: number;
+  breakerFailures: number;
+  breakerHalfOpenMs: number;
+  healthTimeoutMs: number;
+  clientName: string;
+  version: string;
+  fetch: FetchLike;
+  logger?: Logger;
+  observer?: UpstreamObserver;
+}
+
+/**
+ * One endpoint of a backend: its own pooled SDK `Client`, its own cockatiel policy (timeout +
+ * breaker, no retries), its own `/readyz`. The pool routes between the replicas of a backend.
+ */
+export interface Replica {
+  /** The MCP endpoint URL this replica is reached at. */
+  readonly url: string;
+  /** The upstream name in logs and metrics: `mcp-<backend>`, or `mcp-<backend>/<n>` when there are several. */
+  readonly upstream: string;
+  /** Runs `fn` on the pooled client with `token` as bearer, under the replica's policy; SDK failures become typed errors. */
+  run<T>(token: string, fn: (client: Client, signal: AbortSignal) => Promise<T>, callerSignal?: AbortSignal): Promise<T>;
+  /** One raw JSON-RPC request on 2026-07-28 (see `Backend.request`). */
+  request(token: string, method: string, params: Record<string, unknown>, capabilities: Record<string, unknown>, signal?: AbortSignal): Promise<Record<string, unknown>>;
+  /** True when `GET <origin>/readyz` answers 2xx within the health timeout. */
+  probe(): Promise<boolean>;
+  breakerState(): BreakerState;
+  close(): Promise<void>;
+}
+
+/** Creates the client side of one replica (no I/O until the first call). */
+export function createReplica(backend: string, upstream: string, url: string, options: ReplicaOptions): Replica {
+  const { timeoutMs } = options;
+  const bearer = new AsyncLocalStorage<string>();
+  const policy: UpstreamPolicy = createUpstreamPolicy({
+    name: upstream,
+    timeoutMs,
+    retry: { maxAttempts: 1 },
+    breaker: { consecutiveFailures: options.breakerFailures, halfOpenAfterMs: options.breakerHalfOpenMs },
+    ...(options.logger ? { logger: options.logger } : {}),
+    ...(options.observer ? { observer: options.observer } : {}),
+  });
+  let connected: Promise<Client> | undefined;
+  let rawIds = 0;
+
+  const transportFor = (): StreamableHTTPClientTransport =>
+    new StreamableHTTPClientTransport(new URL(url), {
+      // One trace across the hop: the MCP server's log lines carry the caller request's trace id and request id.
+      fetch: (input, init) => {
+        const ctx = currentRequestContext();
+        if (!ctx) return options.fetch(input, init);
+        const headers = new Headers(init?.headers);
+        // With tracing on, the undici instrumentation injects the client span's traceparent itself.
+        if (!activeSpanIds()) headers.set('traceparent', traceparentOf(ctx));
+        headers.set('x-request-id', ctx.requestId);
+        return options.fetch(input, { ...init, headers });
+      },
+      authProvider: {
+        token: async () => {
+          const token = bearer.getStore();
+          if (token === undefined) throw new TypeError(`${options.clientName}: MCP request outside a caller scope`);
+          return token;
+        },
+        // A 401 with the RFC 9470 step-up challenge is the policy asking the caller for a stronger
+        // login: passed on (the proxy answers its caller with the same demand), never retried.
+        onUnauthorized: async ({ response }) => {
+          const demand = parseStepUpChallenge(response.headers.get('www-authenticate'));
+          if (demand !== undefined) throw new StepUpRequiredError(demand, []);
+          throw new UnauthorizedError();
+        },
+      },
+    });
+
+  const connect = (): Promise<Client> =>
+    (connected ??= (async () => {
+      const client = new Client({ name: options.clientName, version: options.version }, { versionNegotiation: { mode: { pin: '2026-07-28' } } });
+      await client.connect(transportFor(), { timeout: timeoutMs });
+      return client;
+    })().catch((err: unknown) => {
+      connected = undefined;
+      throw err;
+    }));
+
+  const run = <T>(token: string, fn: (client: Client, signal: AbortSignal) => Promise<T>, callerSignal?: AbortSignal): Promise<T> =>
+    policy.execute(
+      (signal) =>
+        bearer.run(token, async () => {
+          try {
+            return await fn(await connect(), signal);
+          } catch (err) {
+            throw classify(backend, err);
+          }
+        }),
+      { idempotent: false, ...(callerSignal ? { signal: callerSignal } : {}) },
+    );
+
+  return {
+    url,
+    upstream,
+    run,
+    request: (token, method, params, capabilities, signal) =>
+      run(
+        token,
+        async (_client, s) => {
+          const transport = transportFor();
+          const id = `raw-${String((rawIds += 1))}`;
+          try {
+            return await new Promise<Record<string, unknown>>((resolve, reject) => {
+              const onAbort = () => reject(s.reason instanceof Error ? s.reason : new Error('aborted'));
+              if (s.aborted) return onAbort();
+              s.addEventListener('abort', onAbort, { once: true });
+              transport.onerror = reject;
+              transport.onmessage = (message) => {
+                if (!('id' in message) || message.id !== id) return;
+                if ('error' in message) reject(new ProtocolError(message.error.code, message.error.message, message.error.data));
+                else if ('result' in message) resolve(message.result as Record<string, unknown>);
+              };
+              const envelope = {
+                'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+                'io.modelcontextprotocol/clientInfo': { name: options.clientName, version: options.version },
+                'io.modelcontextprotocol/clientCapabilities': capabilities,
+              };
+              const meta = (params['_meta'] ?? {}) as Record<string, unknown>;
+              transport
+                .start()
+                .then(() => transport.send({ jsonrpc: '2.0', id, method, params: { ...params, _meta: { ...meta, ...envelope } } }))
+                .catch(reject);
+            });
+          } finally {
+            await transport.close().catch(() => undefined);
+          }
+        },
+        signal,
+      ),
+    async probe() {
+      try {
+        const res = await fetch(new URL('/readyz', url), { signal: AbortSignal.timeout(options.healthTimeoutMs) });
+        await res.body?.cancel();
+        return res.ok;
+      } catch {
+        return false;
+      }
+    },
+    breakerState: () => policy.breakerState(),
+    async close() {
+      policy.dispose();
+      const c = await connected?.catch(() => undefined);
+      await c?.close();
+    },
+  };
+}
+
+/** Connection-level codes that mean the request never reached the replica (nothing can have run there). */
+const NOT_CONNECTED = new Set(['ECONNREFUSED', 'UND_ERR_CONNECT_TIMEOUT', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH']);
+
+/**
+ * True when a failed call provably did not reach a replica's tool code: its breaker was open, the
+ * connection could not be made, or the replica shed it with `503` before dispatch (load shedding and
+ * draining answer 503 before the MCP server sees the request). A reset or a timeout after the request
+ * went out is not such a failure: the tool may have run.
+ *
+ * @example
+ * ```ts
+ * if (notExecuted(err)) return callOnAnotherReplica();
+ * ```
+ */
+export function notExecuted(err: unknown): boolean {
+  if (err instanceof CircuitOpenError) return true;
+  if (err instanceof UpstreamUnavailableError && err.status === 503) return true;
+  let current: unknown = err;
+  for (let depth = 0; depth < 6 && current !== null && typeof current === 'object'; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string' && NOT_CONNECTED.has(code)) return true;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
+/**
+ * Maps what the SDK throws to the platform's typed errors: a refused delegated token is
+ * `UpstreamAuthError` (status 401), a 403 at the HTTP layer `UpstreamRejectedError` (status 403),
+ * anything transport-level `UpstreamUnavailableError` (counted by the breaker).
+ */
+function classify(name: string, err: unknown): unknown {
+  if (err instanceof PlatformError || err instanceof ProtocolError) return err;
+  // The backend's RFC 9470 challenge thrown by `onUnauthorized`, possibly wrapped by the SDK.
+  const typed = platformErrorOf(err);
+  if (typed instanceof StepUpRequiredError) return typed;
+  if (err instanceof UnauthorizedError || (err instanceof SdkHttpError && (err.data as { status?: number } | undefined)?.status === 401)) {
+    return new UpstreamAuthError(`mcp-${name}`, { cause: err, status: 401 });
+  }
+  if (err instanceof SdkHttpError) {
+    const status = (err.data as { status?: number } | undefined)?.status ?? 0;
+    if (status === 403) return new UpstreamRejectedError(`mcp-${name}`, 'the MCP server refused the request', { cause: err, status: 403 });
+    return new UpstreamUnavailableError(`mcp-${name}`, { cause: err, ...(status ? { status } : {}) });
+  }
+  if (isNetworkError(err) || err instanceof SdkError || (err instanceof TypeError && /fetch failed/i.test(err.message))) {
+    return new UpstreamUnavailableError(`mcp-${name}`, { cause: err });
+  }
+  return err;
+}
