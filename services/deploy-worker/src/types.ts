@@ -144,6 +144,12 @@ export interface ApprovalAttempt {
   by: string;
   allowed: boolean;
   reasons: string[];
+  /**
+   * Whose approval counts (workflows with the `approval-records` patch): `by` when this attempt's
+   * decision was recorded on the change, or the approver whose decision was recorded first — two
+   * approvers at the same moment get the same answer. Absent when nothing was approved.
+   */
+  approvedBy?: string;
 }
 
 /** What the `progress` query answers. */

@@ -7,7 +7,9 @@
  * `<name>.json` were recorded before the `verified-identities` patch (names in
  * the payload, signals) and must keep replaying on that path;
  * `verified-<name>.json` were recorded with verified credentials and Updates;
- * `progress-memo-<name>.json` with the `progress-memo` patch (summary in the memo).
+ * `progress-memo-<name>.json` with the `progress-memo` patch (summary in the memo);
+ * `approval-records-<name>.json` with the `approval-records` patch too (the approve
+ * and reject Updates record the decision in the change's approval records).
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { DefaultLogger, Runtime, Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
@@ -33,7 +35,11 @@ describe('replay of committed histories', () => {
     const verifiedOnly = ['ask-rollback', 'standard-change', 'core-plan'];
     // Recorded with the progress-memo patch (the workflow keeps its summary in its memo).
     const withMemo = ['progress-memo-happy-path'];
-    expect(files).toEqual(expect.arrayContaining([...scenarios.map((n) => `${n}.json`), ...[...scenarios, ...verifiedOnly].map((n) => `verified-${n}.json`), ...withMemo.map((n) => `${n}.json`)]));
+    // Recorded with the approval-records patch (approvals and rejections recorded on the change's approval records by the Updates; two concurrent approvers).
+    const withApprovalRecords = ['approval-records-happy-path', 'approval-records-self-approval-rejected', 'approval-records-concurrent-approvals'];
+    expect(files).toEqual(
+      expect.arrayContaining([...scenarios.map((n) => `${n}.json`), ...[...scenarios, ...verifiedOnly].map((n) => `verified-${n}.json`), ...[...withMemo, ...withApprovalRecords].map((n) => `${n}.json`)]),
+    );
   });
 
   it('replays every history without non-determinism', async () => {

@@ -96,6 +96,12 @@ async function waitForStep(id: string, step: string, timeoutMs = 20_000): Promis
 const changesFor = (id: string) => sims.servicenow.state.tables.change_request.filter((c) => c['correlation_id'] === id);
 const incidentsFor = (id: string) => sims.servicenow.state.tables.incident.filter((c) => String(c['correlation_id']).startsWith(id));
 const acceptedDeploys = () => sims.catalyst.state.deployments.filter((d) => d.outcome === 'accepted');
+/** The change's approval records as [approver user_name, state], by approver. */
+const approvalsOf = (changeSysId: string) =>
+  sims.servicenow.state.tables.sysapproval_approver
+    .filter((a) => a['sysapproval'] === changeSysId)
+    .map((a) => [sims.servicenow.state.tables.sys_user.find((u) => u['sys_id'] === a['approver'])?.['user_name'] ?? '?', a['state'] ?? ''])
+    .sort();
 const notesFor = (sysId: string) => sims.servicenow.state.journal.filter((j) => j.element_id === sysId).map((j) => j.value);
 
 async function exportHistory(id: string, name: string): Promise<void> {
@@ -116,7 +122,9 @@ describe('TemplateDeploymentWorkflow on the Temporal dev server', () => {
     expect(fromMemo.progress).toBeNull();
     expect(fromMemo.summary).toMatchObject({ step: 'awaiting_approval', requester: 'nina', change: change?.['number'], approvalsRefused: 0, batchesTotal: 2, batchesDone: 0, devicesTotal: 3 });
     const verdict = await deployments.approve(id, await cred('alice'));
-    expect(verdict).toEqual({ by: 'alice', allowed: true, reasons: [] });
+    expect(verdict).toEqual({ by: 'alice', allowed: true, reasons: [], approvedBy: 'alice' });
+    // Recorded as ServiceNow records an approval: alice's own approval record, which moved the change to Scheduled.
+    expect(approvalsOf(change?.['sys_id'] ?? '')).toEqual([['alice', 'approved'], ['carol', 'not_required']]);
     const result = await deployments.result(id);
     expect(result.outcome).toBe('succeeded');
     expect(result.progress.approvedBy).toBe('alice');
@@ -130,7 +138,7 @@ describe('TemplateDeploymentWorkflow on the Temporal dev server', () => {
     const actions = audit.map((l) => (l['event'] as Record<string, unknown>)['action']);
     expect(actions).toEqual(expect.arrayContaining(['deployment-validate', 'deployment-change-opened', 'deployment-approval', 'deployment-deploy-batch-started', 'deployment-deploy-batch', 'deployment-verify', 'deployment-change-closed']));
     expect(audit.every((l) => (l['event'] as Record<string, unknown>)['dataset'] === 'deploy-worker.audit')).toBe(true);
-    await exportHistory(id, 'progress-memo-happy-path');
+    await exportHistory(id, 'approval-records-happy-path');
   });
 
   it('refuses the requester approving their own deployment (four-eyes), then a reject cancels the change', async () => {
@@ -146,7 +154,34 @@ describe('TemplateDeploymentWorkflow on the Temporal dev server', () => {
     const result = await deployments.result(id);
     expect(result.outcome).toBe('rejected');
     expect(changesFor(id)[0]?.['state']).toBe('4'); // canceled
-    await exportHistory(id, 'verified-self-approval-rejected');
+    // The rejection is alice's approval record's (ServiceNow sent the change back to New; the deployment then cancelled it).
+    expect(approvalsOf(changesFor(id)[0]?.['sys_id'] ?? '')).toEqual([['alice', 'rejected'], ['carol', 'cancelled']]);
+    expect(sims.servicenow.state.tables.sysapproval_approver.find((a) => a['sysapproval'] === changesFor(id)[0]?.['sys_id'] && a['state'] === 'rejected')?.['comments']).toBe('not this week');
+    await exportHistory(id, 'approval-records-self-approval-rejected');
+  });
+
+  it('two approvers at the same moment: one decision recorded on the change, both told the same approver', async () => {
+    const id = await deployments.start(await request(), { workflowId: 'deploy-concurrent-approvals' });
+    await waitForStep(id, 'awaiting_approval');
+    const [change] = changesFor(id);
+    const writesBefore = sims.servicenow.state.requests.filter((r) => r.method === 'PATCH' && r.path.includes('sysapproval_approver')).length;
+    const [carolCred, aliceCred] = await Promise.all([cred('carol'), cred('alice')]);
+    const answers = await Promise.all([deployments.approve(id, carolCred, { comment: 'carol: ok' }), deployments.approve(id, aliceCred, { comment: 'alice: ok' })]);
+    // Both allowed; both answers name the one approval that counts.
+    expect(answers.map((a) => a.allowed)).toEqual([true, true]);
+    const counted = answers[0]?.approvedBy;
+    expect(counted === 'carol' || counted === 'alice').toBe(true);
+    expect(answers.map((a) => a.approvedBy)).toEqual([counted, counted]);
+    // One decision record in ServiceNow (one PATCH of an approval), the other request no longer required.
+    const records = approvalsOf(change?.['sys_id'] ?? '');
+    expect(records.filter(([, state]) => state === 'approved')).toEqual([[counted, 'approved']]);
+    expect(records.filter(([, state]) => state === 'not_required')).toHaveLength(1);
+    expect(sims.servicenow.state.requests.filter((r) => r.method === 'PATCH' && r.path.includes('sysapproval_approver')).length - writesBefore).toBe(1);
+    const result = await deployments.result(id);
+    expect(result.outcome).toBe('succeeded');
+    expect(result.progress.approvedBy).toBe(counted);
+    expect(approvalsOf(change?.['sys_id'] ?? '').filter(([, state]) => state === 'approved')).toHaveLength(1);
+    await exportHistory(id, 'approval-records-concurrent-approvals');
   });
 
   it('rolls back deployed batches in reverse, records it on the change and opens an incident when devices fail', async () => {

@@ -162,9 +162,18 @@ describe('mcp-itsm through the whole spine', () => {
     expect(approveTool.isError).toBe(true);
     expect(writes()).toBe(writesBefore);
 
-    const approved = await call('alice', 'approve_change_request', { change: change.number, work_note: 'CAB approved' });
-    expect(approved.isError).toBeFalsy();
-    expect((approved.structuredContent as { change_request: Change }).change_request).toMatchObject({ state: 'scheduled', approval: 'approved' });
+    const approved = await call('alice', 'approve_change_request', { change: change.number, comment: 'CAB approved' });
+    expect(approved.isError, text(approved)).toBeFalsy();
+    expect(approved.structuredContent).toMatchObject({
+      change_request: { state: 'scheduled', approval: 'approved' },
+      approval: { approver: 'alice', decision: 'approved', comment: 'CAB approved', recorded: true },
+    });
+    // Recorded as ServiceNow records it: alice's own approval record is approved, carol's request is no longer required.
+    const records = h.sim.state.tables.sysapproval_approver.filter((a) => a['sysapproval'] === change.sys_id);
+    expect(records.map((a) => [h.sim.state.tables.sys_user.find((u) => u['sys_id'] === a['approver'])?.['user_name'], a['state'], a['comments']]).sort()).toEqual([
+      ['alice', 'approved', 'CAB approved'],
+      ['carol', 'not_required', ''],
+    ]);
 
     const skip = await call('nina', 'transition_change_request', { change: change.number, state: 'closed', close_code: 'successful', close_notes: 'done' });
     expect(skip.isError).toBe(true);
@@ -175,6 +184,30 @@ describe('mcp-itsm through the whole spine', () => {
     const closed = await call('nina', 'transition_change_request', { change: change.number, state: 'closed', close_code: 'successful', close_notes: 'VLAN live' });
     expect(closed.isError).toBeFalsy();
     expect((closed.structuredContent as { change_request: Change; previous_state: string })).toMatchObject({ change_request: { state: 'closed' }, previous_state: 'review' });
+  });
+
+  it('four eyes on approvals: the change\'s requester may not approve it; an approver without a pending approval is refused by ServiceNow', async () => {
+    const raised = await call('nina', 'create_change_request', { short_description: 'Four-eyes test', type: 'normal' });
+    const change = (raised.structuredContent as { change_request: Change }).change_request;
+    for (const state of ['assess', 'authorize']) expect((await call('nina', 'transition_change_request', { change: change.number, state })).isError).toBeFalsy();
+    // Raised in ServiceNow on carol's behalf (requested_by = her sys_user).
+    const row = h.sim.state.tables.change_request.find((c) => c['sys_id'] === change.sys_id)!;
+    row['requested_by'] = h.sim.state.tables.sys_user.find((u) => u['user_name'] === 'carol')?.['sys_id'] ?? '';
+    const before = writes();
+    const self = await call('carol', 'approve_change_request', { change: change.number });
+    expect(self.isError).toBe(true);
+    expect(text(self)).toContain('four-eyes: carol requested');
+    expect(self._meta?.['io.mcp-platform/error']).toMatchObject({ code: 'ERR_AUTHZ_DENIED' });
+    expect(writes()).toBe(before);
+    // The policy lets alice (admin) approve, but ServiceNow has no approval of hers on this change (say, removed from it): refused, nothing written.
+    const alices = h.sim.state.tables.sysapproval_approver.find((a) => a['sysapproval'] === change.sys_id && a['approver'] !== row['requested_by'])!;
+    alices['state'] = 'cancelled';
+    const none = await call('alice', 'approve_change_request', { change: change.number });
+    expect(none.isError).toBe(true);
+    expect(text(none)).toContain('no approval of this change is pending for alice');
+    expect(none._meta?.['io.mcp-platform/error']).toMatchObject({ code: 'ERR_UPSTREAM_REJECTED' });
+    expect(writes()).toBe(before);
+    expect(row['state']).toBe('-3');
   });
 
   it('refuses a whitespace-only work note before anything is created (no incident, so a retry cannot duplicate)', async () => {

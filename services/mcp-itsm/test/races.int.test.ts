@@ -81,6 +81,29 @@ describe('racing writes through two replicas sharing a Redis lock', () => {
     expect(outcomes.every((o) => o === '-3/requested')).toBe(true);
   });
 
+  it('carol and alice approve one change at the same moment on two replicas: one decision record, both answers name it', async () => {
+    const nina = await h.client('nina');
+    const [carolOnA, aliceOnB] = [await h.client('carol'), await replicaClient('alice')];
+    for (let i = 0; i < ROUNDS / 2; i++) {
+      const created = await call(nina, 'create_change_request', { short_description: `approval race ${i}`, type: 'normal' });
+      const change = (created.structuredContent as { change_request: { number: string; sys_id: string } }).change_request;
+      for (const state of ['assess', 'authorize']) expect((await call(nina, 'transition_change_request', { change: change.number, state })).isError).toBeFalsy();
+      const results = await Promise.all([
+        call(carolOnA, 'approve_change_request', { change: change.number, comment: `carol ${i}` }),
+        sleep(i % 3).then(() => call(aliceOnB, 'approve_change_request', { change: change.sys_id, comment: `alice ${i}` })),
+      ]);
+      for (const r of results) expect(r.isError, JSON.stringify(r.content)).toBeFalsy();
+      const answers = results.map((r) => (r.structuredContent as { approval: { approver: string; recorded: boolean } }).approval);
+      // One decision record on the change…
+      const decided = h.sim.state.tables.sysapproval_approver.filter((a) => a['sysapproval'] === change.sys_id && a['state'] === 'approved');
+      expect(decided).toHaveLength(1);
+      // …and both callers were told the same approver: one recorded it, the other found it.
+      expect(new Set(answers.map((a) => a.approver)).size).toBe(1);
+      expect(answers.map((a) => a.recorded).sort()).toEqual([false, true]);
+      expect(record('change_request', change.sys_id)?.['state']).toBe('-2');
+    }
+  });
+
   it('sam cannot reach priority 1 with impact 1 and urgency 1 in two concurrent calls: zero P1 incidents', async () => {
     const [onA, onB] = [await h.client('sam'), await replicaClient('sam')];
     const priorities: string[] = [];

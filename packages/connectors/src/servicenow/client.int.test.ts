@@ -140,13 +140,73 @@ describe('ServiceNow client against the simulator', () => {
       status: 403,
       message: expect.stringContaining('Invalid state transition from New to Implement'),
     });
-    for (const state of ['assess', 'authorize', 'scheduled', 'implement', 'review'] as const) {
+    for (const state of ['assess', 'authorize'] as const) {
+      expect((await sn.updateChangeRequest(record.sys_id, { state })).state.display.toLowerCase()).toBe(state);
+    }
+    // Approval goes through the approval records, not a PATCH of state.
+    await expect(sn.updateChangeRequest(record.sys_id, { state: 'scheduled' })).rejects.toMatchObject({ code: 'ERR_UPSTREAM_REJECTED', status: 403 });
+    expect((await sn.decideChangeApproval(record.sys_id, { approver: 'carol', decision: 'approved' })).change?.state.value).toBe('-2');
+    for (const state of ['implement', 'review'] as const) {
       expect((await sn.updateChangeRequest(record.sys_id, { state })).state.display.toLowerCase()).toBe(state);
     }
     const closed = await sn.updateChangeRequest(record.sys_id, { state: 'closed', closeCode: 'successful', closeNotes: 'Done' });
     expect(closed.state.display).toBe('Closed');
     expect(closed.approval.value).toBe('approved');
     expect((await sn.getChangeRequest(closed.number.value)).sys_id).toBe(record.sys_id);
+  });
+
+  describe('change approvals (sysapproval_approver)', () => {
+    async function changeInAuthorize(key: string): Promise<string> {
+      const { record } = await sn.createChangeRequest({ short_description: `Approval ${key}`, type: 'normal' }, { correlationId: key });
+      for (const state of ['assess', 'authorize'] as const) await sn.updateChangeRequest(record.sys_id, { state });
+      return record.sys_id;
+    }
+    const decisions = (sysId: string) => sim.state.tables.sysapproval_approver.filter((a) => a['sysapproval'] === sysId && ['approved', 'rejected'].includes(a['state'] ?? ''));
+
+    it('records the approver\'s decision in their own approval record, then reads the change (Scheduled)', async () => {
+      const id = await changeInAuthorize('appr-1');
+      expect((await sn.searchChangeApprovals(id)).map((a) => [a['approver.user_name'].value, a.state.value])).toEqual([['alice', 'requested'], ['carol', 'requested']]);
+      const outcome = await sn.decideChangeApproval(id, { approver: 'carol', decision: 'approved', comments: 'CAB approved' });
+      expect(outcome).toMatchObject({ recorded: true, approval: { 'approver.user_name': { value: 'carol' }, state: { value: 'approved' }, comments: { value: 'CAB approved' } } });
+      expect(outcome.change).toMatchObject({ state: { value: '-2', display: 'Scheduled' }, approval: { value: 'approved' } });
+      expect(decisions(id)).toHaveLength(1);
+    });
+
+    it('is idempotent: a retry, or a second approver after the decision, writes nothing and answers the decision that counts', async () => {
+      const id = await changeInAuthorize('appr-2');
+      await sn.decideChangeApproval(id, { approver: 'carol', decision: 'approved' });
+      const n = sim.state.requests.length;
+      const retry = await sn.decideChangeApproval(id, { approver: 'carol', decision: 'approved' });
+      const other = await sn.decideChangeApproval(id, { approver: 'alice', decision: 'approved' });
+      for (const o of [retry, other]) expect(o).toMatchObject({ recorded: false, approval: { 'approver.user_name': { value: 'carol' }, state: { value: 'approved' } } });
+      expect(requestsSince(n).filter((r) => r.method !== 'GET')).toEqual([]);
+      expect(decisions(id)).toHaveLength(1);
+    });
+
+    it('a rejection (with its reason) sends the change back to New; no pending approval or no reason is refused', async () => {
+      const id = await changeInAuthorize('appr-3');
+      await expect(sn.decideChangeApproval(id, { approver: 'alice', decision: 'rejected' })).rejects.toThrow(TypeError);
+      await expect(sn.decideChangeApproval(id, { approver: 'david.loo', decision: 'approved' })).rejects.toMatchObject({ code: 'ERR_UPSTREAM_REJECTED', message: expect.stringContaining('no approval of this change is pending for david.loo') });
+      await expect(sn.decideChangeApproval(id, { approver: 'carol^ORstate=requested', decision: 'approved' })).rejects.toThrow(TypeError);
+      const outcome = await sn.decideChangeApproval(id, { approver: 'alice', decision: 'rejected', comments: 'no rollback plan' });
+      expect(outcome.change).toMatchObject({ state: { value: '-5' }, approval: { value: 'rejected' } });
+      // Asked again: the rejection is the decision that counts…
+      expect(await sn.decideChangeApproval(id, { approver: 'carol', decision: 'approved' })).toMatchObject({ recorded: false, approval: { state: { value: 'rejected' }, 'approver.user_name': { value: 'alice' } } });
+      // …until the change is submitted again: a new round of approvals, the old rejection no longer counts.
+      for (const state of ['assess', 'authorize'] as const) await sn.updateChangeRequest(id, { state });
+      const second = await sn.decideChangeApproval(id, { approver: 'carol', decision: 'approved', comments: 'rollback plan added' });
+      expect(second).toMatchObject({ recorded: true, approval: { 'approver.user_name': { value: 'carol' } }, change: { state: { value: '-2' } } });
+    });
+
+    it('a PATCH refused with 503 is looked up before it is reported failed, and nothing is claimed', async () => {
+      const id = await changeInAuthorize('appr-4');
+      sim.failNext(1, 503, { method: 'PATCH' });
+      await expect(sn.decideChangeApproval(id, { approver: 'carol', decision: 'approved' })).rejects.toMatchObject({ code: 'ERR_UPSTREAM_UNAVAILABLE' });
+      expect(decisions(id)).toEqual([]);
+      // The lookup ran (a GET after the failed PATCH), and a retry then records the decision once.
+      expect((await sn.decideChangeApproval(id, { approver: 'carol', decision: 'approved' })).recorded).toBe(true);
+      expect(decisions(id)).toHaveLength(1);
+    });
   });
 
   it('retries a GET after 429, waiting Retry-After', async () => {
@@ -198,14 +258,12 @@ describe('ServiceNow client against the simulator', () => {
 });
 
 describe('queries an instance can evaluate (it drops a condition on an unknown field and matches everything)', () => {
-  it('an idempotent create refuses a lookup the instance did not filter, and inserts nothing', async () => {
-    // An instance where the lookup's condition is dropped (as for a field it does not know or lets us not read):
-    // a proxy renames correlation_id in every query, so the simulator drops that term and returns every record.
-    const own = await startServiceNowSimulator({ port: 0, ...CREDS });
+  /** An instance where `field`'s condition is dropped (as for a field it does not know or lets us not read): a proxy renames it in every query. */
+  async function droppingProxy(own: ServiceNowSimulator, field: string) {
     const proxy = createServer((req, res) => {
       const url = new URL(req.url ?? '/', own.url);
       const q = url.searchParams.get('sysparm_query');
-      if (q !== null) url.searchParams.set('sysparm_query', q.replaceAll('correlation_id', 'correlation_idx'));
+      if (q !== null) url.searchParams.set('sysparm_query', q.replaceAll(field, `${field}x`));
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
@@ -217,7 +275,30 @@ describe('queries an instance can evaluate (it drops a condition on an unknown f
       });
     });
     await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
-    const lenient = createServiceNowClient({ instanceUrl: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`, credentials: async () => CREDS, policy: fast });
+    const client = createServiceNowClient({ instanceUrl: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`, credentials: async () => CREDS, policy: fast });
+    return { client, close: async () => { await client.close(); await new Promise((r) => proxy.close(r)); } };
+  }
+
+  it('an approval refuses approval records the instance did not filter by change, and decides nothing', async () => {
+    const own = await startServiceNowSimulator({ port: 0, ...CREDS });
+    const lenient = await droppingProxy(own, 'sysapproval');
+    try {
+      // Only CHG0030003 has approvals; asked for CHG0030002's, the instance answers every approval record (CHG0030003's).
+      const err = await lenient.client.decideChangeApproval(SERVICENOW_SEED_IDS.change(2), { approver: 'carol', decision: 'approved' }).catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: 'ERR_UPSTREAM_INVALID_RESPONSE' });
+      expect(own.state.invalidQueries.map((q) => q.fields)).toEqual([['sysapprovalx']]);
+      expect(own.state.tables.sysapproval_approver.map((a) => a['state'])).toEqual(['requested', 'requested']);
+    } finally {
+      await lenient.close();
+      await own.stop();
+    }
+  });
+
+  it('an idempotent create refuses a lookup the instance did not filter, and inserts nothing', async () => {
+    // An instance where the lookup's condition is dropped (as for a field it does not know or lets us not read):
+    // a proxy renames correlation_id in every query, so the simulator drops that term and returns every record.
+    const own = await startServiceNowSimulator({ port: 0, ...CREDS });
+    const { client: lenient, close } = await droppingProxy(own, 'correlation_id');
     try {
       const before = own.state.tables.incident.length;
       const err = await lenient.createIncident({ short_description: 'From workflow', impact: 3, urgency: 3 }, { correlationId: 'wf-lenient-1' }).catch((e: unknown) => e);
@@ -225,8 +306,7 @@ describe('queries an instance can evaluate (it drops a condition on an unknown f
       expect(own.state.invalidQueries.map((q) => q.fields)).toEqual([['correlation_idx']]); // the instance really dropped it
       expect(own.state.tables.incident.length).toBe(before); // neither a stranger's record taken for ours, nor a blind insert
     } finally {
-      await lenient.close();
-      await new Promise((r) => proxy.close(r));
+      await close();
       await own.stop();
     }
   });

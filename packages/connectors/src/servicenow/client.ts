@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import {
   UpstreamAuthError,
   UpstreamNotFoundError,
+  UpstreamRejectedError,
   UpstreamResponseInvalidError,
   UpstreamTimeoutError,
   UpstreamUnavailableError,
@@ -20,6 +21,8 @@ import {
 import { ResourceChangedError } from '@mcp-platform/mcp-common/binding';
 import { encodeQuery } from './query.ts';
 import {
+  APPROVAL_FIELDS,
+  ApprovalSchema,
   CHANGE_FIELDS,
   CHANGE_STATE,
   ChangeRequestSchema,
@@ -27,6 +30,9 @@ import {
   INCIDENT_STATE,
   IncidentSchema,
   ServiceNowErrorBodySchema,
+  type Approval,
+  type ApprovalDecision,
+  type ApprovalOutcome,
   type ChangeRequest,
   type ChangeRequestFields,
   type ChangeStateName,
@@ -131,6 +137,22 @@ export interface ServiceNowClient {
     fields: ChangeRequestFields & { state?: ChangeStateName; workNote?: string; closeCode?: string; closeNotes?: string },
     call?: UpdateOptions,
   ): Promise<ChangeRequest>;
+  /**
+   * The approval records of a change (`GET /api/now/table/sysapproval_approver?sysparm_query=sysapproval=<sys_id>`),
+   * oldest first, each with its approver's `user_name`.
+   */
+  searchChangeApprovals(changeSysId: string, call?: CallOptions): Promise<Approval[]>;
+  /**
+   * Records `approver`'s decision in their own approval record of the change (`PATCH
+   * /api/now/table/sysapproval_approver/{sys_id}` with `state` and `comments`), then reads the change
+   * (the instance's approval rule moves it: approved → Scheduled, rejected → New). One decision per
+   * change: when the change already has one (a retry of this call, or someone else's), nothing is
+   * written and that decision is answered (`recorded: false`). No pending approval of `approver` →
+   * `ERR_UPSTREAM_REJECTED`. A PATCH whose answer was lost (timeout, 5xx) is looked up again before
+   * it is reported failed. Check-then-write like `expectedModCount`: callers hold the platform's
+   * per-resource lock on the change so that two approvers cannot both write.
+   */
+  decideChangeApproval(changeSysId: string, decision: ApprovalDecision, call?: CallOptions): Promise<ApprovalOutcome>;
   /** State of this upstream's circuit breaker. */
   breakerState(): BreakerState;
   /** Closes the connection pool and disposes the policy. */
@@ -138,6 +160,10 @@ export interface ServiceNowClient {
 }
 
 const SYS_ID = /^[0-9a-f]{32}$/;
+/** A `sys_user.user_name` the connector puts into a query (no `^`, `,` or spaces). */
+const USER_NAME = /^[A-Za-z0-9._@-]{1,100}$/;
+/** Errors that prove a write did not happen (a refusal, or no request at all); any other failure of a PATCH is looked up again. */
+const NOT_WRITTEN = new Set(['ERR_UPSTREAM_REJECTED', 'ERR_UPSTREAM_NOT_FOUND', 'ERR_UPSTREAM_AUTH', 'ERR_CIRCUIT_OPEN', 'ERR_UPSTREAM_DEGRADED', 'ERR_RESOURCE_CHANGED', 'ERR_UPSTREAM_RATE_LIMITED']);
 const ModCountSchema = IncidentSchema.pick({ sys_id: true, sys_mod_count: true });
 const RISK = { high: '2', moderate: '3', low: '4' } as const;
 
@@ -445,6 +471,83 @@ export function createServiceNowClient(options: ServiceNowClientOptions): Servic
   const incidentTable = table<Incident, typeof IncidentSchema>('incident', IncidentSchema, INCIDENT_FIELDS, 'INC');
   const changeTable = table<ChangeRequest, typeof ChangeRequestSchema>('change_request', ChangeRequestSchema, CHANGE_FIELDS, 'CHG');
 
+  // Classic approvals (`sysapproval_approver`): https://www.servicenow.com/docs/r/build-workflows/approvals/r_Approvals.html
+  const APPROVALS = '/api/now/table/sysapproval_approver';
+  async function searchApprovals(changeSysId: string, call: CallOptions = {}): Promise<Approval[]> {
+    if (!SYS_ID.test(requireText(changeSysId, 'changeSysId'))) throw new TypeError('changeSysId must be a 32-character hex sys_id');
+    const { result } = await send({
+      method: 'GET',
+      path: APPROVALS,
+      operation: 'GET /table/sysapproval_approver',
+      query: { sysparm_query: encodeQuery([{ field: 'sysapproval', op: '=', value: changeSysId }], [{ field: 'sys_created_on' }]), sysparm_limit: 1000, sysparm_fields: APPROVAL_FIELDS.join(',') },
+      signal: call.signal,
+      schema: ApprovalSchema.array(),
+    });
+    // An instance drops a condition it cannot evaluate and matches everything (glide.invalid_query.returns_no_rows
+    // false, the default): never take another change's approvals for this one's.
+    if (result.some((a) => a.sysapproval.value !== changeSysId)) {
+      throw new UpstreamResponseInvalidError(UPSTREAM, 'GET /table/sysapproval_approver by sysapproval (the instance ignored the condition; is sysapproval readable?)');
+    }
+    return result;
+  }
+
+  async function decideApproval(changeSysId: string, input: ApprovalDecision, call: CallOptions = {}): Promise<ApprovalOutcome> {
+    const approver = requireText(input?.approver, 'approver');
+    if (!USER_NAME.test(approver)) throw new TypeError('approver must be a user_name (letters, digits, . _ @ -)');
+    if (input.decision !== 'approved' && input.decision !== 'rejected') throw new TypeError('decision must be "approved" or "rejected"');
+    if (input.comments !== undefined) requireText(input.comments, 'comments');
+    if (input.decision === 'rejected' && input.comments === undefined) throw new TypeError('comments are required to reject (the reason)');
+    // The decision stands even when the read of the change after it fails.
+    const readChange = () => changeTable.get(changeSysId, call).catch((): null => null);
+    for (let attempt = 0; ; attempt++) {
+      // The change's `approval` says whether this round is decided: records of an earlier round (a change rejected,
+      // back to New, submitted again) stay decided but no longer count.
+      const before = await changeTable.get(changeSysId, call);
+      const approvals = await searchApprovals(changeSysId, call);
+      const status = before.approval.value;
+      if (status === 'approved' || status === 'rejected') {
+        const decided = approvals.filter((a) => a.state.value === status).sort((a, b) => (a.sys_updated_on.value < b.sys_updated_on.value ? 1 : -1))[0];
+        if (!decided) throw new UpstreamRejectedError(UPSTREAM, `the change is already ${status}, by no approval record`);
+        return { approval: decided, recorded: false, change: before };
+      }
+      const mine = approvals.find((a) => a['approver.user_name'].value === approver && a.state.value === 'requested');
+      if (status !== 'requested' || !mine) throw new UpstreamRejectedError(UPSTREAM, `no approval of this change is pending for ${approver} (sysapproval_approver)`);
+      const body = { state: input.decision, ...(input.comments !== undefined ? { comments: input.comments } : {}) };
+      try {
+        const { result } = await send({
+          method: 'GET',
+          path: `${APPROVALS}/${mine.sys_id}`,
+          operation: 'GET /table/sysapproval_approver/{sys_id}',
+          query: { sysparm_fields: 'sys_id,state,sys_mod_count' },
+          signal: call.signal,
+          schema: ApprovalSchema.pick({ sys_id: true, state: true, sys_mod_count: true }),
+        });
+        // Decided or changed since the list was read (another approver, another replica): read again.
+        if (result.state.value !== 'requested' || result.sys_mod_count.value !== mine.sys_mod_count.value) throw new ResourceChangedError(`sysapproval_approver ${mine.sys_id}`);
+        const { result: written } = await send({
+          method: 'PATCH',
+          path: `${APPROVALS}/${mine.sys_id}`,
+          operation: 'PATCH /table/sysapproval_approver/{sys_id}',
+          query: { sysparm_fields: APPROVAL_FIELDS.join(',') },
+          body,
+          signal: call.signal,
+          schema: ApprovalSchema,
+        });
+        logger?.info('servicenow approval decided', { labels: { decision: input.decision } });
+        return { approval: written, recorded: true, change: await readChange() };
+      } catch (err) {
+        const code = (err as { code?: string }).code ?? '';
+        if (code === 'ERR_RESOURCE_CHANGED' && attempt < 2) continue;
+        if (NOT_WRITTEN.has(code)) throw err;
+        // The PATCH may have been applied although its answer was lost: look before reporting a failure.
+        const again = await searchApprovals(changeSysId, call).catch((): Approval[] => []);
+        const applied = again.find((a) => a.sys_id === mine.sys_id && a.state.value === input.decision);
+        if (applied) return { approval: applied, recorded: true, change: await readChange() };
+        throw err;
+      }
+    }
+  }
+
   return {
     searchIncidents: incidentTable.search,
     getIncident: incidentTable.get,
@@ -486,6 +589,8 @@ export function createServiceNowClient(options: ServiceNowClientOptions): Servic
       if (closeNotes !== undefined) body['close_notes'] = closeNotes;
       return changeTable.patch(sysId, body, call);
     },
+    searchChangeApprovals: searchApprovals,
+    decideChangeApproval: decideApproval,
     breakerState: () => policy.breakerState(),
     async close() {
       policy.dispose();

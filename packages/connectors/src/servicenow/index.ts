@@ -1,5 +1,5 @@
 /**
- * Typed client for the ServiceNow Table API: incidents and change requests.
+ * Typed client for the ServiceNow Table API: incidents, change requests and their approvals.
  *
  * @example
  * ```ts
@@ -21,12 +21,18 @@ export {
 } from './client.ts';
 export { encodeQuery, type QueryClause, type QueryCondition, type QueryOperator, type QueryOrder } from './query.ts';
 export {
+  APPROVAL_STATES,
+  ApprovalSchema,
   CHANGE_CLOSE_CODES,
   CHANGE_STATE,
   ChangeRequestSchema,
   INCIDENT_CLOSE_CODES,
   INCIDENT_STATE,
   IncidentSchema,
+  type Approval,
+  type ApprovalDecision,
+  type ApprovalOutcome,
+  type ApprovalStateName,
   type ChangeRequest,
   type ChangeRequestFields,
   type ChangeStateName,

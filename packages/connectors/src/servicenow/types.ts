@@ -84,9 +84,50 @@ export const ChangeRequestSchema = z.object({
 });
 export type ChangeRequest = z.output<typeof ChangeRequestSchema>;
 
+/** `sysapproval_approver.state` values: a decision is `approved` or `rejected`. */
+export const APPROVAL_STATES = ['not requested', 'requested', 'approved', 'rejected', 'cancelled', 'not_required'] as const;
+export type ApprovalStateName = (typeof APPROVAL_STATES)[number];
+
+/**
+ * A `sysapproval_approver` record (classic approvals): one approver's approval of a change —
+ * `sysapproval` is the change, `approver` the `sys_user` (with its `user_name`, dot-walked), `state`
+ * one of {@link APPROVAL_STATES}, `comments` the approver's comment.
+ */
+export const ApprovalSchema = z.object({
+  sys_id: common.sys_id,
+  sysapproval: field,
+  approver: field,
+  'approver.user_name': field,
+  state: field,
+  comments: field,
+  sys_updated_on: field,
+  sys_mod_count: field,
+});
+export type Approval = z.output<typeof ApprovalSchema>;
+
+/** A decision on a change's approval (see `decideChangeApproval`). */
+export interface ApprovalDecision {
+  /** The approver's `sys_user.user_name` — the platform's identity of the person (e.g. `carol`). */
+  approver: string;
+  decision: 'approved' | 'rejected';
+  /** The approver's comment; required to reject (as in the Change Management API). */
+  comments?: string;
+}
+
+/** What `decideChangeApproval` answers. */
+export interface ApprovalOutcome {
+  /** The decision that counts: the approver's record just decided, or the one decided before (`recorded: false`). */
+  approval: Approval;
+  /** False when the change already had a decision (this approver's earlier one — a retry — or someone else's); nothing was written. */
+  recorded: boolean;
+  /** The change as it is after the decision (the approval rule moves it: approved → Scheduled, rejected → New); null when reading it failed (the decision stands). */
+  change: ChangeRequest | null;
+}
+
 /** The fields the connector asks for (`sysparm_fields`). */
 export const INCIDENT_FIELDS = Object.keys(IncidentSchema.shape);
 export const CHANGE_FIELDS = Object.keys(ChangeRequestSchema.shape);
+export const APPROVAL_FIELDS = Object.keys(ApprovalSchema.shape);
 
 /** ServiceNow's error body: `{"error":{"message","detail"},"status":"failure"}`. */
 export const ServiceNowErrorBodySchema = z.object({

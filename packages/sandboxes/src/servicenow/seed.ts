@@ -28,6 +28,10 @@ export interface ServiceNowSeed {
   incident: SimRecord[];
   change_request: SimRecord[];
   journal: SimJournalEntry[];
+  /** Group memberships (`user`, `group`); default none. */
+  sys_user_grmember?: SimRecord[];
+  /** Approval records (`sysapproval`, `approver`, `state`, `comments`); default none. */
+  sysapproval_approver?: SimRecord[];
 }
 
 /** Deterministic 32-hex sys_id: `kind` (2 hex digits) + serial. */
@@ -35,8 +39,9 @@ const sid = (kind: string, n: number): string => `${kind}${'0'.repeat(22)}${Stri
 
 /** sys_ids of the seeded records, for tests. */
 export const SERVICENOW_SEED_IDS = {
-  groups: { network: sid('a1', 1), serviceDesk: sid('a1', 2), platform: sid('a1', 3) },
-  users: { admin: sid('b2', 1), beth: sid('b2', 2), david: sid('b2', 3), fred: sid('b2', 4), carol: sid('b2', 5) },
+  groups: { network: sid('a1', 1), serviceDesk: sid('a1', 2), platform: sid('a1', 3), changeApprovers: sid('a1', 4) },
+  /** `carol` is Carol Caller (incident caller); `approverAlice` and `approverCarol` are the platform's approvers (user_name = their IdP subject). */
+  users: { admin: sid('b2', 1), beth: sid('b2', 2), david: sid('b2', 3), fred: sid('b2', 4), carol: sid('b2', 5), approverAlice: sid('b2', 6), approverCarol: sid('b2', 7) },
   incident: (n: number): string => sid('c3', n),
   change: (n: number): string => sid('d4', n),
 } as const;
@@ -126,8 +131,11 @@ function change(n: number, short: string, state: string, type: string, extra: Pa
 }
 
 /**
- * A fresh copy of the default seed: 3 groups, 5 users, 10 incidents (INC0010001–INC0010010),
- * 5 change requests (CHG0030001–CHG0030005), one work note.
+ * A fresh copy of the default seed: 4 groups, 7 users, 10 incidents (INC0010001–INC0010010),
+ * 5 change requests (CHG0030001–CHG0030005), one work note, and the change approvers: group
+ * `change-approvers` with the platform's approvers `alice` (admin) and `carol` (change-approvers) —
+ * their `user_name` is their identity-provider subject, which is how the platform finds a person's
+ * approval record — each asked to approve CHG0030003 (waiting in Authorize).
  *
  * @example
  * ```ts
@@ -141,6 +149,7 @@ export function defaultServiceNowSeed(): ServiceNowSeed {
       { sys_id: G.network, name: 'Network', description: 'Network engineering', active: 'true', ...sys(t(1)) },
       { sys_id: G.serviceDesk, name: 'Service Desk', description: 'First-line support', active: 'true', ...sys(t(1)) },
       { sys_id: G.platform, name: 'Platform', description: 'Platform engineering', active: 'true', ...sys(t(1)) },
+      { sys_id: G.changeApprovers, name: 'change-approvers', description: 'Change Advisory Board: approves normal changes in Authorize', active: 'true', ...sys(t(1)) },
     ],
     sys_user: [
       { sys_id: U.admin, user_name: 'admin', name: 'System Administrator', email: 'admin@example.test', active: 'true', ...sys(t(1)) },
@@ -148,7 +157,24 @@ export function defaultServiceNowSeed(): ServiceNowSeed {
       { sys_id: U.david, user_name: 'david.loo', name: 'David Loo', email: 'david.loo@example.test', active: 'true', ...sys(t(1)) },
       { sys_id: U.fred, user_name: 'fred.luddy', name: 'Fred Luddy', email: 'fred.luddy@example.test', active: 'true', ...sys(t(1)) },
       { sys_id: U.carol, user_name: 'carol.caller', name: 'Carol Caller', email: 'carol.caller@example.test', active: 'true', ...sys(t(1)) },
+      { sys_id: U.approverAlice, user_name: 'alice', name: 'Alice Admin', email: 'alice@example.test', active: 'true', ...sys(t(1)) },
+      { sys_id: U.approverCarol, user_name: 'carol', name: 'Carol Changeapprover', email: 'carol@example.test', active: 'true', ...sys(t(1)) },
     ],
+    sys_user_grmember: [
+      { sys_id: sid('f6', 1), user: U.approverAlice, group: G.changeApprovers, ...sys(t(1)) },
+      { sys_id: sid('f6', 2), user: U.approverCarol, group: G.changeApprovers, ...sys(t(1)) },
+    ],
+    // CHG0030003 waits in Authorize: each approver has a pending approval.
+    sysapproval_approver: [U.approverAlice, U.approverCarol].map((approver, i) => ({
+      sys_id: sid('f7', i + 1),
+      sysapproval: SERVICENOW_SEED_IDS.change(3),
+      source_table: 'change_request',
+      document_id: SERVICENOW_SEED_IDS.change(3),
+      approver,
+      state: 'requested',
+      comments: '',
+      ...sys(t(19, 9)),
+    })),
     incident: [
       incident(1, 'Core switch sjc01-core-01 unreachable', '2', '1', '1', G.network, { created: t(20, 8), assigned_to: U.david }),
       incident(2, 'VPN drops every 10 minutes for remote staff', '2', '2', '2', G.network, { created: t(20, 9), assigned_to: U.beth }),

@@ -117,11 +117,64 @@ describe('ServiceNow simulator', () => {
     expect(skip.body).toMatchObject({ status: 'failure', error: { message: 'Operation Failed', detail: expect.stringContaining('Invalid state transition from New to Scheduled') } });
     expect(result((await call('PATCH', path, { state: '-4' })))['state']).toBe('-4');
     expect(result((await call('PATCH', path, { state: '-3' })))['approval']).toBe('requested');
-    expect(result((await call('PATCH', path, { state: '-2' })))['approval']).toBe('approved');
+    // Authorize → Scheduled is in the model, but only once approved: a PATCH of state while approvals are pending is refused.
+    const early = await call('PATCH', path, { state: '-2' });
+    expect(early.status).toBe(403);
+    expect(early.body).toMatchObject({ error: { detail: expect.stringContaining('Invalid state transition from Authorize to Scheduled for a normal change before it is approved') } });
+    const [approval] = result<{ sys_id: string }[]>(await call('GET', `/api/now/table/sysapproval_approver?sysparm_query=sysapproval=${String(rec['sys_id'])}^approver.user_name=carol`));
+    await call('PATCH', `/api/now/table/sysapproval_approver/${approval?.sys_id ?? ''}`, { state: 'approved', comments: 'CAB: go' });
+    expect(result(await call('GET', path))).toMatchObject({ state: '-2', approval: 'approved' });
     expect(result((await call('PATCH', path, { state: '4' })))['active']).toBe('false');
     expect((await call('PATCH', path, { state: '-1' })).status).toBe(403);
     const standard = result(await call('POST', '/api/now/table/change_request', { short_description: 'Std', type: 'standard' }));
     expect((await call('PATCH', `/api/now/table/change_request/${String(standard['sys_id'])}`, { state: '-2' })).status).toBe(200);
+  });
+
+  it('asks the change-approvers group to approve a normal change entering Authorize; the first approval schedules it, the other requests end', async () => {
+    const rec = result(await call('POST', '/api/now/table/change_request', { short_description: 'Approval test', type: 'normal' }));
+    const id = String(rec['sys_id']);
+    const path = `/api/now/table/change_request/${id}`;
+    await call('PATCH', path, { state: '-4' });
+    const list = (q: string) => call('GET', `/api/now/table/sysapproval_approver?sysparm_query=${q}&sysparm_fields=sys_id,state,approver.user_name,sysapproval`);
+    expect(result<unknown[]>(await list(`sysapproval=${id}`))).toEqual([]); // nothing asked before Authorize
+    await call('PATCH', path, { state: '-3' });
+    const asked = result<{ sys_id: string; state: string; 'approver.user_name': string; sysapproval: { value: string } }[]>(await list(`sysapproval=${id}^ORDERBYapprover.user_name`));
+    expect(asked.map((a) => [a['approver.user_name'], a.state])).toEqual([['alice', 'requested'], ['carol', 'requested']]);
+    expect(asked.every((a) => a.sysapproval.value === id)).toBe(true);
+    // Query by approver and by state, as the Table API does.
+    expect(result<unknown[]>(await list(`sysapproval=${id}^approver.user_name=carol^state=requested`))).toHaveLength(1);
+    expect(result<unknown[]>(await list(`sysapproval=${id}^state=approved`))).toHaveLength(0);
+    const carols = asked.find((a) => a['approver.user_name'] === 'carol')!;
+    const decided = await call('PATCH', `/api/now/table/sysapproval_approver/${carols.sys_id}?sysparm_display_value=all`, { state: 'approved', comments: 'looks good' });
+    expect(result(decided)).toMatchObject({ state: { value: 'approved', display_value: 'Approved' }, comments: { value: 'looks good' } });
+    expect(result(await call('GET', path))).toMatchObject({ state: '-2', approval: 'approved' });
+    const after = result<{ state: string; 'approver.user_name': string }[]>(await list(`sysapproval=${id}^ORDERBYapprover.user_name`));
+    expect(after.map((a) => [a['approver.user_name'], a.state])).toEqual([['alice', 'not_required'], ['carol', 'approved']]);
+    // A decision on a change that no longer waits for one moves nothing.
+    const alices = asked.find((a) => a['approver.user_name'] === 'alice')!;
+    await call('PATCH', `/api/now/table/sysapproval_approver/${alices.sys_id}`, { state: 'rejected', comments: 'late' });
+    expect(result(await call('GET', path))).toMatchObject({ state: '-2', approval: 'approved' });
+    expect((await call('PATCH', `/api/now/table/sysapproval_approver/${alices.sys_id}`, { state: 'maybe' })).status).toBe(403);
+  });
+
+  it('a rejection sends a normal change back to New and cancels the pending approvals; so does reverting to New', async () => {
+    const open = async () => {
+      const rec = result(await call('POST', '/api/now/table/change_request', { short_description: 'Reject test', type: 'normal' }));
+      const path = `/api/now/table/change_request/${String(rec['sys_id'])}`;
+      await call('PATCH', path, { state: '-4' });
+      await call('PATCH', path, { state: '-3' });
+      const approvals = () => sim.state.tables.sysapproval_approver.filter((a) => a['sysapproval'] === rec['sys_id']);
+      return { path, approvals };
+    };
+    const rejected = await open();
+    const alices = rejected.approvals().find((a) => a['approver'] === SERVICENOW_SEED_IDS.users.approverAlice)!;
+    await call('PATCH', `/api/now/table/sysapproval_approver/${alices['sys_id'] ?? ''}`, { state: 'rejected', comments: 'no rollback plan' });
+    expect(result(await call('GET', rejected.path))).toMatchObject({ state: '-5', approval: 'rejected' });
+    expect(rejected.approvals().map((a) => a['state']).sort()).toEqual(['cancelled', 'rejected']);
+    const reverted = await open();
+    await call('PATCH', reverted.path, { state: '-5' });
+    expect(result(await call('GET', reverted.path))).toMatchObject({ state: '-5', approval: 'not requested' });
+    expect(reverted.approvals().map((a) => a['state'])).toEqual(['cancelled', 'cancelled']);
   });
 
   it('answers injected 429s with Retry-After and records every request', async () => {

@@ -1,5 +1,6 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
+import { APPROVAL_STATES, applyApprovalRule, endPendingApprovals, requestApprovals } from './approvals.ts';
 import { EncodedQueryError, applyEncodedQuery, parseEncodedQuery } from './encoded-query.ts';
 import { defaultServiceNowSeed, priorityOf, type ServiceNowSeed, type SimJournalEntry, type SimRecord } from './seed.ts';
 import { listenApp } from '../internal/http.ts';
@@ -37,6 +38,12 @@ export interface ServiceNowSimulatorOptions {
    * every record); true: such a query returns no records.
    */
   invalidQueryReturnsNoRows?: boolean;
+  /**
+   * The group (`sys_user_group.name`) whose members are asked to approve a normal or emergency
+   * change when it enters Authorize (one `sysapproval_approver` record each; the first decision
+   * counts). Default `change-approvers`.
+   */
+  changeApprovalGroup?: string;
   logger?: ServiceNowSimLogger;
 }
 
@@ -57,7 +64,7 @@ export interface ServiceNowSimRequest {
  * ```
  */
 export interface ServiceNowSimulatorState {
-  /** Rows by table (`incident`, `change_request`, `sys_user_group`, `sys_user`). */
+  /** Rows by table (`incident`, `change_request`, `sys_user_group`, `sys_user`, `sys_user_grmember`, `sysapproval_approver`). */
   tables: Record<TableName, SimRecord[]>;
   /** Work notes (`sys_journal_field`). */
   journal: SimJournalEntry[];
@@ -94,7 +101,7 @@ export interface ServiceNowSimulator {
   stop(): Promise<void>;
 }
 
-type TableName = 'incident' | 'change_request' | 'sys_user_group' | 'sys_user';
+type TableName = 'incident' | 'change_request' | 'sys_user_group' | 'sys_user' | 'sys_user_grmember' | 'sysapproval_approver';
 
 interface FieldMeta {
   /** Referenced table (value is a sys_id). */
@@ -141,6 +148,22 @@ const SYS_FIELDS: Record<string, FieldMeta> = {
 const TABLES: Record<TableName, { display: string; fields: Record<string, FieldMeta> }> = {
   sys_user_group: { display: 'name', fields: { ...SYS_FIELDS, name: {}, description: {}, active: { choices: BOOL } } },
   sys_user: { display: 'name', fields: { ...SYS_FIELDS, user_name: {}, name: {}, email: {}, active: { choices: BOOL } } },
+  // Group membership (`sys_user_grmember`): who is asked to approve.
+  sys_user_grmember: { display: 'sys_id', fields: { ...SYS_FIELDS, user: { ref: 'sys_user' }, group: { ref: 'sys_user_group' } } },
+  // Classic approvals (`sysapproval_approver`): one record per approver of a change (see approvals.ts).
+  // `comments` is a journal field on an instance; here it holds the latest comment.
+  sysapproval_approver: {
+    display: 'sys_id',
+    fields: {
+      ...SYS_FIELDS,
+      sysapproval: { ref: 'change_request' },
+      source_table: { readOnly: true },
+      document_id: { readOnly: true },
+      approver: { ref: 'sys_user' },
+      state: { choices: APPROVAL_STATES },
+      comments: {},
+    },
+  },
   incident: {
     display: 'number',
     fields: {
@@ -200,13 +223,25 @@ const TABLES: Record<TableName, { display: string; fields: Record<string, FieldM
 
 /**
  * The change state model per change type: allowed next states (cancel — `4` — is allowed
- * from every open state and is not listed).
+ * from every open state and is not listed). Normal changes follow the script include
+ * `ChangeRequestStateModel_normal` (draft → assess; assess → draft, authorize, scheduled;
+ * authorize → draft, scheduled; scheduled → implement; implement → review; review → closed:
+ * https://github.com/jacebenson/sndocs/blob/master/sources/helsinki/12/sys_script_include/ChangeRequestStateModel_normal.js).
+ * Moves into Scheduled out of Assess or Authorize also need the change's approval (see
+ * {@link APPROVAL_GATED}).
  */
 export const CHANGE_TRANSITIONS: Record<string, Record<string, string[]>> = {
-  normal: { '-5': ['-4'], '-4': ['-3', '-5'], '-3': ['-2', '-5'], '-2': ['-1'], '-1': ['0'], '0': ['3'] },
+  normal: { '-5': ['-4'], '-4': ['-3', '-2', '-5'], '-3': ['-2', '-5'], '-2': ['-1'], '-1': ['0'], '0': ['3'] },
   emergency: { '-5': ['-3'], '-3': ['-2', '-5'], '-2': ['-1'], '-1': ['0'], '0': ['3'] },
   standard: { '-5': ['-2'], '-2': ['-1'], '-1': ['0'], '0': ['3'] },
 };
+
+/**
+ * Change types whose move out of Assess/Authorize into Scheduled needs `approval: approved` — the
+ * approval records' rule moves them (a PATCH of `state` while approvals are pending is refused like
+ * any transition the state model does not allow). Standard changes are pre-approved.
+ */
+const APPROVAL_GATED = new Set(['normal', 'emergency']);
 
 const DEFAULT_LIMIT = 10_000;
 
@@ -242,11 +277,12 @@ const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : typ
 /**
  * Starts a ServiceNow Table API simulator on loopback: `GET/POST /api/now/table/{table}`,
  * `GET/PUT/PATCH/DELETE /api/now/table/{table}/{sys_id}` for `incident`, `change_request`,
- * `sys_user_group` and `sys_user`, with encoded queries, paging (`X-Total-Count`, `Link`),
- * `sysparm_fields`, `sysparm_display_value`, `sysparm_exclude_reference_link`, Basic auth and
+ * `sys_user_group`, `sys_user`, `sys_user_grmember` and `sysapproval_approver`, with encoded
+ * queries, paging (`X-Total-Count`, `Link`), `sysparm_fields` (also dot-walked, e.g.
+ * `approver.user_name`), `sysparm_display_value`, `sysparm_exclude_reference_link`, Basic auth and
  * OAuth client credentials, the incident and change business rules (numbering, priority
- * from impact × urgency, work-note journal, close data policy, the change state model), and
- * fault injection.
+ * from impact × urgency, work-note journal, close data policy, the change state model), change
+ * approvals through approval records (approvals.ts), and fault injection.
  *
  * @example
  * ```ts
@@ -256,14 +292,21 @@ const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : typ
  * ```
  */
 export async function startServiceNowSimulator(options: ServiceNowSimulatorOptions): Promise<ServiceNowSimulator> {
-  const { port = 9402, host = '127.0.0.1', tokenTtlSeconds = 1799, logger = silentLogger } = options;
+  const { port = 9402, host = '127.0.0.1', tokenTtlSeconds = 1799, logger = silentLogger, changeApprovalGroup = 'change-approvers' } = options;
   if (typeof options.username !== 'string' || typeof options.password !== 'string' || options.username === '') {
     throw new TypeError('startServiceNowSimulator: username and password are required');
   }
   let credentials = { username: options.username, password: options.password };
   const seed = options.seed ? structuredClone(options.seed) : defaultServiceNowSeed();
   const state: ServiceNowSimulatorState = {
-    tables: { incident: seed.incident, change_request: seed.change_request, sys_user_group: seed.sys_user_group, sys_user: seed.sys_user },
+    tables: {
+      incident: seed.incident,
+      change_request: seed.change_request,
+      sys_user_group: seed.sys_user_group,
+      sys_user: seed.sys_user,
+      sys_user_grmember: seed.sys_user_grmember ?? [],
+      sysapproval_approver: seed.sysapproval_approver ?? [],
+    },
     journal: seed.journal,
     requests: [],
     invalidQueries: [],
@@ -407,9 +450,19 @@ export async function startServiceNowSimulator(options: ServiceNowSimulatorOptio
       .split(',')
       .map((f) => f.trim())
       .filter((f) => f !== '');
-    const fields = requested.length > 0 ? requested.filter((f) => f in TABLES[table].fields) : Object.keys(TABLES[table].fields);
+    const fields = requested.length > 0 ? requested.filter((f) => isField(table, f)) : Object.keys(TABLES[table].fields);
     const out: Record<string, unknown> = {};
     for (const field of fields) {
+      if (field.includes('.')) {
+        // A dot-walked field (`approver.user_name`): the referenced record's value, under the dotted name.
+        const [head, tail] = field.split('.') as [string, string];
+        const refTable = TABLES[table].fields[head]?.ref as TableName; // isField checked it is a reference
+        const target = findById(refTable, row[head] ?? '');
+        const value = readField(table, row, field) ?? '';
+        const display = target ? displayOf(refTable, tail, target) : '';
+        out[field] = mode === 'all' ? { display_value: display, value } : mode === 'true' ? display : value;
+        continue;
+      }
       const meta = TABLES[table].fields[field] ?? {};
       const value = meta.journal ? '' : (row[field] ?? '');
       const display = displayOf(table, field, row);
@@ -504,21 +557,34 @@ export async function startServiceNowSimulator(options: ServiceNowSimulatorOptio
       const to = row['state'];
       if (from !== undefined && from !== to) {
         const open = !['3', '4'].includes(from);
-        const allowed = to === '4' ? open : (CHANGE_TRANSITIONS[row['type']]?.[from] ?? []).includes(to);
+        const gated = to === '-2' && ['-4', '-3'].includes(from) && APPROVAL_GATED.has(row['type']);
+        const allowed = to === '4' ? open : (CHANGE_TRANSITIONS[row['type']]?.[from] ?? []).includes(to) && (!gated || row['approval'] === 'approved');
         if (!allowed) {
           const label = (s: string) => CHANGE_STATES[s as keyof typeof CHANGE_STATES] ?? s;
+          const why = gated && (CHANGE_TRANSITIONS[row['type']]?.[from] ?? []).includes(to) ? ` before it is approved (approval: ${row['approval'] || 'not requested'}; record the decision in sysapproval_approver)` : '';
           throw new HttpFailure(
             403,
             'Operation Failed',
-            `Operation against file 'change_request' was aborted by Business Rule 'State model - Can change state?^${row['sys_id']}'. Invalid state transition from ${label(from)} to ${label(to)} for a ${row['type']} change`,
+            `Operation against file 'change_request' was aborted by Business Rule 'State model - Can change state?^${row['sys_id']}'. Invalid state transition from ${label(from)} to ${label(to)} for a ${row['type']} change${why}`,
           );
         }
         if (to === '-3') row['approval'] = 'requested';
-        if (to === '-2') row['approval'] = 'approved';
+        if (to === '-5' && row['approval'] !== 'not requested') row['approval'] = 'not requested';
+        if (to === '-2' && !APPROVAL_GATED.has(row['type'])) row['approval'] = 'approved';
         if (to === '3') requireCloseInfo(row, ['Close code', 'Close notes']);
       }
       if (!before) row['approval'] = 'not requested';
       row['active'] = ['3', '4'].includes(row['state']) ? 'false' : 'true';
+    }
+    if (table === 'sysapproval_approver') {
+      if (!before) {
+        if (!row['sysapproval'] || !row['approver']) throw new HttpFailure(403, 'Operation Failed', 'Data Policy Exception: \n\tThe following fields are mandatory: Approving, Approver\n');
+        row['state'] ||= 'requested';
+        row['source_table'] = 'change_request';
+        row['document_id'] = row['sysapproval'];
+      } else if (before['sysapproval'] !== row['sysapproval'] || before['approver'] !== row['approver']) {
+        throw new HttpFailure(403, 'Operation Failed', `Operation against file 'sysapproval_approver' was aborted: the approved record and the approver of an approval cannot change`);
+      }
     }
     row['sys_updated_on'] = now;
     row['sys_updated_by'] = user;
@@ -527,6 +593,17 @@ export async function startServiceNowSimulator(options: ServiceNowSimulatorOptio
       row['sys_created_on'] = now;
       row['sys_created_by'] = user;
     }
+  }
+
+  /** What happens after a record is saved: the approval engine (approvals.ts). */
+  function afterSave(table: TableName, row: SimRecord, before: SimRecord | undefined): void {
+    const now = glideNow();
+    if (table === 'change_request' && before && before['state'] !== row['state']) {
+      if (row['state'] === '-3' && APPROVAL_GATED.has(row['type'] ?? '')) requestApprovals(state.tables, row, changeApprovalGroup, now);
+      // Back to New (reverted, rejected) or cancelled: "all pending approvals are cancelled" (state model docs).
+      if (row['state'] === '-5' || row['state'] === '4') endPendingApprovals(state.tables, row['sys_id'] ?? '', 'cancelled', now);
+    }
+    if (table === 'sysapproval_approver' && before?.['state'] !== row['state']) applyApprovalRule(state.tables, row, now);
   }
 
   function nextNumber(table: TableName): string | undefined {
@@ -609,6 +686,7 @@ export async function startServiceNowSimulator(options: ServiceNowSimulatorOptio
     if (number) row['number'] = number;
     state.tables[table].push(row);
     addNotes(table, row, notes, user);
+    afterSave(table, row, undefined);
     logger.info('servicenow-sim record created', { labels: { table, number: row['number'] ?? row['sys_id'] } });
     res.status(201).set('Location', `${baseUrl}/api/now/table/${table}/${row['sys_id']}`).json({ result: serialize(table, row, req) });
   });
@@ -628,6 +706,7 @@ export async function startServiceNowSimulator(options: ServiceNowSimulatorOptio
     businessRules(table, row, before, user);
     rows[index] = row;
     addNotes(table, row, notes, user);
+    afterSave(table, row, before);
     res.json({ result: serialize(table, row, req) });
   });
 

@@ -140,6 +140,36 @@ describe('ITSM activities', () => {
     expect(sims.servicenow.state.tables.change_request.find((c) => c['correlation_id'] === 'wf-itsm')?.['state']).toBe('4');
   });
 
+  it('recordApproval: the approver\'s own approval record, once (a retry writes nothing); never the requester; never a decision made outside the deployment', async () => {
+    const input = { workflowId: 'wf-approval', request: { templateId: SEED.template, deviceIds: [], params: {}, requester: USERS.nina }, templateName: 'T', devices: [] };
+    const change = await run(acts.openChange, [input]);
+    const carol = { id: 'carol', groups: ['change-approvers'] };
+    const decide = (approver: { id: string; groups: string[] }) => run(acts.recordApproval, [{ workflowId: 'wf-approval', change, requester: USERS.nina, approver, decision: 'approved' as const, comment: 'ok' }]);
+    const patches = () => sims.servicenow.state.requests.filter((r) => r.method === 'PATCH' && r.path.includes('sysapproval_approver')).length;
+    const self = await decide(USERS.nina).catch((e: unknown) => e);
+    expect(self).toBeInstanceOf(ApplicationFailure);
+    expect(self).toMatchObject({ type: 'ERR_AUTHZ_DENIED', nonRetryable: true });
+    const before = patches();
+    expect(await decide(carol)).toEqual({ approver: 'carol', decision: 'approved', recorded: true, changeState: 'scheduled' });
+    expect(await decide(carol)).toEqual({ approver: 'carol', decision: 'approved', recorded: false, changeState: 'scheduled' }); // a retry (e.g. after a worker crash)
+    expect(patches() - before).toBe(1);
+    // alice's approval would be a second decision: refused, carol's stands.
+    expect(await decide(USERS.alice).catch((e: unknown) => e)).toMatchObject({ type: 'ERR_WORKFLOW_STATE', message: expect.stringContaining('already approved by carol outside this deployment') });
+    // Moving on from Scheduled needs no approval any more.
+    await run(acts.moveChange, [{ workflowId: 'wf-approval', change, to: 'implement' }]);
+    expect(sims.servicenow.state.tables.change_request.find((c) => c['sys_id'] === change.sysId)?.['state']).toBe('-1');
+  });
+
+  it('moveChange out of Authorize records the accepted approval first (workflows from before the approval-records patch), and refuses without one', async () => {
+    const input = { workflowId: 'wf-legacy-approval', request: { templateId: SEED.template, deviceIds: [], params: {}, requester: USERS.nina }, templateName: 'T', devices: [] };
+    const change = await run(acts.openChange, [input]);
+    expect(await run(acts.moveChange, [{ workflowId: 'wf-legacy-approval', change, to: 'implement' }]).catch((e: unknown) => e)).toMatchObject({ type: 'ERR_WORKFLOW_STATE', nonRetryable: true });
+    await run(acts.moveChange, [{ workflowId: 'wf-legacy-approval', change, to: 'implement', note: 'Approved by alice', approvedBy: 'alice' }]);
+    const row = sims.servicenow.state.tables.change_request.find((c) => c['sys_id'] === change.sysId);
+    expect(row).toMatchObject({ state: '-1', approval: 'approved' });
+    expect(sims.servicenow.state.tables.sysapproval_approver.filter((a) => a['sysapproval'] === change.sysId && a['state'] === 'approved')).toHaveLength(1);
+  });
+
   it('every ServiceNow query the activities sent names fields the tables have (an instance would drop the others)', () => {
     expect(sims.servicenow.state.invalidQueries).toEqual([]);
   });

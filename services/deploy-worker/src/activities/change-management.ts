@@ -1,5 +1,6 @@
 import type { ServiceNowClient } from '@mcp-platform/connectors/servicenow';
 import { CHANGE_STATE, type ChangeStateName } from '@mcp-platform/connectors/servicenow';
+import { PlatformError } from '@mcp-platform/mcp-common/errors';
 import type { ChangeType } from '../types.ts';
 
 /** A ticket the workflow created (change request or incident). */
@@ -10,6 +11,17 @@ export interface TicketRef {
 
 /** Stages of a change the deployment moves it to. */
 export type ChangeStage = 'authorize' | 'implement' | 'review';
+
+/** A decision on a change's approval, as the ITSM system recorded it. */
+export interface ApprovalRecord {
+  /** Who decided (the ITSM user name = the platform identity). */
+  approver: string;
+  decision: 'approved' | 'rejected';
+  /** False when the change already had this decision (a retry) and nothing was written. */
+  recorded: boolean;
+  /** The change's state after the decision (approved → scheduled, rejected → new); null when it could not be read. */
+  changeState: ChangeStateName | null;
+}
 
 /**
  * What the deployment workflow needs from an ITSM system. Every create is
@@ -29,8 +41,19 @@ export interface ChangeManagement {
    * approved standard-change template it follows (`standardTemplate`, `std_change_producer_version`).
    */
   openChange(input: { correlationId: string; shortDescription: string; description: string; requestedBy: string; type?: ChangeType; standardTemplate?: string }): Promise<TicketRef & { created: boolean }>;
-  /** Walks the change through its type's state model up to `to` (a standard change has no `authorize`). */
-  moveChange(sysId: string, to: ChangeStage, workNote?: string): Promise<void>;
+  /**
+   * Records `approver`'s decision on the change in their own approval record (ServiceNow:
+   * `sysapproval_approver`; the approval rule then moves the change — approved → Scheduled,
+   * rejected → New), then reads the change's state. Idempotent: when the change already has a
+   * decision nothing is written and that decision is answered (check its `approver`).
+   */
+  decideApproval(sysId: string, input: { approver: string; decision: 'approved' | 'rejected'; comment?: string }): Promise<ApprovalRecord>;
+  /**
+   * Walks the change through its type's state model up to `to` (a standard change has no `authorize`).
+   * A normal change leaves Authorize only through its approval: `approvedBy` (whose approval the
+   * deployment accepted) is recorded first when the change still waits for it.
+   */
+  moveChange(sysId: string, to: ChangeStage, workNote?: string, approvedBy?: string): Promise<void>;
   addWorkNote(sysId: string, note: string): Promise<void>;
   /** Moves the change to review if needed, then closes it with `code`. No-op when already closed. */
   closeChange(sysId: string, code: 'successful' | 'successful_issues' | 'unsuccessful', notes: string): Promise<void>;
@@ -65,7 +88,18 @@ export function createServiceNowChangeManagement(sn: ServiceNowClient): ChangeMa
     return { state: name, path: change.type.value === 'standard' ? PATHS.standard : PATHS.normal };
   };
   const stateOf = async (sysId: string): Promise<ChangeStateName> => (await read(sysId)).state;
-  const walk = async (sysId: string, to: ChangeStateName, workNote?: string): Promise<void> => {
+  const decide: ChangeManagement['decideApproval'] = async (sysId, input) => {
+    const outcome = await sn.decideChangeApproval(sysId, { approver: input.approver, decision: input.decision, ...(input.comment !== undefined ? { comments: input.comment } : {}) });
+    const decision = outcome.approval.state.value;
+    if (decision !== 'approved' && decision !== 'rejected') throw new Error(`approval ${outcome.approval.sys_id} has no decision (${decision})`);
+    return {
+      approver: outcome.approval['approver.user_name'].value,
+      decision,
+      recorded: outcome.recorded,
+      changeState: outcome.change ? (NAME_BY_VALUE.get(outcome.change.state.value) ?? null) : null,
+    };
+  };
+  const walk = async (sysId: string, to: ChangeStateName, workNote?: string, approvedBy?: string): Promise<void> => {
     const { state, path: PATH } = await read(sysId);
     const target = PATH.indexOf(to);
     if (target < 0) throw new TypeError(`a change of this type has no state ${to}`);
@@ -74,6 +108,16 @@ export function createServiceNowChangeManagement(sn: ServiceNowClient): ChangeMa
     let note = workNote;
     while (PATH.indexOf(current) < target) {
       const next = PATH[PATH.indexOf(current) + 1] as ChangeStateName;
+      if (current === 'authorize' && next === 'scheduled') {
+        // A normal change leaves Authorize through its approval records, never a PATCH of state
+        // (ServiceNow refuses that while approvals are pending: ChangeRequestStateModel_normal).
+        if (approvedBy === undefined) throw new PlatformError('ERR_WORKFLOW_STATE', `change ${sysId} waits for its approval in Authorize`);
+        const decided = await decide(sysId, { approver: approvedBy, decision: 'approved' });
+        const now = decided.changeState ?? (await stateOf(sysId));
+        if (decided.decision !== 'approved' || now !== 'scheduled') throw new PlatformError('ERR_WORKFLOW_STATE', `change ${sysId} was not scheduled by its approval (${decided.decision} by ${decided.approver}; state ${now})`);
+        current = next;
+        continue;
+      }
       await sn.updateChangeRequest(sysId, { state: next, ...(note !== undefined && PATH.indexOf(next) === target ? { workNote: note } : {}) });
       if (PATH.indexOf(next) === target) note = undefined;
       current = next;
@@ -88,7 +132,8 @@ export function createServiceNowChangeManagement(sn: ServiceNowClient): ChangeMa
       );
       return { sysId: record.sys_id, number: record.number.value, created };
     },
-    moveChange: (sysId, to, workNote) => walk(sysId, to, workNote),
+    decideApproval: decide,
+    moveChange: (sysId, to, workNote, approvedBy) => walk(sysId, to, workNote, approvedBy),
     async addWorkNote(sysId, note) {
       await sn.updateChangeRequest(sysId, { workNote: note });
     },

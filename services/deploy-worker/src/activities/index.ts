@@ -4,10 +4,10 @@ import { checkTemplateParams, deploymentIdFromTask, type CatalystCenterClient, t
 import type { Authorizer, PolicyInput } from '@mcp-platform/mcp-common/authz';
 import type { AuditLogger, Logger } from '@mcp-platform/mcp-common/logging';
 import { DEFAULT_STANDARD_CHANGE_TEMPLATE, type Identity, type TemplateParams, type VerifiedRequest } from '../types.ts';
-import type { ChangeManagement, ChangeStage, TicketRef } from './change-management.ts';
+import type { ApprovalRecord, ChangeManagement, ChangeStage, TicketRef } from './change-management.ts';
 import type { IdentityActivities } from './identity.ts';
 
-export type { ChangeManagement, ChangeStage, TicketRef } from './change-management.ts';
+export type { ApprovalRecord, ChangeManagement, ChangeStage, TicketRef } from './change-management.ts';
 export { createIdentityActivities, type CredentialPurpose, type IdentityActivities, type IdentityDeps } from './identity.ts';
 export { createServiceNowChangeManagement } from './change-management.ts';
 
@@ -64,7 +64,7 @@ function classify(err: unknown, what: string): never {
   if (e && typeof e.status === 'number' && BUSINESS_STATUSES.has(e.status)) {
     throw ApplicationFailure.nonRetryable(`${what}: ${e.message ?? 'rejected'}`, e.code ?? 'UPSTREAM_REJECTED');
   }
-  if (e && (e.code === 'ERR_UPSTREAM_NOT_FOUND' || e.code === 'ERR_UPSTREAM_REJECTED' || e.code === 'ERR_VALIDATION' || e.code === 'ERR_UPSTREAM_INVALID_RESPONSE')) {
+  if (e && (e.code === 'ERR_UPSTREAM_NOT_FOUND' || e.code === 'ERR_UPSTREAM_REJECTED' || e.code === 'ERR_VALIDATION' || e.code === 'ERR_UPSTREAM_INVALID_RESPONSE' || e.code === 'ERR_WORKFLOW_STATE')) {
     throw ApplicationFailure.nonRetryable(`${what}: ${e.message ?? 'rejected'}`, e.code);
   }
   throw err;
@@ -221,8 +221,29 @@ export function createActivities(deps: ActivityDeps) {
       return { sysId: change.sysId, number: change.number };
     },
 
-    async moveChange(input: { workflowId: string; change: TicketRef; to: ChangeStage; note?: string }): Promise<void> {
-      await itsm.moveChange(input.change.sysId, input.to, input.note).catch((err: unknown) => classify(err, 'move change'));
+    /**
+     * Records the approver's decision on the deployment's change in the approver's own approval
+     * record (ServiceNow `sysapproval_approver`), then reads the change's state. Idempotent: a retry
+     * finds its decision and writes nothing. Four eyes hold here too (the requester never decides),
+     * and a change decided outside this deployment (someone else's decision) is refused
+     * (`ERR_WORKFLOW_STATE`), never taken for this approver's.
+     */
+    async recordApproval(input: { workflowId: string; change: TicketRef; requester: Identity; approver: Identity; decision: 'approved' | 'rejected'; comment?: string }): Promise<ApprovalRecord> {
+      const { workflowId, change, approver } = input;
+      if (approver.id === input.requester.id) throw ApplicationFailure.nonRetryable('four-eyes: the requester cannot decide on their own deployment', 'ERR_AUTHZ_DENIED');
+      const record = await itsm
+        .decideApproval(change.sysId, { approver: approver.id, decision: input.decision, ...(input.comment !== undefined ? { comment: input.comment } : {}) })
+        .catch((err: unknown) => classify(err, `${input.decision === 'approved' ? 'approve' : 'reject'} change ${change.number}`));
+      if (record.approver !== approver.id || record.decision !== input.decision) {
+        audit(workflowId, 'approval-recorded', 'failure', { user: { id: approver.id }, labels: { change: change.number } }, `already ${record.decision} by ${record.approver}`);
+        throw ApplicationFailure.nonRetryable(`change ${change.number} was already ${record.decision} by ${record.approver} outside this deployment`, 'ERR_WORKFLOW_STATE');
+      }
+      audit(workflowId, 'approval-recorded', 'success', { user: { id: approver.id }, labels: { change: change.number, decision: record.decision, recorded: record.recorded, change_state: record.changeState } });
+      return record;
+    },
+
+    async moveChange(input: { workflowId: string; change: TicketRef; to: ChangeStage; note?: string; approvedBy?: string }): Promise<void> {
+      await itsm.moveChange(input.change.sysId, input.to, input.note, input.approvedBy).catch((err: unknown) => classify(err, 'move change'));
       audit(input.workflowId, 'change-moved', 'success', { labels: { change: input.change.number, state: input.to } });
     },
 

@@ -63,6 +63,14 @@ export const VERIFIED_IDENTITIES_PATCH = 'verified-identities';
  */
 export const PROGRESS_MEMO_PATCH = 'progress-memo';
 
+/**
+ * An approval is recorded on the change as ServiceNow records it — the approver's decision in their
+ * own approval record (`sysapproval_approver`), by the approve Update itself, one decision per change
+ * (concurrent approvers take turns and get the same answer) — and a reject is recorded there too.
+ * Workflows started before this patch record the approval when the change is moved on.
+ */
+export const APPROVAL_RECORDS_PATCH = 'approval-records';
+
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
 const STOPPABLE = new Set(['validating', 'opening_change', 'awaiting_approval', 'deploying', 'awaiting_input']);
@@ -88,6 +96,7 @@ function requireCredential(credential: unknown): void {
 export async function templateDeploymentWorkflow(request: DeploymentRequest): Promise<DeploymentResult> {
   const verifiedIdentities = patched(VERIFIED_IDENTITIES_PATCH);
   const progressMemo = patched(PROGRESS_MEMO_PATCH);
+  const approvalRecords = patched(APPROVAL_RECORDS_PATCH);
   const workflowId = workflowInfo().workflowId;
   const batchSize = Math.max(1, request.batchSize ?? 5);
   const failureThreshold = Math.max(0, request.failureThreshold ?? 0);
@@ -121,6 +130,8 @@ export async function templateDeploymentWorkflow(request: DeploymentRequest): Pr
   const pendingApprovals: ApproveSignal[] = [];
   let stop: { kind: 'rejected' | 'cancelled'; signal: StopSignal } | undefined;
   let answer: InputVerdict | undefined;
+  /** True while an approve Update records its decision on the change (the others wait for its outcome). */
+  let recordingApproval = false;
   let requester: Identity | undefined = verifiedIdentities ? undefined : request.requester;
   // eslint-disable-next-line prefer-const -- assigned once below, but the Update handlers above read it before that
   let change: TicketRef | undefined;
@@ -148,6 +159,26 @@ export async function templateDeploymentWorkflow(request: DeploymentRequest): Pr
         const verdict = await acts.authorizeApproval({ workflowId, requester, approver, changeNumber: change.number });
         // Four-eyes holds even if a policy bundle were misconfigured.
         const allowed = verdict.allowed && approver.id !== requester.id;
+        if (approvalRecords && allowed) {
+          // One decision per change: allowed approvers take turns; the first records its decision in its own
+          // approval record on the change, the others answer with that decision (nothing more is written).
+          const ticket = change;
+          await condition(() => !recordingApproval);
+          if (progress.approvedBy === undefined && stop === undefined && progress.step === 'awaiting_approval') {
+            recordingApproval = true;
+            try {
+              await acts.recordApproval({ workflowId, change: ticket, requester, approver, decision: 'approved', ...(comment !== undefined ? { comment } : {}) });
+            } finally {
+              recordingApproval = false;
+            }
+            progress.approvedBy = approver.id;
+            if (comment !== undefined) progress.approvalComment = comment;
+          }
+          const counted: ApprovalAttempt = { by: approver.id, allowed, reasons: verdict.reasons, ...(progress.approvedBy !== undefined ? { approvedBy: progress.approvedBy } : {}) };
+          progress.approvals.push(counted);
+          publish();
+          return counted;
+        }
         const attempt: ApprovalAttempt = { by: approver.id, allowed, reasons: verdict.reasons };
         progress.approvals.push(attempt);
         if (allowed && progress.approvedBy === undefined && stop === undefined && progress.step === 'awaiting_approval') {
@@ -315,6 +346,12 @@ export async function templateDeploymentWorkflow(request: DeploymentRequest): Pr
       }
       if (stop !== undefined) {
         const reason = `${stop.kind} by ${stop.signal.by.id}: ${stop.signal.reason}`;
+        if (approvalRecords && stop.kind === 'rejected') {
+          // The rejection goes on the change as ServiceNow records it (the rejecter's approval record; the change
+          // goes back to New), then the deployment cancels it. A rejecter without an approval record there
+          // (or a change decided meanwhile) still stops the deployment: the cancel below says who and why.
+          await acts.recordApproval({ workflowId, change, requester, approver: stop.signal.by, decision: 'rejected', comment: stop.signal.reason }).catch(() => undefined);
+        }
         await acts.cancelChange({ workflowId, change, reason: `Deployment ${reason}` });
         return await finish(stop.kind, reason);
       }
@@ -326,7 +363,9 @@ export async function templateDeploymentWorkflow(request: DeploymentRequest): Pr
       progress.approvals.push({ by: attempt.approver.id, allowed, reasons: verdict.reasons });
       if (allowed) progress.approvedBy = attempt.approver.id;
     }
-    await acts.moveChange({ workflowId, change, to: 'implement', note: `Approved by ${progress.approvedBy}; deploying (workflow ${workflowId})` });
+    // With the approval-records patch the approval was recorded by the approve Update (the change is Scheduled);
+    // older workflows record it here, on the way out of Authorize (approvedBy).
+    await acts.moveChange({ workflowId, change, to: 'implement', note: `Approved by ${progress.approvedBy}; deploying (workflow ${workflowId})`, approvedBy: progress.approvedBy });
   }
 
   // 4. deploy in batches; 5. verify
