@@ -29,7 +29,8 @@ export const approveDeploymentWorkflow = defineTool<NetworkDeps>()({
     // A refusal is a DeploymentActionRefusedError: its platform code (credential, policy, workflow state) reaches the caller.
     const verdict = await deps.deployments.approve(args.workflow_id, await delegate(deps.workerAudience), args.comment ? { comment: args.comment } : {});
     if (!verdict.allowed) throw new PlatformError('ERR_AUTHZ_DENIED', `approval refused: ${verdict.reasons.join('; ')}`);
-    return { workflowId: args.workflow_id, approvedBy: verdict.by, allowed: true as const };
+    // The approval that counts: this caller's, or (two approvers at the same moment) the one recorded first.
+    return { workflowId: args.workflow_id, approvedBy: verdict.approvedBy ?? verdict.by, allowed: true as const };
   },
   render: (out) => `Deployment ${out.workflowId} approved by ${out.approvedBy}; it now deploys. Follow it with get_deployment_workflow.`,
 });
