@@ -1,4 +1,4 @@
-import { createOpaAuthorizer, createWasmAuthorizer, DEFAULT_WASM_PATH, type Authorizer, type PolicyInput } from '@mcp-platform/mcp-common/authz';
+import { createOpaAuthorizer, createWasmAuthorizer, DEFAULT_WASM_PATH, policyInputFor, type Authorizer, type PolicyInput } from '@mcp-platform/mcp-common/authz';
 
 /** Latency of one engine's decisions, in milliseconds. */
 export interface DecisionLatency {
@@ -46,14 +46,14 @@ async function measureEngine(engine: DecisionLatency['engine'], authorizer: Auth
  */
 export async function measureDecisionLatency(opts: { user: string; groups: string[]; deviceId: string; opaUrl?: string; decisions?: number }): Promise<DecisionLatency[]> {
   const decisions = opts.decisions ?? 5_000;
-  const input: PolicyInput = {
-    subject: { id: opts.user, groups: opts.groups, scopes: ['mcp:tools'], client_id: 'bench' },
+  const input = policyInputFor({
+    subject: { id: opts.user, groups: opts.groups, scopes: ['mcp:tools'], clientId: 'bench' },
     server: 'network',
     tool: 'get_device',
     action: 'read',
     arguments: { device_id: opts.deviceId },
-    context: { request_id: 'bench', time: new Date().toISOString() },
-  };
+    requestId: 'bench',
+  });
   const out: DecisionLatency[] = [];
   const wasm = createWasmAuthorizer({ wasm: DEFAULT_WASM_PATH });
   try {

@@ -1,6 +1,6 @@
 import { MissingRequiredClientCapabilityError, ProtocolError, ProtocolErrorCode, Server, type CallToolResult, type McpServerFactory, type ServerContext, type Tool } from '@modelcontextprotocol/server';
 import { principalFromAuthInfo, type Principal, type TokenExchanger } from '@mcp-platform/mcp-common/auth';
-import { StepUpRequiredError, type Authorizer, type ToolAction } from '@mcp-platform/mcp-common/authz';
+import { StepUpRequiredError, policyInputFor, type Authorizer, type ToolAction } from '@mcp-platform/mcp-common/authz';
 import type { BackendPool } from '@mcp-platform/mcp-common/client';
 import { currentRequestContext, type AuditLogger, type Logger } from '@mcp-platform/mcp-common/logging';
 import type { PlatformMetrics } from '@mcp-platform/mcp-common/metrics';
@@ -80,14 +80,7 @@ export function createGatewayFactory(deps: GatewayDeps): McpServerFactory {
   }));
 
   const gatewayAllows = async (caller: Caller, server: string, tool: string, action: ToolAction): Promise<{ allow: boolean; error?: boolean; reasons: string[] }> => {
-    const d = await decideInSpan(deps.authorizer, {
-      subject: { id: caller.principal.id, groups: caller.principal.groups, scopes: caller.principal.scopes, client_id: caller.principal.clientId },
-      server,
-      tool,
-      action,
-      arguments: {},
-      context: { request_id: currentRequestContext()?.requestId ?? '', time: new Date(now()).toISOString() },
-    });
+    const d = await decideInSpan(deps.authorizer, policyInputFor({ subject: caller.principal, server, tool, action, nowMs: now() }));
     deps.metrics.authzDecisions.inc({ server: GATEWAY_SERVER_ID, tool, decision: d.error ? 'error' : d.allow ? 'allow' : 'deny' });
     return { allow: d.allow, reasons: d.reasons, ...(d.error ? { error: true } : {}) };
   };

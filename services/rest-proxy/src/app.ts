@@ -4,7 +4,7 @@ import swaggerUi from 'swagger-ui-express';
 import type { CallToolResult, FetchLike, Tool } from '@modelcontextprotocol/client';
 import { ProtocolError } from '@modelcontextprotocol/client';
 import { createAuthRouter, stepUpChallenge, type TokenVerifier, IdentityProviderUnavailableError, TokenExchangeError, backendScopeFor, createTokenExchanger, type TokenExchanger } from '@mcp-platform/mcp-common/auth';
-import { StepUpRequiredError, createAuthorizerFromConfig, type Authorizer } from '@mcp-platform/mcp-common/authz';
+import { StepUpRequiredError, createAuthorizerFromConfig, policyInputFor, type Authorizer } from '@mcp-platform/mcp-common/authz';
 import { createBackendPool, type Backend, type BackendPool } from '@mcp-platform/mcp-common/client';
 import { contextFromHeaders, createLogger, currentRequestContext, runWithRequestContext, type PlatformLogger } from '@mcp-platform/mcp-common/logging';
 import { createMetrics, type PlatformMetrics } from '@mcp-platform/mcp-common/metrics';
@@ -185,15 +185,7 @@ export function createProxyApp(deps: ProxyDeps): ProxyApp {
   /** The proxy's own rule: may this caller use the proxy for this operation? Fail closed. */
   const checkProxyAccess = (operation: string, action: 'read' | 'execute') => async (req: Request, res: Response, next: NextFunction) => {
     const { principal } = callerOf(res);
-    const ctx = currentRequestContext();
-    const decision = await deps.proxyAuthorizer.decide({
-      subject: { id: principal.id, groups: principal.groups, scopes: principal.scopes, client_id: principal.clientId },
-      server: 'rest-api-proxy',
-      tool: operation,
-      action,
-      arguments: {},
-      context: { request_id: ctx?.requestId ?? '', time: new Date().toISOString() },
-    });
+    const decision = await deps.proxyAuthorizer.decide(policyInputFor({ subject: principal, server: 'rest-api-proxy', tool: operation, action }));
     if (decision.error) return next(new ProblemError('ERR_AUTHZ_UNAVAILABLE', 'Authorization service unavailable: the request was denied (fail closed).', { retryAfterSeconds: 5 }));
     if (!decision.allow) return next(new ProblemError('ERR_AUTHZ_DENIED', 'This caller may not use the REST proxy.', { reasons: decision.reasons }));
     void req;

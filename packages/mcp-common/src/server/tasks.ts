@@ -1,7 +1,7 @@
 import { MissingRequiredClientCapabilityError, ProtocolError, ProtocolErrorCode, type CallToolResult, type McpServer, type ServerContext } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import { principalFromAuthInfo, type Principal } from '../auth/index.ts';
-import type { Authorizer, PolicyInput } from '../authz/index.ts';
+import { policyInputFor, type Authorizer } from '../authz/index.ts';
 
 /** The Tasks extension (SEP-2663, protocol revision 2026-07-28). */
 export const TASKS_EXTENSION = 'io.modelcontextprotocol/tasks';
@@ -105,15 +105,15 @@ export function attachTasks(mcp: McpServer, options: AttachTasksOptions): void {
     const principal = principalFromAuthInfo(authInfo);
     const found = await backend.get(taskId);
     if (found === undefined) throw notFound();
-    const input: PolicyInput = {
-      subject: { id: principal.id, groups: principal.groups, scopes: principal.scopes, client_id: principal.clientId },
+    const input = policyInputFor({
+      subject: principal,
       server: serverId,
       tool: method,
       action: method === 'tasks/get' ? 'read' : 'write',
       arguments: { task_id: taskId },
       resource: found.resource,
-      context: { request_id: options.requestId(), time: new Date().toISOString() },
-    };
+      requestId: options.requestId(),
+    });
     const decision = await authorizer.decide(input);
     if (!decision.allow) throw notFound();
     const caller: TaskCaller = { principal, delegate: (audience) => options.delegate(authInfo?.token ?? '', audience) };

@@ -1,6 +1,6 @@
 import type { AuthInfo, CallToolResult } from '@modelcontextprotocol/server';
 import { principalFromAuthInfo, type Principal } from '../auth/index.ts';
-import { AuthzDeniedError, AuthzUnavailableError, StepUpRequiredError, assertAllowed, type Authorizer, type Decision, type PolicyInput } from '../authz/index.ts';
+import { AuthzDeniedError, AuthzUnavailableError, StepUpRequiredError, assertAllowed, policyInputFor, type Authorizer, type Decision, type PolicyInput } from '../authz/index.ts';
 import { createMemoryResourceLock, type ResourceLock } from '../binding/index.ts';
 import { assertArgumentsSafe } from '../input/index.ts';
 import { currentRequestContext, type AuditLogger, type Logger } from '../logging/index.ts';
@@ -79,17 +79,6 @@ export interface ToolRunner<D> {
   allowedToList(authInfo: AuthInfo): Promise<boolean[]>;
 }
 
-/** The caller's authentication (`acr`, `amr`, `auth_time`, its age) as policy input `subject` fields. */
-function authenticationInput(principal: Principal, nowMs: number): Pick<PolicyInput['subject'], 'acr' | 'amr' | 'auth_time' | 'auth_age_seconds'> {
-  const auth = principal.authentication;
-  if (auth === undefined) return {};
-  return {
-    ...(auth.acr === undefined ? {} : { acr: auth.acr }),
-    ...(auth.amr === undefined ? {} : { amr: [...auth.amr] }),
-    ...(auth.authTime === undefined ? {} : { auth_time: auth.authTime, auth_age_seconds: Math.floor(nowMs / 1000 - auth.authTime) }),
-  };
-}
-
 /**
  * Builds the per-process tool runner: the policy decides before any handler
  * runs (twice for tools with `resolveResource`: argument-free first, then with
@@ -114,18 +103,8 @@ export function createToolRunner<D>(opts: ToolRunnerOptions<D>): ToolRunner<D> {
     }
   }
 
-  const policyInput = (principal: Principal, tool: AnyToolDefinition<D>, args: Record<string, unknown>, resource?: Record<string, unknown>): PolicyInput => {
-    const input: PolicyInput = {
-      subject: { id: principal.id, groups: principal.groups, scopes: principal.scopes, client_id: principal.clientId, ...authenticationInput(principal, now()) },
-      server: opts.serverId,
-      tool: tool.name,
-      action: tool.action,
-      arguments: args,
-      context: { request_id: currentRequestContext()?.requestId ?? '', time: new Date(now()).toISOString() },
-    };
-    if (resource !== undefined) input.resource = resource;
-    return input;
-  };
+  const policyInput = (principal: Principal, tool: AnyToolDefinition<D>, args: Record<string, unknown>, resource?: Record<string, unknown>): PolicyInput =>
+    policyInputFor({ subject: principal, server: opts.serverId, tool: tool.name, action: tool.action, arguments: args, resource, nowMs: now() });
 
   const enforce = async (authorizer: Authorizer, input: PolicyInput): Promise<void> => {
     const started = process.hrtime.bigint();

@@ -1,7 +1,7 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { checkTemplateParams, deploymentIdFromTask, type CatalystCenterClient, type Task } from '@mcp-platform/connectors/catalyst-center';
-import type { Authorizer, PolicyInput } from '@mcp-platform/mcp-common/authz';
+import { policyInputFor, type Authorizer, type PolicyInput, type ToolAction } from '@mcp-platform/mcp-common/authz';
 import type { AuditLogger, Logger } from '@mcp-platform/mcp-common/logging';
 import { DEFAULT_STANDARD_CHANGE_TEMPLATE, type Identity, type TemplateParams, type VerifiedRequest } from '../types.ts';
 import type { ApprovalRecord, ChangeManagement, ChangeStage, TicketRef } from './change-management.ts';
@@ -70,16 +70,9 @@ function classify(err: unknown, what: string): never {
   throw err;
 }
 
-function policyInput(subject: Identity, tool: string, action: PolicyInput['action'], server: string, workflowId: string, args: Record<string, unknown>, resource?: Record<string, unknown>): PolicyInput {
-  return {
-    subject: { id: subject.id, groups: subject.groups, scopes: ['mcp:tools'], client_id: 'deploy-worker' },
-    server,
-    tool,
-    action,
-    arguments: args,
-    context: { request_id: workflowId, time: new Date().toISOString() },
-    ...(resource ? { resource } : {}),
-  };
+/** A workflow step's question to the policy: the verified person as subject, the workflow id as request id. */
+function policyInput(subject: Identity, tool: string, action: ToolAction, server: string, workflowId: string, args: Record<string, unknown>, resource?: Record<string, unknown>): PolicyInput {
+  return policyInputFor({ subject: { id: subject.id, groups: subject.groups, scopes: ['mcp:tools'], clientId: 'deploy-worker' }, server, tool, action, arguments: args, resource, requestId: workflowId });
 }
 
 /**
