@@ -6,7 +6,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { compareRounds, errorCount, runRounds, type Contender, type RoundsOptions, type RoundsResult } from './interleave.ts';
+import { compareRounds, errorCount, runRounds, type Contender, type CpuWatch, type RoundsOptions, type RoundsResult } from './interleave.ts';
 import { formatSpread, type Spread } from './rounds.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -76,12 +76,19 @@ export interface FrontLevel {
  * console.log(one.addedP50Ms.median);
  * ```
  */
-export async function compareFront(direct: FrontRequest, front: FrontRequest, connections: readonly number[], plan: RoundsOptions, log: (line: string) => void = () => {}): Promise<FrontLevel[]> {
+export async function compareFront(
+  direct: FrontRequest,
+  front: FrontRequest,
+  connections: readonly number[],
+  plan: RoundsOptions,
+  log: (line: string) => void = () => {},
+  cpuWatch?: CpuWatch,
+): Promise<FrontLevel[]> {
   const levels: FrontLevel[] = [];
   for (const n of connections) {
     log(`bench: direct vs front at ${String(n)} connection(s), ${String(plan.rounds)} rounds of ${String(plan.roundSeconds)}s`);
     const job = (r: FrontRequest): Contender['job'] => ({ url: r.url, headers: r.headers, body: r.body, connections: n, ...(r.expect ? { expect: r.expect } : {}) });
-    const [d, f] = (await runRounds([{ id: 'direct', job: job(direct) }, { id: 'front', job: job(front) }], plan, log)) as [RoundsResult, RoundsResult];
+    const [d, f] = (await runRounds([{ id: 'direct', job: job(direct) }, { id: 'front', job: job(front) }], plan, log, cpuWatch)) as [RoundsResult, RoundsResult];
     const firstError = d.summary.firstError ?? f.summary.firstError;
     levels.push({
       connections: n,
@@ -109,9 +116,17 @@ export async function compareFront(direct: FrontRequest, front: FrontRequest, co
 export function formatFrontLevel(level: FrontLevel, directLabel: string, frontLabel: string): string[] {
   const row = (label: string, r: RoundsResult) =>
     `  ${`${label}, ${String(level.connections)} conn.`.padEnd(48)} ${r.summary.requestsPerSecond.toFixed(0).padStart(6)} req/s  p50 ${r.summary.latencyMs.p50.toFixed(2).padStart(7)} ms  p99 ${r.summary.latencyMs.p99.toFixed(2).padStart(7)} ms  errors ${String(errorCount(r))}`;
+  const cpu = (r: RoundsResult) =>
+    r.cpuMsPerRequest
+      ? Object.entries(r.cpuMsPerRequest)
+          .map(([proc, ms]) => `${proc} ${ms.toFixed(2)}`)
+          .join(', ')
+      : undefined;
+  const cpuLine = cpu(level.direct) !== undefined || cpu(level.front) !== undefined ? [`  CPU ms per request (user+system, per process): direct — ${cpu(level.direct) ?? '-'}; through the front — ${cpu(level.front) ?? '-'}`] : [];
   return [
     row(directLabel, level.direct),
     row(frontLabel, level.front),
+    ...cpuLine,
     `  adds ${formatSpread(level.addedP50Ms, 2, ' ms')} at p50, ${formatSpread(level.addedP99Ms, 2, ' ms')} at p99; throughput ${formatSpread(level.throughputRatio, 2, '×')} direct` +
       (level.firstError ? ` — first error: ${level.firstError}` : ''),
   ];

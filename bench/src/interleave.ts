@@ -4,6 +4,7 @@
  * measured rounds in alternating order (see {@link roundOrder}). The one runner behind every row of
  * `pnpm bench` that compares a candidate with a baseline.
  */
+import { readFileSync } from 'node:fs';
 import { LOAD_PROCESS, ask, exited, forkChild } from './processes.ts';
 import { roundOrder, spreadOf, type Spread } from './rounds.ts';
 import type { LoadJob, LoadResult } from './types.ts';
@@ -31,6 +32,41 @@ export interface RoundsResult {
   rounds: LoadResult[];
   /** Median over the rounds of req/s and of each percentile; counts summed. */
   summary: LoadResult;
+  /**
+   * CPU time (user + system) each watched process spent per request of this contender, in ms, over
+   * all its measured rounds (see `cpuWatch` of {@link runRounds}); less sensitive to other work on the
+   * machine than latency is.
+   */
+  cpuMsPerRequest?: Record<string, number>;
+}
+
+/** Reads the CPU time each watched process has used so far, in ms (e.g. {@link procCpuMs}). */
+export type CpuWatch = () => Record<string, number>;
+
+/**
+ * CPU time (user + system) used so far by each process, in ms, from `/proc/<pid>/stat` (Linux);
+ * a process that cannot be read is left out.
+ *
+ * @example
+ * ```ts
+ * const watch = () => procCpuMs({ gateway: gatewayPid });
+ * ```
+ */
+export function procCpuMs(pids: Record<string, number | undefined>): Record<string, number> {
+  const out: Record<string, number> = {};
+  const tick = 1000 / 100; // USER_HZ is 100 on Linux
+  for (const [name, pid] of Object.entries(pids)) {
+    if (pid === undefined) continue;
+    try {
+      // Fields after the `(comm)`: state is [0], utime [11], stime [12] (proc(5)).
+      const fields = readFileSync(`/proc/${String(pid)}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+      const ms = (Number(fields[11]) + Number(fields[12])) * tick;
+      if (Number.isFinite(ms)) out[name] = ms;
+    } catch {
+      // not Linux, or the process is gone: no figure rather than a wrong one
+    }
+  }
+  return out;
 }
 
 /**
@@ -116,10 +152,11 @@ export function compareRounds(candidate: RoundsResult, baseline: RoundsResult, f
  * const [bare, spine] = await runRounds([{ id: 'bare', job: bareJob }, { id: 'spine', job: spineJob }], { rounds: 5, roundSeconds: 2, warmupSeconds: 3 });
  * ```
  */
-export async function runRounds(contenders: readonly Contender[], options: RoundsOptions, log: (line: string) => void = () => {}): Promise<RoundsResult[]> {
+export async function runRounds(contenders: readonly Contender[], options: RoundsOptions, log: (line: string) => void = () => {}, cpuWatch?: CpuWatch): Promise<RoundsResult[]> {
   if (options.roundSeconds < 1) throw new TypeError(`roundSeconds must be at least 1 (got ${String(options.roundSeconds)})`);
   const load = forkChild(LOAD_PROCESS);
   const byId = new Map<string, LoadResult[]>(contenders.map((c) => [c.id, []]));
+  const cpuById = new Map<string, Record<string, number>>(contenders.map((c) => [c.id, {}]));
   try {
     const measure = async (c: Contender, warmupSeconds: number, durationSeconds: number) =>
       (await ask<{ result: LoadResult }>(load, { type: 'run', job: { ...c.job, warmupSeconds, durationSeconds } }, `loading ${c.id}`)).result;
@@ -127,7 +164,16 @@ export async function runRounds(contenders: readonly Contender[], options: Round
     if (options.warmupSeconds > 0) for (const c of contenders) await measure(c, 0, options.warmupSeconds);
     for (let round = 0; round < options.rounds; round++) {
       const order = roundOrder(contenders, round);
-      for (const c of order) byId.get(c.id)?.push(await measure(c, 0, options.roundSeconds));
+      for (const c of order) {
+        const before = cpuWatch?.();
+        byId.get(c.id)?.push(await measure(c, 0, options.roundSeconds));
+        const after = cpuWatch?.();
+        const acc = cpuById.get(c.id) ?? {};
+        for (const [proc, ms] of Object.entries(after ?? {})) {
+          const start = before?.[proc];
+          if (start !== undefined) acc[proc] = (acc[proc] ?? 0) + (ms - start);
+        }
+      }
       log(`  round ${String(round + 1)}/${String(options.rounds)}: ${order.map((c) => `${c.id} ${(byId.get(c.id)?.at(-1)?.requestsPerSecond ?? NaN).toFixed(0)} req/s`).join(', ')}`);
     }
   } finally {
@@ -136,6 +182,15 @@ export async function runRounds(contenders: readonly Contender[], options: Round
   }
   return contenders.map((c) => {
     const rounds = byId.get(c.id) ?? [];
-    return { id: c.id, rounds, summary: summarize(rounds) };
+    const summary = summarize(rounds);
+    const cpu = Object.entries(cpuById.get(c.id) ?? {});
+    // Every response counts as a request the processes served (errors too: they cost CPU as well).
+    const served = rounds.reduce((n, r) => n + r.requests, 0);
+    return {
+      id: c.id,
+      rounds,
+      summary,
+      ...(cpuWatch && served > 0 && cpu.length > 0 ? { cpuMsPerRequest: Object.fromEntries(cpu.map(([proc, ms]) => [proc, ms / served])) } : {}),
+    };
   });
 }

@@ -9,6 +9,12 @@ export interface DecisionLatency {
   maxMs: number;
   /** Every decision allowed the call (a deny would measure a different rule path). */
   allAllowed: boolean;
+  /**
+   * OPA server only: the same question asked again with `?metrics=true`, and OPA's own
+   * `timer_server_handler_ns` per answer — the part of the client-observed time spent inside OPA
+   * (decode, evaluate, encode), to tell OPA's tail from the HTTP client's and the scheduler's.
+   */
+  server?: { p50Ms: number; p99Ms: number; maxMs: number };
 }
 
 /** The issue's goals for the policy decision's own p99. */
@@ -32,11 +38,28 @@ async function measureEngine(engine: DecisionLatency['engine'], authorizer: Auth
   return { engine, decisions, p50Ms: quantile(samples, 0.5), p99Ms: quantile(samples, 0.99), maxMs: samples.at(-1) ?? NaN, allAllowed };
 }
 
+/** OPA's own handler time per decision (`?metrics=true`), same question, one after the other. */
+async function opaServerSide(opaUrl: string, input: PolicyInput, decisions: number): Promise<{ p50Ms: number; p99Ms: number; maxMs: number }> {
+  const url = new URL('v1/data/mcp/authz/decision?metrics=true', opaUrl.endsWith('/') ? opaUrl : `${opaUrl}/`);
+  const body = JSON.stringify({ input });
+  const samples: number[] = [];
+  for (let i = 0; i < decisions; i++) {
+    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    const answer = (await res.json()) as { metrics?: { timer_server_handler_ns?: number } };
+    const ns = answer.metrics?.timer_server_handler_ns;
+    if (typeof ns !== 'number') throw new Error(`OPA answered without metrics.timer_server_handler_ns (HTTP ${String(res.status)})`);
+    samples.push(ns / 1e6);
+  }
+  samples.sort((a, b) => a - b);
+  return { p50Ms: quantile(samples, 0.5), p99Ms: quantile(samples, 0.99), maxMs: samples.at(-1) ?? NaN };
+}
+
 /**
  * Measures the policy decision on its own: the bench's `get_device` question
  * (the seeded network engineer, with arguments, so no decision cache applies)
  * asked one after the other, after a warm-up, of the in-process Wasm policy
- * and, when `opaUrl` is given, of the OPA server over its keep-alive pool.
+ * and, when `opaUrl` is given, of the OPA server over its keep-alive pool — then once more with
+ * OPA's own per-request handler time (`?metrics=true`), which separates OPA's tail from the client's.
  * Runs in the orchestrator while no target is loaded.
  *
  * @example
@@ -64,7 +87,7 @@ export async function measureDecisionLatency(opts: { user: string; groups: strin
   if (opts.opaUrl) {
     const opa = createOpaAuthorizer({ url: opts.opaUrl });
     try {
-      out.push(await measureEngine('opa', opa, input, decisions));
+      out.push({ ...(await measureEngine('opa', opa, input, decisions)), server: await opaServerSide(opts.opaUrl, input, decisions) });
     } finally {
       await opa.close();
     }

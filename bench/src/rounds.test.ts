@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compareRounds, roundsFor, summarize, type RoundsResult } from './interleave.ts';
+import { compareRounds, procCpuMs, roundsFor, summarize, type RoundsResult } from './interleave.ts';
 import { formatSpread, formatVerdict, judge, roundOrder, spreadOf } from './rounds.ts';
 import type { LoadResult } from './types.ts';
 
@@ -123,5 +123,16 @@ describe('summarize and compareRounds', () => {
     const ratio = compareRounds(contender('a', [result(1, 1, 1), result(2, 1, 1)]), contender('b', [result(1, 1, 1)]), (c, b) => c.requestsPerSecond / b.requestsPerSecond);
     expect(ratio.values[1]).toBeNaN();
     expect(ratio.median).toBe(1);
+  });
+});
+
+describe('procCpuMs', () => {
+  it.runIf(process.platform === 'linux')('reads this process’s CPU time and leaves out what it cannot read', () => {
+    let x = 0;
+    for (let i = 0; i < 2e7; i++) x += i % 7; // spend some CPU so the figure is not 0
+    const cpu = procCpuMs({ self: process.pid, gone: 2 ** 22 + 12_345, unset: undefined });
+    expect(x).toBeGreaterThan(0);
+    expect(Object.keys(cpu)).toEqual(['self']);
+    expect(cpu['self']).toBeGreaterThan(0);
   });
 });

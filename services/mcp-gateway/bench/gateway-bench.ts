@@ -12,7 +12,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { formatVerdict, judge, type Spread, type Verdict } from '@mcp-platform/bench';
 import { compareFront, formatFrontLevel, startServiceProcess, type FrontLevel } from '@mcp-platform/bench/http-row';
-import { roundsFor } from '@mcp-platform/bench/interleave';
+import { procCpuMs, roundsFor } from '@mcp-platform/bench/interleave';
 import { SEED_IDS, startCatalystCenterSimulator } from '@mcp-platform/sandboxes/catalyst-center';
 import { SEED_RESOURCE_SERVERS, startIdentityProvider } from '@mcp-platform/sandboxes/idp';
 import { freePort, POLICY_DIR, startOpa } from '@mcp-platform/test-support';
@@ -94,8 +94,10 @@ export async function runGatewayBench(opts: GatewayBenchOptions = {}): Promise<G
     const body = (name: string) => JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name, arguments: args } });
     const direct = { url: networkUrl, headers: headers(await idp.issueToken({ user: 'nina', audience: networkUrl, ttlSeconds: 3_600 })), body: body('get_device') };
     const viaGateway = { url: gatewayUrl, headers: headers(await idp.issueToken({ user: 'nina', audience: gatewayUrl, ttlSeconds: 3_600 })), body: body('network__get_device') };
+    // CPU per request of each process on the path (the simulator and the IdP run in this process).
+    const watch = () => procCpuMs({ 'mcp-gateway': children[1]?.pid, 'mcp-network': children[0]?.pid, 'simulator+IdP': process.pid });
     const plan = roundsFor(opts.durationSeconds ?? 10, opts.rounds ?? 5, opts.warmupSeconds ?? 3);
-    const [one, many] = (await compareFront(direct, viaGateway, [1, connections], plan, log)) as [FrontLevel, FrontLevel];
+    const [one, many] = (await compareFront(direct, viaGateway, [1, connections], plan, log, watch)) as [FrontLevel, FrontLevel];
     return {
       levels: [one, many],
       addedP50MsAt1: one.addedP50Ms,

@@ -11,7 +11,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { formatVerdict, judge, type Spread, type Verdict } from '@mcp-platform/bench';
 import { compareFront, formatFrontLevel, startServiceProcess, type FrontLevel } from '@mcp-platform/bench/http-row';
-import { roundsFor } from '@mcp-platform/bench/interleave';
+import { procCpuMs, roundsFor } from '@mcp-platform/bench/interleave';
 import { SEED_IDS, startCatalystCenterSimulator } from '@mcp-platform/sandboxes/catalyst-center';
 import { SEED_RESOURCE_SERVERS, startIdentityProvider } from '@mcp-platform/sandboxes/idp';
 import { freePort, POLICY_DIR, startOpa } from '@mcp-platform/test-support';
@@ -111,8 +111,10 @@ export async function runProxyBench(opts: ProxyBenchOptions = {}): Promise<Proxy
       body: JSON.stringify({ arguments: args }),
       expect: 'rest-ok' as const,
     };
+    // CPU per request of each process on the path (the simulator and the IdP run in this process).
+    const watch = () => procCpuMs({ 'rest-proxy': children[1]?.pid, 'mcp-network': children[0]?.pid, 'simulator+IdP': process.pid });
     const plan = roundsFor(opts.durationSeconds ?? 10, opts.rounds ?? 5, opts.warmupSeconds ?? 3);
-    const [one, many] = (await compareFront(direct, viaProxy, [1, connections], plan, log)) as [FrontLevel, FrontLevel];
+    const [one, many] = (await compareFront(direct, viaProxy, [1, connections], plan, log, watch)) as [FrontLevel, FrontLevel];
     return {
       levels: [one, many],
       addedP50MsAt1: one.addedP50Ms,
