@@ -7,7 +7,7 @@ import { freePort, startOpa } from '@mcp-platform/test-support';
 import { BENCH_DEVICE_ID } from './targets/spine.ts';
 import type { AuthzEngine, TargetSpec, Upstream } from './targets/types.ts';
 import type { ChildProcess } from 'node:child_process';
-import { compareRounds, errorCount, roundsFor, runRounds, type Contender, type RoundsResult } from './interleave.ts';
+import { compareRounds, errorCount, procCpuMs, roundsFor, runRounds, type Contender, type RoundsResult } from './interleave.ts';
 import { PROTOCOL_VERSION, SERVER_PROCESS, ask, exited, forkChild, headersFor, rpcBody } from './processes.ts';
 import { formatSpread, formatVerdict, judge, spreadOf } from './rounds.ts';
 import type { BenchOptions, BenchReport, BenchRow, RowGoal } from './types.ts';
@@ -114,7 +114,9 @@ export async function runBench(options: BenchOptions, log: (line: string) => voi
       contenders.push({ id: t.id, job: { ...base, url: started.url, headers: headersFor(token), body: rpcBody('get_device', { device_id: BENCH_DEVICE_ID }) } });
     }
     log(`bench: warm-up ${String(plan.warmupSeconds)}s each, then ${String(plan.rounds)} interleaved rounds of ${String(plan.roundSeconds)}s per target at ${String(options.connections)} connections`);
-    measured = await runRounds(contenders, plan, log);
+    // Each server's CPU time per request it answered: the cost per call, far less sensitive than req/s to other work on the machine.
+    const pids = Object.fromEntries(contenders.map((c, i) => [c.id, children[i]?.pid]));
+    measured = await runRounds(contenders, plan, log, () => procCpuMs(pids));
   } finally {
     await stopTargets(children);
     await Promise.allSettled([opa?.stop(), idp.stop()]);
@@ -134,6 +136,7 @@ export async function runBench(options: BenchOptions, log: (line: string) => voi
       rounds: m.rounds,
       errors,
       valid: errors === 0,
+      ...(m.cpuMsPerRequest?.[m.id] !== undefined ? { cpuMsPerRequest: m.cpuMsPerRequest[m.id] } : {}),
       throughputRatio: throughputSpread.median,
       p99Ratio: p99Spread.median,
       throughputSpread,
@@ -188,7 +191,8 @@ function fixed(n: number, digits: number): string {
  * ```
  */
 export function formatTable(report: BenchReport): string {
-  const header = ['target', 'req/s', 'p50 ms', 'p95 ms', 'p99 ms', 'errors', 'req/s vs bare [min–max]', 'p99 vs bare [min–max]', 'valid'];
+  const header = ['target', 'req/s', 'p50 ms', 'p95 ms', 'p99 ms', 'errors', 'req/s vs bare [min–max]', 'p99 vs bare [min–max]', 'server CPU ms/req', 'valid'];
+  const bareCpu = report.rows[0]?.cpuMsPerRequest;
   const lines = report.rows.map((r) => [
     `${r.id} — ${r.label}`,
     fixed(r.result.requestsPerSecond, 0),
@@ -198,6 +202,7 @@ export function formatTable(report: BenchReport): string {
     String(r.errors),
     formatSpread(r.throughputSpread, 2, '×'),
     formatSpread(r.p99Spread, 2, '×'),
+    r.cpuMsPerRequest === undefined ? '-' : `${r.cpuMsPerRequest.toFixed(2)}${bareCpu ? ` (${(r.cpuMsPerRequest / bareCpu).toFixed(2)}×)` : ''}`,
     r.valid ? 'yes' : 'NO',
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] ?? '').length)));

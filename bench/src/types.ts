@@ -55,6 +55,8 @@ export interface BenchRow {
   throughputRatio: number;
   /** Median over the rounds of this row's p99 divided by the bare server's in the same round. */
   p99Ratio: number;
+  /** CPU time (user + system) of this row's server process per request over its rounds, in ms (Linux). */
+  cpuMsPerRequest?: number;
   /** The per-round throughput ratios: median, min, max. */
   throughputSpread: Spread;
   /** The per-round p99 ratios: median, min, max. */
