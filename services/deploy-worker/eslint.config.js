@@ -18,7 +18,9 @@ export default [
           patterns: [
             { group: ['node:*'], message: 'Workflow code is deterministic: no Node built-ins (do I/O in an activity).' },
             { group: ['@temporalio/client', '@temporalio/worker', '@temporalio/activity', '@temporalio/testing'], message: 'Workflow code may only use @temporalio/workflow and @temporalio/common.' },
-            { group: ['@mcp-platform/*', 'undici', 'winston', 'express', 'node-vault', '@octokit/*', 'zod'], message: 'No I/O (or heavy) packages in workflow code: call an activity.' },
+            { group: ['undici', 'winston', 'express', 'node-vault', '@octokit/*', 'zod'], message: 'No I/O (or heavy) packages in workflow code: call an activity.' },
+            // Of the workspace's packages only the contract's workflow-safe face (payload types, Update/Query/Signal definitions).
+            { regex: '^@mcp-platform/(?!deployment-contract/workflow$)', message: 'Workflow code imports only @mcp-platform/deployment-contract/workflow of the workspace: call an activity.' },
             { group: ['../activities', '../activities/*'], allowTypeImports: true, message: 'Workflows import activities as types only (proxyActivities<typeof …>).' },
             { group: ['../worker*', '../client*', '../main*', '../config*', '../deps*', '../connection*', '../cli*'], message: 'Workflow code may not import the worker shell.' },
           ],

@@ -18,10 +18,9 @@
  */
 import { parseArgs } from 'node:util';
 import { ConfigError } from '@mcp-platform/mcp-common/config';
-import { connectClient, createDeploymentClient } from './client.ts';
 import { loadClientConfig } from './config.ts';
 import { login } from './login.ts';
-import type { InputDecision, TemplateParams } from './types.ts';
+import { connectClient, createDeploymentClient, type InputDecision, type TemplateParams } from '@mcp-platform/deployment-contract';
 
 const COMMANDS = ['start', 'approve', 'reject', 'cancel', 'respond', 'status', 'list'];
 

@@ -1,5 +1,5 @@
 import * as oidc from 'openid-client';
-import type { Credential } from './types.ts';
+import type { Credential } from '@mcp-platform/deployment-contract';
 
 /** The dev IdP's DEV ONLY password grant (packages/sandboxes/src/idp): no real IdP speaks it. */
 const DEV_PASSWORD_GRANT = 'urn:mcp-platform:params:oauth:grant-type:dev-password';

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createDeploymentClient, type DeploymentClient } from '../src/client.ts';
+import { createDeploymentClient, type DeploymentClient } from '@mcp-platform/deployment-contract';
 import { writeWorkflowBundle } from '../src/worker.ts';
 import { SEED, freePort, startIdentity, startSimulators, startTemporalDevServer, type DevServer, type IdentityFixture, type Simulators } from './fixtures.ts';
 

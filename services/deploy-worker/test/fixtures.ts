@@ -8,7 +8,8 @@ import { startCatalystCenterSimulator, type CatalystSimulator } from '@mcp-platf
 import { startServiceNowSimulator, type ServiceNowSimulator } from '@mcp-platform/sandboxes/servicenow';
 import { startIdentityProvider, type RunningIdentityProvider } from '@mcp-platform/sandboxes/idp';
 import { createLogger, type PlatformLogger } from '@mcp-platform/mcp-common/logging';
-import { DEFAULT_WORKER_AUDIENCE, DEV_SECRETS } from '../src/config.ts';
+import { DEFAULT_WORKER_AUDIENCE } from '@mcp-platform/deployment-contract';
+import { DEV_SECRETS } from '../src/config.ts';
 
 export { freePort, startTemporalDevServer, type DevServer } from '@mcp-platform/test-support';
 

@@ -15,11 +15,9 @@ import { createCatalystCenterClient } from '@mcp-platform/connectors/catalyst-ce
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActivities, createIdentityActivities, createServiceNowChangeManagement } from '../src/activities/index.ts';
 import { runCli } from '../src/cli.ts';
-import { createDeploymentClient, type DeploymentActionRefusedError, type DeploymentClient } from '../src/client.ts';
-import { DEFAULT_WORKER_AUDIENCE, DEV_SECRETS } from '../src/config.ts';
+import { approveSignal, createDeploymentClient, DEFAULT_WORKER_AUDIENCE, type DeploymentActionRefusedError, type DeploymentClient, type DeploymentRequest } from '@mcp-platform/deployment-contract';
+import { DEV_SECRETS } from '../src/config.ts';
 import { createTemporalCredentialLedger } from '../src/identity/ledger.ts';
-import type { DeploymentRequest } from '../src/types.ts';
-import { approveSignal } from '../src/workflows/template-deployment.ts';
 import { WORKFLOWS_PATH, createDeploymentWorker } from '../src/worker.ts';
 import { WORKFLOW_TRACING_MODULES } from '../src/workflow-telemetry.ts';
 import { SEED, captureLogger, startIdentity, startSimulators, startTemporalDevServer, type DevServer, type IdentityFixture, type Simulators } from './fixtures.ts';
@@ -220,7 +218,10 @@ describe('TemplateDeploymentWorkflow on the Temporal dev server', () => {
   });
 
   it('a cancel Update during deploy stops before the next batch and rolls back what was deployed (recorded only without a rollback template)', async () => {
-    const id = await deployments.start(await request({ deviceIds: SEED.access, batchSize: 1 }), { workflowId: 'deploy-cancel-mid' });
+    // Batches poll their Catalyst task every 3 s, so the cancel lands seconds before the last batch could start,
+    // however loaded the machine (with 100 ms polls all four batches could finish between the two calls below).
+    const id = await deployments.start(await request({ deviceIds: SEED.access, batchSize: 1, pollIntervalMs: 3_000 }), { workflowId: 'deploy-cancel-mid' });
+    const ninaCancels = await cred('nina');
     await waitForStep(id, 'awaiting_approval');
     expect((await deployments.approve(id, await cred('carol'))).allowed).toBe(true);
     const deadline = Date.now() + 20_000;
@@ -228,7 +229,7 @@ describe('TemplateDeploymentWorkflow on the Temporal dev server', () => {
       if (Date.now() > deadline) throw new Error('no batch finished');
       await new Promise((r) => setTimeout(r, 50));
     }
-    await deployments.cancel(id, await cred('nina'), 'maintenance window closed');
+    await deployments.cancel(id, ninaCancels, 'maintenance window closed');
     const result = await deployments.result(id);
     expect(result.outcome).toBe('rolled_back');
     expect(result.progress.reason).toMatch(/cancelled by nina during deploy/);

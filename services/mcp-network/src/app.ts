@@ -1,5 +1,5 @@
 import { catalystCenterSecret, createCatalystCenterClient } from '@mcp-platform/connectors/catalyst-center';
-import { connectClient, createDeploymentClient } from '@mcp-platform/deploy-worker/client';
+import { connectClient, createDeploymentClient } from '@mcp-platform/deployment-contract';
 import { withUpstreamCredentials } from '@mcp-platform/mcp-common/secrets';
 import { bootstrapServer, type BootstrappedServer } from '@mcp-platform/mcp-common/server';
 import { DEV_SECRETS, type NetworkConfig } from './config.ts';

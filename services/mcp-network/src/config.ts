@@ -1,6 +1,6 @@
 import { serverByKey } from '@mcp-platform/registry';
 import { httpUrl, parseConfig, positiveInt, serverEnv, withCommonRules, type Env } from '@mcp-platform/mcp-common/config';
-import { temporalEnv, temporalRules } from '@mcp-platform/deploy-worker/client';
+import { temporalEnv, temporalRules } from '@mcp-platform/deployment-contract';
 import { z } from 'zod';
 
 /** Everything mcp-network reads from the environment — the only place that does. */

@@ -1,5 +1,5 @@
 import type { CatalystCenterClient } from '@mcp-platform/connectors/catalyst-center';
-import type { DeploymentClient } from '@mcp-platform/deploy-worker/client';
+import type { DeploymentClient } from '@mcp-platform/deployment-contract';
 
 /** What mcp-network's tools need: the Catalyst Center client and deploy limits. */
 export interface NetworkDeps {

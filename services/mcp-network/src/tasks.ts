@@ -1,5 +1,4 @@
-import type { DeploymentClient, DeploymentStatusView, InputDecision, InputRequest } from '@mcp-platform/deploy-worker/client';
-import { DEPLOYMENT_WORKFLOW_TYPE } from '@mcp-platform/deploy-worker/client';
+import { DEPLOYMENT_WORKFLOW_TYPE, type DeploymentClient, type DeploymentStatusView, type InputDecision, type InputRequest } from '@mcp-platform/deployment-contract';
 import { isPlatformError, PlatformError, type PlatformErrorCode } from '@mcp-platform/mcp-common/errors';
 import { ERROR_META_KEY, type TaskBackend, type TaskState } from '@mcp-platform/mcp-common/server';
 

@@ -11,7 +11,7 @@ import { startServiceNowSimulator, type ServiceNowSimulator } from '@mcp-platfor
 import { createLogger } from '@mcp-platform/mcp-common/logging';
 import { startTemporalDevServer, type DevServer } from '@mcp-platform/test-support';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { connectClient, createDeploymentClient, DEFAULT_WORKER_AUDIENCE, type DeploymentClient, type TemporalConfig } from '@mcp-platform/deploy-worker/client';
+import { connectClient, createDeploymentClient, DEFAULT_WORKER_AUDIENCE, type DeploymentClient, type TemporalConfig } from '@mcp-platform/deployment-contract';
 import { loadConfig as loadWorkerConfig, startDeployWorker, type RunningDeployWorker } from '@mcp-platform/deploy-worker/worker';
 import { startHarness, type NetworkHarness } from './harness.ts';
 

@@ -16,7 +16,7 @@ import { Client, StreamableHTTPClientTransport, type CallToolResult } from '@mod
 import { TASKS_EXTENSION } from '@mcp-platform/mcp-common/server';
 import { startServiceNowSimulator, type ServiceNowSimulator } from '@mcp-platform/sandboxes/servicenow';
 import { freePort, serviceProcess, startTemporalDevServer, type DevServer, type ServiceProcess } from '@mcp-platform/test-support';
-import { connectClient, DEFAULT_WORKER_AUDIENCE, type TemporalConfig } from '@mcp-platform/deploy-worker/client';
+import { connectClient, DEFAULT_WORKER_AUDIENCE, type TemporalConfig } from '@mcp-platform/deployment-contract';
 import { z } from 'zod';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startHarness, type NetworkHarness } from './harness.ts';

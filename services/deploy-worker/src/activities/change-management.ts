@@ -1,7 +1,7 @@
 import type { ServiceNowClient } from '@mcp-platform/connectors/servicenow';
 import { CHANGE_STATE, type ChangeStateName } from '@mcp-platform/connectors/servicenow';
 import { PlatformError } from '@mcp-platform/mcp-common/errors';
-import type { ChangeType } from '../types.ts';
+import type { ChangeType } from '@mcp-platform/deployment-contract';
 
 /** A ticket the workflow created (change request or incident). */
 export interface TicketRef {

@@ -4,7 +4,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { authFailureReason, principalFromAuthInfo, type TokenVerifier } from '@mcp-platform/mcp-common/auth';
 import type { AuditLogger } from '@mcp-platform/mcp-common/logging';
 import type { CredentialLedger } from '../identity/ledger.ts';
-import type { VerifiedIdentity } from '../types.ts';
+import type { VerifiedIdentity } from '@mcp-platform/deployment-contract';
 
 /** What a credential is presented for (audited; part of the single-use record). */
 export type CredentialPurpose = 'start' | 'approve' | 'reject' | 'cancel' | 'respond';

@@ -3,7 +3,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { checkTemplateParams, deploymentIdFromTask, type CatalystCenterClient, type Task } from '@mcp-platform/connectors/catalyst-center';
 import { policyInputFor, type Authorizer, type PolicyInput, type ToolAction } from '@mcp-platform/mcp-common/authz';
 import type { AuditLogger, Logger } from '@mcp-platform/mcp-common/logging';
-import { DEFAULT_STANDARD_CHANGE_TEMPLATE, type Identity, type TemplateParams, type VerifiedRequest } from '../types.ts';
+import { DEFAULT_STANDARD_CHANGE_TEMPLATE, type Identity, type TemplateParams, type VerifiedRequest } from '@mcp-platform/deployment-contract';
 import type { ApprovalRecord, ChangeManagement, ChangeStage, TicketRef } from './change-management.ts';
 import type { IdentityActivities } from './identity.ts';
 

@@ -7,9 +7,6 @@ import {
   ApplicationFailure,
   allHandlersFinished,
   condition,
-  defineQuery,
-  defineSignal,
-  defineUpdate,
   patched,
   proxyActivities,
   setHandler,
@@ -17,38 +14,30 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { BatchResult, DeploymentActivities, TicketRef } from '../activities/index.ts';
-import type {
-  ApprovalAttempt,
-  ApproveSignal,
-  ApproveUpdate,
-  DeploymentProgress,
-  DeploymentRequest,
-  DeploymentResult,
-  Identity,
-  InputDecision,
-  InputRequest,
-  InputVerdict,
-  RespondUpdate,
-  StopSignal,
-  StopUpdate,
-  StopVerdict,
-  VerifiedRequest,
-} from '../types.ts';
-import { summarize } from './summary.ts';
-
-export const progressQuery = defineQuery<DeploymentProgress>('progress');
-/** Approve as the person whose credential is given; answers the four-eyes verdict. */
-export const approveUpdate = defineUpdate<ApprovalAttempt, [ApproveUpdate]>('approve');
-/** Reject (approvers) before or during the deployment; answers who stopped it. */
-export const rejectUpdate = defineUpdate<StopVerdict, [StopUpdate]>('reject');
-/** Cancel (the requester, or an approver); answers who stopped it. */
-export const cancelUpdate = defineUpdate<StopVerdict, [StopUpdate]>('cancel');
-/** Answer the deployment's question (`progress.input`) as its requester; answers the recorded decision. */
-export const respondUpdate = defineUpdate<InputVerdict, [RespondUpdate]>('respond');
-/** LEGACY signals of workflows started before {@link VERIFIED_IDENTITIES_PATCH} (names in the payload). */
-export const approveSignal = defineSignal<[ApproveSignal]>('approve');
-export const rejectSignal = defineSignal<[StopSignal]>('reject');
-export const cancelSignal = defineSignal<[StopSignal]>('cancel');
+import {
+  approveSignal,
+  approveUpdate,
+  cancelSignal,
+  cancelUpdate,
+  progressQuery,
+  rejectSignal,
+  rejectUpdate,
+  respondUpdate,
+  summarize,
+  type ApprovalAttempt,
+  type ApproveSignal,
+  type DeploymentProgress,
+  type DeploymentRequest,
+  type DeploymentResult,
+  type Identity,
+  type InputDecision,
+  type InputRequest,
+  type InputVerdict,
+  type StopSignal,
+  type StopUpdate,
+  type StopVerdict,
+  type VerifiedRequest,
+} from '@mcp-platform/deployment-contract/workflow';
 
 /**
  * Identities are verified credentials, approvals are Updates. Workflows started before this patch

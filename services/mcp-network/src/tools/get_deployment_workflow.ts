@@ -1,8 +1,7 @@
 import { PlatformError } from '@mcp-platform/mcp-common/errors';
-import { DEPLOYMENT_WORKFLOW_TYPE } from '@mcp-platform/deploy-worker/client';
 import { defineTool } from '@mcp-platform/mcp-common/server';
 import { z } from 'zod';
-import type { DeploymentClient, DeploymentStatusView } from '@mcp-platform/deploy-worker/client';
+import { DEPLOYMENT_WORKFLOW_TYPE, type DeploymentClient, type DeploymentStatusView } from '@mcp-platform/deployment-contract';
 import type { NetworkDeps } from '../deps.ts';
 import { progressOf, statusMessage } from '../tasks.ts';
 

@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { WorkflowUpdateFailedError, type Client, type WorkflowExecutionStatusName } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { isPlatformErrorCode, PlatformError, type PlatformErrorCode } from '@mcp-platform/mcp-common/errors';
-import { approveUpdate, cancelUpdate, progressQuery, rejectUpdate, respondUpdate } from './workflows/template-deployment.ts';
-import { summarize } from './workflows/summary.ts';
+import { approveUpdate, cancelUpdate, progressQuery, rejectUpdate, respondUpdate } from './definitions.ts';
+import { summarize } from './summary.ts';
 import {
   DEPLOYMENT_WORKFLOW_TYPE,
   type ApprovalAttempt,
@@ -16,10 +16,6 @@ import {
   type InputVerdict,
   type StopVerdict,
 } from './types.ts';
-
-export { connectClient } from './connection.ts';
-export { temporalEnv, temporalRules, DEFAULT_WORKER_AUDIENCE, type TemporalConfig } from './config.ts';
-export * from './types.ts';
 
 /** A deployment as operators see it. */
 export interface DeploymentStatusView {

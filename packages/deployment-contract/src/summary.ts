@@ -2,7 +2,7 @@
  * The deployment's progress in a few fields (deterministic, plain data: the workflow keeps it in
  * its memo, clients derive the same from a full progress).
  */
-import type { DeploymentProgress, DeploymentSummary } from '../types.ts';
+import type { DeploymentProgress, DeploymentSummary } from './types.ts';
 
 const DONE = new Set(['deployed', 'verified']);
 const FAILED = new Set(['failed', 'rollback_failed']);
