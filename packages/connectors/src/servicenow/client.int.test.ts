@@ -257,27 +257,62 @@ describe('ServiceNow client against the simulator', () => {
   });
 });
 
-describe('queries an instance can evaluate (it drops a condition on an unknown field and matches everything)', () => {
-  /** An instance where `field`'s condition is dropped (as for a field it does not know or lets us not read): a proxy renames it in every query. */
-  async function droppingProxy(own: ServiceNowSimulator, field: string) {
-    const proxy = createServer((req, res) => {
-      const url = new URL(req.url ?? '/', own.url);
-      const q = url.searchParams.get('sysparm_query');
-      if (q !== null) url.searchParams.set('sysparm_query', q.replaceAll(field, `${field}x`));
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        const headers = Object.fromEntries(Object.entries(req.headers).filter(([k]) => k !== 'host' && k !== 'content-length')) as Record<string, string>;
-        void fetch(url, { method: req.method ?? 'GET', headers, ...(chunks.length > 0 ? { body: Buffer.concat(chunks) } : {}) }).then(async (r) => {
-          res.writeHead(r.status, Object.fromEntries([...r.headers].filter(([k]) => k !== 'content-encoding' && k !== 'content-length')));
-          res.end(Buffer.from(await r.arrayBuffer()));
-        });
+/**
+ * A proxy in front of a simulator: `renameInQueries` renames a field in every `sysparm_query` (the instance then
+ * drops that condition); `loseAnswerOf` forwards requests of that method but answers 503 after the simulator
+ * handled them (the write happened, its answer was lost).
+ */
+async function proxyTo(own: ServiceNowSimulator, options: { renameInQueries?: string; loseAnswerOf?: string }) {
+  const proxy = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', own.url);
+    const q = url.searchParams.get('sysparm_query');
+    if (q !== null && options.renameInQueries) url.searchParams.set('sysparm_query', q.replaceAll(options.renameInQueries, `${options.renameInQueries}x`));
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const headers = Object.fromEntries(Object.entries(req.headers).filter(([k]) => k !== 'host' && k !== 'content-length')) as Record<string, string>;
+      void fetch(url, { method: req.method ?? 'GET', headers, ...(chunks.length > 0 ? { body: Buffer.concat(chunks) } : {}) }).then(async (r) => {
+        if (req.method === options.loseAnswerOf) {
+          res.writeHead(503, { 'content-type': 'application/json' });
+          res.end(JSON.stringify({ error: { message: 'Service Unavailable', detail: 'answer lost' }, status: 'failure' }));
+          return;
+        }
+        res.writeHead(r.status, Object.fromEntries([...r.headers].filter(([k]) => k !== 'content-encoding' && k !== 'content-length')));
+        res.end(Buffer.from(await r.arrayBuffer()));
       });
     });
-    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
-    const client = createServiceNowClient({ instanceUrl: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`, credentials: async () => CREDS, policy: fast });
-    return { client, close: async () => { await client.close(); await new Promise((r) => proxy.close(r)); } };
-  }
+  });
+  await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+  const client = createServiceNowClient({ instanceUrl: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`, credentials: async () => CREDS, policy: fast });
+  return {
+    client,
+    close: async () => {
+      await client.close();
+      await new Promise((r) => proxy.close(r));
+    },
+  };
+}
+
+describe('queries an instance can evaluate (it drops a condition on an unknown field and matches everything)', () => {
+  /** An instance where `field`'s condition is dropped (as for a field it does not know or lets us not read): a proxy renames it in every query. */
+  const droppingProxy = (own: ServiceNowSimulator, field: string) => proxyTo(own, { renameInQueries: field });
+
+  it('an approval whose PATCH was applied but whose answer was lost (503 from a proxy) is looked up and reported recorded, once', async () => {
+    const own = await startServiceNowSimulator({ port: 0, ...CREDS });
+    const lossy = await proxyTo(own, { loseAnswerOf: 'PATCH' });
+    const direct = createServiceNowClient({ instanceUrl: own.url, credentials: async () => CREDS, policy: fast });
+    try {
+      const { record } = await direct.createChangeRequest({ short_description: 'lost answer', type: 'normal' }, { correlationId: 'appr-lost' });
+      for (const state of ['assess', 'authorize'] as const) await direct.updateChangeRequest(record.sys_id, { state });
+      const outcome = await lossy.client.decideChangeApproval(record.sys_id, { approver: 'carol', decision: 'approved', comments: 'ok' });
+      expect(outcome).toMatchObject({ recorded: true, approval: { 'approver.user_name': { value: 'carol' }, state: { value: 'approved' } }, change: { state: { value: '-2' } } });
+      expect(own.state.requests.filter((r) => r.method === 'PATCH' && r.path.includes('sysapproval_approver'))).toHaveLength(1); // not written twice
+    } finally {
+      await direct.close();
+      await lossy.close();
+      await own.stop();
+    }
+  });
 
   it('an approval refuses approval records the instance did not filter by change, and decides nothing', async () => {
     const own = await startServiceNowSimulator({ port: 0, ...CREDS });
