@@ -177,6 +177,32 @@ describe('ServiceNow simulator', () => {
     expect(reverted.approvals().map((a) => a['state'])).toEqual(['cancelled', 'cancelled']);
   });
 
+  it('Change Management API PATCH /sn_chg_rest/change/{sys_id}/approvals decides the current user\'s own approval only', async () => {
+    const change = SERVICENOW_SEED_IDS.change(3); // CHG0030003 waits in Authorize; alice and carol are asked
+    const patch = (s: ServiceNowSimulator, user: string, body: unknown) =>
+      fetch(`${s.url}/api/sn_chg_rest/change/${change}/approvals`, {
+        method: 'PATCH',
+        headers: { authorization: `Basic ${Buffer.from(`${user}:pw`).toString('base64')}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    // The integration user (admin) has no approval of its own: refused, nothing decided.
+    const asAdmin = await patch(sim, 'admin', { state: 'approved' });
+    expect(asAdmin.status).toBe(400);
+    expect(await asAdmin.json()).toMatchObject({ status: 'failure', error: { detail: expect.stringContaining('does not have the authority') } });
+    expect(sim.state.tables.sysapproval_approver.filter((a) => a['sysapproval'] === change).map((a) => a['state'])).toEqual(['requested', 'requested']);
+    // Signed in as carol: her approval is decided and the change is scheduled.
+    const asCarol = await startServiceNowSimulator({ port: 0, username: 'carol', password: 'pw' });
+    try {
+      expect((await patch(asCarol, 'carol', { state: 'rejected' })).status).toBe(400); // a rejection needs comments
+      const ok = await patch(asCarol, 'carol', { state: 'approved', comments: 'fine' });
+      expect(ok.status).toBe(200);
+      expect(((await ok.json()) as { result: { state: { value: string } }[] }).result[0]?.state).toEqual({ value: '-2', display_value: 'Scheduled' });
+      expect(asCarol.state.tables.sysapproval_approver.map((a) => a['state']).sort()).toEqual(['approved', 'not_required']);
+    } finally {
+      await asCarol.stop();
+    }
+  });
+
   it('answers injected 429s with Retry-After and records every request', async () => {
     const n = sim.state.requests.length;
     sim.failNext(1, 429, { retryAfterSeconds: 7 });

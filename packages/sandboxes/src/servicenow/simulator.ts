@@ -282,7 +282,9 @@ const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : typ
  * `approver.user_name`), `sysparm_display_value`, `sysparm_exclude_reference_link`, Basic auth and
  * OAuth client credentials, the incident and change business rules (numbering, priority
  * from impact × urgency, work-note journal, close data policy, the change state model), change
- * approvals through approval records (approvals.ts), and fault injection.
+ * approvals through approval records (approvals.ts) — also the Change Management API's
+ * `PATCH /api/sn_chg_rest/change/{sys_id}/approvals` (the authenticated user's own approval) — and
+ * fault injection.
  *
  * @example
  * ```ts
@@ -360,7 +362,7 @@ export async function startServiceNowSimulator(options: ServiceNowSimulatorOptio
   });
 
   // Table API guard: fault injection, then authentication.
-  app.use('/api/now', (req, res, next) => {
+  app.use(['/api/now', '/api/sn_chg_rest'], (req, res, next) => {
     if (injected.remaining > 0 && (injected.method === undefined || injected.method === req.method)) {
       injected.remaining--;
       if (injected.status === 429) {
@@ -389,7 +391,7 @@ export async function startServiceNowSimulator(options: ServiceNowSimulatorOptio
     next();
   });
 
-  app.use('/api/now', express.json({ limit: '1mb' }));
+  app.use(['/api/now', '/api/sn_chg_rest'], express.json({ limit: '1mb' }));
 
   // --- record helpers ---
 
@@ -443,8 +445,8 @@ export async function startServiceNowSimulator(options: ServiceNowSimulatorOptio
   }
 
   /** Serializes one record as the Table API does for the given sysparm options. */
-  function serialize(table: TableName, row: SimRecord, req: Request): Record<string, unknown> {
-    const mode = String(req.query['sysparm_display_value'] ?? 'false').toLowerCase();
+  function serialize(table: TableName, row: SimRecord, req: Request, displayValue?: 'all'): Record<string, unknown> {
+    const mode = displayValue ?? String(req.query['sysparm_display_value'] ?? 'false').toLowerCase();
     const excludeLinks = String(req.query['sysparm_exclude_reference_link'] ?? 'false').toLowerCase() === 'true';
     const requested = String(req.query['sysparm_fields'] ?? '')
       .split(',')
@@ -718,6 +720,32 @@ export async function startServiceNowSimulator(options: ServiceNowSimulatorOptio
     rows.splice(index, 1);
     res.status(204).end();
   });
+
+  // Change Management API, `PATCH /api/sn_chg_rest/change/{sys_id}/approvals`: "allows the current user to approve or
+  // reject a change request approval record" — the authenticated user's own (400 when they have none pending);
+  // `comments` required to reject; answers the change (`result`, display values), e.g. state -2 Scheduled.
+  // https://www.servicenow.com/docs/r/api-reference/rest-apis/change-management-api.html
+  const changeApprovals = route((req, res) => {
+    const change = findById('change_request', String(req.params['sys_id']));
+    if (!change) throw new HttpFailure(404, 'No Record found', "Record doesn't exist or ACL restricts the record retrieval");
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const decision = str(body['state']);
+    if (decision !== 'approved' && decision !== 'rejected') throw new HttpFailure(400, 'Bad Request', 'state must be approved or rejected');
+    const comments = str(body['comments']) ?? '';
+    if (decision === 'rejected' && comments.trim() === '') throw new HttpFailure(400, 'Bad Request', 'comments are required to reject');
+    const user = state.tables.sys_user.find((u) => u['user_name'] === String(res.locals['user']));
+    const mine = state.tables.sysapproval_approver.find((a) => a['sysapproval'] === change['sys_id'] && a['approver'] === user?.['sys_id'] && a['state'] === 'requested');
+    if (!mine) throw new HttpFailure(400, 'Bad Request', 'The current user does not have the authority to approve or reject this change request');
+    const before = { ...mine };
+    mine['state'] = decision;
+    mine['comments'] = comments;
+    mine['sys_updated_on'] = glideNow();
+    mine['sys_updated_by'] = String(res.locals['user']);
+    mine['sys_mod_count'] = String(Number(mine['sys_mod_count'] ?? '0') + 1);
+    afterSave('sysapproval_approver', mine, before);
+    res.json({ result: [serialize('change_request', change, req, 'all')] });
+  });
+  for (const p of ['/api/sn_chg_rest/change/:sys_id/approvals', '/api/sn_chg_rest/v1/change/:sys_id/approvals']) app.patch(p, changeApprovals);
 
   for (const p of [tablePath, v2(tablePath)]) {
     app.get(p, list);
