@@ -50,7 +50,14 @@ export const getDeploymentWorkflow = defineTool<NetworkDeps>()({
     change: ticket,
     incident: ticket,
     reason: z.string().nullable(),
-    approvals: z.array(z.object({ by: z.string(), allowed: z.boolean(), reasons: z.array(z.string()) })),
+    approvals: z.array(
+      z.object({
+        by: z.string(),
+        allowed: z.boolean(),
+        reasons: z.array(z.string()),
+        approvedBy: z.string().optional().describe('Whose approval counts (recorded on the change), when this attempt was allowed'),
+      }),
+    ),
     devices: z.array(z.object({ deviceId: z.string(), status: z.string(), detail: z.string() })),
   }),
   // The policy decides who may see a deployment: its requester, approvers and admins.
