@@ -1,61 +1,14 @@
 import { SERVICENOW_SEED_IDS } from '@mcp-platform/sandboxes/servicenow';
-import type { CallToolResult } from '@modelcontextprotocol/client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHarness, type ItsmHarness } from './harness.ts';
+import { describeDegradedMode } from '@mcp-platform/test-support/degraded-mode';
+import { startHarness } from './harness.ts';
 
-// Degraded mode on mcp-itsm: ServiceNow goes down (every call 503) until its breaker opens; reads
-// that were answered before come back from the read cache marked stale with their age, writes are
-// refused with ERR_UPSTREAM_DEGRADED before anything reaches ServiceNow, /readyz says degraded.
-
-let h: ItsmHarness;
-beforeAll(async () => {
-  h = await startHarness();
-});
-afterAll(async () => {
-  h?.sim.failNext(0, 503);
-  await h?.stop();
-});
-
-const call = async (user: string, name: string, args: Record<string, unknown>) => (await (await h.client(user)).callTool({ name, arguments: args })) as CallToolResult;
-const INCIDENT = { incident: SERVICENOW_SEED_IDS.incident(1) };
-const readyz = async () => {
-  const r = await fetch(new URL('/readyz', h.server.url));
-  return { status: r.status, body: (await r.json()) as { status: string; checks: Record<string, unknown> } };
-};
-
-describe('mcp-itsm in degraded mode (ServiceNow down, breaker open)', () => {
-  it('reads from ServiceNow while it is up, unmarked', async () => {
-    const r = await call('sam', 'get_incident', INCIDENT);
-    expect(r.isError).toBeFalsy();
-    expect(r._meta?.['io.mcp-platform/stale']).toBeUndefined();
-    expect(await readyz()).toMatchObject({ status: 200, body: { status: 'ready', checks: { servicenow: true } } });
-  });
-
-  it('answers the same read from the cache, marked stale with its age, once the breaker is open; /readyz says degraded', async () => {
-    const fresh = await call('sam', 'get_incident', INCIDENT);
-    h.sim.failNext(10_000, 503);
-    // Reads never answered before fail (nothing is invented) until the breaker opens.
-    for (let i = 0; i < 3 && h.server.deps.servicenow.breakerState() !== 'open'; i++) {
-      const r = await call('sam', 'search_incidents', { query: `never-cached-${i}` });
-      expect(r.isError).toBe(true);
-    }
-    expect(h.server.deps.servicenow.breakerState()).toBe('open');
-    expect(await readyz()).toMatchObject({ status: 200, body: { status: 'degraded', checks: { servicenow: 'degraded' } } });
-
-    const stale = await call('sam', 'get_incident', INCIDENT);
-    expect(stale.isError).toBeFalsy();
-    expect(stale.structuredContent).toEqual(fresh.structuredContent);
-    const meta = stale._meta?.['io.mcp-platform/stale'] as { stale: boolean; ageMs: number; upstreams: string[] };
-    expect(meta).toMatchObject({ stale: true, upstreams: ['servicenow'] });
-    expect(meta.ageMs).toBeGreaterThanOrEqual(0);
-    expect(stale.content.at(-1)).toMatchObject({ type: 'text', text: expect.stringMatching(/^\(stale: ServiceNow is down; answered from the cache, \d+ s old\)$/) as unknown });
-  });
-
-  it('refuses a write with ERR_UPSTREAM_DEGRADED before anything reaches ServiceNow', async () => {
-    const before = h.sim.state.requests.length;
-    const r = await call('sam', 'update_incident', { ...INCIDENT, work_note: 'Still investigating' });
-    expect(r.isError).toBe(true);
-    expect(r._meta?.['io.mcp-platform/error']).toEqual({ code: 'ERR_UPSTREAM_DEGRADED', retryable: true });
-    expect(h.sim.state.requests.length).toBe(before);
-  });
+// Degraded mode on mcp-itsm (the shared contract, see describeDegradedMode): ServiceNow down, breaker open.
+describeDegradedMode({
+  server: 'mcp-itsm',
+  upstream: { key: 'servicenow', label: 'ServiceNow' },
+  start: () => startHarness(),
+  breakerState: (server) => server.deps.servicenow.breakerState(),
+  read: { user: 'sam', tool: 'get_incident', args: { incident: SERVICENOW_SEED_IDS.incident(1) } },
+  uncachedRead: (i) => ({ user: 'sam', tool: 'search_incidents', args: { query: `never-cached-${i}` } }),
+  write: { what: 'a write', user: 'sam', tool: 'update_incident', args: { incident: SERVICENOW_SEED_IDS.incident(1), work_note: 'Still investigating' } },
 });
