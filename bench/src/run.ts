@@ -2,7 +2,9 @@ import { mkdirSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startCatalystCenterSimulator } from '@mcp-platform/sandboxes/catalyst-center';
 import { SEED_RESOURCE_SERVERS, startIdentityProvider } from '@mcp-platform/sandboxes/idp';
+import { DEV_SECRETS } from '@mcp-platform/mcp-network/config';
 import { freePort, startOpa } from '@mcp-platform/test-support';
 import { BENCH_DEVICE_ID } from './targets/spine.ts';
 import type { AuthzEngine, TargetSpec, Upstream } from './targets/types.ts';
@@ -39,6 +41,8 @@ export const SPINE_TARGETS: readonly SpineTarget[] = [
   { id: 'spine-opa-inproc', label: 'spine, OPA server, upstream in-process', authz: 'opa', upstream: 'in-process' },
   { id: 'network-wasm-sim', label: 'mcp-network, Wasm policy, Catalyst simulator', authz: 'wasm', upstream: 'simulator', goal: NETWORK_TARGET },
   { id: 'network-opa-sim', label: 'mcp-network, OPA server, Catalyst simulator', authz: 'opa', upstream: 'simulator' },
+  // The server alone: the same as network-wasm-sim with the simulator in the orchestrator's process (idle during the rounds otherwise).
+  { id: 'network-wasm-simproc', label: 'mcp-network, Wasm policy, simulator in another process', authz: 'wasm', upstream: 'simulator-elsewhere' },
 ];
 
 const BARE = { id: 'bare-sdk', label: 'bare SDK (createMcpHandler + express)' } as const;
@@ -92,6 +96,7 @@ export async function runBench(options: BenchOptions, log: (line: string) => voi
   });
   const needsOpa = spines.some((t) => t.authz === 'opa');
   const opa = needsOpa ? await startOpa({ policyDir: options.policyDir ?? POLICY_DIR, ...(opaBin ? { opaBin } : {}) }) : undefined;
+  const sim = spines.some((t) => t.upstream === 'simulator-elsewhere') ? await startCatalystCenterSimulator({ port: 0, ...DEV_SECRETS['catalyst-center'] }) : undefined;
   const startedAt = new Date().toISOString();
   const loadBefore = loadavg()[0] ?? 0;
   const base = { connections: options.connections };
@@ -107,7 +112,7 @@ export async function runBench(options: BenchOptions, log: (line: string) => voi
     children.push(bare.child);
     const contenders: Contender[] = [{ id: BARE.id, job: { ...base, url: bare.url, headers: headersFor(anyToken), body: rpcBody('echo', { text: 'hello' }) } }];
     for (const t of spines) {
-      const spec: TargetSpec = { kind: 'spine', port: ports.get(t.id) ?? 0, authz: t.authz, upstream: t.upstream, issuer: idp.issuer, opaUrl: opa?.url ?? 'http://127.0.0.1:1', limits: 'off' };
+      const spec: TargetSpec = { kind: 'spine', port: ports.get(t.id) ?? 0, authz: t.authz, upstream: t.upstream, issuer: idp.issuer, opaUrl: opa?.url ?? 'http://127.0.0.1:1', limits: 'off', ...(sim ? { catalystUrl: sim.url } : {}) };
       const started = await startTarget(spec, options, t.id);
       children.push(started.child);
       const token = await idp.issueToken({ user: BENCH_USER, audience: publicUrl(t.id), ttlSeconds: 3_600 });
@@ -119,7 +124,7 @@ export async function runBench(options: BenchOptions, log: (line: string) => voi
     measured = await runRounds(contenders, plan, log, () => procCpuMs(pids));
   } finally {
     await stopTargets(children);
-    await Promise.allSettled([opa?.stop(), idp.stop()]);
+    await Promise.allSettled([opa?.stop(), idp.stop(), sim?.stop()]);
   }
   const ref = measured[0];
   const labels = new Map<string, { label: string; goal?: RowGoal }>([[BARE.id, { label: BARE.label }], ...spines.map((t) => [t.id, { label: t.label, ...(t.goal ? { goal: t.goal } : {}) }] as const)]);

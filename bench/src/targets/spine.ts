@@ -56,7 +56,8 @@ async function fetchDevice(sim: CatalystSimulator): Promise<NetworkDevice> {
  * and the loopback addresses: JWT verification against the dev IdP, the
  * policy (in-process Wasm or the OPA server), ECS logging to `/dev/null`,
  * metrics. With `upstream: 'simulator'` it is `startNetworkServer` itself with
- * the Catalyst Center simulator in this process; with `upstream: 'in-process'`
+ * the Catalyst Center simulator in this process (`simulator-elsewhere`: the one at `catalystUrl`, in
+ * another process); with `upstream: 'in-process'`
  * it is the same `bootstrapServer` call with an in-memory Catalyst client, to
  * separate the spine's own cost from the upstream HTTP hop.
  *
@@ -66,20 +67,24 @@ async function fetchDevice(sim: CatalystSimulator): Promise<NetworkDevice> {
  * ```
  */
 export async function startSpineServer(spec: Extract<TargetSpec, { kind: 'spine' }>): Promise<StartedTarget> {
-  const sim = await startCatalystCenterSimulator({ port: 0, ...DEV_SECRETS['catalyst-center'] });
+  const sim = spec.upstream === 'simulator-elsewhere' ? undefined : await startCatalystCenterSimulator({ port: 0, ...DEV_SECRETS['catalyst-center'] });
+  const catalystUrl = sim?.url ?? spec.catalystUrl;
+  if (catalystUrl === undefined) throw new TypeError("catalystUrl is required with upstream 'simulator-elsewhere'");
   const config = loadConfig({
     PORT: String(spec.port),
     OIDC_ISSUER: spec.issuer,
     OPA_URL: spec.opaUrl,
     AUTHZ_MODE: spec.authz,
-    CATALYST_BASE_URL: sim.url,
+    CATALYST_BASE_URL: catalystUrl,
     ...(spec.limits === 'off' ? { RATE_LIMIT_PER_SECOND: '10000000', CONCURRENCY_PER_PRINCIPAL: '100000', MAX_IN_FLIGHT: '100000' } : {}),
   });
   const logStream = createWriteStream('/dev/null');
   let server: { publicUrl: string; close(): Promise<void> };
-  if (spec.upstream === 'simulator') {
+  if (spec.upstream !== 'in-process') {
     server = await startNetworkServer(config, { logStream });
   } else {
+    // Started above for every upstream but 'simulator-elsewhere'.
+    if (sim === undefined) throw new TypeError('the in-process upstream reads its device through a local simulator');
     const device = await fetchDevice(sim);
     await sim.stop();
     server = await bootstrapServer<NetworkDeps>({
@@ -97,7 +102,7 @@ export async function startSpineServer(spec: Extract<TargetSpec, { kind: 'spine'
     url: server.publicUrl,
     async close() {
       await server.close();
-      if (spec.upstream === 'simulator') await sim.stop();
+      if (spec.upstream === 'simulator') await sim?.stop();
       logStream.end();
     },
   };

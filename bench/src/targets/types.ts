@@ -8,8 +8,11 @@ export interface StartedTarget {
 /** How the spine decides: the in-process Wasm policy or the real OPA server. */
 export type AuthzEngine = 'wasm' | 'opa';
 
-/** Where the spine's tool gets its answer from. */
-export type Upstream = 'in-process' | 'simulator';
+/**
+ * Where the spine's tool gets its answer from: an in-memory client, the Catalyst Center simulator in
+ * the server's own process, or the simulator in another process (`catalystUrl`).
+ */
+export type Upstream = 'in-process' | 'simulator' | 'simulator-elsewhere';
 
 /** One server under test, as the orchestrator hands it to a server process. */
 export type TargetSpec =
@@ -21,6 +24,8 @@ export type TargetSpec =
       upstream: Upstream;
       issuer: string;
       opaUrl: string;
+      /** The simulator to use with `upstream: 'simulator-elsewhere'`. */
+      catalystUrl?: string;
       /** `default`: the platform's per-principal limits as shipped; `off`: limits raised out of reach (throughput rows: one user on purpose). */
       limits: 'default' | 'off';
     };
