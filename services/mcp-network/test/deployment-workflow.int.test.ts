@@ -6,14 +6,12 @@
 import { Client, StreamableHTTPClientTransport, type CallToolResult } from '@modelcontextprotocol/client';
 import { TASKS_EXTENSION } from '@mcp-platform/mcp-common/server';
 import { z } from 'zod';
-import { Writable } from 'node:stream';
-import { startServiceNowSimulator, type ServiceNowSimulator } from '@mcp-platform/sandboxes/servicenow';
-import { createLogger } from '@mcp-platform/mcp-common/logging';
+import type { ServiceNowSimulator } from '@mcp-platform/sandboxes/servicenow';
 import { startTemporalDevServer, type DevServer } from '@mcp-platform/test-support';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { connectClient, createDeploymentClient, DEFAULT_WORKER_AUDIENCE, type DeploymentClient, type TemporalConfig } from '@mcp-platform/deployment-contract';
-import { loadConfig as loadWorkerConfig, startDeployWorker, type RunningDeployWorker } from '@mcp-platform/deploy-worker/worker';
 import { startHarness, type NetworkHarness } from './harness.ts';
+import { startInProcessWorker, type InProcessWorker } from './worker.ts';
 
 const TASK_QUEUE = 'network-tools';
 const ACCESS = ['de000000-0000-4000-8000-000000000005', 'de000000-0000-4000-8000-000000000006'];
@@ -21,40 +19,23 @@ const TEMPLATE = '7e000000-0000-4000-8000-000000000001';
 let temporal: DevServer;
 let itsm: ServiceNowSimulator;
 let h: NetworkHarness;
-let worker: RunningDeployWorker;
+let worker: InProcessWorker;
 let operators: DeploymentClient;
 
 beforeAll(async () => {
-  [temporal, itsm] = await Promise.all([
-    startTemporalDevServer(),
-    // The worker's DEV ONLY ServiceNow credentials (ALLOW_DEV_SECRETS) are the simulator's defaults.
-    startServiceNowSimulator({ port: 0, username: 'admin', password: 'dev-only-servicenow-password' }),
-  ]);
+  temporal = await startTemporalDevServer();
   h = await startHarness({ TEMPORAL_ADDRESS: temporal.address, TEMPORAL_TASK_QUEUE: TASK_QUEUE });
   const config: TemporalConfig = { TEMPORAL_ADDRESS: temporal.address, TEMPORAL_NAMESPACE: 'default', TEMPORAL_TASK_QUEUE: TASK_QUEUE, TEMPORAL_TLS: false, DEPLOY_WORKER_AUDIENCE: DEFAULT_WORKER_AUDIENCE };
   operators = createDeploymentClient(await connectClient(config), TASK_QUEUE);
   // The worker as it runs in production (src/run.ts), in-process, against the same IdP, simulators and Temporal.
-  const workerLog = createLogger({ serviceName: 'deploy-worker', serviceVersion: 'test', level: 'warn', stream: new Writable({ write: (_chunk, _enc, done) => done() }) });
-  worker = await startDeployWorker(
-    loadWorkerConfig({
-      TEMPORAL_ADDRESS: temporal.address,
-      TEMPORAL_TASK_QUEUE: TASK_QUEUE,
-      OIDC_ISSUER: h.idp.issuer,
-      AUTHZ_MODE: 'wasm',
-      ALLOW_DEV_SECRETS: 'true',
-      CATALYST_BASE_URL: h.sim.url,
-      SERVICENOW_INSTANCE_URL: itsm.url,
-      HEALTH_PORT: '0',
-    }),
-    workerLog,
-  );
+  worker = await startInProcessWorker(h, { temporalAddress: temporal.address, taskQueue: TASK_QUEUE });
+  itsm = worker.itsm;
 }, 180_000);
 
 afterAll(async () => {
   await worker?.stop();
   await operators?.close();
   await h?.stop();
-  await itsm?.stop();
   await temporal?.stop();
 });
 

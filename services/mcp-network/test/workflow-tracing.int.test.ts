@@ -7,13 +7,11 @@
  * span `mcp-network` (the worker is in the same process here).
  */
 import type { CallToolResult } from '@modelcontextprotocol/client';
-import { Writable } from 'node:stream';
 import { startTelemetry, type Telemetry } from '@mcp-platform/mcp-common/telemetry';
 import { startOtlpReceiver, startTemporalDevServer, type DevServer, type OtlpReceiver, type ReceivedSpan } from '@mcp-platform/test-support';
-import type { ServiceNowSimulator } from '@mcp-platform/sandboxes/servicenow';
-import type { RunningDeployWorker } from '@mcp-platform/deploy-worker/worker';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { NetworkHarness } from './harness.ts';
+import type { InProcessWorker } from './worker.ts';
 
 const TASK_QUEUE = 'network-tracing';
 const ACCESS = ['de000000-0000-4000-8000-000000000005'];
@@ -21,9 +19,8 @@ const TEMPLATE = '7e000000-0000-4000-8000-000000000001';
 let otlp: OtlpReceiver;
 let telemetry: Telemetry;
 let temporal: DevServer;
-let itsm: ServiceNowSimulator;
 let h: NetworkHarness;
-let worker: RunningDeployWorker;
+let worker: InProcessWorker;
 
 beforeAll(async () => {
   otlp = await startOtlpReceiver();
@@ -32,34 +29,15 @@ beforeAll(async () => {
   process.env['OTEL_BSP_SCHEDULE_DELAY'] = '100';
   telemetry = startTelemetry({ serviceName: 'mcp-network', serviceVersion: '0.1.0', env: process.env });
   // Loaded after the SDK started, as main.ts does with ./tracing.ts.
-  const [{ startHarness }, { startServiceNowSimulator }, { createLogger }, { loadConfig, startDeployWorker }] = await Promise.all([
-    import('./harness.ts'),
-    import('@mcp-platform/sandboxes/servicenow'),
-    import('@mcp-platform/mcp-common/logging'),
-    import('@mcp-platform/deploy-worker/worker'),
-  ]);
-  [temporal, itsm] = await Promise.all([startTemporalDevServer(), startServiceNowSimulator({ port: 0, username: 'admin', password: 'dev-only-servicenow-password' })]);
+  const [{ startHarness }, { startInProcessWorker }] = await Promise.all([import('./harness.ts'), import('./worker.ts')]);
+  temporal = await startTemporalDevServer();
   h = await startHarness({ TEMPORAL_ADDRESS: temporal.address, TEMPORAL_TASK_QUEUE: TASK_QUEUE });
-  const quiet = createLogger({ serviceName: 'deploy-worker', serviceVersion: 'test', level: 'warn', stream: new Writable({ write: (_chunk, _enc, done) => done() }) });
-  worker = await startDeployWorker(
-    loadConfig({
-      TEMPORAL_ADDRESS: temporal.address,
-      TEMPORAL_TASK_QUEUE: TASK_QUEUE,
-      OIDC_ISSUER: h.idp.issuer,
-      AUTHZ_MODE: 'wasm',
-      ALLOW_DEV_SECRETS: 'true',
-      CATALYST_BASE_URL: h.sim.url,
-      SERVICENOW_INSTANCE_URL: itsm.url,
-      HEALTH_PORT: '0',
-    }),
-    quiet,
-  );
+  worker = await startInProcessWorker(h, { temporalAddress: temporal.address, taskQueue: TASK_QUEUE });
 }, 180_000);
 
 afterAll(async () => {
   await worker?.stop();
   await h?.stop();
-  await itsm?.stop();
   await temporal?.stop();
   await telemetry?.shutdown();
   await otlp?.close();
