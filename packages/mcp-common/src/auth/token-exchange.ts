@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import * as oidc from 'openid-client';
 import type { Logger } from '../logging/index.ts';
 import { IdentityProviderUnavailableError, TokenExchangeError } from './errors.ts';
@@ -15,7 +16,7 @@ export interface TokenExchangerOptions {
   clientSecret: string;
   /** Reuse a token until this many seconds before its `exp`. Default 30. */
   earlyExpirySeconds?: number;
-  /** Most cached tokens kept (oldest dropped first). Default 10000. */
+  /** Most cached tokens kept (least recently used dropped first). Default 10000. */
   maxEntries?: number;
   /** Timeout of discovery and each exchange, in seconds. Default 5. */
   timeoutSeconds?: number;
@@ -81,7 +82,9 @@ export function createTokenExchanger(options: TokenExchangerOptions): TokenExcha
   const maxEntries = options.maxEntries ?? 10_000;
   const now = options.now ?? Date.now;
   const timeout = options.timeoutSeconds ?? 5;
-  const cache = new Map<string, { token: string; expiresAt: number }>();
+  if (!Number.isInteger(maxEntries) || maxEntries < 1) throw new TypeError('maxEntries must be a positive integer');
+  // Exchanged tokens (lru-cache): at most maxEntries, each until earlyExpirySeconds before its own expiry.
+  const cache = new LRUCache<string, string>({ max: maxEntries, ttlResolution: 0, perf: { now } });
   const inflight = new Map<string, Promise<string>>();
   let discovered: Promise<oidc.Configuration> | undefined;
   let exchanges = 0;
@@ -122,10 +125,10 @@ export function createTokenExchanger(options: TokenExchangerOptions): TokenExcha
     }
     exchanges += 1;
     const lifetimeMs = (response.expires_in ?? 60) * 1000;
-    const entry = { token: response.access_token, expiresAt: now() + Math.max(0, lifetimeMs - early) };
-    if (cache.size >= maxEntries) cache.delete(cache.keys().next().value as string);
-    cache.set(key, entry);
-    return entry.token;
+    const ttl = Math.floor(lifetimeMs - early);
+    // lru-cache reads ttl 0 as "forever": a token that is already inside its early-expiry window is not cached.
+    if (ttl >= 1) cache.set(key, response.access_token, { ttl });
+    return response.access_token;
   }
 
   return {
@@ -135,8 +138,7 @@ export function createTokenExchanger(options: TokenExchangerOptions): TokenExcha
     async exchange(subjectToken, audience) {
       const key = `${createHash('sha256').update(subjectToken).digest('base64url')} ${audience}`;
       const hit = cache.get(key);
-      if (hit && hit.expiresAt > now()) return hit.token;
-      if (hit) cache.delete(key);
+      if (hit !== undefined) return hit;
       let pending = inflight.get(key);
       if (!pending) {
         pending = fetchToken(subjectToken, audience, key).finally(() => inflight.delete(key));

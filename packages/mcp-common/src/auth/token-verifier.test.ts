@@ -6,7 +6,6 @@ import type { AddressInfo } from 'node:net';
 import { SignJWT, exportJWK, generateKeyPair, type JWTPayload } from 'jose';
 import { OAuthError } from '@modelcontextprotocol/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ExpiringLruCache } from './lru-cache.ts';
 import { authFailureReason, createTokenVerifier, principalFromAuthInfo, TokenError, type TokenVerifierOptions } from './index.ts';
 
 const AUDIENCE = 'http://127.0.0.1:8101/mcp';
@@ -111,24 +110,11 @@ describe('createTokenVerifier', () => {
     expect(() => verifier({ algorithms: ['none'] })).toThrow(TypeError);
     expect(() => createTokenVerifier({ issuer: 'http://idp.example.com', audience: AUDIENCE })).toThrow(TypeError);
     expect(() => createTokenVerifier({ issuer, audience: '' })).toThrow(TypeError);
+    expect(() => verifier({ cacheMaxEntries: -1 })).toThrow(TypeError);
   });
 
   it('principalFromAuthInfo fails closed without a verified principal', () => {
     expect(() => principalFromAuthInfo(undefined)).toThrow(TokenError);
     expect(() => principalFromAuthInfo({ token: 't', clientId: 'c', scopes: [] })).toThrow(TokenError);
-  });
-});
-
-describe('ExpiringLruCache', () => {
-  it('evicts the least recently used entry and drops expired ones', () => {
-    const cache = new ExpiringLruCache<number>(2);
-    cache.set('a', 1, 100);
-    cache.set('b', 2, 100);
-    expect(cache.get('a', 0)).toBe(1); // a is now most recent
-    cache.set('c', 3, 100);
-    expect(cache.get('b', 0)).toBeUndefined();
-    expect(cache.get('a', 0)).toBe(1);
-    expect(cache.get('c', 100)).toBeUndefined();
-    expect(cache.size).toBe(1);
   });
 });

@@ -5,7 +5,7 @@ import { OAuthError, OAuthErrorCode, type AuthInfo, type OAuthTokenVerifier } fr
 import { platformErrorOf } from '../errors/base.ts';
 import type { Logger } from '../logging/types.ts';
 import { IdentityProviderUnavailableError, InsufficientScopeError, TokenError, type AuthError, type AuthFailureReason } from './errors.ts';
-import { ExpiringLruCache } from './lru-cache.ts';
+import { LRUCache } from 'lru-cache';
 import { authenticationFromClaims, type Principal } from './principal.ts';
 
 /** RFC 7662 introspection settings, for opaque (non-JWT) access tokens. */
@@ -188,7 +188,11 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
   const timeoutMs = options.discoveryTimeoutMs ?? 5000;
   const now = options.now ?? Date.now;
   const introspectionCacheTtlMs = introspection?.cacheTtlMs ?? 30_000;
-  const cache = new ExpiringLruCache<AuthInfo>(options.cacheMaxEntries ?? 10_000);
+  const cacheMaxEntries = options.cacheMaxEntries ?? 10_000;
+  if (!Number.isInteger(cacheMaxEntries) || cacheMaxEntries < 0) throw new TypeError('cacheMaxEntries must be a non-negative integer');
+  // Verified tokens (lru-cache): at most cacheMaxEntries, each for its own TTL — until the token's
+  // expiry, or the introspection TTL when the issuer must be asked again. `0` entries: no cache.
+  const cache = cacheMaxEntries === 0 ? undefined : new LRUCache<string, AuthInfo>({ max: cacheMaxEntries, ttlResolution: 0, perf: { now } });
   const insecure = issuerUrl.protocol === 'http:';
 
   let discovering: Promise<Discovered> | undefined;
@@ -325,7 +329,7 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
     async verifyAccessToken(token: string): Promise<AuthInfo> {
       const key = fingerprint(token);
       try {
-        let authInfo = cache.get(key, now());
+        let authInfo = cache?.get(key);
         if (authInfo === undefined) {
           const jwt = JWT_SHAPE.test(token);
           if (jwt) {
@@ -335,7 +339,9 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
           } else if (introspection !== undefined) authInfo = await introspect(token);
           else throw new TokenError('ERR_TOKEN_INVALID', 'The access token is not a JWT');
           const untilMs = authInfo.expiresAt! * 1000;
-          cache.set(key, authInfo, jwt && introspection?.jwt !== true ? untilMs : Math.min(untilMs, now() + introspectionCacheTtlMs));
+          const ttl = Math.floor((jwt && introspection?.jwt !== true ? untilMs : Math.min(untilMs, now() + introspectionCacheTtlMs)) - now());
+          // lru-cache reads ttl 0 as "forever": a token about to expire is not cached at all.
+          if (ttl >= 1) cache?.set(key, authInfo, { ttl });
         }
         if (!requiredScopes.every((scope) => authInfo.scopes.includes(scope))) throw new InsufficientScopeError(requiredScopes);
         return authInfo;

@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import type { Authorizer, Decision, PolicyInput } from './types.ts';
 
 export interface DecisionCacheOptions {
@@ -51,38 +52,26 @@ export function withDecisionCache(inner: Authorizer, options: DecisionCacheOptio
   const ttlMs = options.ttlMs ?? 30_000;
   const maxEntries = options.maxEntries ?? 10_000;
   const now = options.now ?? Date.now;
-  if (!(ttlMs >= 0)) throw new TypeError('ttlMs must be a non-negative number');
+  if (!Number.isInteger(ttlMs) || ttlMs < 0) throw new TypeError('ttlMs must be a non-negative integer');
   if (!Number.isInteger(maxEntries) || maxEntries < 1) throw new TypeError('maxEntries must be a positive integer');
-  const entries = new Map<string, { decision: Decision; expiresAt: number }>();
+  // Decisions (lru-cache): at most maxEntries, each for ttlMs.
+  const entries = ttlMs === 0 ? undefined : new LRUCache<string, Decision>({ max: maxEntries, ttl: ttlMs, ttlResolution: 0, perf: { now } });
 
   const copy = (d: Decision): Decision => ({ ...d, reasons: [...d.reasons], ...(d.stepUp ? { stepUp: { ...d.stepUp, acrValues: [...d.stepUp.acrValues] } } : {}) });
 
   return {
     async decide(input: PolicyInput): Promise<Decision> {
-      if (ttlMs === 0 || !isCacheable(input)) return inner.decide(input);
+      if (entries === undefined || !isCacheable(input)) return inner.decide(input);
       const key = keyOf(input);
       const hit = entries.get(key);
-      if (hit !== undefined) {
-        entries.delete(key);
-        if (hit.expiresAt > now()) {
-          entries.set(key, hit); // most recently used goes last
-          return copy(hit.decision);
-        }
-      }
+      if (hit !== undefined) return copy(hit);
       const decision = await inner.decide(input);
-      if (decision.error === undefined) {
-        entries.set(key, { decision: copy(decision), expiresAt: now() + ttlMs });
-        while (entries.size > maxEntries) {
-          const oldest = entries.keys().next();
-          if (oldest.done === true) break;
-          entries.delete(oldest.value);
-        }
-      }
+      if (decision.error === undefined) entries.set(key, copy(decision));
       return decision;
     },
     ready: () => inner.ready(),
     async close(): Promise<void> {
-      entries.clear();
+      entries?.clear();
       await inner.close();
     },
   };
