@@ -1,6 +1,5 @@
-import { backendScopeFor, createTokenExchanger } from '@mcp-platform/mcp-common/auth';
 import { DEFAULT_WASM_PATH, createOpaAuthorizer, createWasmAuthorizer, withDecisionCache } from '@mcp-platform/mcp-common/authz';
-import { backendResources, createBackendPool, type BackendPool } from '@mcp-platform/mcp-common/client';
+import { delegationFromConfig, type BackendPool } from '@mcp-platform/mcp-common/client';
 import { createRequestLimits, limitSettingsFromConfig } from '@mcp-platform/mcp-common/limits';
 import { createLogger, type PlatformLogger } from '@mcp-platform/mcp-common/logging';
 import { createMetrics } from '@mcp-platform/mcp-common/metrics';
@@ -54,26 +53,21 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
   });
   const metrics = createMetrics({ defaultLabels: { service: SERVICE.name } });
   const verifier = tokenVerifierFromConfig(config, config.publicUrl, logger);
-  const exchanger = createTokenExchanger({
-    issuer: config.OIDC_ISSUER,
-    clientId: config.GATEWAY_CLIENT_ID,
-    clientSecret: config.GATEWAY_CLIENT_SECRET,
-    earlyExpirySeconds: config.TOKEN_EXCHANGE_EARLY_EXPIRY_SECONDS,
-    scopeFor: backendScopeFor(backendResources(config.backends), config.exchangeScopes),
-    logger,
-  });
-  const pool = createBackendPool({
-    backends: config.backends,
-    timeoutMs: config.BACKEND_TIMEOUT_MS,
-    breakerFailures: config.BACKEND_BREAKER_FAILURES,
-    breakerHalfOpenMs: config.BACKEND_BREAKER_HALF_OPEN_MS,
-    healthTimeoutMs: config.HEALTH_TIMEOUT_MS,
-    clientName: SERVICE.name,
-    version: SERVICE.version,
-    ...(options.backendFetch ? { fetch: options.backendFetch } : {}),
-    logger,
-    observer: metrics.upstream,
-  });
+  const { exchanger, pool } = delegationFromConfig(
+    {
+      issuer: config.OIDC_ISSUER,
+      clientId: config.GATEWAY_CLIENT_ID,
+      clientSecret: config.GATEWAY_CLIENT_SECRET,
+      earlyExpirySeconds: config.TOKEN_EXCHANGE_EARLY_EXPIRY_SECONDS,
+      backends: config.backends,
+      exchangeScopes: config.exchangeScopes,
+      timeoutMs: config.BACKEND_TIMEOUT_MS,
+      breakerFailures: config.BACKEND_BREAKER_FAILURES,
+      breakerHalfOpenMs: config.BACKEND_BREAKER_HALF_OPEN_MS,
+      healthTimeoutMs: config.HEALTH_TIMEOUT_MS,
+    },
+    { service: SERVICE, logger, observer: metrics.upstream, ...(options.backendFetch ? { fetch: options.backendFetch } : {}) },
+  );
   const engine =
     config.AUTHZ_MODE === 'wasm'
       ? createWasmAuthorizer({ wasm: config.OPA_WASM_PATH ?? DEFAULT_WASM_PATH, entrypoint: 'mcp/gateway/decision', logger })

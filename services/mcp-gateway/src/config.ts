@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { authEnv, authzEnv, httpEnv, httpUrl, limitsEnv, loggingEnv, managementEnv, parseConfig, positiveInt, profileEnv, redisEnv, withCommonRules, type Env } from '@mcp-platform/mcp-common/config';
+import { parseDelegationConfig } from '@mcp-platform/mcp-common/client';
 import { backendServers, localUrl, serverByKey } from '@mcp-platform/registry';
 import { z } from 'zod';
 import { SERVER_NAME } from './names.ts';
@@ -87,41 +87,18 @@ export const configSchema = withCommonRules(
     TOOLS_CACHE_TTL_MS: z.coerce.number().int().min(0).default(10_000),
   }),
 ).transform((cfg, ctx) => {
-  let backends: unknown = { ...DEFAULT_BACKENDS };
-  let source = 'GATEWAY_BACKENDS';
-  try {
-    if (cfg.GATEWAY_BACKENDS !== undefined) backends = JSON.parse(cfg.GATEWAY_BACKENDS);
-    else if (cfg.GATEWAY_BACKENDS_FILE !== undefined) {
-      source = 'GATEWAY_BACKENDS_FILE';
-      backends = JSON.parse(readFileSync(cfg.GATEWAY_BACKENDS_FILE, 'utf8'));
-    }
-  } catch (err) {
-    ctx.addIssue({ code: 'custom', path: [source], message: `is not readable JSON (${(err as Error).message})` });
-    return z.NEVER;
-  }
-  const parsed = backendMap.safeParse(backends);
-  if (!parsed.success) {
-    for (const issue of parsed.error.issues) ctx.addIssue({ code: 'custom', path: [source], message: `${issue.path.join('.')}${issue.path.length ? ': ' : ''}${issue.message}` });
-    return z.NEVER;
-  }
-  let exchangeScopes: Record<string, string> = {};
-  if (cfg.TOKEN_EXCHANGE_SCOPES !== undefined) {
-    let raw: unknown;
-    try {
-      raw = JSON.parse(cfg.TOKEN_EXCHANGE_SCOPES);
-    } catch {
-      raw = undefined;
-    }
-    const scopes = z.record(z.string(), z.string().min(1)).safeParse(raw);
-    const unknown = scopes.success ? Object.keys(scopes.data).filter((name) => !(name in parsed.data)) : [];
-    if (!scopes.success || unknown.length > 0) {
-      ctx.addIssue({ code: 'custom', path: ['TOKEN_EXCHANGE_SCOPES'], message: scopes.success ? `names unknown backend(s): ${unknown.join(', ')}` : 'must be JSON {"<backend>": "<scope>"}' });
-      return z.NEVER;
-    }
-    exchangeScopes = scopes.data;
-  }
+  const delegation = parseDelegationConfig(ctx, {
+    variable: 'GATEWAY_BACKENDS',
+    fileVariable: 'GATEWAY_BACKENDS_FILE',
+    json: cfg.GATEWAY_BACKENDS,
+    file: cfg.GATEWAY_BACKENDS_FILE,
+    scopes: cfg.TOKEN_EXCHANGE_SCOPES,
+    defaults: DEFAULT_BACKENDS,
+    schema: backendMap,
+  });
+  if (delegation === undefined) return z.NEVER;
   const publicUrl = cfg.PUBLIC_URL ?? `http://${cfg.HOST.includes(':') ? `[${cfg.HOST}]` : cfg.HOST}:${cfg.PORT}/mcp`;
-  return { ...cfg, publicUrl, backends: parsed.data, exchangeScopes };
+  return { ...cfg, publicUrl, ...delegation };
 });
 
 export type GatewayConfig = z.output<typeof configSchema>;

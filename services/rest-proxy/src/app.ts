@@ -3,9 +3,9 @@ import express, { type Express, type NextFunction, type Request, type Response }
 import swaggerUi from 'swagger-ui-express';
 import type { CallToolResult, FetchLike, Tool } from '@modelcontextprotocol/client';
 import { ProtocolError } from '@modelcontextprotocol/client';
-import { createAuthRouter, stepUpChallenge, type TokenVerifier, IdentityProviderUnavailableError, TokenExchangeError, backendScopeFor, createTokenExchanger, type TokenExchanger } from '@mcp-platform/mcp-common/auth';
+import { createAuthRouter, stepUpChallenge, type TokenVerifier, IdentityProviderUnavailableError, TokenExchangeError, type TokenExchanger } from '@mcp-platform/mcp-common/auth';
 import { StepUpRequiredError, createAuthorizerFromConfig, policyInputFor, type Authorizer } from '@mcp-platform/mcp-common/authz';
-import { createBackendPool, type Backend, type BackendPool } from '@mcp-platform/mcp-common/client';
+import { delegationFromConfig, type Backend, type BackendPool } from '@mcp-platform/mcp-common/client';
 import { contextFromHeaders, createLogger, currentRequestContext, runWithRequestContext, type PlatformLogger } from '@mcp-platform/mcp-common/logging';
 import { createMetrics, type PlatformMetrics } from '@mcp-platform/mcp-common/metrics';
 import { CircuitOpenError, UpstreamError, UpstreamAuthError, UpstreamRejectedError } from '@mcp-platform/mcp-common/resilience';
@@ -467,26 +467,21 @@ export async function startRestProxy(config: ProxyConfig, options: StartRestProx
   });
   const metrics = createMetrics({ defaultLabels: { service: SERVICE.name } });
   const verifier = tokenVerifierFromConfig(config, config.publicUrl, logger);
-  const exchanger = createTokenExchanger({
-    issuer: config.OIDC_ISSUER,
-    clientId: config.PROXY_CLIENT_ID,
-    clientSecret: config.PROXY_CLIENT_SECRET,
-    earlyExpirySeconds: config.TOKEN_EXCHANGE_EARLY_EXPIRY_SECONDS,
-    scopeFor: backendScopeFor(config.backends, config.exchangeScopes),
-    logger,
-  });
-  const pool = createBackendPool({
-    backends: config.backends,
-    timeoutMs: config.BACKEND_TIMEOUT_MS,
-    breakerFailures: config.BACKEND_BREAKER_FAILURES,
-    breakerHalfOpenMs: config.BACKEND_BREAKER_HALF_OPEN_MS,
-    healthTimeoutMs: config.BACKEND_HEALTH_TIMEOUT_MS,
-    clientName: SERVICE.name,
-    version: SERVICE.version,
-    ...(options.backendFetch ? { fetch: options.backendFetch } : {}),
-    logger,
-    observer: metrics.upstream,
-  });
+  const { exchanger, pool } = delegationFromConfig(
+    {
+      issuer: config.OIDC_ISSUER,
+      clientId: config.PROXY_CLIENT_ID,
+      clientSecret: config.PROXY_CLIENT_SECRET,
+      earlyExpirySeconds: config.TOKEN_EXCHANGE_EARLY_EXPIRY_SECONDS,
+      backends: config.backends,
+      exchangeScopes: config.exchangeScopes,
+      timeoutMs: config.BACKEND_TIMEOUT_MS,
+      breakerFailures: config.BACKEND_BREAKER_FAILURES,
+      breakerHalfOpenMs: config.BACKEND_BREAKER_HALF_OPEN_MS,
+      healthTimeoutMs: config.BACKEND_HEALTH_TIMEOUT_MS,
+    },
+    { service: SERVICE, logger, observer: metrics.upstream, ...(options.backendFetch ? { fetch: options.backendFetch } : {}) },
+  );
   const authz = createAuthorizerFromConfig(config, { audit: logger, logger, entrypoint: 'mcp/proxy/decision' });
   const proxyAuthorizer = authz.call;
   const rateLimiter = await createRateLimiter({

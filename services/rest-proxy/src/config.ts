@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { authEnv, authzEnv, httpUrl, limitsEnv, loggingEnv, managementEnv, parseConfig, port, positiveInt, profileEnv, withCommonRules, list, type Env } from '@mcp-platform/mcp-common/config';
+import { parseDelegationConfig } from '@mcp-platform/mcp-common/client';
 import { backendServers, localUrl, REST_PROXY } from '@mcp-platform/registry';
 import { z } from 'zod';
 
@@ -55,41 +55,18 @@ export const configSchema = withCommonRules(
     ...managementEnv,
   }),
 ).transform((cfg, ctx) => {
-  let backends: Record<string, string> = { ...DEFAULT_BACKENDS };
-  let source = 'PROXY_BACKENDS';
-  try {
-    if (cfg.PROXY_BACKENDS !== undefined) backends = JSON.parse(cfg.PROXY_BACKENDS) as Record<string, string>;
-    else if (cfg.PROXY_BACKENDS_FILE !== undefined) {
-      source = 'PROXY_BACKENDS_FILE';
-      backends = JSON.parse(readFileSync(cfg.PROXY_BACKENDS_FILE, 'utf8')) as Record<string, string>;
-    }
-  } catch (err) {
-    ctx.addIssue({ code: 'custom', path: [source], message: `is not readable JSON (${(err as Error).message})` });
-    return z.NEVER;
-  }
-  const parsed = backendMap.safeParse(backends);
-  if (!parsed.success) {
-    for (const issue of parsed.error.issues) ctx.addIssue({ code: 'custom', path: [source], message: `${issue.path.join('.')}: ${issue.message}` });
-    return z.NEVER;
-  }
-  let exchangeScopes: Record<string, string> = {};
-  if (cfg.TOKEN_EXCHANGE_SCOPES !== undefined) {
-    let raw: unknown;
-    try {
-      raw = JSON.parse(cfg.TOKEN_EXCHANGE_SCOPES);
-    } catch {
-      raw = undefined;
-    }
-    const scopes = z.record(z.string(), z.string().min(1)).safeParse(raw);
-    const unknown = scopes.success ? Object.keys(scopes.data).filter((name) => !(name in parsed.data)) : [];
-    if (!scopes.success || unknown.length > 0) {
-      ctx.addIssue({ code: 'custom', path: ['TOKEN_EXCHANGE_SCOPES'], message: scopes.success ? `names unknown backend(s): ${unknown.join(', ')}` : 'must be JSON {"<backend>": "<scope>"}' });
-      return z.NEVER;
-    }
-    exchangeScopes = scopes.data;
-  }
+  const delegation = parseDelegationConfig(ctx, {
+    variable: 'PROXY_BACKENDS',
+    fileVariable: 'PROXY_BACKENDS_FILE',
+    json: cfg.PROXY_BACKENDS,
+    file: cfg.PROXY_BACKENDS_FILE,
+    scopes: cfg.TOKEN_EXCHANGE_SCOPES,
+    defaults: DEFAULT_BACKENDS,
+    schema: backendMap,
+  });
+  if (delegation === undefined) return z.NEVER;
   const publicUrl = (cfg.PUBLIC_URL ?? `http://${cfg.HOST.includes(':') ? `[${cfg.HOST}]` : cfg.HOST}:${cfg.PORT}`).replace(/\/$/, '');
-  return { ...cfg, publicUrl, backends: parsed.data, exchangeScopes };
+  return { ...cfg, publicUrl, ...delegation };
 });
 
 export type ProxyConfig = z.output<typeof configSchema>;

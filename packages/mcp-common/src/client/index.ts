@@ -8,4 +8,5 @@
  * import { createBackendPool } from '@mcp-platform/mcp-common/client';
  * ```
  */
-export { backendResources, createBackendPool, type Backend, type BackendCallOptions, type BackendHealth, type BackendPool, type BackendPoolOptions, type BackendTarget, type ReplicaHealth } from './backend-pool.ts';
+export { createBackendPool, type Backend, type BackendCallOptions, type BackendHealth, type BackendPool, type BackendPoolOptions, type BackendTarget, type ReplicaHealth } from './backend-pool.ts';
+export { delegationFromConfig, parseDelegationConfig, type DelegationConfig, type DelegationDeps, type DelegationSource } from './delegation.ts';
