@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { ConfigError, authEnv, authzEnv, bool, httpEnv, list, parseConfig, secretsEnv, serverEnv, withCommonRules } from './index.ts';
+import { ConfigError, authEnv, authzEnv, httpEnv, list, parseConfig, secretsEnv, serverEnv, withCommonRules } from './index.ts';
+import { bool } from './parse.ts';
 
 const schema = withCommonRules(z.object({ ...httpEnv(8101), ...authEnv, ...authzEnv, ...secretsEnv, FLAG: bool(false), NAMES: list() }));
 

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { PlatformError } from '../errors/index.ts';
-import { assertArgumentsSafe, assertJsonDepth, findHostileArgument, jsonDepthGuard } from './index.ts';
+import { assertArgumentsSafe, findHostileArgument } from './arguments.ts';
+import { jsonDepthGuard } from './index.ts';
+import { assertJsonDepth } from './json-depth.ts';
 
 const deep = (n: number, inner = '1'): string => '['.repeat(n) + inner + ']'.repeat(n);
 

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MemoryLogger } from '@mcp-platform/test-support';
 import { redactString } from '../logging/redact.ts';
-import { SecretNotFoundError, SecretUnavailableError, createLocalSecretProvider, createSecretProviderFromConfig } from './index.ts';
+import { SecretNotFoundError, SecretUnavailableError, createSecretProviderFromConfig } from './index.ts';
+import { createLocalSecretProvider } from './local-provider.ts';
 
 describe('createLocalSecretProvider', () => {
   let log: MemoryLogger;

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { MemoryLogger } from '@mcp-platform/test-support';
 import { PlatformError } from '../errors/base.ts';
-import { createLocalSecretProvider, withUpstreamCredentials, type SecretProvider } from './index.ts';
+import { withUpstreamCredentials, type SecretProvider } from './index.ts';
+import { createLocalSecretProvider } from './local-provider.ts';
 
 /** A local provider whose source can be rotated, counting reads and invalidations. */
 function rotatingProvider(initial: Record<string, string>): SecretProvider & { source: Record<string, string>; gets: number; invalidations: string[] } {

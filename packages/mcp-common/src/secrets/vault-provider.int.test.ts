@@ -8,15 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KUBERNETES_TEST_CA_PEM, MemoryLogger, startKubernetesTokenReview } from '@mcp-platform/test-support';
 import { PlatformError } from '../errors/base.ts';
-import {
-  SecretNotFoundError,
-  SecretUnavailableError,
-  createVaultSecretProvider,
-  withUpstreamCredentials,
-  type SecretProvider,
-  type VaultAuth,
-  type VaultSecretProviderOptions,
-} from './index.ts';
+import { SecretNotFoundError, SecretUnavailableError, withUpstreamCredentials, type SecretProvider } from './index.ts';
+import { createVaultSecretProvider, type VaultAuth, type VaultSecretProviderOptions } from './vault-provider.ts';
 import { startVaultFixture, startVaultServer, type VaultFixture, type VaultServer } from '../../test/vault-fixture.ts';
 import { z } from 'zod';
 

@@ -2,7 +2,7 @@ import type { AuthInfo, CallToolResult } from '@modelcontextprotocol/server';
 import { principalFromAuthInfo, type Principal } from '../auth/index.ts';
 import { AuthzDeniedError, AuthzUnavailableError, StepUpRequiredError, assertAllowed, policyInputFor, type Authorizer, type Decision, type PolicyInput } from '../authz/index.ts';
 import { createMemoryResourceLock, type ResourceLock } from '../binding/index.ts';
-import { assertArgumentsSafe } from '../input/index.ts';
+import { assertArgumentsSafe } from '../input/arguments.ts';
 import { currentRequestContext, type AuditLogger, type Logger } from '../logging/index.ts';
 import type { PlatformMetrics } from '../metrics/index.ts';
 import { decideInSpan, inToolCallSpan } from '../telemetry/mcp.ts';
