@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { WorkflowUpdateFailedError, type Client, type WorkflowExecutionStatusName } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { isPlatformErrorCode, PlatformError, type PlatformErrorCode } from '@mcp-platform/mcp-common/errors';
+import { UpstreamUnavailableError } from '@mcp-platform/mcp-common/resilience';
 import { approveUpdate, cancelUpdate, progressQuery, rejectUpdate, respondUpdate } from './definitions.ts';
 import { summarize } from './summary.ts';
 import {
@@ -53,6 +54,23 @@ export interface DeploymentStatusView {
 /** How long `status` waits for a worker to answer the progress query, in ms. */
 export const PROGRESS_QUERY_TIMEOUT_MS = 5_000;
 
+/** Deadline of one call to the Temporal frontend (start, describe), in ms: an unreachable or hung Temporal is an answer within it. */
+export const TEMPORAL_RPC_TIMEOUT_MS = 5_000;
+
+/** gRPC `UNAVAILABLE` and `DEADLINE_EXCEEDED`: Temporal down, hung or unreachable. */
+const UNREACHABLE_GRPC_CODES = new Set([14, 4]);
+
+/**
+ * Temporal unreachable (refused, hung past the deadline) as the platform's retryable
+ * `ERR_UPSTREAM_UNAVAILABLE` (upstream `temporal`); anything else unchanged.
+ */
+function temporalFailure(err: unknown): unknown {
+  for (let e: unknown = err; e instanceof Error; e = e.cause) {
+    if (UNREACHABLE_GRPC_CODES.has((e as { code?: unknown }).code as number)) return new UpstreamUnavailableError('temporal', { cause: err });
+  }
+  return err;
+}
+
 /**
  * Why the workflow refused an approve/reject/cancel, in the platform's error vocabulary: a refused
  * credential (`ERR_TOKEN_EXPIRED`, `ERR_TOKEN_AUDIENCE`, `ERR_CREDENTIAL_REPLAYED`…), the policy
@@ -85,9 +103,9 @@ async function refused(err: unknown, workflowId: string, client: Client): Promis
     if (reason !== undefined) throw new DeploymentActionRefusedError(isPlatformErrorCode(reason.type) ? reason.type : 'ERR_VALIDATION', reason.message, { cause: err });
     throw new DeploymentActionRefusedError('ERR_VALIDATION', err.cause?.message ?? err.message, { cause: err });
   }
-  const status = await client.workflow.getHandle(workflowId).describe().then((d) => d.status.name, () => undefined);
+  const status = await client.withDeadline(Date.now() + TEMPORAL_RPC_TIMEOUT_MS, () => client.workflow.getHandle(workflowId).describe()).then((d) => d.status.name, () => undefined);
   if (status !== undefined && status !== 'RUNNING') throw new DeploymentActionRefusedError('ERR_WORKFLOW_STATE', `deployment ${workflowId} is not running (${status})`, { cause: err });
-  throw err;
+  throw temporalFailure(err);
 }
 
 /**
@@ -104,27 +122,41 @@ async function refused(err: unknown, workflowId: string, client: Client): Promis
  */
 export function createDeploymentClient(client: Client, taskQueue: string) {
   const handle = (workflowId: string) => client.workflow.getHandle(workflowId);
+  /** One frontend call under {@link TEMPORAL_RPC_TIMEOUT_MS} (the SDK would otherwise retry an unreachable server for long). */
+  const rpc = <T>(fn: () => Promise<T>): Promise<T> =>
+    client.withDeadline(Date.now() + TEMPORAL_RPC_TIMEOUT_MS, fn).catch((err: unknown) => {
+      throw temporalFailure(err);
+    });
   return {
     /**
      * Starts a deployment; returns its workflow id (`deploy-<uuid>` unless given) once the workflow
      * verified the requester's credential (or closed, e.g. refusing it) — so that whoever asks next
      * sees whose deployment it is. The requester is whoever `request.credential` verifies as.
-     * `verifyTimeoutMs` (default 15000) bounds that wait.
+     * `verifyTimeoutMs` (default 15000) bounds that wait: when no worker verified it by then (all
+     * workers down or restarting), the id is returned all the same — the workflow exists in Temporal
+     * and runs (verifying the credential first) when a worker polls again; answering an error here
+     * would report a write as failed after it happened. Temporal unreachable: `UpstreamUnavailableError`
+     * (`temporal`, retryable) within {@link TEMPORAL_RPC_TIMEOUT_MS}.
      */
     async start(request: DeploymentRequest, options: { workflowId?: string; verifyTimeoutMs?: number } = {}): Promise<string> {
       const workflowId = options.workflowId ?? `deploy-${randomUUID()}`;
-      const h = await client.workflow.start(DEPLOYMENT_WORKFLOW_TYPE, {
-        taskQueue,
-        workflowId,
-        args: [request],
-        memo: { templateId: request.templateId, devices: request.deviceIds.length },
-      });
+      const h = await rpc(() =>
+        client.workflow.start(DEPLOYMENT_WORKFLOW_TYPE, {
+          taskQueue,
+          workflowId,
+          args: [request],
+          memo: { templateId: request.templateId, devices: request.deviceIds.length },
+        }),
+      );
       const deadline = Date.now() + (options.verifyTimeoutMs ?? 15_000);
       for (;;) {
-        const progress = await h.query(progressQuery).catch(() => undefined);
+        const progress = await client.withDeadline(Date.now() + 2_000, () => h.query(progressQuery)).catch(() => undefined);
         if (progress !== undefined && progress.requester !== '') return workflowId;
-        if ((await h.describe()).status.name !== 'RUNNING') return workflowId;
-        if (Date.now() > deadline) throw new Error(`deployment ${workflowId} started, but its requester was not verified within ${options.verifyTimeoutMs ?? 15_000} ms (is a worker polling ${taskQueue}?)`);
+        const running = await rpc(() => h.describe()).then(
+          (d) => d.status.name === 'RUNNING',
+          () => true,
+        );
+        if (!running || Date.now() > deadline) return workflowId;
         await new Promise((r) => setTimeout(r, 100));
       }
     },
@@ -165,7 +197,7 @@ export function createDeploymentClient(client: Client, taskQueue: string) {
      */
     async status(workflowId: string, options: { summaryOnly?: boolean } = {}): Promise<DeploymentStatusView> {
       const h = handle(workflowId);
-      const description = await h.describe();
+      const description = await rpc(() => h.describe());
       const memoSummary = asSummary(description.memo?.['progress']);
       const status = description.status.name;
       let result: DeploymentResult | null = null;

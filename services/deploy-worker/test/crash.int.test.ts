@@ -83,13 +83,16 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, timeo
 }
 
 it('completes after the worker is killed mid-deploy, with one ticket and one deployment per device', async () => {
-  const first = startWorker();
   const devices = SEED.access.slice(0, 2);
+  // Started while no worker polls: nobody verifies the requester within verifyTimeoutMs, yet the workflow
+  // exists and will run — start answers its id (an error here would report a write failed after it happened).
   const id = await deployments.start(
     { templateId: SEED.template, deviceIds: devices, params: { interface: 'Gi1/0/2', description: 'crash test' }, credential: await identity.credential('nina'), batchSize: 5, pollIntervalMs: 200, heartbeatTimeoutMs: 2_000, approvalTimeoutMs: 120_000 },
-    // The worker is a fresh child process: give it time to start before the requester is verified.
-    { workflowId: 'deploy-crash', verifyTimeoutMs: 120_000 },
+    { workflowId: 'deploy-crash', verifyTimeoutMs: 1_000 },
   );
+  expect(id).toBe('deploy-crash');
+  expect((await deployments.status(id, { summaryOnly: true })).status).toBe('RUNNING');
+  const first = startWorker();
   await until('awaiting approval', async () => ((await deployments.status(id)).progress?.step === 'awaiting_approval' ? true : undefined));
   expect((await deployments.approve(id, await identity.credential('alice'))).allowed).toBe(true);
 

@@ -66,10 +66,24 @@ export function startNetworkServer(config: NetworkConfig, options: StartNetworkS
         catalyst,
         maxDevicesPerDeploy: config.DEPLOY_MAX_DEVICES,
         workerAudience: config.DEPLOY_WORKER_AUDIENCE,
-        ...(temporal ? { deployments: createDeploymentClient(temporal, config.TEMPORAL_TASK_QUEUE) } : {}),
+        ...(temporal
+          ? {
+              deployments: createDeploymentClient(temporal, config.TEMPORAL_TASK_QUEUE),
+              workflowsReachable: () =>
+                temporal.withDeadline(Date.now() + 1_000, () => temporal.workflowService.getSystemInfo({})).then(
+                  () => true,
+                  () => false,
+                ),
+            }
+          : {}),
       };
     },
     upstream: (deps) => ({ name: 'catalyst-center', breakerState: () => deps.catalyst.breakerState() }),
+    // Temporal down takes only the deployment workflow tools with it: degraded, not unready (reads go on).
+    readiness: (deps): Record<string, () => Promise<boolean | 'degraded'>> => {
+      const reachable = deps.workflowsReachable;
+      return reachable ? { temporal: async () => ((await reachable()) ? true : 'degraded') } : {};
+    },
     closeDeps: async (deps) => {
       await deps.catalyst.close();
       await deps.deployments?.close();

@@ -8,6 +8,8 @@ export interface NetworkDeps {
   maxDevicesPerDeploy: number;
   /** Deployment workflows on Temporal; absent when TEMPORAL_ADDRESS is not configured (the workflow tools are then not registered). */
   deployments?: DeploymentClient;
+  /** True when Temporal answers within 1 s (inside the spine's 2 s per-check limit): `/readyz` check `temporal`; absent without TEMPORAL_ADDRESS. */
+  workflowsReachable?: () => Promise<boolean>;
   /** Audience of the credentials the deploy worker accepts (`DEPLOY_WORKER_AUDIENCE`); tools get them with `ctx.delegate`. */
   workerAudience: string;
 }
