@@ -151,6 +151,18 @@ describe('createUpstreamPolicy', () => {
     expect(logger.lines.some((l) => l.level === 'warn' && l.message === 'circuit breaker opened')).toBe(true);
   });
 
+  it('reports half-open once the trial is due, before any call (a write gate on "open" lets the trial through), and open again when it fails', async () => {
+    const policy = createUpstreamPolicy(fast({ retry: { maxAttempts: 1 }, breaker: { consecutiveFailures: 2, halfOpenAfterMs: 40 } }));
+    const failing = flaky(Array.from({ length: 10 }, () => new UpstreamUnavailableError('u', { status: 503 })), 'x');
+    for (let i = 0; i < 2; i++) await policy.execute(failing.fn, { idempotent: false }).catch(() => undefined);
+    expect(policy.breakerState()).toBe('open');
+    await sleep(50);
+    expect(policy.breakerState()).toBe('half-open');
+    expect(failing.calls()).toBe(2);
+    await expect(policy.execute(failing.fn, { idempotent: false })).rejects.toBeInstanceOf(UpstreamUnavailableError);
+    expect(policy.breakerState()).toBe('open');
+  });
+
   it('re-opens when the half-open trial fails', async () => {
     const policy = createUpstreamPolicy(fast({ retry: { maxAttempts: 1 }, breaker: { consecutiveFailures: 2, halfOpenAfterMs: 30 } }));
     const failing = flaky(Array.from({ length: 10 }, () => new UpstreamUnavailableError('u', { status: 502 })), 'x');

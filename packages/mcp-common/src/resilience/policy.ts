@@ -125,7 +125,11 @@ export interface UpstreamPolicy {
    * `fn` receives a signal that aborts on timeout or caller cancellation; pass it to I/O.
    */
   execute<T>(fn: (signal: AbortSignal) => Promise<T>, options: ExecuteOptions): Promise<T>;
-  /** Current breaker state (`open` until a call is attempted after `halfOpenAfterMs`). */
+  /**
+   * Current breaker state. `half-open` also once `halfOpenAfterMs` passed since it opened and no call
+   * tried yet (the next call is the trial): a caller gating on `open` — degraded mode refusing writes —
+   * must let that trial through, or an upstream with only write traffic would stay "open" for ever.
+   */
   breakerState(): BreakerState;
   /** Removes event listeners. The policy must not be used afterwards. */
   dispose(): void;
@@ -212,9 +216,11 @@ export function createUpstreamPolicy(options: UpstreamPolicyOptions): UpstreamPo
   });
   const perAttemptTimeout = timeout(timeoutMs, TimeoutStrategy.Aggressive);
 
+  let openedAt = 0;
   const listeners = [
     breaker.onStateChange((state) => {
       const named = STATE_NAMES[state];
+      if (named === 'open') openedAt = Date.now();
       if (named === 'open') logger?.warn('circuit breaker opened', { upstream: { name, breaker: named } });
       else logger?.info(`circuit breaker ${named}`, { upstream: { name, breaker: named } });
       options.onStateChange?.(named);
@@ -312,7 +318,10 @@ export function createUpstreamPolicy(options: UpstreamPolicyOptions): UpstreamPo
   return {
     name,
     execute,
-    breakerState: () => STATE_NAMES[breaker.state],
+    breakerState: () => {
+      const state = STATE_NAMES[breaker.state];
+      return state === 'open' && Date.now() - openedAt >= halfOpenAfterMs ? 'half-open' : state;
+    },
     dispose: () => {
       for (const l of listeners) l.dispose();
     },
