@@ -614,4 +614,4 @@ const lines = [
   '',
 ];
 process.stdout.write(lines.join('\n'));
-process.exit(outcomes.some((o) => o.outcome.startsWith('lost')) || duplicated > 0 || acknowledgedMissing > 0 || deploysUnfinished > 0 || deploysDuplicated > 0 || ranAfterRefusal > 0 ? 1 : 0);
+process.exit(outcomes.some((o) => o.outcome.startsWith('lost')) || duplicated > 0 || acknowledgedMissing > 0 || deploysUnfinished > 0 || deploysDuplicated > 0 || ranAfterRefusal > 0 || orphanChanges > 0 ? 1 : 0);
