@@ -93,7 +93,8 @@ it('completes after the worker is killed mid-deploy, with one ticket and one dep
   expect(id).toBe('deploy-crash');
   expect((await deployments.status(id, { summaryOnly: true })).status).toBe('RUNNING');
   const first = startWorker();
-  await until('awaiting approval', async () => ((await deployments.status(id)).progress?.step === 'awaiting_approval' ? true : undefined));
+  // The worker process starts now: its boot (seconds on a busy machine) is inside this wait.
+  await until('awaiting approval', async () => ((await deployments.status(id)).progress?.step === 'awaiting_approval' ? true : undefined), 150_000);
   expect((await deployments.approve(id, await identity.credential('alice'))).allowed).toBe(true);
 
   // Kill once Temporal holds the heartbeated Catalyst task id of the running deploy.
@@ -123,4 +124,4 @@ it('completes after the worker is killed mid-deploy, with one ticket and one dep
   expect(metrics).toMatch(/^temporal_workflow_completed\{[^}]*task_queue="deploy-crash"[^}]*\} [1-9]/m);
   second.child.kill('SIGTERM');
   await new Promise((r) => second.child.once('exit', r));
-}, 180_000);
+}, 300_000);
