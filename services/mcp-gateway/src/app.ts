@@ -1,4 +1,4 @@
-import { DEFAULT_WASM_PATH, createOpaAuthorizer, createWasmAuthorizer, withDecisionCache } from '@mcp-platform/mcp-common/authz';
+import { createAuthorizerFromConfig } from '@mcp-platform/mcp-common/authz';
 import { delegationFromConfig, type BackendPool } from '@mcp-platform/mcp-common/client';
 import { createRequestLimits, limitSettingsFromConfig } from '@mcp-platform/mcp-common/limits';
 import { createLogger, type PlatformLogger } from '@mcp-platform/mcp-common/logging';
@@ -68,11 +68,8 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
     },
     { service: SERVICE, logger, observer: metrics.upstream, ...(options.backendFetch ? { fetch: options.backendFetch } : {}) },
   );
-  const engine =
-    config.AUTHZ_MODE === 'wasm'
-      ? createWasmAuthorizer({ wasm: config.OPA_WASM_PATH ?? DEFAULT_WASM_PATH, entrypoint: 'mcp/gateway/decision', logger })
-      : createOpaAuthorizer({ url: config.OPA_URL, path: 'mcp/gateway/decision', timeoutMs: config.OPA_TIMEOUT_MS, logger });
-  const authorizer = config.AUTHZ_CACHE_TTL_MS > 0 ? withDecisionCache(engine, { ttlMs: config.AUTHZ_CACHE_TTL_MS }) : engine;
+  // The spine's chain without its audit wrapper: the gateway writes its own audit line per hop.
+  const authorizer = createAuthorizerFromConfig(config, { audit: logger, logger, entrypoint: 'mcp/gateway/decision' }).list;
 
   // The MCP app is built after the catalog and the monitor; their change callbacks reach it through this binding.
   let notifyToolsChanged = (): void => undefined;
@@ -131,7 +128,7 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
       keepAliveTimeoutMs: config.HTTP_KEEP_ALIVE_TIMEOUT_MS,
       maxConnections: config.HTTP_MAX_CONNECTIONS,
     },
-    onClose: [() => mcp.close(), async () => health.stop(), () => pool.close(), () => engine.close(), async () => redis?.close(), () => logger.close()],
+    onClose: [() => mcp.close(), async () => health.stop(), () => pool.close(), () => authorizer.close(), async () => redis?.close(), () => logger.close()],
   });
   logger.info('mcp-gateway listening', {
     event: { action: 'start' },
