@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { connect } from 'node:net';
-import { findRedisServer } from '@mcp-platform/tooling/redis';
+import { findRedisServer, redisPing } from '@mcp-platform/tooling/redis';
 import { freePort } from './opa.ts';
 
 /** A real `redis-server` on loopback (no persistence), for tests. */
@@ -10,25 +9,6 @@ export interface RunningRedis {
   port: number;
   /** SIGTERM, then wait for exit. Idempotent. */
   stop(): Promise<void>;
-}
-
-/** One `PING` over a raw socket: true on `+PONG`. */
-function ping(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    let got = '';
-    const done = (ok: boolean) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(1_000, () => done(false));
-    socket.once('error', () => done(false));
-    socket.on('data', (d) => {
-      got += d.toString();
-      if (got.includes('\r\n')) done(got.startsWith('+PONG'));
-    });
-    socket.once('connect', () => socket.write('PING\r\n'));
-  });
 }
 
 /**
@@ -49,7 +29,7 @@ export async function startRedis(options: { startTimeoutMs?: number } = {}): Pro
   const child: ChildProcess = spawn(bin, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const deadline = Date.now() + (options.startTimeoutMs ?? 15_000);
-  while (!(await ping(port))) {
+  while (!(await redisPing(port))) {
     if (child.exitCode !== null || Date.now() > deadline) {
       child.kill('SIGKILL');
       throw new Error(`redis-server did not start on port ${port}`);

@@ -19,13 +19,13 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, symlinkSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { composeEnvironment, listeningPorts, localCommand, localEnvironment, localPath, nodeServices, readComposeFile, type ComposeFile, type Localization } from './compose-local.ts';
 import { startKeycloak, type RunningKeycloak } from './keycloak.ts';
 import { findOpa } from './opa.ts';
 import { findOpenBao, startDevOpenBao, type DevOpenBao } from './openbao.ts';
-import { findRedisServer } from './redis.ts';
+import { findRedisServer, redisPing } from './redis.ts';
 import { findTemporal } from './temporal.ts';
 
 /** The infrastructure services of compose this module starts itself (each with its own fixture). */
@@ -155,24 +155,6 @@ const serviceReady =
     if (res.status === 503) return `HTTP 503 ${body}`;
     return httpOk(`${url}/healthz`)();
   };
-
-function redisPing(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    let got = '';
-    const done = (ok: boolean): void => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(1_000, () => done(false));
-    socket.once('error', () => done(false));
-    socket.on('data', (d) => {
-      got += d.toString();
-      if (got.includes('\r\n')) done(got.startsWith('+PONG'));
-    });
-    socket.once('connect', () => socket.write('PING\r\n'));
-  });
-}
 
 /** Runs one of compose's one-shot jobs (its `entrypoint` under the rules, its environment localized). */
 function runJob(compose: ComposeFile, job: string, loc: Localization, extra: { root: string; env?: Record<string, string>; output?: ProductionShapeOptions['output'] }): void {

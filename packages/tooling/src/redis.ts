@@ -7,6 +7,7 @@
  * Lookup order: `$REDIS_SERVER_BIN`, then `redis-server` on `PATH` and in `/usr/bin`, `/usr/local/bin`.
  */
 import { spawnSync } from 'node:child_process';
+import { connect } from 'node:net';
 import { findBinary, onPath } from './binaries.ts';
 
 /** Where Debian puts what `apt-get` installs, searched after PATH (a non-login shell may lack them). */
@@ -74,4 +75,23 @@ export function ensureRedisServer(): string {
   const installed = findRedisServer();
   if (installed === undefined) throw new Error('redis-server was installed but is not on PATH');
   return installed;
+}
+
+/** One `PING` to a redis-server on loopback over a raw socket: true on `+PONG` (false on error or after 1 s). */
+export function redisPing(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    let got = '';
+    const done = (ok: boolean): void => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(1_000, () => done(false));
+    socket.once('error', () => done(false));
+    socket.on('data', (d) => {
+      got += d.toString();
+      if (got.includes('\r\n')) done(got.startsWith('+PONG'));
+    });
+    socket.once('connect', () => socket.write('PING\r\n'));
+  });
 }
