@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { freeLoopbackPort } from '@mcp-platform/tooling/local';
 import { OPA_VERSION, findOpa } from '@mcp-platform/tooling/opa';
 
 /**
@@ -12,17 +12,7 @@ export function findOpaBinary(): string | undefined {
 }
 
 /** A free loopback TCP port (bound, read, released). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => (typeof addr === 'object' && addr !== null ? resolve(addr.port) : reject(new Error('no port'))));
-    });
-  });
-}
+export const freePort = freeLoopbackPort;
 
 export interface StartOpaOptions {
   /** Directory (or bundle root) of policies and data, as for `opa run --server <dir>`. */

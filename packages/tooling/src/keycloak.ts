@@ -18,6 +18,7 @@ import { chmod, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { cacheDir, isExecutable, onPath } from './binaries.ts';
+import { freeLoopbackPort, runChecked } from './local.ts';
 
 /** The Keycloak release the repository is pinned to. */
 export const KEYCLOAK_VERSION = '26.7.3';
@@ -110,20 +111,11 @@ export function missingJavaMessage(): string {
   return `Keycloak ${KEYCLOAK_VERSION} needs Java ${String(KEYCLOAK_MIN_JAVA)}+ and none was found (looked at $KEYCLOAK_JAVA_HOME, $JAVA_HOME, /usr/lib/jvm/*, java on PATH). Install a JDK 21+ (e.g. Debian openjdk-21-jdk-headless or Temurin 21/25) and set KEYCLOAK_JAVA_HOME to it.`;
 }
 
-function run(command: string, args: string[], cwd?: string): void {
-  const result = spawnSync(command, args, { cwd, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
-  if (result.error) throw result.error;
-  if (result.status !== 0) {
-    const tail = (result.stderr ?? '').trim().split('\n').slice(-3).join(' | ');
-    throw new Error(`${command} ${args.join(' ')} failed (exit ${String(result.status)}): ${tail}`);
-  }
-}
-
 /** The distribution zip: through `mvn dependency:get` into ~/.m2, or straight from Maven Central. */
 async function distributionZip(work: string): Promise<string> {
   const mvn = onPath('mvn');
   if (mvn !== undefined) {
-    run(mvn, ['-q', '-B', 'dependency:get', `-Dartifact=${ARTIFACT}`, '-Dtransitive=false']);
+    runChecked(mvn, ['-q', '-B', 'dependency:get', `-Dartifact=${ARTIFACT}`, '-Dtransitive=false']);
     const local = join(process.env['MAVEN_REPO_LOCAL'] ?? join(homedir(), '.m2', 'repository'), CENTRAL_PATH);
     if (!existsSync(local)) throw new Error(`mvn dependency:get ${ARTIFACT} succeeded but ${local} is missing`);
     return local;
@@ -169,8 +161,8 @@ export async function ensureKeycloak(): Promise<{ home: string; javaHome: string
   try {
     const zip = await distributionZip(work);
     const unzip = onPath('unzip');
-    if (unzip !== undefined) run(unzip, ['-q', zip, '-d', work]);
-    else run(onPath('python3') ?? 'python3', ['-m', 'zipfile', '-e', zip, work]);
+    if (unzip !== undefined) runChecked(unzip, ['-q', zip, '-d', work]);
+    else runChecked(onPath('python3') ?? 'python3', ['-m', 'zipfile', '-e', zip, work]);
     const unpacked = join(work, `keycloak-${KEYCLOAK_VERSION}`);
     if (!existsSync(join(unpacked, 'bin', 'kc.sh'))) throw new Error(`${ARTIFACT} has no keycloak-${KEYCLOAK_VERSION}/bin/kc.sh`);
     for (const f of readdirSync(join(unpacked, 'bin'))) if (f.endsWith('.sh')) await chmod(join(unpacked, 'bin', f), 0o755);
@@ -290,18 +282,6 @@ export interface StartKeycloakOptions {
    * plain-HTTP loopback listener. `port` default a free one.
    */
   https?: { certificateFile: string; keyFile: string; port?: number };
-}
-
-async function freeLoopbackPort(): Promise<number> {
-  const { createServer } = await import('node:net');
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => (typeof addr === 'object' && addr !== null ? resolve(addr.port) : reject(new Error('no port'))));
-    });
-  });
 }
 
 /** Starts `kc.sh start` on the H2 database in `dbDir` and waits for `/health/ready`. */

