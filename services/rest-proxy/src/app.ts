@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import { LRUCache } from 'lru-cache';
 import swaggerUi from 'swagger-ui-express';
 import type { CallToolResult, FetchLike, Tool } from '@modelcontextprotocol/client';
 import { ProtocolError } from '@modelcontextprotocol/client';
@@ -50,7 +51,7 @@ export interface ProxyDeps {
   metrics: PlatformMetrics;
   /** Seconds advertised in `Retry-After` when a backend's breaker is open. */
   breakerRetryAfterSeconds: number;
-  /** How long a caller's tool list per backend is reused, in ms (0: never). */
+  /** How long a caller's tool list per backend is reused, in ms (0: never); at most 10000 lists are kept (least recently used go first). */
   toolsCacheTtlMs: number;
   maxBodyBytes: number;
   /** Browser origins (e.g. a portal) allowed to call the API cross-origin (CORS). Default none. */
@@ -146,7 +147,9 @@ function problemFromCallFailure(server: string, tool: string | undefined, err: u
 export function createProxyApp(deps: ProxyDeps): ProxyApp {
   const { pool, exchanger, logger, metrics } = deps;
   const validator = createArgumentValidator();
-  const toolsCache = new Map<string, { tools: Tool[]; expiresAt: number }>();
+  // A caller's tool list per backend (lru-cache): at most 10000 lists, each for toolsCacheTtlMs; 0 turns it off
+  // (lru-cache would read ttl 0 as "forever").
+  const toolsCache = deps.toolsCacheTtlMs > 0 ? new LRUCache<string, Tool[]>({ max: 10_000, ttl: deps.toolsCacheTtlMs, ttlResolution: 0 }) : undefined;
   const publicUrl = deps.publicUrl.replace(/\/$/, '');
 
   const { metadataRouter, requireAuth, resourceMetadataUrl } = createAuthRouter({
@@ -166,13 +169,10 @@ export function createProxyApp(deps: ProxyDeps): ProxyApp {
 
   async function toolsFor(token: string, backend: Backend, delegated: string): Promise<Tool[]> {
     const key = `${sha256(token)} ${backend.name}`;
-    const hit = toolsCache.get(key);
-    if (hit && hit.expiresAt > Date.now()) return hit.tools;
+    const hit = toolsCache?.get(key);
+    if (hit) return hit;
     const tools = await backend.listTools(delegated);
-    if (deps.toolsCacheTtlMs > 0) {
-      if (toolsCache.size >= 10_000) toolsCache.delete(toolsCache.keys().next().value as string);
-      toolsCache.set(key, { tools, expiresAt: Date.now() + deps.toolsCacheTtlMs });
-    }
+    toolsCache?.set(key, tools);
     return tools;
   }
 

@@ -11,6 +11,8 @@ import { loadConfig } from '../src/config.ts';
 export interface RecordedBackendRequest {
   url: string;
   authorization: string | undefined;
+  /** The JSON-RPC method of a POSTed message (`tools/list`, `tools/call`…), when the body is one. */
+  method: string | undefined;
 }
 
 /** Options of {@link startProxyHarness}. */
@@ -76,7 +78,7 @@ export async function startProxyHarness(options: ProxyHarnessOptions = {}): Prom
   const backendRequests: RecordedBackendRequest[] = [];
   const recordingFetch: FetchLike = (input, init) => {
     const headers = new Headers(init?.headers);
-    backendRequests.push({ url: String(input), authorization: headers.get('authorization') ?? undefined });
+    backendRequests.push({ url: String(input), authorization: headers.get('authorization') ?? undefined, method: jsonRpcMethod(init?.body) });
     return fetch(input, init);
   };
   const logs: Record<string, unknown>[] = [];
@@ -140,6 +142,16 @@ export async function startProxyHarness(options: ProxyHarnessOptions = {}): Prom
       await Promise.allSettled([catalyst.stop(), servicenow.stop(), opa.stop(), idp.stop()]);
     },
   };
+}
+
+function jsonRpcMethod(body: unknown): string | undefined {
+  if (typeof body !== 'string') return undefined;
+  try {
+    const message = JSON.parse(body) as { method?: unknown };
+    return typeof message.method === 'string' ? message.method : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The payload of a JWT, unverified (tests only). */

@@ -149,6 +149,31 @@ describe('rest-proxy through the real stack', () => {
     expect(names(sam)).toContain('list_devices');
   });
 
+  it('reuses a caller\'s tool list per backend for TOOLS_CACHE_TTL_MS, per token; 0 lists every time', async () => {
+    const listsSince = (from: number) => h.backendRequests.slice(from).filter((r) => r.method === 'tools/list').length;
+    const [first, second] = [await h.token('nina'), await h.token('nina')];
+    let from = h.backendRequests.length;
+    expect((await call(first, 'GET', '/api/v1/mcp/network/tools')).status).toBe(200);
+    expect(listsSince(from)).toBe(1);
+    from = h.backendRequests.length;
+    expect((await call(first, 'GET', '/api/v1/mcp/network/tools')).status).toBe(200); // default TTL 30 s: from the cache
+    expect(listsSince(from)).toBe(0);
+    expect((await call(second, 'GET', '/api/v1/mcp/network/tools')).status).toBe(200); // another token: its own list
+    expect(listsSince(from)).toBe(1);
+
+    const uncached = await h.startReplica({ TOOLS_CACHE_TTL_MS: '0' });
+    const short = await h.startReplica({ TOOLS_CACHE_TTL_MS: '200' });
+    const viaReplica = (url: string) => fetch(`${url}/api/v1/mcp/network/tools`, { headers: { authorization: `Bearer ${first}` } }).then((r) => r.status);
+    from = h.backendRequests.length;
+    expect([await viaReplica(uncached.url), await viaReplica(uncached.url)]).toEqual([200, 200]);
+    expect(listsSince(from)).toBe(2);
+    from = h.backendRequests.length;
+    expect(await viaReplica(short.url)).toBe(200);
+    await new Promise((r) => setTimeout(r, 300)); // past the 200 ms TTL
+    expect(await viaReplica(short.url)).toBe(200);
+    expect(listsSince(from)).toBe(2);
+  });
+
   it('401 with a challenge when the token is missing, wrong or for another audience', async () => {
     for (const token of [undefined, 'not-a-jwt', await h.idp.issueToken({ user: 'nina', audience: h.mcp['network']?.url ?? '' })]) {
       const r = await call(token, 'GET', '/api/v1/servers');
