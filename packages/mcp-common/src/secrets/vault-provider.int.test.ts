@@ -293,12 +293,21 @@ describe(`Vault secret provider against ${EXTERNAL ? 'the Vault at VAULT_ADDR' :
 
     expect(await secrets.get('github')).toEqual({ token: v1 });
     await vault.writeSecret('github', { token: v2 });
-    clock += 9_999;
+    clock += 10_000; // lru-cache, like the spine's other caches: served while its age is at most the TTL
     expect(await secrets.get('github')).toEqual({ token: v1 });
     clock += 1;
     expect(await secrets.get('github')).toEqual({ token: v2 });
     expect(kvReads('github')).toBe(2);
     expect(log.audits('secret-read').at(-1)?.fields).toMatchObject({ secret: { source: 'vault', version: 2 } });
+  });
+
+  it('cacheTtlMs 0 reads Vault on every get', async () => {
+    await vault.writeSecret('github', { token: secretValue('ghp') });
+    const secrets = provider({ method: 'token', token: await vault.createToken(3600) }, { cacheTtlMs: 0 });
+    await secrets.get('github');
+    await secrets.get('github');
+    expect(kvReads('github')).toBe(2);
+    expect(log.audits('secret-read').map((a) => (a.fields?.['secret'] as { source: string }).source)).toEqual(['vault', 'vault']);
   });
 
   it('shares one Vault read between concurrent gets of the same secret', async () => {
@@ -318,10 +327,10 @@ describe(`Vault secret provider against ${EXTERNAL ? 'the Vault at VAULT_ADDR' :
 
     await server.openbao!.seal();
     expect(await secrets.ready()).toBe(false);
-    clock += 29_000;
+    clock += 30_000;
     await expect(secrets.get('servicenow')).resolves.toEqual({ username: 'svc', password });
 
-    clock += 1_000;
+    clock += 1;
     const err = await secrets.get('servicenow').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(SecretUnavailableError);
     expect(err).toMatchObject({ code: 'ERR_SECRET_UNAVAILABLE', reason: 'sealed', secretName: 'servicenow' });
@@ -342,7 +351,7 @@ describe(`Vault secret provider against ${EXTERNAL ? 'the Vault at VAULT_ADDR' :
 
     await vault.stop();
     expect(await secrets.ready()).toBe(false);
-    clock += 29_999;
+    clock += 30_000;
     await expect(secrets.get('github')).resolves.toEqual({ token });
     clock += 1;
     const err = await secrets.get('github').catch((e: unknown) => e);

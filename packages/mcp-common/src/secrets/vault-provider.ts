@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { LRUCache } from 'lru-cache';
 import type { AuditLogger, Logger } from '../logging/types.ts';
 import { isPlatformError, type PlatformError } from '../errors/base.ts';
 import { SecretNotFoundError, SecretUnavailableError, VaultLoginError, type SecretUnavailableReason } from './errors.ts';
@@ -30,7 +31,7 @@ export interface VaultSecretProviderOptions {
   mount?: string;
   /** Prefix inside the mount; default `mcp/` (so `github` is read at `secret/data/mcp/github`). */
   pathPrefix?: string;
-  /** How long a read secret is served from memory, in ms; default 300000 (5 min). */
+  /** How long a read secret is served from memory, in ms (served while its age is at most this); default 300000 (5 min); 0 = never cached. */
   cacheTtlMs?: number;
   /** Timeout of each HTTP request to Vault, in ms; default 5000. */
   requestTimeoutMs?: number;
@@ -47,7 +48,6 @@ export interface VaultSecretProviderOptions {
 interface CacheEntry {
   value: SecretValue;
   version: number | undefined;
-  expiresAt: number;
 }
 
 interface Lease {
@@ -66,8 +66,8 @@ const DEFAULT_JWT_PATH = '/var/run/secrets/kubernetes.io/serviceaccount/token';
  * - Logs in at first use (token, AppRole or Kubernetes) and renews the token at `renewAtLeaseFraction`
  *   of its lease with `auth/token/renew-self` (unref'd timer); when renewal fails it logs in again.
  *   A `403` on a read also triggers one re-login and retry (revoked or expired token).
- * - Caches each secret for `cacheTtlMs`. While Vault is sealed or unreachable the cached copy is
- *   served until its TTL ends; after that `get` rejects with {@link SecretUnavailableError}.
+ * - Caches each secret for `cacheTtlMs` (`lru-cache`, like the spine's other caches). While Vault is sealed or
+ *   unreachable the cached copy is served until its TTL ends; after that `get` rejects with {@link SecretUnavailableError}.
  * - Concurrent `get`s of the same name share one Vault read.
  * - Every `get` emits a `secret-read` audit event with `{ secret: { name, source, version } }`, never the value.
  *
@@ -99,7 +99,9 @@ export function createVaultSecretProvider(options: VaultSecretProviderOptions): 
     requestTimeoutMs: options.requestTimeoutMs ?? 5000,
   });
 
-  const cache = new Map<string, CacheEntry>();
+  // Secrets (lru-cache): at most 1000 names (a server reads a handful), each for cacheTtlMs; 0 turns it off
+  // (lru-cache would read ttl 0 as "forever").
+  const cache = cacheTtlMs === 0 ? undefined : new LRUCache<string, CacheEntry>({ max: 1_000, ttl: cacheTtlMs, ttlResolution: 0, perf: { now } });
   const inflight = new Map<string, Promise<{ value: SecretValue; version: number | undefined }>>();
   let authenticated: Promise<void> | undefined;
   let renewTimer: NodeJS.Timeout | undefined;
@@ -249,8 +251,8 @@ export function createVaultSecretProvider(options: VaultSecretProviderOptions): 
       if (closed) throw new TypeError('secret provider is closed');
       assertSecretName(name);
       const startedNs = process.hrtime.bigint();
-      const hit = cache.get(name);
-      if (hit && now() < hit.expiresAt) {
+      const hit = cache?.get(name);
+      if (hit) {
         auditSecretRead(options.audit, { name, source: 'cache', version: hit.version, startedNs }, options.onRead);
         return hit.value;
       }
@@ -258,7 +260,7 @@ export function createVaultSecretProvider(options: VaultSecretProviderOptions): 
       if (!pending) {
         pending = fetchFromVault(name)
           .then((read) => {
-            if (!closed) cache.set(name, { value: read.value, version: read.version, expiresAt: now() + cacheTtlMs });
+            if (!closed) cache?.set(name, { value: read.value, version: read.version });
             return read;
           })
           .finally(() => inflight.delete(name));
@@ -278,7 +280,7 @@ export function createVaultSecretProvider(options: VaultSecretProviderOptions): 
 
     invalidate(name) {
       assertSecretName(name);
-      cache.delete(name);
+      cache?.delete(name);
     },
 
     async ready() {
@@ -299,7 +301,7 @@ export function createVaultSecretProvider(options: VaultSecretProviderOptions): 
       if (closed) return;
       closed = true;
       clearTimer();
-      cache.clear();
+      cache?.clear();
       // Tokens this provider created are revoked; a configured token belongs to the operator.
       if (auth.method !== 'token' && authenticated) {
         try {
