@@ -1,14 +1,15 @@
 import { createHash } from 'node:crypto';
 import type { Tool } from '@modelcontextprotocol/client';
+import { LRUCache } from 'lru-cache';
 import type { TokenExchanger } from '@mcp-platform/mcp-common/auth';
 import type { Backend } from '@mcp-platform/mcp-common/client';
 
 /** Options of {@link createToolCatalog}. */
 export interface ToolCatalogOptions {
   exchanger: TokenExchanger;
-  /** How long a caller's list per backend is reused, in ms; 0 disables the cache. */
+  /** How long a caller's list per backend is reused, in ms; 0 disables the cache (every list is asked of the backend). */
   ttlMs: number;
-  /** Most cached lists kept (oldest dropped first). Default 10000. */
+  /** Most cached lists kept (least recently used dropped first). Default 10000. */
   maxEntries?: number;
   /** Called when a refreshed list of a backend differs from the one it replaces (names, schemas or annotations). */
   onListChanged?: (backend: string) => void;
@@ -24,13 +25,23 @@ export interface ToolCatalog {
   invalidate(backend?: string): void;
 }
 
+interface Entry {
+  tools: Tool[];
+  fingerprint: string;
+  /** The backend's invalidation count when the list was asked for: an older one is not served (nor compared). */
+  generation: number;
+}
+
 const sha256 = (s: string): string => createHash('sha256').update(s).digest('base64url');
 
 /**
  * The gateway's view of what each caller may call: the backend's own
  * `tools/list` answered for the caller's exchanged token (so each backend's
  * policy decides), cached per (SHA-256 of the caller's token, backend) for
- * `ttlMs`. Concurrent misses for one key share one request.
+ * `ttlMs` in an `lru-cache` of at most `maxEntries` lists. Concurrent misses
+ * for one key share one request. An expired list stays in the cache (not
+ * served) until it is replaced, so a refresh can tell whether it changed;
+ * `invalidate` retires a backend's lists, including one still being fetched.
  *
  * @example
  * ```ts
@@ -41,28 +52,32 @@ const sha256 = (s: string): string => createHash('sha256').update(s).digest('bas
 export function createToolCatalog(options: ToolCatalogOptions): ToolCatalog {
   const now = options.now ?? Date.now;
   const maxEntries = options.maxEntries ?? 10_000;
-  const cache = new Map<string, { tools: Tool[]; fingerprint: string; expiresAt: number; backend: string }>();
+  if (!Number.isInteger(maxEntries) || maxEntries < 1) throw new TypeError('maxEntries must be a positive integer');
+  if (!Number.isInteger(options.ttlMs) || options.ttlMs < 0) throw new TypeError('ttlMs must be a non-negative integer');
+  // noDeleteOnStaleGet: a get() of an expired list misses but keeps it, for the change check of its refresh.
+  const cache = options.ttlMs > 0 ? new LRUCache<string, Entry>({ max: maxEntries, ttl: options.ttlMs, ttlResolution: 0, noDeleteOnStaleGet: true, perf: { now } }) : undefined;
   const inflight = new Map<string, Promise<Tool[]>>();
+  // invalidate(backend) counts up instead of walking the cache (whose iterators skip expired entries).
+  const generations = new Map<string, number>();
+  const generationOf = (backend: string): number => generations.get(backend) ?? 0;
 
   const fetchList = async (key: string, callerToken: string, backend: Backend, signal?: AbortSignal): Promise<Tool[]> => {
+    const generation = generationOf(backend.name);
     const delegated = await options.exchanger.exchange(callerToken, backend.url);
     const tools = await backend.listTools(delegated, signal);
+    if (cache === undefined) return tools;
     const fingerprint = sha256(JSON.stringify(tools));
-    const previous = cache.get(key);
-    if (previous !== undefined && previous.fingerprint !== fingerprint) options.onListChanged?.(backend.name);
-    if (options.ttlMs > 0) {
-      cache.delete(key);
-      if (cache.size >= maxEntries) cache.delete(cache.keys().next().value as string);
-      cache.set(key, { tools, fingerprint, expiresAt: now() + options.ttlMs, backend: backend.name });
-    }
+    const previous = cache.peek(key, { allowStale: true });
+    if (previous !== undefined && previous.generation === generation && previous.fingerprint !== fingerprint) options.onListChanged?.(backend.name);
+    cache.set(key, { tools, fingerprint, generation });
     return tools;
   };
 
   return {
     toolsOf(callerToken, backend, signal) {
       const key = `${sha256(callerToken)} ${backend.name}`;
-      const hit = cache.get(key);
-      if (hit && hit.expiresAt > now()) return Promise.resolve(hit.tools);
+      const hit = cache?.get(key);
+      if (hit !== undefined && hit.generation === generationOf(backend.name)) return Promise.resolve(hit.tools);
       let pending = inflight.get(key);
       if (!pending) {
         pending = fetchList(key, callerToken, backend, signal).finally(() => inflight.delete(key));
@@ -71,8 +86,8 @@ export function createToolCatalog(options: ToolCatalogOptions): ToolCatalog {
       return pending;
     },
     invalidate(backend) {
-      if (backend === undefined) cache.clear();
-      else for (const [k, v] of cache) if (v.backend === backend) cache.delete(k);
+      if (backend === undefined) cache?.clear();
+      else generations.set(backend, generationOf(backend) + 1);
     },
   };
 }
