@@ -342,8 +342,12 @@ const workflows = new Map<string, { marker: string; outcome?: string }>();
 /** Devices the deployment drivers take turns on (non-CORE, reachable: nina may deploy to them). */
 const DEPLOY_DEVICES = [SEED_IDS.devices.sjc01Acc01, SEED_IDS.devices.sjc01Acc02, SEED_IDS.devices.nyc05Acc01];
 let deploySlots = 0;
-/** Markers of starts answered with an error: such a deployment must never run (no write reported failed after it happened). */
+/** Markers of starts answered with an error (after retries): such a deployment must never run (no write reported failed after it happened). */
 const refusedStarts = new Set<string>();
+/** Markers of starts sent more than once (same idempotency key) because an answer was an error or never came. */
+const retriedStarts = new Set<string>();
+/** Start answers not worth a retry: the request itself was refused. */
+const FINAL_START_ERRORS = new Set(['ERR_VALIDATION', 'ERR_AUTHZ_DENIED', 'ERR_STEP_UP_REQUIRED', 'tool-error']);
 const TERMINAL = new Set(['COMPLETED', 'FAILED', 'TERMINATED', 'CANCELED', 'TIMED_OUT']);
 
 /** One tools/call of the deployment load, recorded like every other request. */
@@ -362,12 +366,21 @@ async function deployCall(bearer: string, name: string, args: Record<string, unk
 async function deployDriver(slot: number): Promise<void> {
   while (!stopLoad) {
     const marker = `chaos-${process.pid}-d${String(slot)}-${String(++sequence)}`;
-    const started = await deployCall(tokens.requester, 'start_deployment_workflow', {
+    // The marker is the start's idempotency key too: a start answered with a retryable error or not at all (it may
+    // have started the workflow) is sent again with the same key, as a careful client does — it must find the first.
+    const args = {
       template_id: SEED_IDS.templates.interfaceDescription,
       device_ids: [DEPLOY_DEVICES[slot % DEPLOY_DEVICES.length]],
       params: { interface: 'GigabitEthernet1/0/7', description: marker },
-      reason: 'pnpm chaos deployment load',
-    });
+      reason: `pnpm chaos deployment load ${marker}`,
+      correlation_id: marker,
+    };
+    let started = await deployCall(tokens.requester, 'start_deployment_workflow', args);
+    for (let retry = 0; retry < 5 && started.outcome !== 'ok' && !FINAL_START_ERRORS.has(started.outcome) && !stopLoad; retry++) {
+      await sleep(1_000);
+      retriedStarts.add(marker);
+      started = await deployCall(tokens.requester, 'start_deployment_workflow', args);
+    }
     const id = started.structured?.['workflowId'];
     if (started.outcome !== 'ok' || typeof id !== 'string') {
       refusedStarts.add(marker);
@@ -563,8 +576,8 @@ for (const i of incidents.result) if (i.correlation_id?.startsWith(`chaos-${proc
 const duplicated = [...perCorrelation.values()].filter((n) => n > 1).length;
 const acknowledgedMissing = [...acknowledged].filter((c) => !perCorrelation.has(c)).length;
 // Deployments: one change request per workflow (its correlation id is the workflow id), one accepted Catalyst deployment per marker.
-const changes = (await (await fetch(`http://127.0.0.1:${ports.servicenow}/api/now/table/change_request?sysparm_limit=100000&sysparm_fields=correlation_id`, { headers: { authorization: auth, accept: 'application/json' } })).json()) as {
-  result: { correlation_id?: string }[];
+const changes = (await (await fetch(`http://127.0.0.1:${ports.servicenow}/api/now/table/change_request?sysparm_limit=100000&sysparm_fields=correlation_id,description`, { headers: { authorization: auth, accept: 'application/json' } })).json()) as {
+  result: { correlation_id?: string; description?: string }[];
 };
 const deployRows = [...workflows].map(([id, w]) => ({
   id,
@@ -579,6 +592,13 @@ const deploysDuplicated = deployRows.filter((r) => r.changes > 1 || r.deployment
 // Writes of starts that were answered with an error: a deployment or a change request nobody was told about.
 const ranAfterRefusal = catalystSim.state.deployments.filter((d) => d.outcome === 'accepted' && [...refusedStarts].some((m) => JSON.stringify(d.body).includes(`"${m}"`))).length;
 const orphanChanges = changes.result.filter((c) => c.correlation_id?.startsWith('deploy-') && !workflows.has(c.correlation_id)).length;
+// Idempotent starts: change requests per start marker (the reason carries it), read from ServiceNow — 2+ means a retried start ran twice.
+const changesPerMarker = new Map<string, number>();
+for (const c of changes.result) {
+  const marker = /pnpm chaos deployment load (chaos-\d+-d\d+-\d+)$/m.exec(c.description ?? '')?.[1];
+  if (marker !== undefined) changesPerMarker.set(marker, (changesPerMarker.get(marker) ?? 0) + 1);
+}
+const duplicatedStarts = [...changesPerMarker.values()].filter((n) => n > 1).length;
 
 await stopAll();
 await Promise.all(Object.values(proxies).map((p) => p.close()));
@@ -609,9 +629,10 @@ const lines = [
     .map(([k, n]) => `${k} × ${n}`)
     .join(', ')}), unfinished (lost): ${deploysUnfinished}, duplicated (2+ change requests or Catalyst deployments): ${deploysDuplicated}`,
   `deployment starts answered with an error: ${refusedStarts.size}; of them deployed anyway: ${ranAfterRefusal}; change requests of workflows nobody was told about: ${orphanChanges}`,
+  `deployment starts retried with the same idempotency key: ${retriedStarts.size}; starts that opened 2+ change requests (duplicated starts): ${duplicatedStarts}`,
   ...deployRows.filter((r) => r.outcome === 'unfinished' || r.changes !== 1 || r.deployments > 1).map((r) => `deployment ${r.id}: ${r.outcome}, change requests ${r.changes}, Catalyst deployments ${r.deployments}`),
   ...lostDetail.map((l) => `lost: ${l}`),
   '',
 ];
 process.stdout.write(lines.join('\n'));
-process.exit(outcomes.some((o) => o.outcome.startsWith('lost')) || duplicated > 0 || acknowledgedMissing > 0 || deploysUnfinished > 0 || deploysDuplicated > 0 || ranAfterRefusal > 0 || orphanChanges > 0 ? 1 : 0);
+process.exit(outcomes.some((o) => o.outcome.startsWith('lost')) || duplicated > 0 || acknowledgedMissing > 0 || deploysUnfinished > 0 || deploysDuplicated > 0 || duplicatedStarts > 0 || ranAfterRefusal > 0 || orphanChanges > 0 ? 1 : 0);

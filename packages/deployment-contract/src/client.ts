@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { WorkflowUpdateFailedError, type Client, type WorkflowExecutionStatusName } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client, type WorkflowExecutionStatusName } from '@temporalio/client';
+import { ApplicationFailure, WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { isPlatformErrorCode, PlatformError, type PlatformErrorCode } from '@mcp-platform/mcp-common/errors';
 import { UpstreamUnavailableError } from '@mcp-platform/mcp-common/resilience';
 import { approveUpdate, cancelUpdate, progressQuery, rejectUpdate, respondUpdate } from './definitions.ts';
@@ -84,6 +84,25 @@ export class DeploymentActionRefusedError extends PlatformError {
   }
 }
 
+/**
+ * A deployment start whose idempotency key already names a deployment of a different request
+ * (`ERR_VALIDATION`, not retryable): nothing was started. Send the same arguments again to get that
+ * deployment, or use a new key for a new one.
+ */
+export class IdempotencyConflictError extends PlatformError {
+  /** The deployment the key already names. */
+  readonly workflowId: string;
+  constructor(workflowId: string) {
+    super('ERR_VALIDATION', `idempotency key already used for a different deployment request (${workflowId}); nothing was started`);
+    this.workflowId = workflowId;
+  }
+}
+
+/** Throws {@link IdempotencyConflictError} unless the workflow's memo records the same request. */
+function assertSameRequest(workflowId: string, memo: Record<string, unknown>, requestHash: string): void {
+  if (memo['requestHash'] !== requestHash) throw new IdempotencyConflictError(workflowId);
+}
+
 /** The innermost `ERR_*` reason in a failure's cause chain (an activity's refusal arrives wrapped in an ActivityFailure). */
 function reasonOf(err: unknown): ApplicationFailure | undefined {
   let found: ApplicationFailure | undefined;
@@ -127,6 +146,21 @@ export function createDeploymentClient(client: Client, taskQueue: string) {
     client.withDeadline(Date.now() + TEMPORAL_RPC_TIMEOUT_MS, fn).catch((err: unknown) => {
       throw temporalFailure(err);
     });
+  /** Waits until the workflow verified the requester's credential, closed, or `verifyTimeoutMs` (default 15000) passed. */
+  const untilVerified = async (workflowId: string, verifyTimeoutMs = 15_000): Promise<void> => {
+    const h = handle(workflowId);
+    const deadline = Date.now() + verifyTimeoutMs;
+    for (;;) {
+      const progress = await client.withDeadline(Date.now() + 2_000, () => h.query(progressQuery)).catch(() => undefined);
+      if (progress !== undefined && progress.requester !== '') return;
+      const running = await rpc(() => h.describe()).then(
+        (d) => d.status.name === 'RUNNING',
+        () => true,
+      );
+      if (!running || Date.now() > deadline) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
   return {
     /**
      * Starts a deployment; returns its workflow id (`deploy-<uuid>` unless given) once the workflow
@@ -148,17 +182,57 @@ export function createDeploymentClient(client: Client, taskQueue: string) {
           memo: { templateId: request.templateId, devices: request.deviceIds.length },
         }),
       );
-      const deadline = Date.now() + (options.verifyTimeoutMs ?? 15_000);
-      for (;;) {
-        const progress = await client.withDeadline(Date.now() + 2_000, () => h.query(progressQuery)).catch(() => undefined);
-        if (progress !== undefined && progress.requester !== '') return workflowId;
-        const running = await rpc(() => h.describe()).then(
-          (d) => d.status.name === 'RUNNING',
-          () => true,
+      await untilVerified(workflowId, options.verifyTimeoutMs);
+      return workflowId;
+    },
+
+    /**
+     * Starts a deployment at most once per idempotency key: `workflowId` is derived by the caller from
+     * its idempotency key (and whose key it is), `requestHash` from the request's arguments. Temporal
+     * makes it atomic — `WorkflowIdConflictPolicy.USE_EXISTING` (a running workflow with this id is
+     * returned, not started again) and `WorkflowIdReusePolicy.REJECT_DUPLICATE` (a closed one is not
+     * started again either) — so concurrent identical starts on any number of replicas yield one
+     * workflow and every one of them answers its id; `created` is true for the one call that started
+     * it. `earlierIds` are looked up first (an earlier time window of a generated key). A workflow
+     * with this id from a different request (another `requestHash`, or none) is refused with
+     * {@link IdempotencyConflictError} and nothing is started. Waits for the credential's verification
+     * like {@link start}.
+     */
+    async startOnce(
+      request: DeploymentRequest,
+      options: { workflowId: string; requestHash: string; earlierIds?: readonly string[]; verifyTimeoutMs?: number },
+    ): Promise<{ workflowId: string; created: boolean }> {
+      for (const earlier of options.earlierIds ?? []) {
+        const memo = await rpc(() => handle(earlier).describe()).then(
+          (d) => d.memo ?? {},
+          (err: unknown) => {
+            if (err instanceof WorkflowNotFoundError) return undefined;
+            throw err;
+          },
         );
-        if (!running || Date.now() > deadline) return workflowId;
-        await new Promise((r) => setTimeout(r, 100));
+        if (memo === undefined) continue;
+        assertSameRequest(earlier, memo, options.requestHash);
+        await untilVerified(earlier, options.verifyTimeoutMs);
+        return { workflowId: earlier, created: false };
       }
+      const startId = randomUUID();
+      await rpc(() =>
+        client.workflow.start(DEPLOYMENT_WORKFLOW_TYPE, {
+          taskQueue,
+          workflowId: options.workflowId,
+          args: [request],
+          memo: { templateId: request.templateId, devices: request.deviceIds.length, requestHash: options.requestHash, startId },
+          workflowIdConflictPolicy: 'USE_EXISTING',
+          workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        }),
+      ).catch((err: unknown) => {
+        // REJECT_DUPLICATE: a closed workflow holds the id — the answer is that workflow.
+        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      });
+      const memo = (await rpc(() => handle(options.workflowId).describe())).memo ?? {};
+      assertSameRequest(options.workflowId, memo, options.requestHash);
+      await untilVerified(options.workflowId, options.verifyTimeoutMs);
+      return { workflowId: options.workflowId, created: memo['startId'] === startId };
     },
 
     /**

@@ -11,4 +11,4 @@ export * from './definitions.ts';
 export { summarize } from './summary.ts';
 export { DEFAULT_WORKER_AUDIENCE, temporalEnv, temporalRules, type TemporalConfig } from './config.ts';
 export { connectClient, temporalTls } from './connection.ts';
-export { createDeploymentClient, DeploymentActionRefusedError, PROGRESS_QUERY_TIMEOUT_MS, type DeploymentClient, type DeploymentStatusView } from './client.ts';
+export { createDeploymentClient, DeploymentActionRefusedError, IdempotencyConflictError, PROGRESS_QUERY_TIMEOUT_MS, type DeploymentClient, type DeploymentStatusView } from './client.ts';

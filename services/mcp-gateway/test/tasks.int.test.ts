@@ -4,6 +4,7 @@
  * extension through, prefixes the task id with the server, and routes tasks/get|cancel back to the
  * backend under the caller's exchanged identity, where the backend's policy decides.
  */
+import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { Client, StreamableHTTPClientTransport, type CallToolResult } from '@modelcontextprotocol/client';
 import { createLogger } from '@mcp-platform/mcp-common/logging';
@@ -17,7 +18,8 @@ import { startGatewayHarness, type GatewayHarness } from './harness.ts';
 const TASK_QUEUE = 'gateway-tasks';
 const ACCESS = ['de000000-0000-4000-8000-000000000005', 'de000000-0000-4000-8000-000000000006'];
 const TEMPLATE = '7e000000-0000-4000-8000-000000000001';
-const START = { template_id: TEMPLATE, device_ids: ACCESS, params: { interface: 'Gi1/0/7', description: 'through the gateway' }, reason: 'gateway task test' };
+/** The arguments of a new deployment: each call its own idempotency key (the same call repeated would return the first deployment). */
+const start = (): Record<string, unknown> => ({ template_id: TEMPLATE, device_ids: ACCESS, params: { interface: 'Gi1/0/7', description: 'through the gateway' }, reason: 'gateway task test', correlation_id: `test-${randomUUID()}` });
 const Task = z.looseObject({ taskId: z.string(), status: z.string(), statusMessage: z.string().optional(), result: z.looseObject({}).optional() });
 
 let temporal: DevServer;
@@ -65,7 +67,7 @@ async function taskClient(user: string): Promise<{ c: Client; bodies: unknown[] 
 
 async function startAsTask(user: string): Promise<{ taskId: string; created: Record<string, unknown>; c: Client }> {
   const { c, bodies } = await taskClient(user);
-  await expect(c.callTool({ name: 'network__start_deployment_workflow', arguments: START })).rejects.toThrow(/task/);
+  await expect(c.callTool({ name: 'network__start_deployment_workflow', arguments: start() })).rejects.toThrow(/task/);
   const created = bodies.map((b) => (b as { result?: Record<string, unknown> }).result).find((r) => r?.['resultType'] === 'task');
   if (created === undefined) throw new Error(`no task handle in ${JSON.stringify(bodies)}`);
   return { taskId: String(created['taskId']), created, c };
@@ -116,7 +118,7 @@ it("the backend's policy decides who sees or cancels a task; refusals and unknow
 
 it('a caller without the extension gets the plain result, as before', async () => {
   const nina = await h.connect(await h.token('nina', undefined, { acr: 'mfa' }));
-  const r = (await nina.callTool({ name: 'network__start_deployment_workflow', arguments: START })) as CallToolResult;
+  const r = (await nina.callTool({ name: 'network__start_deployment_workflow', arguments: start() })) as CallToolResult;
   expect(r.isError).toBeFalsy();
   expect((r.structuredContent as { workflowId?: string }).workflowId).toMatch(/^deploy-/);
 });

@@ -3,6 +3,7 @@
  * real OPA, mcp-network with TEMPORAL_ADDRESS, the real Temporal dev server and the deploy
  * worker (in-process) against the Catalyst Center and ServiceNow simulators.
  */
+import { randomUUID } from 'node:crypto';
 import { Client, StreamableHTTPClientTransport, type CallToolResult } from '@modelcontextprotocol/client';
 import { TASKS_EXTENSION } from '@mcp-platform/mcp-common/server';
 import { z } from 'zod';
@@ -106,11 +107,12 @@ async function taskClient(user: string): Promise<{ c: Client; bodies: unknown[] 
   return { c, bodies };
 }
 const Task = z.looseObject({ taskId: z.string(), status: z.string(), statusMessage: z.string().optional(), result: z.looseObject({}).optional() });
-const START = { template_id: TEMPLATE, device_ids: ACCESS, params: { interface: 'Gi1/0/6', description: 'as a task' } };
+/** The arguments of a new deployment: each call its own idempotency key (the same call repeated would return the first deployment). */
+const start = (): Record<string, unknown> => ({ template_id: TEMPLATE, device_ids: ACCESS, params: { interface: 'Gi1/0/6', description: 'as a task' }, correlation_id: `test-${randomUUID()}` });
 
 async function startAsTask(user: string): Promise<{ taskId: string; created: Record<string, unknown>; client: Client }> {
   const { c, bodies } = await taskClient(user);
-  await expect(c.callTool({ name: 'start_deployment_workflow', arguments: START })).rejects.toThrow(/task/);
+  await expect(c.callTool({ name: 'start_deployment_workflow', arguments: start() })).rejects.toThrow(/task/);
   const created = bodies.map((b) => (b as { result?: Record<string, unknown> }).result).find((r) => r?.['resultType'] === 'task');
   if (created === undefined) throw new Error(`no task handle in ${JSON.stringify(bodies)}`);
   return { taskId: String(created['taskId']), created, client: c };
@@ -168,7 +170,7 @@ it('Tasks extension: tasks/cancel cancels the workflow with its compensation (th
 it('Tasks extension: input_required — a failed batch asks the requester (elicitation), only the requester answers through tasks/update, the deployment resumes', async () => {
   const [down, up] = [ACCESS[0]!, ACCESS[1]!];
   const { c: nina, bodies } = await taskClient('nina');
-  await expect(nina.callTool({ name: 'start_deployment_workflow', arguments: { ...START, device_ids: [down, up], batch_size: 1, on_batch_failure: 'ask' } })).rejects.toThrow(/task/);
+  await expect(nina.callTool({ name: 'start_deployment_workflow', arguments: { ...start(), device_ids: [down, up], batch_size: 1, on_batch_failure: 'ask' } })).rejects.toThrow(/task/);
   const created = bodies.map((b) => (b as { result?: Record<string, unknown> }).result).find((r) => r?.['resultType'] === 'task');
   const taskId = String(created?.['taskId']);
   await pollTask(nina, taskId, (t) => /waiting for approval/.test(t.statusMessage ?? ''));
@@ -242,7 +244,7 @@ it('Tasks extension: deploy_template to several devices is a durable task (a pre
 it('Tasks extension: a plan touching CORE devices goes to input_required before the change is opened; declining cancels it', async () => {
   const { c: alice, bodies } = await taskClient('alice');
   const core = 'de000000-0000-4000-8000-000000000001';
-  await expect(alice.callTool({ name: 'start_deployment_workflow', arguments: { ...START, device_ids: [ACCESS[0]!, core] } })).rejects.toThrow(/task/);
+  await expect(alice.callTool({ name: 'start_deployment_workflow', arguments: { ...start(), device_ids: [ACCESS[0]!, core] } })).rejects.toThrow(/task/);
   const taskId = String(bodies.map((b) => (b as { result?: Record<string, unknown> }).result).find((r) => r?.['resultType'] === 'task')?.['taskId']);
   const asking = await pollTask(alice, taskId, (t) => t.status === 'input_required');
   expect(asking.statusMessage).toMatch(/waiting for alice's decision: This deployment .* touches 1 CORE device/);
@@ -258,7 +260,7 @@ it('Tasks extension: a plan touching CORE devices goes to input_required before 
 
 it("on_batch_failure 'ask' without the Tasks extension is refused before anything starts (nobody could answer)", async () => {
   const nina = await h.client('nina');
-  const r = (await nina.callTool({ name: 'start_deployment_workflow', arguments: { ...START, on_batch_failure: 'ask' } })) as CallToolResult;
+  const r = (await nina.callTool({ name: 'start_deployment_workflow', arguments: { ...start(), on_batch_failure: 'ask' } })) as CallToolResult;
   expect(r.isError).toBe(true);
   expect(r.content.map((c) => (c.type === 'text' ? c.text : '')).join(' ')).toMatch(/needs the Tasks extension/);
 });
@@ -266,7 +268,7 @@ it("on_batch_failure 'ask' without the Tasks extension is refused before anythin
 it('a caller without the Tasks extension gets today\'s answer (2026-07-28 without it, and 2025-11-25)', async () => {
   for (const mode of ['modern', 'legacy'] as const) {
     const nina = await h.client('nina', mode);
-    const r = (await nina.callTool({ name: 'start_deployment_workflow', arguments: START })) as CallToolResult;
+    const r = (await nina.callTool({ name: 'start_deployment_workflow', arguments: start() })) as CallToolResult;
     expect(r.isError).toBeFalsy();
     expect(r.structuredContent).toMatchObject({ workflowId: expect.stringMatching(/^deploy-/), step: 'started' });
     expect((r as Record<string, unknown>)['resultType']).toBeUndefined();
@@ -276,7 +278,7 @@ it('a caller without the Tasks extension gets today\'s answer (2026-07-28 withou
 
 it('2025-11-25: a call that waits on the workflow sends progress notifications to a caller with a progressToken', async () => {
   const nina = await h.client('nina', 'legacy');
-  const started = (await nina.callTool({ name: 'start_deployment_workflow', arguments: START })) as CallToolResult;
+  const started = (await nina.callTool({ name: 'start_deployment_workflow', arguments: start() })) as CallToolResult;
   const { workflowId } = started.structuredContent as { workflowId: string };
   // Approve at once (the Update waits for the change to be open), then wait on the workflow with progress.
   await operators.approve(workflowId, await h.token('alice', DEFAULT_WORKER_AUDIENCE));
@@ -291,7 +293,7 @@ it('2025-11-25: a call that waits on the workflow sends progress notifications t
 
 it('get_deployment_workflow shows a deployment to its requester, approvers and admins only (policy)', async () => {
   const nina = await h.client('nina');
-  const started = (await nina.callTool({ name: 'start_deployment_workflow', arguments: START })) as CallToolResult;
+  const started = (await nina.callTool({ name: 'start_deployment_workflow', arguments: start() })) as CallToolResult;
   const { workflowId } = started.structuredContent as { workflowId: string };
   const sam = await h.client('sam');
   const refused = (await sam.callTool({ name: 'get_deployment_workflow', arguments: { workflow_id: workflowId } })) as CallToolResult;

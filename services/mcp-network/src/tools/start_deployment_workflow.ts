@@ -1,5 +1,7 @@
+import { createHash } from 'node:crypto';
+import { IdempotencyConflictError } from '@mcp-platform/deployment-contract';
 import { PlatformError } from '@mcp-platform/mcp-common/errors';
-import { defineTool } from '@mcp-platform/mcp-common/server';
+import { defineTool, idempotencyKeys } from '@mcp-platform/mcp-common/server';
 import { z } from 'zod';
 import { assertTemplateParams, deviceIdsInput, deviceLockKeys, resolveTargetDevices, templateParamsInput } from '../deploy-targets.ts';
 import type { NetworkDeps } from '../deps.ts';
@@ -28,7 +30,36 @@ const input = z.object({
     .max(1_440)
     .default(60)
     .describe("How long a question waits for your answer: an 'ask' then rolls back; the confirmation of a plan touching CORE devices (asked of task callers) then cancels"),
+  correlation_id: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9._:-]{1,100}$/, 'letters, digits and . _ : - (at most 100)')
+    .optional()
+    .describe(
+      'Idempotency key: the same value with the same arguments always yields the same deployment (the same task), never a second one; ' +
+        'the same value with different arguments is refused. Default: a key derived from you and these arguments, valid 10 minutes',
+    ),
 });
+
+const TOOL = 'start_deployment_workflow';
+
+/**
+ * The workflow ids a start may resolve to, from the caller's idempotency key and who the caller is: a given
+ * `correlation_id` → `deploy-key-<sha256(principal, key)>` (one id forever; another principal's same key is
+ * another id); none → `deploy-auto-<hash of principal + arguments>-<10-minute window>` (`idempotencyKeys` of
+ * the spine), the previous window's id looked up first. `requestHash` fingerprints the arguments (without the
+ * key) and the principal, so a key reused for a different request is recognised.
+ */
+function deploymentIds(args: Readonly<Record<string, unknown>> & { correlation_id?: string | undefined }, principalId: string, now = Date.now()): { workflowId: string; earlierIds: string[]; requestHash: string } {
+  const generated = idempotencyKeys({ subject: principalId, tool: TOOL, args, now });
+  const requestHash = generated.lockKey;
+  if (args.correlation_id !== undefined) {
+    const hash = createHash('sha256').update(JSON.stringify([principalId, args.correlation_id])).digest('hex').slice(0, 32);
+    return { workflowId: `deploy-key-${hash}`, earlierIds: [], requestHash };
+  }
+  const [current = generated.key, ...earlier] = generated.matches;
+  return { workflowId: `deploy-${current}`, earlierIds: earlier.map((k) => `deploy-${k}`), requestHash };
+}
 
 export const startDeploymentWorkflow = defineTool<NetworkDeps>()({
   name: 'start_deployment_workflow',
@@ -36,20 +67,23 @@ export const startDeploymentWorkflow = defineTool<NetworkDeps>()({
   description:
     'Starts a durable, audited deployment of a configuration template to network devices. It opens a change request, waits for a ' +
     'second person (admin or change-approvers) to approve, deploys in batches, verifies, closes the change, and rolls back and opens ' +
-    'an incident on failure. Returns a workflow id at once: follow it with get_deployment_workflow. Prefer this over deploy_template for production changes.',
+    'an incident on failure. Returns a workflow id at once: follow it with get_deployment_workflow. Prefer this over deploy_template for production changes. ' +
+    'Safe to retry: the same call repeated within 10 minutes returns the deployment it started (created: false) instead of starting a second one; ' +
+    'pass a correlation_id to make that hold for any time span (and a new one to deploy the same thing again).',
   action: 'execute',
-  annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
+  annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true },
   input,
   output: z.object({
     workflowId: z.string().describe('Pass to get_deployment_workflow'),
     step: z.literal('started'),
     deviceCount: z.number().int(),
+    created: z.boolean().describe('false when this idempotency key (correlation_id, or the same call within 10 minutes) had already started the deployment: this is that one'),
   }),
   // The policy needs each target's role (CORE deploys need admin): read them before deciding.
   resolveResource: (args, ctx) => resolveTargetDevices(args.device_ids, ctx),
   // Decision binds to write: the target devices stay locked from the role check until the deployment is submitted.
   lockKeys: (args) => deviceLockKeys(args.device_ids),
-  handler: async (args, { deps, logger, signal, delegate, asTask }, resource) => {
+  handler: async (args, { deps, logger, signal, delegate, asTask, principal }, resource) => {
     if (deps.deployments === undefined) throw new PlatformError('ERR_VALIDATION', 'deployment workflows are not configured on this server (TEMPORAL_ADDRESS)');
     // A question needs someone to put it to: only a task (input_required) carries it back to the caller.
     if (args.on_batch_failure === 'ask' && !asTask) {
@@ -60,7 +94,8 @@ export const startDeploymentWorkflow = defineTool<NetworkDeps>()({
     if (args.rollback_template_id) await assertTemplateParams(args.rollback_template_id, args.rollback_params, { deps, signal }, 'rollback_params');
     else if (Object.keys(args.rollback_params).length > 0) throw new PlatformError('ERR_VALIDATION', 'rollback_params: given without rollback_template_id');
     const touchesCore = asTask && resource.devices.some((d) => d.role.toUpperCase() === 'CORE');
-    const workflowId = await deps.deployments.start({
+    const ids = deploymentIds(args, principal.id);
+    const started = await deps.deployments.startOnce({
       templateId: args.template_id,
       deviceIds: args.device_ids,
       params: args.params,
@@ -75,11 +110,16 @@ export const startDeploymentWorkflow = defineTool<NetworkDeps>()({
       ...(args.on_batch_failure === 'ask' ? { onBatchFailure: 'ask' as const } : {}),
       // A task caller confirms a plan that touches CORE devices before the change is opened (input_required).
       ...(touchesCore ? { confirmCorePlan: true } : {}),
+    }, ids).catch((err: unknown) => {
+      // Nothing was started: the key names another request's deployment. Say which field to change.
+      if (err instanceof IdempotencyConflictError) throw new PlatformError('ERR_VALIDATION', `correlation_id: already used for a different deployment request (${err.workflowId}); nothing was started — repeat that request's arguments to get it, or pass a new correlation_id`, { cause: err });
+      throw err;
     });
-    logger.info('deployment workflow started', { event: { action: 'start-deployment-workflow' }, labels: { workflow_id: workflowId, template_id: args.template_id } });
-    return { workflowId, step: 'started' as const, deviceCount: args.device_ids.length };
+    const { workflowId, created } = started;
+    logger.info(created ? 'deployment workflow started' : 'deployment workflow exists for idempotency key', { event: { action: 'start-deployment-workflow' }, labels: { workflow_id: workflowId, template_id: args.template_id } });
+    return { workflowId, step: 'started' as const, deviceCount: args.device_ids.length, created };
   },
   // With the Tasks extension (2026-07-28) the call answers with the workflow as a durable task.
   task: (out) => out.workflowId,
-  render: (out) => `Deployment workflow ${out.workflowId} started for ${out.deviceCount} device(s); it now opens a change and waits for approval. Follow it with get_deployment_workflow.`,
+  render: (out) => `Deployment workflow ${out.workflowId} ${out.created ? 'started' : 'already started by an earlier identical call (same idempotency key)'} for ${out.deviceCount} device(s); it now opens a change and waits for approval. Follow it with get_deployment_workflow.`,
 });
