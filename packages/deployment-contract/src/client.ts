@@ -174,7 +174,7 @@ export function createDeploymentClient(client: Client, taskQueue: string) {
      */
     async start(request: DeploymentRequest, options: { workflowId?: string; verifyTimeoutMs?: number } = {}): Promise<string> {
       const workflowId = options.workflowId ?? `deploy-${randomUUID()}`;
-      const h = await rpc(() =>
+      await rpc(() =>
         client.workflow.start(DEPLOYMENT_WORKFLOW_TYPE, {
           taskQueue,
           workflowId,
