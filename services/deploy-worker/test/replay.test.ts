@@ -9,7 +9,9 @@
  * `verified-<name>.json` were recorded with verified credentials and Updates;
  * `progress-memo-<name>.json` with the `progress-memo` patch (summary in the memo);
  * `approval-records-<name>.json` with the `approval-records` patch too (the approve
- * and reject Updates record the decision in the change's approval records).
+ * and reject Updates record the decision in the change's approval records);
+ * `approval-turns-<name>.json` with the `approval-turns` patch too (concurrent approvers re-check
+ * whose turn it is after waking).
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { DefaultLogger, Runtime, Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
@@ -37,8 +39,14 @@ describe('replay of committed histories', () => {
     const withMemo = ['progress-memo-happy-path'];
     // Recorded with the approval-records patch (approvals and rejections recorded on the change's approval records by the Updates; two concurrent approvers).
     const withApprovalRecords = ['approval-records-happy-path', 'approval-records-self-approval-rejected', 'approval-records-concurrent-approvals'];
+    // Recorded with the approval-turns patch (two concurrent approvers take turns after waking in one pass).
+    const withApprovalTurns = ['approval-turns-concurrent-approvals'];
     expect(files).toEqual(
-      expect.arrayContaining([...scenarios.map((n) => `${n}.json`), ...[...scenarios, ...verifiedOnly].map((n) => `verified-${n}.json`), ...[...withMemo, ...withApprovalRecords].map((n) => `${n}.json`)]),
+      expect.arrayContaining([
+        ...scenarios.map((n) => `${n}.json`),
+        ...[...scenarios, ...verifiedOnly].map((n) => `verified-${n}.json`),
+        ...[...withMemo, ...withApprovalRecords, ...withApprovalTurns].map((n) => `${n}.json`),
+      ]),
     );
   });
 

@@ -179,7 +179,7 @@ describe('TemplateDeploymentWorkflow on the Temporal dev server', () => {
     expect(result.outcome).toBe('succeeded');
     expect(result.progress.approvedBy).toBe(counted);
     expect(approvalsOf(change?.['sys_id'] ?? '').filter(([, state]) => state === 'approved')).toHaveLength(1);
-    await exportHistory(id, 'approval-records-concurrent-approvals');
+    await exportHistory(id, 'approval-turns-concurrent-approvals');
   });
 
   it('rolls back deployed batches in reverse, records it on the change and opens an incident when devices fail', async () => {

@@ -60,6 +60,15 @@ export const PROGRESS_MEMO_PATCH = 'progress-memo';
  */
 export const APPROVAL_RECORDS_PATCH = 'approval-records';
 
+/**
+ * Concurrent approve Updates take turns for real: a handler re-checks the turn after it wakes.
+ * `condition()` unblocks every waiter whose predicate holds in the same pass, so two approvals whose
+ * authorization finished in one workflow task both saw "nobody is recording" and both recorded a
+ * decision — each answered with itself as the approver (seen once in six runs on a loaded machine).
+ * Workflows started before this patch replay the single wait they ran with.
+ */
+export const APPROVAL_TURNS_PATCH = 'approval-turns';
+
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
 const STOPPABLE = new Set(['validating', 'opening_change', 'awaiting_approval', 'deploying', 'awaiting_input']);
@@ -86,6 +95,7 @@ export async function templateDeploymentWorkflow(request: DeploymentRequest): Pr
   const verifiedIdentities = patched(VERIFIED_IDENTITIES_PATCH);
   const progressMemo = patched(PROGRESS_MEMO_PATCH);
   const approvalRecords = patched(APPROVAL_RECORDS_PATCH);
+  const approvalTurns = patched(APPROVAL_TURNS_PATCH);
   const workflowId = workflowInfo().workflowId;
   const batchSize = Math.max(1, request.batchSize ?? 5);
   const failureThreshold = Math.max(0, request.failureThreshold ?? 0);
@@ -152,7 +162,12 @@ export async function templateDeploymentWorkflow(request: DeploymentRequest): Pr
           // One decision per change: allowed approvers take turns; the first records its decision in its own
           // approval record on the change, the others answer with that decision (nothing more is written).
           const ticket = change;
-          await condition(() => !recordingApproval);
+          if (approvalTurns) {
+            // Every waiter wakes in the same pass; the first to run takes the turn, the others wait again.
+            while (recordingApproval) await condition(() => !recordingApproval);
+          } else {
+            await condition(() => !recordingApproval);
+          }
           if (progress.approvedBy === undefined && stop === undefined && progress.step === 'awaiting_approval') {
             recordingApproval = true;
             try {
