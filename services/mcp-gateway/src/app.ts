@@ -8,7 +8,7 @@ import { createMcpApp, listen, tokenVerifierFromConfig, type McpApp, type Runnin
 import type { FetchLike } from '@modelcontextprotocol/client';
 import { createToolCatalog } from './catalog.ts';
 import type { GatewayConfig } from './config.ts';
-import { createGatewayFactory, GATEWAY_SERVER_ID } from './gateway.ts';
+import { createGateway, GATEWAY_SERVER_ID } from './gateway.ts';
 import { createHealthMonitor, type HealthMonitor } from './health.ts';
 
 export const SERVICE = { name: 'mcp-gateway', version: '0.1.0' } as const;
@@ -19,6 +19,11 @@ export interface StartGatewayOptions {
   logStream?: NodeJS.WritableStream;
   /** The `fetch` used towards the backends (tests record what the backends receive). */
   backendFetch?: FetchLike;
+  /**
+   * Serve `tools/call` and `tools/list` on the spine's fast path (no SDK server per request).
+   * Default `true`; `false` sends every request through the SDK (the differential test's other side, and the bench's baseline).
+   */
+  fastPath?: boolean;
 }
 
 /** A running gateway and its parts (tests reach into them). */
@@ -87,11 +92,7 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
   // Fair share at the front: the spine's limits, counted in Redis across gateway replicas when REDIS_URL is set.
   const redis = config.REDIS_URL !== undefined ? await createRedisConnection({ url: config.REDIS_URL, logger }) : undefined;
   const limits = createRequestLimits({ name: SERVICE.name, settings: limitSettingsFromConfig(config), logger, ...(redis ? { redis: redis.client } : {}) });
-  const mcp = createMcpApp({
-    service: SERVICE,
-    serverId: GATEWAY_SERVER_ID,
-    publicUrl: config.publicUrl,
-    serverFactory: createGatewayFactory({
+  const gateway = createGateway({
       name: SERVICE.name,
       version: SERVICE.version,
       pool,
@@ -102,7 +103,14 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
       logger,
       metrics,
       callTimeoutMs: config.REQUEST_TIMEOUT_MS,
-    }),
+  });
+  const mcp = createMcpApp({
+    service: SERVICE,
+    serverId: GATEWAY_SERVER_ID,
+    publicUrl: config.publicUrl,
+    serverFactory: gateway.serverFactory,
+    fastPathHandlers: gateway.fastPath,
+    fastPath: options.fastPath ?? true,
     logger,
     verifier,
     issuer: config.OIDC_ISSUER,

@@ -1,4 +1,4 @@
-import { MissingRequiredClientCapabilityError, ProtocolError, ProtocolErrorCode, Server, type CallToolResult, type McpServerFactory, type ServerContext, type Tool } from '@modelcontextprotocol/server';
+import { MissingRequiredClientCapabilityError, ProtocolError, ProtocolErrorCode, Server, type AuthInfo, type CallToolResult, type McpServerFactory, type ServerContext, type Tool } from '@modelcontextprotocol/server';
 import { principalFromAuthInfo, type Principal, type TokenExchanger } from '@mcp-platform/mcp-common/auth';
 import { StepUpRequiredError, policyInputFor, type Authorizer, type ToolAction } from '@mcp-platform/mcp-common/authz';
 import type { BackendPool } from '@mcp-platform/mcp-common/client';
@@ -6,12 +6,13 @@ import { currentRequestContext, type AuditLogger, type Logger } from '@mcp-platf
 import type { PlatformMetrics } from '@mcp-platform/mcp-common/metrics';
 import { UpstreamUnavailableError } from '@mcp-platform/mcp-common/resilience';
 import { ATTR, decideInSpan, inSpan, inToolCallSpan } from '@mcp-platform/mcp-common/telemetry';
-import { ERROR_META_KEY, TASKS_EXTENSION, declaresTasks, toToolFailure } from '@mcp-platform/mcp-common/server';
+import { ERROR_META_KEY, TASKS_EXTENSION, declaresTasks, envelopeDeclaresTasks, toToolFailure, type FastPathHandlers } from '@mcp-platform/mcp-common/server';
 import { z } from 'zod';
 import type { ToolCatalog } from './catalog.ts';
 import { COMPOSITE_SERVER, GATEWAY_ENTRY } from './config.ts';
 import { compositeTools, type CompositeTool, type HopOutcome } from './composite/index.ts';
 import type { HealthMonitor } from './health.ts';
+import { createListingEncoder } from './listing.ts';
 import { exposedName, splitExposedName } from './names.ts';
 
 /** The `server` of the gateway's own audit lines: its policy key in `@mcp-platform/registry`. */
@@ -56,15 +57,29 @@ const TaskIdParams = z.object({ taskId: z.string().min(1).max(600) });
 
 const UNAVAILABLE = new Set(['ERR_UPSTREAM_UNAVAILABLE', 'ERR_UPSTREAM_TIMEOUT', 'ERR_CIRCUIT_OPEN', 'ERR_IDP_UNAVAILABLE', 'ERR_AUTHZ_UNAVAILABLE']);
 
+/** The gateway's two ways in: the SDK server per request, and the spine's fast path. */
+export interface GatewaySurface {
+  /** The per-request SDK server: every method (`tools/*`, `tasks/*`, `server/discover`, `initialize`…). */
+  serverFactory: McpServerFactory;
+  /**
+   * `tools/list` and `tools/call` without an SDK server per request (the spine's fast path): the same
+   * functions as the SDK server's handlers, answered in each era as the SDK answers them. A call from a
+   * caller that declared the Tasks extension (SEP-2663) takes the SDK path (its answer may be a task).
+   */
+  fastPath: FastPathHandlers;
+}
+
 /**
- * The gateway's per-request MCP server: `tools/list` is the union of what each
+ * The gateway: `tools/list` is the union of what each
  * healthy backend lists for the caller (through an exchanged token, so each
  * backend's own policy decides) under `<server>__` prefixes, plus the composite
  * tools the caller can use; `tools/call` strips the prefix, checks the gateway
  * rule, exchanges the caller's token for the backend's audience and passes the
  * backend's result through unchanged. One audit line per call and per hop.
+ * Served both by a per-request SDK server and on the spine's fast path, which
+ * call the same functions (`test/fast-path.int.test.ts` checks they answer alike).
  */
-export function createGatewayFactory(deps: GatewayDeps): McpServerFactory {
+export function createGateway(deps: GatewayDeps): GatewaySurface {
   const now = deps.now ?? Date.now;
   const composites = new Map(compositeTools.map((c) => [c.name, c]));
   const compositeListing = compositeTools.map((c) => ({
@@ -305,15 +320,27 @@ export function createGatewayFactory(deps: GatewayDeps): McpServerFactory {
     }
   };
 
-  return (reqCtx) => {
+  const callerOfAuth = (authInfo: AuthInfo | undefined): Caller => {
+    if (!authInfo) throw new ProtocolError(ProtocolErrorCode.InternalError, 'unauthenticated request reached the gateway');
+    return { principal: principalFromAuthInfo(authInfo), token: authInfo.token };
+  };
+  // The SDK's own encoding of a composed list, once per distinct list (both eras).
+  const listings = createListingEncoder({ name: deps.name, version: deps.version });
+  const fastPath: FastPathHandlers = {
+    takes: (r) => r.method === 'tools/list' || !envelopeDeclaresTasks(r.envelope),
+    listTools: async (r, authInfo) => (await listings.encode(await listFor(callerOfAuth(authInfo))))[r.era],
+    callTool: async (r, authInfo, signal) => {
+      const result = await callTool(callerOfAuth(authInfo), r.name, r.args ?? {}, signal, false, r.id);
+      // What the SDK server does to a tool result before it is validated: a result without content gets `content: []`.
+      return result.content === undefined ? { ...result, content: [] } : result;
+    },
+  };
+
+  const serverFactory: McpServerFactory = (reqCtx) => {
     const server = new Server({ name: deps.name, version: deps.version }, { capabilities: { tools: { listChanged: true } } });
     // The Tasks extension (SEP-2663) of the backends, passed through.
     server.registerCapabilities({ extensions: { [TASKS_EXTENSION]: {} } } as Parameters<typeof server.registerCapabilities>[0]);
-    const callerOf = (ctx: ServerContext): Caller => {
-      const authInfo = ctx.http?.authInfo ?? reqCtx.authInfo;
-      if (!authInfo) throw new ProtocolError(ProtocolErrorCode.InternalError, 'unauthenticated request reached the gateway');
-      return { principal: principalFromAuthInfo(authInfo), token: authInfo.token };
-    };
+    const callerOf = (ctx: ServerContext): Caller => callerOfAuth(ctx.http?.authInfo ?? reqCtx.authInfo);
     server.setRequestHandler('tools/list', async (_req, ctx) => ({ tools: await listFor(callerOf(ctx), (ctx.mcpReq as { signal?: AbortSignal } | undefined)?.signal) }));
     server.setRequestHandler('tools/call', async (req, ctx) =>
       callTool(
@@ -340,4 +367,5 @@ export function createGatewayFactory(deps: GatewayDeps): McpServerFactory {
     });
     return server;
   };
+  return { serverFactory, fastPath };
 }

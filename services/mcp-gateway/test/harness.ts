@@ -31,11 +31,24 @@ export interface GatewayHarness {
   /** The gateway's ECS lines. */
   logs: Record<string, unknown>[];
   backendRequests: RecordedBackendRequest[];
+  /**
+   * With `options.sdkTwin`: a second gateway, same configuration and backends, that serves every
+   * request through the SDK (`fastPath: false`) — the other side of the fast path's differential test.
+   */
+  twin?: GatewayInstance;
   /** A token for the gateway (audience = gateway URL) for a seeded user. */
   token(user: string, audience?: string, options?: { acr?: 'pwd' | 'mfa' }): Promise<string>;
   /** An SDK client for `url` (default the gateway) with `token`, on one protocol version. */
   connect(token: string, options?: { url?: string; version?: '2026-07-28' | '2025-11-25'; headers?: Record<string, string>; listChanged?: () => void }): Promise<Client>;
   stop(): Promise<void>;
+}
+
+/** One gateway process-in-process of the harness, with what it logged and sent to the backends. */
+export interface GatewayInstance {
+  gateway: RunningGateway;
+  url: string;
+  logs: Record<string, unknown>[];
+  backendRequests: RecordedBackendRequest[];
 }
 
 /**
@@ -45,7 +58,10 @@ export interface GatewayHarness {
  * environment (e.g. `TEMPORAL_ADDRESS` for the deployment workflow tools); `backendEnv` to every
  * backend's (e.g. the `OTEL_*` variables of a trace test).
  */
-export async function startGatewayHarness(env: Record<string, string> = {}, options: { networkEnv?: Record<string, string>; backendEnv?: Record<string, string> } = {}): Promise<GatewayHarness> {
+export async function startGatewayHarness(
+  env: Record<string, string> = {},
+  options: { networkEnv?: Record<string, string>; backendEnv?: Record<string, string>; sdkTwin?: boolean } = {},
+): Promise<GatewayHarness> {
   // What needs no fixed port first; then the ports are picked and used at once (a short window for
   // another process on this busy machine to take one of them between picking and binding).
   const opa = await startOpa({ policyDir: POLICY_DIR });
@@ -81,40 +97,44 @@ export async function startGatewayHarness(env: Record<string, string> = {}, opti
   };
   await Promise.all(Object.values(backends).map((b) => b.start()));
 
-  const backendRequests: RecordedBackendRequest[] = [];
-  const recordingFetch: FetchLike = (input, init) => {
-    const headers = new Headers(init?.headers);
-    backendRequests.push({ url: String(input), authorization: headers.get('authorization') ?? undefined, traceparent: headers.get('traceparent') ?? undefined });
-    return fetch(input, init);
-  };
-  const logs: Record<string, unknown>[] = [];
-  const stream = new PassThrough();
-  let pending = '';
-  stream.on('data', (chunk: Buffer) => {
-    pending += chunk.toString('utf8');
-    let i: number;
-    while ((i = pending.indexOf('\n')) >= 0) {
-      logs.push(JSON.parse(pending.slice(0, i)) as Record<string, unknown>);
-      pending = pending.slice(i + 1);
-    }
+  const config = loadConfig({
+    PORT: '0',
+    PUBLIC_URL: gatewayAudience,
+    OIDC_ISSUER: idp.issuer,
+    OPA_URL: opa.url,
+    AUTHZ_CACHE_TTL_MS: '0',
+    GATEWAY_BACKENDS: JSON.stringify(urls),
+    HEALTH_INTERVAL_MS: '250',
+    HEALTH_TIMEOUT_MS: '1000',
+    TOOLS_CACHE_TTL_MS: '5000',
+    OIDC_JWKS_REFRESH_MIN_INTERVAL_MS: '200',
+    LOG_LEVEL: 'info',
+    ...env,
   });
-  const gateway = await startGateway(
-    loadConfig({
-      PORT: '0',
-      PUBLIC_URL: gatewayAudience,
-      OIDC_ISSUER: idp.issuer,
-      OPA_URL: opa.url,
-      AUTHZ_CACHE_TTL_MS: '0',
-      GATEWAY_BACKENDS: JSON.stringify(urls),
-      HEALTH_INTERVAL_MS: '250',
-      HEALTH_TIMEOUT_MS: '1000',
-      TOOLS_CACHE_TTL_MS: '5000',
-      OIDC_JWKS_REFRESH_MIN_INTERVAL_MS: '200',
-      LOG_LEVEL: 'info',
-      ...env,
-    }),
-    { logStream: stream, backendFetch: recordingFetch },
-  );
+  const startInstance = async (fastPath: boolean): Promise<GatewayInstance> => {
+    const backendRequests: RecordedBackendRequest[] = [];
+    const recordingFetch: FetchLike = (input, init) => {
+      const headers = new Headers(init?.headers);
+      backendRequests.push({ url: String(input), authorization: headers.get('authorization') ?? undefined, traceparent: headers.get('traceparent') ?? undefined });
+      return fetch(input, init);
+    };
+    const logs: Record<string, unknown>[] = [];
+    const stream = new PassThrough();
+    let pending = '';
+    stream.on('data', (chunk: Buffer) => {
+      pending += chunk.toString('utf8');
+      let i: number;
+      while ((i = pending.indexOf('\n')) >= 0) {
+        logs.push(JSON.parse(pending.slice(0, i)) as Record<string, unknown>);
+        pending = pending.slice(i + 1);
+      }
+    });
+    const gateway = await startGateway(config, { logStream: stream, backendFetch: recordingFetch, fastPath });
+    return { gateway, url: `${gateway.url}/mcp`, logs, backendRequests };
+  };
+  const main = await startInstance(true);
+  const twin = options.sdkTwin ? await startInstance(false) : undefined;
+  const { gateway, logs, backendRequests } = main;
   const gatewayUrl = `${gateway.url}/mcp`;
   const clients: Client[] = [];
 
@@ -130,6 +150,7 @@ export async function startGatewayHarness(env: Record<string, string> = {}, opti
     gatewayAudience,
     logs,
     backendRequests,
+    ...(twin ? { twin } : {}),
     token: (user, audience = gatewayAudience, options = {}) => idp.issueToken({ user, audience, ...(options.acr ? { acr: options.acr } : {}) }),
     async connect(token, options = {}) {
       const version = options.version ?? '2026-07-28';
@@ -152,6 +173,7 @@ export async function startGatewayHarness(env: Record<string, string> = {}, opti
     async stop() {
       await Promise.allSettled(clients.map((c) => c.close()));
       await gateway.close();
+      await twin?.gateway.close();
       await Promise.allSettled(Object.values(backends).map((b) => b.stop()));
       await Promise.allSettled([catalyst.stop(), servicenow.stop(), github.stop(), opa.stop(), idp.stop()]);
     },

@@ -11,7 +11,7 @@ import { chargeCallCost, createRequestLimits, limitPerPrincipal, shedLoad, type 
 import { createMetrics, type PlatformMetrics } from '../metrics/index.ts';
 import type { ResourceLock } from '../binding/index.ts';
 import { createServerFactory } from './mcp-server.ts';
-import { createFastPath, type FastPath } from './fast-path.ts';
+import { createFastPath, toolRunnerHandlers, type FastPath, type FastPathHandlers } from './fast-path.ts';
 import { createToolCatalog } from './tool-catalog.ts';
 import { createToolRunner } from './tool-runner.ts';
 import { allowedHostnames, requireAllowedHost } from './host-check.ts';
@@ -43,6 +43,11 @@ export interface McpToolsSurface<D> {
  */
 export interface McpFactorySurface {
   serverFactory: McpServerFactory;
+  /**
+   * The surface's own answers to `tools/list` and `tools/call` on the spine's fast path (no SDK server
+   * per request); they must answer as `serverFactory`'s server does. Default: every request takes the SDK path.
+   */
+  fastPathHandlers?: FastPathHandlers;
   upstreamName?: never;
   tools?: never;
   deps?: never;
@@ -148,10 +153,11 @@ export function createMcpApp<D>(opts: McpAppOptions<D>): McpApp {
 
   const serverInfo = { name: opts.service.name, version: opts.service.version };
   let factory: McpServerFactory;
-  let fastPath: FastPath | undefined;
+  let handlers: FastPathHandlers | undefined;
   if (opts.serverFactory !== undefined) {
-    // A factory surface (the gateway) brings its own server and policy: every request takes the SDK path.
+    // A factory surface (the gateway) brings its own server and policy, and its own fast-path answers if it has them.
     factory = opts.serverFactory;
+    handlers = opts.fastPathHandlers;
   } else {
     const runner = createToolRunner({
       serverId: opts.serverId,
@@ -182,19 +188,15 @@ export function createMcpApp<D>(opts: McpAppOptions<D>): McpApp {
       ...(opts.tasks ? { tasks: opts.tasks } : {}),
       ...(opts.instructions ? { instructions: opts.instructions } : {}),
     });
-    fastPath =
-      opts.fastPath === false
-        ? undefined
-        : createFastPath({
-            runner,
-            serverInfo,
-            logger: opts.logger,
-            stepUpAnswer: (demand) => stepUpAnswer(demand),
-            // A tool that answers with a task (SEP-2663) is served where the Tasks extension lives: the SDK path.
-            sdkOnly: (tool) => tool.task !== undefined,
-            catalog: createToolCatalog({ factory, toolCount: opts.tools.length }),
-          });
+    handlers = toolRunnerHandlers({
+      runner,
+      // A tool that answers with a task (SEP-2663) is served where the Tasks extension lives: the SDK path.
+      sdkOnly: (tool) => tool.task !== undefined,
+      catalog: createToolCatalog({ factory, toolCount: opts.tools.length }),
+    });
   }
+  const fastPath: FastPath | undefined =
+    opts.fastPath === false || handlers === undefined ? undefined : createFastPath({ handlers, serverInfo, logger: opts.logger, stepUpAnswer: (demand) => stepUpAnswer(demand) });
   const handler = createMcpHandler(factory, {
     legacy: 'stateless',
     onerror: (error) => opts.logger.debug('mcp handler reported', { error }),

@@ -2,6 +2,8 @@ import {
   CLIENT_CAPABILITIES_META_KEY,
   CLIENT_INFO_META_KEY,
   PROTOCOL_VERSION_META_KEY,
+  ProtocolError,
+  ProtocolErrorCode,
   SERVER_INFO_META_KEY,
   classifyInboundRequest,
   isJsonContentType,
@@ -21,20 +23,42 @@ export const FAST_PATH_LEGACY_VERSION = '2025-11-25';
 const ENVELOPE_KEYS = new Set([PROTOCOL_VERSION_META_KEY, CLIENT_INFO_META_KEY, CLIENT_CAPABILITIES_META_KEY]);
 const SSE_HEADERS = { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache, no-transform', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' };
 
-type Era = 'modern' | 'legacy';
+/** `modern` = 2026-07-28 (JSON answer, result envelope fields); `legacy` = 2025-11-25 (an SSE answer). */
+export type FastPathEra = 'modern' | 'legacy';
 type JsonRpcId = string | number;
-type Route<D> =
-  | { era: Era; id: JsonRpcId; method: 'tools/list' }
-  | { era: Era; id: JsonRpcId; method: 'tools/call'; name: string; tool: AnyToolDefinition<D> | undefined; args: unknown };
+
+/**
+ * A request the fast path recognised: one the SDK would route straight to its `tools/list` or
+ * `tools/call` handler (shape, headers and envelope already checked as the SDK checks them).
+ */
+export type FastRequest =
+  | { era: FastPathEra; id: JsonRpcId; method: 'tools/list'; envelope: Record<string, unknown> | undefined }
+  | { era: FastPathEra; id: JsonRpcId; method: 'tools/call'; name: string; args: Record<string, unknown> | undefined; envelope: Record<string, unknown> | undefined };
+/** A recognised `tools/call`. */
+export type FastCall = Extract<FastRequest, { method: 'tools/call' }>;
+
+/**
+ * What answers the fast path's requests: the spine's {@link ToolRunner} ({@link toolRunnerHandlers}),
+ * or a factory surface's own (the MCP gateway). Each must answer exactly as its SDK path does.
+ */
+export interface FastPathHandlers {
+  /** Whether the fast path serves this request; `false` leaves it to the SDK path (e.g. a task tool). Default: all. */
+  takes?(r: FastRequest): boolean;
+  /** The JSON-RPC `result` of `tools/list` in the request's era, as the SDK path encodes it (envelope fields included). */
+  listTools(r: Extract<FastRequest, { method: 'tools/list' }>, authInfo: AuthInfo): Promise<Record<string, unknown>>;
+  /**
+   * What the SDK path's `tools/call` handler returns (before the era's encoding). A thrown error with a
+   * JSON-RPC `code` (`ProtocolError`) is answered as the SDK answers it; any other is logged and
+   * answered `-32603 Internal server error`.
+   */
+  callTool(r: FastCall, authInfo: AuthInfo | undefined, signal: AbortSignal): Promise<CallToolResult>;
+}
 
 /** Options of {@link createFastPath}. */
-export interface FastPathOptions<D> {
-  runner: ToolRunner<D>;
-  catalog: ToolCatalog;
+export interface FastPathOptions {
+  handlers: FastPathHandlers;
   serverInfo: { name: string; version: string };
   logger: Logger;
-  /** Tools whose calls always take the SDK path (e.g. task-capable tools). Default: none. */
-  sdkOnly?: (tool: AnyToolDefinition<D>) => boolean;
   /**
    * The HTTP answer when the policy asked for a stronger authentication (RFC 9470), as on the SDK
    * path: the call's result is replaced by this `401`.
@@ -52,37 +76,45 @@ const header = (req: Request, name: string): string | undefined => {
 };
 const onlyKeys = (o: Record<string, unknown>, allowed: readonly string[]) => Object.keys(o).every((k) => allowed.includes(k));
 
-/** The SDK's rendering of a standard-schema issue list (`path.to.field: message, …`). */
-function formatIssues(issues: ReadonlyArray<{ message: string; path?: ReadonlyArray<PropertyKey | { key: PropertyKey }> | undefined }>): string {
-  return issues
-    .map((i) => (i.path?.length ? `${i.path.map((p) => String(typeof p === 'object' ? p.key : p)).join('.')}: ${i.message}` : i.message))
-    .join(', ');
+/**
+ * The SDK's 2026-07-28 encoding of a `tools/call` result: `resultType` stamped when absent, the
+ * server's `serverInfo` added to a `_meta` that does not carry one (the SDK's `encodeResult`).
+ */
+function encodeModernCallResult(result: Record<string, unknown>, serverInfo: { name: string; version: string }): Record<string, unknown> {
+  const typed = result['resultType'] === undefined ? { ...result, resultType: 'complete' } : result;
+  const meta = typed['_meta'];
+  if (meta === undefined) return { ...typed, _meta: { [SERVER_INFO_META_KEY]: serverInfo } };
+  if (!isPlainObject(meta) || meta[SERVER_INFO_META_KEY] !== undefined) return typed;
+  return { ...typed, _meta: { ...meta, [SERVER_INFO_META_KEY]: serverInfo } };
 }
 
-const toolError = (text: string): CallToolResult => ({ content: [{ type: 'text', text }], isError: true });
+/** A handler's thrown error as the SDK answers it: its own JSON-RPC code (-32002 read as -32602), message and data. */
+function protocolErrorOf(error: unknown): { code: number; message: string; data?: unknown } | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const { code, message, data } = error as { code?: unknown; message?: unknown; data?: unknown };
+  if (typeof code !== 'number' || !Number.isSafeInteger(code)) return undefined;
+  return { code: code === -32002 ? -32602 : code, message: typeof message === 'string' ? message : 'Internal error', ...(data !== undefined ? { data } : {}) };
+}
 
 /**
  * The spine's fast path for `tools/call` and `tools/list`: answers the
  * requests the SDK would route straight to its tool handlers — one JSON-RPC
  * request, `2026-07-28` with a valid envelope and matching standard headers,
- * or `2025-11-25` without one — from what was built once per process (tools
- * by name, the SDK-derived tool listings, the schemas' own validators),
- * without constructing an SDK server. Everything else (batches,
+ * or `2025-11-25` without one — through `handlers` (what was built once per
+ * process), without constructing an SDK server. Everything else (batches,
  * notifications, other methods and revisions, cursors, task-augmented calls,
- * header mismatches) returns `false` and takes the SDK path. Authentication,
- * limits and request context ran before; policy, binding, audit and metrics
- * run in the shared {@link ToolRunner}, as on the SDK path.
+ * header mismatches, what `handlers.takes` declines) returns `false` and
+ * takes the SDK path. Authentication, limits and request context ran before;
+ * policy, binding, audit and metrics run in the handlers, as on the SDK path.
  *
  * @example
  * ```ts
- * const fast = createFastPath({ runner, catalog, serverInfo, logger });
+ * const fast = createFastPath({ handlers: toolRunnerHandlers({ runner, catalog }), serverInfo, logger, stepUpAnswer });
  * app.post('/mcp', (req, res) => fast(req, res) || void sdkHandler(req, res, req.body));
  * ```
  */
-export function createFastPath<D>(opts: FastPathOptions<D>): FastPath {
-  const listsByMask = new Map<string, { modern: Record<string, unknown>; legacy: Record<string, unknown> }>();
-
-  const route = (req: Request): Route<D> | undefined => {
+export function createFastPath(opts: FastPathOptions): FastPath {
+  const route = (req: Request): FastRequest | undefined => {
     if (req.method !== 'POST' || !isJsonContentType(header(req, 'content-type') ?? null)) return undefined;
     const accept = header(req, 'accept');
     if (accept === undefined || !accept.includes('application/json') || !accept.includes('text/event-stream')) return undefined;
@@ -103,30 +135,30 @@ export function createFastPath<D>(opts: FastPathOptions<D>): FastPath {
     if (typeof id !== 'string' && typeof id !== 'number') return undefined;
     const params = body['params'] === undefined ? {} : body['params'];
     if (!isPlainObject(params)) return undefined;
-    let era: Era;
+    let era: FastPathEra;
+    let envelope: Record<string, unknown> | undefined;
     if (outcome.kind === 'modern' && outcome.messageKind === 'request') {
       const meta = params['_meta'];
       if (version !== FAST_PATH_MODERN_VERSION || outcome.classification.revision !== version || mcpMethod !== method) return undefined;
       if (!isPlainObject(meta) || !Object.keys(meta).every((k) => ENVELOPE_KEYS.has(k))) return undefined;
       era = 'modern';
+      envelope = meta;
     } else if (outcome.kind === 'legacy' && outcome.reason === 'no-claim') {
       if (version !== FAST_PATH_LEGACY_VERSION || params['_meta'] !== undefined) return undefined;
       era = 'legacy';
     } else {
       return undefined;
     }
-    if (method === 'tools/list') return onlyKeys(params, ['_meta']) ? { era, id, method } : undefined;
+    if (method === 'tools/list') return onlyKeys(params, ['_meta']) ? { era, id, method, envelope } : undefined;
     const name = params['name'];
     const args = params['arguments'];
     if (typeof name !== 'string' || !onlyKeys(params, ['name', 'arguments', '_meta'])) return undefined;
     if (args !== undefined && !isPlainObject(args)) return undefined;
     if (era === 'modern' && mcpName !== name) return undefined;
-    const tool = opts.runner.byName.get(name);
-    if (tool && opts.sdkOnly?.(tool)) return undefined;
-    return { era, id, method, name, tool, args };
+    return { era, id, method, name, args, envelope };
   };
 
-  const send = (res: Response, era: Era, message: Record<string, unknown>) => {
+  const send = (res: Response, era: FastPathEra, message: Record<string, unknown>) => {
     const json = JSON.stringify(message);
     if (era === 'modern') {
       res.status(200).setHeader('Content-Type', 'application/json');
@@ -136,48 +168,10 @@ export function createFastPath<D>(opts: FastPathOptions<D>): FastPath {
       res.end(`event: message\ndata: ${json}\n\n`);
     }
   };
-  const sendResult = (res: Response, r: { era: Era; id: JsonRpcId }, result: Record<string, unknown>) => {
-    const out =
-      r.era === 'modern'
-        ? { ...result, resultType: 'complete', _meta: { ...(isPlainObject(result['_meta']) ? result['_meta'] : {}), [SERVER_INFO_META_KEY]: opts.serverInfo } }
-        : result;
-    send(res, r.era, { result: out, jsonrpc: '2.0', id: r.id });
-  };
-  const sendError = (res: Response, r: { era: Era; id: JsonRpcId }, code: number, message: string) =>
-    send(res, r.era, { jsonrpc: '2.0', id: r.id, error: { code, message } });
-
-  const callTool = async (r: Extract<Route<D>, { method: 'tools/call' }>, tool: AnyToolDefinition<D>, authInfo: AuthInfo | undefined, signal: AbortSignal): Promise<CallToolResult> => {
-    const checked = await tool.input['~standard'].validate(r.args ?? {});
-    if (checked.issues) return toolError(`Input validation error: Invalid arguments for tool ${r.name}: ${formatIssues(checked.issues)}`);
-    let result: CallToolResult;
-    try {
-      // No progress token reaches the fast path (it takes only envelope keys in `_meta`), so `progress()` is a no-op here as on the SDK path.
-      result = await opts.runner.call(tool, checked.value as Record<string, unknown>, { authInfo, signal, rpcId: r.id });
-    } catch (err) {
-      return toolError(err instanceof Error ? err.message : String(err));
-    }
-    if (result.isError) return result;
-    if (result.structuredContent === undefined) return toolError(`Output validation error: Tool ${r.name} has an output schema but no structured content was provided`);
-    const out = await tool.output['~standard'].validate(result.structuredContent);
-    if (out.issues) return toolError(`Output validation error: Invalid structured content for tool ${r.name}: ${formatIssues(out.issues)}`);
-    return result;
-  };
-
-  const listTools = async (r: Route<D>, authInfo: AuthInfo): Promise<Record<string, unknown>> => {
-    const [allowed, catalog] = await Promise.all([opts.runner.allowedToList(authInfo), opts.catalog.listings()]);
-    const mask = allowed.map((a) => (a ? '1' : '0')).join('');
-    let lists = listsByMask.get(mask);
-    if (!lists) {
-      const pick = (listing: { tools: unknown[] }) => ({ ...listing, tools: listing.tools.filter((_t, i) => allowed[i]) });
-      lists = { modern: pick(catalog.modern), legacy: pick(catalog.legacy) };
-      listsByMask.set(mask, lists);
-    }
-    return r.era === 'modern' ? lists.modern : lists.legacy;
-  };
 
   return (req, res) => {
     const r = route(req);
-    if (!r) return false;
+    if (!r || (opts.handlers.takes !== undefined && !opts.handlers.takes(r))) return false;
     const client = new AbortController();
     res.on('close', () => {
       if (!res.writableFinished) client.abort();
@@ -186,16 +180,10 @@ export function createFastPath<D>(opts: FastPathOptions<D>): FastPath {
       try {
         if (r.method === 'tools/list') {
           if (!req.auth) throw new TypeError('the fast path runs behind authentication');
-          const listing = await listTools(r, req.auth);
-          // The SDK's modern listing already carries its envelope fields; the legacy one is just `{ tools }`.
-          send(res, r.era, { result: listing, jsonrpc: '2.0', id: r.id });
+          send(res, r.era, { result: await opts.handlers.listTools(r, req.auth), jsonrpc: '2.0', id: r.id });
           return;
         }
-        if (!r.tool) {
-          sendError(res, r, -32602, `Tool ${r.name} not found`);
-          return;
-        }
-        const result = await callTool(r, r.tool, req.auth, client.signal);
+        const result = await opts.handlers.callTool(r, req.auth, client.signal);
         const stepUp = currentRequestContext()?.stepUp;
         if (stepUp !== undefined) {
           const answer = opts.stepUpAnswer(stepUp);
@@ -203,12 +191,83 @@ export function createFastPath<D>(opts: FastPathOptions<D>): FastPath {
           res.end(answer.body);
           return;
         }
-        sendResult(res, r, { ...result });
+        const out: Record<string, unknown> = { ...result };
+        send(res, r.era, { result: r.era === 'modern' ? encodeModernCallResult(out, opts.serverInfo) : out, jsonrpc: '2.0', id: r.id });
       } catch (error) {
-        opts.logger.error('fast path failed', { error });
-        if (!res.headersSent) sendError(res, r, -32603, 'Internal server error');
+        if (res.headersSent) return;
+        const answered = protocolErrorOf(error);
+        if (answered === undefined) opts.logger.error('fast path failed', { error });
+        send(res, r.era, { jsonrpc: '2.0', id: r.id, error: answered ?? { code: -32603, message: 'Internal server error' } });
       }
     })();
     return true;
+  };
+}
+
+/** Options of {@link toolRunnerHandlers}. */
+export interface ToolRunnerHandlersOptions<D> {
+  runner: ToolRunner<D>;
+  catalog: ToolCatalog;
+  /** Tools whose calls always take the SDK path (e.g. task-capable tools). Default: none. */
+  sdkOnly?: (tool: AnyToolDefinition<D>) => boolean;
+}
+
+/** The SDK's rendering of a standard-schema issue list (`path.to.field: message, …`). */
+function formatIssues(issues: ReadonlyArray<{ message: string; path?: ReadonlyArray<PropertyKey | { key: PropertyKey }> | undefined }>): string {
+  return issues
+    .map((i) => (i.path?.length ? `${i.path.map((p) => String(typeof p === 'object' ? p.key : p)).join('.')}: ${i.message}` : i.message))
+    .join(', ');
+}
+
+const toolError = (text: string): CallToolResult => ({ content: [{ type: 'text', text }], isError: true });
+
+/**
+ * The fast path's handlers of a server built from tool definitions: tools by name, their schemas'
+ * own validators and the SDK-computed `tools/list` results of both eras (filtered per caller),
+ * all built once per process; the call itself runs in the same {@link ToolRunner} as on the SDK path.
+ *
+ * @example
+ * ```ts
+ * const handlers = toolRunnerHandlers({ runner, catalog, sdkOnly: (tool) => tool.task !== undefined });
+ * ```
+ */
+export function toolRunnerHandlers<D>(opts: ToolRunnerHandlersOptions<D>): FastPathHandlers {
+  const listsByMask = new Map<string, { modern: Record<string, unknown>; legacy: Record<string, unknown> }>();
+  return {
+    takes(r) {
+      if (r.method !== 'tools/call' || opts.sdkOnly === undefined) return true;
+      const tool = opts.runner.byName.get(r.name);
+      return !(tool && opts.sdkOnly(tool));
+    },
+    async listTools(r, authInfo) {
+      const [allowed, catalog] = await Promise.all([opts.runner.allowedToList(authInfo), opts.catalog.listings()]);
+      const mask = allowed.map((a) => (a ? '1' : '0')).join('');
+      let lists = listsByMask.get(mask);
+      if (!lists) {
+        const pick = (listing: { tools: unknown[] }) => ({ ...listing, tools: listing.tools.filter((_t, i) => allowed[i]) });
+        lists = { modern: pick(catalog.modern), legacy: pick(catalog.legacy) };
+        listsByMask.set(mask, lists);
+      }
+      // The SDK's modern listing already carries its envelope fields; the legacy one is just `{ tools }`.
+      return r.era === 'modern' ? lists.modern : lists.legacy;
+    },
+    async callTool(r, authInfo, signal) {
+      const tool = opts.runner.byName.get(r.name);
+      if (!tool) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Tool ${r.name} not found`);
+      const checked = await tool.input['~standard'].validate(r.args ?? {});
+      if (checked.issues) return toolError(`Input validation error: Invalid arguments for tool ${r.name}: ${formatIssues(checked.issues)}`);
+      let result: CallToolResult;
+      try {
+        // No progress token reaches the fast path (it takes only envelope keys in `_meta`), so `progress()` is a no-op here as on the SDK path.
+        result = await opts.runner.call(tool, checked.value as Record<string, unknown>, { authInfo, signal, rpcId: r.id });
+      } catch (err) {
+        return toolError(err instanceof Error ? err.message : String(err));
+      }
+      if (result.isError) return result;
+      if (result.structuredContent === undefined) return toolError(`Output validation error: Tool ${r.name} has an output schema but no structured content was provided`);
+      const out = await tool.output['~standard'].validate(result.structuredContent);
+      if (out.issues) return toolError(`Output validation error: Invalid structured content for tool ${r.name}: ${formatIssues(out.issues)}`);
+      return result;
+    },
   };
 }

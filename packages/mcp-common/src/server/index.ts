@@ -17,4 +17,6 @@ export { runServerMain } from './main.ts';
 export { mountOperationalRoutes, type ManagementAccess, type ReadinessReport } from './operational.ts';
 export { securityHeaders, type SecurityHeadersOptions } from './security-headers.ts';
 export { allowedHostnames, requireAllowedHost } from './host-check.ts';
-export { TASKS_EXTENSION, attachTasks, declaresTasks, type AttachTasksOptions, type TaskBackend, type TaskCaller, type TaskState, type TaskStatus } from './tasks.ts';
+export { TASKS_EXTENSION, attachTasks, declaresTasks, envelopeDeclaresTasks, type AttachTasksOptions, type TaskBackend, type TaskCaller, type TaskState, type TaskStatus } from './tasks.ts';
+export { FAST_PATH_LEGACY_VERSION, FAST_PATH_MODERN_VERSION, type FastCall, type FastPathEra, type FastPathHandlers, type FastRequest } from './fast-path.ts';
+export { listToolsThroughSdk, type ToolListings } from './tool-catalog.ts';

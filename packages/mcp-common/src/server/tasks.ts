@@ -61,8 +61,21 @@ export interface TaskBackend {
  * ```
  */
 export function declaresTasks(ctx: ServerContext): boolean {
-  const envelope = ctx.mcpReq.envelope as Record<string, unknown> | undefined;
-  const caps = envelope?.['io.modelcontextprotocol/clientCapabilities'];
+  return envelopeDeclaresTasks(ctx.mcpReq.envelope);
+}
+
+/**
+ * The same question asked of a request's 2026-07-28 `_meta` envelope directly (the fast path has no
+ * SDK context): do its client capabilities declare the Tasks extension?
+ *
+ * @example
+ * ```ts
+ * if (envelopeDeclaresTasks(params._meta)) return false; // leave it to the SDK path
+ * ```
+ */
+export function envelopeDeclaresTasks(envelope: unknown): boolean {
+  if (typeof envelope !== 'object' || envelope === null) return false;
+  const caps = (envelope as Record<string, unknown>)['io.modelcontextprotocol/clientCapabilities'];
   if (typeof caps !== 'object' || caps === null) return false;
   const extensions = (caps as Record<string, unknown>)['extensions'];
   return typeof extensions === 'object' && extensions !== null && TASKS_EXTENSION in extensions;

@@ -46,6 +46,27 @@ async function listThroughSdk(handler: ReturnType<typeof createMcpHandler>, mode
 }
 
 /**
+ * Lists the tools of `factory`'s server (called without a caller) through the SDK's own
+ * `createMcpHandler` in both eras: the `tools/list` results exactly as the SDK path answers them
+ * (envelope fields, per-era schema rewrites). One short-lived handler per call; the MCP gateway
+ * uses it to encode a caller's composed list once.
+ *
+ * @example
+ * ```ts
+ * const { modern, legacy } = await listToolsThroughSdk(() => serverWithTools);
+ * ```
+ */
+export async function listToolsThroughSdk(factory: McpServerFactory): Promise<ToolListings> {
+  const handler = createMcpHandler(factory, { legacy: 'stateless' });
+  try {
+    const [modern, legacy] = await Promise.all([listThroughSdk(handler, true), listThroughSdk(handler, false)]);
+    return { modern, legacy };
+  } finally {
+    await handler.close();
+  }
+}
+
+/**
  * Builds the tool catalog: the SDK path's server, with every tool, listed once
  * through the SDK's own `createMcpHandler` in both eras, so the fast path
  * serves exactly the JSON Schemas and envelope fields the SDK would (per
@@ -60,14 +81,9 @@ async function listThroughSdk(handler: ReturnType<typeof createMcpHandler>, mode
 export function createToolCatalog(opts: ToolCatalogOptions): ToolCatalog {
   let pending: Promise<ToolListings> | undefined;
   const compute = async (): Promise<ToolListings> => {
-    const handler = createMcpHandler(opts.factory, { legacy: 'stateless' });
-    try {
-      const [modern, legacy] = await Promise.all([listThroughSdk(handler, true), listThroughSdk(handler, false)]);
-      if (modern.tools.length !== opts.toolCount || legacy.tools.length !== opts.toolCount) throw new Error('the SDK listed a different number of tools');
-      return { modern, legacy };
-    } finally {
-      await handler.close();
-    }
+    const listings = await listToolsThroughSdk(opts.factory);
+    if (listings.modern.tools.length !== opts.toolCount || listings.legacy.tools.length !== opts.toolCount) throw new Error('the SDK listed a different number of tools');
+    return listings;
   };
   return {
     listings: () => {
