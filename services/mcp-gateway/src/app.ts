@@ -19,10 +19,7 @@ export interface StartGatewayOptions {
   logStream?: NodeJS.WritableStream;
   /** The `fetch` used towards the backends (tests record what the backends receive). */
   backendFetch?: FetchLike;
-  /**
-   * Serve `tools/call` and `tools/list` on the spine's fast path (no SDK server per request).
-   * Default `true`; `false` sends every request through the SDK (the differential test's other side, and the bench's baseline).
-   */
+  /** Overrides `GATEWAY_FAST_PATH` (tests start the fast path and its SDK-only twin from one configuration). */
   fastPath?: boolean;
 }
 
@@ -110,7 +107,7 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
     publicUrl: config.publicUrl,
     serverFactory: gateway.serverFactory,
     fastPathHandlers: gateway.fastPath,
-    fastPath: options.fastPath ?? true,
+    fastPath: options.fastPath ?? config.GATEWAY_FAST_PATH,
     logger,
     verifier,
     issuer: config.OIDC_ISSUER,

@@ -20,6 +20,12 @@ describe('the gateway configuration', () => {
     expect(config.publicUrl).toBe(`http://127.0.0.1:${String(GATEWAY_ENTRY.port)}/mcp`);
   });
 
+  it('serves tools/call and tools/list on the fast path unless GATEWAY_FAST_PATH says otherwise, and refuses a non-boolean', () => {
+    expect(loadConfig({}).GATEWAY_FAST_PATH).toBe(true);
+    expect(loadConfig({ GATEWAY_FAST_PATH: 'false' }).GATEWAY_FAST_PATH).toBe(false);
+    expect(() => loadConfig({ GATEWAY_FAST_PATH: 'sometimes' })).toThrow(/GATEWAY_FAST_PATH/);
+  });
+
   it('reads MANAGEMENT_TOKEN (Prometheus scrapes /metrics with it) and refuses a short one', () => {
     expect(loadConfig({}).MANAGEMENT_TOKEN).toBeUndefined();
     expect(loadConfig({ MANAGEMENT_TOKEN: 'a-management-token-of-some-length' }).MANAGEMENT_TOKEN).toBe('a-management-token-of-some-length');

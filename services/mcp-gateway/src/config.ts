@@ -1,4 +1,4 @@
-import { authEnv, authzEnv, httpEnv, httpUrl, limitsEnv, loggingEnv, managementEnv, parseConfig, positiveInt, profileEnv, redisEnv, withCommonRules, type Env } from '@mcp-platform/mcp-common/config';
+import { authEnv, authzEnv, bool, httpEnv, httpUrl, limitsEnv, loggingEnv, managementEnv, parseConfig, positiveInt, profileEnv, redisEnv, withCommonRules, type Env } from '@mcp-platform/mcp-common/config';
 import { parseDelegationConfig } from '@mcp-platform/mcp-common/client';
 import { backendServers, localUrl, serverByKey } from '@mcp-platform/registry';
 import { z } from 'zod';
@@ -85,6 +85,11 @@ export const configSchema = withCommonRules(
     HEALTH_DOWN_AFTER: positiveInt(2),
     /** How long a caller's tool list per backend is reused, in ms; 0 disables. */
     TOOLS_CACHE_TTL_MS: z.coerce.number().int().min(0).default(10_000),
+    /**
+     * Serve `tools/call` and `tools/list` on the spine's fast path (no SDK server per request). `false` sends
+     * every request through the SDK: a switch back if the fast path ever misbehaves, and the bench's baseline.
+     */
+    GATEWAY_FAST_PATH: bool(true),
   }),
 ).transform((cfg, ctx) => {
   const delegation = parseDelegationConfig(ctx, {
