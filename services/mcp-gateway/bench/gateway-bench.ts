@@ -32,6 +32,8 @@ export interface GatewayBenchOptions {
   rounds?: number;
   /** Unmeasured seconds per row first. Default 3. */
   warmupSeconds?: number;
+  /** Whether the gateway serves `tools/call` on its fast path (`GATEWAY_FAST_PATH`); `false` measures the SDK path. Default `true`. */
+  fastPath?: boolean;
   /** Write a `--cpu-prof` profile of the gateway process here. Default: none. */
   cpuProfileDir?: string;
   log?: (line: string) => void;
@@ -47,6 +49,8 @@ export interface GatewayBenchReport {
   throughputRatio: Spread;
   verdicts: { addedP50: Verdict; throughput: Verdict };
   connections: number;
+  /** Which path the gateway served the calls on. */
+  fastPath: boolean;
   valid: boolean;
 }
 
@@ -62,6 +66,7 @@ export interface GatewayBenchReport {
  */
 export async function runGatewayBench(opts: GatewayBenchOptions = {}): Promise<GatewayBenchReport> {
   const connections = opts.connections ?? 16;
+  const fastPath = opts.fastPath ?? true;
   const log = opts.log ?? (() => undefined);
   const [gatewayPort, networkPort] = [await freePort(), await freePort()];
   const gatewayUrl = `http://127.0.0.1:${gatewayPort}/mcp`;
@@ -84,7 +89,7 @@ export async function runGatewayBench(opts: GatewayBenchOptions = {}): Promise<G
     children.push(
       await startServiceProcess(
         'services/mcp-gateway/src/main.ts',
-        { ...unlimited, PORT: String(gatewayPort), OIDC_ISSUER: idp.issuer, OPA_URL: opa.url, GATEWAY_BACKENDS: JSON.stringify({ network: networkUrl }) },
+        { ...unlimited, PORT: String(gatewayPort), OIDC_ISSUER: idp.issuer, OPA_URL: opa.url, GATEWAY_BACKENDS: JSON.stringify({ network: networkUrl }), GATEWAY_FAST_PATH: String(fastPath) },
         `http://127.0.0.1:${gatewayPort}/readyz`,
         opts.cpuProfileDir,
       ),
@@ -107,6 +112,7 @@ export async function runGatewayBench(opts: GatewayBenchOptions = {}): Promise<G
         throughput: judge(many.throughputRatio, (r) => r >= GATEWAY_TARGET.throughputRatioAtLeast),
       },
       connections,
+      fastPath,
       valid: one.errors === 0 && many.errors === 0,
     };
   } finally {
@@ -126,7 +132,7 @@ export async function runGatewayBench(opts: GatewayBenchOptions = {}): Promise<G
 export function formatGatewayReport(report: GatewayBenchReport): string {
   const [one, many] = report.levels;
   return [
-    'MCP gateway (get_device directly vs network__get_device through the gateway, same stack, same run, interleaved rounds; medians [min–max] over the rounds):',
+    `MCP gateway (get_device directly vs network__get_device through the gateway, ${report.fastPath ? 'fast path' : 'SDK path: GATEWAY_FAST_PATH=false'}, same stack, same run, interleaved rounds; medians [min–max] over the rounds):`,
     ...formatFrontLevel(one, 'mcp-network directly', 'through mcp-gateway'),
     ...formatFrontLevel(many, 'mcp-network directly', 'through mcp-gateway'),
     `goal (issue #11/#14): adds ≤ ${String(GATEWAY_TARGET.addedP50MsAtMost)} ms at p50 at 1 connection — ${formatVerdict(report.verdicts.addedP50)}; ` +
