@@ -10,4 +10,5 @@ export { serviceProcess, type ServiceProcess } from './service-process.ts';
 export { PLANTED_SECRET, plantedArguments, probeArgumentLeaks, type ArgumentLeakReport, type JsonSchema } from './secret-probe.ts';
 export { startTemporalDevServer, type DevServer } from './temporal.ts';
 export { startMcpProcess, type McpProcess } from './mcp-process.ts';
+export { recordBackendRequests, type SeenBackendRequest } from './backend-recorder.ts';
 export { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from './otlp-receiver.ts';

@@ -1,11 +1,10 @@
 import { createAuthorizerFromConfig } from '@mcp-platform/mcp-common/authz';
-import { delegationFromConfig, type BackendPool } from '@mcp-platform/mcp-common/client';
+import { delegationFromConfig, type BackendInterceptor, type BackendPool } from '@mcp-platform/mcp-common/client';
 import { createRequestLimits, limitSettingsFromConfig } from '@mcp-platform/mcp-common/limits';
 import { createLogger, type PlatformLogger } from '@mcp-platform/mcp-common/logging';
 import { createMetrics } from '@mcp-platform/mcp-common/metrics';
 import { createRedisConnection } from '@mcp-platform/mcp-common/redis';
 import { createMcpApp, listen, tokenVerifierFromConfig, type McpApp, type RunningServer } from '@mcp-platform/mcp-common/server';
-import type { FetchLike } from '@modelcontextprotocol/client';
 import { createToolCatalog } from './catalog.ts';
 import type { GatewayConfig } from './config.ts';
 import { createGateway, GATEWAY_SERVER_ID } from './gateway.ts';
@@ -17,8 +16,8 @@ export const SERVICE = { name: 'mcp-gateway', version: '0.1.0' } as const;
 export interface StartGatewayOptions {
   /** Where ECS lines go. Default stdout. */
   logStream?: NodeJS.WritableStream;
-  /** The `fetch` used towards the backends (tests record what the backends receive). */
-  backendFetch?: FetchLike;
+  /** undici interceptors every MCP request to the backends passes through (tests record what the backends receive). */
+  backendInterceptors?: readonly BackendInterceptor[];
   /** Overrides `GATEWAY_FAST_PATH` (tests start the fast path and its SDK-only twin from one configuration). */
   fastPath?: boolean;
 }
@@ -68,7 +67,7 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
       breakerHalfOpenMs: config.BACKEND_BREAKER_HALF_OPEN_MS,
       healthTimeoutMs: config.HEALTH_TIMEOUT_MS,
     },
-    { service: SERVICE, logger, observer: metrics.upstream, ...(options.backendFetch ? { fetch: options.backendFetch } : {}) },
+    { service: SERVICE, logger, observer: metrics.upstream, ...(options.backendInterceptors ? { interceptors: options.backendInterceptors } : {}) },
   );
   // The spine's chain without its audit wrapper: the gateway writes its own audit line per hop.
   const authorizer = createAuthorizerFromConfig(config, { audit: logger, logger, entrypoint: 'mcp/gateway/decision' }).list;

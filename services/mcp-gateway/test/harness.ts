@@ -1,10 +1,10 @@
 import { PassThrough } from 'node:stream';
-import { Client, StreamableHTTPClientTransport, type FetchLike } from '@modelcontextprotocol/client';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { startCatalystCenterSimulator, type CatalystSimulator } from '@mcp-platform/sandboxes/catalyst-center';
 import { startGitHubSimulator, type GitHubSimulator } from '@mcp-platform/sandboxes/github';
 import { SEED_RESOURCE_SERVERS, startIdentityProvider, type RunningIdentityProvider } from '@mcp-platform/sandboxes/idp';
 import { startServiceNowSimulator, type ServiceNowSimulator } from '@mcp-platform/sandboxes/servicenow';
-import { freePort, POLICY_DIR, startMcpProcess, startOpa, type McpProcess, type RunningOpa } from '@mcp-platform/test-support';
+import { freePort, recordBackendRequests, POLICY_DIR, startMcpProcess, startOpa, type McpProcess, type RunningOpa } from '@mcp-platform/test-support';
 import { startGateway, type RunningGateway } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
 
@@ -113,11 +113,7 @@ export async function startGatewayHarness(
   });
   const startInstance = async (fastPath: boolean): Promise<GatewayInstance> => {
     const backendRequests: RecordedBackendRequest[] = [];
-    const recordingFetch: FetchLike = (input, init) => {
-      const headers = new Headers(init?.headers);
-      backendRequests.push({ url: String(input), authorization: headers.get('authorization') ?? undefined, traceparent: headers.get('traceparent') ?? undefined });
-      return fetch(input, init);
-    };
+    const recording = recordBackendRequests((r) => backendRequests.push({ url: r.url, authorization: r.headers['authorization'], traceparent: r.headers['traceparent'] }));
     const logs: Record<string, unknown>[] = [];
     const stream = new PassThrough();
     let pending = '';
@@ -129,7 +125,7 @@ export async function startGatewayHarness(
         pending = pending.slice(i + 1);
       }
     });
-    const gateway = await startGateway(config, { logStream: stream, backendFetch: recordingFetch, fastPath });
+    const gateway = await startGateway(config, { logStream: stream, backendInterceptors: [recording], fastPath });
     return { gateway, url: `${gateway.url}/mcp`, logs, backendRequests };
   };
   const main = await startInstance(true);

@@ -1,6 +1,6 @@
-import type { CallToolResult, Client, FetchLike } from '@modelcontextprotocol/client';
+import type { CallToolResult, Client } from '@modelcontextprotocol/client';
 import { SEED_IDS } from '@mcp-platform/sandboxes/catalyst-center';
-import { startRedis } from '@mcp-platform/test-support';
+import { recordBackendRequests, startRedis } from '@mcp-platform/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGateway } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
@@ -139,11 +139,10 @@ describe('two replicas of one backend', () => {
     const [p1, p2] = [await startFaultProxy(h.backends.network.port), await startFaultProxy(second.port)];
     const urls = [`http://127.0.0.1:${p1.port}/mcp`, `http://127.0.0.1:${p2.port}/mcp`];
     const toolCalls: { url: string; tool: string }[] = [];
-    const recording: FetchLike = async (input, init) => {
-      const message = typeof init?.body === 'string' ? (JSON.parse(init.body) as { method?: string; params?: { name?: string } }) : {};
-      if (message.method === 'tools/call' && message.params?.name !== undefined) toolCalls.push({ url: String(input), tool: message.params.name });
-      return fetch(input, init);
-    };
+    const recording = recordBackendRequests((r) => {
+      const message = r.body === undefined ? {} : (JSON.parse(r.body) as { method?: string; params?: { name?: string } });
+      if (message.method === 'tools/call' && message.params?.name !== undefined) toolCalls.push({ url: r.url, tool: message.params.name });
+    });
     const gateway = await startGateway(
       loadConfig({
         PORT: '0',
@@ -156,7 +155,7 @@ describe('two replicas of one backend', () => {
         TOOLS_CACHE_TTL_MS: '120000',
         LOG_LEVEL: 'error',
       }),
-      { backendFetch: recording },
+      { backendInterceptors: [recording] },
     );
     try {
       const client = await h.connect(await h.token('nina'), { url: `${gateway.url}/mcp` });

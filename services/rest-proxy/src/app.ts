@@ -2,11 +2,11 @@ import { createHash } from 'node:crypto';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import { LRUCache } from 'lru-cache';
 import swaggerUi from 'swagger-ui-express';
-import type { CallToolResult, FetchLike, Tool } from '@modelcontextprotocol/client';
+import type { CallToolResult, Tool } from '@modelcontextprotocol/client';
 import { ProtocolError } from '@modelcontextprotocol/client';
 import { createAuthRouter, stepUpChallenge, type TokenVerifier, IdentityProviderUnavailableError, TokenExchangeError, type TokenExchanger } from '@mcp-platform/mcp-common/auth';
 import { StepUpRequiredError, createAuthorizerFromConfig, policyInputFor, type Authorizer } from '@mcp-platform/mcp-common/authz';
-import { delegationFromConfig, type Backend, type BackendPool } from '@mcp-platform/mcp-common/client';
+import { delegationFromConfig, type Backend, type BackendInterceptor, type BackendPool } from '@mcp-platform/mcp-common/client';
 import { contextFromHeaders, createLogger, currentRequestContext, runWithRequestContext, type PlatformLogger } from '@mcp-platform/mcp-common/logging';
 import { createMetrics, type PlatformMetrics } from '@mcp-platform/mcp-common/metrics';
 import { CircuitOpenError, UpstreamError, UpstreamAuthError, UpstreamRejectedError } from '@mcp-platform/mcp-common/resilience';
@@ -437,8 +437,8 @@ export function createProxyApp(deps: ProxyDeps): ProxyApp {
 export interface StartRestProxyOptions {
   /** Where ECS lines go. Default stdout. */
   logStream?: NodeJS.WritableStream;
-  /** The `fetch` used towards the MCP servers (tests record what the backends receive). */
-  backendFetch?: FetchLike;
+  /** undici interceptors every MCP request to the MCP servers passes through (tests record what the backends receive). */
+  backendInterceptors?: readonly BackendInterceptor[];
 }
 
 /** A running proxy. */
@@ -480,7 +480,7 @@ export async function startRestProxy(config: ProxyConfig, options: StartRestProx
       breakerHalfOpenMs: config.BACKEND_BREAKER_HALF_OPEN_MS,
       healthTimeoutMs: config.BACKEND_HEALTH_TIMEOUT_MS,
     },
-    { service: SERVICE, logger, observer: metrics.upstream, ...(options.backendFetch ? { fetch: options.backendFetch } : {}) },
+    { service: SERVICE, logger, observer: metrics.upstream, ...(options.backendInterceptors ? { interceptors: options.backendInterceptors } : {}) },
   );
   const authz = createAuthorizerFromConfig(config, { audit: logger, logger, entrypoint: 'mcp/proxy/decision' });
   const proxyAuthorizer = authz.call;

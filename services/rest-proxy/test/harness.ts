@@ -1,9 +1,8 @@
 import { PassThrough } from 'node:stream';
-import type { FetchLike } from '@modelcontextprotocol/client';
 import { startCatalystCenterSimulator, type CatalystSimulator } from '@mcp-platform/sandboxes/catalyst-center';
 import { SEED_RESOURCE_SERVERS, startIdentityProvider, type RunningIdentityProvider } from '@mcp-platform/sandboxes/idp';
 import { startServiceNowSimulator, type ServiceNowSimulator } from '@mcp-platform/sandboxes/servicenow';
-import { freePort, POLICY_DIR, startMcpProcess, startOpa, type McpProcess, type RunningOpa } from '@mcp-platform/test-support';
+import { freePort, recordBackendRequests, POLICY_DIR, startMcpProcess, startOpa, type McpProcess, type RunningOpa } from '@mcp-platform/test-support';
 import { startRestProxy, type RunningRestProxy } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
 
@@ -76,11 +75,7 @@ export async function startProxyHarness(options: ProxyHarnessOptions = {}): Prom
 
   const backends = Object.fromEntries(Object.entries(mcp).map(([k, m]) => [k, m.url]));
   const backendRequests: RecordedBackendRequest[] = [];
-  const recordingFetch: FetchLike = (input, init) => {
-    const headers = new Headers(init?.headers);
-    backendRequests.push({ url: String(input), authorization: headers.get('authorization') ?? undefined, method: jsonRpcMethod(init?.body) });
-    return fetch(input, init);
-  };
+  const recording = recordBackendRequests((r) => backendRequests.push({ url: r.url, authorization: r.headers['authorization'], method: jsonRpcMethod(r.body) }));
   const logs: Record<string, unknown>[] = [];
   const startProxy = async (port: number, env: Record<string, string>) => {
     const stream = new PassThrough();
@@ -104,7 +99,7 @@ export async function startProxyHarness(options: ProxyHarnessOptions = {}): Prom
       ...options.env,
       ...env,
     });
-    return startRestProxy(config, { logStream: stream, backendFetch: recordingFetch });
+    return startRestProxy(config, { logStream: stream, backendInterceptors: [recording] });
   };
   const proxy = await startProxy(proxyPort, {});
   const replicas: RunningRestProxy[] = [];

@@ -1,4 +1,5 @@
-import type { CallToolResult, FetchLike, Tool } from '@modelcontextprotocol/client';
+import type { CallToolResult, Tool } from '@modelcontextprotocol/client';
+import type { Dispatcher } from 'undici';
 import type { Logger } from '../logging/index.ts';
 import { CircuitOpenError, UpstreamTimeoutError, UpstreamUnavailableError, type BreakerState, type UpstreamObserver } from '../resilience/index.ts';
 import { createReplica, notExecuted, type Replica } from './replica.ts';
@@ -22,12 +23,25 @@ export interface BackendPoolOptions {
   clientName: string;
   /** Version reported to the MCP servers as `clientInfo`. */
   version: string;
-  /** The `fetch` the MCP transport uses (tests record what reaches the backends). Default the global `fetch`. */
-  fetch?: FetchLike;
+  /**
+   * undici interceptors every MCP request to a backend passes through (tests record what reaches the
+   * backends; `/readyz` probes do not pass through them). Default none.
+   */
+  interceptors?: readonly BackendInterceptor[];
   logger?: Logger;
   /** Receives each backend call's duration and breaker state (the proxy's `mcp_upstream_*` metrics). */
   observer?: UpstreamObserver;
 }
+
+/**
+ * An undici interceptor on the requests to the backends (`(dispatch) => (opts, handler) => …`).
+ *
+ * @example
+ * ```ts
+ * const log: BackendInterceptor = (dispatch) => (opts, handler) => (seen.push(opts.path), dispatch(opts, handler));
+ * ```
+ */
+export type BackendInterceptor = Dispatcher.DispatcherComposeInterceptor;
 
 /** Several replicas of one MCP server behind one backend name. */
 export interface BackendTarget {
@@ -98,14 +112,15 @@ export interface BackendPool {
 
 /**
  * The MCP client side of the platform — used by the REST proxy and the MCP gateway.
- * One pooled, reused SDK `Client` per backend (Streamable HTTP, pinned to
- * 2026-07-28, stateless servers), shared by all callers. The bearer of each
- * request is the caller's exchanged token, read by the transport's
- * `authProvider` from an `AsyncLocalStorage` scope opened around that one
- * call — no token is stored on the client, and a request outside a scope
- * fails closed. `connect()` (`server/discover`) runs once per backend, with
- * the first caller's token; tool lists are fetched with `cacheMode: 'bypass'`
- * so the SDK response cache never serves one caller's list to another.
+ * One keep-alive undici `Pool` per replica, shared by all callers. `tools/call` and
+ * `tools/list` (every page) go straight over it as one JSON-RPC POST each on
+ * 2026-07-28 (stateless servers; the same headers and `_meta` envelope the SDK
+ * `Client` sends), and the answer — JSON or an SSE stream — is checked with the
+ * SDK's own result rules and schemas, so a malformed answer is an error
+ * (`replica.diff.int.test.ts` holds this path to the SDK `Client`'s answers and
+ * errors). Other raw requests (`Backend.request`) use the SDK transport over the
+ * same pool. The bearer of each request is the caller's exchanged token, passed
+ * for that one call — no token is stored, and tool lists are never cached here.
  * Every call runs inside its replica's cockatiel policy (timeout + breaker, no
  * retries: tool calls may not be idempotent).
  *
@@ -152,7 +167,7 @@ function createBackend(name: string, target: BackendTarget, options: BackendPool
       healthTimeoutMs: options.healthTimeoutMs ?? 2_000,
       clientName: options.clientName,
       version: options.version,
-      fetch: options.fetch ?? fetch,
+      ...(options.interceptors ? { interceptors: options.interceptors } : {}),
       ...(options.logger ? { logger: options.logger } : {}),
       ...(options.observer ? { observer: options.observer } : {}),
     }),
@@ -196,34 +211,8 @@ function createBackend(name: string, target: BackendTarget, options: BackendPool
     name,
     url: target.resource,
     replicaUrls: target.urls,
-    listTools: (token, signal) =>
-      route(
-        (r) =>
-          r.run(
-            token,
-            async (client, s) => {
-              const tools: Tool[] = [];
-              let cursor: string | undefined;
-              // Bounded paging: a backend that keeps returning cursors cannot hold the caller forever.
-              for (let page = 0; page < 50; page += 1) {
-                const res = await client.listTools(cursor === undefined ? undefined : { cursor }, { signal: s, timeout: options.timeoutMs ?? 30_000, cacheMode: 'bypass' });
-                tools.push(...res.tools);
-                cursor = res.nextCursor;
-                if (cursor === undefined) break;
-              }
-              return tools;
-            },
-            signal,
-          ),
-        () => true,
-        signal,
-      ),
-    callTool: (token, tool, args, signal, callOptions) =>
-      route(
-        (r) => r.run(token, (client, s) => client.callTool({ name: tool, arguments: args }, { signal: s, timeout: options.timeoutMs ?? 30_000 }) as Promise<CallToolResult>, signal),
-        callOptions?.repeatable ?? never,
-        signal,
-      ),
+    listTools: (token, signal) => route((r) => r.listTools(token, signal), () => true, signal),
+    callTool: (token, tool, args, signal, callOptions) => route((r) => r.callTool(token, tool, args, signal), callOptions?.repeatable ?? never, signal),
     request: (token, method, params, capabilities, signal, callOptions) => route((r) => r.request(token, method, params, capabilities, signal), callOptions?.repeatable ?? never, signal),
     async health() {
       const probed = await Promise.all(replicas.map((r) => r.probe()));

@@ -3,8 +3,7 @@ import { z } from 'zod';
 import { backendScopeFor, createTokenExchanger, type TokenExchanger } from '../auth/index.ts';
 import type { Logger } from '../logging/index.ts';
 import type { UpstreamObserver } from '../resilience/index.ts';
-import { backendResources, createBackendPool, type BackendPool, type BackendTarget } from './backend-pool.ts';
-import type { FetchLike } from '@modelcontextprotocol/client';
+import { backendResources, createBackendPool, type BackendInterceptor, type BackendPool, type BackendTarget } from './backend-pool.ts';
 
 /** Where {@link parseDelegationConfig} reads a delegating service's backends and exchange scopes from. */
 export interface DelegationSource<B extends string | BackendTarget> {
@@ -106,8 +105,8 @@ export interface DelegationDeps {
   logger: Logger;
   /** Receives each backend call's duration and breaker state. */
   observer?: UpstreamObserver;
-  /** The `fetch` the MCP transport uses (tests record what reaches the backends). */
-  fetch?: FetchLike;
+  /** undici interceptors every MCP request to a backend passes through (tests record what reaches the backends). */
+  interceptors?: readonly BackendInterceptor[];
 }
 
 /**
@@ -142,7 +141,7 @@ export function delegationFromConfig(config: DelegationConfig, deps: DelegationD
     version: deps.service.version,
     logger: deps.logger,
     ...(deps.observer ? { observer: deps.observer } : {}),
-    ...(deps.fetch ? { fetch: deps.fetch } : {}),
+    ...(deps.interceptors ? { interceptors: deps.interceptors } : {}),
   });
   return { exchanger, pool };
 }

@@ -8,5 +8,5 @@
  * import { createBackendPool } from '@mcp-platform/mcp-common/client';
  * ```
  */
-export { createBackendPool, type Backend, type BackendCallOptions, type BackendHealth, type BackendPool, type BackendPoolOptions, type BackendTarget, type ReplicaHealth } from './backend-pool.ts';
+export { createBackendPool, type Backend, type BackendInterceptor, type BackendCallOptions, type BackendHealth, type BackendPool, type BackendPoolOptions, type BackendTarget, type ReplicaHealth } from './backend-pool.ts';
 export { delegationFromConfig, parseDelegationConfig, type DelegationConfig, type DelegationDeps, type DelegationSource } from './delegation.ts';

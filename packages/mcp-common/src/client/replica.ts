@@ -1,11 +1,14 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { Client, ProtocolError, SdkError, SdkHttpError, StreamableHTTPClientTransport, UnauthorizedError } from '@modelcontextprotocol/client';
-import type { FetchLike } from '@modelcontextprotocol/client';
+import { Client, ProtocolError, SdkError, SdkErrorCode, SdkHttpError, StreamableHTTPClientTransport, UnauthorizedError } from '@modelcontextprotocol/client';
+import type { CallToolResult, FetchLike, Tool } from '@modelcontextprotocol/client';
+import { Pool, fetch as undiciFetch, request as undiciRequest, type Dispatcher } from 'undici';
 import { parseStepUpChallenge } from '../auth/auth-router.ts';
 import { StepUpRequiredError } from '../authz/errors.ts';
 import { PlatformError, platformErrorOf } from '../errors/index.ts';
 import { currentRequestContext, traceparentOf, type Logger } from '../logging/index.ts';
 import { activeSpanIds } from '../telemetry/index.ts';
+import { sendJsonRpc, type HopTarget } from './json-rpc-hop.ts';
+import { decodeCallToolResult, decodeListToolsPage } from './tool-results.ts';
 import { CircuitOpenError, UpstreamAuthError, UpstreamRejectedError, UpstreamUnavailableError, createUpstreamPolicy, isNetworkError, type BreakerState, type UpstreamObserver, type UpstreamPolicy } from '../resilience/index.ts';
 
 /** What one replica needs from the pool's options. */
@@ -16,13 +19,20 @@ export interface ReplicaOptions {
   healthTimeoutMs: number;
   clientName: string;
   version: string;
-  fetch: FetchLike;
+  /** undici interceptors every MCP request to the replica passes through (not the `/readyz` probes). */
+  interceptors?: readonly Dispatcher.DispatcherComposeInterceptor[];
   logger?: Logger;
   observer?: UpstreamObserver;
+  /**
+   * How `tools/call` and `tools/list` travel: `undici` (default) sends the JSON-RPC request itself on the
+   * replica's keep-alive pool ({@link sendJsonRpc}); `sdk-client` goes through a pooled SDK `Client` over
+   * WHATWG `fetch` — the reference the differential test (`replica.diff.int.test.ts`) holds the hop to.
+   */
+  path?: 'undici' | 'sdk-client';
 }
 
 /**
- * One endpoint of a backend: its own pooled SDK `Client`, its own cockatiel policy (timeout +
+ * One endpoint of a backend: its own keep-alive undici `Pool`, its own cockatiel policy (timeout +
  * breaker, no retries), its own `/readyz`. The pool routes between the replicas of a backend.
  */
 export interface Replica {
@@ -30,8 +40,10 @@ export interface Replica {
   readonly url: string;
   /** The upstream name in logs and metrics: `mcp-<backend>`, or `mcp-<backend>/<n>` when there are several. */
   readonly upstream: string;
-  /** Runs `fn` on the pooled client with `token` as bearer, under the replica's policy; SDK failures become typed errors. */
-  run<T>(token: string, fn: (client: Client, signal: AbortSignal) => Promise<T>, callerSignal?: AbortSignal): Promise<T>;
+  /** Every page of `tools/list` as `token`'s subject, under the replica's policy. */
+  listTools(token: string, signal?: AbortSignal): Promise<Tool[]>;
+  /** One `tools/call` with `token` as bearer, under the replica's policy. */
+  callTool(token: string, name: string, args: Record<string, unknown>, signal?: AbortSignal): Promise<CallToolResult>;
   /** One raw JSON-RPC request on 2026-07-28 (see `Backend.request`). */
   request(token: string, method: string, params: Record<string, unknown>, capabilities: Record<string, unknown>, signal?: AbortSignal): Promise<Record<string, unknown>>;
   /** True when `GET <origin>/readyz` answers 2xx within the health timeout. */
@@ -39,6 +51,9 @@ export interface Replica {
   breakerState(): BreakerState;
   close(): Promise<void>;
 }
+
+/** The SDK `Client`'s page limit of an aggregated `tools/list` walk (`listMaxPages` default). */
+const MAX_LIST_PAGES = 64;
 
 /** Creates the client side of one replica (no I/O until the first call). */
 export function createReplica(backend: string, upstream: string, url: string, options: ReplicaOptions): Replica {
@@ -52,6 +67,11 @@ export function createReplica(backend: string, upstream: string, url: string, op
     ...(options.logger ? { logger: options.logger } : {}),
     ...(options.observer ? { observer: options.observer } : {}),
   });
+  // One keep-alive pool per replica origin: the hop, the SDK transport (raw requests) and the probes share its connections.
+  const pool = new Pool(new URL(url).origin);
+  const dispatcher: Dispatcher = options.interceptors?.length ? pool.compose(...options.interceptors) : pool;
+  const target: HopTarget = { url, dispatcher, clientName: options.clientName, version: options.version };
+  const poolFetch: FetchLike = (input, init) => undiciFetch(input as string, { ...(init as object), dispatcher } as Parameters<typeof undiciFetch>[1]) as unknown as Promise<Response>;
   let connected: Promise<Client> | undefined;
   let rawIds = 0;
 
@@ -60,12 +80,12 @@ export function createReplica(backend: string, upstream: string, url: string, op
       // One trace across the hop: the MCP server's log lines carry the caller request's trace id and request id.
       fetch: (input, init) => {
         const ctx = currentRequestContext();
-        if (!ctx) return options.fetch(input, init);
+        if (!ctx) return poolFetch(input, init);
         const headers = new Headers(init?.headers);
         // With tracing on, the undici instrumentation injects the client span's traceparent itself.
         if (!activeSpanIds()) headers.set('traceparent', traceparentOf(ctx));
         headers.set('x-request-id', ctx.requestId);
-        return options.fetch(input, { ...init, headers });
+        return poolFetch(input, { ...init, headers });
       },
       authProvider: {
         token: async () => {
@@ -93,12 +113,13 @@ export function createReplica(backend: string, upstream: string, url: string, op
       throw err;
     }));
 
-  const run = <T>(token: string, fn: (client: Client, signal: AbortSignal) => Promise<T>, callerSignal?: AbortSignal): Promise<T> =>
+  /** `fn` under the replica's policy with `token` as the bearer of the SDK transport; failures become typed errors. */
+  const run = <T>(token: string, fn: (signal: AbortSignal) => Promise<T>, callerSignal?: AbortSignal): Promise<T> =>
     policy.execute(
       (signal) =>
         bearer.run(token, async () => {
           try {
-            return await fn(await connect(), signal);
+            return await fn(signal);
           } catch (err) {
             throw classify(backend, err);
           }
@@ -106,14 +127,55 @@ export function createReplica(backend: string, upstream: string, url: string, op
       { idempotent: false, ...(callerSignal ? { signal: callerSignal } : {}) },
     );
 
+  const sdkPath = options.path === 'sdk-client';
+
+  /** The hop's `tools/list` walk, with the SDK `Client`'s rules: at most 64 pages, a repeated page ends it. */
+  const listToolsDirect = async (token: string, signal: AbortSignal): Promise<Tool[]> => {
+    const tools: Tool[] = [];
+    let cursor: string | undefined;
+    let previous: Tool[] | undefined;
+    for (let pages = 0; ; pages += 1) {
+      if (pages >= MAX_LIST_PAGES) {
+        throw new SdkError(SdkErrorCode.ListPaginationExceeded, `tools/list: exceeded listMaxPages (${String(MAX_LIST_PAGES)}); server pagination did not terminate`, { method: 'tools/list', listMaxPages: MAX_LIST_PAGES });
+      }
+      const { page, excluded } = decodeListToolsPage(await sendJsonRpc(target, token, 'tools/list', cursor === undefined ? {} : { cursor }, {}, signal));
+      for (const e of excluded) options.logger?.warn('backend tool left out: invalid x-mcp-header declaration', { labels: { backend, tool: e.tool }, reason: e.reason });
+      if (previous !== undefined && page.nextCursor === cursor && JSON.stringify(page.tools) === JSON.stringify(previous)) break;
+      tools.push(...page.tools);
+      previous = page.tools;
+      cursor = page.nextCursor;
+      if (cursor === undefined) break;
+    }
+    return tools;
+  };
+
   return {
     url,
     upstream,
-    run,
+    listTools: (token, signal) =>
+      run(
+        token,
+        async (s) => {
+          if (!sdkPath) return listToolsDirect(token, s);
+          // The SDK walks every page itself without a cursor; `bypass` keeps one caller's list out of its cache.
+          const res = await (await connect()).listTools(undefined, { signal: s, timeout: timeoutMs, cacheMode: 'bypass' });
+          return res.tools;
+        },
+        signal,
+      ),
+    callTool: (token, name, args, signal) =>
+      run(
+        token,
+        async (s) => {
+          if (!sdkPath) return decodeCallToolResult(await sendJsonRpc(target, token, 'tools/call', { name, arguments: args }, {}, s));
+          return (await (await connect()).callTool({ name, arguments: args }, { signal: s, timeout: timeoutMs })) as CallToolResult;
+        },
+        signal,
+      ),
     request: (token, method, params, capabilities, signal) =>
       run(
         token,
-        async (_client, s) => {
+        async (s) => {
           const transport = transportFor();
           const id = `raw-${String((rawIds += 1))}`;
           try {
@@ -146,9 +208,10 @@ export function createReplica(backend: string, upstream: string, url: string, op
       ),
     async probe() {
       try {
-        const res = await fetch(new URL('/readyz', url), { signal: AbortSignal.timeout(options.healthTimeoutMs) });
-        await res.body?.cancel();
-        return res.ok;
+        // On the replica's own pool, not through the interceptors: a probe is not an MCP request.
+        const res = await undiciRequest(new URL('/readyz', url), { dispatcher: pool, signal: AbortSignal.timeout(options.healthTimeoutMs) });
+        await res.body.dump();
+        return res.statusCode >= 200 && res.statusCode < 300;
       } catch {
         return false;
       }
@@ -158,6 +221,7 @@ export function createReplica(backend: string, upstream: string, url: string, op
       policy.dispose();
       const c = await connected?.catch(() => undefined);
       await c?.close();
+      await pool.close().catch(() => undefined);
     },
   };
 }

@@ -1,0 +1,133 @@
+import { SdkError, SdkErrorCode, specTypeSchemas, type CallToolResult, type ListToolsResult, type Tool } from '@modelcontextprotocol/client';
+
+/**
+ * Checks one raw 2026-07-28 result the way the SDK `Client` decodes it (its rules, its error
+ * classes and messages): a plain object with `resultType: "complete"` (anything else — absent,
+ * not a string, `input_required`, another type — is refused), then the SDK's own schema for the
+ * method; the value returned is the schema's output without `resultType`. Every refusal is an
+ * `SdkError` whose message names the method and what was wrong.
+ */
+function decode<T>(method: 'tools/call' | 'tools/list', raw: unknown, schema: { '~standard': { validate(v: unknown): unknown } }): T {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new SdkError(SdkErrorCode.InvalidResult, `Invalid result for ${method}: not an object`, { method });
+  const { resultType, ...rest } = raw as Record<string, unknown>;
+  if (resultType === undefined) {
+    throw new SdkError(
+      SdkErrorCode.InvalidResult,
+      `Invalid result for ${method}: missing required resultType — servers implementing protocol revision 2026-07-28 MUST include it (the absent-means-complete bridge applies only to earlier-revision servers)`,
+      { method, violation: 'missing-resultType' },
+    );
+  }
+  if (typeof resultType !== 'string') throw new SdkError(SdkErrorCode.InvalidResult, `Invalid result for ${method}: non-string resultType`, { method, resultType });
+  if (resultType === 'input_required') {
+    const requests = (raw as Record<string, unknown>)['inputRequests'];
+    const some = requests !== null && typeof requests === 'object' && !Array.isArray(requests) && Object.keys(requests).length > 0;
+    if (!some && typeof (raw as Record<string, unknown>)['requestState'] !== 'string') {
+      throw new SdkError(SdkErrorCode.InvalidResult, `Invalid result for ${method}: input_required carries neither inputRequests nor requestState (every input_required result must include at least one of the two)`, {
+        method,
+        violation: 'input-required-missing-both',
+      });
+    }
+    // The SDK Client has no handler for them either (the platform's client declares no capabilities).
+    throw new SdkError(SdkErrorCode.CapabilityNotSupported, `Cannot fulfil the input requests of ${method}: the platform's MCP client declares no client capabilities`, { method });
+  }
+  if (resultType !== 'complete') throw new SdkError(SdkErrorCode.UnsupportedResultType, `Unsupported result type '${resultType}' for ${method}`, { resultType, method });
+  // The fields the 2026-07-28 wire schema requires beyond the era-neutral schema below.
+  const wire: string[] = [];
+  if (method === 'tools/call' && !Array.isArray(rest['content'])) wire.push('content: expected an array');
+  if (method === 'tools/list') {
+    const ttl = rest['ttlMs'];
+    if (typeof ttl !== 'number' || !Number.isInteger(ttl) || ttl < 0) wire.push('ttlMs: expected an integer ≥ 0');
+    if (rest['cacheScope'] !== 'public' && rest['cacheScope'] !== 'private') wire.push('cacheScope: expected "public" or "private"');
+  }
+  if (wire.length > 0) throw new SdkError(SdkErrorCode.InvalidResult, `Invalid result for ${method}: ${wire.join('; ')}`, { method });
+  const checked = schema['~standard'].validate(rest) as { value?: unknown; issues?: readonly { message: string; path?: readonly unknown[] }[] };
+  if (checked.issues) {
+    const where = checked.issues.map((i) => `${(i.path ?? []).map((p) => String(typeof p === 'object' && p !== null && 'key' in p ? (p as { key: unknown }).key : p)).join('.') || '<root>'}: ${i.message}`).join('; ');
+    throw new SdkError(SdkErrorCode.InvalidResult, `Invalid result for ${method}: ${where}`, { method });
+  }
+  return checked.value as T;
+}
+
+/**
+ * A `tools/call` result from the hop, checked strictly (see `decode`): a malformed one is an error.
+ *
+ * @example
+ * ```ts
+ * const result = decodeCallToolResult(await sendJsonRpc(target, token, 'tools/call', params, {}, signal));
+ * ```
+ */
+export function decodeCallToolResult(raw: unknown): CallToolResult {
+  return decode<CallToolResult>('tools/call', raw, specTypeSchemas.CallToolResult);
+}
+
+/**
+ * One `tools/list` page from the hop, checked strictly; tools whose `x-mcp-header` declarations
+ * break SEP-2243 are left out, as the SDK `Client` leaves them out (their names are returned so
+ * the caller can log them).
+ *
+ * @example
+ * ```ts
+ * const { page, excluded } = decodeListToolsPage(raw);
+ * ```
+ */
+export function decodeListToolsPage(raw: unknown): { page: ListToolsResult; excluded: { tool: string; reason: string }[] } {
+  const page = decode<ListToolsResult>('tools/list', raw, specTypeSchemas.ListToolsResult);
+  const excluded: { tool: string; reason: string }[] = [];
+  const tools = page.tools.filter((tool: Tool) => {
+    const reason = invalidHeaderDeclaration(tool.inputSchema);
+    if (reason !== undefined) excluded.push({ tool: tool.name, reason });
+    return reason === undefined;
+  });
+  return { page: tools.length === page.tools.length ? page : { ...page, tools }, excluded };
+}
+
+// SEP-2243 (`x-mcp-header` on input schema properties), the rules of the SDK's
+// `scanXMcpHeaderDeclarations`, which the SDK does not export: a declaration must sit on a property
+// reached only through `properties`, be a non-empty RFC 9110 token, unique case-insensitively, on a
+// string, integer or boolean property.
+const X_MCP_HEADER = 'x-mcp-header';
+const RFC9110_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const HEADER_TYPES = new Set(['string', 'integer', 'boolean']);
+const UNREACHABLE = ['items', 'prefixItems', 'contains', 'additionalProperties', 'unevaluatedProperties', 'unevaluatedItems', 'propertyNames', 'patternProperties', 'dependentSchemas', 'oneOf', 'anyOf', 'allOf', 'not', 'if', 'then', 'else', '$defs', 'definitions'];
+const OBJECT_VALUED = new Set(['patternProperties', 'dependentSchemas', '$defs', 'definitions']);
+
+/** Why `inputSchema`'s `x-mcp-header` declarations are invalid, or `undefined` when they are valid (or absent). */
+function invalidHeaderDeclaration(inputSchema: unknown): string | undefined {
+  // Fast exit: nearly every schema declares none.
+  if (!JSON.stringify(inputSchema ?? null).includes(`"${X_MCP_HEADER}"`)) return undefined;
+  const seen = new Map<string, string>();
+  const visit = (node: unknown, path: readonly string[], reachable: boolean): string | undefined => {
+    if (node === null || typeof node !== 'object') return undefined;
+    const schema = node as Record<string, unknown>;
+    const at = path.length === 0 ? '<root>' : path.join('.');
+    if (X_MCP_HEADER in schema) {
+      if (!reachable || path.length === 0) return `${at}: x-mcp-header is only permitted on properties statically reachable via a chain of 'properties' keys`;
+      const raw = schema[X_MCP_HEADER];
+      if (typeof raw !== 'string' || raw.length === 0) return `${at}: x-mcp-header MUST be a non-empty string`;
+      if (!RFC9110_TOKEN.test(raw)) return `${at}: x-mcp-header '${raw}' is not a valid RFC 9110 token`;
+      const type = typeof schema['type'] === 'string' ? schema['type'] : undefined;
+      if (type === undefined || !HEADER_TYPES.has(type)) return `${at}: x-mcp-header is only permitted on primitive-typed properties (string, integer, boolean); got ${type ?? '<none>'}`;
+      const prior = seen.get(raw.toLowerCase());
+      if (prior !== undefined) return `x-mcp-header '${raw}' is not case-insensitively unique (also declared as '${prior}')`;
+      seen.set(raw.toLowerCase(), raw);
+    }
+    const properties = schema['properties'];
+    if (properties !== null && typeof properties === 'object') {
+      for (const [key, child] of Object.entries(properties)) {
+        const fault = visit(child, [...path, key], reachable);
+        if (fault !== undefined) return fault;
+      }
+    }
+    for (const k of UNREACHABLE) {
+      const sub = schema[k];
+      if (sub === undefined) continue;
+      const branches = Array.isArray(sub) ? sub : sub !== null && typeof sub === 'object' && OBJECT_VALUED.has(k) ? Object.values(sub) : [sub];
+      for (const branch of branches) {
+        const fault = visit(branch, [...path, `<${k}>`], false);
+        if (fault !== undefined) return fault;
+      }
+    }
+    return undefined;
+  };
+  return visit(inputSchema, [], true);
+}
