@@ -225,16 +225,17 @@ export async function bootstrapServer<D>(opts: BootstrapOptions<D>): Promise<Boo
 
 /**
  * Closes `server` on SIGTERM/SIGINT (drain, then dependencies, then flush buffered spans) and exits.
+ * A server with `drain()` ({@link listen}'s) drains: stops accepting, `/readyz` 503 `draining`,
+ * answers what is in flight and what still arrives on open connections, never resets one.
  *
  * @example
  * ```ts
  * exitOnSignals(await bootstrapServer(options));
  * ```
  */
-export function exitOnSignals(server: { close(): Promise<void> }): void {
+export function exitOnSignals(server: { close(): Promise<void>; drain?: () => Promise<void> }): void {
   const stop = () => {
-    void server
-      .close()
+    void (server.drain ? server.drain() : server.close())
       .finally(() => shutdownTelemetry())
       .then(
       () => process.exit(0),

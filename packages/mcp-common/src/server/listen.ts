@@ -1,5 +1,5 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { Server as NetServer, type AddressInfo } from 'node:net';
 import type { Express } from 'express';
 import type { Logger } from '../logging/index.ts';
 
@@ -46,8 +46,22 @@ export interface RunningServer {
   /** `http://host:port`. */
   url: string;
   port: number;
-  /** Stop accepting, finish in-flight requests (up to the grace period), then close dependencies. Idempotent. */
+  /**
+   * Stop accepting, finish in-flight requests (up to the grace period), then close dependencies.
+   * Idle keep-alive connections are closed at once (fast; a client reusing one at that instant sees
+   * a reset — use {@link drain} when clients may). Idempotent.
+   */
   close(): Promise<void>;
+  /**
+   * What SIGTERM does ({@link exitOnSignals}): stop accepting new connections, answer `GET /readyz`
+   * with 503 `{"status":"draining"}` so load balancers and the MCP gateway take the replica out,
+   * finish in-flight requests, and **answer** every request that still arrives on an open
+   * connection (with `Connection: close`, so the client moves off it) — never reset it. Idle
+   * keep-alive connections are left until their advertised `Keep-Alive: timeout` (the client knows
+   * it and stops reusing them before), so none is closed under a request on its way. Bounded by the
+   * grace period, then as {@link close}. Idempotent; `close()` during a drain joins it.
+   */
+  drain(): Promise<void>;
 }
 
 /**
@@ -72,9 +86,27 @@ export async function listen(app: Express, opts: ListenOptions): Promise<Running
       keepAliveTimeout: limits.keepAliveTimeoutMs,
       connectionsCheckingInterval: limits.timeoutCheckIntervalMs,
     },
-    app,
   );
   server.maxConnections = limits.maxConnections;
+  let draining = false;
+  /** Responses whose headers are not sent yet: told to close their connection when a drain starts. */
+  const pending = new Set<ServerResponse>();
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    if (!draining) {
+      pending.add(res);
+      res.once('close', () => pending.delete(res));
+      app(req, res);
+      return;
+    }
+    // Draining: answered, then the connection closes (the client sees `Connection: close`, no reset).
+    res.shouldKeepAlive = false;
+    if (req.method === 'GET' && /^\/readyz(\?|$)/.test(req.url ?? '')) {
+      const body = '{"status":"draining"}';
+      res.writeHead(503, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'retry-after': '1' }).end(body);
+      return;
+    }
+    app(req, res);
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port, opts.host, () => {
@@ -85,20 +117,36 @@ export async function listen(app: Express, opts: ListenOptions): Promise<Running
   const { port } = server.address() as AddressInfo;
   const host = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
   let closing: Promise<void> | undefined;
-  const close = () =>
+  const graceMs = opts.shutdownGraceMs ?? 10_000;
+  const shutdown = (idle: 'close' | 'wait') =>
     (closing ??= (async () => {
-      opts.logger.info('shutting down: draining in-flight requests', { event: { action: 'shutdown' } });
-      const drained = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeIdleConnections();
-      const grace = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), opts.shutdownGraceMs ?? 10_000).unref());
+      draining = true;
+      opts.logger.info('shutting down: draining in-flight requests', { event: { action: 'shutdown' }, labels: { idle_connections: idle } });
+      for (const res of pending) if (!res.headersSent) res.shouldKeepAlive = false;
+      pending.clear();
+      // net.Server#close stops accepting and waits for every connection to end; http.Server#close
+      // would also close idle keep-alive connections at once — under a client's next request.
+      const drained = new Promise<void>((resolve) => {
+        if (idle === 'wait') NetServer.prototype.close.call(server, () => resolve());
+        else server.close(() => resolve());
+      });
+      const grace = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), graceMs).unref());
       if ((await Promise.race([drained, grace])) === 'timeout') {
         opts.logger.warn('grace period over: closing remaining connections', { event: { action: 'shutdown' } });
         server.closeAllConnections();
         await drained;
       }
+      // Stops http.Server's own timers (the connections check), a no-op for the listener already closed.
+      if (idle === 'wait') server.close(() => undefined);
       for (const fn of opts.onClose ?? []) {
         await fn().catch((error: unknown) => opts.logger.warn('error while closing a dependency', { error }));
       }
     })());
-  return { server, url: `http://${host}:${port}`, port, close };
+  return {
+    server,
+    url: `http://${host}:${port}`,
+    port,
+    close: () => shutdown('close'),
+    drain: () => shutdown('wait'),
+  };
 }

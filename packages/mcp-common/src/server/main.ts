@@ -11,7 +11,7 @@ import { exitOnSignals } from './bootstrap.ts';
  * await runServerMain('mcp-network', () => startNetworkServer(loadConfig(process.env)));
  * ```
  */
-export async function runServerMain(service: string, start: () => Promise<{ close(): Promise<void> }>): Promise<void> {
+export async function runServerMain(service: string, start: () => Promise<{ close(): Promise<void>; drain?: () => Promise<void> }>): Promise<void> {
   try {
     exitOnSignals(await start());
   } catch (err) {
