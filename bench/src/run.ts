@@ -1,9 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { startCatalystCenterSimulator } from '@mcp-platform/sandboxes/catalyst-center';
 import { SEED_RESOURCE_SERVERS, startIdentityProvider } from '@mcp-platform/sandboxes/idp';
+import { POLICY_DIR } from '@mcp-platform/policies';
 import { DEV_SECRETS } from '@mcp-platform/mcp-network/config';
 import { freePort, startOpa } from '@mcp-platform/test-support';
 import { BENCH_DEVICE_ID } from './targets/spine.ts';
@@ -23,7 +23,6 @@ export const TARGET = { throughputRatioAtLeast: 1.0, p99RatioAtMost: 1.2 } as co
 /** The target for mcp-network with its simulator against the bare server. */
 export const NETWORK_TARGET = { throughputRatioAtLeast: 0.8 } as const;
 
-const POLICY_DIR = fileURLToPath(new URL('../../policies/mcp', import.meta.url));
 /** The seeded network engineer: a non-admin caller the policy really has to evaluate. */
 const BENCH_USER = 'nina';
 

@@ -86,7 +86,7 @@ async function waitHealthy(url: string, child: ChildProcess, timeoutMs: number, 
  *
  * @example
  * ```ts
- * const opa = await startOpa({ policyDir: fileURLToPath(new URL('../../../policies/mcp', import.meta.url)) });
+ * const opa = await startOpa({ policyDir: POLICY_DIR }); // import { POLICY_DIR } from '@mcp-platform/policies'
  * afterAll(() => opa.stop());
  * const authorizer = createOpaAuthorizer({ url: opa.url });
  * ```

@@ -1,11 +1,10 @@
 import { PassThrough } from 'node:stream';
-import { fileURLToPath } from 'node:url';
+import { POLICY_DIR } from '@mcp-platform/policies';
 import { SEED_RESOURCE_SERVERS, startIdentityProvider, type RunningIdentityProvider } from '@mcp-platform/sandboxes/idp';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { freePort, startOpa, type RunningOpa } from './opa.ts';
 
 /** The repository's policy bundle root (`policies/mcp`). */
-export const POLICY_DIR = fileURLToPath(new URL('../../../policies/mcp', import.meta.url));
 
 /** What a server under test must expose. */
 export interface ServerUnderTest {

@@ -4,7 +4,8 @@ import { startCatalystCenterSimulator, type CatalystSimulator } from '@mcp-platf
 import { startGitHubSimulator, type GitHubSimulator } from '@mcp-platform/sandboxes/github';
 import { SEED_RESOURCE_SERVERS, startIdentityProvider, type RunningIdentityProvider } from '@mcp-platform/sandboxes/idp';
 import { startServiceNowSimulator, type ServiceNowSimulator } from '@mcp-platform/sandboxes/servicenow';
-import { freePort, recordBackendRequests, POLICY_DIR, startMcpProcess, startOpa, type McpProcess, type RunningOpa } from '@mcp-platform/test-support';
+import { POLICY_DIR } from '@mcp-platform/policies';
+import { freePort, recordBackendRequests, startMcpProcess, startOpa, type McpProcess, type RunningOpa } from '@mcp-platform/test-support';
 import { startGateway, type RunningGateway } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
 

@@ -14,7 +14,8 @@ import { compareFront, formatFrontLevel, startServiceProcess, type FrontLevel } 
 import { procCpuMs, roundsFor } from '@mcp-platform/bench/interleave';
 import { SEED_IDS, startCatalystCenterSimulator } from '@mcp-platform/sandboxes/catalyst-center';
 import { SEED_RESOURCE_SERVERS, startIdentityProvider } from '@mcp-platform/sandboxes/idp';
-import { freePort, POLICY_DIR, startOpa } from '@mcp-platform/test-support';
+import { POLICY_DIR } from '@mcp-platform/policies';
+import { freePort, startOpa } from '@mcp-platform/test-support';
 
 const PROTOCOL_VERSION = '2025-11-25';
 
