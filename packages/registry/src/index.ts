@@ -11,5 +11,4 @@
 export { REST_PROXY, SERVERS, WORKERS } from './servers.ts';
 export { backendServers, serverByKey, serverByName, simulators, UnknownServerError, type SimulatorUse } from './lookup.ts';
 export { audiences, clusterUrl, localUrl, portEnv, vaultDataPath } from './urls.ts';
-export { validateRegistry } from './validate.ts';
 export type { PlatformService, ServerEntry, Simulator, Upstream, VaultIdentity, WorkerEntry } from './types.ts';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { audiences, backendServers, clusterUrl, localUrl, portEnv, REST_PROXY, SERVERS, serverByKey, serverByName, simulators, UnknownServerError, validateRegistry, WORKERS } from './index.ts';
+import { audiences, backendServers, clusterUrl, localUrl, portEnv, REST_PROXY, SERVERS, serverByKey, serverByName, simulators, UnknownServerError, WORKERS } from './index.ts';
+import { validateRegistry } from './validate.ts';
 
 describe('the committed registry', () => {
   it('is consistent', () => {
