@@ -26,8 +26,6 @@
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -35,6 +33,7 @@ import { REST_PROXY, SERVERS, WORKERS } from '@mcp-platform/registry';
 import { DEV_PASSWORD_GRANT, SEED_RESOURCE_SERVERS, startIdentityProvider } from '@mcp-platform/sandboxes/idp';
 import { SEED_IDS, startCatalystCenterSimulator } from '@mcp-platform/sandboxes/catalyst-center';
 import { startFaultProxy, type FaultProxy } from '@mcp-platform/tooling/fault-proxy';
+import { freeLoopbackPort } from '@mcp-platform/tooling/local';
 import { findOpa } from '@mcp-platform/tooling/opa';
 import { provisionAppRoles, startDevOpenBao, type DevOpenBao } from '@mcp-platform/tooling/openbao';
 import { findRedisServer } from '@mcp-platform/tooling/redis';
@@ -54,14 +53,6 @@ const logDir = join(root, '.run', 'chaos');
 mkdirSync(logDir, { recursive: true });
 const children: ChildProcess[] = [];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function loopbackPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /** A started child process, its output in `.run/chaos/<name>.log`. */
 function run(name: string, command: string, args: string[], env: Record<string, string> = {}): ChildProcess {
@@ -117,18 +108,18 @@ if (!network?.upstream || !itsm?.upstream) throw new Error('the registry lacks n
 const temporalBin = findTemporal();
 if (temporalBin === undefined) throw new Error('temporal not installed: run `pnpm tools ensure`');
 const ports = {
-  idp: await loopbackPort(),
-  opa: await loopbackPort(),
-  catalyst: await loopbackPort(),
-  servicenow: await loopbackPort(),
-  redis: await loopbackPort(),
-  network: await loopbackPort(),
-  network2: await loopbackPort(),
-  itsm: await loopbackPort(),
-  gateway: await loopbackPort(),
-  temporal: await loopbackPort(),
-  temporalHttp: await loopbackPort(),
-  worker: await loopbackPort(),
+  idp: await freeLoopbackPort(),
+  opa: await freeLoopbackPort(),
+  catalyst: await freeLoopbackPort(),
+  servicenow: await freeLoopbackPort(),
+  redis: await freeLoopbackPort(),
+  network: await freeLoopbackPort(),
+  network2: await freeLoopbackPort(),
+  itsm: await freeLoopbackPort(),
+  gateway: await freeLoopbackPort(),
+  temporal: await freeLoopbackPort(),
+  temporalHttp: await freeLoopbackPort(),
+  worker: await freeLoopbackPort(),
 };
 const proxies: Record<string, FaultProxy> = {
   idp: await startFaultProxy(ports.idp),
