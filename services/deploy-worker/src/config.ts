@@ -1,4 +1,6 @@
-import { authEnv, authzEnv, httpUrl, loggingEnv, parseConfig, port, positiveInt, secretsEnv, type Env } from '@mcp-platform/mcp-common/config';
+import { authEnv, authzEnv, loggingEnv, parseConfig, port, positiveInt, secretsEnv, type Env } from '@mcp-platform/mcp-common/config';
+import { catalystCenterEnv } from '@mcp-platform/connectors/catalyst-center';
+import { serviceNowEnv } from '@mcp-platform/connectors/servicenow';
 import { z } from 'zod';
 import { DEFAULT_STANDARD_CHANGE_TEMPLATE, temporalEnv, temporalRules } from '@mcp-platform/deployment-contract';
 
@@ -22,12 +24,8 @@ export const configSchema = z
     /** Probes for orchestrators: `/healthz`, `/readyz` (worker polling), `/metrics`. */
     HEALTH_HOST: z.string().default('127.0.0.1'),
     HEALTH_PORT: port(8110),
-    CATALYST_BASE_URL: httpUrl().default('http://127.0.0.1:9401'),
-    CATALYST_TIMEOUT_MS: positiveInt(10_000),
-    CATALYST_SECRET_NAME: z.string().default('catalyst-center'),
-    SERVICENOW_INSTANCE_URL: httpUrl().default('http://127.0.0.1:9402'),
-    SERVICENOW_TIMEOUT_MS: positiveInt(10_000),
-    SERVICENOW_SECRET_NAME: z.string().default('servicenow'),
+    ...catalystCenterEnv,
+    ...serviceNowEnv,
     /**
      * The approved standard-change template (`std_change_producer_version`) a pre-approved deployment
      * (`changeType: 'standard'`) is raised from; the policy's catalog (data.mcp.itsm.standard_change_templates) must list it.

@@ -1,10 +1,10 @@
-import { catalystCenterSecret, createCatalystCenterClient } from '@mcp-platform/connectors/catalyst-center';
-import { createServiceNowClient, serviceNowSecret } from '@mcp-platform/connectors/servicenow';
+import { catalystCenterFromConfig } from '@mcp-platform/connectors/catalyst-center';
+import { serviceNowFromConfig } from '@mcp-platform/connectors/servicenow';
 import type { Authorizer } from '@mcp-platform/mcp-common/authz';
 import { createAuthorizerFromConfig } from '@mcp-platform/mcp-common/authz';
 import type { PlatformLogger } from '@mcp-platform/mcp-common/logging';
 import type { PlatformMetrics } from '@mcp-platform/mcp-common/metrics';
-import { createSecretProviderFromConfig, withUpstreamCredentials } from '@mcp-platform/mcp-common/secrets';
+import { createSecretProviderFromConfig } from '@mcp-platform/mcp-common/secrets';
 import { createServiceNowChangeManagement, type ActivityDeps } from './activities/index.ts';
 import { DEV_SECRETS, type WorkerConfig } from './config.ts';
 
@@ -27,12 +27,8 @@ export interface BuiltDeps extends ActivityDeps {
 export function buildDeps(config: WorkerConfig, logger: PlatformLogger, metrics?: PlatformMetrics): BuiltDeps {
   const secrets = createSecretProviderFromConfig(config, { logger, audit: logger, devSecrets: DEV_SECRETS, ...(metrics ? { metrics } : {}) });
   const observer = metrics ? { observer: metrics.upstream } : {};
-  const catalyst = withUpstreamCredentials({ secrets, name: config.CATALYST_SECRET_NAME, schema: catalystCenterSecret }, (credentials) =>
-    createCatalystCenterClient({ baseUrl: config.CATALYST_BASE_URL, credentials, policy: { timeoutMs: config.CATALYST_TIMEOUT_MS, ...observer }, logger }),
-  );
-  const servicenow = withUpstreamCredentials({ secrets, name: config.SERVICENOW_SECRET_NAME, schema: serviceNowSecret }, (credentials) =>
-    createServiceNowClient({ instanceUrl: config.SERVICENOW_INSTANCE_URL, credentials, policy: { timeoutMs: config.SERVICENOW_TIMEOUT_MS, ...observer }, logger }),
-  );
+  const catalyst = catalystCenterFromConfig(config, { secrets, logger, ...observer });
+  const servicenow = serviceNowFromConfig(config, { secrets, logger, ...observer });
   // No decision cache: a workflow's decisions must see the policy as it is at each step.
   const authz = createAuthorizerFromConfig({ ...config, AUTHZ_CACHE_TTL_MS: 0 }, { audit: logger, logger });
   const authorizer = authz.call;

@@ -1,5 +1,4 @@
-import { catalystCenterSecret, createCatalystCenterClient } from '@mcp-platform/connectors/catalyst-center';
-import { withUpstreamCredentials } from '@mcp-platform/mcp-common/secrets';
+import { catalystCenterFromConfig } from '@mcp-platform/connectors/catalyst-center';
 import { bootstrapServer, type BootstrappedServer } from '@mcp-platform/mcp-common/server';
 import { DEV_SECRETS, type AnalysisConfig } from './config.ts';
 import type { AnalysisDeps } from './deps.ts';
@@ -37,14 +36,7 @@ export function startAnalysisServer(config: AnalysisConfig, options: StartAnalys
       'Typical flow: get_network_health → get_site_health → get_device_health / list_issues → get_issue → run_show_command or get_config_changes.',
     ...(options.logStream ? { logStream: options.logStream } : {}),
     buildDeps: ({ secrets, logger, metrics, readCache }) => {
-      const catalyst = withUpstreamCredentials({ secrets, name: config.CATALYST_SECRET_NAME, schema: catalystCenterSecret }, (credentials) =>
-        createCatalystCenterClient({
-          baseUrl: config.CATALYST_BASE_URL,
-          credentials,
-          policy: { timeoutMs: config.CATALYST_TIMEOUT_MS, observer: metrics.upstream, readCache: readCache('catalyst-center') },
-          logger,
-        }),
-      );
+      const catalyst = catalystCenterFromConfig(config, { secrets, logger, observer: metrics.upstream, readCache: readCache('catalyst-center') });
       return {
         catalyst,
         limits: {

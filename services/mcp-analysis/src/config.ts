@@ -1,16 +1,14 @@
 import { serverByKey } from '@mcp-platform/registry';
-import { httpUrl, parseConfig, positiveInt, serverEnv, withCommonRules, type Env } from '@mcp-platform/mcp-common/config';
+import { parseConfig, positiveInt, serverEnv, withCommonRules, type Env } from '@mcp-platform/mcp-common/config';
+import { catalystCenterEnv } from '@mcp-platform/connectors/catalyst-center';
 import { z } from 'zod';
 
 /** Everything mcp-analysis reads from the environment — the only place that does. */
 export const configSchema = withCommonRules(
   z.object({
     ...serverEnv(serverByKey('analysis').port),
-    /** Catalyst Center base URL (the local simulator by default). */
-    CATALYST_BASE_URL: httpUrl().default('http://127.0.0.1:9401'),
-    CATALYST_TIMEOUT_MS: positiveInt(10_000),
-    /** Secret name (Vault path `mcp/<name>`) holding `username` and `password`. */
-    CATALYST_SECRET_NAME: z.string().default('catalyst-center'),
+    /** Catalyst Center: `CATALYST_BASE_URL`, `CATALYST_TIMEOUT_MS`, `CATALYST_SECRET_NAME` (the connector's one list). */
+    ...catalystCenterEnv,
     /** Seconds Catalyst Center gives devices to answer a command (its `timeout`); a slower device is reported as timed out. */
     COMMAND_TIMEOUT_SECONDS: positiveInt(30).pipe(z.number().max(300)),
     /** How long a tool waits for a Command Runner task before giving up, in ms (must be below REQUEST_TIMEOUT_MS). */

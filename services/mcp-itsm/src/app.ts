@@ -1,5 +1,4 @@
-import { createServiceNowClient, serviceNowSecret } from '@mcp-platform/connectors/servicenow';
-import { withUpstreamCredentials } from '@mcp-platform/mcp-common/secrets';
+import { serviceNowFromConfig } from '@mcp-platform/connectors/servicenow';
 import { bootstrapServer, type BootstrappedServer } from '@mcp-platform/mcp-common/server';
 import { DEV_SECRETS, type ItsmConfig } from './config.ts';
 import type { ItsmDeps } from './deps.ts';
@@ -37,14 +36,7 @@ export function startItsmServer(config: ItsmConfig, options: StartItsmServerOpti
       'Approval (authorize → scheduled) is its own tool, approve_change_request. Pass a correlation_id when creating a ticket so a retried call returns the same ticket.',
     ...(options.logStream ? { logStream: options.logStream } : {}),
     buildDeps: ({ secrets, logger, metrics, readCache }) => {
-      const servicenow = withUpstreamCredentials({ secrets, name: config.SERVICENOW_SECRET_NAME, schema: serviceNowSecret }, (credentials) =>
-        createServiceNowClient({
-          instanceUrl: config.SERVICENOW_INSTANCE_URL,
-          credentials,
-          policy: { timeoutMs: config.SERVICENOW_TIMEOUT_MS, observer: metrics.upstream, readCache: readCache('servicenow') },
-          logger,
-        }),
-      );
+      const servicenow = serviceNowFromConfig(config, { secrets, logger, observer: metrics.upstream, readCache: readCache('servicenow') });
       return { servicenow };
     },
     // Degraded mode: while ServiceNow's breaker is open, reads answer stale from the cache, writes are refused, /readyz says degraded.

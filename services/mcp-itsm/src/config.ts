@@ -1,19 +1,14 @@
 import { serverByKey } from '@mcp-platform/registry';
-import { httpUrl, parseConfig, positiveInt, serverEnv, withCommonRules, type Env } from '@mcp-platform/mcp-common/config';
+import { parseConfig, serverEnv, withCommonRules, type Env } from '@mcp-platform/mcp-common/config';
+import { serviceNowEnv } from '@mcp-platform/connectors/servicenow';
 import { z } from 'zod';
 
 /** Everything mcp-itsm reads from the environment — the only place that does. */
 export const configSchema = withCommonRules(
   z.object({
     ...serverEnv(serverByKey('itsm').port),
-    /** ServiceNow instance URL (the local simulator by default), e.g. `https://acme.service-now.com`. */
-    SERVICENOW_INSTANCE_URL: httpUrl().default('http://127.0.0.1:9402'),
-    SERVICENOW_TIMEOUT_MS: positiveInt(10_000),
-    /**
-     * Secret name (Vault path `mcp/<name>`) holding either `username` and `password` (Basic)
-     * or `client_id` and `client_secret` (OAuth client credentials).
-     */
-    SERVICENOW_SECRET_NAME: z.string().default('servicenow'),
+    /** ServiceNow: `SERVICENOW_INSTANCE_URL`, `SERVICENOW_TIMEOUT_MS`, `SERVICENOW_SECRET_NAME` (the connector's one list). */
+    ...serviceNowEnv,
   }),
 );
 

@@ -1,6 +1,5 @@
-import { catalystCenterSecret, createCatalystCenterClient } from '@mcp-platform/connectors/catalyst-center';
+import { catalystCenterFromConfig } from '@mcp-platform/connectors/catalyst-center';
 import { connectClient, createDeploymentClient } from '@mcp-platform/deployment-contract';
-import { withUpstreamCredentials } from '@mcp-platform/mcp-common/secrets';
 import { bootstrapServer, type BootstrappedServer } from '@mcp-platform/mcp-common/server';
 import { DEV_SECRETS, type NetworkConfig } from './config.ts';
 import { createWorkerDelegation } from './delegation.ts';
@@ -53,14 +52,7 @@ export function startNetworkServer(config: NetworkConfig, options: StartNetworkS
     // Deployments are tasks (SEP-2663) backed by their Temporal workflows.
     tasks: (deps) => (deps.deployments ? createDeploymentTaskBackend(deps.deployments, deps.workerAudience) : undefined),
     buildDeps: async ({ secrets, logger, metrics, readCache }) => {
-      const catalyst = withUpstreamCredentials({ secrets, name: config.CATALYST_SECRET_NAME, schema: catalystCenterSecret }, (credentials) =>
-        createCatalystCenterClient({
-          baseUrl: config.CATALYST_BASE_URL,
-          credentials,
-          policy: { timeoutMs: config.CATALYST_TIMEOUT_MS, observer: metrics.upstream, readCache: readCache('catalyst-center') },
-          logger,
-        }),
-      );
+      const catalyst = catalystCenterFromConfig(config, { secrets, logger, observer: metrics.upstream, readCache: readCache('catalyst-center') });
       const temporal = config.TEMPORAL_ADDRESS !== undefined ? await connectClient({ ...config, TEMPORAL_ADDRESS: config.TEMPORAL_ADDRESS }, { lazy: true }) : undefined;
       return {
         catalyst,

@@ -1,17 +1,15 @@
 import { serverByKey } from '@mcp-platform/registry';
-import { httpUrl, parseConfig, positiveInt, serverEnv, withCommonRules, type Env } from '@mcp-platform/mcp-common/config';
+import { parseConfig, positiveInt, serverEnv, withCommonRules, type Env } from '@mcp-platform/mcp-common/config';
 import { temporalEnv, temporalRules } from '@mcp-platform/deployment-contract';
+import { catalystCenterEnv } from '@mcp-platform/connectors/catalyst-center';
 import { z } from 'zod';
 
 /** Everything mcp-network reads from the environment — the only place that does. */
 export const configSchema = withCommonRules(
   z.object({
     ...serverEnv(serverByKey('network').port),
-    /** Catalyst Center base URL (the local simulator by default). */
-    CATALYST_BASE_URL: httpUrl().default('http://127.0.0.1:9401'),
-    CATALYST_TIMEOUT_MS: positiveInt(10_000),
-    /** Secret name (Vault path `mcp/<name>`) holding `username` and `password`. */
-    CATALYST_SECRET_NAME: z.string().default('catalyst-center'),
+    /** Catalyst Center: `CATALYST_BASE_URL`, `CATALYST_TIMEOUT_MS`, `CATALYST_SECRET_NAME` (the connector's one list). */
+    ...catalystCenterEnv,
     /** Most devices one deploy_template call may target. */
     DEPLOY_MAX_DEVICES: positiveInt(50),
     /** Temporal for deployment workflows (`TEMPORAL_NAMESPACE`, `TEMPORAL_TASK_QUEUE`, `TEMPORAL_TLS_*`, `TEMPORAL_API_KEY`); unset = the workflow tools are off. */

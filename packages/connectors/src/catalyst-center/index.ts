@@ -70,5 +70,4 @@ export {
   type SiteHealth,
   type SiteHealthQuery,
 } from './analysis-types.ts';
-/** The Catalyst Center secret (`username`, `password`) for the spine's `withUpstreamCredentials`. */
-export { usernamePasswordSecret as catalystCenterSecret } from '../secrets.ts';
+export { catalystCenterEnv, catalystCenterFromConfig, type CatalystCenterConfig, type CatalystCenterWiring } from './from-config.ts';

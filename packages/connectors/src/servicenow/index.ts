@@ -45,4 +45,4 @@ export {
   type SearchOptions,
 } from './types.ts';
 /** The ServiceNow secret (Basic or OAuth client credentials) for the spine's `withUpstreamCredentials`. */
-export { serviceNowSecret } from '../secrets.ts';
+export { serviceNowEnv, serviceNowFromConfig, type ServiceNowConfig, type ServiceNowWiring } from './from-config.ts';

@@ -10,8 +10,8 @@ export interface UpstreamCredentialsOptions<C> {
   name: string;
   /**
    * Parses the secret into the client's credential type — one schema per kind of credential,
-   * exported by the connector that uses it (`catalystCenterSecret`, `serviceNowSecret`,
-   * `gitHubSecret`). Its `description` names the keys it needs (used in the error, never values).
+   * kept by the connector that uses it (`catalystCenterFromConfig` and `serviceNowFromConfig` pass theirs;
+   * `gitHubSecret` for mcp-github). Its `description` names the keys it needs (used in the error, never values).
    */
   schema: z.ZodType<C>;
 }
@@ -33,8 +33,8 @@ export interface UpstreamCredentialsOptions<C> {
  *
  * @example
  * ```ts
- * const catalyst = withUpstreamCredentials({ secrets, name: 'catalyst-center', schema: catalystCenterSecret }, (credentials) =>
- *   createCatalystCenterClient({ baseUrl, credentials, logger }),
+ * const github = withUpstreamCredentials({ secrets, name: 'github', schema: gitHubSecret }, (credentials) =>
+ *   createGitHubClient({ baseUrl, credentials, logger }),
  * );
  * ```
  */
