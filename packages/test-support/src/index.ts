@@ -7,6 +7,7 @@ export { KUBERNETES_TEST_CA_PEM, startKubernetesTokenReview, type KubernetesToke
 export { startVaultRecorder, type SeenVaultRequest, type VaultRecorder } from './vault-recorder.ts';
 export { probeAuthEdges, type AuthEdgeOptions, type AuthEdgeResponses } from './auth-edges.ts';
 export { serviceProcess, type ServiceProcess } from './service-process.ts';
+export { startDeployWorkerProcess, type DeployWorkerProcessOptions } from './deploy-worker.ts';
 export { PLANTED_SECRET, plantedArguments, probeArgumentLeaks, type ArgumentLeakReport, type JsonSchema } from './secret-probe.ts';
 export { startTemporalDevServer, type DevServer } from './temporal.ts';
 export { startMcpProcess, type McpProcess } from './mcp-process.ts';

@@ -1,7 +1,7 @@
 /**
- * The whole worker from its configuration — what `main.ts` runs and what other packages'
- * tests embed (`@mcp-platform/deploy-worker/worker`): activities' clients, the credential
- * verifier and replay ledger, the Temporal connections, the worker and its probe server.
+ * The whole worker from its configuration — what `main.ts` runs (other packages' tests run
+ * `main.ts` as a process, through test-support's `startDeployWorkerProcess`): activities' clients,
+ * the credential verifier and replay ledger, the Temporal connections, the worker and its probe server.
  *
  * @module
  */
@@ -17,9 +17,6 @@ import { buildDeps } from './deps.ts';
 import { startHealthServer } from './health.ts';
 import { createTemporalCredentialLedger } from './identity/ledger.ts';
 import { createDeploymentWorker } from './worker.ts';
-
-export { loadConfig, type WorkerConfig } from './config.ts';
-export { installTemporalRuntime } from './worker.ts';
 
 /** A started deploy worker. */
 export interface RunningDeployWorker {

@@ -1,16 +1,13 @@
 /**
  * SEP-2663 tasks through the gateway: mcp-network's deployment workflow tool answers a task-capable
- * caller with a task (Temporal dev server, the deploy worker in-process); the gateway passes the
+ * caller with a task (Temporal dev server, the deploy worker as its own process); the gateway passes the
  * extension through, prefixes the task id with the server, and routes tasks/get|cancel back to the
  * backend under the caller's exchanged identity, where the backend's policy decides.
  */
 import { randomUUID } from 'node:crypto';
-import { Writable } from 'node:stream';
 import { Client, StreamableHTTPClientTransport, type CallToolResult } from '@modelcontextprotocol/client';
-import { createLogger } from '@mcp-platform/mcp-common/logging';
 import { TASKS_EXTENSION } from '@mcp-platform/mcp-common/server';
-import { loadConfig as loadWorkerConfig, startDeployWorker, type RunningDeployWorker } from '@mcp-platform/deploy-worker/worker';
-import { startTemporalDevServer, type DevServer } from '@mcp-platform/test-support';
+import { startDeployWorkerProcess, startTemporalDevServer, type DevServer, type ServiceProcess } from '@mcp-platform/test-support';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { z } from 'zod';
 import { startGatewayHarness, type GatewayHarness } from './harness.ts';
@@ -24,26 +21,13 @@ const Task = z.looseObject({ taskId: z.string(), status: z.string(), statusMessa
 
 let temporal: DevServer;
 let h: GatewayHarness;
-let worker: RunningDeployWorker;
+let worker: ServiceProcess;
 
 beforeAll(async () => {
   temporal = await startTemporalDevServer();
   h = await startGatewayHarness({}, { networkEnv: { TEMPORAL_ADDRESS: temporal.address, TEMPORAL_TASK_QUEUE: TASK_QUEUE } });
-  const quiet = createLogger({ serviceName: 'deploy-worker', serviceVersion: 'test', level: 'warn', stream: new Writable({ write: (_c, _e, done) => done() }) });
-  worker = await startDeployWorker(
-    loadWorkerConfig({
-      TEMPORAL_ADDRESS: temporal.address,
-      TEMPORAL_TASK_QUEUE: TASK_QUEUE,
-      OIDC_ISSUER: h.idp.issuer,
-      AUTHZ_MODE: 'wasm',
-      ALLOW_DEV_SECRETS: 'true',
-      CATALYST_BASE_URL: h.catalyst.url,
-      SERVICENOW_INSTANCE_URL: h.servicenow.url,
-      HEALTH_PORT: '0',
-    }),
-    quiet,
-  );
-}, 240_000);
+  worker = await startDeployWorkerProcess({ temporalAddress: temporal.address, taskQueue: TASK_QUEUE, issuer: h.idp.issuer, catalystUrl: h.catalyst.url, servicenowUrl: h.servicenow.url });
+}, 300_000);
 
 afterAll(async () => {
   await worker?.stop();

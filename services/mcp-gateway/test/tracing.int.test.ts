@@ -1,6 +1,6 @@
 import type { CallToolResult } from '@modelcontextprotocol/client';
 import { SEED_IDS } from '@mcp-platform/sandboxes/catalyst-center';
-import { startTelemetry, type Telemetry } from '@mcp-platform/mcp-common/telemetry';
+import { startServiceTelemetry, type Telemetry } from '@mcp-platform/mcp-common/telemetry';
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '@mcp-platform/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GatewayHarness } from './harness.ts';
@@ -16,7 +16,7 @@ beforeAll(async () => {
   otlp = await startOtlpReceiver();
   const otel = { OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_BSP_SCHEDULE_DELAY: '100' };
   Object.assign(process.env, otel);
-  telemetry = startTelemetry({ serviceName: 'mcp-gateway', serviceVersion: '0.1.0', env: process.env });
+  telemetry = startServiceTelemetry({ serviceName: 'mcp-gateway', serviceVersion: '0.1.0', env: process.env });
   // Loaded after the SDK started, as main.ts does with ./tracing.ts.
   const { startGatewayHarness } = await import('./harness.ts');
   h = await startGatewayHarness({ MANAGEMENT_TOKEN, MANAGEMENT_TRUST_LOOPBACK: 'false' }, { backendEnv: otel });

@@ -1,7 +1,7 @@
 /**
  * The deployment workflow tools end to end: a real MCP client with a token from the dev IdP,
  * real OPA, mcp-network with TEMPORAL_ADDRESS, the real Temporal dev server and the deploy
- * worker (in-process) against the Catalyst Center and ServiceNow simulators.
+ * worker (its own process) against the Catalyst Center and ServiceNow simulators.
  */
 import { randomUUID } from 'node:crypto';
 import { Client, StreamableHTTPClientTransport, type CallToolResult } from '@modelcontextprotocol/client';
@@ -12,7 +12,7 @@ import { startTemporalDevServer, type DevServer } from '@mcp-platform/test-suppo
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { connectClient, createDeploymentClient, DEFAULT_WORKER_AUDIENCE, type DeploymentClient, type TemporalConfig } from '@mcp-platform/deployment-contract';
 import { startHarness, type NetworkHarness } from './harness.ts';
-import { startInProcessWorker, type InProcessWorker } from './worker.ts';
+import { startHarnessWorker, type HarnessWorker } from './worker.ts';
 
 const TASK_QUEUE = 'network-tools';
 const ACCESS = ['de000000-0000-4000-8000-000000000005', 'de000000-0000-4000-8000-000000000006'];
@@ -20,7 +20,7 @@ const TEMPLATE = '7e000000-0000-4000-8000-000000000001';
 let temporal: DevServer;
 let itsm: ServiceNowSimulator;
 let h: NetworkHarness;
-let worker: InProcessWorker;
+let worker: HarnessWorker;
 let operators: DeploymentClient;
 
 beforeAll(async () => {
@@ -28,10 +28,10 @@ beforeAll(async () => {
   h = await startHarness({ TEMPORAL_ADDRESS: temporal.address, TEMPORAL_TASK_QUEUE: TASK_QUEUE });
   const config: TemporalConfig = { TEMPORAL_ADDRESS: temporal.address, TEMPORAL_NAMESPACE: 'default', TEMPORAL_TASK_QUEUE: TASK_QUEUE, TEMPORAL_TLS: false, DEPLOY_WORKER_AUDIENCE: DEFAULT_WORKER_AUDIENCE };
   operators = createDeploymentClient(await connectClient(config), TASK_QUEUE);
-  // The worker as it runs in production (src/run.ts), in-process, against the same IdP, simulators and Temporal.
-  worker = await startInProcessWorker(h, { temporalAddress: temporal.address, taskQueue: TASK_QUEUE });
+  // The worker as it runs in production (src/main.ts, its own process), against the same IdP, simulators and Temporal.
+  worker = await startHarnessWorker(h, { temporalAddress: temporal.address, taskQueue: TASK_QUEUE });
   itsm = worker.itsm;
-}, 180_000);
+}, 240_000);
 
 afterAll(async () => {
   await worker?.stop();

@@ -1,6 +1,6 @@
 import type { CallToolResult } from '@modelcontextprotocol/client';
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '@mcp-platform/test-support';
-import { startTelemetry, type Telemetry } from '@mcp-platform/mcp-common/telemetry';
+import { startServiceTelemetry, type Telemetry } from '@mcp-platform/mcp-common/telemetry';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NetworkHarness } from './harness.ts';
 
@@ -14,7 +14,7 @@ beforeAll(async () => {
   process.env['OTEL_EXPORTER_OTLP_ENDPOINT'] = otlp.url;
   process.env['OTEL_EXPORTER_OTLP_PROTOCOL'] = 'http/json';
   process.env['OTEL_BSP_SCHEDULE_DELAY'] = '100';
-  telemetry = startTelemetry({ serviceName: 'mcp-network', serviceVersion: '0.1.0', env: process.env });
+  telemetry = startServiceTelemetry({ serviceName: 'mcp-network', serviceVersion: '0.1.0', env: process.env });
   // Loaded after the SDK started, as main.ts does with ./tracing.ts.
   const { startHarness } = await import('./harness.ts');
   h = await startHarness();

@@ -2,16 +2,16 @@
  * Traces into Temporal: the deployment started by one `tools/call` runs in that call's trace —
  * the client interceptor's StartWorkflow span under the tool call, the workflow's RunWorkflow span
  * (recorded in the sandbox, exported by the worker), each activity's StartActivity/RunActivity spans
- * and the activity's own work beneath. Real Temporal dev server, the deploy worker in-process (as
- * src/run.ts builds it), mcp-network in-process, one OTLP receiver; this process's SDK names every
- * span `mcp-network` (the worker is in the same process here).
+ * and the activity's own work beneath. Real Temporal dev server, the deploy worker as its own process
+ * (its src/tracing.ts exporting to the same receiver), mcp-network in-process, one OTLP receiver: the
+ * trace crosses the process border through Temporal's headers, as in production.
  */
 import type { CallToolResult } from '@modelcontextprotocol/client';
-import { startTelemetry, type Telemetry } from '@mcp-platform/mcp-common/telemetry';
+import { startServiceTelemetry, type Telemetry } from '@mcp-platform/mcp-common/telemetry';
 import { startOtlpReceiver, startTemporalDevServer, type DevServer, type OtlpReceiver, type ReceivedSpan } from '@mcp-platform/test-support';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { NetworkHarness } from './harness.ts';
-import type { InProcessWorker } from './worker.ts';
+import type { HarnessWorker } from './worker.ts';
 
 const TASK_QUEUE = 'network-tracing';
 const ACCESS = ['de000000-0000-4000-8000-000000000005'];
@@ -20,20 +20,24 @@ let otlp: OtlpReceiver;
 let telemetry: Telemetry;
 let temporal: DevServer;
 let h: NetworkHarness;
-let worker: InProcessWorker;
+let worker: HarnessWorker;
 
 beforeAll(async () => {
   otlp = await startOtlpReceiver();
   process.env['OTEL_EXPORTER_OTLP_ENDPOINT'] = otlp.url;
   process.env['OTEL_EXPORTER_OTLP_PROTOCOL'] = 'http/json';
   process.env['OTEL_BSP_SCHEDULE_DELAY'] = '100';
-  telemetry = startTelemetry({ serviceName: 'mcp-network', serviceVersion: '0.1.0', env: process.env });
+  telemetry = startServiceTelemetry({ serviceName: 'mcp-network', serviceVersion: '0.1.0', env: process.env });
   // Loaded after the SDK started, as main.ts does with ./tracing.ts.
-  const [{ startHarness }, { startInProcessWorker }] = await Promise.all([import('./harness.ts'), import('./worker.ts')]);
+  const [{ startHarness }, { startHarnessWorker }] = await Promise.all([import('./harness.ts'), import('./worker.ts')]);
   temporal = await startTemporalDevServer();
   h = await startHarness({ TEMPORAL_ADDRESS: temporal.address, TEMPORAL_TASK_QUEUE: TASK_QUEUE });
-  worker = await startInProcessWorker(h, { temporalAddress: temporal.address, taskQueue: TASK_QUEUE });
-}, 180_000);
+  worker = await startHarnessWorker(h, {
+    temporalAddress: temporal.address,
+    taskQueue: TASK_QUEUE,
+    env: { OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_BSP_SCHEDULE_DELAY: '100' },
+  });
+}, 240_000);
 
 afterAll(async () => {
   await worker?.stop();

@@ -1,5 +1,5 @@
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '@mcp-platform/test-support';
-import { startTelemetry, type Telemetry } from '@mcp-platform/mcp-common/telemetry';
+import { startServiceTelemetry, type Telemetry } from '@mcp-platform/mcp-common/telemetry';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProxyHarness } from './harness.ts';
 
@@ -13,7 +13,7 @@ beforeAll(async () => {
   otlp = await startOtlpReceiver();
   const otel = { OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_BSP_SCHEDULE_DELAY: '100' };
   Object.assign(process.env, otel);
-  telemetry = startTelemetry({ serviceName: 'rest-proxy', serviceVersion: '0.1.0', env: process.env });
+  telemetry = startServiceTelemetry({ serviceName: 'rest-proxy', serviceVersion: '0.1.0', env: process.env });
   const { startProxyHarness } = await import('./harness.ts');
   h = await startProxyHarness({ backends: ['network'], mcpEnv: otel });
 }, 120_000);

@@ -10,7 +10,7 @@ import { createUpstreamReadCache, type BreakerState, type UpstreamReadCache } fr
 import { createSecretProviderFromConfig, type SecretProvider } from '../secrets/index.ts';
 import { createMcpApp, type McpApp } from './app.ts';
 import { listen, type RunningServer } from './listen.ts';
-import { shutdownTelemetry } from '../telemetry/index.ts';
+import { shutdownTelemetry } from '../telemetry/sdk.ts';
 import type { TaskBackend } from './tasks.ts';
 import type { AnyToolDefinition, TokenDelegation } from './tool.ts';
 

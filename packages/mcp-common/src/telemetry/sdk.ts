@@ -168,8 +168,9 @@ export async function shutdownTelemetry(): Promise<void> {
 }
 
 /**
- * {@link startTelemetry} for a service's `src/tracing.ts`: an invalid `OTEL_*` value prints
- * one JSON line naming the variable on stderr and exits 1, like any other bad configuration.
+ * {@link startTelemetry} for a service's `src/tracing.ts` — the one way the spine's telemetry face
+ * offers to start tracing (a tracing test stands in for `src/tracing.ts` with it): an invalid `OTEL_*`
+ * value prints one JSON line naming the variable on stderr and exits 1, like any other bad configuration.
  *
  * @example
  * ```ts
