@@ -5,7 +5,7 @@ export { startSpineHarness, type ServerStartContext, type ServerUnderTest, type 
 export { startRedis, type RunningRedis } from './redis.ts';
 export { KUBERNETES_TEST_CA_PEM, startKubernetesTokenReview, type KubernetesTokenReview } from './kubernetes-token-review.ts';
 export { startVaultRecorder, type SeenVaultRequest, type VaultRecorder } from './vault-recorder.ts';
-export { probeAuthEdges, type AuthEdgeOptions, type AuthEdgeResponses } from './auth-edges.ts';
+export { expectMcpAuthEdges, probeAuthEdges, type AuthEdgeOptions, type AuthEdgeResponses, type McpAuthEdgeSurface } from './auth-edges.ts';
 export { serviceProcess, type ServiceProcess } from './service-process.ts';
 export { startDeployWorkerProcess, type DeployWorkerProcessOptions } from './deploy-worker.ts';
 export { PLANTED_SECRET, plantedArguments, probeArgumentLeaks, type ArgumentLeakReport, type JsonSchema } from './secret-probe.ts';

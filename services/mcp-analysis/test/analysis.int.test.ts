@@ -1,5 +1,6 @@
 import { ANALYSIS_SEED_IDS, SEED_IDS, SIM_DEVICE_SECRETS } from '@mcp-platform/sandboxes/catalyst-center';
 import type { CallToolResult, Client } from '@modelcontextprotocol/client';
+import { expectMcpAuthEdges } from '@mcp-platform/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, TEST_ENV, type AnalysisHarness } from './harness.ts';
 
@@ -294,5 +295,12 @@ describe('mcp-analysis: path trace and configuration changes', () => {
     const r = await call('sam', 'get_config_changes', { device_id: D.sjc01Dist01 });
     expect(r.isError).toBe(true);
     expect(errorCode(r)).toBe('ERR_AUTHZ_DENIED');
+  });
+});
+
+// Last: the probe stops the IdP.
+describe('auth edges (same on every surface)', () => {
+  it('answers no credentials with a 401 challenge naming no error, a missing scope with 403, and an unreachable IdP with 503 + Retry-After', async () => {
+    await expectMcpAuthEdges(h);
   });
 });

@@ -1,7 +1,7 @@
 import { SERVICENOW_SEED_IDS } from '@mcp-platform/sandboxes/servicenow';
 import type { CallToolResult } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { probeAuthEdges } from '@mcp-platform/test-support';
+import { expectMcpAuthEdges } from '@mcp-platform/test-support';
 import { DEV_SECRETS } from '../src/config.ts';
 import { startHarness, type ItsmHarness } from './harness.ts';
 
@@ -324,23 +324,6 @@ describe('mcp-itsm through the whole spine', () => {
 // Last: the probe stops the IdP.
 describe('auth edges (same on every surface)', () => {
   it('answers no credentials with a 401 challenge naming no error, a missing scope with 403, and an unreachable IdP with 503 + Retry-After', async () => {
-    const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2025-11-25' };
-    const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} });
-    const r = await probeAuthEdges({
-      idp: h.idp,
-      audience: h.server.publicUrl,
-      send: (authorization) => fetch(h.server.publicUrl, { method: 'POST', headers: authorization === undefined ? headers : { ...headers, authorization }, body }),
-    });
-    expect(r.missing.status).toBe(401);
-    expect(r.missing.headers.get('www-authenticate')).toMatch(/^Bearer resource_metadata="[^"]+"/);
-    expect(r.missing.headers.get('www-authenticate')).not.toContain('error=');
-    expect(r.missingScope.status).toBe(403);
-    expect(r.missingScope.headers.get('www-authenticate')).toContain('error="insufficient_scope"');
-    expect(r.missingScope.headers.get('www-authenticate')).toContain('scope="mcp:tools"');
-    expect(r.idpDown.status).toBe(503);
-    expect(r.idpDown.headers.get('retry-after')).toBe('5');
-    expect(await r.idpDown.json()).toMatchObject({ error: 'temporarily_unavailable' });
-    const failures = h.logs.filter((l) => (l['event'] as { action?: string } | undefined)?.action === 'authentication').map((l) => (l['event'] as { reason?: string }).reason);
-    expect(failures).toEqual(expect.arrayContaining(['ERR_TOKEN_MISSING', 'ERR_INSUFFICIENT_SCOPE', 'ERR_IDP_UNAVAILABLE']));
+    await expectMcpAuthEdges(h);
   });
 });
