@@ -8,10 +8,10 @@ import type { Authorizer, Decision, PolicyInput } from '../authz/index.ts';
 import { PlatformError } from '../errors/index.ts';
 import { UpstreamRateLimitedError } from '../resilience/index.ts';
 import { createMetrics } from '../metrics/index.ts';
-import { createMcpApp } from './app.ts';
 import { createServerFactory } from './mcp-server.ts';
-import { listen, type RunningServer } from './listen.ts';
+import { type RunningServer } from './listen.ts';
 import { defineTool } from './tool.ts';
+import { serveMcpApp } from './serve.fixture.ts';
 
 // The spine in isolation: a static token table and a table-driven authorizer stand in for
 // the IdP and OPA (both are exercised for real in mcp-network's end-to-end suite).
@@ -123,16 +123,12 @@ let running: RunningServer;
 let url: string;
 
 beforeAll(async () => {
-  // The public URL must be known before listening (it is the token audience); bind first on port 0, then build.
-  const probe = await listen((await import('express')).default(), { host: '127.0.0.1', port: 0, logger });
-  const port = probe.port;
-  await probe.close();
-  url = `http://127.0.0.1:${port}/mcp`;
-  const mcp = createMcpApp({
+  // The public URL (the token audience) is the app's own loopback address.
+  ({ url, running } = await serveMcpApp(logger, (publicUrl) => ({
     service: { name: 'test-server', version: '1.0.0' },
     serverId: 'test',
     upstreamName: 'Test Upstream',
-    publicUrl: url,
+    publicUrl,
     tools,
     deps,
     logger,
@@ -145,8 +141,7 @@ beforeAll(async () => {
         return `exchanged-for-${audience}`;
       },
     },
-  });
-  running = await listen(mcp.app, { host: '127.0.0.1', port, logger, onClose: [() => mcp.close()] });
+  })));
 });
 afterAll(async () => {
   await running?.close();

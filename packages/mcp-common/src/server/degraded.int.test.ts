@@ -4,9 +4,9 @@ import { z } from 'zod';
 import { MemoryLogger } from '@mcp-platform/test-support';
 import type { Authorizer, PolicyInput } from '../authz/index.ts';
 import { createUpstreamPolicy, createUpstreamReadCache, UpstreamUnavailableError, type UpstreamPolicy } from '../resilience/index.ts';
-import { createMcpApp } from './app.ts';
-import { listen, type RunningServer } from './listen.ts';
+import { type RunningServer } from './listen.ts';
 import { defineTool } from './tool.ts';
+import { serveMcpApp } from './serve.fixture.ts';
 
 // Degraded mode end to end on the spine: the upstream's breaker opens; reads answer from the cache
 // marked stale (with their age), writes are refused before anything runs, /readyz says degraded.
@@ -80,15 +80,12 @@ let running: RunningServer;
 let url: string;
 
 beforeAll(async () => {
-  const probe = await listen((await import('express')).default(), { host: '127.0.0.1', port: 0, logger });
-  const port = probe.port;
-  await probe.close();
-  url = `http://127.0.0.1:${port}/mcp`;
-  const mcp = createMcpApp({
+  // The public URL (the token audience) is the app's own loopback address.
+  ({ url, running } = await serveMcpApp(logger, (publicUrl) => ({
     service: { name: 'degraded-test', version: '1' },
     serverId: 'test',
     upstreamName: 'Test Upstream',
-    publicUrl: url,
+    publicUrl,
     tools,
     deps,
     logger,
@@ -96,8 +93,7 @@ beforeAll(async () => {
     issuer: 'http://127.0.0.1:1',
     authorizer,
     upstream: { name: 'test-upstream', breakerState: () => deps.policy.breakerState() },
-  });
-  running = await listen(mcp.app, { host: '127.0.0.1', port, logger, onClose: [() => mcp.close()] });
+  })));
 });
 afterAll(async () => {
   await running?.close();

@@ -1,15 +1,14 @@
 import { connect, type Socket } from 'node:net';
 import type { AuthInfo, OAuthTokenVerifier } from '@modelcontextprotocol/server';
 import { OAuthError, OAuthErrorCode } from '@modelcontextprotocol/server';
-import express from 'express';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { MemoryLogger } from '@mcp-platform/test-support';
 import type { Authorizer } from '../authz/index.ts';
 import { createRequestLimits, type RequestLimitSettings } from '../limits/index.ts';
-import { createMcpApp } from './app.ts';
-import { listen, type HttpLimits, type RunningServer } from './listen.ts';
+import { type HttpLimits, type RunningServer } from './listen.ts';
 import { defineTool } from './tool.ts';
+import { serveMcpApp } from './serve.fixture.ts';
 
 // Fair share and slow-client defences of the spine's MCP endpoint, over real HTTP.
 // Identity and policy are static doubles (both are exercised for real in the servers' suites).
@@ -85,24 +84,23 @@ const tools = [
 const servers: RunningServer[] = [];
 async function start(settings: RequestLimitSettings, http?: HttpLimits): Promise<string> {
   const logger = new MemoryLogger();
-  const probe = await listen(express(), { host: '127.0.0.1', port: 0, logger });
-  const port = probe.port;
-  await probe.close();
-  const url = `http://127.0.0.1:${port}/mcp`;
-  const mcp = createMcpApp({
-    service: { name: 'limits-test', version: '1.0.0' },
-    serverId: 'test',
-    upstreamName: 'Test',
-    publicUrl: url,
-    tools,
-    deps: {},
+  const { url, running } = await serveMcpApp(
     logger,
-    verifier,
-    issuer: 'http://127.0.0.1:1',
-    authorizer,
-    limits: createRequestLimits({ name: 'limits-test', settings, logger }),
-  });
-  const running = await listen(mcp.app, { host: '127.0.0.1', port, logger, onClose: [() => mcp.close()], ...(http ? { http } : {}) });
+    (publicUrl) => ({
+      service: { name: 'limits-test', version: '1.0.0' },
+      serverId: 'test',
+      upstreamName: 'Test',
+      publicUrl,
+      tools,
+      deps: {},
+      logger,
+      verifier,
+      issuer: 'http://127.0.0.1:1',
+      authorizer,
+      limits: createRequestLimits({ name: 'limits-test', settings, logger }),
+    }),
+    http,
+  );
   servers.push(running);
   return url;
 }

@@ -6,9 +6,9 @@ import { z } from 'zod';
 import { MemoryLogger } from '@mcp-platform/test-support';
 import { authenticationFromClaims, parseStepUpChallenge, stepUpChallenge } from '../auth/index.ts';
 import type { Authorizer, Decision, PolicyInput } from '../authz/index.ts';
-import { createMcpApp } from './app.ts';
-import { listen, type RunningServer } from './listen.ts';
+import { type RunningServer } from './listen.ts';
 import { defineTool } from './tool.ts';
+import { serveMcpApp } from './serve.fixture.ts';
 
 // Step-up (RFC 9470) through the spine: a table-driven authorizer stands in for the policy
 // (policies/mcp/step_up.rego is tested with opa test; both IdPs end to end in mcp-network and e2e/).
@@ -73,23 +73,19 @@ let running: RunningServer;
 let url: string;
 
 beforeAll(async () => {
-  const probe = await listen((await import('express')).default(), { host: '127.0.0.1', port: 0, logger });
-  const port = probe.port;
-  await probe.close();
-  url = `http://127.0.0.1:${port}/mcp`;
-  const mcp = createMcpApp({
+  // The public URL (the token audience) is the app's own loopback address.
+  ({ url, running } = await serveMcpApp(logger, (publicUrl) => ({
     service: { name: 'step-up-server', version: '1.0.0' },
     serverId: 'test',
     upstreamName: 'Test Upstream',
-    publicUrl: url,
+    publicUrl,
     tools: [tool('risky'), tool('plain'), tool('forbidden')],
     deps,
     logger,
     verifier,
     issuer: 'http://127.0.0.1:1',
     authorizer,
-  });
-  running = await listen(mcp.app, { host: '127.0.0.1', port, logger, onClose: [() => mcp.close()] });
+  })));
 });
 afterAll(async () => {
   await running?.close();

@@ -11,10 +11,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { MemoryLogger } from '@mcp-platform/test-support';
 import type { Authorizer, Decision, PolicyInput } from '../authz/index.ts';
-import { createMcpApp } from './app.ts';
-import { listen, type RunningServer } from './listen.ts';
+import { type RunningServer } from './listen.ts';
 import { TASKS_EXTENSION, type TaskBackend, type TaskState } from './tasks.ts';
 import { defineTool } from './tool.ts';
+import { serveMcpApp } from './serve.fixture.ts';
 
 const USERS: Record<string, { id: string; groups: string[] }> = {
   'token-owner': { id: 'olga', groups: ['workers'] },
@@ -80,12 +80,8 @@ let running: RunningServer;
 let url: string;
 const logger = new MemoryLogger();
 beforeAll(async () => {
-  const probe = await listen((await import('express')).default(), { host: '127.0.0.1', port: 0, logger });
-  const port = probe.port;
-  await probe.close();
-  url = `http://127.0.0.1:${port}/mcp`;
-  const mcp = createMcpApp({ service: { name: 't', version: '1' }, serverId: 'test', upstreamName: 'T', publicUrl: url, tools, deps: {}, logger, verifier, issuer: 'http://127.0.0.1:1', authorizer, tasks: backend });
-  running = await listen(mcp.app, { host: '127.0.0.1', port, logger, onClose: [() => mcp.close()] });
+  // The public URL (the token audience) is the app's own loopback address.
+  ({ url, running } = await serveMcpApp(logger, (publicUrl) => ({ service: { name: 't', version: '1' }, serverId: 'test', upstreamName: 'T', publicUrl, tools, deps: {}, logger, verifier, issuer: 'http://127.0.0.1:1', authorizer, tasks: backend })));
 });
 afterAll(() => running?.close());
 
