@@ -15,14 +15,14 @@ import { connectClient, createDeploymentClient, DEFAULT_WORKER_AUDIENCE, type De
 import { TASKS_EXTENSION } from '@mcp-platform/mcp-common/server';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startHarness, type NetworkHarness } from './harness.ts';
-import { startInProcessWorker, type InProcessWorker } from './worker.ts';
+import { startHarnessWorker, type HarnessWorker } from './worker.ts';
 
 const TASK_QUEUE = 'network-idempotent-start';
 const DEVICE = SEED_IDS.devices.sjc01Acc01;
 let temporal: DevServer;
 let h: NetworkHarness;
 let replica: ServiceProcess;
-let worker: InProcessWorker;
+let worker: HarnessWorker;
 let temporalClient: Awaited<ReturnType<typeof connectClient>>;
 let operators: DeploymentClient;
 
@@ -40,7 +40,7 @@ beforeAll(async () => {
     TEMPORAL_ADDRESS: temporal.address,
     TEMPORAL_TASK_QUEUE: TASK_QUEUE,
   }, { startTimeoutMs: 120_000 });
-  worker = await startInProcessWorker(h, { temporalAddress: temporal.address, taskQueue: TASK_QUEUE });
+  worker = await startHarnessWorker(h, { temporalAddress: temporal.address, taskQueue: TASK_QUEUE });
   await replica.start();
   const config: TemporalConfig = { TEMPORAL_ADDRESS: temporal.address, TEMPORAL_NAMESPACE: 'default', TEMPORAL_TASK_QUEUE: TASK_QUEUE, TEMPORAL_TLS: false, DEPLOY_WORKER_AUDIENCE: DEFAULT_WORKER_AUDIENCE };
   temporalClient = await connectClient(config);
