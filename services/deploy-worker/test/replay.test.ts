@@ -18,7 +18,7 @@ import { DefaultLogger, Runtime, Worker, bundleWorkflowCode, type WorkflowBundle
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { WORKFLOWS_PATH } from '../src/worker.ts';
-import { WORKFLOW_TRACING_MODULES } from '../src/workflow-telemetry.ts';
+import { WORKFLOW_TRACING_MODULES, workflowSpanSinks } from '../src/workflow-telemetry.ts';
 
 const dir = new URL('./histories/', import.meta.url);
 const files = (await readdir(dir)).filter((f) => f.endsWith('.json')).sort();
@@ -55,7 +55,7 @@ describe('replay of committed histories', () => {
       files.map(async (f) => ({ workflowId: f.replace(/\.json$/, ''), history: historyFromJSON(JSON.parse(await readFile(new URL(f, dir), 'utf8'))) })),
     );
     const results = [];
-    for await (const r of Worker.runReplayHistories({ workflowBundle, replayName: 'deploy-worker-replay' }, histories)) results.push(r);
+    for await (const r of Worker.runReplayHistories({ workflowBundle, replayName: 'deploy-worker-replay', sinks: workflowSpanSinks() }, histories)) results.push(r);
     expect(results.map((r) => ({ id: r.workflowId, error: r.error?.message }))).toEqual(files.map((f) => ({ id: f.replace(/\.json$/, ''), error: undefined })));
   });
 });
