@@ -99,3 +99,42 @@ export async function goInstall(go: string, moduleAtVersion: string, binary: str
     await rm(gobin, { recursive: true, force: true });
   }
 }
+
+/** A tool the repository pins and builds with `go install` when it is missing (see {@link goBuiltTool}). */
+export interface GoBuiltTool {
+  /** Where `ensure()` installs it: `~/.cache/mcp-platform/<name>-<version>/<name>`. */
+  cachedPath(): string;
+  /** `$envVar`, then the cache, then `<name>` on `PATH`; `undefined` when none is installed. */
+  find(): string | undefined;
+  /** The found binary, or the pinned version built into the cache (idempotent, atomic); throws naming `envVar` when there is no Go. */
+  ensure(): Promise<string>;
+}
+
+/**
+ * The find-or-build lookup of a pinned Go tool (kustomize, promtool): one implementation of the cache
+ * path, the lookup order and the `go install` fallback.
+ *
+ * @example
+ * ```ts
+ * const promtool = goBuiltTool({ name: 'promtool', version: 'v0.316.0', module: 'github.com/prometheus/prometheus/cmd/promtool', envVar: 'PROMTOOL_BIN' });
+ * await promtool.ensure();
+ * ```
+ */
+export function goBuiltTool(tool: { name: string; version: string; module: string; envVar: string }): GoBuiltTool {
+  const cachedPath = () => join(cacheDir(tool.name, tool.version), tool.name);
+  const find = () => findBinary({ envVar: tool.envVar, cached: cachedPath(), command: tool.name });
+  return {
+    cachedPath,
+    find,
+    async ensure() {
+      const found = find();
+      if (found !== undefined) return found;
+      const go = onPath('go');
+      if (go === undefined) throw new Error(`${tool.name} ${tool.version} not found and no \`go\` on PATH to build it; set ${tool.envVar}`);
+      const target = cachedPath();
+      await mkdir(dirname(target), { recursive: true });
+      await goInstall(go, `${tool.module}@${tool.version}`, tool.name, target);
+      return target;
+    },
+  };
+}

@@ -7,12 +7,12 @@
  * Installing builds it with `go install` through the Go module proxy (kustomize
  * publishes no checksummed binary on a registry this project reaches).
  */
-import { mkdir } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import { cacheDir, findBinary, goInstall, onPath } from './binaries.ts';
+import { goBuiltTool } from './binaries.ts';
 
 /** The kustomize release the repository is pinned to (v5.8.x needs Go ≥ 1.27). */
 export const KUSTOMIZE_VERSION = 'v5.7.1';
+
+const TOOL = goBuiltTool({ name: 'kustomize', version: KUSTOMIZE_VERSION, module: 'sigs.k8s.io/kustomize/kustomize/v5', envVar: 'KUSTOMIZE_BIN' });
 
 /**
  * Where {@link ensureKustomize} installs kustomize.
@@ -23,7 +23,7 @@ export const KUSTOMIZE_VERSION = 'v5.7.1';
  * ```
  */
 export function cachedKustomizePath(): string {
-  return join(cacheDir('kustomize', KUSTOMIZE_VERSION), 'kustomize');
+  return TOOL.cachedPath();
 }
 
 /**
@@ -35,7 +35,7 @@ export function cachedKustomizePath(): string {
  * ```
  */
 export function findKustomize(): string | undefined {
-  return findBinary({ envVar: 'KUSTOMIZE_BIN', cached: cachedKustomizePath(), command: 'kustomize' });
+  return TOOL.find();
 }
 
 /**
@@ -51,12 +51,5 @@ export function findKustomize(): string | undefined {
  * ```
  */
 export async function ensureKustomize(): Promise<string> {
-  const found = findKustomize();
-  if (found !== undefined) return found;
-  const go = onPath('go');
-  if (go === undefined) throw new Error(`kustomize ${KUSTOMIZE_VERSION} not found and no \`go\` on PATH to build it; set KUSTOMIZE_BIN`);
-  const target = cachedKustomizePath();
-  await mkdir(dirname(target), { recursive: true });
-  await goInstall(go, `sigs.k8s.io/kustomize/kustomize/v5@${KUSTOMIZE_VERSION}`, 'kustomize', target);
-  return target;
+  return TOOL.ensure();
 }

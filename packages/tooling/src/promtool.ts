@@ -8,12 +8,12 @@
  * publishes no binary on a registry this project reaches). Module versions `v0.3xx.y`
  * are Prometheus 3.xx.y.
  */
-import { mkdir } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import { cacheDir, findBinary, goInstall, onPath } from './binaries.ts';
+import { goBuiltTool } from './binaries.ts';
 
 /** The Prometheus module version the repository is pinned to (Prometheus 3.16.0). */
 export const PROMTOOL_VERSION = 'v0.316.0';
+
+const TOOL = goBuiltTool({ name: 'promtool', version: PROMTOOL_VERSION, module: 'github.com/prometheus/prometheus/cmd/promtool', envVar: 'PROMTOOL_BIN' });
 
 /**
  * Where {@link ensurePromtool} installs promtool.
@@ -24,7 +24,7 @@ export const PROMTOOL_VERSION = 'v0.316.0';
  * ```
  */
 export function cachedPromtoolPath(): string {
-  return join(cacheDir('promtool', PROMTOOL_VERSION), 'promtool');
+  return TOOL.cachedPath();
 }
 
 /**
@@ -36,7 +36,7 @@ export function cachedPromtoolPath(): string {
  * ```
  */
 export function findPromtool(): string | undefined {
-  return findBinary({ envVar: 'PROMTOOL_BIN', cached: cachedPromtoolPath(), command: 'promtool' });
+  return TOOL.find();
 }
 
 /**
@@ -51,12 +51,5 @@ export function findPromtool(): string | undefined {
  * ```
  */
 export async function ensurePromtool(): Promise<string> {
-  const found = findPromtool();
-  if (found !== undefined) return found;
-  const go = onPath('go');
-  if (go === undefined) throw new Error(`promtool ${PROMTOOL_VERSION} not found and no \`go\` on PATH to build it; set PROMTOOL_BIN`);
-  const target = cachedPromtoolPath();
-  await mkdir(dirname(target), { recursive: true });
-  await goInstall(go, `github.com/prometheus/prometheus/cmd/promtool@${PROMTOOL_VERSION}`, 'promtool', target);
-  return target;
+  return TOOL.ensure();
 }
