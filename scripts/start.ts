@@ -35,7 +35,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { localUrl, portEnv, REST_PROXY, SERVERS, serverByKey, simulators, vaultDataPath, WORKERS, type ServerEntry } from '@mcp-platform/registry';
 import { startKeycloak, type RunningKeycloak } from '@mcp-platform/tooling/keycloak';
-import { runProductionProfile } from '@mcp-platform/tooling/start-production';
+import { runProductionProfile } from '@mcp-platform/tooling/production';
 import { findOpa } from '@mcp-platform/tooling/opa';
 import { findTemporal } from '@mcp-platform/tooling/temporal';
 import { findOpenBao, provisionAppRoles, startDevOpenBao, type DevOpenBao } from '@mcp-platform/tooling/openbao';

@@ -14,7 +14,7 @@ import {
   readComposeFile,
   type ComposeFile,
   type Localization,
-} from '@mcp-platform/test-support/production';
+} from '@mcp-platform/tooling/production';
 import { describe, expect, it } from 'vitest';
 import { parseYamlDocuments, repoPath } from './repo.ts';
 

@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TestProject } from 'vitest/node';
-import { startKeycloak, type RunningKeycloak } from '@mcp-platform/test-support/keycloak';
-import { runDevCa } from '@mcp-platform/test-support/production';
+import { startKeycloak, type RunningKeycloak } from '@mcp-platform/tooling/keycloak';
+import { runDevCa } from '@mcp-platform/tooling/production';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const REALM_FILE = join(ROOT, 'deploy', 'keycloak', 'realm-mcp.json');

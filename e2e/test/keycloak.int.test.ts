@@ -6,7 +6,7 @@ import { SEED_USERS, devOtp } from '@mcp-platform/sandboxes/idp';
 import { startServiceNowSimulator, type ServiceNowSimulator } from '@mcp-platform/sandboxes/servicenow';
 import { POLICY_DIR } from '@mcp-platform/policies';
 import { freePort, serviceProcess, startOpa, type RunningOpa, type ServiceProcess } from '@mcp-platform/test-support';
-import { keycloakAdmin } from '@mcp-platform/test-support/keycloak';
+import { keycloakAdmin } from '@mcp-platform/tooling/keycloak';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { browserLogin, challengeParams, freshOtp } from './keycloak-browser.ts';
 
