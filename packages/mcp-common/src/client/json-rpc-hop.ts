@@ -1,4 +1,4 @@
-import { InsufficientScopeError, ProtocolError, SdkError, SdkErrorCode, SdkHttpError, UnauthorizedError, extractWWWAuthenticateParams, parseJSONRPCMessage } from '@modelcontextprotocol/client';
+import { InsufficientScopeError, ProtocolError, SdkError, SdkErrorCode, SdkHttpError, UnauthorizedError, extractWWWAuthenticateParams } from '@modelcontextprotocol/client';
 import { STATUS_CODES } from 'node:http';
 import { createParser } from 'eventsource-parser';
 import { request, type Dispatcher } from 'undici';
@@ -154,7 +154,7 @@ async function readText(body: Dispatcher.ResponseData['body']): Promise<string> 
   return chunks.length === 1 ? (chunks[0] as Buffer).toString('utf8') : Buffer.concat(chunks).toString('utf8');
 }
 
-/** The JSON-RPC messages of a JSON body (one or a batch), each checked like the SDK transport checks it. */
+/** The JSON-RPC messages of a JSON body (one or a batch), each checked by {@link checkMessage}. */
 function parseMessages(text: string): unknown[] {
   let data: unknown;
   try {
@@ -163,13 +163,45 @@ function parseMessages(text: string): unknown[] {
     throw new SdkError(SdkErrorCode.InvalidResult, `Invalid answer: the body is not JSON (${(err as Error).message})`);
   }
   const list = Array.isArray(data) ? data : [data];
-  return list.map((m) => {
-    try {
-      return parseJSONRPCMessage(m);
-    } catch {
-      throw new SdkError(SdkErrorCode.InvalidResult, 'Invalid answer: not a JSON-RPC 2.0 message');
-    }
-  });
+  for (const m of list) checkMessage(m);
+  return list;
+}
+
+const isId = (v: unknown): boolean => typeof v === 'string' || (typeof v === 'number' && Number.isInteger(v));
+const isPlain = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/**
+ * The JSON-RPC 2.0 envelope rules of the SDK's `JSONRPCMessageSchema`, checked by hand (its zod union
+ * was the largest single cost of the hop's answer): a request or notification (`method` a string,
+ * `params` an object when present), or a response — exactly `jsonrpc`, `id` and either `result` (an
+ * object, checked later by the method's own schema) or `error` (`code` an integer, `message` a
+ * string). Anything else is an `SdkError` naming the rule.
+ */
+function checkMessage(m: unknown): void {
+  const bad = (why: string): never => {
+    throw new SdkError(SdkErrorCode.InvalidResult, `Invalid answer: not a JSON-RPC 2.0 message (${why})`);
+  };
+  if (!isPlain(m)) return bad('not an object');
+  if (m['jsonrpc'] !== '2.0') return bad('jsonrpc is not "2.0"');
+  if (typeof m['method'] === 'string') {
+    if ('id' in m && !isId(m['id'])) bad('id is not a string or an integer');
+    if (m['params'] !== undefined && !isPlain(m['params'])) bad('params is not an object');
+    return;
+  }
+  if (!isId(m['id'])) return bad('id is not a string or an integer');
+  const keys = Object.keys(m);
+  if ('result' in m) {
+    if (keys.length !== 3) bad('a response has exactly jsonrpc, id and result');
+    if (!isPlain(m['result'])) bad('result is not an object');
+    return;
+  }
+  if ('error' in m) {
+    if (keys.length !== 3) bad('an error response has exactly jsonrpc, id and error');
+    const e = m['error'];
+    if (!isPlain(e) || typeof e['code'] !== 'number' || !Number.isInteger(e['code']) || typeof e['message'] !== 'string') bad('error needs an integer code and a string message');
+    return;
+  }
+  bad('neither a request, a notification nor a response');
 }
 
 function tryParseMessages(text: string): unknown[] {
@@ -203,7 +235,8 @@ async function answerInSse(body: Dispatcher.ResponseData['body'], id: number): P
       if (found !== undefined || !event.data || (event.event !== undefined && event.event !== 'message')) return;
       let message: unknown;
       try {
-        message = parseJSONRPCMessage(JSON.parse(event.data));
+        message = JSON.parse(event.data);
+        checkMessage(message);
       } catch {
         return;
       }

@@ -297,6 +297,11 @@ describe('backend hop: undici path against the SDK Client path', () => {
     }),
     'SSE with an error': sse((id) => [`data: ${JSON.stringify({ jsonrpc: '2.0', id, error: { code: -32603, message: 'internal' } })}\n\n`]),
     'SSE with a malformed result': sse((id) => [`data: ${JSON.stringify({ jsonrpc: '2.0', id, result: { content: [] } })}\n\n`]),
+    'response with an extra key': json((id) => ({ jsonrpc: '2.0', id, result: { resultType: 'complete', content: [] }, extra: 1 })),
+    'error with a fractional code': json((id) => ({ jsonrpc: '2.0', id, error: { code: 1.5, message: 'x' } })),
+    'error without a message': json((id) => ({ jsonrpc: '2.0', id, error: { code: -32000 } })),
+    'wrong jsonrpc version': json((id) => ({ jsonrpc: '1.0', id, result: { resultType: 'complete', content: [] } })),
+    'batch with a malformed sibling': json((id) => [{ jsonrpc: '2.0', method: 5 }, { jsonrpc: '2.0', id, result: { resultType: 'complete', content: [] } }]),
     'batch answer': json((id) => [{ jsonrpc: '2.0', method: 'notifications/message', params: { level: 'info', data: 'x' } }, { jsonrpc: '2.0', id, result: { resultType: 'complete', content: [] } }]),
     // tools/list, keyed by the bearer token
     'list-paged': (msg, res) => result({ ...listed, ...pages[msg.params?.cursor ?? ''] })(msg, res),
@@ -354,6 +359,11 @@ describe('backend hop: undici path against the SDK Client path', () => {
     'SSE with a ping event and a split line',
     'SSE with an error',
     'SSE with a malformed result',
+    'response with an extra key',
+    'error with a fractional code',
+    'error without a message',
+    'wrong jsonrpc version',
+    'batch with a malformed sibling',
     'batch answer',
   ];
   const scriptedLists = [
@@ -372,7 +382,7 @@ describe('backend hop: undici path against the SDK Client path', () => {
   // Deliberate differences: where the SDK Client lets a raw ZodError out (not a platform error: the
   // front would answer an internal error and the breaker would not count it), the hop fails with the
   // typed ERR_UPSTREAM_UNAVAILABLE like every other malformed answer.
-  const BETTER_ON_THE_HOP = new Set(['result is an array', 'result is null']);
+  const BETTER_ON_THE_HOP = new Set(['result is an array', 'result is null', 'response with an extra key', 'error with a fractional code', 'error without a message', 'wrong jsonrpc version', 'batch with a malformed sibling']);
 
   it('answers and fails the same on every scripted answer', async () => {
     const [sdk, hop] = pair(scriptedUrl);
