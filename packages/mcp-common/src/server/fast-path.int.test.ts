@@ -7,8 +7,8 @@ import type { Authorizer, Decision, PolicyInput } from '../authz/index.ts';
 import { PlatformError } from '../errors/index.ts';
 import { createRequestLimits } from '../limits/index.ts';
 import { createMetrics, type PlatformMetrics } from '../metrics/index.ts';
-import { createMcpApp } from './app.ts';
-import { listen, type RunningServer } from './listen.ts';
+import type { RunningServer } from './listen.ts';
+import { serveMcpApp } from './serve.fixture.ts';
 import { TASKS_EXTENSION, type TaskBackend, type TaskState } from './tasks.ts';
 import { defineTool, type TokenDelegation } from './tool.ts';
 
@@ -194,18 +194,14 @@ interface Side {
 
 async function start(fastPath: boolean): Promise<Side> {
   const logger = new MemoryLogger();
-  const probe = await listen((await import('express')).default(), { host: '127.0.0.1', port: 0, logger });
-  const port = probe.port;
-  await probe.close();
-  const url = `http://127.0.0.1:${port}/mcp`;
   const seen: PolicyInput[] = [];
   const deps: Deps = { calls: [], tasks: new Map(), exchanges: [] };
   const metrics = createMetrics({ processMetrics: false });
-  const mcp = createMcpApp({
+  const { url, running } = await serveMcpApp(logger, (publicUrl) => ({
     service: { name: 'diff-server', version: '1.2.3' },
     serverId: 'diff',
     upstreamName: 'Test Upstream',
-    publicUrl: url,
+    publicUrl,
     tools,
     deps,
     logger,
@@ -218,8 +214,7 @@ async function start(fastPath: boolean): Promise<Side> {
     delegation: delegation(deps),
     // The corpus is one user sending ~100 requests in a burst: far above the default per-user rate.
     limits: createRequestLimits({ name: `diff-${String(fastPath)}`, settings: { ratePerSecond: 10_000, burst: 10_000 }, logger }),
-  });
-  const running = await listen(mcp.app, { host: '127.0.0.1', port, logger, onClose: [() => mcp.close()] });
+  }));
   return { url, running, close: () => running.close(), seen, deps, logger, metrics };
 }
 
