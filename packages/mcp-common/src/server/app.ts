@@ -22,9 +22,12 @@ import type { TaskBackend } from './tasks.ts';
 import type { AnyToolDefinition, TokenDelegation } from './tool.ts';
 
 /**
- * A readiness probe: resolves `true` when the dependency is usable, `false` when it is not, and
- * `'degraded'` when the service still answers without it (an upstream whose breaker is open:
- * reads from the cache, writes refused). Degraded keeps the replica ready (every replica shares the upstream).
+ * A readiness probe of a dependency: resolves `true` when it is usable, `false` when it is down, and
+ * `'degraded'` when the service still answers without it (an upstream whose breaker is open: reads
+ * from the cache, writes refused). Neither takes the replica out of routing: every replica shares the
+ * dependency, and the replica still answers — from caches, or with the dependency's own clean,
+ * retryable error (`ERR_AUTHZ_UNAVAILABLE`, `ERR_LOCK_UNAVAILABLE`…). `/readyz` then says
+ * `degraded` (200) with the detail; only a draining replica answers 503 (`listen`).
  */
 export type ReadinessCheck = () => Promise<boolean | 'degraded'>;
 
@@ -266,8 +269,8 @@ export function createMcpApp<D>(opts: McpAppOptions<D>): McpApp {
     );
     const out: Record<string, boolean | 'degraded'> = {};
     names.forEach((n, i) => (out[n] = results[i] === 'degraded' ? 'degraded' : results[i] === true));
-    const ready = results.every((r) => r === true || r === 'degraded');
-    return { ready, status: !ready ? 'not-ready' : results.includes('degraded') ? 'degraded' : 'ready', checks: out };
+    // A dependency down or degraded is a degraded replica, not a dead one: it keeps its traffic (see ReadinessCheck).
+    return { ready: true, status: results.every((r) => r === true) ? 'ready' : 'degraded', checks: out };
   };
 
   const limits = opts.limits ?? createRequestLimits({ name: opts.service.name, logger: opts.logger });

@@ -4,9 +4,9 @@ import type { PlatformMetrics } from '../metrics/index.ts';
 
 /** The result of a readiness probe: every dependency check by name. */
 export interface ReadinessReport {
-  /** False when any dependency is down (the probe answers 503). */
+  /** False when this replica must get no traffic (the probe answers 503). An MCP server's dependencies never make it false: they make it `degraded`. */
   ready: boolean;
-  /** `degraded`: ready, but some dependency is only partly usable (see the checks). Default from `ready`. */
+  /** `degraded`: ready, but some dependency is down or only partly usable (see the checks). Default from `ready`. */
   status?: 'ready' | 'degraded' | 'not-ready';
   /** Per dependency: `true` usable, `false` down, `'degraded'` (e.g. an upstream answered from the cache, writes refused). */
   checks: Record<string, boolean | 'degraded'>;
@@ -35,8 +35,8 @@ function isTrusted(req: Request, access: ManagementAccess): boolean {
 
 /**
  * Mounts the operational endpoints every service serves: `/healthz` (the process answers),
- * `/readyz` (200 when every dependency check passes — `status: degraded` when some is only
- * degraded — else 503) and `/metrics`
+ * `/readyz` (200 while the report is `ready` — `status: degraded` when a dependency is down or
+ * only partly usable — else 503) and `/metrics`
  * (Prometheus text). Probes need only the status code, so anyone gets it; the
  * per-dependency detail of `/readyz` and `/metrics` are for trusted callers only
  * (the management token, or loopback when trusted) — others get `{ status }`
