@@ -305,6 +305,8 @@ async function callToolFor(url: string, bearer: string, name: string, args: Reco
     const cause = (err as { cause?: { code?: string } }).cause?.code;
     if ((err as Error).name === 'TimeoutError') return outcome('lost:timeout');
     if (cause === 'ECONNREFUSED') return outcome('refused');
+    // Reset while connecting (a connection still in the accept queue of a listener that just closed): no request went out.
+    if (cause === 'ECONNRESET' && ((err as { cause?: { message?: string } }).cause?.message ?? '').startsWith('connect ')) return outcome('refused');
     return outcome(`lost:${cause ?? (err as Error).name}`);
   }
   let text: string;
