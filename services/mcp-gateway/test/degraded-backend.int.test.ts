@@ -10,7 +10,8 @@
 import type { CallToolResult } from '@modelcontextprotocol/client';
 import { startCatalystCenterSimulator, SEED_IDS, type CatalystSimulator } from '@mcp-platform/sandboxes/catalyst-center';
 import { SEED_RESOURCE_SERVERS, startIdentityProvider, type RunningIdentityProvider } from '@mcp-platform/sandboxes/idp';
-import { freePort, POLICY_DIR, startMcpProcess, startOpa, startRedis, type McpProcess, type RunningOpa } from '@mcp-platform/test-support';
+import { POLICY_DIR } from '@mcp-platform/policies';
+import { freePort, startMcpProcess, startOpa, startRedis, type McpProcess, type RunningOpa } from '@mcp-platform/test-support';
 import { startFaultProxy, type FaultProxy } from '@mcp-platform/tooling/fault-proxy';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, expect, it } from 'vitest';
