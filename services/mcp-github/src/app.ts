@@ -1,5 +1,4 @@
-import { createGitHubClient, gitHubSecret } from '@mcp-platform/connectors/github';
-import { withUpstreamCredentials } from '@mcp-platform/mcp-common/secrets';
+import { gitHubFromConfig } from '@mcp-platform/connectors/github';
 import { bootstrapServer, type BootstrappedServer } from '@mcp-platform/mcp-common/server';
 import { DEV_SECRETS, type GitHubConfig } from './config.ts';
 import type { GitHubDeps } from './deps.ts';
@@ -39,21 +38,17 @@ export function startGitHubServer(config: GitHubConfig, options: StartGitHubServ
       "Commits to a repository's default branch are refused by policy.",
     ...(options.logStream ? { logStream: options.logStream } : {}),
     buildDeps: ({ secrets, logger, metrics, readCache }) => {
-      const github = withUpstreamCredentials({ secrets, name: config.GITHUB_SECRET_NAME, schema: gitHubSecret }, (credentials) =>
-        createGitHubClient({
-          baseUrl: config.GITHUB_API_URL,
-          credentials,
-          policy: { timeoutMs: config.GITHUB_TIMEOUT_MS, observer: metrics.upstream, readCache: readCache('github') },
-          rateLimit: {
-            maxWaitSeconds: config.GITHUB_RATE_LIMIT_MAX_WAIT_SECONDS,
-            ...(options.writeIntervalMs !== undefined ? { writeIntervalMs: options.writeIntervalMs } : {}),
-            ...(options.searchIntervalMs !== undefined ? { searchIntervalMs: options.searchIntervalMs } : {}),
-          },
-          maxFileBytes: config.GITHUB_MAX_FILE_BYTES,
-          userAgent: `${SERVICE.name}/${SERVICE.version}`,
-          logger,
-        }),
-      );
+      const github = gitHubFromConfig(config, {
+        secrets,
+        logger,
+        userAgent: `${SERVICE.name}/${SERVICE.version}`,
+        observer: metrics.upstream,
+        readCache: readCache('github'),
+        pacing: {
+          ...(options.writeIntervalMs !== undefined ? { writeIntervalMs: options.writeIntervalMs } : {}),
+          ...(options.searchIntervalMs !== undefined ? { searchIntervalMs: options.searchIntervalMs } : {}),
+        },
+      });
       return { github, allowedOrgs: config.GITHUB_ALLOWED_ORGS.map((o) => o.toLowerCase()) };
     },
     // Degraded mode: while GitHub's breaker is open, reads answer stale from the cache, writes are refused, /readyz says degraded.

@@ -22,5 +22,4 @@ export type {
   Repository,
   SearchPage,
 } from './types.ts';
-/** The GitHub secret (PAT or GitHub App) for the spine's `withUpstreamCredentials`. */
-export { gitHubSecret } from '../secrets.ts';
+export { gitHubEnv, gitHubFromConfig, type GitHubClientConfig, type GitHubWiring } from './from-config.ts';

@@ -10,8 +10,8 @@ export interface UpstreamCredentialsOptions<C> {
   name: string;
   /**
    * Parses the secret into the client's credential type — one schema per kind of credential,
-   * kept by the connector that uses it (`catalystCenterFromConfig` and `serviceNowFromConfig` pass theirs;
-   * `gitHubSecret` for mcp-github). Its `description` names the keys it needs (used in the error, never values).
+   * kept by the connector that uses it (each connector's `…FromConfig` factory passes its own). Its
+   * `description` names the keys it needs (used in the error, never values).
    */
   schema: z.ZodType<C>;
 }
@@ -33,6 +33,7 @@ export interface UpstreamCredentialsOptions<C> {
  *
  * @example
  * ```ts
+ * // packages/connectors: a connector's factory
  * const github = withUpstreamCredentials({ secrets, name: 'github', schema: gitHubSecret }, (credentials) =>
  *   createGitHubClient({ baseUrl, credentials, logger }),
  * );
