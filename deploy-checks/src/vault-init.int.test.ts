@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { findOpenBao, startDevOpenBao, type DevOpenBao } from '@mcp-platform/test-support';
+import { findOpenBao, startDevOpenBao, type DevOpenBao } from '@mcp-platform/tooling/openbao';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { environmentOf, readCompose, repoPath } from './repo.ts';
 

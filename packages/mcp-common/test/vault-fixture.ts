@@ -3,7 +3,8 @@
 // VAULT_TOKEN, that Vault — behind a recording pass-through proxy, so a test can count and
 // inspect what the provider sent and take the server out of reach.
 import { randomBytes } from 'node:crypto';
-import { startDevOpenBao, startVaultRecorder, type DevOpenBao, type SeenVaultRequest } from '@mcp-platform/test-support';
+import { startDevOpenBao, type DevOpenBao } from '@mcp-platform/tooling/openbao';
+import { startVaultRecorder, type SeenVaultRequest } from '@mcp-platform/test-support';
 
 /** A request that reached the server through the recording proxy. */
 export type SeenRequest = SeenVaultRequest;

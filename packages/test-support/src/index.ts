@@ -1,5 +1,4 @@
 export { MemoryLogger, type CapturedLine } from './memory-logger.ts';
-export { OPENBAO_VERSION, findOpenBao, provisionAppRoles, startDevOpenBao, type DevOpenBao, type StartDevOpenBaoOptions } from './openbao.ts';
 export { findOpaBinary, freePort, startOpa, type RunningOpa, type StartOpaOptions } from './opa.ts';
 export { startSpineHarness, type ServerStartContext, type ServerUnderTest, type SpineHarness, type SpineHarnessOptions } from './spine-harness.ts';
 export { startRedis, type RunningRedis } from './redis.ts';

@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
-import { provisionAppRoles, startDevOpenBao, startVaultRecorder, type DevOpenBao, type VaultRecorder } from '@mcp-platform/test-support';
+import { provisionAppRoles, startDevOpenBao, type DevOpenBao } from '@mcp-platform/tooling/openbao';
+import { startVaultRecorder, type VaultRecorder } from '@mcp-platform/test-support';
 import type { CallToolResult } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type NetworkHarness } from './harness.ts';
