@@ -24,8 +24,10 @@ const GENEROUS = { RATE_LIMIT_PER_SECOND: '10000', RATE_LIMIT_BURST: '10000' };
 // Each side probes the backends on its own: on a busy machine a slow /readyz must not take a backend out
 // of one side only (that side would answer "unavailable" where the other answers the call).
 const PATIENT_HEALTH = { HEALTH_INTERVAL_MS: '1000', HEALTH_TIMEOUT_MS: '5000', HEALTH_DOWN_AFTER: '10' };
+// Each side lists a (caller, backend) once: a tool list expiring mid-corpus on one side only would add a hop there.
+const LISTS_KEPT = { TOOLS_CACHE_TTL_MS: '600000' };
 beforeAll(async () => {
-  h = await startGatewayHarness({ ...GENEROUS, ...PATIENT_HEALTH }, { backendEnv: GENEROUS, sdkTwin: true });
+  h = await startGatewayHarness({ ...GENEROUS, ...PATIENT_HEALTH, ...LISTS_KEPT }, { backendEnv: GENEROUS, sdkTwin: true });
   fast = { gateway: h.gateway, url: h.gatewayUrl, logs: h.logs, backendRequests: h.backendRequests };
   if (!h.twin) throw new Error('the harness started no SDK-only twin');
   sdk = h.twin;
