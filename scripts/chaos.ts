@@ -369,7 +369,8 @@ async function deployDriver(slot: number): Promise<void> {
       correlation_id: marker,
     };
     let started = await deployCall(tokens.requester, 'start_deployment_workflow', args);
-    for (let retry = 0; retry < 5 && started.outcome !== 'ok' && !FINAL_START_ERRORS.has(started.outcome) && !stopLoad; retry++) {
+    // Until answered (also after the load stopped: an unanswered start may have started a workflow), for up to RECOVERY_LIMIT_MS.
+    for (const until = Date.now() + RECOVERY_LIMIT_MS; started.outcome !== 'ok' && !FINAL_START_ERRORS.has(started.outcome) && Date.now() < until; ) {
       await sleep(1_000);
       retriedStarts.add(marker);
       started = await deployCall(tokens.requester, 'start_deployment_workflow', args);

@@ -104,6 +104,8 @@ describe('listen', () => {
       res.send('done');
     });
     app.get('/fast', (_req, res) => void res.send('fast'));
+    // As an SSE answer does: an explicit `Connection: keep-alive` must not keep a draining server's connection open.
+    app.get('/sse-like', (_req, res) => void res.writeHead(200, { 'content-type': 'text/plain', 'content-length': '3', Connection: 'keep-alive' }).end('sse'));
     app.get('/readyz', (_req, res) => void res.json({ status: 'ready' }));
     const order: string[] = [];
     const running = await listen(app, { host: '127.0.0.1', port: 0, logger: new MemoryLogger(), shutdownGraceMs: 10_000, http: { keepAliveTimeoutMs: 1_000 }, onClose: [async () => void order.push('deps')] });
@@ -122,7 +124,7 @@ describe('listen', () => {
     await expect(get(`${running.url}/fast`)).rejects.toThrow(/ECONNREFUSED/);
     // …but a request on a connection opened before is answered, not reset, and told to go (Connection: close).
     expect(await reused.send('/readyz')).toEqual({ status: 503, connection: 'close', body: '{"status":"draining"}' });
-    expect(await unused.send('/fast')).toEqual({ status: 200, connection: 'close', body: 'fast' });
+    expect(await unused.send('/sse-like')).toEqual({ status: 200, connection: 'close', body: 'sse' });
     expect(order).toEqual([]);
     release();
     // The call in flight when the drain began finishes, and its connection closes after it.

@@ -89,6 +89,20 @@ export async function listen(app: Express, opts: ListenOptions): Promise<Running
   );
   server.maxConnections = limits.maxConnections;
   let draining = false;
+  /**
+   * Makes `res` close its connection after it (`Connection: close`), also when the app sets
+   * `Connection: keep-alive` itself (SSE responses do): Node lets an explicit header win over
+   * `shouldKeepAlive`, and a connection told "keep-alive" would stay in use until the grace period cut it.
+   */
+  const closeAfter = (res: ServerResponse): void => {
+    res.shouldKeepAlive = false;
+    const setHeader = res.setHeader.bind(res);
+    res.setHeader = ((name: string, value: number | string | readonly string[]) => (name.toLowerCase() === 'connection' ? res : setHeader(name, value))) as typeof res.setHeader;
+    const writeHead = res.writeHead.bind(res) as (...args: unknown[]) => ServerResponse;
+    res.writeHead = ((...args: unknown[]) => writeHead(...args.map((a, i) => (i > 0 && a !== null && typeof a === 'object' ? withoutConnection(a) : a)))) as typeof res.writeHead;
+    // Said explicitly: removing the header instead would make Node send none at all.
+    if (!res.headersSent) setHeader('connection', 'close');
+  };
   /** Responses whose headers are not sent yet: told to close their connection when a drain starts. */
   const pending = new Set<ServerResponse>();
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
@@ -99,7 +113,7 @@ export async function listen(app: Express, opts: ListenOptions): Promise<Running
       return;
     }
     // Draining: answered, then the connection closes (the client sees `Connection: close`, no reset).
-    res.shouldKeepAlive = false;
+    closeAfter(res);
     if (req.method === 'GET' && /^\/readyz(\?|$)/.test(req.url ?? '')) {
       const body = '{"status":"draining"}';
       res.writeHead(503, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'retry-after': '1' }).end(body);
@@ -122,7 +136,7 @@ export async function listen(app: Express, opts: ListenOptions): Promise<Running
     (closing ??= (async () => {
       draining = true;
       opts.logger.info('shutting down: draining in-flight requests', { event: { action: 'shutdown' }, labels: { idle_connections: idle } });
-      for (const res of pending) if (!res.headersSent) res.shouldKeepAlive = false;
+      for (const res of pending) if (!res.headersSent) closeAfter(res);
       pending.clear();
       // net.Server#close stops accepting and waits for every connection to end; http.Server#close
       // would also close idle keep-alive connections at once — under a client's next request.
@@ -149,4 +163,13 @@ export async function listen(app: Express, opts: ListenOptions): Promise<Running
     close: () => shutdown('close'),
     drain: () => shutdown('wait'),
   };
+}
+
+/** `headers` (an object, or raw `[name, value, …]` / `[[name, value], …]` arrays) without a `Connection` entry. */
+function withoutConnection(headers: object): object {
+  if (!Array.isArray(headers)) return Object.fromEntries(Object.entries(headers).filter(([k]) => k.toLowerCase() !== 'connection'));
+  if (headers.every((h) => Array.isArray(h))) return (headers as unknown[][]).filter((h) => String(h[0]).toLowerCase() !== 'connection');
+  const out: unknown[] = [];
+  for (let i = 0; i < headers.length; i += 2) if (String(headers[i]).toLowerCase() !== 'connection') out.push(headers[i], headers[i + 1]);
+  return out;
 }
