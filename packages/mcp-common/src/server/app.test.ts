@@ -1,6 +1,4 @@
 import { Client, StreamableHTTPClientTransport, type CallToolResult } from '@modelcontextprotocol/client';
-import type { AuthInfo, OAuthTokenVerifier } from '@modelcontextprotocol/server';
-import { OAuthError, OAuthErrorCode } from '@modelcontextprotocol/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { MemoryLogger } from '@mcp-platform/test-support';
@@ -11,7 +9,7 @@ import { createMetrics } from '../metrics/index.ts';
 import { createServerFactory } from './mcp-server.ts';
 import { type RunningServer } from './listen.ts';
 import { defineTool } from './tool.ts';
-import { serveMcpApp } from './serve.fixture.ts';
+import { serveMcpApp, stubVerifier } from './serve.fixture.ts';
 
 // The spine in isolation: a static token table and a table-driven authorizer stand in for
 // the IdP and OPA (both are exercised for real in mcp-network's end-to-end suite).
@@ -24,20 +22,7 @@ const USERS: Record<string, { id: string; groups: string[] }> = {
   'token-writer': { id: 'walt', groups: ['writers'] },
 };
 
-const verifier: OAuthTokenVerifier & { ready(): Promise<boolean> } = {
-  async verifyAccessToken(token: string): Promise<AuthInfo> {
-    const user = USERS[token];
-    if (!user) throw new OAuthError(OAuthErrorCode.InvalidToken, 'invalid token');
-    return {
-      token,
-      clientId: 'test-client',
-      scopes: ['mcp:tools'],
-      expiresAt: Math.floor(Date.now() / 1000) + 600,
-      extra: { principal: { id: user.id, groups: user.groups, scopes: ['mcp:tools'], clientId: 'test-client' } },
-    };
-  },
-  ready: async () => true,
-};
+const verifier = stubVerifier((token) => USERS[token]);
 
 const seen: PolicyInput[] = [];
 let engineDown = false;

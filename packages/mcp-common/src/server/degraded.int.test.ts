@@ -1,4 +1,3 @@
-import type { AuthInfo, OAuthTokenVerifier } from '@modelcontextprotocol/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { MemoryLogger } from '@mcp-platform/test-support';
@@ -6,7 +5,7 @@ import type { Authorizer, PolicyInput } from '../authz/index.ts';
 import { createUpstreamPolicy, createUpstreamReadCache, UpstreamUnavailableError, type UpstreamPolicy } from '../resilience/index.ts';
 import { type RunningServer } from './listen.ts';
 import { defineTool } from './tool.ts';
-import { serveMcpApp } from './serve.fixture.ts';
+import { serveMcpApp, stubVerifier } from './serve.fixture.ts';
 
 // Degraded mode end to end on the spine: the upstream's breaker opens; reads answer from the cache
 // marked stale (with their age), writes are refused before anything runs, /readyz says degraded.
@@ -16,11 +15,7 @@ interface Deps {
   upstreamUp: boolean;
   writes: number;
 }
-const verifier: OAuthTokenVerifier = {
-  async verifyAccessToken(token: string): Promise<AuthInfo> {
-    return { token, clientId: 'c', scopes: ['mcp:tools'], expiresAt: Math.floor(Date.now() / 1000) + 600, extra: { principal: { id: 'walt', groups: ['writers'], scopes: ['mcp:tools'], clientId: 'c' } } };
-  },
-};
+const verifier = stubVerifier(() => ({ id: 'walt', groups: ['writers'] }), 'c');
 const decided: PolicyInput[] = [];
 const authorizer: Authorizer = { decide: async (i) => (decided.push(i), { allow: true, reasons: [] }), ready: async () => true, close: async () => {} };
 const upstream = (deps: Deps) => (deps.upstreamUp ? Promise.resolve() : Promise.reject(new UpstreamUnavailableError('test-upstream')));

@@ -1,6 +1,4 @@
 import { connect, type Socket } from 'node:net';
-import type { AuthInfo, OAuthTokenVerifier } from '@modelcontextprotocol/server';
-import { OAuthError, OAuthErrorCode } from '@modelcontextprotocol/server';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { MemoryLogger } from '@mcp-platform/test-support';
@@ -8,25 +6,15 @@ import type { Authorizer } from '../authz/index.ts';
 import { createRequestLimits, type RequestLimitSettings } from '../limits/index.ts';
 import { type HttpLimits, type RunningServer } from './listen.ts';
 import { defineTool } from './tool.ts';
-import { serveMcpApp } from './serve.fixture.ts';
+import { serveMcpApp, stubVerifier } from './serve.fixture.ts';
 
 // Fair share and slow-client defences of the spine's MCP endpoint, over real HTTP.
 // Identity and policy are static doubles (both are exercised for real in the servers' suites).
 
-const verifier: OAuthTokenVerifier & { ready(): Promise<boolean> } = {
-  async verifyAccessToken(token: string): Promise<AuthInfo> {
-    const id = /^token-(\w+)$/.exec(token)?.[1];
-    if (!id) throw new OAuthError(OAuthErrorCode.InvalidToken, 'invalid token');
-    return {
-      token,
-      clientId: 'test-client',
-      scopes: ['mcp:tools'],
-      expiresAt: Math.floor(Date.now() / 1000) + 600,
-      extra: { principal: { id, groups: ['readers'], scopes: ['mcp:tools'], clientId: 'test-client' } },
-    };
-  },
-  ready: async () => true,
-};
+const verifier = stubVerifier((token) => {
+  const id = /^token-(\w+)$/.exec(token)?.[1];
+  return id === undefined ? undefined : { id, groups: ['readers'] };
+});
 const authorizer: Authorizer = { decide: async () => ({ allow: true, reasons: ['ok'] }), ready: async () => true, close: async () => {} };
 
 /** Calls of `hold` wait until the test opens the gate. */

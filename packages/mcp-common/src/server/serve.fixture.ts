@@ -1,5 +1,7 @@
 // Test fixture (not exported): the spine's server tests serve an MCP app whose public URL — the
 // token audience — must be known before the app is built, i.e. before it listens.
+import type { AuthInfo, OAuthTokenVerifier } from '@modelcontextprotocol/server';
+import { OAuthError, OAuthErrorCode } from '@modelcontextprotocol/server';
 import express from 'express';
 import type { Logger } from '../logging/types.ts';
 import { createMcpApp, type McpApp, type McpAppOptions } from './app.ts';
@@ -29,4 +31,31 @@ export async function serveMcpApp<D>(logger: Logger, build: (publicUrl: string) 
   const mcp = createMcpApp(build(url));
   const running = await listen(mcp.app, { host: '127.0.0.1', port, logger, onClose: [() => mcp.close()], ...(http ? { http } : {}) });
   return { url, running, mcp };
+}
+
+/**
+ * A token verifier double for the spine's server tests: `principalOf(token)` names the caller
+ * (`undefined`: the token is invalid, answered as the SDK's `invalid_token`); every accepted token
+ * carries `mcp:tools` and ten minutes of life.
+ *
+ * @example
+ * ```ts
+ * const verifier = stubVerifier((token) => ({ 'token-reader': { id: 'rita', groups: ['readers'] } })[token]);
+ * ```
+ */
+export function stubVerifier(principalOf: (token: string) => { id: string; groups: string[] } | undefined, clientId = 'test-client'): OAuthTokenVerifier & { ready(): Promise<boolean> } {
+  return {
+    async verifyAccessToken(token: string): Promise<AuthInfo> {
+      const user = principalOf(token);
+      if (!user) throw new OAuthError(OAuthErrorCode.InvalidToken, 'invalid token');
+      return {
+        token,
+        clientId,
+        scopes: ['mcp:tools'],
+        expiresAt: Math.floor(Date.now() / 1000) + 600,
+        extra: { principal: { id: user.id, groups: user.groups, scopes: ['mcp:tools'], clientId } },
+      };
+    },
+    ready: async () => true,
+  };
 }

@@ -5,8 +5,6 @@
  * (mcp-network's Temporal backend is exercised in its own suite).
  */
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
-import type { AuthInfo, OAuthTokenVerifier } from '@modelcontextprotocol/server';
-import { OAuthError, OAuthErrorCode } from '@modelcontextprotocol/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { MemoryLogger } from '@mcp-platform/test-support';
@@ -14,20 +12,13 @@ import type { Authorizer, Decision, PolicyInput } from '../authz/index.ts';
 import { type RunningServer } from './listen.ts';
 import { TASKS_EXTENSION, type TaskBackend, type TaskState } from './tasks.ts';
 import { defineTool } from './tool.ts';
-import { serveMcpApp } from './serve.fixture.ts';
+import { serveMcpApp, stubVerifier } from './serve.fixture.ts';
 
 const USERS: Record<string, { id: string; groups: string[] }> = {
   'token-owner': { id: 'olga', groups: ['workers'] },
   'token-other': { id: 'otto', groups: ['workers'] },
 };
-const verifier: OAuthTokenVerifier & { ready(): Promise<boolean> } = {
-  async verifyAccessToken(token: string): Promise<AuthInfo> {
-    const user = USERS[token];
-    if (!user) throw new OAuthError(OAuthErrorCode.InvalidToken, 'invalid token');
-    return { token, clientId: 'c', scopes: ['mcp:tools'], expiresAt: Math.floor(Date.now() / 1000) + 600, extra: { principal: { id: user.id, groups: user.groups, scopes: ['mcp:tools'], clientId: 'c' } } };
-  },
-  ready: async () => true,
-};
+const verifier = stubVerifier((token) => USERS[token], 'c');
 // Policy stand-in: a task is visible to and cancellable by its owner only.
 const decisions: PolicyInput[] = [];
 const authorizer: Authorizer = {
