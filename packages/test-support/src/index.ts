@@ -11,4 +11,5 @@ export { PLANTED_SECRET, plantedArguments, probeArgumentLeaks, type ArgumentLeak
 export { startTemporalDevServer, type DevServer } from './temporal.ts';
 export { startMcpProcess, type McpProcess } from './mcp-process.ts';
 export { recordBackendRequests, type SeenBackendRequest } from './backend-recorder.ts';
+export { connectRecordingClient, type RecordingClient } from './recording-client.ts';
 export { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from './otlp-receiver.ts';

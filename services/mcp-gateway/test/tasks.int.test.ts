@@ -5,9 +5,9 @@
  * backend under the caller's exchanged identity, where the backend's policy decides.
  */
 import { randomUUID } from 'node:crypto';
-import { Client, StreamableHTTPClientTransport, type CallToolResult } from '@modelcontextprotocol/client';
+import type { CallToolResult, Client } from '@modelcontextprotocol/client';
 import { TASKS_EXTENSION } from '@mcp-platform/mcp-common/server';
-import { startDeployWorkerProcess, startTemporalDevServer, type DevServer, type ServiceProcess } from '@mcp-platform/test-support';
+import { connectRecordingClient, type RecordingClient, startDeployWorkerProcess, startTemporalDevServer, type DevServer, type ServiceProcess } from '@mcp-platform/test-support';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { z } from 'zod';
 import { startGatewayHarness, type GatewayHarness } from './harness.ts';
@@ -36,17 +36,8 @@ afterAll(async () => {
 });
 
 /** A 2026-07-28 SDK client of the gateway that declares the Tasks extension; raw JSON bodies kept (the SDK client cannot decode `resultType: "task"`). */
-async function taskClient(user: string): Promise<{ c: Client; bodies: unknown[] }> {
-  const bodies: unknown[] = [];
-  const token = await h.token(user, undefined, { acr: 'mfa' });
-  const recordingFetch = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
-    const res = await fetch(input, init);
-    if ((res.headers.get('content-type') ?? '').includes('application/json')) bodies.push(await res.clone().json());
-    return res;
-  };
-  const c = new Client({ name: 'gateway-task-test', version: '1' }, { versionNegotiation: { mode: { pin: '2026-07-28' } }, capabilities: { extensions: { [TASKS_EXTENSION]: {} } } });
-  await c.connect(new StreamableHTTPClientTransport(new URL(h.gatewayUrl), { authProvider: { token: async () => token }, fetch: recordingFetch }));
-  return { c, bodies };
+async function taskClient(user: string): Promise<RecordingClient> {
+  return connectRecordingClient(h.gatewayUrl, await h.token(user, undefined, { acr: 'mfa' }), { name: 'gateway-task-test', extensions: { [TASKS_EXTENSION]: {} } });
 }
 
 async function startAsTask(user: string): Promise<{ taskId: string; created: Record<string, unknown>; c: Client }> {

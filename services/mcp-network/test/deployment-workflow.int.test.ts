@@ -4,11 +4,11 @@
  * worker (its own process) against the Catalyst Center and ServiceNow simulators.
  */
 import { randomUUID } from 'node:crypto';
-import { Client, StreamableHTTPClientTransport, type CallToolResult } from '@modelcontextprotocol/client';
+import type { CallToolResult, Client } from '@modelcontextprotocol/client';
 import { TASKS_EXTENSION } from '@mcp-platform/mcp-common/server';
 import { z } from 'zod';
 import type { ServiceNowSimulator } from '@mcp-platform/sandboxes/servicenow';
-import { startTemporalDevServer, type DevServer } from '@mcp-platform/test-support';
+import { connectRecordingClient, type RecordingClient, startTemporalDevServer, type DevServer } from '@mcp-platform/test-support';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { connectClient, createDeploymentClient, DEFAULT_WORKER_AUDIENCE, type DeploymentClient, type TemporalConfig } from '@mcp-platform/deployment-contract';
 import { startHarness, type NetworkHarness } from './harness.ts';
@@ -94,17 +94,8 @@ it('a CORE device needs admin: nina is refused before any workflow starts', asyn
 });
 
 /** An SDK client on 2026-07-28 that declares the Tasks extension; raw JSON bodies are kept (the SDK client cannot decode `resultType: "task"`). */
-async function taskClient(user: string): Promise<{ c: Client; bodies: unknown[] }> {
-  const bodies: unknown[] = [];
-  const token = await h.token(user);
-  const recordingFetch = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
-    const res = await fetch(input, init);
-    if ((res.headers.get('content-type') ?? '').includes('application/json')) bodies.push(await res.clone().json());
-    return res;
-  };
-  const c = new Client({ name: 'task-test', version: '1' }, { versionNegotiation: { mode: { pin: '2026-07-28' } }, capabilities: { extensions: { [TASKS_EXTENSION]: {} } } });
-  await c.connect(new StreamableHTTPClientTransport(new URL(h.server.publicUrl), { authProvider: { token: async () => token }, fetch: recordingFetch }));
-  return { c, bodies };
+async function taskClient(user: string): Promise<RecordingClient> {
+  return connectRecordingClient(h.server.publicUrl, await h.token(user), { name: 'task-test', extensions: { [TASKS_EXTENSION]: {} } });
 }
 const Task = z.looseObject({ taskId: z.string(), status: z.string(), statusMessage: z.string().optional(), result: z.looseObject({}).optional() });
 /** The arguments of a new deployment: each call its own idempotency key (the same call repeated would return the first deployment). */

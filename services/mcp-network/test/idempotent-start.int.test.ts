@@ -8,9 +8,8 @@
  * another deployment; a repeat after the deployment closed returns it; a task caller gets the same task.
  */
 import { randomUUID } from 'node:crypto';
-import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { SEED_IDS } from '@mcp-platform/sandboxes/catalyst-center';
-import { freePort, serviceProcess, startTemporalDevServer, type DevServer, type ServiceProcess } from '@mcp-platform/test-support';
+import { connectRecordingClient, freePort, serviceProcess, startTemporalDevServer, type DevServer, type ServiceProcess } from '@mcp-platform/test-support';
 import { connectClient, createDeploymentClient, DEFAULT_WORKER_AUDIENCE, type DeploymentClient, type TemporalConfig } from '@mcp-platform/deployment-contract';
 import { TASKS_EXTENSION } from '@mcp-platform/mcp-common/server';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -94,15 +93,7 @@ async function startOn(replicaUrl: string, user: string, args: Record<string, un
 
 /** The start as a 2026-07-28 SDK client declaring the Tasks extension would send it: the task id it is answered with. */
 async function startAsTask(replicaUrl: string, user: string, args: Record<string, unknown>): Promise<string> {
-  const bodies: unknown[] = [];
-  const token = await h.token(user, undefined, { acr: 'mfa' });
-  const recordingFetch = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
-    const res = await fetch(input, init);
-    if ((res.headers.get('content-type') ?? '').includes('application/json')) bodies.push(await res.clone().json());
-    return res;
-  };
-  const c = new Client({ name: 'idempotent-start-test', version: '1' }, { versionNegotiation: { mode: { pin: '2026-07-28' } }, capabilities: { extensions: { [TASKS_EXTENSION]: {} } } });
-  await c.connect(new StreamableHTTPClientTransport(new URL(replicaUrl), { authProvider: { token: async () => token }, fetch: recordingFetch }));
+  const { c, bodies } = await connectRecordingClient(replicaUrl, await h.token(user, undefined, { acr: 'mfa' }), { name: 'idempotent-start-test', extensions: { [TASKS_EXTENSION]: {} } });
   try {
     // The SDK client cannot decode `resultType: "task"`; the raw body has it.
     await c.callTool({ name: 'start_deployment_workflow', arguments: args }).catch(() => undefined);

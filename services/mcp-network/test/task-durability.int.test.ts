@@ -12,10 +12,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { Client, StreamableHTTPClientTransport, type CallToolResult } from '@modelcontextprotocol/client';
+import type { CallToolResult, Client } from '@modelcontextprotocol/client';
 import { TASKS_EXTENSION } from '@mcp-platform/mcp-common/server';
 import { startServiceNowSimulator, type ServiceNowSimulator } from '@mcp-platform/sandboxes/servicenow';
-import { freePort, serviceProcess, startTemporalDevServer, type DevServer, type ServiceProcess } from '@mcp-platform/test-support';
+import { connectRecordingClient, type RecordingClient, freePort, serviceProcess, startTemporalDevServer, type DevServer, type ServiceProcess } from '@mcp-platform/test-support';
 import { connectClient, DEFAULT_WORKER_AUDIENCE, type TemporalConfig } from '@mcp-platform/deployment-contract';
 import { z } from 'zod';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -110,18 +110,10 @@ afterAll(async () => {
 });
 
 /** A 2026-07-28 SDK client declaring the Tasks extension, connected to `url` (replica A's or B's `/mcp`); raw JSON bodies are kept. */
-async function taskClient(user: string, url: string): Promise<{ c: Client; bodies: unknown[] }> {
-  const bodies: unknown[] = [];
-  const token = await h.token(user);
-  const recordingFetch = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
-    const res = await fetch(input, init);
-    if ((res.headers.get('content-type') ?? '').includes('application/json')) bodies.push(await res.clone().json());
-    return res;
-  };
-  const c = new Client({ name: 'durability-test', version: '1' }, { versionNegotiation: { mode: { pin: '2026-07-28' } }, capabilities: { extensions: { [TASKS_EXTENSION]: {} } } });
-  await c.connect(new StreamableHTTPClientTransport(new URL(url), { authProvider: { token: async () => token }, fetch: recordingFetch }));
-  clients.push(c);
-  return { c, bodies };
+async function taskClient(user: string, url: string): Promise<RecordingClient> {
+  const client = await connectRecordingClient(url, await h.token(user), { name: 'durability-test', extensions: { [TASKS_EXTENSION]: {} } });
+  clients.push(client.c);
+  return client;
 }
 
 async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> {

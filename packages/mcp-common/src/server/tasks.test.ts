@@ -4,10 +4,9 @@
  * policy, and refused to clients that did not declare the extension. The backend is a table here
  * (mcp-network's Temporal backend is exercised in its own suite).
  */
-import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { MemoryLogger } from '@mcp-platform/test-support';
+import { connectRecordingClient, type RecordingClient, MemoryLogger } from '@mcp-platform/test-support';
 import type { Authorizer, Decision, PolicyInput } from '../authz/index.ts';
 import { type RunningServer } from './listen.ts';
 import { TASKS_EXTENSION, type TaskBackend, type TaskState } from './tasks.ts';
@@ -77,16 +76,8 @@ beforeAll(async () => {
 afterAll(() => running?.close());
 
 /** An SDK client on 2026-07-28; with `tasks` it declares the extension. Raw response bodies are kept (the SDK client has no tasks support to decode them). */
-async function client(token: string, withTasks: boolean): Promise<{ c: Client; bodies: unknown[] }> {
-  const bodies: unknown[] = [];
-  const recordingFetch = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
-    const res = await fetch(input, init);
-    if ((res.headers.get('content-type') ?? '').includes('application/json')) bodies.push(await res.clone().json());
-    return res;
-  };
-  const c = new Client({ name: 't', version: '1' }, { versionNegotiation: { mode: { pin: '2026-07-28' } }, ...(withTasks ? { capabilities: { extensions: { [TASKS_EXTENSION]: {} } } } : {}) });
-  await c.connect(new StreamableHTTPClientTransport(new URL(url), { authProvider: { token: async () => token }, fetch: recordingFetch }));
-  return { c, bodies };
+async function client(token: string, withTasks: boolean): Promise<RecordingClient> {
+  return connectRecordingClient(url, token, { name: 't', ...(withTasks ? { extensions: { [TASKS_EXTENSION]: {} } } : {}) });
 }
 const TaskResult = z.looseObject({ taskId: z.string(), status: z.string(), statusMessage: z.string().optional() });
 
