@@ -232,6 +232,35 @@ it('Tasks extension: deploy_template to several devices is a durable task (a pre
   expect((direct.structuredContent as Record<string, unknown>)['workflowId']).toBeUndefined();
 });
 
+it('Tasks extension: deploy_template as a task is idempotent — concurrent identical calls (a retry, another replica) answer one deployment with one standard change; other arguments or another caller start their own', async () => {
+  const DEPLOY = { template_id: TEMPLATE, device_ids: ACCESS, params: { interface: 'Gi1/0/5', description: `retry ${randomUUID().slice(0, 8)}` } };
+  const taskOf = (bodies: unknown[]) => bodies.map((b) => (b as { result?: Record<string, unknown> }).result).find((r) => r?.['resultType'] === 'task');
+  const callers = await Promise.all(Array.from({ length: 5 }, () => taskClient('nina')));
+  await Promise.all(callers.map(({ c }) => c.callTool({ name: 'deploy_template', arguments: DEPLOY }).catch(() => undefined)));
+  const answers = callers.map(({ bodies }) => taskOf(bodies));
+  const ids = new Set(answers.map((a) => String(a?.['taskId'])));
+  expect(ids.size).toBe(1);
+  const [taskId] = [...ids] as [string];
+  expect(taskId).toMatch(/^deploy-auto-/);
+  // Exactly one call started it; every other one was told it answers the existing deployment.
+  expect(answers.map((a) => (a?.['structuredContent'] as Record<string, unknown>)['created']).sort()).toEqual([false, false, false, false, true]);
+  const done = await pollTask(callers[0]!.c, taskId, (t) => t.status !== 'working');
+  expect(done).toMatchObject({ status: 'completed', result: { structuredContent: { workflowId: taskId, outcome: 'succeeded' } } });
+  expect(itsm.state.tables.change_request.filter((c) => c['correlation_id'] === taskId)).toHaveLength(1);
+
+  // Other arguments: another deployment. Another caller with the same arguments: their own deployment.
+  const other = await taskClient('nina');
+  await other.c.callTool({ name: 'deploy_template', arguments: { ...DEPLOY, params: { ...DEPLOY.params, description: `${DEPLOY.params.description} b` } } }).catch(() => undefined);
+  const alice = await taskClient('alice');
+  await alice.c.callTool({ name: 'deploy_template', arguments: DEPLOY }).catch(() => undefined);
+  const otherId = String(taskOf(other.bodies)?.['taskId']);
+  const aliceId = String(taskOf(alice.bodies)?.['taskId']);
+  expect(new Set([taskId, otherId, aliceId]).size).toBe(3);
+  for (const [c, id] of [[other.c, otherId], [alice.c, aliceId]] as const) {
+    await expect(pollTask(c, id, (t) => t.status !== 'working')).resolves.toMatchObject({ status: 'completed' });
+  }
+});
+
 it('Tasks extension: a plan touching CORE devices goes to input_required before the change is opened; declining cancels it', async () => {
   const { c: alice, bodies } = await taskClient('alice');
   const core = 'de000000-0000-4000-8000-000000000001';

@@ -2,6 +2,7 @@ import { defineTool } from '@mcp-platform/mcp-common/server';
 import { z } from 'zod';
 import { assertTemplateParams, deviceIdsInput, deviceLockKeys, resolveTargetDevices, templateParamsInput } from '../deploy-targets.ts';
 import type { NetworkDeps } from '../deps.ts';
+import { deploymentIds } from '../deployment-ids.ts';
 
 const input = z.object({
   template_id: z.uuid().describe('Template to deploy (from list_templates)'),
@@ -28,12 +29,16 @@ export const deployTemplate = defineTool<NetworkDeps>()({
     status: z.literal('PENDING'),
     templateId: z.string(),
     deviceCount: z.number().int(),
+    created: z
+      .boolean()
+      .optional()
+      .describe('Durable deployments only: false when the same call (same caller, same arguments) within 10 minutes had already started it — this is that deployment'),
   }),
   // The policy needs each target's role (CORE deploys need admin): read them before deciding.
   resolveResource: (args, ctx) => resolveTargetDevices(args.device_ids, ctx),
   // Decision binds to write: the target devices stay locked from the role check until the deployment is submitted.
   lockKeys: (args) => deviceLockKeys(args.device_ids),
-  handler: async (args, { deps, signal, logger, asTask, delegate }, resource) => {
+  handler: async (args, { deps, signal, logger, asTask, delegate, principal }, resource) => {
     // Typed by the domain: every value fits its declared variable (IP is an IP, no newline reaches the device).
     await assertTemplateParams(args.template_id, args.params, { deps, signal });
 
@@ -42,18 +47,27 @@ export const deployTemplate = defineTool<NetworkDeps>()({
     // change (policy): a deployment touching them stays direct, as authorized above (admin, step-up).
     const touchesCore = resource.devices.some((d) => d.role.toUpperCase() === 'CORE');
     if (asTask && deps.deployments !== undefined && args.device_ids.length > 1 && !touchesCore) {
-      const workflowId = await deps.deployments.start({
-        templateId: args.template_id,
-        deviceIds: args.device_ids,
-        params: args.params,
-        // The caller's identity as a credential the worker verifies (RFC 8693 exchange), never a name.
-        credential: await delegate(deps.workerAudience),
-        changeType: 'standard',
-        reason: 'deploy_template (durable task)',
-        ...(args.force_push ? { forcePush: true } : {}),
+      // At most once per caller + arguments per 10-minute window (a retry after a lost answer, or on another
+      // replica, answers the same deployment — the same task — instead of opening a second standard change).
+      const ids = deploymentIds('deploy_template', args, principal.id);
+      const { workflowId, created } = await deps.deployments.startOnce(
+        {
+          templateId: args.template_id,
+          deviceIds: args.device_ids,
+          params: args.params,
+          // The caller's identity as a credential the worker verifies (RFC 8693 exchange), never a name.
+          credential: await delegate(deps.workerAudience),
+          changeType: 'standard',
+          reason: 'deploy_template (durable task)',
+          ...(args.force_push ? { forcePush: true } : {}),
+        },
+        ids,
+      );
+      logger.info(created ? 'template deployment started as a task' : 'template deployment task exists for this call', {
+        event: { action: 'deploy-template' },
+        labels: { workflow_id: workflowId, template_id: args.template_id },
       });
-      logger.info('template deployment started as a task', { event: { action: 'deploy-template' }, labels: { workflow_id: workflowId, template_id: args.template_id } });
-      return { workflowId, status: 'PENDING' as const, templateId: args.template_id, deviceCount: args.device_ids.length };
+      return { workflowId, status: 'PENDING' as const, templateId: args.template_id, deviceCount: args.device_ids.length, created };
     }
 
     const ref = await deps.catalyst.deployTemplate(
@@ -71,6 +85,6 @@ export const deployTemplate = defineTool<NetworkDeps>()({
   task: (out) => out.workflowId,
   render: (out) =>
     out.workflowId !== undefined
-      ? `Durable deployment ${out.workflowId} started for ${out.deviceCount} device(s) as a pre-approved standard change. Follow it with tasks/get.`
+      ? `Durable deployment ${out.workflowId} ${out.created === false ? 'already started by an identical call within 10 minutes' : 'started'} for ${out.deviceCount} device(s) as a pre-approved standard change. Follow it with tasks/get.`
       : `Deployment started: task ${out.taskId ?? ''} for ${out.deviceCount} device(s). Follow it with get_deployment_status.`,
 });

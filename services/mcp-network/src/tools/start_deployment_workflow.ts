@@ -1,10 +1,10 @@
-import { createHash } from 'node:crypto';
 import { IdempotencyConflictError } from '@mcp-platform/deployment-contract';
 import { PlatformError } from '@mcp-platform/mcp-common/errors';
-import { defineTool, idempotencyKeys } from '@mcp-platform/mcp-common/server';
+import { defineTool } from '@mcp-platform/mcp-common/server';
 import { z } from 'zod';
 import { assertTemplateParams, deviceIdsInput, deviceLockKeys, resolveTargetDevices, templateParamsInput } from '../deploy-targets.ts';
 import type { NetworkDeps } from '../deps.ts';
+import { deploymentIds } from '../deployment-ids.ts';
 
 const input = z.object({
   template_id: z.uuid().describe('Template to deploy (from list_templates)'),
@@ -41,26 +41,6 @@ const input = z.object({
     ),
 });
 
-const TOOL = 'start_deployment_workflow';
-
-/**
- * The workflow ids a start may resolve to, from the caller's idempotency key and who the caller is: a given
- * `correlation_id` → `deploy-key-<sha256(principal, key)>` (one id forever; another principal's same key is
- * another id); none → `deploy-auto-<hash of principal + arguments>-<10-minute window>` (`idempotencyKeys` of
- * the spine), the previous window's id looked up first. `requestHash` fingerprints the arguments (without the
- * key) and the principal, so a key reused for a different request is recognised.
- */
-function deploymentIds(args: Readonly<Record<string, unknown>> & { correlation_id?: string | undefined }, principalId: string, now = Date.now()): { workflowId: string; earlierIds: string[]; requestHash: string } {
-  const generated = idempotencyKeys({ subject: principalId, tool: TOOL, args, now });
-  const requestHash = generated.lockKey;
-  if (args.correlation_id !== undefined) {
-    const hash = createHash('sha256').update(JSON.stringify([principalId, args.correlation_id])).digest('hex').slice(0, 32);
-    return { workflowId: `deploy-key-${hash}`, earlierIds: [], requestHash };
-  }
-  const [current = generated.key, ...earlier] = generated.matches;
-  return { workflowId: `deploy-${current}`, earlierIds: earlier.map((k) => `deploy-${k}`), requestHash };
-}
-
 export const startDeploymentWorkflow = defineTool<NetworkDeps>()({
   name: 'start_deployment_workflow',
   title: 'Start a durable template deployment (with change ticket and approval)',
@@ -94,7 +74,7 @@ export const startDeploymentWorkflow = defineTool<NetworkDeps>()({
     if (args.rollback_template_id) await assertTemplateParams(args.rollback_template_id, args.rollback_params, { deps, signal }, 'rollback_params');
     else if (Object.keys(args.rollback_params).length > 0) throw new PlatformError('ERR_VALIDATION', 'rollback_params: given without rollback_template_id');
     const touchesCore = asTask && resource.devices.some((d) => d.role.toUpperCase() === 'CORE');
-    const ids = deploymentIds(args, principal.id);
+    const ids = deploymentIds('start_deployment_workflow', args, principal.id);
     const started = await deps.deployments.startOnce({
       templateId: args.template_id,
       deviceIds: args.device_ids,
