@@ -19,6 +19,7 @@ import {
   listen,
   mountOperationalRoutes,
   type ManagementAccess,
+  type ReadinessReport,
   requireAllowedHost,
   securityHeaders,
   tokenVerifierFromConfig,
@@ -46,6 +47,13 @@ export interface ProxyDeps {
   pool: BackendPool;
   /** The proxy's own access rule (`data.mcp.proxy.decision`), audited. */
   proxyAuthorizer: Authorizer;
+  /**
+   * Where {@link proxyAuthorizer} decides: `opa` = the shared OPA server (down: `/readyz` degraded), `wasm` = the
+   * policy compiled into this process (not loaded: not ready). Default `opa`.
+   */
+  policyEngine?: 'opa' | 'wasm';
+  /** Time each readiness check may take before it counts as down, in ms. Default 2000. */
+  readinessTimeoutMs?: number;
   rateLimiter: RateLimiter;
   logger: PlatformLogger;
   metrics: PlatformMetrics;
@@ -63,7 +71,8 @@ export interface ProxyDeps {
 /** The Express app plus its readiness. */
 export interface ProxyApp {
   app: Express;
-  readiness(): Promise<{ ready: boolean; checks: Record<string, boolean> }>;
+  /** `/readyz`'s report: `degraded` (still ready) for what the proxy survives per request, not ready when no request could succeed here (see {@link createProxyApp}). */
+  readiness(): Promise<ReadinessReport>;
 }
 
 const sha256 = (s: string): string => createHash('sha256').update(s).digest('base64url');
@@ -253,13 +262,41 @@ export function createProxyApp(deps: ProxyDeps): ProxyApp {
     next();
   });
 
-  const readiness = async () => {
-    const checks: Record<string, boolean> = {
-      'identity-provider': await deps.verifier.ready().catch(() => false),
-      'policy-engine': await deps.proxyAuthorizer.ready().catch(() => false),
-      'rate-limit-store': await deps.rateLimiter.ready().catch(() => false),
-    };
-    return { ready: Object.values(checks).every(Boolean), checks };
+  // Readiness decides whether a load balancer sends this replica new requests (docs/reliability.md, "The REST
+  // proxy's readiness"). A dependency every replica shares and whose failure the proxy survives per request keeps
+  // it ready, `degraded`: taking every replica out would turn the proxy's own clean problem (503 + Retry-After)
+  // into a load balancer's bare error, and cached keys, tokens, exchanges and decisions still serve callers.
+  //  - rate-limit-store (Redis) down: the insurance limiter keeps the limits per replica; every request goes on.
+  //  - policy-engine = the OPA server down: decisions cached per subject (AUTHZ_CACHE_TTL_MS) go on, others are
+  //    refused fail-closed (ERR_AUTHZ_UNAVAILABLE, 503). In-process Wasm not loaded is this replica's own fault and
+  //    no request can pass the proxy rule: not ready.
+  //  - identity-provider down after this replica once held its keys: verified tokens (until expiry), the key set
+  //    (10 min) and token exchanges (until early expiry) are cached; new exchanges fail with ERR_IDP_UNAVAILABLE
+  //    (503). No key ever held: no token can be verified here — not ready, so a fresh replica stays out while
+  //    the ones that hold keys keep serving. The check asks the IdP itself (its discovery document) every time:
+  //    the verifier's own probe is satisfied by a fresh cached key set, but every new exchange needs the IdP.
+  const checkTimeoutMs = deps.readinessTimeoutMs ?? 2_000;
+  const check = (probe: () => Promise<boolean>): Promise<boolean> =>
+    Promise.race([probe().catch(() => false), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), checkTimeoutMs).unref())]);
+  const discoveryUrl = `${deps.issuer.replace(/\/$/, '')}/.well-known/openid-configuration`;
+  const identityProviderAnswers = async (): Promise<boolean> => {
+    const res = await fetch(discoveryUrl, { signal: AbortSignal.timeout(checkTimeoutMs) });
+    await res.body?.cancel();
+    return res.ok;
+  };
+  let keysHeld = false;
+  const readiness = async (): Promise<ReadinessReport> => {
+    const [keys, answers, policy, store] = await Promise.all([
+      check(() => deps.verifier.ready()),
+      check(identityProviderAnswers),
+      check(() => deps.proxyAuthorizer.ready()),
+      check(() => deps.rateLimiter.ready()),
+    ]);
+    if (keys) keysHeld = true;
+    const idp = keys && answers;
+    const checks = { 'identity-provider': idp, 'policy-engine': policy, 'rate-limit-store': store };
+    const ready = keysHeld && (policy || (deps.policyEngine ?? 'opa') === 'opa');
+    return { ready, status: !ready ? 'not-ready' : idp && policy && store ? 'ready' : 'degraded', checks };
   };
   mountOperationalRoutes(app, { service: SERVICE, readiness, metrics, ...(deps.management ? { access: deps.management } : {}) });
   // DNS-rebinding protection like the MCP servers': everything but the probes answers only to known Host names.
@@ -497,6 +534,7 @@ export async function startRestProxy(config: ProxyConfig, options: StartRestProx
     exchanger,
     pool,
     proxyAuthorizer,
+    policyEngine: config.AUTHZ_MODE,
     rateLimiter,
     logger,
     metrics,
