@@ -499,12 +499,10 @@ export async function startCatalystCenterSimulator(options: CatalystSimulatorOpt
     res.status(202).json({ response: { taskId: deployment.taskId, url: `/api/v1/task/${deployment.taskId}` }, version: '1.0' });
   });
 
-  api.get('/v1/task/:taskId', (req, res) => {
+  api.get('/v1/task/:taskId', (req, res, next) => {
     const deployment = tasksById.get(String(req.params['taskId']));
-    if (!deployment) {
-      sendError(res, 404, 'NCTS00001', 'Task not found', 'No task with that id');
-      return;
-    }
+    // Not a deployment's task: the analysis tasks' router (mounted after this one) may know it.
+    if (!deployment) return next();
     const done = Date.now() >= deployment.endTime;
     const failedDevices = deployment.devices.filter((d) => d.willFail).map((d) => d.name);
     const isError = done && failedDevices.length > 0;
@@ -528,11 +526,16 @@ export async function startCatalystCenterSimulator(options: CatalystSimulatorOpt
   });
 
   const analysisTasks = createSimTasks(() => credentials.username);
+  // Inventory, templates and deployment first: the most frequent calls match without walking the
+  // analysis routers (no path is served by two routers; an unknown task id falls through to the end).
+  app.use('/dna/intent/api', api);
   app.use('/dna/intent/api', assuranceRoutes(state, state.analysis));
   app.use('/dna/intent/api', commandRunnerRoutes(state, state.analysis, analysisTasks, state.analysis.commandRequests, () => state.analysis.commandTaskDurationMs));
   app.use('/dna/intent/api', pathTraceRoutes(state, analysisTasks, () => state.analysis.pathTraceDurationMs));
   app.use('/dna/intent/api', analysisTasks.routes());
-  app.use('/dna/intent/api', api);
+  app.get('/dna/intent/api/v1/task/:taskId', (_req, res) => {
+    sendError(res, 404, 'NCTS00001', 'Task not found', 'No task with that id');
+  });
 
   app.use((_req, res) => {
     sendError(res, 404, 'NOT_FOUND', 'Resource not found');
