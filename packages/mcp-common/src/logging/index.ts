@@ -1,5 +1,6 @@
 export type { AuditEvent, AuditLogger, LogFields, Logger } from './types.ts';
-export { createLogger, deepMerge, type CreateLoggerOptions, type PlatformLogger } from './logger.ts';
+export { createLogger, type CreateLoggerOptions, type PlatformLogger } from './logger.ts';
+export { deepMerge } from './merge.ts';
 export { REDACTED, isSensitiveKey, redact, redactString, registerSecretValue } from './redact.ts';
 export {
   contextFromHeaders,

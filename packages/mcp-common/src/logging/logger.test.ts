@@ -2,6 +2,8 @@ import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { contextFromHeaders, runWithRequestContext } from './context.ts';
 import { createLogger } from './logger.ts';
+import { deepMerge } from './merge.ts';
+import type { AuditEvent, LogFields } from './types.ts';
 import { registerSecretValue } from './redact.ts';
 
 function capture() {
@@ -126,5 +128,67 @@ describe('createLogger', () => {
     logger.info('x', { event: { action: 'y' } });
     await tick();
     expect((lines[0] as Record<string, any>).event).toMatchObject({ module: 'authz', action: 'y' }); // eslint-disable-line @typescript-eslint/no-explicit-any -- test reads nested JSON
+  });
+
+  it('writes each audit line as the winston pipeline writes the same event (fields, context, redaction)', async () => {
+    // The reference: what audit() wrote through winston before it got its own line writer — an
+    // info line on the audit dataset whose `event` carries the audit fields.
+    const ref = capture();
+    const reference = createLogger({ serviceName: 'svc', serviceVersion: '1.2.3', environment: 'test', dataset: 'svc.audit', stream: ref.stream });
+    const out = capture();
+    const logger = createLogger({ serviceName: 'svc', serviceVersion: '1.2.3', environment: 'test', stream: out.stream });
+    registerSecretValue('vault-said-hunter2-xyz');
+    const jwt = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJzYW0ifQ.c2lnbmF0dXJlLWJ5dGVz';
+    const circular: Record<string, unknown> = { name: 'loop' };
+    circular['self'] = circular;
+    const events: Array<{ bound: LogFields; event: AuditEvent }> = [ // `bound`: fields a caller merges itself
+      { bound: {}, event: { action: 'secret-read', category: ['configuration'], outcome: 'success', fields: { secret: { name: 'catalyst', source: 'vault', password: 'pw-123456' } } } },
+      {
+        bound: { mcp: { server: 'network', tool: 'get_device' } },
+        event: {
+          action: 'authz-decision',
+          category: ['iam'],
+          type: ['denied'],
+          outcome: 'failure',
+          durationNs: 4567.5,
+          reason: `token ${jwt} was refused; vault-said-hunter2-xyz`,
+          fields: { user: { id: 'sam', roles: ['service-desk'] }, mcp: { action: 'write', client_id: undefined }, event: { reason: 'x', module: 'authz' }, labels: { request_id: 'r-1', auth: 'Bearer abcdefghijklmnop' }, error: { code: 'ERR_AUTHZ_DENIED' } },
+        },
+      },
+      { bound: {}, event: { action: 'tool-call', category: ['api'], type: ['access'], outcome: 'success', durationNs: 1, fields: { user: { id: 'nina' }, client: { id: undefined }, token: 'abc-def-ghi', note: circular, err: new Error(`boom ${jwt}`) } } },
+      { bound: { trace: { id: 'caller-trace' } }, event: { action: 'tool-call', category: ['api'], outcome: 'unknown', fields: { 'labels.tenant': 'a', 'event.module': 'dotted', 'service.name': 'override', message: 'extra' } } },
+    ];
+    const ctx = contextFromHeaders({ traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' });
+    ctx.userId = 'nina';
+    ctx.clientId = 'agent-x';
+    for (const [i, { bound, event }] of events.entries()) {
+      const run = () => {
+        const fields = deepMerge(bound, event.fields ?? {});
+        logger.audit({ ...event, fields });
+        const ecsEvent: Record<string, unknown> = { kind: 'event', action: event.action, category: event.category, outcome: event.outcome };
+        if (event.type) ecsEvent['type'] = event.type;
+        if (event.durationNs !== undefined) ecsEvent['duration'] = Math.round(event.durationNs);
+        if (event.reason !== undefined) ecsEvent['reason'] = event.reason;
+        reference.info(event.action, { ...fields, event: { ...((fields['event'] ?? {}) as Record<string, unknown>), ...ecsEvent } });
+      };
+      if (i % 2 === 1) runWithRequestContext(ctx, run);
+      else run();
+    }
+    await tick();
+    const withoutTime = (lines: Record<string, unknown>[]) => lines.map(({ '@timestamp': t, ...rest }) => (expect(t).toMatch(/^\d{4}-/), rest));
+    expect(out.lines).toHaveLength(events.length);
+    expect(withoutTime(out.lines)).toEqual(withoutTime(ref.lines));
+    const text = JSON.stringify(out.lines);
+    for (const leaked of [jwt, 'vault-said-hunter2-xyz', 'pw-123456', 'abcdefghijklmnop', 'abc-def-ghi']) expect(text).not.toContain(leaked);
+  });
+
+  it('writes no audit line after close', async () => {
+    const { stream, lines } = capture();
+    const logger = createLogger({ serviceName: 'svc', serviceVersion: '1', stream });
+    logger.audit({ action: 'tool-call', category: ['api'], outcome: 'success' });
+    await logger.close();
+    logger.audit({ action: 'tool-call', category: ['api'], outcome: 'success' });
+    await tick();
+    expect(lines).toHaveLength(1);
   });
 });

@@ -1,7 +1,9 @@
 import type { Writable } from 'node:stream';
 import { ecsFields, ecsStringify } from '@elastic/ecs-winston-format';
 import winston from 'winston';
+import { createAuditLineWriter, type AuditLineWriter } from './audit-line.ts';
 import { currentRequestContext } from './context.ts';
+import { deepMerge, nestDotted } from './merge.ts';
 import { redact } from './redact.ts';
 import type { AuditEvent, AuditLogger, LogFields, Logger } from './types.ts';
 
@@ -70,26 +72,8 @@ export function createLogger(options: CreateLoggerOptions): PlatformLogger {
     return info;
   });
 
-  // ecs-winston-format writes `service.name`, `event.dataset`… as dotted top-level keys; nest
-  // them so each line has one `event`/`service` object (ECS logging keeps only `log.level`
-  // and `ecs.version` dotted).
-  const nestFormat = winston.format((info) => {
-    const rec = info as Record<string, unknown>;
-    for (const key of Object.keys(rec)) {
-      if (!key.includes('.') || key === 'log.level' || key === 'ecs.version') continue;
-      const value = rec[key];
-      delete rec[key];
-      const path = key.split('.');
-      let node = rec;
-      for (const part of path.slice(0, -1)) {
-        const next = node[part];
-        node = (typeof next === 'object' && next !== null ? next : (node[part] = {})) as Record<string, unknown>;
-      }
-      const leaf = path[path.length - 1] as string;
-      node[leaf] ??= value;
-    }
-    return info;
-  });
+  // ecs-winston-format writes `service.name`, `event.dataset`… as dotted top-level keys: nested.
+  const nestFormat = winston.format((info) => nestDotted(info as Record<string, unknown>) as typeof info);
 
   const make = (dataset: string, level: string) =>
     winston.createLogger({
@@ -99,16 +83,23 @@ export function createLogger(options: CreateLoggerOptions): PlatformLogger {
     });
 
   const main = make(options.dataset ?? `${options.serviceName}.log`, options.level ?? 'info');
-  const audit = make(`${options.serviceName}.audit`, 'info');
+  // Audit lines (two per tool call) skip winston's format pipeline: the same line, built directly (audit-line.ts).
+  const audit = createAuditLineWriter({
+    serviceName: options.serviceName,
+    serviceVersion: options.serviceVersion,
+    ...(options.environment !== undefined ? { environment: options.environment } : {}),
+    dataset: `${options.serviceName}.audit`,
+    stream,
+  });
   return new WinstonLogger(main, audit, {});
 }
 
 class WinstonLogger implements PlatformLogger {
   private readonly main: winston.Logger;
-  private readonly auditLog: winston.Logger;
+  private readonly auditLog: AuditLineWriter;
   private readonly bound: LogFields;
 
-  constructor(main: winston.Logger, auditLog: winston.Logger, bound: LogFields) {
+  constructor(main: winston.Logger, auditLog: AuditLineWriter, bound: LogFields) {
     this.main = main;
     this.auditLog = auditLog;
     this.bound = bound;
@@ -130,42 +121,17 @@ class WinstonLogger implements PlatformLogger {
     return new WinstonLogger(this.main, this.auditLog, deepMerge(this.bound, fields));
   }
   audit(event: AuditEvent): void {
-    const ecsEvent: Record<string, unknown> = {
-      kind: 'event',
-      action: event.action,
-      category: event.category,
-      outcome: event.outcome,
-    };
-    if (event.type) ecsEvent['type'] = event.type;
-    if (event.durationNs !== undefined) ecsEvent['duration'] = Math.round(event.durationNs);
-    if (event.reason !== undefined) ecsEvent['reason'] = event.reason;
-    const fields = deepMerge(this.bound, event.fields ?? {});
-    const extraEvent = (fields['event'] ?? {}) as Record<string, unknown>;
-    this.auditLog.log('info', event.action, { ...fields, event: { ...extraEvent, ...ecsEvent } });
+    this.auditLog(event, this.bound);
   }
   close(): Promise<void> {
-    const done = (l: winston.Logger) => new Promise<void>((resolve) => {
-      l.on('finish', () => resolve());
-      l.end();
+    this.auditLog.close();
+    return new Promise<void>((resolve) => {
+      this.main.on('finish', () => resolve());
+      this.main.end();
     });
-    return Promise.all([done(this.main), done(this.auditLog)]).then(() => undefined);
   }
 
   private merge(fields?: LogFields): LogFields {
     return fields ? deepMerge(this.bound, fields) : { ...this.bound };
   }
-}
-
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Error);
-}
-
-/** Merges ECS-shaped nested objects (`{ event: { action } }` + `{ event: { outcome } }`). */
-export function deepMerge(a: LogFields, b: LogFields): LogFields {
-  const out: LogFields = { ...a };
-  for (const [k, v] of Object.entries(b)) {
-    const prev = out[k];
-    out[k] = isPlainObject(prev) && isPlainObject(v) ? deepMerge(prev, v) : v;
-  }
-  return out;
 }

@@ -27,14 +27,30 @@ export function registerSecretValue(value: string): void {
   if (typeof value === 'string' && value.length >= 6) registeredSecrets.add(value);
 }
 
+// Log lines reuse a small vocabulary of keys: each key's verdict is remembered (bounded, so hostile keys cannot grow it).
+const keyVerdicts = new Map<string, boolean>();
+const KEY_VERDICTS_MAX = 4096;
+
 /** True when `key` names a field whose value must never be logged. */
 export function isSensitiveKey(key: string): boolean {
-  return SENSITIVE_KEY.test(key);
+  const known = keyVerdicts.get(key);
+  if (known !== undefined) return known;
+  const verdict = SENSITIVE_KEY.test(key);
+  if (keyVerdicts.size < KEY_VERDICTS_MAX) keyVerdicts.set(key, verdict);
+  return verdict;
 }
+
+// The shortest strings each pattern can match: `eyJxxxxx.xxxxx.` (15) and `Basic xxxxxxxx` (14); registered secrets have at least 6 characters.
+const JWT_MIN = 15;
+const BEARER_MIN = 14;
+const SECRET_MIN = 6;
 
 /** Masks JWTs, bearer/basic credentials and registered secret values inside a string. */
 export function redactString(value: string): string {
-  let out = value.replace(JWT, REDACTED).replace(BEARER, (_m, scheme: string) => `${scheme} ${REDACTED}`);
+  if (value.length < SECRET_MIN) return value;
+  let out = value;
+  if (out.length >= JWT_MIN && out.includes('eyJ')) out = out.replace(JWT, REDACTED);
+  if (out.length >= BEARER_MIN) out = out.replace(BEARER, (_m, scheme: string) => `${scheme} ${REDACTED}`);
   for (const secret of registeredSecrets) {
     if (out.includes(secret)) out = out.split(secret).join(REDACTED);
   }
@@ -45,11 +61,12 @@ export function redactString(value: string): string {
  * Returns a deep copy of `value` with sensitive keys and values masked.
  * Cycles are cut; depth is bounded so a pathological object cannot stall logging.
  */
-export function redact(value: unknown, depth = 0, seen: WeakSet<object> = new WeakSet()): unknown {
+export function redact(value: unknown, depth = 0, seen?: WeakSet<object>): unknown {
   if (typeof value === 'string') return redactString(value);
   if (value === null || typeof value !== 'object') return value;
   if (depth > 12) return '[Truncated]';
-  if (seen.has(value)) return '[Circular]';
+  if (seen === undefined) seen = new WeakSet();
+  else if (seen.has(value)) return '[Circular]';
   seen.add(value);
   if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1, seen));
   if (value instanceof Error) {
@@ -63,7 +80,9 @@ export function redact(value: unknown, depth = 0, seen: WeakSet<object> = new We
     };
   }
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) {
+  const obj = value as Record<string, unknown>;
+  for (const k of Object.keys(obj)) {
+    const v = obj[k];
     // A sensitive key's scalar value is masked; an object under such a key (e.g. audit's
     // `secret: { name, source }`) is descended into, its own sensitive keys masked in turn.
     const scalar = typeof v !== 'object' || v === null || Array.isArray(v);
