@@ -1,4 +1,4 @@
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import helmet from 'helmet';
 
 /** Options of {@link securityHeaders}. */
@@ -19,7 +19,8 @@ const API_CSP: Record<string, string[]> = { defaultSrc: ["'none'"], frameAncesto
  * `X-Content-Type-Options: nosniff`, a `frame-ancestors` CSP, `X-Frame-Options`,
  * `Referrer-Policy: no-referrer`, cross-origin isolation headers — plus
  * `Cache-Control: no-store`, since API answers carry per-caller data. HSTS is
- * left to the TLS terminator (the services speak plain HTTP behind it).
+ * left to the TLS terminator (the services speak plain HTTP behind it). The headers are constant, so
+ * they are taken from helmet once, when the middleware is made, not per request.
  *
  * @example
  * ```ts
@@ -28,15 +29,29 @@ const API_CSP: Record<string, string[]> = { defaultSrc: ["'none'"], frameAncesto
  * ```
  */
 export function securityHeaders(options: SecurityHeadersOptions = {}): RequestHandler {
-  const headers = helmet({
+  const middleware = helmet({
     contentSecurityPolicy: { useDefaults: false, directives: options.contentSecurityPolicy ?? API_CSP },
     strictTransportSecurity: false,
     // Browser MCP clients read the protected-resource metadata cross-origin (CORS decides, not CORP).
     crossOriginResourcePolicy: { policy: 'cross-origin' },
   });
-  const noStore = options.noStore ?? true;
-  return (req, res, next) => {
-    if (noStore) res.setHeader('Cache-Control', 'no-store');
-    headers(req, res, next);
+  // These options make every helmet header a constant (no per-request directive functions): take them
+  // once, from helmet itself, and set them on each answer without running its middleware chain.
+  const set: Array<[string, string]> = options.noStore ?? true ? [['Cache-Control', 'no-store']] : [];
+  const removed: string[] = [];
+  let finished = false;
+  const recorder = {
+    setHeader: (name: string, value: string) => void set.push([name, value]),
+    removeHeader: (name: string) => void removed.push(name),
+  };
+  middleware({} as Request, recorder as unknown as Response, (err?: unknown) => {
+    if (err !== undefined) throw err;
+    finished = true;
+  });
+  if (!finished) throw new TypeError('securityHeaders: helmet did not answer synchronously; its headers cannot be taken once');
+  return (_req, res, next) => {
+    for (const name of removed) res.removeHeader(name);
+    for (const [name, value] of set) res.setHeader(name, value);
+    next();
   };
 }
