@@ -2,7 +2,7 @@ import type { CallToolResult, Tool } from '@modelcontextprotocol/client';
 import type { Dispatcher } from 'undici';
 import type { Logger } from '../logging/index.ts';
 import { CircuitOpenError, UpstreamTimeoutError, UpstreamUnavailableError, type BreakerState, type UpstreamObserver } from '../resilience/index.ts';
-import { createReplica, notExecuted, type Replica } from './replica.ts';
+import { createReplica, notExecuted, type Replica, type ReplicaReadiness } from './replica.ts';
 
 /** Options of {@link createBackendPool}. */
 export interface BackendPoolOptions {
@@ -55,6 +55,8 @@ export interface BackendTarget {
 export interface ReplicaHealth {
   url: string;
   status: 'up' | 'down';
+  /** What its `/readyz` said: `degraded` replicas (a dependency down) get calls only while no replica is `ready`. */
+  readiness: ReplicaReadiness;
   breaker: BreakerState;
 }
 
@@ -125,7 +127,10 @@ export interface BackendPool {
  * retries: tool calls may not be idempotent).
  *
  * A backend may have several replicas (`{ resource, urls }`): each has its own client, breaker
- * and `/readyz`; calls go round-robin to the replicas whose last probe or call succeeded. A call
+ * and `/readyz`; calls go round-robin to the replicas whose last probe or call succeeded, preferring
+ * those whose last probe said `ready` over `degraded` ones (a dependency of theirs is down: they still
+ * answer, but maybe only from caches or with that dependency's error) — degraded replicas get calls
+ * when no replica is fully ready, and stay the next ones to try when a ready one fails. A call
  * that fails on one replica goes to the next when it provably never ran there (connection refused,
  * breaker open, 503 before dispatch) or when it is repeatable (`tools/list` always; a tool call only
  * when the caller says so — the gateway asks the tool's `readOnlyHint`/`idempotentHint`). Everything
@@ -172,18 +177,24 @@ function createBackend(name: string, target: BackendTarget, options: BackendPool
       ...(options.observer ? { observer: options.observer } : {}),
     }),
   );
-  // Routable until a probe or a call says otherwise.
+  // Routable until a probe or a call says otherwise; `degraded` while the last probe said so.
   const up = replicas.map(() => true);
+  const degraded = replicas.map(() => false);
   let next = 0;
 
-  /** The replicas to try, in order: the routable ones round-robin (breaker not open first), else all of them. */
+  /**
+   * The replicas to try, in order: the routable ones round-robin — breaker not open and ready first, then
+   * breaker not open and degraded, then breaker open — else all of them.
+   */
   const order = (): number[] => {
     const start = next;
     next = (next + 1) % replicas.length;
     const rotated = replicas.map((_, i) => (start + i) % replicas.length);
     const routable = rotated.filter((i) => up[i]);
     if (routable.length === 0) return rotated;
-    return [...routable.filter((i) => replicas[i]?.breakerState() !== 'open'), ...routable.filter((i) => replicas[i]?.breakerState() === 'open')];
+    const rank = (i: number): number => (replicas[i]?.breakerState() === 'open' ? 2 : degraded[i] ? 1 : 0);
+    // A stable sort keeps the rotation within each rank.
+    return routable.sort((a, b) => rank(a) - rank(b));
   };
 
   /** `op` on one replica after the other until one answers, or the failure may not be repeated elsewhere. */
@@ -216,10 +227,11 @@ function createBackend(name: string, target: BackendTarget, options: BackendPool
     request: (token, method, params, capabilities, signal, callOptions) => route((r) => r.request(token, method, params, capabilities, signal), callOptions?.repeatable ?? never, signal),
     async health() {
       const probed = await Promise.all(replicas.map((r) => r.probe()));
-      probed.forEach((ok, i) => {
-        up[i] = ok;
+      probed.forEach((readiness, i) => {
+        up[i] = readiness !== 'down';
+        degraded[i] = readiness === 'degraded';
       });
-      const each: ReplicaHealth[] = replicas.map((r, i) => ({ url: r.url, status: probed[i] ? 'up' : 'down', breaker: r.breakerState() }));
+      const each: ReplicaHealth[] = replicas.map((r, i) => ({ url: r.url, status: probed[i] === 'down' ? 'down' : 'up', readiness: probed[i] ?? 'down', breaker: r.breakerState() }));
       const best = [...each].sort((a, b) => Number(b.status === 'up') - Number(a.status === 'up') || BREAKER_RANK[a.breaker] - BREAKER_RANK[b.breaker])[0] as ReplicaHealth;
       return { name, url: target.resource, status: best.status, breaker: best.breaker, replicas: each };
     },

@@ -9,4 +9,5 @@
  * ```
  */
 export { createBackendPool, type Backend, type BackendInterceptor, type BackendCallOptions, type BackendHealth, type BackendPool, type BackendPoolOptions, type BackendTarget, type ReplicaHealth } from './backend-pool.ts';
+export type { ReplicaReadiness } from './replica.ts';
 export { delegationFromConfig, parseDelegationConfig, type DelegationConfig, type DelegationDeps, type DelegationSource } from './delegation.ts';

@@ -46,11 +46,18 @@ export interface Replica {
   callTool(token: string, name: string, args: Record<string, unknown>, signal?: AbortSignal): Promise<CallToolResult>;
   /** One raw JSON-RPC request on 2026-07-28 (see `Backend.request`). */
   request(token: string, method: string, params: Record<string, unknown>, capabilities: Record<string, unknown>, signal?: AbortSignal): Promise<Record<string, unknown>>;
-  /** True when `GET <origin>/readyz` answers 2xx within the health timeout. */
-  probe(): Promise<boolean>;
+  /**
+   * `GET <origin>/readyz` within the health timeout: `ready` for a 2xx (the platform's servers say `ready` in the
+   * body; a server without that convention counts as ready), `degraded` for a 2xx whose body says
+   * `{"status":"degraded"}` (a dependency down: it still answers, but a fully ready replica is preferred), `down` otherwise.
+   */
+  probe(): Promise<ReplicaReadiness>;
   breakerState(): BreakerState;
   close(): Promise<void>;
 }
+
+/** What a replica's `/readyz` said: `ready`, `degraded` (answers, but some dependency is down), or `down` (no 2xx in time). */
+export type ReplicaReadiness = 'ready' | 'degraded' | 'down';
 
 /** The SDK `Client`'s page limit of an aggregated `tools/list` walk (`listMaxPages` default). */
 const MAX_LIST_PAGES = 64;
@@ -210,10 +217,14 @@ export function createReplica(backend: string, upstream: string, url: string, op
       try {
         // On the replica's own pool, not through the interceptors: a probe is not an MCP request.
         const res = await undiciRequest(new URL('/readyz', url), { dispatcher: pool, signal: AbortSignal.timeout(options.healthTimeoutMs) });
-        await res.body.dump();
-        return res.statusCode >= 200 && res.statusCode < 300;
+        if (res.statusCode < 200 || res.statusCode >= 300) {
+          await res.body.dump();
+          return 'down';
+        }
+        const body = (await res.body.json().catch(() => undefined)) as { status?: unknown } | undefined;
+        return body?.status === 'degraded' ? 'degraded' : 'ready';
       } catch {
-        return false;
+        return 'down';
       }
     },
     breakerState: () => policy.breakerState(),
