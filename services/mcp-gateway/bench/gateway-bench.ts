@@ -10,6 +10,7 @@
  * simulator, mcp-network and the gateway each in their own process, autocannon in this one.
  */
 import type { ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
 import { formatVerdict, judge, type Spread, type Verdict } from '@mcp-platform/bench';
 import { compareFront, formatFrontLevel, startServiceProcess, type FrontLevel } from '@mcp-platform/bench/http-row';
 import { procCpuMs, roundsFor } from '@mcp-platform/bench/interleave';
@@ -35,7 +36,7 @@ export interface GatewayBenchOptions {
   warmupSeconds?: number;
   /** Whether the gateway serves `tools/call` on its fast path (`GATEWAY_FAST_PATH`); `false` measures the SDK path. Default `true`. */
   fastPath?: boolean;
-  /** Write a `--cpu-prof` profile of the gateway process here. Default: none. */
+  /** Write a `--cpu-prof` profile of each service process here, one folder each (`mcp-gateway/`, `mcp-network/`). Default: none. */
   cpuProfileDir?: string;
   log?: (line: string) => void;
 }
@@ -85,14 +86,14 @@ export async function runGatewayBench(opts: GatewayBenchOptions = {}): Promise<G
   try {
     log('bench: starting mcp-network and mcp-gateway');
     children.push(
-      await startServiceProcess('services/mcp-network/src/main.ts', { ...unlimited, PORT: String(networkPort), OIDC_ISSUER: idp.issuer, OPA_URL: opa.url, CATALYST_BASE_URL: sim.url }, `http://127.0.0.1:${networkPort}/readyz`),
+      await startServiceProcess('services/mcp-network/src/main.ts', { ...unlimited, PORT: String(networkPort), OIDC_ISSUER: idp.issuer, OPA_URL: opa.url, CATALYST_BASE_URL: sim.url }, `http://127.0.0.1:${networkPort}/readyz`, opts.cpuProfileDir === undefined ? undefined : join(opts.cpuProfileDir, 'mcp-network')),
     );
     children.push(
       await startServiceProcess(
         'services/mcp-gateway/src/main.ts',
         { ...unlimited, PORT: String(gatewayPort), OIDC_ISSUER: idp.issuer, OPA_URL: opa.url, GATEWAY_BACKENDS: JSON.stringify({ network: networkUrl }), GATEWAY_FAST_PATH: String(fastPath) },
         `http://127.0.0.1:${gatewayPort}/readyz`,
-        opts.cpuProfileDir,
+        opts.cpuProfileDir === undefined ? undefined : join(opts.cpuProfileDir, 'mcp-gateway'),
       ),
     );
     const args = { device_id: SEED_IDS.devices.sjc01Core01 };

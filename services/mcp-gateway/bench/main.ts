@@ -1,4 +1,4 @@
-// `pnpm --filter @mcp-platform/mcp-gateway bench`: the gateway row on its own (BENCH_CONNECTIONS, BENCH_DURATION_SECONDS, BENCH_ROUNDS, BENCH_WARMUP_SECONDS, BENCH_CPU_PROFILE_DIR,
+// `pnpm --filter @mcp-platform/mcp-gateway bench`: the gateway row on its own (BENCH_CONNECTIONS, BENCH_DURATION_SECONDS, BENCH_ROUNDS, BENCH_WARMUP_SECONDS, BENCH_CPU_PROFILE_DIR (one folder per service process),
 // BENCH_GATEWAY_FAST_PATH: 0 = the gateway's SDK path, the baseline of its fast path).
 import { formatGatewayReport, runGatewayBench } from './gateway-bench.ts';
 

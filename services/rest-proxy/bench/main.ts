@@ -1,4 +1,4 @@
-// `pnpm --filter @mcp-platform/rest-proxy bench`: the proxy row on its own (BENCH_CONNECTIONS, BENCH_DURATION_SECONDS, BENCH_ROUNDS, BENCH_WARMUP_SECONDS).
+// `pnpm --filter @mcp-platform/rest-proxy bench`: the proxy row on its own (BENCH_CONNECTIONS, BENCH_DURATION_SECONDS, BENCH_ROUNDS, BENCH_WARMUP_SECONDS, BENCH_CPU_PROFILE_DIR: one profile folder per service process).
 import { formatProxyReport, runProxyBench } from './proxy-bench.ts';
 
 const num = (name: string, dflt: number): number => {

@@ -9,6 +9,7 @@
  * process (`node --import tsx …/main.ts`), autocannon in this one.
  */
 import type { ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
 import { formatVerdict, judge, type Spread, type Verdict } from '@mcp-platform/bench';
 import { compareFront, formatFrontLevel, startServiceProcess, type FrontLevel } from '@mcp-platform/bench/http-row';
 import { procCpuMs, roundsFor } from '@mcp-platform/bench/interleave';
@@ -32,7 +33,7 @@ export interface ProxyBenchOptions {
   rounds?: number;
   /** Unmeasured seconds per row first. Default 3. */
   warmupSeconds?: number;
-  /** Write a `--cpu-prof` profile of the proxy process here. Default: none. */
+  /** Write a `--cpu-prof` profile of each service process here, one folder each (`rest-proxy/`, `mcp-network/`). Default: none. */
   cpuProfileDir?: string;
   /** Progress lines. */
   log?: (line: string) => void;
@@ -84,7 +85,7 @@ export async function runProxyBench(opts: ProxyBenchOptions = {}): Promise<Proxy
       await startServiceProcess(
         'services/mcp-network/src/main.ts',
         { PORT: String(networkPort), OIDC_ISSUER: idp.issuer, OPA_URL: opa.url, CATALYST_BASE_URL: sim.url, RATE_LIMIT_PER_SECOND: '10000000', CONCURRENCY_PER_PRINCIPAL: '100000', MAX_IN_FLIGHT: '100000' },
-        `http://127.0.0.1:${networkPort}/readyz`,
+        `http://127.0.0.1:${networkPort}/readyz`, opts.cpuProfileDir === undefined ? undefined : join(opts.cpuProfileDir, 'mcp-network'),
       ),
     );
     children.push(
@@ -92,7 +93,7 @@ export async function runProxyBench(opts: ProxyBenchOptions = {}): Promise<Proxy
         'services/rest-proxy/src/main.ts',
         { PORT: String(proxyPort), OIDC_ISSUER: idp.issuer, OPA_URL: opa.url, PROXY_BACKENDS: JSON.stringify({ network: networkUrl }), RATE_LIMIT_PER_SECOND: '10000000', CONCURRENCY_PER_PRINCIPAL: '100000', MAX_IN_FLIGHT: '100000' },
         `${proxyUrl}/readyz`,
-        opts.cpuProfileDir,
+        opts.cpuProfileDir === undefined ? undefined : join(opts.cpuProfileDir, 'rest-proxy'),
       ),
     );
     const args = { device_id: SEED_IDS.devices.sjc01Core01 };
