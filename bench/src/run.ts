@@ -31,6 +31,8 @@ interface SpineTarget {
   label: string;
   authz: AuthzEngine;
   upstream: Upstream;
+  /** `UPSTREAM_CACHE_FRESH_MS` for this row; absent = the service's own default (mcp-network: 2000). */
+  upstreamCacheFreshMs?: number;
   goal?: RowGoal;
 }
 
@@ -39,9 +41,12 @@ export const SPINE_TARGETS: readonly SpineTarget[] = [
   { id: 'spine-wasm-inproc', label: 'spine, Wasm policy, upstream in-process', authz: 'wasm', upstream: 'in-process', goal: TARGET },
   { id: 'spine-opa-inproc', label: 'spine, OPA server, upstream in-process', authz: 'opa', upstream: 'in-process' },
   { id: 'network-wasm-sim', label: 'mcp-network, Wasm policy, Catalyst simulator', authz: 'wasm', upstream: 'simulator', goal: NETWORK_TARGET },
+  // The same with the read cache's fresh window off: every get_device goes to the simulator (the reader sees both).
+  { id: 'network-wasm-sim-nocache', label: 'mcp-network, Wasm policy, Catalyst simulator, read cache off', authz: 'wasm', upstream: 'simulator', upstreamCacheFreshMs: 0 },
   { id: 'network-opa-sim', label: 'mcp-network, OPA server, Catalyst simulator', authz: 'opa', upstream: 'simulator' },
-  // The server alone: the same as network-wasm-sim with the simulator in the orchestrator's process (idle during the rounds otherwise).
-  { id: 'network-wasm-simproc', label: 'mcp-network, Wasm policy, simulator in another process', authz: 'wasm', upstream: 'simulator-elsewhere' },
+  // The server alone: network-wasm-sim-nocache with the simulator in the orchestrator's process (idle during the rounds otherwise),
+  // so its CPU column is the server's own cost of the Catalyst hop.
+  { id: 'network-wasm-simproc', label: 'mcp-network, Wasm policy, simulator in another process, read cache off', authz: 'wasm', upstream: 'simulator-elsewhere', upstreamCacheFreshMs: 0 },
 ];
 
 const BARE = { id: 'bare-sdk', label: 'bare SDK (createMcpHandler + express)' } as const;
@@ -111,7 +116,7 @@ export async function runBench(options: BenchOptions, log: (line: string) => voi
     children.push(bare.child);
     const contenders: Contender[] = [{ id: BARE.id, job: { ...base, url: bare.url, headers: headersFor(anyToken), body: rpcBody('echo', { text: 'hello' }) } }];
     for (const t of spines) {
-      const spec: TargetSpec = { kind: 'spine', port: ports.get(t.id) ?? 0, authz: t.authz, upstream: t.upstream, issuer: idp.issuer, opaUrl: opa?.url ?? 'http://127.0.0.1:1', limits: 'off', ...(sim ? { catalystUrl: sim.url } : {}) };
+      const spec: TargetSpec = { kind: 'spine', port: ports.get(t.id) ?? 0, authz: t.authz, upstream: t.upstream, issuer: idp.issuer, opaUrl: opa?.url ?? 'http://127.0.0.1:1', limits: 'off', ...(sim ? { catalystUrl: sim.url } : {}), ...(t.upstreamCacheFreshMs !== undefined ? { upstreamCacheFreshMs: t.upstreamCacheFreshMs } : {}) };
       const started = await startTarget(spec, options, t.id);
       children.push(started.child);
       const token = await idp.issueToken({ user: BENCH_USER, audience: publicUrl(t.id), ttlSeconds: 3_600 });

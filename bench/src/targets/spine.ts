@@ -76,6 +76,7 @@ export async function startSpineServer(spec: Extract<TargetSpec, { kind: 'spine'
     OPA_URL: spec.opaUrl,
     AUTHZ_MODE: spec.authz,
     CATALYST_BASE_URL: catalystUrl,
+    ...(spec.upstreamCacheFreshMs !== undefined ? { UPSTREAM_CACHE_FRESH_MS: String(spec.upstreamCacheFreshMs) } : {}),
     ...(spec.limits === 'off' ? { RATE_LIMIT_PER_SECOND: '10000000', CONCURRENCY_PER_PRINCIPAL: '100000', MAX_IN_FLIGHT: '100000' } : {}),
   });
   const logStream = createWriteStream('/dev/null');

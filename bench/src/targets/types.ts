@@ -28,4 +28,6 @@ export type TargetSpec =
       catalystUrl?: string;
       /** `default`: the platform's per-principal limits as shipped; `off`: limits raised out of reach (throughput rows: one user on purpose). */
       limits: 'default' | 'off';
+      /** `UPSTREAM_CACHE_FRESH_MS`; absent = the service's own default. */
+      upstreamCacheFreshMs?: number;
     };

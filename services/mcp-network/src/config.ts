@@ -10,6 +10,14 @@ export const configSchema = withCommonRules(
     ...serverEnv(serverByKey('network').port),
     /** Catalyst Center: `CATALYST_BASE_URL`, `CATALYST_TIMEOUT_MS`, `CATALYST_SECRET_NAME` (the connector's one list). */
     ...catalystCenterEnv,
+    /**
+     * How long a Catalyst Center read (inventory, sites, templates) is answered from the read cache without
+     * asking Catalyst Center, in ms; default 2000 (the spine's default is 0). Catalyst Center's inventory is
+     * itself a periodic resync of the devices (minutes), so 2 s adds little; any call through this process
+     * that is not a cached read (a deploy) ends the window at once; tasks and deployment status are never
+     * served from it. 0 = always ask. Reasoning: docs/reliability.md, "The fresh window".
+     */
+    UPSTREAM_CACHE_FRESH_MS: z.coerce.number().int().min(0).default(2_000),
     /** Most devices one deploy_template call may target. */
     DEPLOY_MAX_DEVICES: positiveInt(50),
     /** Temporal for deployment workflows (`TEMPORAL_NAMESPACE`, `TEMPORAL_TASK_QUEUE`, `TEMPORAL_TLS_*`, `TEMPORAL_API_KEY`); unset = the workflow tools are off. */

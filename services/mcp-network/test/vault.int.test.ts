@@ -32,6 +32,8 @@ beforeAll(async () => {
       VAULT_SECRET_ID: SECRET_ID,
       SECRETS_CACHE_TTL_MS: String(CACHE_TTL_MS),
       ALLOW_DEV_SECRETS: 'false',
+      // Every list_sites below must reach Catalyst Center (the credential path is the subject), not the read cache.
+      UPSTREAM_CACHE_FRESH_MS: '0',
     },
     { username: 'admin', password: 'vault-catalyst-pw-1' },
   );

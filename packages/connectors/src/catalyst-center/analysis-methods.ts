@@ -190,6 +190,7 @@ export function analysisMethods(send: CatalystSend): CatalystAnalysisApi {
         operation: 'GET /flow-analysis/{flowAnalysisId}',
         schema: PathTraceSchema,
         idempotent: true,
+        fresh: false,
         envelope: true,
         signal: o.signal,
       }),

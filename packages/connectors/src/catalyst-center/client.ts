@@ -269,7 +269,9 @@ export function createCatalystCenterClient(options: CatalystCenterClientOptions)
         idempotent: input.idempotent,
         signal: input.signal,
         // Reads are cached for degraded mode (when the policy has a read cache): answered stale while the breaker is open.
+        // Every other call (a POST, a deploy) ends the freshness of the cached reads (UPSTREAM_CACHE_FRESH_MS).
         ...(input.method === 'GET' ? { cacheKey: `${input.path} ${JSON.stringify(input.query ?? {})} ${JSON.stringify(input.headers ?? {})} ${input.responseType ?? 'json'}` } : {}),
+        ...(input.fresh === false ? { fresh: false } : {}),
       },
     );
     const payload = input.envelope && body !== null && typeof body === 'object' ? (body as { response?: unknown }).response : body;
@@ -396,6 +398,7 @@ export function createCatalystCenterClient(options: CatalystCenterClientOptions)
         operation: 'GET /task/{taskId}',
         schema: TaskSchema,
         idempotent: true,
+        fresh: false,
         envelope: true,
         signal: callOptions.signal,
       });
@@ -408,6 +411,7 @@ export function createCatalystCenterClient(options: CatalystCenterClientOptions)
         operation: 'GET /template-programmer/template/deploy/status/{deploymentId}',
         schema: DeploymentStatusSchema,
         idempotent: true,
+        fresh: false,
         envelope: false,
         signal: callOptions.signal,
       });

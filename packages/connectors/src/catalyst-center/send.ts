@@ -9,6 +9,11 @@ export interface SendInput<S extends z.ZodType> {
   operation: string;
   schema: S;
   idempotent: boolean;
+  /**
+   * `false` for a read that reports work in progress (a task, a deployment's status, a path trace): it is
+   * kept for degraded mode but never answered from the read cache's fresh window. Default true.
+   */
+  fresh?: boolean;
   query?: Record<string, QueryValue>;
   body?: unknown;
   /** Extra request headers (e.g. `entity_type` of issue enrichment). */

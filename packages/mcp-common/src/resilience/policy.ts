@@ -105,8 +105,15 @@ export interface ExecuteOptions {
   /**
    * Reads only (with the policy's `readCache`): the call's identity in the cache, e.g. its path and
    * query. The result must be JSON (it may be shared through Redis). Ignored without a read cache.
+   * A call without one is treated as a possible write: it ends the freshness of every cached read
+   * of this upstream, before it is sent and again when it ends (success or not).
    */
   cacheKey?: string;
+  /**
+   * With `cacheKey`: `false` keeps the answer for degraded mode only and never serves it from the fresh
+   * window (`freshForMs`), for reads that report work in progress (a task, a deployment's status). Default true.
+   */
+  fresh?: boolean;
 }
 
 /**
@@ -266,14 +273,25 @@ export function createUpstreamPolicy(options: UpstreamPolicyOptions): UpstreamPo
     if (typeof fn !== 'function') throw new TypeError('execute: fn must be a function');
     if (typeof opts?.idempotent !== 'boolean') throw new TypeError('execute: options.idempotent must be a boolean');
     const key = opts.cacheKey;
-    if (readCache === undefined || key === undefined) return observedExecute(fn, opts);
+    if (readCache === undefined) return observedExecute(fn, opts);
+    if (key === undefined) {
+      // Possibly a write: a read sent after it ends never gets an answer cached before it ended, and a read
+      // that was in flight meanwhile is kept for degraded mode only (the epoch it started in is gone).
+      readCache.invalidate();
+      try {
+        return await observedExecute(fn, opts);
+      } finally {
+        readCache.invalidate();
+      }
+    }
     if (!opts.idempotent) throw new TypeError('execute: only idempotent calls (reads) may pass a cacheKey');
     // A fresh cached read never reaches the upstream (so it is no upstream span and no upstream metric).
-    const fresh = readCache.fresh(key);
+    const fresh = opts.fresh === false ? undefined : readCache.fresh(key);
     if (fresh) return fresh.value as T;
+    const since = readCache.epoch();
     try {
       const value = await observedExecute(fn, opts);
-      readCache.store(key, value);
+      readCache.store(key, value, { since, fresh: opts.fresh !== false });
       return value;
     } catch (err) {
       if (!(err instanceof CircuitOpenError)) throw err;

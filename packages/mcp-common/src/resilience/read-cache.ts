@@ -44,12 +44,35 @@ export interface UpstreamReadCache {
   readonly name: string;
   readonly freshForMs: number;
   readonly keepForMs: number;
-  /** A cached read younger than `freshForMs` (in-process only: the hot path never waits for Redis); never during a write tool's call. */
+  /**
+   * A cached read younger than `freshForMs` and stored since the last {@link invalidate} (in-process
+   * only: the hot path never waits for Redis); never during a write tool's call.
+   */
   fresh(key: string): CachedRead | undefined;
   /** A cached read younger than `keepForMs` and its age in ms: in-process first, then Redis. */
   kept(key: string): Promise<(CachedRead & { ageMs: number }) | undefined>;
-  /** Stores a read the upstream just gave (Redis write in the background; a failure is logged, not thrown). */
-  store(key: string, value: unknown): void;
+  /**
+   * Where the cache stands before a read is sent: pass it to {@link store} with that read's answer, so an
+   * answer that raced an {@link invalidate} (a write) is kept for degraded mode but never served fresh.
+   */
+  epoch(): number;
+  /**
+   * Stores a read the upstream just gave (Redis write in the background; a failure is logged, not thrown).
+   * `since` = {@link epoch} before the read was sent; when a write invalidated the cache since, the answer
+   * is kept for stale answers only. `fresh: false` does the same for a read that reports work in progress.
+   */
+  store(key: string, value: unknown, options?: { since?: number; fresh?: boolean }): void;
+  /**
+   * A write went (or is going) to this upstream through this process: every entry stored so far stops
+   * being fresh at once (each stays kept for degraded mode). Called by the upstream policy before and
+   * after every call that is not a cached read.
+   */
+  invalidate(): void;
+}
+
+/** An in-process entry: the read, and the {@link UpstreamReadCache.epoch} it may be served fresh in (-1: never). */
+interface LocalEntry extends CachedRead {
+  freshEpoch: number;
 }
 
 /**
@@ -79,8 +102,10 @@ export function createUpstreamReadCache(options: UpstreamReadCacheOptions): Upst
   }
   if (freshForMs > keepForMs) throw new TypeError('createUpstreamReadCache: freshForMs must not exceed keepForMs');
   const now = options.now ?? Date.now;
-  const local = new LRUCache<string, CachedRead>({ max: maxEntries, ttl: keepForMs, ttlAutopurge: false, perf: { now } });
+  const local = new LRUCache<string, LocalEntry>({ max: maxEntries, ttl: keepForMs, ttlAutopurge: false, perf: { now } });
   const redisKey = (key: string) => `mcp:read:${options.name}:${key}`;
+  // Bumped by every invalidate(): an entry is fresh only in the epoch it was stored in.
+  let epoch = 0;
   let lastWarn = 0;
   const warn = (action: string, err: unknown) => {
     if (now() - lastWarn < 10_000) return;
@@ -96,11 +121,11 @@ export function createUpstreamReadCache(options: UpstreamReadCacheOptions): Upst
       // A write decides and compares on the upstream's current state, never on a cached copy.
       if (freshForMs === 0 || currentRequestContext()?.upstreamWrite === true) return undefined;
       const hit = local.get(key);
-      return hit && now() - hit.storedAtMs < freshForMs ? hit : undefined;
+      return hit && hit.freshEpoch === epoch && now() - hit.storedAtMs < freshForMs ? { value: hit.value, storedAtMs: hit.storedAtMs } : undefined;
     },
     async kept(key) {
       const hit = local.get(key);
-      if (hit) return { ...hit, ageMs: Math.max(0, now() - hit.storedAtMs) };
+      if (hit) return { value: hit.value, storedAtMs: hit.storedAtMs, ageMs: Math.max(0, now() - hit.storedAtMs) };
       if (!options.redis) return undefined;
       try {
         const raw = await options.redis.sendCommand(['GET', redisKey(key)]);
@@ -113,10 +138,15 @@ export function createUpstreamReadCache(options: UpstreamReadCacheOptions): Upst
         return undefined;
       }
     },
-    store(key, value) {
+    epoch: () => epoch,
+    store(key, value, storeOptions = {}) {
       const entry: CachedRead = { value, storedAtMs: now() };
-      local.set(key, entry);
+      const servable = storeOptions.fresh !== false && (storeOptions.since === undefined || storeOptions.since === epoch);
+      local.set(key, { ...entry, freshEpoch: servable ? epoch : -1 });
       options.redis?.sendCommand(['SET', redisKey(key), JSON.stringify(entry), 'PX', String(keepForMs)]).catch((err: unknown) => warn('read-cache-set', err));
+    },
+    invalidate() {
+      epoch++;
     },
   };
 }
