@@ -45,6 +45,22 @@ export function currentRequestContext(): RequestContext | undefined {
 }
 
 const TRACEPARENT = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
+
+// Random bytes for the ids of 128 requests are drawn at once (as `crypto.randomUUID` caches its
+// own): one call into the CSPRNG per 128 requests instead of one per request. Ids, not secrets.
+const ID_BYTES = 36; // trace (16), span (8), request (12)
+const POOLED_IDS = 128;
+let pool = Buffer.alloc(0);
+let poolOffset = 0;
+function randomIdHex(): string {
+  if (poolOffset >= pool.length) {
+    pool = randomBytes(ID_BYTES * POOLED_IDS);
+    poolOffset = 0;
+  }
+  const hex = pool.toString('hex', poolOffset, poolOffset + ID_BYTES);
+  poolOffset += ID_BYTES;
+  return hex;
+}
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /**
@@ -61,7 +77,7 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 export function contextFromHeaders(headers: Record<string, string | string[] | undefined>): RequestContext {
   const tp = single(headers['traceparent']);
   const match = tp ? TRACEPARENT.exec(tp.trim().toLowerCase()) : null;
-  const random = randomBytes(36).toString('hex'); // one draw: trace (16 bytes), span (8), request (12)
+  const random = randomIdHex(); // trace (16 bytes), span (8), request (12)
   const traceId = match && match[1] !== 'ff' && !/^0+$/.test(match[2] ?? '') ? (match[2] as string) : random.slice(0, 32);
   const rid = single(headers['x-request-id']);
   // With tracing on, the HTTP server span (which took the same traceparent) is this hop: log lines carry its ids.

@@ -6,7 +6,7 @@ import { createAuthRouter, principalFromAuthInfo, stepUpChallenge } from '../aut
 import type { Authorizer } from '../authz/index.ts';
 import { contextFromHeaders, currentRequestContext, runWithRequestContext, type AuditLogger, type Logger } from '../logging/index.ts';
 import { platformErrorOf } from '../errors/index.ts';
-import { DEFAULT_MAX_JSON_DEPTH, jsonDepthGuard } from '../input/index.ts';
+import { DEFAULT_MAX_JSON_DEPTH } from '../input/index.ts';
 import { chargeCallCost, createRequestLimits, limitPerPrincipal, shedLoad, type RefusalWriter, type RequestLimits } from '../limits/index.ts';
 import { createMetrics, type PlatformMetrics } from '../metrics/index.ts';
 import type { ResourceLock } from '../binding/index.ts';
@@ -15,6 +15,7 @@ import { createFastPath, toolRunnerHandlers, type FastPath, type FastPathHandler
 import { createToolCatalog } from './tool-catalog.ts';
 import { createToolRunner } from './tool-runner.ts';
 import { allowedHostnames, requireAllowedHost } from './host-check.ts';
+import { mcpJsonBody } from './json-body.ts';
 import { mountOperationalRoutes, type ManagementAccess, type ReadinessReport } from './operational.ts';
 import type { BreakerState } from '../resilience/index.ts';
 import { securityHeaders } from './security-headers.ts';
@@ -336,7 +337,7 @@ export function createMcpApp<D>(opts: McpAppOptions<D>): McpApp {
       res.removeHeader('Connection');
       next();
     },
-    express.json({ limit: opts.maxBodyBytes ?? 1_048_576, type: ['application/json', 'application/*+json'], verify: jsonDepthGuard(opts.maxJsonDepth ?? DEFAULT_MAX_JSON_DEPTH) }),
+    mcpJsonBody({ maxBodyBytes: opts.maxBodyBytes ?? 1_048_576, maxJsonDepth: opts.maxJsonDepth ?? DEFAULT_MAX_JSON_DEPTH }),
     (req: Request, _res: Response, next: NextFunction) => {
       const ctx = currentRequestContext();
       const body = req.body as { method?: unknown; params?: { name?: unknown } } | undefined;

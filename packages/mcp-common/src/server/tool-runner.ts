@@ -96,6 +96,8 @@ export function createToolRunner<D>(opts: ToolRunnerOptions<D>): ToolRunner<D> {
   const listAuthorizer = opts.listAuthorizer ?? opts.authorizer;
   const timeoutMs = opts.callTimeoutMs ?? 60_000;
   const byName = new Map(opts.tools.map((t) => [t.name, t]));
+  // Each tool's logger (bound to server and tool) is made once, not per call.
+  const loggers = new Map(opts.tools.map((t) => [t.name, opts.logger.child({ mcp: { server: opts.serverId, tool: t.name } })]));
   const resourceLock = opts.resourceLock ?? createMemoryResourceLock();
   for (const t of opts.tools) {
     if (t.action === 'write' && t.resolveResource && !t.lockKeys) {
@@ -125,7 +127,7 @@ export function createToolRunner<D>(opts: ToolRunnerOptions<D>): ToolRunner<D> {
     const started = process.hrtime.bigint();
     const reqCtx = currentRequestContext();
     const principal = principalFromAuthInfo(authInfo);
-    const logger = opts.logger.child({ mcp: { server: opts.serverId, tool: tool.name } });
+    const logger = loggers.get(tool.name) ?? opts.logger.child({ mcp: { server: opts.serverId, tool: tool.name } });
     const signals = [AbortSignal.timeout(timeoutMs)];
     if (clientSignal) signals.push(clientSignal);
     const ctx: ToolContext<D> = {
