@@ -1,5 +1,5 @@
-// Wiring only: config → logger → Temporal runtime → the worker (src/run.ts); drain on SIGTERM.
-import './tracing.ts';
+// Wiring only: config → logger → Temporal runtime → the worker (src/run.ts); drain on SIGTERM, then flush the spans.
+import { telemetry } from './tracing.ts';
 import { ConfigError } from '@mcp-platform/mcp-common/config';
 import { createLogger } from '@mcp-platform/mcp-common/logging';
 import { loadConfig } from './config.ts';
@@ -13,6 +13,8 @@ try {
   const running = await startDeployWorker(config, logger);
   for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => void running.stop());
   await running.done;
+  // The batch span processor still holds the last workflow tasks' and activities' spans: export them before the process ends.
+  await telemetry.shutdown().catch((error: unknown) => logger.warn('spans could not be flushed at stop', { error }));
   logger.info('deploy worker stopped');
   await logger.close();
 } catch (err) {

@@ -3,4 +3,4 @@
 import { startServiceTelemetry } from '@mcp-platform/mcp-common/telemetry';
 
 // eslint-disable-next-line no-restricted-properties -- runs before config.ts is loaded (instrumentation must patch first); reads only OTEL_*
-startServiceTelemetry({ serviceName: 'deploy-worker', serviceVersion: '0.1.0', env: process.env });
+export const telemetry = startServiceTelemetry({ serviceName: 'deploy-worker', serviceVersion: '0.1.0', env: process.env });
