@@ -9,7 +9,7 @@
  *   BENCH_ROUNDS=5              interleaved rounds (bare, spine…, then reversed, …); ratios per round, median + spread
  *   BENCH_WARMUP_SECONDS=3      unmeasured warm-up per target
  *   BENCH_TARGETS=a,b           only these spine rows (ids in the table); the bare server always runs; `none` skips the spine table (bare included)
- *   BENCH_POLICY_DIR=path       Rego the OPA server loads (default policies/mcp)
+ *   BENCH_POLICY_DIR=path       a policy directory the OPA server loads instead of the built bundle (default policies/dist/opa-bundle.tar.gz)
  *   BENCH_CPU_PROFILE=1         write a --cpu-prof profile of each server process to bench/results/profiles/ (front rows: every service process)
  *   BENCH_FRONTS=a,b            only these front rows: `rest-proxy`, `gateway` (default both); `none` skips them
  *   BENCH_PROXY=0               skip the REST proxy rows (get_device directly over MCP vs through the proxy); same as leaving `rest-proxy` out of BENCH_FRONTS

@@ -2,8 +2,9 @@
  * Policy tooling: `tsx scripts/policy.ts build|lint|test`.
  *
  * - `build` compiles `policies/mcp` to Wasm (`policies/dist/authz.wasm`), copies
- *   the bundle's `data.json` beside it and writes `policies/dist/manifest.json`
- *   (sha256 of every source and output file, OPA version, entrypoints).
+ *   the bundle's `data.json` beside it, builds the optimized bundle every OPA server
+ *   loads (`policies/dist/opa-bundle.tar.gz`: `opa build -O=2`, tests left out) and writes
+ *   `policies/dist/manifest.json` (sha256 of every source and output file, OPA version, entrypoints).
  * - `lint` runs `opa fmt --fail`, `opa check --strict` and checks that
  *   `policies/dist/` was built from the current sources.
  * - `test` runs `opa test` and enforces a coverage floor on the policy files.
@@ -23,6 +24,14 @@ const SOURCE_DIR = join(POLICIES, 'mcp');
 const DIST = join(POLICIES, 'dist');
 /** Rules compiled into the Wasm module: tool authorization, the REST proxy's own access rule, and the MCP gateway's. */
 const ENTRYPOINTS = ['mcp/authz/decision', 'mcp/proxy/decision', 'mcp/gateway/decision'];
+/**
+ * Entrypoints of the OPA server bundle: every decision the services ask, and the decision-log mask
+ * (OPA evaluates `system/log/mask` for each decision it logs). `-O=2` partially evaluates these and
+ * inlines what they use; a path that is not listed here may be optimized away.
+ */
+const SERVER_ENTRYPOINTS = [...ENTRYPOINTS, 'system/log/mask'];
+/** The optimized bundle's file in dist/ (what compose mounts and every local OPA loads). */
+const SERVER_BUNDLE = 'opa-bundle.tar.gz';
 /** Minimum line coverage (percent) of the non-test policy files. */
 const COVERAGE_FLOOR = 90;
 const REBUILD_HINT = 'run pnpm --filter @mcp-platform/policies build';
@@ -30,6 +39,8 @@ const REBUILD_HINT = 'run pnpm --filter @mcp-platform/policies build';
 interface Manifest {
   opaVersion: string;
   entrypoints: string[];
+  /** Entrypoints of the optimized OPA server bundle. */
+  serverEntrypoints?: string[];
   /** sha256 of each source file that goes into the Wasm build, keyed by path relative to policies/. */
   sources: Record<string, string>;
   /** sha256 of each file in dist/ (except this manifest). */
@@ -99,22 +110,30 @@ async function build(): Promise<void> {
     const wasm = files.get('policy.wasm');
     if (wasm === undefined) fail('opa build produced no policy.wasm');
     const data = files.get('data.json') ?? Buffer.from('{}');
+    // The OPA server bundle: optimized, without the tests, its revision naming the sources (decision logs carry it).
+    const revision = sha256(Buffer.from(JSON.stringify(sourceHashes()))).slice(0, 16);
+    const serverBundle = join(tmp, SERVER_BUNDLE);
+    const server = run(opa, ['build', '-O=2', ...SERVER_ENTRYPOINTS.flatMap((e) => ['-e', e]), '--ignore', '*_test.rego', '--revision', revision, '-o', serverBundle, relative(POLICIES, SOURCE_DIR)]);
+    if (server.status !== 0) fail('opa build -O=2 (the server bundle) failed');
 
     mkdirSync(DIST, { recursive: true });
     writeFileSync(join(DIST, 'authz.wasm'), wasm);
+    writeFileSync(join(DIST, SERVER_BUNDLE), readFileSync(serverBundle));
     // Re-serialise so the committed file is stable and readable.
     writeFileSync(join(DIST, 'data.json'), `${JSON.stringify(JSON.parse(data.toString('utf8')), null, 2)}\n`);
     const manifest: Manifest = {
       opaVersion: OPA_VERSION,
       entrypoints: ENTRYPOINTS,
+      serverEntrypoints: SERVER_ENTRYPOINTS,
       sources: sourceHashes(),
       outputs: {
         'authz.wasm': sha256(readFileSync(join(DIST, 'authz.wasm'))),
         'data.json': sha256(readFileSync(join(DIST, 'data.json'))),
+        [SERVER_BUNDLE]: sha256(readFileSync(join(DIST, SERVER_BUNDLE))),
       },
     };
     writeFileSync(join(DIST, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
-    process.stdout.write(`policy: built ${posix(relative(ROOT, DIST))}/authz.wasm (${wasm.length} bytes) with OPA ${OPA_VERSION}\n`);
+    process.stdout.write(`policy: built ${posix(relative(ROOT, DIST))}/authz.wasm (${wasm.length} bytes) and ${SERVER_BUNDLE} (revision ${revision}) with OPA ${OPA_VERSION}\n`);
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
@@ -128,6 +147,8 @@ function staleness(): string[] {
   const problems: string[] = [];
   if (manifest.opaVersion !== OPA_VERSION) problems.push(`built with OPA ${manifest.opaVersion}, pinned is ${OPA_VERSION}`);
   if (JSON.stringify(manifest.entrypoints) !== JSON.stringify(ENTRYPOINTS)) problems.push(`built for entrypoints ${JSON.stringify(manifest.entrypoints)}, expected ${JSON.stringify(ENTRYPOINTS)}`);
+  if (JSON.stringify(manifest.serverEntrypoints) !== JSON.stringify(SERVER_ENTRYPOINTS)) problems.push(`server bundle built for entrypoints ${JSON.stringify(manifest.serverEntrypoints)}, expected ${JSON.stringify(SERVER_ENTRYPOINTS)}`);
+  if (manifest.outputs[SERVER_BUNDLE] === undefined) problems.push(`dist/${SERVER_BUNDLE} is not in the manifest`);
   const current = sourceHashes();
   for (const [file, hash] of Object.entries(current)) {
     if (manifest.sources[file] === undefined) problems.push(`${file} is new since the last build`);

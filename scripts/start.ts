@@ -37,6 +37,7 @@ import { localUrl, portEnv, REST_PROXY, SERVERS, serverByKey, simulators, vaultD
 import { startKeycloak, type RunningKeycloak } from '@mcp-platform/tooling/keycloak';
 import { runProductionProfile } from '@mcp-platform/tooling/production';
 import { findOpa } from '@mcp-platform/tooling/opa';
+import { OPA_SERVER_ENV, opaServerArgs } from '@mcp-platform/tooling/opa-server';
 import { findTemporal } from '@mcp-platform/tooling/temporal';
 import { findOpenBao, provisionAppRoles, startDevOpenBao, type DevOpenBao } from '@mcp-platform/tooling/openbao';
 
@@ -229,7 +230,7 @@ const components: Component[] = [
     ? []
     : [{ name: 'identity-provider', ...cmd(tsx('packages/sandboxes/src/bin/idp.ts')), env: { IDP_PORT: String(ports.idp), IDP_ISSUER: issuer }, health: `${issuer}/.well-known/openid-configuration` }]),
   ...(opaBin
-    ? [{ name: 'opa', command: opaBin, args: ['run', '--server', '--addr', `127.0.0.1:${ports.opa}`, '--log-format', 'json', '--set', 'decision_logs.console=true', join(root, 'policies', 'mcp')], health: `http://127.0.0.1:${ports.opa}/health` }]
+    ? [{ name: 'opa', command: opaBin, args: opaServerArgs({ addr: `127.0.0.1:${ports.opa}`, bundle: join(root, 'policies', 'dist', 'opa-bundle.tar.gz') }), env: { ...OPA_SERVER_ENV }, health: `http://127.0.0.1:${ports.opa}/health` }]
     : []),
   ...(temporalBin
     ? [

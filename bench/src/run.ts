@@ -1,9 +1,9 @@
-import { mkdirSync } from 'node:fs';
-import { cpus, loadavg } from 'node:os';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startCatalystCenterSimulator } from '@mcp-platform/sandboxes/catalyst-center';
 import { SEED_RESOURCE_SERVERS, startIdentityProvider } from '@mcp-platform/sandboxes/idp';
-import { POLICY_DIR } from '@mcp-platform/policies';
+import { POLICY_BUNDLE } from '@mcp-platform/policies';
 import { DEV_SECRETS } from '@mcp-platform/mcp-network/config';
 import { freePort, startOpa } from '@mcp-platform/test-support';
 import { BENCH_DEVICE_ID } from './targets/spine.ts';
@@ -99,7 +99,12 @@ export async function runBench(options: BenchOptions, log: (line: string) => voi
     resourceServers: [...SEED_RESOURCE_SERVERS, ...spines.map((t) => ({ url: publicUrl(t.id), name: `bench ${t.id}` }))],
   });
   const needsOpa = spines.some((t) => t.authz === 'opa');
-  const opa = needsOpa ? await startOpa({ policyDir: options.policyDir ?? POLICY_DIR, ...(opaBin ? { opaBin } : {}) }) : undefined;
+  // OPA as every deployment runs it (the optimized bundle, decision logs on): its log goes to a file, as a
+  // container runtime takes it, not through this measuring process.
+  const opaLogDir = needsOpa ? mkdtempSync(join(tmpdir(), 'mcp-bench-opa-')) : undefined;
+  const opa = opaLogDir
+    ? await startOpa({ ...(options.policyDir ? { policyDir: options.policyDir } : { bundle: POLICY_BUNDLE }), decisionLogs: true, logFile: join(opaLogDir, 'opa.log'), ...(opaBin ? { opaBin } : {}) })
+    : undefined;
   const sim = spines.some((t) => t.upstream === 'simulator-elsewhere') ? await startCatalystCenterSimulator({ port: 0, ...DEV_SECRETS['catalyst-center'] }) : undefined;
   const startedAt = new Date().toISOString();
   const loadBefore = loadavg()[0] ?? 0;
@@ -129,6 +134,7 @@ export async function runBench(options: BenchOptions, log: (line: string) => voi
   } finally {
     await stopTargets(children);
     await Promise.allSettled([opa?.stop(), idp.stop(), sim?.stop()]);
+    if (opaLogDir) rmSync(opaLogDir, { recursive: true, force: true });
   }
   const ref = measured[0];
   const labels = new Map<string, { label: string; goal?: RowGoal }>([[BARE.id, { label: BARE.label }], ...spines.map((t) => [t.id, { label: t.label, ...(t.goal ? { goal: t.goal } : {}) }] as const)]);

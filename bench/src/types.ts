@@ -83,7 +83,7 @@ export interface BenchOptions {
   warmupSeconds: number;
   /** Target ids to run (the bare server always runs). Default: all. */
   only?: string[];
-  /** Rego policies the OPA server loads. Default: the repository's `policies/mcp`. */
+  /** A policy directory the OPA server loads instead of the built bundle. Default: `policies/dist/opa-bundle.tar.gz` (`POLICY_BUNDLE`, what every deployment loads). */
   policyDir?: string;
   /** Directory for `--cpu-prof` profiles of the server processes; unset = no profiling. */
   cpuProfileDir?: string;

@@ -24,6 +24,7 @@ import type { HorizontalPodAutoscaler } from 'kubernetes-types/autoscaling/v2.js
 import type { ConfigMap, Container, Service, ServiceAccount } from 'kubernetes-types/core/v1.js';
 import type { PodDisruptionBudget } from 'kubernetes-types/policy/v1.js';
 import { backendServers, clusterUrl, REST_PROXY, SERVERS, serverByKey, serverByName, vaultDataPath, WORKERS, type ServerEntry, type WorkerEntry } from '@mcp-platform/registry';
+import { OPA_SERVER_ENV, OPA_SERVER_FLAGS } from '@mcp-platform/tooling/opa-server';
 import { stringify } from 'yaml';
 
 /**
@@ -318,11 +319,14 @@ function opaObjects(): K8sObject[] {
               {
                 name: 'opa',
                 image: 'openpolicyagent/opa:1.22.2',
-                args: ['run', '--server', '--addr', '0.0.0.0:8181', '--log-format', 'json', '--config-file', '/config/config.yaml', '--ready-timeout', '60'],
+                // As every deployment runs OPA (packages/tooling/src/opa-server.ts); the bundle (CI publishes policies/dist/opa-bundle.tar.gz) comes from opa-config.yaml.
+                args: ['run', '--server', '--addr', '0.0.0.0:8181', '--log-format', 'json', ...OPA_SERVER_FLAGS, '--config-file', '/config/config.yaml', '--ready-timeout', '60'],
+                env: Object.entries(OPA_SERVER_ENV).map(([name, value]) => ({ name, value })),
                 ports: [{ name: 'http', containerPort: 8181, protocol: 'TCP' }],
                 livenessProbe: { httpGet: { path: '/health', port: 'http' }, periodSeconds: 10 },
                 readinessProbe: { httpGet: { path: '/health?bundles', port: 'http' }, periodSeconds: 5 },
-                resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '1', memory: '512Mi' } },
+                // GOGC lets the heap grow to ~100 MB between collections (GOMEMLIMIT 384MiB caps it): request what it uses.
+                resources: { requests: { cpu: '100m', memory: '192Mi' }, limits: { cpu: '1', memory: '512Mi' } },
                 securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
                 volumeMounts: [
                   { name: 'config', mountPath: '/config', readOnly: true },

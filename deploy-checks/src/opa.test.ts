@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { findOpa } from '@mcp-platform/tooling/opa';
+import { OPA_SERVER_ENV, OPA_SERVER_FLAGS } from '@mcp-platform/tooling/opa-server';
 import { readCompose, repoPath } from './repo.ts';
 
 /**
@@ -13,6 +14,7 @@ import { readCompose, repoPath } from './repo.ts';
  */
 const opaService = readCompose().services['opa']!;
 const command = opaService.command as string[];
+const environment = (opaService.environment ?? {}) as Record<string, string>;
 const mounts = (opaService.volumes as string[]).map((v) => v.split(':') as [string, string, string?]);
 const toRepo = (arg: string) => {
   for (const [host, container] of mounts) if (arg === container || arg.startsWith(`${container}/`)) return repoPath(host.replace(/^\.\//, '')) + arg.slice(container.length);
@@ -38,7 +40,7 @@ beforeAll(async () => {
   if (opa === undefined) throw new Error('OPA is not installed: run `pnpm tools ensure`');
   const port = await freePort();
   const args = command.map((a) => (a === '0.0.0.0:8181' ? `127.0.0.1:${String(port)}` : toRepo(a)));
-  proc = spawn(opa, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  proc = spawn(opa, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...environment } });
   proc.stdout?.on('data', (c: Buffer) => (output += c.toString()));
   proc.stderr?.on('data', (c: Buffer) => (output += c.toString()));
   url = `http://127.0.0.1:${String(port)}`;
@@ -60,6 +62,31 @@ describe('compose opa service', () => {
   it('mounts policies/mcp and the config that exist, and serves them as a bundle', () => {
     expect(command).toContain('--bundle');
     expect(command).toContain('--config-file');
+  });
+
+  it('runs OPA as every deployment does (tooling/opa-server): the built bundle, its flags, its GC settings', () => {
+    expect(mounts.find(([, container]) => container === command[command.indexOf('--bundle') + 1])?.[0]).toBe('./policies/dist/opa-bundle.tar.gz');
+    const flags = command.join(' ');
+    for (let i = 0; i < OPA_SERVER_FLAGS.length; i += 2) expect(flags).toContain(OPA_SERVER_FLAGS.slice(i, i + 2).join(' '));
+    expect(environment).toEqual(OPA_SERVER_ENV);
+  });
+
+  it('Kubernetes: the generated OPA Deployment carries the same flags and GC settings', () => {
+    const docs = readFileSync(repoPath('deploy/k8s/base/opa.yaml'), 'utf8').split(/^---$/m).map((d) => parse(d) as { kind?: string; spec?: { template?: { spec?: { containers?: { args?: string[]; env?: { name: string; value: string }[] }[] } } } } | null);
+    const container = docs.find((d) => d?.kind === 'Deployment')?.spec?.template?.spec?.containers?.[0];
+    const flags = (container?.args ?? []).join(' ');
+    for (let i = 0; i < OPA_SERVER_FLAGS.length; i += 2) expect(flags).toContain(OPA_SERVER_FLAGS.slice(i, i + 2).join(' '));
+    expect(Object.fromEntries((container?.env ?? []).map((e) => [e.name, e.value]))).toEqual(OPA_SERVER_ENV);
+  });
+
+  it('logs no access line per request (decision logs are the per-decision record)', async () => {
+    const input = { subject: { id: 'nina', groups: [], scopes: ['mcp:tools'], client_id: 'agent-x' }, server: 'network', tool: 'list_devices', action: 'read', arguments: {}, context: { request_id: 'r-access', time: '2026-11-22T10:00:00Z' } };
+    const res = await fetch(`${url}/v1/data/mcp/authz/decision`, { method: 'POST', body: JSON.stringify({ input }), headers: { 'content-type': 'application/json' } });
+    expect(res.ok).toBe(true);
+    for (let i = 0; i < 100 && !output.includes('"r-access"'); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(output).toContain('"r-access"'); // its decision log line
+    expect(output).not.toContain('Received request');
+    expect(output).not.toContain('Sent response');
   });
 
   it('answers the decision the services ask, from the bundle (allow and deny)', async () => {

@@ -1,7 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { freeLoopbackPort } from '@mcp-platform/tooling/local';
 import { OPA_VERSION, findOpa } from '@mcp-platform/tooling/opa';
+import { OPA_SERVER_ENV, opaServerArgs } from '@mcp-platform/tooling/opa-server';
 
 /**
  * The OPA binary the platform's tooling uses (`$OPA_BIN`, the pinned cache, `PATH`), or `undefined`.
@@ -15,8 +16,10 @@ export function findOpaBinary(): string | undefined {
 export const freePort = freeLoopbackPort;
 
 export interface StartOpaOptions {
-  /** Directory (or bundle root) of policies and data, as for `opa run --server <dir>`. */
-  policyDir: string;
+  /** Directory (bundle root) of policies and data, e.g. `POLICY_DIR` (the sources). Give this or {@link StartOpaOptions.bundle}. */
+  policyDir?: string;
+  /** A built bundle, e.g. `POLICY_BUNDLE` (`policies/dist/opa-bundle.tar.gz`, what every deployment loads). */
+  bundle?: string;
   /** The OPA binary. Default: {@link findOpaBinary}. */
   opaBin?: string;
   /** How long to wait for `/health`, in milliseconds. Default 15000. */
@@ -26,6 +29,12 @@ export interface StartOpaOptions {
    * JSON, level info); read them with {@link RunningOpa.output}. Default false.
    */
   decisionLogs?: boolean;
+  /**
+   * Send OPA's output (its logs and decision logs) to this file instead of a pipe into this process,
+   * as a container runtime takes it: a benchmark's measuring process then does not read every decision
+   * log line. {@link RunningOpa.output} reads the file. Default: a pipe.
+   */
+  logFile?: string;
 }
 
 export interface RunningOpa {
@@ -81,8 +90,9 @@ async function waitHealthy(url: string, child: ChildProcess, timeoutMs: number, 
 }
 
 /**
- * Starts a real OPA server (`opa run --server`) on a free loopback port with
- * the given policies and waits until `/health` answers.
+ * Starts a real OPA server on a free loopback port, the way every deployment runs it (`opaServerArgs`
+ * and `OPA_SERVER_ENV` of `@mcp-platform/tooling/opa-server`), with the given policies, and waits
+ * until `/health` answers.
  *
  * @example
  * ```ts
@@ -94,16 +104,21 @@ async function waitHealthy(url: string, child: ChildProcess, timeoutMs: number, 
 export async function startOpa(options: StartOpaOptions): Promise<RunningOpa> {
   const opa = options.opaBin ?? findOpaBinary();
   if (opa === undefined) throw new Error(`no OPA binary: set OPA_BIN or run \`pnpm tools ensure\` (OPA ${OPA_VERSION})`);
+  const bundle = options.bundle ?? options.policyDir;
+  if (bundle === undefined || (options.bundle !== undefined && options.policyDir !== undefined)) throw new TypeError('startOpa needs exactly one of policyDir and bundle');
+  const decisionLogs = options.decisionLogs ?? false;
   let lastError: unknown;
   for (let attempt = 0; attempt < 3; attempt++) {
     const port = await freePort();
     const url = `http://127.0.0.1:${String(port)}`;
-    const logArgs = options.decisionLogs ? ['--log-level', 'info', '--log-format', 'json', '--set', 'decision_logs.console=true'] : ['--log-level', 'error'];
-    const child = spawn(opa, ['run', '--server', '--addr', `127.0.0.1:${String(port)}`, ...logArgs, options.policyDir], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const args = opaServerArgs({ addr: `127.0.0.1:${String(port)}`, bundle, decisionLogs, logLevel: decisionLogs ? 'info' : 'error' });
+    const fd = options.logFile === undefined ? undefined : openSync(options.logFile, 'a');
+    const child = spawn(opa, args, { stdio: fd === undefined ? ['ignore', 'pipe', 'pipe'] : ['ignore', fd, fd], env: { ...process.env, ...OPA_SERVER_ENV } });
+    if (fd !== undefined) closeSync(fd); // the child has its own copy
     let stderr = '';
     let all = '';
+    const logFile = options.logFile;
+    const output = logFile === undefined ? () => all : () => (existsSync(logFile) ? readFileSync(logFile, 'utf8') : '');
     child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
       all += chunk;
     });
@@ -118,7 +133,7 @@ export async function startOpa(options: StartOpaOptions): Promise<RunningOpa> {
       await exited(child);
     };
     try {
-      await waitHealthy(url, child, options.startTimeoutMs ?? 15_000, () => stderr);
+      await waitHealthy(url, child, options.startTimeoutMs ?? 15_000, logFile === undefined ? () => stderr : () => output().slice(-4000));
       return {
         url,
         port,
@@ -129,7 +144,7 @@ export async function startOpa(options: StartOpaOptions): Promise<RunningOpa> {
           await stopped(child.pid);
         },
         resume: () => void child.kill('SIGCONT'),
-        output: () => all,
+        output,
       };
     } catch (err) {
       lastError = err;

@@ -235,11 +235,11 @@ export async function startProductionShape(options: ProductionShapeOptions): Pro
     }
     const issuer = `${httpsUrl}/realms/mcp`;
 
-    // OPA: compose's command (bundle, config file, decision logs) on its local address.
+    // OPA: compose's command (bundle, config file, decision logs) and environment (GC settings) on its local address.
     const opaBin = findOpa();
     if (opaBin === undefined) throw new Error('no opa binary: run `pnpm tools ensure`');
     const opaUrl = `http://${local('opa', 8181)}`;
-    const opa = spawnComponent('opa', opaBin, localCommand(compose, 'opa', compose.services['opa']?.command, loc), { env: { PATH: process.env['PATH'] ?? '' }, cwd: root, ...(options.output ? { output: options.output } : {}) });
+    const opa = spawnComponent('opa', opaBin, localCommand(compose, 'opa', compose.services['opa']?.command, loc), { env: { PATH: process.env['PATH'] ?? '', ...localEnvironment(compose, 'opa', loc) }, cwd: root, ...(options.output ? { output: options.output } : {}) });
     started.push(opa.handle);
 
     // Redis: compose's command, on its local address.
