@@ -53,14 +53,16 @@ export interface AuthRouter {
   metadata: ProtectedResourceMetadata;
 }
 
+/** `u` without its fragment and trailing slash, for comparing resource identifiers. */
+function stripResource(u: string): string {
+  const url = new URL(u);
+  url.hash = '';
+  return url.href.replace(/\/$/, '');
+}
+
 function sameResource(a: string, b: string): boolean {
   if (!URL.canParse(a) || !URL.canParse(b)) return false;
-  const strip = (u: string): string => {
-    const url = new URL(u);
-    url.hash = '';
-    return url.href.replace(/\/$/, '');
-  };
-  return strip(a) === strip(b);
+  return stripResource(a) === stripResource(b);
 }
 
 const BEARER = /^Bearer[ ]+([A-Za-z0-9\-._~+/]+=*)$/i;
@@ -142,6 +144,16 @@ export function createAuthRouter(options: AuthRouterOptions): AuthRouter {
   const resourceMetadataUrl = getOAuthProtectedResourceMetadataUrl(resourceUrl);
   // The SDK re-checks AuthInfo.resource when the verifier's audience is this URL (defence in depth).
   const expectedResource = verifier.audience !== undefined && sameResource(verifier.audience, resourceUrl.href) ? resourceUrl : undefined;
+  // A verifier names the same few resources on every request: each one's verdict is remembered (bounded).
+  const resourceVerdicts = new Map<string, boolean>();
+  const isExpectedResource = (href: string): boolean => {
+    let verdict = resourceVerdicts.get(href);
+    if (verdict === undefined) {
+      verdict = expectedResource !== undefined && sameResource(href, expectedResource.href);
+      if (resourceVerdicts.size < 64) resourceVerdicts.set(href, verdict);
+    }
+    return verdict;
+  };
 
   const metadata: ProtectedResourceMetadata = {
     resource: resourceUrl.href,
@@ -198,7 +210,7 @@ export function createAuthRouter(options: AuthRouterOptions): AuthRouter {
       return reject(typedAuthError(err, requiredScopes), false);
     }
     // Defence in depth for verifiers other than ours: resource, scopes and expiry are re-checked here.
-    if (expectedResource !== undefined && (authInfo.resource === undefined || !sameResource(authInfo.resource.href, expectedResource.href))) {
+    if (expectedResource !== undefined && (authInfo.resource === undefined || !isExpectedResource(authInfo.resource.href))) {
       return reject(new TokenError('ERR_TOKEN_AUDIENCE', 'The access token was not issued for this resource'), false);
     }
     if (!requiredScopes.every((scope) => authInfo.scopes.includes(scope))) return reject(new InsufficientScopeError(requiredScopes), false);

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { createRemoteJWKSet, decodeProtectedHeader, errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import * as oidc from 'openid-client';
 import { OAuthError, OAuthErrorCode, type AuthInfo, type OAuthTokenVerifier } from '@modelcontextprotocol/server';
@@ -86,7 +86,8 @@ function isLoopback(hostname: string): boolean {
 }
 
 function fingerprint(token: string): string {
-  return createHash('sha256').update(token).digest('base64url');
+  // One-shot hash (no Hash object per request): same SHA-256, same encoding.
+  return hash('sha256', token, 'base64url');
 }
 
 function readPath(payload: Record<string, unknown>, path: string): unknown {

@@ -14,7 +14,9 @@ const COMMA = 0x2c;
 
 interface Frame {
   array: boolean;
-  key: string | undefined;
+  /** Where the current key's JSON string starts and ends in the body (-1: none yet); read only for an error. */
+  keyStart: number;
+  keyEnd: number;
   index: number;
 }
 
@@ -31,11 +33,14 @@ function keyText(raw: Buffer): string {
   return key.length > 40 ? `${key.slice(0, 40)}…` : key;
 }
 
-function pathOf(frames: Frame[]): string {
+function pathOf(body: Buffer, frames: Frame[]): string {
   let path = '';
   for (const f of frames) {
     if (f.array) path += `[${f.index}]`;
-    else if (f.key !== undefined) path += path === '' ? f.key : `.${f.key}`;
+    else if (f.keyStart >= 0) {
+      const key = keyText(body.subarray(f.keyStart, f.keyEnd));
+      path += path === '' ? key : `.${key}`;
+    }
   }
   return path === '' ? '(body)' : path;
 }
@@ -73,14 +78,17 @@ export function assertJsonDepth(body: Buffer, maxDepth: number = DEFAULT_MAX_JSO
   const frames: Frame[] = [];
   let inString = false;
   let stringStart = -1;
-  let lastString: [number, number] | undefined;
+  // The last JSON string's bounds (a key when a colon follows it).
+  let lastStart = -1;
+  let lastEnd = -1;
   for (let i = 0; i < body.length; i++) {
     const b = body[i];
     if (inString) {
       if (b === BACKSLASH) i++;
       else if (b === QUOTE) {
         inString = false;
-        lastString = [stringStart, i + 1];
+        lastStart = stringStart;
+        lastEnd = i + 1;
       }
       continue;
     }
@@ -91,7 +99,10 @@ export function assertJsonDepth(body: Buffer, maxDepth: number = DEFAULT_MAX_JSO
         break;
       case COLON: {
         const top = frames[frames.length - 1];
-        if (top && !top.array && lastString) top.key = keyText(body.subarray(lastString[0], lastString[1]));
+        if (top && !top.array && lastStart >= 0) {
+          top.keyStart = lastStart;
+          top.keyEnd = lastEnd;
+        }
         break;
       }
       case COMMA: {
@@ -102,9 +113,9 @@ export function assertJsonDepth(body: Buffer, maxDepth: number = DEFAULT_MAX_JSO
       case OPEN_OBJECT:
       case OPEN_ARRAY:
         if (frames.length >= maxDepth) {
-          throw Object.assign(new PlatformError('ERR_VALIDATION', `${pathOf(frames)}: JSON nested deeper than ${maxDepth} levels`), { status: 400, expose: true });
+          throw Object.assign(new PlatformError('ERR_VALIDATION', `${pathOf(body, frames)}: JSON nested deeper than ${maxDepth} levels`), { status: 400, expose: true });
         }
-        frames.push({ array: b === OPEN_ARRAY, key: undefined, index: 0 });
+        frames.push({ array: b === OPEN_ARRAY, keyStart: -1, keyEnd: -1, index: 0 });
         break;
       case CLOSE_OBJECT:
       case CLOSE_ARRAY:

@@ -9,6 +9,7 @@ import { decideInSpan, inToolCallSpan } from '../telemetry/mcp.ts';
 import { UpstreamDegradedError, staleReadsOfCurrentRequest, type BreakerState } from '../resilience/index.ts';
 import { PlatformError } from '../errors/index.ts';
 import { ERROR_META_KEY, toToolFailure, type ToolFailure } from './errors-to-result.ts';
+import { callSignal } from './call-signal.ts';
 import type { TaskBackend } from './tasks.ts';
 import type { AnyToolDefinition, TokenDelegation, ToolContext } from './tool.ts';
 
@@ -128,13 +129,13 @@ export function createToolRunner<D>(opts: ToolRunnerOptions<D>): ToolRunner<D> {
     const reqCtx = currentRequestContext();
     const principal = principalFromAuthInfo(authInfo);
     const logger = loggers.get(tool.name) ?? opts.logger.child({ mcp: { server: opts.serverId, tool: tool.name } });
-    const signals = [AbortSignal.timeout(timeoutMs)];
-    if (clientSignal) signals.push(clientSignal);
+    // The client's abort and the deadline; the deadline's timer is cleared when the call ends (finally).
+    const callAbort = callSignal(clientSignal, timeoutMs);
     const ctx: ToolContext<D> = {
       principal,
       logger,
       deps: opts.deps,
-      signal: AbortSignal.any(signals),
+      signal: callAbort.signal,
       deadline: now() + timeoutMs,
       requestId: reqCtx?.requestId ?? '',
       delegate: async (audience) => {
@@ -227,6 +228,7 @@ export function createToolRunner<D>(opts: ToolRunnerOptions<D>): ToolRunner<D> {
         },
       };
     } finally {
+      callAbort.done();
       const durationNs = Number(process.hrtime.bigint() - started);
       opts.metrics.toolCalls.inc({ server: opts.serverId, tool: tool.name, outcome });
       opts.metrics.toolCallDuration.observe({ server: opts.serverId, tool: tool.name }, durationNs / 1e9);
