@@ -1,5 +1,8 @@
 import { startOpa, type RunningOpa } from '@mcp-platform/test-support';
 import { MemoryLogger } from '@mcp-platform/test-support';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Agent } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACCESS, CORE, MATRIX, POLICY_DIR, deploy, input } from './inputs.fixture.ts';
 import { createOpaAuthorizer } from './opa.ts';
@@ -97,7 +100,8 @@ describe('createOpaAuthorizer against a real OPA server', () => {
 describe('createOpaAuthorizer when OPA goes away', () => {
   it('denies with ERR_AUTHZ_UNAVAILABLE when OPA hangs (timeout) and when it is stopped mid-run', async () => {
     const opa = await startOpa({ policyDir: POLICY_DIR });
-    const authz = createOpaAuthorizer({ url: opa.url, timeoutMs: 300 });
+    const log = new MemoryLogger();
+    const authz = createOpaAuthorizer({ url: opa.url, timeoutMs: 300, logger: log });
     try {
       const q = input(['admin'], 'network', 'read');
       expect((await authz.decide(q)).allow).toBe(true); // keep-alive connection now open
@@ -106,6 +110,7 @@ describe('createOpaAuthorizer when OPA goes away', () => {
       const started = Date.now();
       expect(await authz.decide(q)).toEqual({ allow: false, reasons: ['policy engine unavailable'], error: 'ERR_AUTHZ_UNAVAILABLE' });
       expect(Date.now() - started).toBeLessThan(2_000);
+      expect(log.lines.at(-1)?.fields).toMatchObject({ error: { code: 'ERR_AUTHZ_UNAVAILABLE', message: 'no answer within 300 ms' } });
       expect(await authz.ready()).toBe(false);
       opa.resume();
       expect((await authz.decide(q)).allow).toBe(true);
@@ -116,6 +121,61 @@ describe('createOpaAuthorizer when OPA goes away', () => {
     } finally {
       await authz.close();
       await opa.stop();
+    }
+  });
+});
+
+describe('createOpaAuthorizer connection use', () => {
+  let server: Server;
+  let url: string;
+  let connections = 0;
+  const bodies: unknown[] = [];
+
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      let body = '';
+      req.setEncoding('utf8').on('data', (c: string) => (body += c));
+      req.on('end', () => {
+        bodies.push({ method: req.method, path: req.url, body: body === '' ? undefined : JSON.parse(body) });
+        res.setHeader('content-type', 'application/json');
+        res.end(req.url === '/health' ? '{}' : JSON.stringify({ result: { allow: true, reasons: ['granted by group admin'] } }));
+      });
+    });
+    server.on('connection', () => connections++);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${String((server.address() as AddressInfo).port)}`;
+  });
+  afterAll(async () => {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  it('asks POST /v1/data/<path> with {input} and reuses its keep-alive connections for decisions in a row', async () => {
+    connections = 0;
+    bodies.length = 0;
+    const authz = createOpaAuthorizer({ url });
+    const q = input(['admin'], 'network', 'read');
+    for (let i = 0; i < 20; i++) expect(await authz.decide(q)).toEqual({ allow: true, reasons: ['granted by group admin'] });
+    expect(await authz.ready()).toBe(true);
+    await authz.close();
+    // Not one per decision: undici's pool opens a second socket when the next request is dispatched
+    // before it has marked the first one idle again, then reuses both.
+    expect(connections).toBeLessThanOrEqual(2);
+    expect(bodies[0]).toEqual({ method: 'POST', path: '/v1/data/mcp/authz/decision', body: { input: q } });
+    expect(bodies.at(-1)).toEqual({ method: 'GET', path: '/health', body: undefined });
+  });
+
+  it('uses a given dispatcher and leaves it open on close()', async () => {
+    bodies.length = 0;
+    const dispatcher = new Agent();
+    try {
+      const authz = createOpaAuthorizer({ url: `${url}/prefix/`, path: 'mcp/proxy/decision', dispatcher });
+      expect((await authz.decide(input(['admin'], 'network', 'read'))).allow).toBe(true);
+      await authz.close();
+      expect(bodies[0]).toMatchObject({ method: 'POST', path: '/prefix/v1/data/mcp/proxy/decision' });
+      expect(dispatcher.closed).toBe(false);
+    } finally {
+      await dispatcher.close();
     }
   });
 });
