@@ -1,11 +1,12 @@
 import { InsufficientScopeError, ProtocolError, SdkError, SdkErrorCode, SdkHttpError, UnauthorizedError, extractWWWAuthenticateParams } from '@modelcontextprotocol/client';
 import { STATUS_CODES } from 'node:http';
 import { createParser } from 'eventsource-parser';
-import { request, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import { parseStepUpChallenge } from '../auth/auth-router.ts';
 import { StepUpRequiredError } from '../authz/errors.ts';
 import { currentRequestContext, traceparentOf } from '../logging/index.ts';
 import { activeSpanIds } from '../telemetry/index.ts';
+import { dispatchPost, type BodySink, type HeaderOf } from './hop-dispatch.ts';
 
 /** The protocol revision every hop speaks (stateless servers, `_meta` envelope per request). */
 export const HOP_PROTOCOL_VERSION = '2026-07-28';
@@ -16,7 +17,7 @@ const MAX_ANSWER_BYTES = 16 * 1024 * 1024;
 /** What {@link sendJsonRpc} needs to reach one replica. */
 export interface HopTarget {
   /** The replica's MCP endpoint URL. */
-  url: string;
+  url: URL;
   /** Keep-alive pool to the replica's origin (undici `Pool`, possibly composed with interceptors). */
   dispatcher: Dispatcher;
   clientName: string;
@@ -42,7 +43,7 @@ let ids = 0;
  * Sends one JSON-RPC request to an MCP server the way the SDK's Streamable HTTP client does on
  * 2026-07-28 — the same headers (`Authorization`, `MCP-Protocol-Version`, `Mcp-Method`, `Mcp-Name`,
  * `Accept`, the caller's `traceparent` and `x-request-id`) and the same `_meta` envelope — but over
- * undici's `request` on the replica's keep-alive pool instead of WHATWG `fetch` and an SDK `Client`.
+ * undici's `dispatch` on the replica's keep-alive pool ({@link dispatchPost}) instead of WHATWG `fetch` and an SDK `Client`.
  * Returns the raw `result` of the answer (JSON or an SSE stream); a JSON-RPC error is a
  * `ProtocolError` built like the SDK builds it, and HTTP failures throw the SDK's own error classes
  * (`UnauthorizedError`, `InsufficientScopeError`, `SdkHttpError`, `SdkError`) so that the replica maps
@@ -88,14 +89,27 @@ export async function sendJsonRpc(
     headers['x-request-id'] = ctx.requestId;
   }
 
-  const res = await request(target.url, { dispatcher: target.dispatcher, method: 'POST', headers, body, signal });
-  const status = res.statusCode;
-  const header = (n: string): string | undefined => {
-    const v = res.headers[n];
-    return Array.isArray(v) ? v.join(', ') : v;
-  };
-  if (status < 200 || status >= 300) {
-    const text = await readText(res.body).catch(() => null);
+  type Answer = { kind: 'refused'; status: number; header: HeaderOf; text: string | null } | { kind: 'answer'; status: number; answer: JsonRpcAnswer | undefined };
+  const got = await dispatchPost<Answer>(target.dispatcher, target.url, headers, body, signal, (status, header) => {
+    if (status < 200 || status >= 300) {
+      // The body of a refusal is read best effort: its status decides.
+      return textSink<Answer>(MAX_ANSWER_BYTES, (text) => ({ kind: 'refused', status, header, text }), () => ({ kind: 'refused', status, header, text: null }), true);
+    }
+    const media = (header('content-type') ?? '').split(';')[0]?.trim().toLowerCase();
+    if (media === 'application/json') {
+      return textSink<Answer>(
+        MAX_ANSWER_BYTES,
+        (text) => ({ kind: 'answer', status, answer: answerIn(parseMessages(text), id) }),
+        () => {
+          throw new SdkError(SdkErrorCode.InvalidResult, `Invalid answer: larger than ${String(MAX_ANSWER_BYTES)} bytes`);
+        },
+      );
+    }
+    if (media === 'text/event-stream') return sseSink<Answer>(id, (answer) => ({ kind: 'answer', status, answer }));
+    throw new SdkError(SdkErrorCode.ClientHttpUnexpectedContent, `Unexpected content type: ${header('content-type') ?? 'none'}`, { contentType: header('content-type') });
+  });
+  if (got.kind === 'refused') {
+    const { status, header, text } = got;
     if (status === 401) {
       // A 401 with the RFC 9470 step-up challenge is the policy asking the caller for a stronger
       // login: passed on (the front answers its caller with the same demand), never retried.
@@ -119,17 +133,7 @@ export async function sendJsonRpc(
     }
     throw new SdkHttpError(SdkErrorCode.ClientHttpNotImplemented, `Error POSTing to endpoint: ${text ?? ''}`, { status, statusText: STATUS_CODES[status] ?? '', text: text ?? undefined });
   }
-  const media = (header('content-type') ?? '').split(';')[0]?.trim().toLowerCase();
-  let answer: JsonRpcAnswer | undefined;
-  if (media === 'application/json') {
-    const text = await readText(res.body);
-    answer = answerIn(parseMessages(text), id);
-  } else if (media === 'text/event-stream') {
-    answer = await answerInSse(res.body, id);
-  } else {
-    res.body.destroy();
-    throw new SdkError(SdkErrorCode.ClientHttpUnexpectedContent, `Unexpected content type: ${header('content-type') ?? 'none'}`, { contentType: header('content-type') });
-  }
+  const { answer, status } = got;
   if (answer === undefined) throw new SdkError(SdkErrorCode.InvalidResult, `Invalid answer to ${method}: no JSON-RPC response with id ${String(id)} (HTTP ${String(status)})`, { method });
   if ('error' in answer) throw protocolError(answer.error);
   return answer.result;
@@ -139,19 +143,27 @@ type JsonRpcAnswer = { id: unknown; result: unknown } | { id: unknown; error: { 
 
 const protocolError = (e: { code: number; message: string; data?: unknown }): ProtocolError => ProtocolError.fromError(e.code, e.message, e.data);
 
-/** Reads a body as UTF-8 up to {@link MAX_ANSWER_BYTES}. */
-async function readText(body: Dispatcher.ResponseData['body']): Promise<string> {
+/**
+ * A body read as UTF-8: `done(text)` once it ended, `tooLarge()` (which may throw) when it passes
+ * `maxBytes`; with `bestEffort`, a failure while reading is answered by `tooLarge()` too (no text).
+ */
+function textSink<T>(maxBytes: number, done: (text: string) => T, tooLarge: () => T, bestEffort = false): BodySink<T> {
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of body as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_ANSWER_BYTES) {
-      body.destroy();
-      throw new SdkError(SdkErrorCode.InvalidResult, `Invalid answer: larger than ${String(MAX_ANSWER_BYTES)} bytes`);
-    }
-    chunks.push(chunk);
-  }
-  return chunks.length === 1 ? (chunks[0] as Buffer).toString('utf8') : Buffer.concat(chunks).toString('utf8');
+  let over = false;
+  return {
+    data(chunk) {
+      size += chunk.length;
+      if (size > maxBytes) {
+        over = true;
+        return true;
+      }
+      chunks.push(chunk);
+      return false;
+    },
+    end: () => (over ? tooLarge() : done(chunks.length === 1 ? (chunks[0] as Buffer).toString('utf8') : Buffer.concat(chunks).toString('utf8'))),
+    ...(bestEffort ? { failed: () => tooLarge() } : {}),
+  };
 }
 
 /** The JSON-RPC messages of a JSON body (one or a batch), each checked by {@link checkMessage}. */
@@ -224,9 +236,9 @@ function answerIn(messages: readonly unknown[], id: number): JsonRpcAnswer | und
 /**
  * Reads an SSE answer until the response to `id` arrives (progress and other notifications before it
  * are skipped; an event that is not a JSON-RPC message is skipped, as the SDK transport skips it), then
- * stops reading. The stream ending without the response is an error.
+ * stops reading. The stream ending without the response gives `undefined` (an error for the caller).
  */
-async function answerInSse(body: Dispatcher.ResponseData['body'], id: number): Promise<JsonRpcAnswer | undefined> {
+function sseSink<T>(id: number, done: (answer: JsonRpcAnswer | undefined) => T): BodySink<T> {
   let found: JsonRpcAnswer | undefined;
   let size = 0;
   const decoder = new TextDecoder();
@@ -243,15 +255,13 @@ async function answerInSse(body: Dispatcher.ResponseData['body'], id: number): P
       found = answerIn([message], id);
     },
   });
-  try {
-    for await (const chunk of body as AsyncIterable<Buffer>) {
+  return {
+    data(chunk) {
       size += chunk.length;
       if (size > MAX_ANSWER_BYTES) throw new SdkError(SdkErrorCode.InvalidResult, `Invalid answer: event stream larger than ${String(MAX_ANSWER_BYTES)} bytes without a response`);
       parser.feed(decoder.decode(chunk, { stream: true }));
-      if (found !== undefined) return found;
-    }
-  } finally {
-    if (!body.destroyed) body.destroy();
-  }
-  return found;
+      return found !== undefined;
+    },
+    end: () => done(found),
+  };
 }

@@ -77,7 +77,7 @@ export function createReplica(backend: string, upstream: string, url: string, op
   // One keep-alive pool per replica origin: the hop, the SDK transport (raw requests) and the probes share its connections.
   const pool = new Pool(new URL(url).origin);
   const dispatcher: Dispatcher = options.interceptors?.length ? pool.compose(...options.interceptors) : pool;
-  const target: HopTarget = { url, dispatcher, clientName: options.clientName, version: options.version };
+  const target: HopTarget = { url: new URL(url), dispatcher, clientName: options.clientName, version: options.version };
   const poolFetch: FetchLike = (input, init) => undiciFetch(input as string, { ...(init as object), dispatcher } as Parameters<typeof undiciFetch>[1]) as unknown as Promise<Response>;
   let connected: Promise<Client> | undefined;
   let rawIds = 0;
