@@ -39,6 +39,38 @@ describe('createLogger', () => {
     expect(line.event).toMatchObject({ action: 'greet', dataset: 'svc.log' });
   });
 
+  it('does not build a line below its level (LOG_LEVEL=warn: info lines cost nothing), and still writes the lines at or above it', async () => {
+    const { stream, lines } = capture();
+    const logger = createLogger({ serviceName: 'svc', serviceVersion: '1', level: 'warn', stream });
+    let read = 0;
+    const fields = {
+      get labels() {
+        read += 1;
+        return { route: '/x' };
+      },
+    } as LogFields;
+    logger.info('dropped', fields);
+    logger.child({ labels: { backend: 'network' } }).info('dropped too', fields);
+    logger.debug('dropped as well', fields);
+    await tick();
+    expect(lines).toHaveLength(0);
+    expect(read).toBe(0);
+    logger.warn('kept', fields);
+    logger.error('kept too');
+    await tick();
+    expect(lines.map((l) => [l['log.level'], l['message']])).toEqual([
+      ['warn', 'kept'],
+      ['error', 'kept too'],
+    ]);
+    expect(read).toBeGreaterThan(0);
+    const errorOnly = capture();
+    const quiet = createLogger({ serviceName: 'svc', serviceVersion: '1', level: 'error', stream: errorOnly.stream });
+    quiet.warn('dropped', fields);
+    quiet.error('kept');
+    await tick();
+    expect(errorOnly.lines.map((l) => l['message'])).toEqual(['kept']);
+  });
+
   it('tags lines inside a request with trace.id from traceparent and user.id', async () => {
     const { stream, lines } = capture();
     const logger = createLogger({ serviceName: 'svc', serviceVersion: '1', stream });
