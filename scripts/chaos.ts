@@ -244,7 +244,8 @@ run('mcp-gateway', ...tsx('services/mcp-gateway/src/main.ts'), {
   GATEWAY_BACKENDS: JSON.stringify({ network: { resource: networkUrl, urls: [networkUrl, network2Url] }, itsm: itsmUrl }),
   HEALTH_INTERVAL_MS: '500',
   REQUEST_TIMEOUT_MS: '20000',
-  LOG_LEVEL: 'warn',
+  // info: the backend health transitions (`backend network is down/up`) are in the log to explain a run.
+  LOG_LEVEL: 'info',
   ...(redisBin ? { REDIS_URL: `redis://127.0.0.1:${String(proxies['redis']?.port)}` } : {}),
 });
 await waitFor(`http://127.0.0.1:${ports.gateway}/readyz`, 'mcp-gateway');

@@ -79,8 +79,12 @@ export const configSchema = withCommonRules(
     BACKEND_BREAKER_HALF_OPEN_MS: positiveInt(30_000),
     /** How often every backend's `/readyz` is probed, in ms (a down backend drops out of tools/list within this). */
     HEALTH_INTERVAL_MS: positiveInt(2_000),
-    /** Timeout of one `/readyz` probe, in ms. */
-    HEALTH_TIMEOUT_MS: positiveInt(1_500),
+    /**
+     * Timeout of one `/readyz` probe, in ms. Above the spine's 2 s bound per readiness check: while a dependency every
+     * replica shares hangs (OPA, Temporal), each replica's `/readyz` takes that long and still says `degraded`; a shorter
+     * probe would drop every replica at once (the same 3 s as the Kubernetes readiness probes).
+     */
+    HEALTH_TIMEOUT_MS: positiveInt(3_000),
     /** Consecutive failed probes before a backend drops out (an open breaker or an unreachable call drops it at once). */
     HEALTH_DOWN_AFTER: positiveInt(2),
     /** How long a caller's tool list per backend is reused, in ms; 0 disables. */

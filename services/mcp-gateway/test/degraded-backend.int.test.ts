@@ -23,6 +23,7 @@ let opa: RunningOpa;
 let catalyst: CatalystSimulator;
 let redis: Awaited<ReturnType<typeof startRedis>>;
 let redisProxy: FaultProxy;
+let opaProxy: FaultProxy;
 let network: McpProcess;
 let gateway: RunningGateway;
 let gatewayAudience: string;
@@ -32,6 +33,7 @@ beforeAll(async () => {
   catalyst = await startCatalystCenterSimulator({ port: 0, username: 'admin', password: 'dev-only-catalyst-password', taskDurationMs: 150 });
   redis = await startRedis();
   redisProxy = await startFaultProxy(Number(new URL(redis.url).port));
+  opaProxy = await startFaultProxy(opa.port);
   const [audiencePort, networkPort] = [await freePort(), await freePort()];
   gatewayAudience = `http://127.0.0.1:${audiencePort}/mcp`;
   const networkUrl = `http://127.0.0.1:${networkPort}/mcp`;
@@ -45,7 +47,7 @@ beforeAll(async () => {
   });
   network = startMcpProcess('mcp-network', networkPort, {
     OIDC_ISSUER: idp.issuer,
-    OPA_URL: opa.url,
+    OPA_URL: `http://127.0.0.1:${String(opaProxy.port)}`,
     AUTHZ_CACHE_TTL_MS: '0',
     CATALYST_BASE_URL: catalyst.url,
     REDIS_URL: `redis://127.0.0.1:${String(redisProxy.port)}`,
@@ -60,7 +62,7 @@ beforeAll(async () => {
       AUTHZ_CACHE_TTL_MS: '0',
       GATEWAY_BACKENDS: JSON.stringify({ network: networkUrl }),
       HEALTH_INTERVAL_MS: '250',
-      HEALTH_TIMEOUT_MS: '1000',
+      // HEALTH_TIMEOUT_MS: the default — it must outlast a backend's /readyz while one of its dependencies hangs.
       LOG_LEVEL: 'error',
     }),
   );
@@ -69,7 +71,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await gateway?.close();
   await network?.stop();
-  await redisProxy?.close();
+  await Promise.allSettled([redisProxy?.close(), opaProxy?.close()]);
   await redis?.stop();
   await Promise.allSettled([catalyst?.stop(), opa?.stop(), idp?.stop()]);
 });
@@ -111,5 +113,35 @@ it('Redis cut under mcp-network: /readyz 200 degraded (resource-lock down), the 
     redisProxy.set('pass');
   }
   await expect.poll(async () => (await fetch(`http://127.0.0.1:${String(network.port)}/readyz`).then((r) => r.json())) as unknown, { timeout: 15_000, interval: 250 }).toMatchObject({ status: 'ready' });
+  await client.close();
+}, 120_000);
+
+it('OPA hung under mcp-network: its /readyz takes up to the spine’s 2 s check bound and still says 200 degraded — the gateway’s probe (default timeout) outlasts it and keeps routing; callers get the backend’s own ERR_AUTHZ_UNAVAILABLE', async () => {
+  const token = await idp.issueToken({ user: 'nina', audience: gatewayAudience, acr: 'mfa' });
+  const client = new Client({ name: 'degraded-backend-test', version: '1' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } });
+  await client.connect(new StreamableHTTPClientTransport(new URL(`${gateway.url}/mcp`), { authProvider: { token: async () => token } }));
+  const read = async () => (await client.callTool({ name: 'network__list_devices', arguments: { limit: 2 } })) as CallToolResult;
+  expect((await read()).isError).toBeFalsy();
+
+  opaProxy.set('hang');
+  try {
+    const readyzUrl = `http://127.0.0.1:${String(network.port)}/readyz`;
+    await expect
+      .poll(async () => {
+        const r = await fetch(readyzUrl);
+        return { status: r.status, body: (await r.json()) as unknown };
+      }, { timeout: 15_000, interval: 250 })
+      .toMatchObject({ status: 200, body: { status: 'degraded', checks: { authorizer: false } } });
+    // Several probes later (each waits for the slow /readyz) the backend is still in.
+    await new Promise((r) => setTimeout(r, 5_000));
+    expect(gateway.health.snapshot()).toEqual({ network: 'up' });
+    const hung = await read();
+    expect(hung.isError).toBe(true);
+    expect(errorCode(hung)).toBe('ERR_AUTHZ_UNAVAILABLE');
+    expect(gateway.health.snapshot()).toEqual({ network: 'up' });
+  } finally {
+    opaProxy.set('pass');
+  }
+  await expect.poll(async () => (await read()).isError ?? false, { timeout: 15_000, interval: 250 }).toBe(false);
   await client.close();
 }, 120_000);
