@@ -109,6 +109,26 @@ describe('createUpstreamPolicy', () => {
     expect(signals).toHaveLength(1);
   });
 
+  it('leaves the signal of an attempt that finished alone (no abort event per call), and a fast failure is no timeout', async () => {
+    const policy = createUpstreamPolicy(fast({ timeoutMs: 1000 }));
+    let seen: AbortSignal | undefined;
+    let aborts = 0;
+    const value = await policy.execute(
+      async (signal) => {
+        seen = signal;
+        signal.addEventListener('abort', () => aborts++);
+        return 'ok';
+      },
+      { idempotent: true },
+    );
+    await new Promise((r) => setTimeout(r, 5));
+    expect(value).toBe('ok');
+    expect(seen?.aborted).toBe(false);
+    expect(aborts).toBe(0);
+    const refused = new UpstreamUnavailableError('test-upstream', { status: 503 });
+    await expect(policy.execute(() => Promise.reject(refused), { idempotent: false })).rejects.toBe(refused);
+  });
+
   it('stops at once when the caller aborts, with the caller reason', async () => {
     const policy = createUpstreamPolicy(fast({ timeoutMs: 5000 }));
     const ctrl = new AbortController();
