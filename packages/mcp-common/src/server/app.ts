@@ -15,6 +15,7 @@ import { createFastPath, toolRunnerHandlers, type FastPath, type FastPathHandler
 import { createToolCatalog } from './tool-catalog.ts';
 import { createToolRunner } from './tool-runner.ts';
 import { allowedHostnames, requireAllowedHost } from './host-check.ts';
+import { handlerChain } from './handler-chain.ts';
 import { mcpJsonBody } from './json-body.ts';
 import { mountOperationalRoutes, type ManagementAccess, type ReadinessReport } from './operational.ts';
 import type { BreakerState } from '../resilience/index.ts';
@@ -152,6 +153,11 @@ export function createMcpApp<D>(opts: McpAppOptions<D>): McpApp {
   const metrics = opts.metrics ?? createMetrics({ defaultLabels: { service: opts.service.name } });
   const publicUrl = new URL(opts.publicUrl);
   const mcpPath = publicUrl.pathname;
+  // Express matches paths case-insensitively and with an optional trailing slash.
+  const routePath = mcpPath.toLowerCase().replace(/\/$/, '');
+  if (['/healthz', '/readyz', '/metrics'].includes(routePath) || routePath.startsWith('/.well-known/')) {
+    throw new TypeError(`publicUrl: the MCP endpoint path ${mcpPath} collides with an operational or metadata route`);
+  }
   const allowedHosts = allowedHostnames(publicUrl, opts.allowedHosts);
   const allowedOrigins = [...new Set([...LOOPBACK, ...(opts.allowedOrigins ?? [])])];
 
@@ -317,50 +323,53 @@ export function createMcpApp<D>(opts: McpAppOptions<D>): McpApp {
     runWithRequestContext(ctx, next);
   });
 
-  mountOperationalRoutes(app, { service: opts.service, readiness, metrics, ...(opts.management ? { access: opts.management } : {}) });
-  app.use(metadataRouter);
-
+  // The MCP endpoint first: its calls skip the operational and metadata routes (their paths never collide, checked above).
   app.all(
     mcpPath,
-    requireAllowedHost(allowedHosts),
-    originValidation(allowedOrigins),
-    // Until the caller is authenticated and within its share the body stays unread: any answer
-    // before that point closes the connection instead of draining (or waiting for) the body.
-    (_req: Request, res: Response, next: NextFunction) => {
-      res.setHeader('Connection', 'close');
-      next();
-    },
-    shedLoad(limits.inFlight, refuse),
-    requireAuth,
-    limitPerPrincipal({ rate: limits.rate, concurrency: limits.perPrincipal, keyOf: principalKey, refuse, refusalDelayMs: limits.refusalDelayMs }),
-    (_req: Request, res: Response, next: NextFunction) => {
-      res.removeHeader('Connection');
-      next();
-    },
-    mcpJsonBody({ maxBodyBytes: opts.maxBodyBytes ?? 1_048_576, maxJsonDepth: opts.maxJsonDepth ?? DEFAULT_MAX_JSON_DEPTH }),
-    (req: Request, _res: Response, next: NextFunction) => {
-      const ctx = currentRequestContext();
-      const body = req.body as { method?: unknown; params?: { name?: unknown } } | undefined;
-      if (ctx && body && typeof body === 'object' && typeof body.method === 'string') {
-        ctx.rpcMethod = body.method;
-        if (body.method === 'tools/call' && typeof body.params?.name === 'string') ctx.toolName = body.params.name;
-      }
-      next();
-    },
-    // Fair share by cost: a heavy call (the tool's declared weight) takes more of its caller's share.
-    chargeCallCost({ rate: limits.rate, concurrency: limits.perPrincipal, keyOf: principalKey, refuse, refusalDelayMs: limits.refusalDelayMs, costOf }),
-    (req: Request, res: Response) => {
-      const ctx = currentRequestContext();
-      if (ctx && req.auth) {
-        const principal = principalFromAuthInfo(req.auth);
-        ctx.userId = principal.id;
-        ctx.clientId = principal.clientId;
-      }
-      const fast = fastPath?.(req, res) === true;
-      metrics.mcpDispatch.inc({ path: fast ? 'fast' : 'sdk' });
-      if (!fast) void nodeHandler(req, res, req.body);
-    },
+    handlerChain([
+      requireAllowedHost(allowedHosts),
+      originValidation(allowedOrigins),
+      // Until the caller is authenticated and within its share the body stays unread: any answer
+      // before that point closes the connection instead of draining (or waiting for) the body.
+      (_req: Request, res: Response, next: NextFunction) => {
+        res.setHeader('Connection', 'close');
+        next();
+      },
+      shedLoad(limits.inFlight, refuse),
+      requireAuth,
+      limitPerPrincipal({ rate: limits.rate, concurrency: limits.perPrincipal, keyOf: principalKey, refuse, refusalDelayMs: limits.refusalDelayMs }),
+      (_req: Request, res: Response, next: NextFunction) => {
+        res.removeHeader('Connection');
+        next();
+      },
+      mcpJsonBody({ maxBodyBytes: opts.maxBodyBytes ?? 1_048_576, maxJsonDepth: opts.maxJsonDepth ?? DEFAULT_MAX_JSON_DEPTH }),
+      (req: Request, _res: Response, next: NextFunction) => {
+        const ctx = currentRequestContext();
+        const body = req.body as { method?: unknown; params?: { name?: unknown } } | undefined;
+        if (ctx && body && typeof body === 'object' && typeof body.method === 'string') {
+          ctx.rpcMethod = body.method;
+          if (body.method === 'tools/call' && typeof body.params?.name === 'string') ctx.toolName = body.params.name;
+        }
+        next();
+      },
+      // Fair share by cost: a heavy call (the tool's declared weight) takes more of its caller's share.
+      chargeCallCost({ rate: limits.rate, concurrency: limits.perPrincipal, keyOf: principalKey, refuse, refusalDelayMs: limits.refusalDelayMs, costOf }),
+      (req: Request, res: Response) => {
+        const ctx = currentRequestContext();
+        if (ctx && req.auth) {
+          const principal = principalFromAuthInfo(req.auth);
+          ctx.userId = principal.id;
+          ctx.clientId = principal.clientId;
+        }
+        const fast = fastPath?.(req, res) === true;
+        metrics.mcpDispatch.inc({ path: fast ? 'fast' : 'sdk' });
+        if (!fast) void nodeHandler(req, res, req.body);
+      },
+    ]),
   );
+
+  mountOperationalRoutes(app, { service: opts.service, readiness, metrics, ...(opts.management ? { access: opts.management } : {}) });
+  app.use(metadataRouter);
 
   // Unknown paths: a JSON 404 (Express's default HTML page would replace the security headers).
   app.use((_req: Request, res: Response) => {

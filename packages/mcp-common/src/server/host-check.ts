@@ -34,9 +34,16 @@ export function requireAllowedHost(
   },
 ): RequestHandler {
   const names = [...allowed];
+  // Clients send the same few Host values on every request: each one found allowed is remembered (bounded).
+  const allowedValues = new Set<string>();
   return (req, res, next) => {
-    const result = validateHostHeader(req.headers.host, names);
-    if (result.ok) return next();
+    const host = req.headers.host;
+    if (host !== undefined && allowedValues.has(host)) return next();
+    const result = validateHostHeader(host, names);
+    if (result.ok) {
+      if (host !== undefined && allowedValues.size < 256) allowedValues.add(host);
+      return next();
+    }
     refuse(req, res, next, result.message);
   };
 }
