@@ -6,7 +6,7 @@ import { currentRequestContext, type AuditLogger, type Logger } from '@mcp-platf
 import type { PlatformMetrics } from '@mcp-platform/mcp-common/metrics';
 import { UpstreamUnavailableError } from '@mcp-platform/mcp-common/resilience';
 import { ATTR, decideInSpan, inSpan, inToolCallSpan } from '@mcp-platform/mcp-common/telemetry';
-import { ERROR_META_KEY, TASKS_EXTENSION, declaresTasks, envelopeDeclaresTasks, toToolFailure, type FastPathHandlers } from '@mcp-platform/mcp-common/server';
+import { ERROR_META_KEY, TASKS_EXTENSION, callSignal, declaresTasks, envelopeDeclaresTasks, toToolFailure, type FastPathHandlers } from '@mcp-platform/mcp-common/server';
 import { z } from 'zod';
 import type { ToolCatalog } from './catalog.ts';
 import { COMPOSITE_SERVER, GATEWAY_ENTRY } from './config.ts';
@@ -246,7 +246,9 @@ export function createGateway(deps: GatewayDeps): GatewaySurface {
       throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Tool ${name} not found: ${why}.`);
     }
     const { server, tool } = split;
-    const signal = AbortSignal.any([AbortSignal.timeout(deps.callTimeoutMs), ...(clientSignal ? [clientSignal] : [])]);
+    // The caller's abort and the call's deadline in one signal, its timer cleared when the call ends (the spine's callSignal).
+    const deadline = callSignal(clientSignal, deps.callTimeoutMs);
+    const signal = deadline.signal;
     let outcome: 'success' | 'error' | 'denied' = 'error';
     let reason: string | undefined;
     // Only a well-formed name of a known server names a span (≤ 64 of [a-zA-Z0-9_-]): `tools/call <server>__<tool>`
@@ -268,6 +270,7 @@ export function createGateway(deps: GatewayDeps): GatewaySurface {
         reason = result.isError ? (code ?? 'ERR_TOOL_FAILED') : undefined;
         return result;
       } finally {
+        deadline.done();
         deps.metrics.toolCalls.inc({ server: GATEWAY_SERVER_ID, tool: name, outcome });
         deps.metrics.toolCallDuration.observe({ server: GATEWAY_SERVER_ID, tool: name }, Number(process.hrtime.bigint() - started) / 1e9);
         audit(caller, name, outcome, started, { backend: { server, tool } }, reason);

@@ -18,5 +18,6 @@ export { mountOperationalRoutes, type ManagementAccess, type ReadinessReport } f
 export { securityHeaders, type SecurityHeadersOptions } from './security-headers.ts';
 export { allowedHostnames, requireAllowedHost } from './host-check.ts';
 export { TASKS_EXTENSION, attachTasks, declaresTasks, envelopeDeclaresTasks, type AttachTasksOptions, type TaskBackend, type TaskCaller, type TaskState, type TaskStatus } from './tasks.ts';
+export { callSignal, type CallSignal } from './call-signal.ts';
 export { FAST_PATH_LEGACY_VERSION, FAST_PATH_MODERN_VERSION, type FastCall, type FastPathEra, type FastPathHandlers, type FastRequest } from './fast-path.ts';
 export { listToolsThroughSdk, type ToolListings } from './tool-catalog.ts';
