@@ -10,13 +10,14 @@
  * simulator, mcp-network and the gateway each in their own process, autocannon in this one.
  */
 import type { ChildProcess } from 'node:child_process';
+import { devNull } from 'node:os';
 import { join } from 'node:path';
 import { formatVerdict, judge, type Spread, type Verdict } from '@mcp-platform/bench';
 import { compareFront, formatFrontLevel, startServiceProcess, type FrontLevel } from '@mcp-platform/bench/http-row';
 import { procCpuMs, roundsFor } from '@mcp-platform/bench/interleave';
 import { SEED_IDS, startCatalystCenterSimulator } from '@mcp-platform/sandboxes/catalyst-center';
 import { SEED_RESOURCE_SERVERS, startIdentityProvider } from '@mcp-platform/sandboxes/idp';
-import { POLICY_DIR } from '@mcp-platform/policies';
+import { POLICY_BUNDLE } from '@mcp-platform/policies';
 import { freePort, startOpa } from '@mcp-platform/test-support';
 
 const PROTOCOL_VERSION = '2025-11-25';
@@ -78,7 +79,8 @@ export async function runGatewayBench(opts: GatewayBenchOptions = {}): Promise<G
     accessTokenTtlSeconds: 3_600,
     resourceServers: [...SEED_RESOURCE_SERVERS, { url: gatewayUrl, name: 'mcp-gateway (bench)', ownerClientId: 'mcp-gateway' }, { url: networkUrl, name: 'mcp-network (bench)' }],
   });
-  const opa = await startOpa({ policyDir: POLICY_DIR });
+  // OPA as deployed (the built bundle, decision logs on); its log discarded as a log shipper would take it away.
+  const opa = await startOpa({ bundle: POLICY_BUNDLE, decisionLogs: true, logFile: devNull });
   const sim = await startCatalystCenterSimulator({ port: 0, username: 'admin', password: 'dev-only-catalyst-password' });
   const children: ChildProcess[] = [];
   // Load generation is the thing measured, not the fair-share limits: both servers get the same generous ones.

@@ -9,13 +9,14 @@
  * process (`node --import tsx …/main.ts`), autocannon in this one.
  */
 import type { ChildProcess } from 'node:child_process';
+import { devNull } from 'node:os';
 import { join } from 'node:path';
 import { formatVerdict, judge, type Spread, type Verdict } from '@mcp-platform/bench';
 import { compareFront, formatFrontLevel, startServiceProcess, type FrontLevel } from '@mcp-platform/bench/http-row';
 import { procCpuMs, roundsFor } from '@mcp-platform/bench/interleave';
 import { SEED_IDS, startCatalystCenterSimulator } from '@mcp-platform/sandboxes/catalyst-center';
 import { SEED_RESOURCE_SERVERS, startIdentityProvider } from '@mcp-platform/sandboxes/idp';
-import { POLICY_DIR } from '@mcp-platform/policies';
+import { POLICY_BUNDLE } from '@mcp-platform/policies';
 import { freePort, startOpa } from '@mcp-platform/test-support';
 
 const PROTOCOL_VERSION = '2025-11-25';
@@ -75,7 +76,8 @@ export async function runProxyBench(opts: ProxyBenchOptions = {}): Promise<Proxy
     accessTokenTtlSeconds: 3_600,
     resourceServers: [...SEED_RESOURCE_SERVERS, { url: proxyUrl, name: 'rest-proxy (bench)', ownerClientId: 'rest-proxy' }, { url: networkUrl, name: 'mcp-network (bench)' }],
   });
-  const opa = await startOpa({ policyDir: POLICY_DIR });
+  // OPA as deployed (the built bundle, decision logs on); its log discarded as a log shipper would take it away.
+  const opa = await startOpa({ bundle: POLICY_BUNDLE, decisionLogs: true, logFile: devNull });
   const sim = await startCatalystCenterSimulator({ port: 0, username: 'admin', password: 'dev-only-catalyst-password' });
   const children: ChildProcess[] = [];
   try {
