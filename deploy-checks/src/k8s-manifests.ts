@@ -188,6 +188,8 @@ export const SERVICES: K8sService[] = [
       ALLOW_DEV_SECRETS: 'false',
       TEMPORAL_ADDRESS: CLUSTER_TEMPORAL_ADDRESS,
       TEMPORAL_NAMESPACE: 'default',
+      // mcp-itsm's per-change write lock, shared: a deployment's change writes and mcp-itsm's tool writes take turns.
+      REDIS_URL: 'redis://redis:6379',
       // Verifies the credentials of workflow actions (audience in @mcp-platform/registry's WORKERS).
       OIDC_ISSUER: SPINE_ENV.OIDC_ISSUER,
       OIDC_GROUPS_CLAIM: SPINE_ENV.OIDC_GROUPS_CLAIM,

@@ -1,4 +1,4 @@
-import { authEnv, authzEnv, loggingEnv, parseConfig, port, positiveInt, secretsEnv, type Env } from '@mcp-platform/mcp-common/config';
+import { authEnv, authzEnv, loggingEnv, parseConfig, port, positiveInt, redisEnv, resourceLockEnv, secretsEnv, type Env } from '@mcp-platform/mcp-common/config';
 import { catalystCenterEnv } from '@mcp-platform/connectors/catalyst-center';
 import { serviceNowEnv } from '@mcp-platform/connectors/servicenow';
 import { z } from 'zod';
@@ -13,6 +13,9 @@ export const configSchema = z
     ...authzEnv,
     ...secretsEnv,
     ...temporalEnv,
+    // mcp-itsm's per-change write lock, shared through Redis (REDIS_URL; in-process when unset): RESOURCE_LOCK_WAIT_MS.
+    ...redisEnv,
+    ...resourceLockEnv,
     /** Most activities this worker runs at once. */
     WORKER_MAX_CONCURRENT_ACTIVITIES: positiveInt(20),
     /** How long a dead worker's sticky workflow tasks wait before another worker takes them, in ms. */

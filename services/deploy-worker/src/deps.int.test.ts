@@ -37,7 +37,7 @@ beforeAll(async () => {
     ALLOW_DEV_SECRETS: 'false',
     AUTHZ_MODE: 'wasm',
   });
-  deps = buildDeps(config, log.logger, metrics);
+  deps = await buildDeps(config, log.logger, metrics);
 });
 afterAll(async () => {
   await deps?.close();

@@ -44,7 +44,7 @@ export interface RunningDeployWorker {
 export async function startDeployWorker(config: WorkerConfig, logger: PlatformLogger): Promise<RunningDeployWorker> {
   // One registry for the probe server's /metrics: activity counts, upstream and secret metrics.
   const metrics = createMetrics({ defaultLabels: { service: 'deploy-worker' } });
-  const deps = buildDeps(config, logger, metrics);
+  const deps = await buildDeps(config, logger, metrics);
   const verifier = tokenVerifierFromConfig(config, config.DEPLOY_WORKER_AUDIENCE, logger);
   const connection = await connectWorker(config);
   const ledgerClient = await connectClient(config);

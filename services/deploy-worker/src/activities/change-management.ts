@@ -1,6 +1,8 @@
 import type { ServiceNowClient } from '@mcp-platform/connectors/servicenow';
 import { CHANGE_STATE, type ChangeStateName } from '@mcp-platform/connectors/servicenow';
+import { createMemoryResourceLock, type ResourceLock } from '@mcp-platform/mcp-common/binding';
 import { PlatformError } from '@mcp-platform/mcp-common/errors';
+import { serverByKey } from '@mcp-platform/registry';
 import type { ChangeType } from '@mcp-platform/deployment-contract';
 
 /** A ticket the workflow created (change request or incident). */
@@ -72,15 +74,37 @@ const PATHS: Record<ChangeType, ChangeStateName[]> = {
 };
 const NAME_BY_VALUE = new Map<string, ChangeStateName>(Object.entries(CHANGE_STATE).map(([name, value]) => [value, name as ChangeStateName]));
 
+/** Options of {@link createServiceNowChangeManagement}. */
+export interface ServiceNowChangeManagementOptions {
+  /**
+   * The lock every write to an existing change is made under, on mcp-itsm's key for it ({@link changeLockKey}):
+   * the spine's resource lock shared through Redis (`resourceLockFromConfig`, prefix `mcp:lock:`), so a
+   * deployment's write and an mcp-itsm tool's write on one change never interleave.
+   * Default: an in-process lock (this worker only).
+   */
+  lock?: ResourceLock;
+}
+
 /**
- * {@link ChangeManagement} over the ServiceNow Table API connector (normal and standard changes).
+ * mcp-itsm's lock key of a change: its tools' `lockKeys` (`change_request:<sys_id>`) under its server id, as the
+ * spine's tool runner scopes them (`itsm:change_request:<sys_id>`; in Redis `mcp:lock:itsm:change_request:<sys_id>`) —
+ * one key, so both sides exclude each other.
+ */
+export const changeLockKey = (sysId: string): string => `${serverByKey('itsm').key}:change_request:${sysId}`;
+
+/**
+ * {@link ChangeManagement} over the ServiceNow Table API connector (normal and standard changes). Every
+ * write to an existing change (approval decision, moves, work notes, close, cancel) holds the change's lock.
  *
  * @example
  * ```ts
- * const itsm = createServiceNowChangeManagement(createServiceNowClient({ instanceUrl, credentials }));
+ * const itsm = createServiceNowChangeManagement(createServiceNowClient({ instanceUrl, credentials }), { lock: resourceLockFromConfig(config, redis) });
  * ```
  */
-export function createServiceNowChangeManagement(sn: ServiceNowClient): ChangeManagement {
+export function createServiceNowChangeManagement(sn: ServiceNowClient, options: ServiceNowChangeManagementOptions = {}): ChangeManagement {
+  const lock = options.lock ?? createMemoryResourceLock();
+  // Busy (ERR_RESOURCE_BUSY) or the lock store down (ERR_LOCK_UNAVAILABLE): plain errors, retried by Temporal — never written unlocked.
+  const onChange = <T>(sysId: string, fn: () => Promise<T>): Promise<T> => lock.withLock([changeLockKey(sysId)], fn);
   const read = async (sysId: string): Promise<{ state: ChangeStateName; path: ChangeStateName[] }> => {
     const change = await sn.getChangeRequest(sysId);
     const name = NAME_BY_VALUE.get(change.state.value);
@@ -132,22 +156,25 @@ export function createServiceNowChangeManagement(sn: ServiceNowClient): ChangeMa
       );
       return { sysId: record.sys_id, number: record.number.value, created };
     },
-    decideApproval: decide,
-    moveChange: (sysId, to, workNote, approvedBy) => walk(sysId, to, workNote, approvedBy),
-    async addWorkNote(sysId, note) {
-      await sn.updateChangeRequest(sysId, { workNote: note });
-    },
-    async closeChange(sysId, code, notes) {
-      const current = await stateOf(sysId);
-      if (current === 'closed') return;
-      await walk(sysId, 'review');
-      await sn.updateChangeRequest(sysId, { state: 'closed', closeCode: code, closeNotes: notes });
-    },
-    async cancelChange(sysId, reason) {
-      const current = await stateOf(sysId);
-      if (current === 'canceled' || current === 'closed') return;
-      await sn.updateChangeRequest(sysId, { state: 'canceled', workNote: reason });
-    },
+    decideApproval: (sysId, input) => onChange(sysId, () => decide(sysId, input)),
+    moveChange: (sysId, to, workNote, approvedBy) => onChange(sysId, () => walk(sysId, to, workNote, approvedBy)),
+    addWorkNote: (sysId, note) =>
+      onChange(sysId, async () => {
+        await sn.updateChangeRequest(sysId, { workNote: note });
+      }),
+    closeChange: (sysId, code, notes) =>
+      onChange(sysId, async () => {
+        const current = await stateOf(sysId);
+        if (current === 'closed') return;
+        await walk(sysId, 'review');
+        await sn.updateChangeRequest(sysId, { state: 'closed', closeCode: code, closeNotes: notes });
+      }),
+    cancelChange: (sysId, reason) =>
+      onChange(sysId, async () => {
+        const current = await stateOf(sysId);
+        if (current === 'canceled' || current === 'closed') return;
+        await sn.updateChangeRequest(sysId, { state: 'canceled', workNote: reason });
+      }),
     async openIncident(input) {
       const { record, created } = await sn.createIncident(
         { short_description: input.shortDescription, description: input.description, impact: 2, urgency: 2, category: 'network' },
