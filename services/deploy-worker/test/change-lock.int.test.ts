@@ -106,3 +106,19 @@ it('the deployment’s approval (worker, alice) and carol’s approve_change_req
     expect(changeRecord(change.sysId)?.['state']).toBe('-2');
   }
 }, 180_000);
+
+it('worker changes reference their requester in requested_by when ServiceNow knows them — so mcp-itsm’s four-eyes holds for them: carol cannot approve the change she requested', async () => {
+  const carolsUser = sims.servicenow.state.tables.sys_user.find((u) => u['user_name'] === 'carol');
+  expect(carolsUser).toBeDefined();
+  const mine = await deps.itsm.openChange({ correlationId: `requested-by-carol-${String(Date.now())}`, shortDescription: 'requested by carol', description: 'four eyes', requestedBy: 'carol' });
+  expect(changeRecord(mine.sysId)?.['requested_by']).toBe(carolsUser?.['sys_id']);
+  await deps.itsm.moveChange(mine.sysId, 'authorize');
+  const self = (await carol.c.callTool({ name: 'approve_change_request', arguments: { change: mine.number } })) as { isError?: boolean; content?: Array<{ text?: string }> };
+  expect(self.isError).toBe(true);
+  expect(JSON.stringify(self.content)).toMatch(/four-eyes/);
+  expect(sims.servicenow.state.tables.sysapproval_approver.filter((a) => a['sysapproval'] === mine.sysId && a['state'] === 'approved')).toEqual([]);
+
+  // A requester who is no ServiceNow user (nina): no reference, named in the description as before.
+  const ninas = await deps.itsm.openChange({ correlationId: `requested-by-nina-${String(Date.now())}`, shortDescription: 'requested by nina', description: 'no sys_user', requestedBy: 'nina' });
+  expect(changeRecord(ninas.sysId)).toMatchObject({ requested_by: '', description: expect.stringContaining('Requested by: nina') });
+}, 60_000);

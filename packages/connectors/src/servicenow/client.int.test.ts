@@ -155,6 +155,15 @@ describe('ServiceNow client against the simulator', () => {
     expect((await sn.getChangeRequest(closed.number.value)).sys_id).toBe(record.sys_id);
   });
 
+  it('finds a sys_user by user_name (the reference a change\'s requested_by takes); none for an unknown name; refuses a name it would put into a query unsafely', async () => {
+    const carol = await sn.findUserByName('carol');
+    expect(carol).toEqual({ sysId: sim.state.tables.sys_user.find((u) => u['user_name'] === 'carol')?.['sys_id'], userName: 'carol' });
+    expect(await sn.findUserByName('nobody-here')).toBeUndefined();
+    await expect(sn.findUserByName('carol^ORuser_nameISNOTEMPTY')).rejects.toBeInstanceOf(TypeError);
+    const { record } = await sn.createChangeRequest({ short_description: 'requested by carol', type: 'normal', ...(carol ? { requested_by: carol.sysId } : {}) }, { correlationId: 'requested-by-1' });
+    expect(record.requested_by).toMatchObject({ value: carol?.sysId });
+  });
+
   describe('change approvals (sysapproval_approver)', () => {
     async function changeInAuthorize(key: string): Promise<string> {
       const { record } = await sn.createChangeRequest({ short_description: `Approval ${key}`, type: 'normal' }, { correlationId: key });

@@ -30,6 +30,7 @@ import {
   INCIDENT_STATE,
   IncidentSchema,
   ServiceNowErrorBodySchema,
+  UserRefSchema,
   type Approval,
   type ApprovalDecision,
   type ApprovalOutcome,
@@ -142,6 +143,11 @@ export interface ServiceNowClient {
    * oldest first, each with its approver's `user_name`.
    */
   searchChangeApprovals(changeSysId: string, call?: CallOptions): Promise<Approval[]>;
+  /**
+   * The `sys_user` whose `user_name` is `userName` (`GET /api/now/table/sys_user?sysparm_query=user_name=<name>`),
+   * or `undefined` when the instance has none — a platform identity need not be a ServiceNow user.
+   */
+  findUserByName(userName: string, call?: CallOptions): Promise<{ sysId: string; userName: string } | undefined>;
   /**
    * Records `approver`'s decision in their own approval record of the change (`PATCH
    * /api/now/table/sysapproval_approver/{sys_id}` with `state` and `comments`), then reads the change
@@ -491,6 +497,23 @@ export function createServiceNowClient(options: ServiceNowClientOptions): Servic
     return result;
   }
 
+  // Users (`sys_user`): https://www.servicenow.com/docs/r/api-reference/rest-apis/c_TableAPI.html
+  async function findUserByName(userName: string, call: CallOptions = {}): Promise<{ sysId: string; userName: string } | undefined> {
+    if (!USER_NAME.test(requireText(userName, 'userName'))) throw new TypeError('userName must be a user_name (letters, digits, . _ @ -)');
+    const { result } = await send({
+      method: 'GET',
+      path: '/api/now/table/sys_user',
+      operation: 'GET /table/sys_user by user_name',
+      query: { sysparm_query: encodeQuery([{ field: 'user_name', op: '=', value: userName }]), sysparm_limit: 2, sysparm_fields: 'sys_id,user_name' },
+      signal: call.signal,
+      schema: UserRefSchema.array(),
+    });
+    // An instance that drops a condition it cannot evaluate matches everything: take only the exact user.
+    const exact = result.filter((u) => u.user_name.value === userName);
+    if (exact.length !== result.length) throw new UpstreamResponseInvalidError(UPSTREAM, 'GET /table/sys_user by user_name (the instance ignored the condition; is user_name readable?)');
+    return exact[0] ? { sysId: exact[0].sys_id, userName } : undefined;
+  }
+
   async function decideApproval(changeSysId: string, input: ApprovalDecision, call: CallOptions = {}): Promise<ApprovalOutcome> {
     const approver = requireText(input?.approver, 'approver');
     if (!USER_NAME.test(approver)) throw new TypeError('approver must be a user_name (letters, digits, . _ @ -)');
@@ -590,6 +613,7 @@ export function createServiceNowClient(options: ServiceNowClientOptions): Servic
       return changeTable.patch(sysId, body, call);
     },
     searchChangeApprovals: searchApprovals,
+    findUserByName,
     decideChangeApproval: decideApproval,
     breakerState: () => policy.breakerState(),
     async close() {

@@ -66,6 +66,9 @@ const common = {
   sys_mod_count: field,
 };
 
+/** A `sys_user` reference as the connector reads it (`sysparm_fields=sys_id,user_name`). */
+export const UserRefSchema = z.object({ sys_id: common.sys_id, user_name: field });
+
 /** An `incident` record (display values included). */
 export const IncidentSchema = z.object({ ...common, caller_id: field, category: field, opened_at: field, resolved_at: field });
 export type Incident = z.output<typeof IncidentSchema>;
@@ -177,6 +180,8 @@ export interface ChangeRequestFields {
   risk?: 'high' | 'moderate' | 'low';
   assignment_group?: string;
   assigned_to?: string;
+  /** Who the change is requested by: a `sys_user` sys_id (see `findUserByName`). */
+  requested_by?: string;
   /** `YYYY-MM-DD HH:mm:ss` (UTC). */
   start_date?: string;
   end_date?: string;

@@ -150,8 +150,25 @@ export function createServiceNowChangeManagement(sn: ServiceNowClient, options: 
   };
   return {
     async openChange(input) {
+      // `requested_by` references the requester's sys_user when the instance has one (user_name = the verified
+      // platform identity), so mcp-itsm's four-eyes check on it applies to deployment changes too; a requester
+      // who is no ServiceNow user is named in the description only.
+      // A name that cannot be a user_name (the connector puts none into a query) is no ServiceNow user.
+      const requester = await sn.findUserByName(input.requestedBy).catch((err: unknown) => {
+        if (err instanceof TypeError) return undefined;
+        throw err;
+      });
       const { record, created } = await sn.createChangeRequest(
-        { short_description: input.shortDescription, description: `${input.description}\nRequested by: ${input.requestedBy}`, type: input.type ?? 'normal', risk: 'moderate', impact: 2, urgency: 2, ...(input.standardTemplate !== undefined ? { std_change_producer_version: input.standardTemplate } : {}) },
+        {
+          short_description: input.shortDescription,
+          description: `${input.description}\nRequested by: ${input.requestedBy}`,
+          type: input.type ?? 'normal',
+          risk: 'moderate',
+          impact: 2,
+          urgency: 2,
+          ...(requester ? { requested_by: requester.sysId } : {}),
+          ...(input.standardTemplate !== undefined ? { std_change_producer_version: input.standardTemplate } : {}),
+        },
         { correlationId: input.correlationId },
       );
       return { sysId: record.sys_id, number: record.number.value, created };
