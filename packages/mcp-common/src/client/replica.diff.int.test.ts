@@ -13,6 +13,7 @@ import { createMcpApp } from '../server/app.ts';
 import { listen, type RunningServer } from '../server/listen.ts';
 import { defineTool } from '../server/tool.ts';
 import { runWithRequestContext } from '../logging/index.ts';
+import { createBackendPool } from './backend-pool.ts';
 import { createReplica, notExecuted, type Replica, type ReplicaOptions } from './replica.ts';
 
 // The differential test of the backend hop: the same corpus of calls goes through the SDK `Client`
@@ -280,6 +281,7 @@ describe('backend hop: undici path against the SDK Client path', () => {
     'HTTP 503 (shed before dispatch)': text(503, 'busy', { 'retry-after': '1' }),
     'HTTP 404': text(404, 'not here'),
     'HTTP 429': text(429, 'slow down'),
+    "HTTP 429 of the spine's limits": text(429, JSON.stringify({ jsonrpc: '2.0', error: { code: -32000, message: 'Too many requests in flight for this caller (at most 4); retry when one finishes.', data: { code: 'ERR_CONCURRENCY_LIMITED', retryable: true, retryAfterSeconds: 1 } }, id: null }), { 'content-type': 'application/json', 'retry-after': '1' }),
     'HTTP 403': text(403, 'forbidden'),
     'HTTP 403 insufficient_scope': text(403, 'more scope', { 'www-authenticate': 'Bearer error="insufficient_scope", scope="mcp:admin"' }),
     'HTTP 401': text(401, 'who?'),
@@ -348,6 +350,7 @@ describe('backend hop: undici path against the SDK Client path', () => {
     'HTTP 503 (shed before dispatch)',
     'HTTP 404',
     'HTTP 429',
+    "HTTP 429 of the spine's limits",
     'HTTP 403',
     'HTTP 403 insufficient_scope',
     'HTTP 401',
@@ -413,6 +416,38 @@ describe('backend hop: undici path against the SDK Client path', () => {
       (err: unknown) => (err as { cause?: Error }).cause,
     );
     expect(malformed?.message).toMatch(/^Invalid result for tools\/call: content/);
+  });
+
+  it("a backend's 429 is the caller's own limit: passed on with its code and wait on both paths, never counted as a replica failure", async () => {
+    // breakerFailures 1: one failure the breaker counted would open it.
+    for (const r of pair(scriptedUrl, { breakerFailures: 1 })) {
+      for (let i = 0; i < 3; i++) {
+        const limited = await outcome(() => r.callTool('tok', "HTTP 429 of the spine's limits", {}));
+        expect(limited.error).toMatchObject({ name: 'PlatformError', code: 'ERR_CONCURRENCY_LIMITED', message: 'too many of your requests are in flight at MCP server mcp-diff; retry after 1 s.', notExecuted: false });
+        // A 429 without the spine's body is still the caller's: rate limited, no wait known.
+        expect((await outcome(() => r.callTool('tok', 'HTTP 429', {}))).error).toMatchObject({ code: 'ERR_RATE_LIMITED', message: 'you exceeded your rate limit at MCP server mcp-diff; retry later.' });
+      }
+      expect(r.breakerState()).toBe('closed');
+      // A real failure still counts: the breaker opens on the first one.
+      await outcome(() => r.callTool('tok', 'HTTP 502', {}));
+      expect(r.breakerState()).toBe('open');
+    }
+    // In a pool of two replicas: not repeated on the other replica (that would step around the limit), and
+    // the replica stays in routing.
+    const pool = createBackendPool({ backends: { diff: { resource: scriptedUrl, urls: [scriptedUrl, scriptedUrl] } }, clientName: 'diff-pool', version: '1.0.0', breakerFailures: 1 });
+    try {
+      const backend = pool.get('diff')!;
+      wire.length = 0;
+      for (let i = 0; i < 4; i++) {
+        const limited = await outcome(() => backend.callTool('tok', "HTTP 429 of the spine's limits", {}, undefined, { repeatable: () => true }));
+        expect(limited.error?.code).toBe('ERR_CONCURRENCY_LIMITED');
+      }
+      expect(wire).toHaveLength(4);
+      expect(backend.available()).toBe(true);
+      expect(backend.breakerState()).toBe('closed');
+    } finally {
+      await pool.close();
+    }
   });
 
   it('sends the same request on the wire: headers, envelope, trace context', async () => {

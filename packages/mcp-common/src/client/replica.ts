@@ -263,9 +263,33 @@ export function notExecuted(err: unknown): boolean {
   return false;
 }
 
+/** The per-caller refusals of the spine's limits (`limits/middleware.ts`), answered with HTTP 429. */
+const CALLER_LIMIT_CODES = new Set(['ERR_RATE_LIMITED', 'ERR_CONCURRENCY_LIMITED']);
+
+/**
+ * A backend's 429 is about the caller, not the replica: the spine's limits are per principal (rate and
+ * concurrency; an overloaded replica answers 503 `ERR_OVERLOADED`, which fails over). So it is the
+ * caller's own refusal, passed on with the backend's code and wait — a `PlatformError`, never an
+ * upstream failure: it neither counts towards the replica's breaker nor takes the replica out of
+ * routing, and is not repeated on another replica (that would step around the limit).
+ */
+function callerLimited(name: string, text: unknown, cause: unknown): PlatformError {
+  let data: { code?: unknown; retryAfterSeconds?: unknown } | undefined;
+  try {
+    data = (JSON.parse(typeof text === 'string' ? text : '') as { error?: { data?: typeof data } }).error?.data;
+  } catch {
+    data = undefined;
+  }
+  const code = typeof data?.code === 'string' && CALLER_LIMIT_CODES.has(data.code) ? (data.code as 'ERR_RATE_LIMITED' | 'ERR_CONCURRENCY_LIMITED') : 'ERR_RATE_LIMITED';
+  const wait = typeof data?.retryAfterSeconds === 'number' && Number.isFinite(data.retryAfterSeconds) && data.retryAfterSeconds >= 0 ? Math.ceil(data.retryAfterSeconds) : undefined;
+  const what = code === 'ERR_CONCURRENCY_LIMITED' ? 'too many of your requests are in flight at' : 'you exceeded your rate limit at';
+  return new PlatformError(code, `${what} MCP server mcp-${name}; retry ${wait === undefined ? 'later' : `after ${String(wait)} s`}.`, { cause });
+}
+
 /**
  * Maps what the SDK throws to the platform's typed errors: a refused delegated token is
- * `UpstreamAuthError` (status 401), a 403 at the HTTP layer `UpstreamRejectedError` (status 403),
+ * `UpstreamAuthError` (status 401), a 403 at the HTTP layer `UpstreamRejectedError` (status 403), a 429
+ * the caller's own limit (`ERR_RATE_LIMITED`/`ERR_CONCURRENCY_LIMITED`, see {@link callerLimited}),
  * anything transport-level `UpstreamUnavailableError` (counted by the breaker).
  */
 function classify(name: string, err: unknown): unknown {
@@ -278,6 +302,7 @@ function classify(name: string, err: unknown): unknown {
   }
   if (err instanceof SdkHttpError) {
     const status = (err.data as { status?: number } | undefined)?.status ?? 0;
+    if (status === 429) return callerLimited(name, (err.data as { text?: unknown } | undefined)?.text, err);
     if (status === 403) return new UpstreamRejectedError(`mcp-${name}`, 'the MCP server refused the request', { cause: err, status: 403 });
     return new UpstreamUnavailableError(`mcp-${name}`, { cause: err, ...(status ? { status } : {}) });
   }
