@@ -13,3 +13,4 @@ export { startMcpProcess, type McpProcess } from './mcp-process.ts';
 export { recordBackendRequests, type SeenBackendRequest } from './backend-recorder.ts';
 export { connectRecordingClient, type RecordingClient } from './recording-client.ts';
 export { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from './otlp-receiver.ts';
+export { until, type UntilOptions } from './until.ts';

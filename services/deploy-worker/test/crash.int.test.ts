@@ -14,6 +14,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createDeploymentClient, type DeploymentClient } from '@mcp-platform/deployment-contract';
 import { writeWorkflowBundle } from '../src/worker.ts';
 import { SEED, freePort, startIdentity, startSimulators, startTemporalDevServer, type DevServer, type IdentityFixture, type Simulators } from './fixtures.ts';
+import { until } from '@mcp-platform/test-support';
 
 const TASK_QUEUE = 'deploy-crash';
 const packageDir = fileURLToPath(new URL('..', import.meta.url));
@@ -71,17 +72,6 @@ afterAll(async () => {
   await server?.stop();
 });
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    // A probe may fail while the worker process is still starting (a query needs a polling worker).
-    const v = await probe().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 it('completes after the worker is killed mid-deploy, with one ticket and one deployment per device', async () => {
   const devices = SEED.access.slice(0, 2);
   // Started while no worker polls: nobody verifies the requester within verifyTimeoutMs, yet the workflow
@@ -94,7 +84,7 @@ it('completes after the worker is killed mid-deploy, with one ticket and one dep
   expect((await deployments.status(id, { summaryOnly: true })).status).toBe('RUNNING');
   const first = startWorker();
   // The worker process starts now: its boot (seconds on a busy machine) is inside this wait.
-  await until('awaiting approval', async () => ((await deployments.status(id)).progress?.step === 'awaiting_approval' ? true : undefined), 150_000);
+  await until('awaiting approval', async () => ((await deployments.status(id)).progress?.step === 'awaiting_approval' ? true : undefined), { timeoutMs: 150_000 });
   expect((await deployments.approve(id, await identity.credential('alice'))).allowed).toBe(true);
 
   // Kill once Temporal holds the heartbeated Catalyst task id of the running deploy.

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
-import { startOtlpReceiver, type OtlpReceiver } from '@mcp-platform/test-support';
+import { startOtlpReceiver, until, type OtlpReceiver } from '@mcp-platform/test-support';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createDeploymentClient, type DeploymentClient } from '@mcp-platform/deployment-contract';
 import { writeWorkflowBundle } from '../src/worker.ts';
@@ -41,16 +41,6 @@ afterAll(async () => {
   await Promise.allSettled([sims?.stop(), identity?.stop(), otlp?.close()]);
   await server?.stop();
 });
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 it('SIGTERM right after a workflow ran: its RunWorkflow and activity spans reach the OTLP receiver before the process exits', async () => {
   worker = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
@@ -84,7 +74,7 @@ it('SIGTERM right after a workflow ran: its RunWorkflow and activity spans reach
     { templateId: SEED.template, deviceIds: [SEED.access[0] as string], params: { interface: 'Gi1/0/3', description: 'telemetry at stop' }, credential: await identity.credential('nina'), batchSize: 5, pollIntervalMs: 200, approvalTimeoutMs: 120_000 },
     { workflowId: 'deploy-telemetry-stop', verifyTimeoutMs: 1_000 },
   );
-  await until('awaiting approval', async () => ((await deployments.status(id)).progress?.step === 'awaiting_approval' ? true : undefined), 150_000);
+  await until('awaiting approval', async () => ((await deployments.status(id)).progress?.step === 'awaiting_approval' ? true : undefined), { timeoutMs: 150_000 });
   expect((await deployments.approve(id, await identity.credential('alice'))).allowed).toBe(true);
   expect((await deployments.result(id)).outcome).toBe('succeeded');
 

@@ -15,7 +15,7 @@ import { promisify } from 'node:util';
 import type { CallToolResult, Client } from '@modelcontextprotocol/client';
 import { TASKS_EXTENSION } from '@mcp-platform/mcp-common/server';
 import { startServiceNowSimulator, type ServiceNowSimulator } from '@mcp-platform/sandboxes/servicenow';
-import { connectRecordingClient, type RecordingClient, freePort, serviceProcess, startTemporalDevServer, type DevServer, type ServiceProcess } from '@mcp-platform/test-support';
+import { connectRecordingClient, type RecordingClient, freePort, serviceProcess, startTemporalDevServer, until, type DevServer, type ServiceProcess, type UntilOptions } from '@mcp-platform/test-support';
 import { connectClient, DEFAULT_WORKER_AUDIENCE, type TemporalConfig } from '@mcp-platform/deployment-contract';
 import { z } from 'zod';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -116,15 +116,8 @@ async function taskClient(user: string, url: string): Promise<RecordingClient> {
   return client;
 }
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+/** How this test waits: up to 90 s, every 200 ms; a failing read fails the test at once. */
+const WAIT: UntilOptions = { timeoutMs: 90_000, intervalMs: 200, retryErrors: false };
 
 const getTask = (c: Client, taskId: string): Promise<Task> => c.request({ method: 'tasks/get', params: { taskId } }, Task);
 
@@ -141,7 +134,7 @@ it('a task started on replica A is read from replica B, survives SIGKILL of the 
 
   // Replica B (another process) knows the task A created: the state is Temporal's.
   const { c: ninaOnB } = await taskClient('nina', replicaUrl);
-  await until('waiting for approval (read on B)', async () => ((await getTask(ninaOnB, taskId)).statusMessage?.includes('waiting for approval') ? true : undefined));
+  await until('waiting for approval (read on B)', async () => ((await getTask(ninaOnB, taskId)).statusMessage?.includes('waiting for approval') ? true : undefined), WAIT);
   // Policy holds on B as on A: the service desk does not see it.
   const { c: samOnB } = await taskClient('sam', replicaUrl);
   await expect(getTask(samOnB, taskId)).rejects.toThrow(/Task not found/);
@@ -152,7 +145,7 @@ it('a task started on replica A is read from replica B, survives SIGKILL of the 
   await until('a heartbeated deploy', async () => {
     const d = await temporalClient.workflow.getHandle(taskId).describe();
     return d.raw.pendingActivities?.find((a) => a.activityType?.name === 'deployBatch')?.heartbeatDetails?.payloads?.length ? true : undefined;
-  });
+  }, WAIT);
   first.child.kill('SIGKILL');
   await new Promise((r) => first.child.once('exit', r));
   const accepted = () => h.sim.state.deployments.filter((d) => d.outcome === 'accepted');
@@ -176,7 +169,7 @@ it('a task started on replica A is read from replica B, survives SIGKILL of the 
   const done = await until('the task to finish (read on the restarted B)', async () => {
     const t = await getTask(ninaOnRestartedB, taskId);
     return t.status === 'working' ? undefined : t;
-  }, 150_000);
+  }, { ...WAIT, timeoutMs: 150_000 });
   expect(done).toMatchObject({ status: 'completed', result: { structuredContent: { workflowId: taskId, outcome: 'succeeded', approvedBy: 'alice' } } });
   // Replica A answers the same final result.
   expect(await getTask(ninaOnA, taskId)).toEqual(done);
