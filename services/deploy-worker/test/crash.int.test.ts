@@ -4,20 +4,18 @@
  * change request and one deployment per device: the retried deploy activity follows the Catalyst
  * task id it had heartbeated instead of deploying again.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createDeploymentClient, type DeploymentClient } from '@mcp-platform/deployment-contract';
 import { writeWorkflowBundle } from '../src/worker.ts';
-import { SEED, freePort, startIdentity, startSimulators, startTemporalDevServer, type DevServer, type IdentityFixture, type Simulators } from './fixtures.ts';
+import { SEED, freePort, spawnWorker, startIdentity, startSimulators, startTemporalDevServer, type DevServer, type IdentityFixture, type Simulators, type SpawnedWorker } from './fixtures.ts';
 import { until } from '@mcp-platform/test-support';
 
 const TASK_QUEUE = 'deploy-crash';
-const packageDir = fileURLToPath(new URL('..', import.meta.url));
 let server: DevServer;
 let sims: Simulators;
 let identity: IdentityFixture;
@@ -28,32 +26,13 @@ let client: Client;
 let deployments: DeploymentClient;
 const workers: ChildProcess[] = [];
 
-function startWorker(): { child: ChildProcess; output: () => string } {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    cwd: packageDir,
-    env: {
-      PATH: process.env['PATH'] ?? '',
-      HOME: process.env['HOME'] ?? '',
-      TEMPORAL_ADDRESS: server.address,
-      TEMPORAL_TASK_QUEUE: TASK_QUEUE,
-      OIDC_ISSUER: identity.idp.issuer,
-      WORKFLOW_BUNDLE_PATH: bundlePath,
-      TEMPORAL_METRICS_BIND_ADDRESS: metricsAddress,
-      WORKER_STICKY_TIMEOUT_MS: '1000',
-      HEALTH_PORT: '0',
-      CATALYST_BASE_URL: sims.catalyst.url,
-      SERVICENOW_INSTANCE_URL: sims.servicenow.url,
-      AUTHZ_MODE: 'wasm',
-      ALLOW_DEV_SECRETS: 'true',
-      LOG_LEVEL: 'info',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout?.on('data', (b: Buffer) => (out += b.toString()));
-  child.stderr?.on('data', (b: Buffer) => (out += b.toString()));
-  workers.push(child);
-  return { child, output: () => out };
+function startWorker(): SpawnedWorker {
+  const worker = spawnWorker(
+    { temporalAddress: server.address, taskQueue: TASK_QUEUE, identity, sims, bundlePath },
+    { TEMPORAL_METRICS_BIND_ADDRESS: metricsAddress, WORKER_STICKY_TIMEOUT_MS: '1000', LOG_LEVEL: 'info' },
+  );
+  workers.push(worker.child);
+  return worker;
 }
 
 beforeAll(async () => {

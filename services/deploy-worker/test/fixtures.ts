@@ -3,7 +3,9 @@
  * Catalyst Center and ServiceNow simulators, and an ECS logger whose lines
  * are captured for field-by-field checks.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
 import { PassThrough } from 'node:stream';
+import { fileURLToPath } from 'node:url';
 import { startCatalystCenterSimulator, type CatalystSimulator } from '@mcp-platform/sandboxes/catalyst-center';
 import { startServiceNowSimulator, type ServiceNowSimulator } from '@mcp-platform/sandboxes/servicenow';
 import { startIdentityProvider, type RunningIdentityProvider } from '@mcp-platform/sandboxes/idp';
@@ -78,4 +80,54 @@ export async function startIdentity(): Promise<IdentityFixture> {
       idp.issueToken({ user, audience: options.audience ?? DEFAULT_WORKER_AUDIENCE, ...(options.ttlSeconds !== undefined ? { ttlSeconds: options.ttlSeconds } : {}) }),
     stop: () => idp.stop(),
   };
+}
+
+/** A worker started by {@link spawnWorker}: its process, everything it wrote, and its exit. */
+export interface SpawnedWorker {
+  child: ChildProcess;
+  /** stdout and stderr so far. */
+  output(): string;
+  /** Resolves with the exit code (null when a signal ended it). */
+  exited: Promise<number | null>;
+}
+
+/**
+ * The worker as a real `src/main.ts` child process, not waited for (a test may start a deployment before the
+ * worker polls, or kill it at any moment): Temporal at `temporalAddress`, the prebuilt workflow bundle, the
+ * simulators, in-process Wasm policy, dev secrets, a probe server on a free port; `env` adds to or overrides
+ * that (LOG_LEVEL, metrics, OTEL_*).
+ *
+ * @example
+ * ```ts
+ * const w = spawnWorker({ temporalAddress: server.address, taskQueue: 'deploy-crash', identity, sims, bundlePath }, { LOG_LEVEL: 'info' });
+ * w.child.kill('SIGKILL');
+ * ```
+ */
+export function spawnWorker(
+  at: { temporalAddress: string; taskQueue: string; identity: IdentityFixture; sims: Simulators; bundlePath: string },
+  env: Record<string, string> = {},
+): SpawnedWorker {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    cwd: fileURLToPath(new URL('..', import.meta.url)),
+    env: {
+      PATH: process.env['PATH'] ?? '',
+      HOME: process.env['HOME'] ?? '',
+      TEMPORAL_ADDRESS: at.temporalAddress,
+      TEMPORAL_TASK_QUEUE: at.taskQueue,
+      OIDC_ISSUER: at.identity.idp.issuer,
+      WORKFLOW_BUNDLE_PATH: at.bundlePath,
+      HEALTH_PORT: '0',
+      CATALYST_BASE_URL: at.sims.catalyst.url,
+      SERVICENOW_INSTANCE_URL: at.sims.servicenow.url,
+      AUTHZ_MODE: 'wasm',
+      ALLOW_DEV_SECRETS: 'true',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout?.on('data', (b: Buffer) => (out += b.toString()));
+  child.stderr?.on('data', (b: Buffer) => (out += b.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, output: () => out, exited };
 }

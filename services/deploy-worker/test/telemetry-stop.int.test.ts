@@ -5,20 +5,18 @@
  * schedule delay far longer than the test, nothing leaves on the timer — so they reach the receiver only if
  * the worker flushes its telemetry while stopping, before the process ends.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { startOtlpReceiver, until, type OtlpReceiver } from '@mcp-platform/test-support';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createDeploymentClient, type DeploymentClient } from '@mcp-platform/deployment-contract';
 import { writeWorkflowBundle } from '../src/worker.ts';
-import { SEED, startIdentity, startSimulators, startTemporalDevServer, type DevServer, type IdentityFixture, type Simulators } from './fixtures.ts';
+import { SEED, spawnWorker, startIdentity, startSimulators, startTemporalDevServer, type DevServer, type IdentityFixture, type Simulators } from './fixtures.ts';
 
 const TASK_QUEUE = 'deploy-telemetry-stop';
-const packageDir = fileURLToPath(new URL('..', import.meta.url));
 let server: DevServer;
 let sims: Simulators;
 let identity: IdentityFixture;
@@ -43,32 +41,17 @@ afterAll(async () => {
 });
 
 it('SIGTERM right after a workflow ran: its RunWorkflow and activity spans reach the OTLP receiver before the process exits', async () => {
-  worker = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    cwd: packageDir,
-    env: {
-      PATH: process.env['PATH'] ?? '',
-      HOME: process.env['HOME'] ?? '',
-      TEMPORAL_ADDRESS: server.address,
-      TEMPORAL_TASK_QUEUE: TASK_QUEUE,
-      OIDC_ISSUER: identity.idp.issuer,
-      WORKFLOW_BUNDLE_PATH: bundlePath,
-      HEALTH_PORT: '0',
-      CATALYST_BASE_URL: sims.catalyst.url,
-      SERVICENOW_INSTANCE_URL: sims.servicenow.url,
-      AUTHZ_MODE: 'wasm',
-      ALLOW_DEV_SECRETS: 'true',
+  const spawned = spawnWorker(
+    { temporalAddress: server.address, taskQueue: TASK_QUEUE, identity, sims, bundlePath },
+    {
       LOG_LEVEL: 'warn',
       OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url,
       OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
       // Nothing leaves on the batch timer during the test: only a flush at stop delivers.
       OTEL_BSP_SCHEDULE_DELAY: '600000',
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  worker.stdout?.on('data', (b: Buffer) => (output += b.toString()));
-  worker.stderr?.on('data', (b: Buffer) => (output += b.toString()));
-  const exited = new Promise<number | null>((resolve) => worker?.once('exit', (code) => resolve(code)));
+  );
+  worker = spawned.child;
 
   const id = await deployments.start(
     { templateId: SEED.template, deviceIds: [SEED.access[0] as string], params: { interface: 'Gi1/0/3', description: 'telemetry at stop' }, credential: await identity.credential('nina'), batchSize: 5, pollIntervalMs: 200, approvalTimeoutMs: 120_000 },
@@ -82,7 +65,7 @@ it('SIGTERM right after a workflow ran: its RunWorkflow and activity spans reach
   // Still buffered in the worker (the batch timer is 10 min away).
   expect(fromWorker()).toEqual([]);
   worker.kill('SIGTERM');
-  expect(await exited, output).toBe(0);
+  expect(await spawned.exited, spawned.output()).toBe(0);
 
   // Delivered before the process ended (no waiting for stragglers): the workflow's span and, in its trace,
   // Temporal's span of every activity it ran and the platform's own activity spans naming the workflow.
