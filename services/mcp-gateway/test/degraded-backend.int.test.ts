@@ -13,10 +13,10 @@ import { SEED_RESOURCE_SERVERS, startIdentityProvider, type RunningIdentityProvi
 import { POLICY_DIR } from '@mcp-platform/policies';
 import { freePort, startMcpProcess, startOpa, startRedis, type McpProcess, type RunningOpa } from '@mcp-platform/test-support';
 import { startFaultProxy, type FaultProxy } from '@mcp-platform/tooling/fault-proxy';
-import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startGateway, type RunningGateway } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
+import { connectToGateway, errorCode } from './harness.ts';
 
 let idp: RunningIdentityProvider;
 let opa: RunningOpa;
@@ -76,24 +76,24 @@ afterAll(async () => {
   await Promise.allSettled([catalyst?.stop(), opa?.stop(), idp?.stop()]);
 });
 
-const errorCode = (r: CallToolResult): string | undefined => (r._meta?.['io.mcp-platform/error'] as { code?: string } | undefined)?.code;
+
+/** mcp-network's own `/readyz`: its HTTP status and report. */
+const networkReadyz = async (): Promise<{ status: number; body: unknown }> => {
+  const r = await fetch(`http://127.0.0.1:${String(network.port)}/readyz`);
+  return { status: r.status, body: (await r.json()) as unknown };
+};
 
 it('Redis cut under mcp-network: /readyz 200 degraded (resource-lock down), the gateway keeps routing — reads succeed, a write gets the backend’s own ERR_LOCK_UNAVAILABLE', async () => {
   const token = await idp.issueToken({ user: 'nina', audience: gatewayAudience, acr: 'mfa' });
-  const client = new Client({ name: 'degraded-backend-test', version: '1' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } });
-  await client.connect(new StreamableHTTPClientTransport(new URL(`${gateway.url}/mcp`), { authProvider: { token: async () => token } }));
+  const client = await connectToGateway(`${gateway.url}/mcp`, token, 'degraded-backend-test');
   const read = async () => (await client.callTool({ name: 'network__list_devices', arguments: { limit: 2 } })) as CallToolResult;
   expect((await read()).isError).toBeFalsy();
 
   redisProxy.set('refuse');
   try {
-    const readyzUrl = `http://127.0.0.1:${String(network.port)}/readyz`;
     // The backend reports the dependency down, and itself still ready (degraded).
     await expect
-      .poll(async () => {
-        const r = await fetch(readyzUrl);
-        return { status: r.status, body: (await r.json()) as unknown };
-      }, { timeout: 15_000, interval: 250 })
+      .poll(networkReadyz, { timeout: 15_000, interval: 250 })
       .toMatchObject({ status: 200, body: { status: 'degraded', checks: { 'resource-lock': false } } });
     // Several health probes later the gateway still routes to it.
     await new Promise((r) => setTimeout(r, 1_500));
@@ -112,25 +112,20 @@ it('Redis cut under mcp-network: /readyz 200 degraded (resource-lock down), the 
   } finally {
     redisProxy.set('pass');
   }
-  await expect.poll(async () => (await fetch(`http://127.0.0.1:${String(network.port)}/readyz`).then((r) => r.json())) as unknown, { timeout: 15_000, interval: 250 }).toMatchObject({ status: 'ready' });
+  await expect.poll(networkReadyz, { timeout: 15_000, interval: 250 }).toMatchObject({ status: 200, body: { status: 'ready' } });
   await client.close();
 }, 120_000);
 
 it('OPA hung under mcp-network: its /readyz takes up to the spine’s 2 s check bound and still says 200 degraded — the gateway’s probe (default timeout) outlasts it and keeps routing; callers get the backend’s own ERR_AUTHZ_UNAVAILABLE', async () => {
   const token = await idp.issueToken({ user: 'nina', audience: gatewayAudience, acr: 'mfa' });
-  const client = new Client({ name: 'degraded-backend-test', version: '1' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } });
-  await client.connect(new StreamableHTTPClientTransport(new URL(`${gateway.url}/mcp`), { authProvider: { token: async () => token } }));
+  const client = await connectToGateway(`${gateway.url}/mcp`, token, 'degraded-backend-test');
   const read = async () => (await client.callTool({ name: 'network__list_devices', arguments: { limit: 2 } })) as CallToolResult;
   expect((await read()).isError).toBeFalsy();
 
   opaProxy.set('hang');
   try {
-    const readyzUrl = `http://127.0.0.1:${String(network.port)}/readyz`;
     await expect
-      .poll(async () => {
-        const r = await fetch(readyzUrl);
-        return { status: r.status, body: (await r.json()) as unknown };
-      }, { timeout: 15_000, interval: 250 })
+      .poll(networkReadyz, { timeout: 15_000, interval: 250 })
       .toMatchObject({ status: 200, body: { status: 'degraded', checks: { authorizer: false } } });
     // Several probes later (each waits for the slow /readyz) the backend is still in.
     await new Promise((r) => setTimeout(r, 5_000));

@@ -12,10 +12,10 @@ import { SEED_RESOURCE_SERVERS, startIdentityProvider, type RunningIdentityProvi
 import { POLICY_DIR } from '@mcp-platform/policies';
 import { freePort, recordBackendRequests, startMcpProcess, startOpa, startRedis, type McpProcess, type RunningOpa, type RunningRedis } from '@mcp-platform/test-support';
 import { startFaultProxy, type FaultProxy } from '@mcp-platform/tooling/fault-proxy';
-import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startGateway, type RunningGateway } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
+import { connectToGateway, errorCode } from './harness.ts';
 
 let idp: RunningIdentityProvider;
 let opa: RunningOpa;
@@ -86,7 +86,6 @@ afterAll(async () => {
   await Promise.allSettled([catalyst?.stop(), opa?.stop(), idp?.stop()]);
 });
 
-const errorCode = (r: CallToolResult): string | undefined => (r._meta?.['io.mcp-platform/error'] as { code?: string } | undefined)?.code;
 const readiness = async () => (await gateway.pool.get('network')?.health())?.replicas.map((r) => r.readiness);
 const replicaReadyz = (r: McpProcess) =>
   expect.poll(async () => ((await (await fetch(`http://127.0.0.1:${String(r.port)}/readyz`)).json()) as { status: string }).status, { timeout: 15_000, interval: 250 });
@@ -96,8 +95,7 @@ it('prefers the ready replica over a degraded one (writes succeed there), keeps 
   const [a, b] = replicas as [McpProcess, McpProcess];
   const [faultA, faultB] = redisFaults as [FaultProxy, FaultProxy];
   const token = await idp.issueToken({ user: 'nina', audience: gatewayAudience, acr: 'mfa' });
-  const client = new Client({ name: 'degraded-replica-test', version: '1' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } });
-  await client.connect(new StreamableHTTPClientTransport(new URL(`${gateway.url}/mcp`), { authProvider: { token: async () => token } }));
+  const client = await connectToGateway(`${gateway.url}/mcp`, token, 'degraded-replica-test');
   const read = async () => (await client.callTool({ name: 'network__list_devices', arguments: { limit: 2 } })) as CallToolResult;
   // Login Banner has no variables: a deployment that needs the device lock shared through Redis.
   const write = async () =>

@@ -1,7 +1,7 @@
 import { ProtocolError, type CallToolResult, type Client } from '@modelcontextprotocol/client';
 import { SEED_IDS } from '@mcp-platform/sandboxes/catalyst-center';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { jwtPayload, startGatewayHarness, type GatewayHarness } from './harness.ts';
+import { errorCode, jwtPayload, startGatewayHarness, type GatewayHarness } from './harness.ts';
 
 let h: GatewayHarness;
 
@@ -14,7 +14,6 @@ afterAll(async () => {
 });
 
 const names = async (c: Client): Promise<string[]> => (await c.listTools()).tools.map((t) => t.name).sort();
-const errorCode = (r: CallToolResult): string | undefined => (r._meta?.['io.mcp-platform/error'] as { code?: string } | undefined)?.code;
 
 /** What each backend lists for `user` directly (own token per backend), as gateway names. */
 async function directUnion(user: string, servers: Array<'network' | 'itsm' | 'github' | 'analysis'>): Promise<string[]> {

@@ -1,5 +1,6 @@
 import { PassThrough } from 'node:stream';
-import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { Client, StreamableHTTPClientTransport, type CallToolResult } from '@modelcontextprotocol/client';
+import { ERROR_META_KEY } from '@mcp-platform/mcp-common/server';
 import { startCatalystCenterSimulator, type CatalystSimulator } from '@mcp-platform/sandboxes/catalyst-center';
 import { startGitHubSimulator, type GitHubSimulator } from '@mcp-platform/sandboxes/github';
 import { SEED_RESOURCE_SERVERS, startIdentityProvider, type RunningIdentityProvider } from '@mcp-platform/sandboxes/idp';
@@ -175,6 +176,16 @@ export async function startGatewayHarness(
       await Promise.allSettled([catalyst.stop(), servicenow.stop(), github.stop(), opa.stop(), idp.stop()]);
     },
   };
+}
+
+/** The platform error code a failed tool result carries in `_meta` (undefined for a success or a bare tool error). */
+export const errorCode = (r: CallToolResult): string | undefined => (r._meta?.[ERROR_META_KEY] as { code?: string } | undefined)?.code;
+
+/** An SDK client on 2026-07-28 connected to the gateway at `url` with `token` as its bearer. */
+export async function connectToGateway(url: string, token: string, name: string): Promise<Client> {
+  const client = new Client({ name, version: '1' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } });
+  await client.connect(new StreamableHTTPClientTransport(new URL(url), { authProvider: { token: async () => token } }));
+  return client;
 }
 
 /** The payload of a JWT, unverified (tests only). */

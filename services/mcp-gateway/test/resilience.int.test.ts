@@ -4,7 +4,7 @@ import { recordBackendRequests, startRedis } from '@mcp-platform/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGateway } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
-import { startGatewayHarness, type GatewayHarness } from './harness.ts';
+import { errorCode, startGatewayHarness, type GatewayHarness } from './harness.ts';
 
 let h: GatewayHarness;
 
@@ -17,7 +17,6 @@ afterAll(async () => {
 });
 
 const names = async (c: Client): Promise<string[]> => (await c.listTools()).tools.map((t) => t.name);
-const errorCode = (r: CallToolResult): string | undefined => (r._meta?.['io.mcp-platform/error'] as { code?: string } | undefined)?.code;
 
 async function until(what: string, check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
