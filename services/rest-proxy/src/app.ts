@@ -16,6 +16,7 @@ import { limitSettingsFromConfig } from '@mcp-platform/mcp-common/limits';
 import { ERROR_META_KEY } from '@mcp-platform/mcp-common/server';
 import {
   allowedHostnames,
+  boundedCheck,
   listen,
   mountOperationalRoutes,
   type ManagementAccess,
@@ -276,8 +277,7 @@ export function createProxyApp(deps: ProxyDeps): ProxyApp {
   //    the ones that hold keys keep serving. The check asks the IdP itself (its discovery document) every time:
   //    the verifier's own probe is satisfied by a fresh cached key set, but every new exchange needs the IdP.
   const checkTimeoutMs = deps.readinessTimeoutMs ?? 2_000;
-  const check = (probe: () => Promise<boolean>): Promise<boolean> =>
-    Promise.race([probe().catch(() => false), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), checkTimeoutMs).unref())]);
+  const check = (probe: () => Promise<boolean>): Promise<boolean> => boundedCheck(probe, checkTimeoutMs);
   const discoveryUrl = `${deps.issuer.replace(/\/$/, '')}/.well-known/openid-configuration`;
   const identityProviderAnswers = async (): Promise<boolean> => {
     const res = await fetch(discoveryUrl, { signal: AbortSignal.timeout(checkTimeoutMs) });

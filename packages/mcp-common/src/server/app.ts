@@ -17,7 +17,7 @@ import { createToolRunner } from './tool-runner.ts';
 import { allowedHostnames, requireAllowedHost } from './host-check.ts';
 import { handlerChain } from './handler-chain.ts';
 import { mcpJsonBody } from './json-body.ts';
-import { mountOperationalRoutes, type ManagementAccess, type ReadinessReport } from './operational.ts';
+import { boundedCheck, mountOperationalRoutes, type ManagementAccess, type ReadinessReport } from './operational.ts';
 import type { BreakerState } from '../resilience/index.ts';
 import { securityHeaders } from './security-headers.ts';
 import type { TaskBackend } from './tasks.ts';
@@ -266,14 +266,7 @@ export function createMcpApp<D>(opts: McpAppOptions<D>): McpApp {
   const timeoutMs = opts.readinessTimeoutMs ?? 2_000;
   const readiness = async (): Promise<ReadinessReport> => {
     const names = Object.keys(checks);
-    const results = await Promise.all(
-      names.map((n) =>
-        Promise.race([
-          (checks[n] as ReadinessCheck)().catch(() => false),
-          new Promise<boolean>((resolve) => setTimeout(() => resolve(false), timeoutMs).unref()),
-        ]),
-      ),
-    );
+    const results = await Promise.all(names.map((n) => boundedCheck(checks[n] as ReadinessCheck, timeoutMs)));
     const out: Record<string, boolean | 'degraded'> = {};
     names.forEach((n, i) => (out[n] = results[i] === 'degraded' ? 'degraded' : results[i] === true));
     // A dependency down or degraded is a degraded replica, not a dead one: it keeps its traffic (see ReadinessCheck).

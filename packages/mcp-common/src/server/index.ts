@@ -14,7 +14,7 @@ export {
 } from './bootstrap.ts';
 export { DEFAULT_IDEMPOTENCY_WINDOW_MS, idempotencyKeys, type IdempotencyKeys } from './idempotency.ts';
 export { runServerMain } from './main.ts';
-export { mountOperationalRoutes, type ManagementAccess, type ReadinessReport } from './operational.ts';
+export { boundedCheck, mountOperationalRoutes, type ManagementAccess, type ReadinessReport } from './operational.ts';
 export { securityHeaders, type SecurityHeadersOptions } from './security-headers.ts';
 export { allowedHostnames, requireAllowedHost } from './host-check.ts';
 export { TASKS_EXTENSION, attachTasks, declaresTasks, envelopeDeclaresTasks, type AttachTasksOptions, type TaskBackend, type TaskCaller, type TaskState, type TaskStatus } from './tasks.ts';

@@ -12,6 +12,19 @@ export interface ReadinessReport {
   checks: Record<string, boolean | 'degraded'>;
 }
 
+/**
+ * One readiness check within `timeoutMs`: its answer, or `false` when it throws or has not answered in
+ * time — a hung dependency must not hang the probe with it.
+ *
+ * @example
+ * ```ts
+ * const up = await boundedCheck(() => authorizer.ready(), 2_000);
+ * ```
+ */
+export function boundedCheck<T extends boolean | 'degraded'>(check: () => Promise<T>, timeoutMs: number): Promise<T | false> {
+  return Promise.race([check().catch(() => false as const), new Promise<false>((resolve) => setTimeout(() => resolve(false), timeoutMs).unref())]);
+}
+
 /** Who may read `/metrics` and the per-dependency detail of `/readyz`. */
 export interface ManagementAccess {
   /** Bearer token for Prometheus and operators (`MANAGEMENT_TOKEN`). Unset: only loopback callers (when trusted). */
