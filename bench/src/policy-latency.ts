@@ -1,73 +1,185 @@
+import { Pool } from 'undici';
 import { createOpaAuthorizer, createWasmAuthorizer, DEFAULT_WASM_PATH, policyInputFor, type Authorizer, type PolicyInput } from '@mcp-platform/mcp-common/authz';
 
-/** Latency of one engine's decisions, in milliseconds. */
-export interface DecisionLatency {
-  engine: 'wasm' | 'opa';
-  decisions: number;
+/** A latency distribution, in milliseconds. */
+export interface Latency {
   p50Ms: number;
   p99Ms: number;
   maxMs: number;
+}
+
+/** Latency of one engine's decisions, in milliseconds. */
+export interface DecisionLatency extends Latency {
+  engine: 'wasm' | 'opa';
+  decisions: number;
+  /** Decisions asked (and answered "allow") before the measured ones: JIT, keep-alive, OPA's first heap growth and GC cycle. */
+  warmupDecisions: number;
   /** Every decision allowed the call (a deny would measure a different rule path). */
   allAllowed: boolean;
+  /**
+   * OPA server only: the machine's round-trip floor, measured in the same sequence — the authorizer's own
+   * health check (`GET /health` over the same keep-alive pool) alternated with the decisions (ABBA), so
+   * load drift hits both alike. The decision's p50/p99 minus the floor's is what OPA's decision adds to a
+   * bare round trip to the same process.
+   */
+  floor?: Latency;
   /**
    * OPA server only: the same question asked again with `?metrics=true`, and OPA's own
    * `timer_server_handler_ns` per answer — the part of the client-observed time spent inside OPA
    * (decode, evaluate, encode), to tell OPA's tail from the HTTP client's and the scheduler's.
+   * `outside` is each of those requests' client time minus its handler time.
    */
-  server?: { p50Ms: number; p99Ms: number; maxMs: number };
+  server?: Latency & { outside: Latency };
 }
 
 /** The issue's goals for the policy decision's own p99. */
 export const DECISION_TARGET = { wasmP99MsAtMost: 0.1, opaP99MsAtMost: 1 } as const;
 
-function quantile(sorted: number[], q: number): number {
+function quantile(sorted: readonly number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] ?? NaN;
 }
 
-async function measureEngine(engine: DecisionLatency['engine'], authorizer: Authorizer, input: PolicyInput, decisions: number): Promise<DecisionLatency> {
-  let allAllowed = true;
-  for (let i = 0; i < Math.min(500, decisions); i++) allAllowed = (await authorizer.decide(input)).allow && allAllowed; // warm-up (JIT, keep-alive)
-  const samples: number[] = [];
-  for (let i = 0; i < decisions; i++) {
-    const t0 = process.hrtime.bigint();
-    const d = await authorizer.decide(input);
-    samples.push(Number(process.hrtime.bigint() - t0) / 1e6);
-    allAllowed = d.allow && allAllowed;
-  }
-  samples.sort((a, b) => a - b);
-  return { engine, decisions, p50Ms: quantile(samples, 0.5), p99Ms: quantile(samples, 0.99), maxMs: samples.at(-1) ?? NaN, allAllowed };
+/**
+ * p50, p99 and max of `samples` (milliseconds; NaN when empty).
+ *
+ * @example
+ * ```ts
+ * latencyOf([0.2, 0.3, 4]).p50Ms; // 0.3
+ * ```
+ */
+export function latencyOf(samples: readonly number[]): Latency {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return { p50Ms: quantile(sorted, 0.5), p99Ms: quantile(sorted, 0.99), maxMs: sorted.at(-1) ?? NaN };
 }
 
-/** OPA's own handler time per decision (`?metrics=true`), same question, one after the other. */
-async function opaServerSide(opaUrl: string, input: PolicyInput, decisions: number): Promise<{ p50Ms: number; p99Ms: number; maxMs: number }> {
-  const url = new URL('v1/data/mcp/authz/decision?metrics=true', opaUrl.endsWith('/') ? opaUrl : `${opaUrl}/`);
-  const body = JSON.stringify({ input });
-  const samples: number[] = [];
-  for (let i = 0; i < decisions; i++) {
-    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
-    const answer = (await res.json()) as { metrics?: { timer_server_handler_ns?: number } };
-    const ns = answer.metrics?.timer_server_handler_ns;
-    if (typeof ns !== 'number') throw new Error(`OPA answered without metrics.timer_server_handler_ns (HTTP ${String(res.status)})`);
-    samples.push(ns / 1e6);
+const elapsedMs = (t0: bigint): number => Number(process.hrtime.bigint() - t0) / 1e6;
+
+/**
+ * Times `a` and `b` alternately, `n` times each, in ABBA order (a b, b a, a b, …) so that neither always
+ * follows the other; returns each one's samples in milliseconds. A rejection of either ends the run.
+ *
+ * @example
+ * ```ts
+ * const { a: decisions, b: floor } = await timeAlternately(() => opa.decide(input), () => opa.ready(), 5_000);
+ * ```
+ */
+export async function timeAlternately(a: () => Promise<unknown>, b: () => Promise<unknown>, n: number): Promise<{ a: number[]; b: number[] }> {
+  const out = { a: [] as number[], b: [] as number[] };
+  const timed = async (f: () => Promise<unknown>, into: number[]): Promise<void> => {
+    const t0 = process.hrtime.bigint();
+    await f();
+    into.push(elapsedMs(t0));
+  };
+  for (let i = 0; i < n; i++) {
+    if (i % 2 === 0) {
+      await timed(a, out.a);
+      await timed(b, out.b);
+    } else {
+      await timed(b, out.b);
+      await timed(a, out.a);
+    }
   }
-  samples.sort((a, b) => a - b);
-  return { p50Ms: quantile(samples, 0.5), p99Ms: quantile(samples, 0.99), maxMs: samples.at(-1) ?? NaN };
+  return out;
+}
+
+async function measureWasm(input: PolicyInput, decisions: number, warmupDecisions: number): Promise<DecisionLatency> {
+  const wasm = createWasmAuthorizer({ wasm: DEFAULT_WASM_PATH });
+  try {
+    let allAllowed = true;
+    for (let i = 0; i < warmupDecisions; i++) allAllowed = (await wasm.decide(input)).allow && allAllowed;
+    const samples: number[] = [];
+    for (let i = 0; i < decisions; i++) {
+      const t0 = process.hrtime.bigint();
+      const d = await wasm.decide(input);
+      samples.push(elapsedMs(t0));
+      allAllowed = d.allow && allAllowed;
+    }
+    return { engine: 'wasm', decisions, warmupDecisions, ...latencyOf(samples), allAllowed };
+  } finally {
+    await wasm.close();
+  }
+}
+
+/** Waits until OPA says its bundle is activated and its plugins (decision logs) are up: `GET /health?bundles&plugins` is 200. */
+async function opaActivated(pool: Pool, origin: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const res = await pool.request({ origin, path: '/health?bundles&plugins', method: 'GET' }).catch(() => undefined);
+    await res?.body.dump();
+    if (res?.statusCode === 200) return;
+    if (Date.now() > deadline) throw new Error(`OPA at ${origin} did not report its bundle and plugins ready within ${String(timeoutMs)} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** OPA's own handler time per decision (`?metrics=true`), and the rest of each request's client time. */
+async function opaServerSide(pool: Pool, origin: string, path: string, input: PolicyInput, decisions: number): Promise<Latency & { outside: Latency }> {
+  const body = JSON.stringify({ input });
+  const inside: number[] = [];
+  const outside: number[] = [];
+  for (let i = 0; i < decisions; i++) {
+    const t0 = process.hrtime.bigint();
+    const res = await pool.request({ origin, path: `${path}?metrics=true`, method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    const answer = (await res.body.json()) as { metrics?: { timer_server_handler_ns?: number } };
+    const clientMs = elapsedMs(t0);
+    const ns = answer.metrics?.timer_server_handler_ns;
+    if (typeof ns !== 'number') throw new Error(`OPA answered without metrics.timer_server_handler_ns (HTTP ${String(res.statusCode)})`);
+    inside.push(ns / 1e6);
+    outside.push(clientMs - ns / 1e6);
+  }
+  return { ...latencyOf(inside), outside: latencyOf(outside) };
+}
+
+async function measureOpa(opaUrl: string, input: PolicyInput, decisions: number, warmupDecisions: number): Promise<DecisionLatency> {
+  const origin = new URL(opaUrl).origin;
+  const decisionPath = '/v1/data/mcp/authz/decision';
+  const probe = new Pool(origin, { connections: 1 });
+  const opa = createOpaAuthorizer({ url: opaUrl });
+  try {
+    await opaActivated(probe, origin);
+    let allAllowed = true;
+    for (let i = 0; i < warmupDecisions; i++) allAllowed = (await opa.decide(input)).allow && allAllowed;
+    const { a: samples, b: floor } = await timeAlternately(
+      async () => {
+        allAllowed = (await opa.decide(input)).allow && allAllowed;
+      },
+      async () => {
+        if (!(await opa.ready())) throw new Error(`OPA at ${origin} failed its health check during the decision sequence`);
+      },
+      decisions,
+    );
+    const server = await opaServerSide(probe, origin, decisionPath, input, decisions);
+    return { engine: 'opa', decisions, warmupDecisions, ...latencyOf(samples), allAllowed, floor: latencyOf(floor), server };
+  } finally {
+    await opa.close();
+    await probe.close();
+  }
 }
 
 /**
  * Measures the policy decision on its own: the bench's `get_device` question
  * (the seeded network engineer, with arguments, so no decision cache applies)
  * asked one after the other, after a warm-up, of the in-process Wasm policy
- * and, when `opaUrl` is given, of the OPA server over its keep-alive pool — then once more with
- * OPA's own per-request handler time (`?metrics=true`), which separates OPA's tail from the client's.
- * Runs in the orchestrator while no target is loaded.
+ * and, when `opaUrl` is given, of the OPA server through `createOpaAuthorizer` (as the spine asks it).
+ * OPA's decisions start once OPA reports its bundle activated and `opaWarmupDecisions` decisions were
+ * answered (default 2000: past its first heap growth and GC cycle); each is alternated with the same
+ * client's health check (the round-trip floor, {@link DecisionLatency.floor}); then the question is
+ * asked once more with OPA's own per-request handler time (`?metrics=true`), which separates OPA's
+ * tail from the client's. Runs in the orchestrator while no target is loaded.
  *
  * @example
  * ```ts
  * const [wasm, opa] = await measureDecisionLatency({ user: 'nina', groups: ['network-engineers'], deviceId, opaUrl });
  * ```
  */
-export async function measureDecisionLatency(opts: { user: string; groups: string[]; deviceId: string; opaUrl?: string; decisions?: number }): Promise<DecisionLatency[]> {
+export async function measureDecisionLatency(opts: {
+  user: string;
+  groups: string[];
+  deviceId: string;
+  opaUrl?: string;
+  decisions?: number;
+  opaWarmupDecisions?: number;
+}): Promise<DecisionLatency[]> {
   const decisions = opts.decisions ?? 5_000;
   const input = policyInputFor({
     subject: { id: opts.user, groups: opts.groups, scopes: ['mcp:tools'], clientId: 'bench' },
@@ -77,20 +189,7 @@ export async function measureDecisionLatency(opts: { user: string; groups: strin
     arguments: { device_id: opts.deviceId },
     requestId: 'bench',
   });
-  const out: DecisionLatency[] = [];
-  const wasm = createWasmAuthorizer({ wasm: DEFAULT_WASM_PATH });
-  try {
-    out.push(await measureEngine('wasm', wasm, input, decisions));
-  } finally {
-    await wasm.close();
-  }
-  if (opts.opaUrl) {
-    const opa = createOpaAuthorizer({ url: opts.opaUrl });
-    try {
-      out.push({ ...(await measureEngine('opa', opa, input, decisions)), server: await opaServerSide(opts.opaUrl, input, decisions) });
-    } finally {
-      await opa.close();
-    }
-  }
+  const out = [await measureWasm(input, decisions, Math.min(500, decisions))];
+  if (opts.opaUrl) out.push(await measureOpa(opts.opaUrl, input, decisions, opts.opaWarmupDecisions ?? 2_000));
   return out;
 }

@@ -231,10 +231,19 @@ export function formatTable(report: BenchReport): string {
         ]
       : [],
   );
+  const ms = (v: number, digits = 3) => `${v.toFixed(digits)} ms`;
+  const plus = (v: number) => `${v >= 0 ? '+' : '−'}${ms(Math.abs(v))}`;
   const decisionLines = report.decisions.map((d) => {
     const goal = d.engine === 'wasm' ? DECISION_TARGET.wasmP99MsAtMost : DECISION_TARGET.opaP99MsAtMost;
-    return `policy decision alone, ${d.engine === 'wasm' ? 'Wasm in-process' : 'OPA server'}: p50 ${d.p50Ms.toFixed(3)} ms, p99 ${d.p99Ms.toFixed(3)} ms (goal ≤ ${goal} ms: ${d.p99Ms <= goal ? 'met' : 'MISSED'}), max ${d.maxMs.toFixed(2)} ms over ${d.decisions} decisions${d.allAllowed ? '' : ' — INVALID: a decision was not allow'}` +
-      (d.server ? `\n  of which inside OPA (its own timer_server_handler_ns, ${d.decisions} more decisions): p50 ${d.server.p50Ms.toFixed(3)} ms, p99 ${d.server.p99Ms.toFixed(3)} ms, max ${d.server.maxMs.toFixed(2)} ms` : '');
+    return (
+      `policy decision alone, ${d.engine === 'wasm' ? 'Wasm in-process' : 'OPA server'}: p50 ${ms(d.p50Ms)}, p99 ${ms(d.p99Ms)} (goal ≤ ${goal} ms: ${d.p99Ms <= goal ? 'met' : 'MISSED'}), max ${ms(d.maxMs, 2)} over ${d.decisions} decisions after ${d.warmupDecisions} warm-up${d.allAllowed ? '' : ' — INVALID: a decision was not allow'}` +
+      (d.floor
+        ? `\n  round-trip floor (the same client's GET /health, alternated with the decisions): p50 ${ms(d.floor.p50Ms)}, p99 ${ms(d.floor.p99Ms)}, max ${ms(d.floor.maxMs, 2)}; the decision adds p50 ${plus(d.p50Ms - d.floor.p50Ms)}, p99 ${plus(d.p99Ms - d.floor.p99Ms)}`
+        : '') +
+      (d.server
+        ? `\n  inside OPA (its own timer_server_handler_ns, ${d.decisions} more decisions with ?metrics=true): p50 ${ms(d.server.p50Ms)}, p99 ${ms(d.server.p99Ms)}, max ${ms(d.server.maxMs, 2)}; outside its handler (client − handler, per request): p50 ${ms(d.server.outside.p50Ms)}, p99 ${ms(d.server.outside.p99Ms)}`
+        : '')
+    );
   });
   return [
     `${String(report.rounds.rounds)} interleaved rounds of ${String(report.rounds.roundSeconds)}s per target; figures are medians over the rounds, ratios per round against the bare server of that round`,
