@@ -1,5 +1,5 @@
 import { Pool } from 'undici';
-import { createOpaAuthorizer, createWasmAuthorizer, DEFAULT_WASM_PATH, policyInputFor, type Authorizer, type PolicyInput } from '@mcp-platform/mcp-common/authz';
+import { createOpaAuthorizer, createWasmAuthorizer, DEFAULT_WASM_PATH, policyInputFor, type PolicyInput } from '@mcp-platform/mcp-common/authz';
 
 /** A latency distribution, in milliseconds. */
 export interface Latency {
