@@ -274,29 +274,21 @@ export function createProxyApp(deps: ProxyDeps): ProxyApp {
   //  - identity-provider down after this replica once held its keys: verified tokens (until expiry), the key set
   //    (10 min) and token exchanges (until early expiry) are cached; new exchanges fail with ERR_IDP_UNAVAILABLE
   //    (503). No key ever held: no token can be verified here — not ready, so a fresh replica stays out while
-  //    the ones that hold keys keep serving. The check asks the IdP itself (its discovery document) every time:
-  //    the verifier's own probe is satisfied by a fresh cached key set, but every new exchange needs the IdP.
+  //    the ones that hold keys keep serving. The verifier's probe asks the IdP itself (its key set, the answer
+  //    reused for a few seconds): `'degraded'` while it does not answer but keys are held, `false` with none.
   const checkTimeoutMs = deps.readinessTimeoutMs ?? 2_000;
-  const check = (probe: () => Promise<boolean>): Promise<boolean> => boundedCheck(probe, checkTimeoutMs);
-  const discoveryUrl = `${deps.issuer.replace(/\/$/, '')}/.well-known/openid-configuration`;
-  const identityProviderAnswers = async (): Promise<boolean> => {
-    const res = await fetch(discoveryUrl, { signal: AbortSignal.timeout(checkTimeoutMs) });
-    await res.body?.cancel();
-    return res.ok;
-  };
+  const check = <T extends boolean | 'degraded'>(probe: () => Promise<T>): Promise<T | false> => boundedCheck(probe, checkTimeoutMs);
   let keysHeld = false;
   const readiness = async (): Promise<ReadinessReport> => {
-    const [keys, answers, policy, store] = await Promise.all([
+    const [idp, policy, store] = await Promise.all([
       check(() => deps.verifier.ready()),
-      check(identityProviderAnswers),
       check(() => deps.proxyAuthorizer.ready()),
       check(() => deps.rateLimiter.ready()),
     ]);
-    if (keys) keysHeld = true;
-    const idp = keys && answers;
+    if (idp !== false) keysHeld = true;
     const checks = { 'identity-provider': idp, 'policy-engine': policy, 'rate-limit-store': store };
     const ready = keysHeld && (policy || (deps.policyEngine ?? 'opa') === 'opa');
-    return { ready, status: !ready ? 'not-ready' : idp && policy && store ? 'ready' : 'degraded', checks };
+    return { ready, status: !ready ? 'not-ready' : idp === true && policy && store ? 'ready' : 'degraded', checks };
   };
   mountOperationalRoutes(app, { service: SERVICE, readiness, metrics, ...(deps.management ? { access: deps.management } : {}) });
   // DNS-rebinding protection like the MCP servers': everything but the probes answers only to known Host names.

@@ -2,7 +2,7 @@
  * The REST proxy's `/readyz` under real dependency faults (docs/reliability.md, "The REST proxy's readiness").
  * Its IdP, the OPA server and the rate-limit store (redis-server) are each reached through a TCP fault proxy
  * and cut in turn. A dependency every replica shares and whose failure the proxy survives per request keeps it
- * ready — 200 `degraded`, the dependency `false` in the detail — and callers are served from what is cached or get
+ * ready — 200 `degraded`, the dependency `false` (the IdP with keys held: `"degraded"`) in the detail — and callers are served from what is cached or get
  * the proxy's own clean problem. A replica that could answer no request at all (it never reached the IdP, so it
  * holds no key; its in-process policy did not load) answers 503 `not-ready`, so a load balancer keeps it out.
  */
@@ -78,7 +78,7 @@ afterAll(async () => {
 
 interface Readyz {
   status: number;
-  body: { status: string; checks?: Record<string, boolean> };
+  body: { status: string; checks?: Record<string, boolean | 'degraded'> };
 }
 const readyz = async (base: string): Promise<Readyz> => {
   const r = await fetch(`${base}/readyz`, { signal: AbortSignal.timeout(10_000) });
@@ -148,7 +148,8 @@ describe('REST proxy /readyz with its dependencies cut for real', () => {
     const later = await idp.issueToken({ user: 'nina', audience: publicUrl, acr: 'mfa' });
     idpFault.set('refuse');
     try {
-      await pollReadyz(proxy.url, { status: 200, body: { status: 'degraded', checks: { ...ALL_UP, 'identity-provider': false } } });
+      // The IdP itself is asked (not the fresh cached key set): degraded — keys held, the IdP silent.
+      await pollReadyz(proxy.url, { status: 200, body: { status: 'degraded', checks: { ...ALL_UP, 'identity-provider': 'degraded' } } });
       expect((await listDevices(proxy.url, nina)).status).toBe(200);
       // A token not seen before still verifies against the cached key set, but its exchange needs the IdP.
       expect((await servers(proxy.url, later)).status).toBe(200);

@@ -327,4 +327,18 @@ describe('protected resource metadata and readiness', () => {
       idp = saved;
     }
   });
+
+  it('reads an IdP outage as degraded while its keys are held: the IdP itself is asked, tokens never seen still verify', async () => {
+    const own = await startIdentityProvider({ port: 0 });
+    const verifier = createTokenVerifier({ issuer: own.issuer, audience: NETWORK, readinessCacheMs: 0 });
+    const seen = await own.issueToken({ user: 'nina', audience: NETWORK });
+    const unseen = await own.issueToken({ user: 'alice', audience: NETWORK });
+    expect(await verifier.ready()).toBe(true);
+    await verifier.verifyAccessToken(seen);
+    await own.stop();
+    // The key set is fresh (fetched a moment ago): the outage is visible anyway, as degraded.
+    expect(await verifier.ready()).toBe('degraded');
+    expect(principalFromAuthInfo(await verifier.verifyAccessToken(seen)).id).toBe('nina');
+    expect(principalFromAuthInfo(await verifier.verifyAccessToken(unseen)).id).toBe('alice');
+  });
 });

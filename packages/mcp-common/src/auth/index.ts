@@ -1,4 +1,4 @@
-export { createTokenVerifier, authFailureReason, type IntrospectionOptions, type TokenVerifier, type TokenVerifierOptions } from './token-verifier.ts';
+export { createTokenVerifier, authFailureReason, type IdentityProviderReadiness, type IntrospectionOptions, type TokenVerifier, type TokenVerifierOptions } from './token-verifier.ts';
 export { createAuthRouter, parseStepUpChallenge, stepUpChallenge, type AuthRejection, type AuthRouter, type AuthRouterOptions, type ProtectedResourceMetadata } from './auth-router.ts';
 export { authenticationFromClaims, principalFromAuthInfo, type Authentication, type Principal } from './principal.ts';
 export {

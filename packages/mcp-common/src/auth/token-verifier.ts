@@ -47,6 +47,17 @@ export interface TokenVerifierOptions {
   introspection?: IntrospectionOptions;
   /** Timeout of each call to the identity provider (discovery, JWKS, introspection), in milliseconds. Default `5000`. */
   discoveryTimeoutMs?: number;
+  /**
+   * How long one answer of the identity provider to the readiness probe ({@link TokenVerifier.ready}) is
+   * reused, in milliseconds, so a flood of `/readyz` calls asks the IdP at most once per window. Default `5000`.
+   */
+  readinessCacheMs?: number;
+  /**
+   * How long the readiness probe waits for the IdP's key set when this verifier holds a fresh one, in
+   * milliseconds. Default `1000`: below the 2 s bound of each `/readyz` check, so a hung IdP reads as
+   * `'degraded'` (keys held) instead of as a check that outlasted its bound.
+   */
+  readinessTimeoutMs?: number;
   /** Maximum number of verified tokens kept in memory (LRU, each until its expiry). Default `10000`; `0` disables the cache. */
   cacheMaxEntries?: number;
   /** Receives one debug line per rejected token (reason code and a token fingerprint, never the token). */
@@ -67,17 +78,27 @@ export interface TokenVerifier extends OAuthTokenVerifier {
    */
   verifyAccessToken(token: string): Promise<AuthInfo>;
   /**
-   * Readiness probe: `true` once discovery succeeded and the JWKS could be
-   * fetched, `false` (and a warn line) while the identity provider is unreachable. Never rejects.
+   * Readiness probe; it asks the identity provider itself (its key set, within `readinessTimeoutMs` —
+   * `discoveryTimeoutMs` while no fresh key set is held), at most once per `readinessCacheMs`, and never rejects:
+   * - `true`: the IdP answered.
+   * - `'degraded'`: the IdP does not answer (a warn line), but this verifier holds a key set fetched less
+   *   than `jwksCacheMaxAgeMs` ago — tokens signed with those keys still verify, verified tokens stay
+   *   cached until expiry; an opaque token, an unknown `kid` or a key set past its age fails with
+   *   `ERR_IDP_UNAVAILABLE`.
+   * - `false`: the IdP does not answer and no usable key set is held: no token seen for the first time verifies.
    */
-  ready(): Promise<boolean>;
+  ready(): Promise<IdentityProviderReadiness>;
 }
+
+/** The answer of {@link TokenVerifier.ready}: the IdP answers (`true`), serves from held keys only (`'degraded'`), or neither (`false`). */
+export type IdentityProviderReadiness = boolean | 'degraded';
 
 const DEFAULT_ALGORITHMS = ['RS256', 'PS256', 'ES256', 'EdDSA'] as const;
 const JWT_SHAPE = /^[\w-]+\.[\w-]+\.[\w-]*$/;
 
 interface Discovered {
   jwks: JWTVerifyGetKey & { reload(): Promise<void>; readonly fresh: boolean };
+  jwksUri: URL;
   introspection?: oidc.Configuration;
 }
 
@@ -188,6 +209,10 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
   }
   const timeoutMs = options.discoveryTimeoutMs ?? 5000;
   const now = options.now ?? Date.now;
+  const readinessCacheMs = options.readinessCacheMs ?? 5000;
+  if (!Number.isFinite(readinessCacheMs) || readinessCacheMs < 0) throw new TypeError('readinessCacheMs must be a non-negative number of milliseconds');
+  const readinessTimeoutMs = options.readinessTimeoutMs ?? 1000;
+  if (!Number.isFinite(readinessTimeoutMs) || readinessTimeoutMs <= 0) throw new TypeError('readinessTimeoutMs must be a positive number of milliseconds');
   const introspectionCacheTtlMs = introspection?.cacheTtlMs ?? 30_000;
   const cacheMaxEntries = options.cacheMaxEntries ?? 10_000;
   if (!Number.isInteger(cacheMaxEntries) || cacheMaxEntries < 0) throw new TypeError('cacheMaxEntries must be a non-negative integer');
@@ -197,6 +222,8 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
   const insecure = issuerUrl.protocol === 'http:';
 
   let discovering: Promise<Discovered> | undefined;
+  // The settled discovery, for the readiness probe's "are keys held?" (which must not start a discovery).
+  let discovered: Discovered | undefined;
   const discover = (): Promise<Discovered> => {
     discovering ??= (async (): Promise<Discovered> => {
       const execute = insecure ? [oidc.allowInsecureRequests] : [];
@@ -211,7 +238,8 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
       }
       const metadata = config.serverMetadata();
       if (typeof metadata.jwks_uri !== 'string') throw new IdentityProviderUnavailableError('The issuer publishes no jwks_uri');
-      const remote = createRemoteJWKSet(new URL(metadata.jwks_uri), {
+      const jwksUri = new URL(metadata.jwks_uri);
+      const remote = createRemoteJWKSet(jwksUri, {
         cooldownDuration: options.jwksRefreshMinIntervalMs ?? 30_000,
         cacheMaxAge: options.jwksCacheMaxAgeMs ?? 600_000,
         timeoutDuration: timeoutMs,
@@ -237,7 +265,8 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
         introspectionConfig.timeout = timeout;
         if (insecure) oidc.allowInsecureRequests(introspectionConfig);
       }
-      return introspectionConfig === undefined ? { jwks } : { jwks, introspection: introspectionConfig };
+      discovered = introspectionConfig === undefined ? { jwks, jwksUri } : { jwks, jwksUri, introspection: introspectionConfig };
+      return discovered;
     })();
     // A failed discovery is retried by the next request instead of being cached.
     discovering.catch(() => {
@@ -323,6 +352,44 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
     return buildAuthInfo(token, response, exp);
   };
 
+  // Does the IdP answer? Asked at most once per readinessCacheMs (concurrent probes share one request).
+  let probing: Promise<boolean> | undefined;
+  let lastAnswer: { ok: boolean; until: number } | undefined;
+  const askIdentityProvider = async (): Promise<boolean> => {
+    try {
+      const { jwks, jwksUri } = await discover();
+      // A stale key set is refreshed through jose (the verifier needs it anyway). A fresh one is not:
+      // reloading it on every probe would keep the unknown-kid refresh permanently in its cool-down —
+      // the key set's URL is asked directly instead, so a fresh cache cannot hide an outage.
+      if (!jwks.fresh) {
+        await jwks.reload();
+        return true;
+      }
+      const res = await fetch(jwksUri, { signal: AbortSignal.timeout(readinessTimeoutMs), headers: { accept: 'application/json' } });
+      if (!res.ok) {
+        await res.body?.cancel();
+        throw new IdentityProviderUnavailableError(`The issuer JWKS answered ${res.status}`);
+      }
+      const body: unknown = await res.json();
+      if (typeof body === 'object' && body !== null && Array.isArray((body as { keys?: unknown }).keys)) return true;
+      throw new IdentityProviderUnavailableError('The issuer JWKS answered without a key set');
+    } catch (err) {
+      const reason = err instanceof IdentityProviderUnavailableError ? err.message : 'The issuer JWKS could not be fetched';
+      logger?.warn('identity provider not ready', { event: { action: 'idp-readiness', outcome: 'failure', reason } });
+      return false;
+    }
+  };
+  const identityProviderAnswers = (): Promise<boolean> => {
+    if (probing !== undefined) return probing;
+    if (lastAnswer !== undefined && now() < lastAnswer.until) return Promise.resolve(lastAnswer.ok);
+    probing = askIdentityProvider().then((ok) => {
+      lastAnswer = { ok, until: now() + readinessCacheMs };
+      probing = undefined;
+      return ok;
+    });
+    return probing;
+  };
+
   const verifier: TokenVerifier = {
     issuer,
     audience,
@@ -358,18 +425,9 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
         throw toOAuthError(typed);
       }
     },
-    async ready(): Promise<boolean> {
-      try {
-        const { jwks } = await discover();
-        // A fresh key set is proof enough; re-fetching on every probe would also keep the
-        // unknown-kid refresh permanently in its cool-down.
-        if (!jwks.fresh) await jwks.reload();
-        return true;
-      } catch (err) {
-        const reason = err instanceof IdentityProviderUnavailableError ? err.message : 'The issuer JWKS could not be fetched';
-        logger?.warn('identity provider not ready', { event: { action: 'idp-readiness', outcome: 'failure', reason } });
-        return false;
-      }
+    async ready(): Promise<IdentityProviderReadiness> {
+      if (await identityProviderAnswers()) return true;
+      return discovered?.jwks.fresh === true ? 'degraded' : false;
     },
   };
   return verifier;

@@ -70,7 +70,7 @@ export interface McpAppBaseOptions {
   publicUrl: string;
   logger: Logger & AuditLogger;
   /** Verifies bearer tokens (our JWT/introspection verifier). */
-  verifier: OAuthTokenVerifier & { ready?: () => Promise<boolean> };
+  verifier: OAuthTokenVerifier & { ready?: () => Promise<boolean | 'degraded'> };
   /** Authorization server(s) advertised in the protected resource metadata. */
   issuer: string;
   /** Scopes every token must carry. Default `['mcp:tools']`. */
