@@ -5,7 +5,6 @@ import express, { type Express, type NextFunction, type Request, type Response }
 import { createAuthRouter, principalFromAuthInfo, stepUpChallenge } from '../auth/index.ts';
 import type { Authorizer } from '../authz/index.ts';
 import { contextFromHeaders, currentRequestContext, runWithRequestContext, type AuditLogger, type Logger } from '../logging/index.ts';
-import { platformErrorOf } from '../errors/index.ts';
 import { DEFAULT_MAX_JSON_DEPTH } from '../input/index.ts';
 import { chargeCallCost, createRequestLimits, limitPerPrincipal, shedLoad, type RefusalWriter, type RequestLimits } from '../limits/index.ts';
 import { createMetrics, type PlatformMetrics } from '../metrics/index.ts';
@@ -16,6 +15,7 @@ import { createToolCatalog } from './tool-catalog.ts';
 import { createToolRunner } from './tool-runner.ts';
 import { allowedHostnames, requireAllowedHost } from './host-check.ts';
 import { handlerChain } from './handler-chain.ts';
+import { jsonRpcErrorHandler } from './error-handler.ts';
 import { mcpJsonBody } from './json-body.ts';
 import { boundedCheck, mountOperationalRoutes, type ManagementAccess, type ReadinessReport } from './operational.ts';
 import type { BreakerState } from '../resilience/index.ts';
@@ -369,22 +369,8 @@ export function createMcpApp<D>(opts: McpAppOptions<D>): McpApp {
     res.status(404).json({ error: 'not_found', error_description: 'No such endpoint' });
   });
 
-  // Body-parser and other errors: a JSON-RPC shaped error, never a stack trace.
-  app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
-    const status = typeof (err as { status?: unknown }).status === 'number' ? (err as { status: number }).status : 500;
-    if (status >= 500) opts.logger.error('request failed', { error: err });
-    const typed = platformErrorOf(err);
-    if (status === 400 && typed?.code === 'ERR_VALIDATION') {
-      // A body refused before parsing (too deep): the message names the path, nothing was dispatched.
-      res.status(400).json({ jsonrpc: '2.0', error: { code: -32600, message: typed.message, data: { code: typed.code, retryable: false } }, id: null });
-      return;
-    }
-    res.status(status).json({
-      jsonrpc: '2.0',
-      error: { code: status === 413 ? -32600 : status < 500 ? -32700 : -32603, message: status === 413 ? 'Request body too large' : status < 500 ? 'Invalid request body' : 'Internal error' },
-      id: null,
-    });
-  });
+  // Body refusals and other errors: a JSON-RPC shaped error, never a stack trace.
+  app.use(jsonRpcErrorHandler(opts.logger));
 
   return { app, metrics, readiness, notify: handler.notify, close: () => handler.close() };
 }
