@@ -6,7 +6,7 @@ import { parseStepUpChallenge } from '../auth/auth-router.ts';
 import { StepUpRequiredError } from '../authz/errors.ts';
 import { currentRequestContext, traceparentOf } from '../logging/index.ts';
 import { activeSpanIds } from '../telemetry/index.ts';
-import { dispatchPost, type BodySink, type HeaderOf } from './hop-dispatch.ts';
+import { dispatchRequest, type BodySink, type HeaderOf } from '../resilience/dispatch.ts';
 
 /** The protocol revision every hop speaks (stateless servers, `_meta` envelope per request). */
 export const HOP_PROTOCOL_VERSION = '2026-07-28';
@@ -43,7 +43,7 @@ let ids = 0;
  * Sends one JSON-RPC request to an MCP server the way the SDK's Streamable HTTP client does on
  * 2026-07-28 — the same headers (`Authorization`, `MCP-Protocol-Version`, `Mcp-Method`, `Mcp-Name`,
  * `Accept`, the caller's `traceparent` and `x-request-id`) and the same `_meta` envelope — but over
- * undici's `dispatch` on the replica's keep-alive pool ({@link dispatchPost}) instead of WHATWG `fetch` and an SDK `Client`.
+ * undici's `dispatch` on the replica's keep-alive pool ({@link dispatchRequest}) instead of WHATWG `fetch` and an SDK `Client`.
  * Returns the raw `result` of the answer (JSON or an SSE stream); a JSON-RPC error is a
  * `ProtocolError` built like the SDK builds it, and HTTP failures throw the SDK's own error classes
  * (`UnauthorizedError`, `InsufficientScopeError`, `SdkHttpError`, `SdkError`) so that the replica maps
@@ -90,7 +90,7 @@ export async function sendJsonRpc(
   }
 
   type Answer = { kind: 'refused'; status: number; header: HeaderOf; text: string | null } | { kind: 'answer'; status: number; answer: JsonRpcAnswer | undefined };
-  const got = await dispatchPost<Answer>(target.dispatcher, target.url, headers, body, signal, (status, header) => {
+  const got = await dispatchRequest<Answer>(target.dispatcher, { method: 'POST', url: target.url, headers, body }, signal, (status, header) => {
     if (status < 200 || status >= 300) {
       // The body of a refusal is read best effort: its status decides.
       return textSink<Answer>(MAX_ANSWER_BYTES, (text) => ({ kind: 'refused', status, header, text }), () => ({ kind: 'refused', status, header, text: null }), true);

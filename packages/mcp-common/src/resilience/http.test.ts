@@ -55,6 +55,21 @@ beforeAll(async () => {
       case '/not-json':
         res.writeHead(200, { 'content-type': 'text/html' });
         return res.end('<html>');
+      case '/headers':
+        res.setHeader('x-multi', ['a', 'b']);
+        return send(200, { ok: true }, { 'x-one': '1' });
+      case '/cut':
+      case '/cut503':
+        // The answer's head and half its body, then the connection breaks.
+        res.writeHead(url.pathname === '/cut' ? 200 : 503, { 'content-type': 'application/json', 'content-length': '100' });
+        res.write('{"partial":');
+        setTimeout(() => res.socket?.destroy(), 20);
+        return;
+      case '/stall':
+        // Half a body, then nothing (until the client gives up).
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': '100' });
+        res.write('{"partial":');
+        return;
       case '/slow':
         setTimeout(() => send(200, { ok: true }), 500);
         return;
@@ -140,6 +155,26 @@ describe('requestJson', () => {
     await expect(policy.execute((signal) => requestJson({ upstream: 'test', url: `${base}/slow`, signal }), { idempotent: true })).rejects.toMatchObject({
       code: 'ERR_UPSTREAM_TIMEOUT',
     });
+  });
+
+  it('returns the response headers as undici parses them (a repeated header is an array)', async () => {
+    const res = await requestJson({ upstream: 'test', url: `${base}/headers` });
+    expect(res.headers).toMatchObject({ 'content-type': 'application/json', 'x-one': '1', 'x-multi': ['a', 'b'] });
+    expect(res.body).toEqual({ ok: true });
+  });
+
+  it('maps a connection broken while the body is read to ERR_UPSTREAM_UNAVAILABLE (with a 5xx status when the answer had one)', async () => {
+    await expect(requestJson({ upstream: 'test', url: `${base}/cut` })).rejects.toMatchObject({ code: 'ERR_UPSTREAM_UNAVAILABLE', retryable: true, status: undefined });
+    await expect(requestJson({ upstream: 'test', url: `${base}/cut503` })).rejects.toMatchObject({ code: 'ERR_UPSTREAM_UNAVAILABLE', retryable: true, status: 503 });
+  });
+
+  it("rejects with the caller's abort reason, before the answer and while its body is read", async () => {
+    const early = new AbortController();
+    early.abort(new Error('caller gave up early'));
+    await expect(requestJson({ upstream: 'test', url: `${base}/slow`, signal: early.signal })).rejects.toThrow('caller gave up early');
+    const late = new AbortController();
+    setTimeout(() => late.abort(new Error('caller gave up mid-body')), 100);
+    await expect(requestJson({ upstream: 'test', url: `${base}/stall`, signal: late.signal })).rejects.toThrow('caller gave up mid-body');
   });
 
   it('retries a 503 then gives up after maxAttempts through the policy', async () => {

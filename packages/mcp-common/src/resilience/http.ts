@@ -1,4 +1,5 @@
-import { Agent, request, type Dispatcher } from 'undici';
+import { Agent, type Dispatcher } from 'undici';
+import { dispatchRequest, type BodySink, type ResponseHeaders } from './dispatch.ts';
 import type {
   UpstreamError} from './errors.ts';
 import {
@@ -61,22 +62,26 @@ export interface UpstreamRequest {
 /** Default {@link UpstreamRequest.maxBodyBytes}: 16 MiB. */
 export const DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024;
 
-/** Thrown inside {@link readBody} when a body exceeds its limit. */
+/** Thrown inside {@link bodySink} when a body exceeds its limit. */
 class BodyTooLargeError extends Error {}
 
-/** Reads a response body as UTF-8, refusing more than `maxBytes`. */
-async function readBody(body: Dispatcher.ResponseData['body'], maxBytes: number): Promise<string> {
+/** What {@link bodySink} gives: the body as UTF-8, or the failure that cut it short. */
+type BodyRead = { status: number; headers: ResponseHeaders; text: string } | { status: number; headers: ResponseHeaders; failed: unknown };
+
+/** Reads a response body as UTF-8, refusing more than `maxBytes` (the request is aborted, the rest left unread). */
+function bodySink(status: number, headers: ResponseHeaders, maxBytes: number): BodySink<BodyRead> {
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of body as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > maxBytes) {
-      body.destroy();
-      throw new BodyTooLargeError(`body larger than ${maxBytes} bytes`);
-    }
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+  return {
+    data(chunk) {
+      size += chunk.length;
+      if (size > maxBytes) throw new BodyTooLargeError(`body larger than ${maxBytes} bytes`);
+      chunks.push(chunk);
+      return false;
+    },
+    end: () => ({ status, headers, text: chunks.length === 1 ? (chunks[0] as Buffer).toString('utf8') : Buffer.concat(chunks).toString('utf8') }),
+    failed: (err) => ({ status, headers, failed: err }),
+  };
 }
 
 /**
@@ -245,45 +250,38 @@ export async function requestJson<T = unknown>(req: UpstreamRequest): Promise<Up
     payload = JSON.stringify(req.body);
     headers['content-type'] ??= 'application/json';
   }
-  let res: Dispatcher.ResponseData;
+  const maxBytes = req.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  let res: BodyRead;
   try {
-    res = await request(url, {
-      method: req.method ?? 'GET',
-      headers,
-      body: payload,
-      signal: req.signal,
-      dispatcher: req.dispatcher ?? defaultUpstreamAgent(),
-    });
-  } catch (err) {
-    if (req.signal?.aborted) throw err;
-    if (isNetworkError(err)) throw new UpstreamUnavailableError(req.upstream, { cause: err });
-    throw err;
-  }
-  let text: string;
-  try {
-    text = await readBody(res.body, req.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES);
+    res = await dispatchRequest(req.dispatcher ?? defaultUpstreamAgent(), { method: req.method ?? 'GET', url, headers, body: payload }, req.signal, (status, _header, all) => bodySink(status, all, maxBytes));
   } catch (err) {
     if (req.signal?.aborted) throw err;
     if (err instanceof BodyTooLargeError) {
-      throw new UpstreamResponseInvalidError(req.upstream, `${req.method ?? 'GET'} ${url.pathname} (response larger than ${req.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES} bytes)`, { cause: err });
+      throw new UpstreamResponseInvalidError(req.upstream, `${req.method ?? 'GET'} ${url.pathname} (response larger than ${maxBytes} bytes)`, { cause: err });
     }
-    throw new UpstreamUnavailableError(req.upstream, { cause: err, status: res.statusCode >= 500 ? res.statusCode : undefined });
+    if (isNetworkError(err)) throw new UpstreamUnavailableError(req.upstream, { cause: err });
+    throw err;
   }
+  if ('failed' in res) {
+    // The connection broke while the body was read.
+    throw new UpstreamUnavailableError(req.upstream, { cause: res.failed, status: res.status >= 500 ? res.status : undefined });
+  }
+  const { text } = res;
   let body: unknown = undefined;
-  if (req.responseType === 'text' && res.statusCode >= 200 && res.statusCode < 300) {
+  if (req.responseType === 'text' && res.status >= 200 && res.status < 300) {
     body = text;
   } else if (text.length > 0) {
     try {
       body = JSON.parse(text);
     } catch {
-      body = res.statusCode >= 400 ? undefined : Symbol.for('invalid-json');
+      body = res.status >= 400 ? undefined : Symbol.for('invalid-json');
     }
   }
-  const responseHeaders = res.headers as Record<string, string | string[] | undefined>;
-  if (res.statusCode < 200 || res.statusCode >= 300) {
+  const responseHeaders = res.headers;
+  if (res.status < 200 || res.status >= 300) {
     throw httpStatusError({
       upstream: req.upstream,
-      status: res.statusCode,
+      status: res.status,
       body,
       headers: responseHeaders,
       authStatuses: req.authStatuses,
@@ -291,7 +289,7 @@ export async function requestJson<T = unknown>(req: UpstreamRequest): Promise<Up
     });
   }
   if (body === Symbol.for('invalid-json')) {
-    throw new UpstreamResponseInvalidError(req.upstream, `${req.method ?? 'GET'} ${url.pathname}`, { status: res.statusCode });
+    throw new UpstreamResponseInvalidError(req.upstream, `${req.method ?? 'GET'} ${url.pathname}`, { status: res.status });
   }
-  return { status: res.statusCode, headers: responseHeaders, body: body as T };
+  return { status: res.status, headers: responseHeaders, body: body as T };
 }
