@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Tool } from '@modelcontextprotocol/client';
 import { LRUCache } from 'lru-cache';
-import type { TokenExchanger } from '@mcp-platform/mcp-common/auth';
+import { tokenFingerprint, type TokenExchanger } from '@mcp-platform/mcp-common/auth';
 import type { Backend } from '@mcp-platform/mcp-common/client';
 
 /** Options of {@link createToolCatalog}. */
@@ -75,7 +75,7 @@ export function createToolCatalog(options: ToolCatalogOptions): ToolCatalog {
 
   return {
     toolsOf(callerToken, backend, signal) {
-      const key = `${sha256(callerToken)} ${backend.name}`;
+      const key = `${tokenFingerprint(callerToken)} ${backend.name}`;
       const hit = cache?.get(key);
       if (hit !== undefined && hit.generation === generationOf(backend.name)) return Promise.resolve(hit.tools);
       let pending = inflight.get(key);

@@ -1,10 +1,9 @@
-import { createHash } from 'node:crypto';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import { LRUCache } from 'lru-cache';
 import swaggerUi from 'swagger-ui-express';
 import type { CallToolResult, Tool } from '@modelcontextprotocol/client';
 import { ProtocolError } from '@modelcontextprotocol/client';
-import { createAuthRouter, stepUpChallenge, type TokenVerifier, IdentityProviderUnavailableError, TokenExchangeError, type TokenExchanger } from '@mcp-platform/mcp-common/auth';
+import { createAuthRouter, stepUpChallenge, tokenFingerprint, type TokenVerifier, IdentityProviderUnavailableError, TokenExchangeError, type TokenExchanger } from '@mcp-platform/mcp-common/auth';
 import { StepUpRequiredError, createAuthorizerFromConfig, policyInputFor, type Authorizer } from '@mcp-platform/mcp-common/authz';
 import { delegationFromConfig, type Backend, type BackendInterceptor, type BackendPool } from '@mcp-platform/mcp-common/client';
 import { contextFromHeaders, createLogger, currentRequestContext, runWithRequestContext, type PlatformLogger } from '@mcp-platform/mcp-common/logging';
@@ -75,8 +74,6 @@ export interface ProxyApp {
   /** `/readyz`'s report: `degraded` (still ready) for what the proxy survives per request, not ready when no request could succeed here (see {@link createProxyApp}). */
   readiness(): Promise<ReadinessReport>;
 }
-
-const sha256 = (s: string): string => createHash('sha256').update(s).digest('base64url');
 
 /** Maps a tool's `isError` result to the HTTP problem a legacy caller gets. */
 export function problemFromToolError(server: string, tool: string, result: CallToolResult, breakerRetryAfterSeconds: number, schemaChecked = false): ProblemError {
@@ -178,7 +175,7 @@ export function createProxyApp(deps: ProxyDeps): ProxyApp {
   });
 
   async function toolsFor(token: string, backend: Backend, delegated: string): Promise<Tool[]> {
-    const key = `${sha256(token)} ${backend.name}`;
+    const key = `${tokenFingerprint(token)} ${backend.name}`;
     const hit = toolsCache?.get(key);
     if (hit) return hit;
     const tools = await backend.listTools(delegated);

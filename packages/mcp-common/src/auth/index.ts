@@ -10,4 +10,5 @@ export {
   type AuthFailureReason,
   type TokenErrorCode,
 } from './errors.ts';
+export { tokenFingerprint } from './token-fingerprint.ts';
 export { backendScopeFor, createTokenExchanger, type TokenExchanger, type TokenExchangerOptions } from './token-exchange.ts';

@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import * as oidc from 'openid-client';
 import type { Logger } from '../logging/index.ts';
 import { IdentityProviderUnavailableError, TokenExchangeError } from './errors.ts';
+import { tokenFingerprint } from './token-fingerprint.ts';
 
 const TOKEN_EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
 const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token';
@@ -136,7 +136,7 @@ export function createTokenExchanger(options: TokenExchangerOptions): TokenExcha
       return exchanges;
     },
     async exchange(subjectToken, audience) {
-      const key = `${createHash('sha256').update(subjectToken).digest('base64url')} ${audience}`;
+      const key = `${tokenFingerprint(subjectToken)} ${audience}`;
       const hit = cache.get(key);
       if (hit !== undefined) return hit;
       let pending = inflight.get(key);

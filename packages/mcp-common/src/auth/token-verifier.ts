@@ -1,4 +1,3 @@
-import { hash } from 'node:crypto';
 import { createRemoteJWKSet, decodeProtectedHeader, errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import * as oidc from 'openid-client';
 import { OAuthError, OAuthErrorCode, type AuthInfo, type OAuthTokenVerifier } from '@modelcontextprotocol/server';
@@ -7,6 +6,7 @@ import type { Logger } from '../logging/types.ts';
 import { IdentityProviderUnavailableError, InsufficientScopeError, TokenError, type AuthError, type AuthFailureReason } from './errors.ts';
 import { LRUCache } from 'lru-cache';
 import { authenticationFromClaims, type Principal } from './principal.ts';
+import { tokenFingerprint } from './token-fingerprint.ts';
 
 /** RFC 7662 introspection settings, for opaque (non-JWT) access tokens. */
 export interface IntrospectionOptions {
@@ -104,11 +104,6 @@ interface Discovered {
 
 function isLoopback(hostname: string): boolean {
   return hostname === 'localhost' || hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(hostname);
-}
-
-function fingerprint(token: string): string {
-  // One-shot hash (no Hash object per request): same SHA-256, same encoding.
-  return hash('sha256', token, 'base64url');
 }
 
 function readPath(payload: Record<string, unknown>, path: string): unknown {
@@ -395,7 +390,7 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
     audience,
     requiredScopes,
     async verifyAccessToken(token: string): Promise<AuthInfo> {
-      const key = fingerprint(token);
+      const key = tokenFingerprint(token);
       try {
         let authInfo = cache?.get(key);
         if (authInfo === undefined) {
