@@ -1,4 +1,5 @@
 import { Pool } from 'undici';
+import { procCpuMs } from './interleave.ts';
 import { createOpaAuthorizer, createWasmAuthorizer, DEFAULT_WASM_PATH, policyInputFor, type PolicyInput } from '@mcp-platform/mcp-common/authz';
 
 /** A latency distribution, in milliseconds. */
@@ -30,6 +31,12 @@ export interface DecisionLatency extends Latency {
    * `outside` is each of those requests' client time minus its handler time.
    */
   server?: Latency & { outside: Latency };
+  /**
+   * OPA server only: CPU time (user + system) per decision, in microseconds, over 1,000 decisions asked
+   * alone after the warm-up: of this (the client's) process, and of OPA's when its process id is known
+   * (`/proc/<pid>/stat`, 10 ms ticks). Far less sensitive to other work on the machine than the latency.
+   */
+  cpu?: { clientUsPerDecision: number; opaUsPerDecision?: number; decisions: number };
 }
 
 /** The issue's goals for the policy decision's own p99. */
@@ -130,7 +137,21 @@ async function opaServerSide(pool: Pool, origin: string, path: string, input: Po
   return { ...latencyOf(inside), outside: latencyOf(outside) };
 }
 
-async function measureOpa(opaUrl: string, input: PolicyInput, decisions: number, warmupDecisions: number): Promise<DecisionLatency> {
+/** CPU per decision of this process and of `opaPid`'s, over `n` decisions asked one after the other. */
+async function cpuPerDecision(decide: () => Promise<unknown>, n: number, opaPid: number | undefined): Promise<NonNullable<DecisionLatency['cpu']>> {
+  const opaBefore = procCpuMs({ opa: opaPid }).opa;
+  const before = process.cpuUsage();
+  for (let i = 0; i < n; i++) await decide();
+  const used = process.cpuUsage(before);
+  const opaAfter = procCpuMs({ opa: opaPid }).opa;
+  return {
+    clientUsPerDecision: (used.user + used.system) / n,
+    ...(opaBefore !== undefined && opaAfter !== undefined ? { opaUsPerDecision: ((opaAfter - opaBefore) * 1000) / n } : {}),
+    decisions: n,
+  };
+}
+
+async function measureOpa(opaUrl: string, opaPid: number | undefined, input: PolicyInput, decisions: number, warmupDecisions: number): Promise<DecisionLatency> {
   const origin = new URL(opaUrl).origin;
   const decisionPath = '/v1/data/mcp/authz/decision';
   const probe = new Pool(origin, { connections: 1 });
@@ -138,18 +159,20 @@ async function measureOpa(opaUrl: string, input: PolicyInput, decisions: number,
   try {
     await opaActivated(probe, origin);
     let allAllowed = true;
-    for (let i = 0; i < warmupDecisions; i++) allAllowed = (await opa.decide(input)).allow && allAllowed;
+    const decide = async (): Promise<void> => {
+      allAllowed = (await opa.decide(input)).allow && allAllowed;
+    };
+    for (let i = 0; i < warmupDecisions; i++) await decide();
+    const cpu = await cpuPerDecision(decide, Math.min(1_000, decisions), opaPid);
     const { a: samples, b: floor } = await timeAlternately(
-      async () => {
-        allAllowed = (await opa.decide(input)).allow && allAllowed;
-      },
+      decide,
       async () => {
         if (!(await opa.ready())) throw new Error(`OPA at ${origin} failed its health check during the decision sequence`);
       },
       decisions,
     );
     const server = await opaServerSide(probe, origin, decisionPath, input, decisions);
-    return { engine: 'opa', decisions, warmupDecisions, ...latencyOf(samples), allAllowed, floor: latencyOf(floor), server };
+    return { engine: 'opa', decisions, warmupDecisions, ...latencyOf(samples), allAllowed, floor: latencyOf(floor), server, cpu };
   } finally {
     await opa.close();
     await probe.close();
@@ -162,7 +185,8 @@ async function measureOpa(opaUrl: string, input: PolicyInput, decisions: number,
  * asked one after the other, after a warm-up, of the in-process Wasm policy
  * and, when `opaUrl` is given, of the OPA server through `createOpaAuthorizer` (as the spine asks it).
  * OPA's decisions start once OPA reports its bundle activated and `opaWarmupDecisions` decisions were
- * answered (default 2000: past its first heap growth and GC cycle); each is alternated with the same
+ * answered (default 2000: past its first heap growth and GC cycle); 1,000 more are asked alone for the
+ * CPU per decision ({@link DecisionLatency.cpu}); then the measured ones, each alternated with the same
  * client's health check (the round-trip floor, {@link DecisionLatency.floor}); then the question is
  * asked once more with OPA's own per-request handler time (`?metrics=true`), which separates OPA's
  * tail from the client's. Runs in the orchestrator while no target is loaded.
@@ -177,6 +201,8 @@ export async function measureDecisionLatency(opts: {
   groups: string[];
   deviceId: string;
   opaUrl?: string;
+  /** OPA's process id, for its CPU time per decision ({@link DecisionLatency.cpu}). */
+  opaPid?: number;
   decisions?: number;
   opaWarmupDecisions?: number;
 }): Promise<DecisionLatency[]> {
@@ -190,6 +216,6 @@ export async function measureDecisionLatency(opts: {
     requestId: 'bench',
   });
   const out = [await measureWasm(input, decisions, Math.min(500, decisions))];
-  if (opts.opaUrl) out.push(await measureOpa(opts.opaUrl, input, decisions, opts.opaWarmupDecisions ?? 2_000));
+  if (opts.opaUrl) out.push(await measureOpa(opts.opaUrl, opts.opaPid, input, decisions, opts.opaWarmupDecisions ?? 2_000));
   return out;
 }

@@ -114,7 +114,7 @@ export async function runBench(options: BenchOptions, log: (line: string) => voi
   let decisions: DecisionLatency[] = [];
   try {
     log('bench: the policy decision on its own (get_device as nina)');
-    decisions = await measureDecisionLatency({ user: BENCH_USER, groups: ['network-engineers'], deviceId: BENCH_DEVICE_ID, ...(opa ? { opaUrl: opa.url } : {}) });
+    decisions = await measureDecisionLatency({ user: BENCH_USER, groups: ['network-engineers'], deviceId: BENCH_DEVICE_ID, ...(opa ? { opaUrl: opa.url, ...(opa.pid !== undefined ? { opaPid: opa.pid } : {}) } : {}) });
     const anyToken = await idp.issueToken({ user: BENCH_USER, audience: SEED_RESOURCE_SERVERS[0]?.url ?? '', ttlSeconds: 3_600 });
     log(`bench: starting ${BARE.label}${spines.map((t) => `, ${t.id}`).join('')}`);
     const bare = await startTarget({ kind: 'bare', port: 0 }, options, BARE.id);
@@ -242,6 +242,9 @@ export function formatTable(report: BenchReport): string {
         : '') +
       (d.server
         ? `\n  inside OPA (its own timer_server_handler_ns, ${d.decisions} more decisions with ?metrics=true): p50 ${ms(d.server.p50Ms)}, p99 ${ms(d.server.p99Ms)}, max ${ms(d.server.maxMs, 2)}; outside its handler (client − handler, per request): p50 ${ms(d.server.outside.p50Ms)}, p99 ${ms(d.server.outside.p99Ms)}`
+        : '') +
+      (d.cpu
+        ? `\n  CPU per decision (${d.cpu.decisions} decisions alone): client ${d.cpu.clientUsPerDecision.toFixed(0)} µs${d.cpu.opaUsPerDecision === undefined ? '' : `, OPA ${d.cpu.opaUsPerDecision.toFixed(0)} µs`}`
         : '')
     );
   });

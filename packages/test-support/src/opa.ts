@@ -41,6 +41,8 @@ export interface RunningOpa {
   /** Base URL, e.g. `http://127.0.0.1:41234`. */
   url: string;
   port: number;
+  /** The OPA process's id (e.g. for its CPU time in `/proc/<pid>/stat`). */
+  pid: number | undefined;
   /** SIGTERM, then wait for exit. Idempotent. */
   stop(): Promise<void>;
   /** SIGKILL (a crash), then wait for exit. Idempotent. */
@@ -137,6 +139,7 @@ export async function startOpa(options: StartOpaOptions): Promise<RunningOpa> {
       return {
         url,
         port,
+        pid: child.pid,
         stop: () => signal('SIGTERM'),
         kill: () => signal('SIGKILL'),
         pause: async () => {
