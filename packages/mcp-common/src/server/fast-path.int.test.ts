@@ -305,6 +305,18 @@ corpus.push(
   { name: 'legacy with an older revision', headers: { ...legacyHeaders(), 'mcp-protocol-version': '2025-06-18' }, body: call('echo', { text: 'a' }, 7, false), fast: false },
   { name: 'legacy initialize', headers: (({ 'mcp-protocol-version': _v, ...rest }) => rest)(legacyHeaders()), body: JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: LEGACY, capabilities: {}, clientInfo: { name: 'diff', version: '1' } } }), fast: false },
   { name: 'legacy initialized notification', headers: legacyHeaders(), body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }), fast: false },
+  // The legacy era's classification is taken without the SDK's classifier when the body cannot be a response; these must still fall through.
+  { name: 'legacy call that also carries a result', headers: legacyHeaders(), body: JSON.stringify({ ...JSON.parse(call('echo', { text: 'a' }, 61, false)), result: {} }), fast: false },
+  { name: 'legacy call that also carries an error', headers: legacyHeaders(), body: JSON.stringify({ ...JSON.parse(call('echo', { text: 'a' }, 62, false)), error: { code: 1, message: 'x' } }), fast: false },
+  { name: 'legacy call with an unknown top-level key', headers: legacyHeaders(), body: JSON.stringify({ ...JSON.parse(call('echo', { text: 'a' }, 63, false)), extra: true }), fast: false },
+  { name: 'legacy call with a fractional id', headers: legacyHeaders(), body: call('echo', { text: 'a' }, 1.5, false), fast: false },
+  { name: 'legacy call with an id beyond the safe integers', headers: legacyHeaders(), body: call('echo', { text: 'a' }, 2 ** 60, false), fast: false },
+  { name: 'legacy call without params', headers: legacyHeaders(), body: JSON.stringify({ jsonrpc: '2.0', id: 64, method: 'tools/call' }), fast: false },
+  { name: 'legacy tools/list without params', headers: legacyHeaders(), body: JSON.stringify({ jsonrpc: '2.0', id: 65, method: 'tools/list' }), fast: true },
+  { name: 'legacy call with params null', headers: legacyHeaders(), body: JSON.stringify({ jsonrpc: '2.0', id: 66, method: 'tools/call', params: null }), fast: false },
+  { name: 'legacy call with _meta null', headers: legacyHeaders(), body: JSON.stringify({ jsonrpc: '2.0', id: 67, method: 'tools/call', params: { name: 'echo', arguments: { text: 'a' }, _meta: null } }), fast: false },
+  { name: 'legacy call with a modern envelope', headers: legacyHeaders(), body: call('echo', { text: 'a' }, 68, true), fast: false },
+  { name: 'legacy header with surrounding spaces (trimmed by Node)', headers: { ...legacyHeaders(), 'mcp-protocol-version': ' 2025-11-25 ' }, body: call('echo', { text: 'a' }, 69, false), fast: true },
   { name: 'modern server/discover', headers: modernHeaders('server/discover'), body: JSON.stringify({ jsonrpc: '2.0', id: 'd', method: 'server/discover', params: { _meta: envelope } }), fast: false },
 );
 
