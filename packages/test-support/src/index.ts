@@ -14,3 +14,4 @@ export { recordBackendRequests, type SeenBackendRequest } from './backend-record
 export { connectRecordingClient, type RecordingClient } from './recording-client.ts';
 export { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from './otlp-receiver.ts';
 export { until, type UntilOptions } from './until.ts';
+export { runningResources, startAll, type RunningResources } from './lifecycle.ts';

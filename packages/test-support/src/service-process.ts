@@ -19,7 +19,8 @@ export interface ServiceProcess {
 
 /**
  * A service process with a clean environment (`PATH`, `HOME`, then `env`, `PORT`): ambient variables
- * must not configure the service under test. `start()` resolves once `readyPath` answers 2xx.
+ * must not configure the service under test. `start()` resolves once `readyPath` answers 2xx; when it does not
+ * within `startTimeoutMs` (default 60 s), the process is stopped and `start()` rejects.
  *
  * @example
  * ```ts
@@ -32,6 +33,15 @@ export function serviceProcess(name: string, port: number, env: Record<string, s
   let raw = '';
   let child: ChildProcess | undefined;
   const url = `http://127.0.0.1:${String(port)}`;
+  const stop = async (): Promise<void> => {
+    const p = child;
+    if (!p || p.exitCode !== null || p.signalCode !== null) return;
+    const exited = new Promise((resolve) => p.once('exit', resolve));
+    p.kill('SIGTERM');
+    const timer = setTimeout(() => p.kill('SIGKILL'), 5_000);
+    await exited;
+    clearTimeout(timer);
+  };
   return {
     name,
     url,
@@ -72,16 +82,10 @@ export function serviceProcess(name: string, port: number, env: Record<string, s
         if (ok) return;
         await new Promise((r) => setTimeout(r, 200));
       }
+      // Not ready in time: the process is stopped before the failure is reported, so nothing outlives it.
+      await stop();
       throw new Error(`${name} did not become ready: ${raw.slice(-2_000)}`);
     },
-    async stop() {
-      const p = child;
-      if (!p || p.exitCode !== null || p.signalCode !== null) return;
-      const exited = new Promise((resolve) => p.once('exit', resolve));
-      p.kill('SIGTERM');
-      const timer = setTimeout(() => p.kill('SIGKILL'), 5_000);
-      await exited;
-      clearTimeout(timer);
-    },
+    stop,
   };
 }

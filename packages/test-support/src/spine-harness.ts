@@ -82,13 +82,17 @@ export async function startSpineHarness<S extends { stop(): Promise<void> }, V e
 ): Promise<SpineHarness<S, V>> {
   const port = await freePort();
   const publicUrl = `http://127.0.0.1:${port}/mcp`;
-  const idp = await startIdentityProvider({
+  // Each component goes on the stack as soon as it runs: a start-up failing halfway stops what already runs
+  // (last first) before the error reaches the caller's beforeAll — no orphan `opa run`. On success the
+  // stack moves to the harness, whose stop() disposes it.
+  await using started = new AsyncDisposableStack();
+  const idp = started.adopt(await startIdentityProvider({
     port: 0,
     resourceServers: [...SEED_RESOURCE_SERVERS, { url: publicUrl, name: `${options.name} (test)`, ...(options.ownerClientId ? { ownerClientId: options.ownerClientId } : {}) }],
-  });
+  }), (i) => i.stop());
   // Decision logs on, exactly as `pnpm start` runs OPA, so tests can check what reaches them.
-  const opa = await startOpa({ policyDir: options.policyDir ?? POLICY_DIR, decisionLogs: true });
-  const sim = await options.startSimulator();
+  const opa = started.adopt(await startOpa({ policyDir: options.policyDir ?? POLICY_DIR, decisionLogs: true }), (o) => o.stop());
+  const sim = started.adopt(await options.startSimulator(), (s) => s.stop());
 
   const logStream = new PassThrough();
   const logs: Record<string, unknown>[] = [];
@@ -114,8 +118,10 @@ export async function startSpineHarness<S extends { stop(): Promise<void> }, V e
     OIDC_JWKS_REFRESH_MIN_INTERVAL_MS: '200',
     ...options.env,
   };
-  const server = await options.startServer({ port, env, sim, logStream });
+  const server = started.adopt(await options.startServer({ port, env, sim, logStream }), (s) => s.close());
   const clients: Client[] = [];
+  started.defer(async () => void (await Promise.allSettled(clients.map((c) => c.close()))));
+  const owned = started.move();
   return {
     idp,
     opa,
@@ -131,10 +137,6 @@ export async function startSpineHarness<S extends { stop(): Promise<void> }, V e
       clients.push(client);
       return client;
     },
-    async stop() {
-      await Promise.allSettled(clients.map((c) => c.close()));
-      await server.close();
-      await Promise.allSettled([sim.stop(), opa.stop(), idp.stop()]);
-    },
+    stop: () => owned.disposeAsync(),
   };
 }

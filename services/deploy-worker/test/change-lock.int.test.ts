@@ -13,7 +13,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createRedisResourceLock, ResourceBusyError } from '@mcp-platform/mcp-common/binding';
 import { createRedisConnection, type RedisConnection } from '@mcp-platform/mcp-common/redis';
 import { SEED_RESOURCE_SERVERS, startIdentityProvider, type RunningIdentityProvider } from '@mcp-platform/sandboxes/idp';
-import { connectRecordingClient, freePort, startMcpProcess, startRedis, type McpProcess, type RecordingClient, type RunningRedis } from '@mcp-platform/test-support';
+import { connectRecordingClient, freePort, startAll, startMcpProcess, startRedis, type McpProcess, type RecordingClient, type RunningRedis } from '@mcp-platform/test-support';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.ts';
 import { buildDeps, type BuiltDeps } from '../src/deps.ts';
@@ -29,7 +29,7 @@ let holder: RedisConnection;
 let carol: RecordingClient;
 
 beforeAll(async () => {
-  [redis, sims] = await Promise.all([startRedis(), startSimulators()]);
+  [redis, sims] = await startAll([startRedis(), startSimulators()]);
   const itsmPort = await freePort();
   const itsmUrl = `http://127.0.0.1:${String(itsmPort)}/mcp`;
   idp = await startIdentityProvider({ port: 0, resourceServers: [...SEED_RESOURCE_SERVERS, { url: itsmUrl, name: 'mcp-itsm (test)' }] });

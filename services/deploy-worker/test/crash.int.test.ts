@@ -13,7 +13,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createDeploymentClient, type DeploymentClient } from '@mcp-platform/deployment-contract';
 import { writeWorkflowBundle } from '../src/worker.ts';
 import { SEED, freePort, spawnWorker, startIdentity, startSimulators, startTemporalDevServer, type DevServer, type IdentityFixture, type Simulators, type SpawnedWorker } from './fixtures.ts';
-import { until } from '@mcp-platform/test-support';
+import { startAll, until } from '@mcp-platform/test-support';
 
 const TASK_QUEUE = 'deploy-crash';
 let server: DevServer;
@@ -38,7 +38,7 @@ function startWorker(): SpawnedWorker {
 beforeAll(async () => {
   bundlePath = join(await mkdtemp(join(tmpdir(), 'deploy-bundle-')), 'workflow-bundle.js');
   metricsAddress = `127.0.0.1:${await freePort()}`;
-  [server, sims, identity] = await Promise.all([startTemporalDevServer(), startSimulators({ taskDurationMs: 6_000 }), startIdentity(), writeWorkflowBundle(bundlePath)]);
+  [server, sims, identity] = await startAll([startTemporalDevServer(), startSimulators({ taskDurationMs: 6_000 }), startIdentity(), writeWorkflowBundle(bundlePath)]);
   client = new Client({ connection: await Connection.connect({ address: server.address }) });
   deployments = createDeploymentClient(client, TASK_QUEUE);
 }, 120_000);

@@ -13,7 +13,7 @@ import { createLogger, type PlatformLogger } from '@mcp-platform/mcp-common/logg
 import { DEFAULT_WORKER_AUDIENCE } from '@mcp-platform/deployment-contract';
 import { DEV_SECRETS } from '../src/config.ts';
 
-export { freePort, startTemporalDevServer, type DevServer } from '@mcp-platform/test-support';
+export { freePort, startAll, startTemporalDevServer, type DevServer } from '@mcp-platform/test-support';
 
 export interface Simulators {
   catalyst: CatalystSimulator;
@@ -23,15 +23,12 @@ export interface Simulators {
 
 /** Both upstream simulators on free ports, with the dev credentials the worker's DEV_SECRETS carry. */
 export async function startSimulators(options: { taskDurationMs?: number } = {}): Promise<Simulators> {
-  const catalyst = await startCatalystCenterSimulator({ port: 0, ...DEV_SECRETS['catalyst-center'], taskDurationMs: options.taskDurationMs ?? 300 });
-  const servicenow = await startServiceNowSimulator({ port: 0, ...DEV_SECRETS.servicenow });
-  return {
-    catalyst,
-    servicenow,
-    async stop() {
-      await Promise.allSettled([catalyst.stop(), servicenow.stop()]);
-    },
-  };
+  // The first is stopped when the second fails to start; on success the stack moves to stop().
+  await using started = new AsyncDisposableStack();
+  const catalyst = started.adopt(await startCatalystCenterSimulator({ port: 0, ...DEV_SECRETS['catalyst-center'], taskDurationMs: options.taskDurationMs ?? 300 }), (c) => c.stop());
+  const servicenow = started.adopt(await startServiceNowSimulator({ port: 0, ...DEV_SECRETS.servicenow }), (c) => c.stop());
+  const owned = started.move();
+  return { catalyst, servicenow, stop: () => owned.disposeAsync() };
 }
 
 /** A real ECS logger writing into memory; `lines()` parses what was written. */

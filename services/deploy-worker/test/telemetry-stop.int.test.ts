@@ -10,7 +10,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { startOtlpReceiver, until, type OtlpReceiver } from '@mcp-platform/test-support';
+import { startAll, startOtlpReceiver, until, type OtlpReceiver } from '@mcp-platform/test-support';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createDeploymentClient, type DeploymentClient } from '@mcp-platform/deployment-contract';
 import { writeWorkflowBundle } from '../src/worker.ts';
@@ -28,7 +28,7 @@ let worker: ChildProcess | undefined;
 
 beforeAll(async () => {
   bundlePath = join(await mkdtemp(join(tmpdir(), 'deploy-bundle-')), 'workflow-bundle.js');
-  [server, sims, identity, otlp] = await Promise.all([startTemporalDevServer(), startSimulators({ taskDurationMs: 150 }), startIdentity(), startOtlpReceiver(), writeWorkflowBundle(bundlePath)]);
+  [server, sims, identity, otlp] = await startAll([startTemporalDevServer(), startSimulators({ taskDurationMs: 150 }), startIdentity(), startOtlpReceiver(), writeWorkflowBundle(bundlePath)]);
   client = new Client({ connection: await Connection.connect({ address: server.address }) });
   deployments = createDeploymentClient(client, TASK_QUEUE);
 }, 120_000);

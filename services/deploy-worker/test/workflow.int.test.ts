@@ -20,7 +20,7 @@ import { DEV_SECRETS } from '../src/config.ts';
 import { createTemporalCredentialLedger } from '../src/identity/ledger.ts';
 import { WORKFLOWS_PATH, createDeploymentWorker } from '../src/worker.ts';
 import { WORKFLOW_TRACING_MODULES } from '../src/workflow-telemetry.ts';
-import { SEED, captureLogger, startIdentity, startSimulators, startTemporalDevServer, type DevServer, type IdentityFixture, type Simulators } from './fixtures.ts';
+import { SEED, captureLogger, startAll, startIdentity, startSimulators, startTemporalDevServer, type DevServer, type IdentityFixture, type Simulators } from './fixtures.ts';
 import { createMetrics } from '@mcp-platform/mcp-common/metrics';
 
 const TASK_QUEUE = 'deploy-int';
@@ -40,7 +40,7 @@ const metrics = createMetrics({ processMetrics: false });
 
 beforeAll(async () => {
   Runtime.install({ logger: new DefaultLogger('ERROR') });
-  [server, sims, identity] = await Promise.all([startTemporalDevServer(), startSimulators({ taskDurationMs: 300 }), startIdentity()]);
+  [server, sims, identity] = await startAll([startTemporalDevServer(), startSimulators({ taskDurationMs: 300 }), startIdentity()]);
   const catalyst = createCatalystCenterClient({ baseUrl: sims.catalyst.url, credentials: async () => DEV_SECRETS['catalyst-center'] });
   const servicenow = createServiceNowClient({ instanceUrl: sims.servicenow.url, credentials: async () => DEV_SECRETS.servicenow });
   const authorizer = createAuthorizerFromConfig({ AUTHZ_MODE: 'wasm', OPA_URL: 'http://127.0.0.1:8181', OPA_TIMEOUT_MS: 2000, AUTHZ_CACHE_TTL_MS: 0 }, { audit: log.logger }).call;

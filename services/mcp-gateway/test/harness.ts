@@ -6,7 +6,7 @@ import { startGitHubSimulator, type GitHubSimulator } from '@mcp-platform/sandbo
 import { SEED_RESOURCE_SERVERS, startIdentityProvider, type RunningIdentityProvider } from '@mcp-platform/sandboxes/idp';
 import { startServiceNowSimulator, type ServiceNowSimulator } from '@mcp-platform/sandboxes/servicenow';
 import { POLICY_DIR } from '@mcp-platform/policies';
-import { freePort, recordBackendRequests, startMcpProcess, startOpa, type McpProcess, type RunningOpa } from '@mcp-platform/test-support';
+import { freePort, recordBackendRequests, startAll, startMcpProcess, startOpa, type McpProcess, type RunningOpa } from '@mcp-platform/test-support';
 import { startGateway, type RunningGateway } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
 
@@ -66,10 +66,13 @@ export async function startGatewayHarness(
 ): Promise<GatewayHarness> {
   // What needs no fixed port first; then the ports are picked and used at once (a short window for
   // another process on this busy machine to take one of them between picking and binding).
-  const opa = await startOpa({ policyDir: POLICY_DIR });
-  const catalyst = await startCatalystCenterSimulator({ port: 0, username: 'admin', password: 'dev-only-catalyst-password', taskDurationMs: 150 });
-  const servicenow = await startServiceNowSimulator({ port: 0, username: 'admin', password: 'dev-only-servicenow-password' });
-  const github = await startGitHubSimulator({ port: 0, token: 'dev-only-github-token' });
+  // Each component goes on the stack as soon as it runs: a start-up failing halfway stops what already runs
+  // (last first) before the error reaches the caller's beforeAll. On success the stack moves to stop().
+  await using started = new AsyncDisposableStack();
+  const opa = started.adopt(await startOpa({ policyDir: POLICY_DIR }), (o) => o.stop());
+  const catalyst = started.adopt(await startCatalystCenterSimulator({ port: 0, username: 'admin', password: 'dev-only-catalyst-password', taskDurationMs: 150 }), (c) => c.stop());
+  const servicenow = started.adopt(await startServiceNowSimulator({ port: 0, username: 'admin', password: 'dev-only-servicenow-password' }), (c) => c.stop());
+  const github = started.adopt(await startGitHubSimulator({ port: 0, token: 'dev-only-github-token' }), (c) => c.stop());
   const [audiencePort, networkPort, itsmPort, githubPort, analysisPort] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
   // The gateway listens on whatever port is free when it starts; its public URL (token audience) is fixed now.
   const gatewayAudience = `http://127.0.0.1:${audiencePort}/mcp`;
@@ -79,7 +82,7 @@ export async function startGatewayHarness(
     github: `http://127.0.0.1:${githubPort}/mcp`,
     analysis: `http://127.0.0.1:${analysisPort}/mcp`,
   };
-  const idp = await startIdentityProvider({
+  const idp = started.adopt(await startIdentityProvider({
     port: 0,
     resourceServers: [
       ...SEED_RESOURCE_SERVERS,
@@ -89,7 +92,7 @@ export async function startGatewayHarness(
       { url: urls.github, name: 'mcp-github (test)' },
       { url: urls.analysis, name: 'mcp-analysis (test)' },
     ],
-  });
+  }), (i) => i.stop());
   const common = { OIDC_ISSUER: idp.issuer, OPA_URL: opa.url, AUTHZ_CACHE_TTL_MS: '0', ...options.backendEnv };
   const backends = {
     network: startMcpProcess('mcp-network', networkPort, { ...common, CATALYST_BASE_URL: catalyst.url, ...options.networkEnv }),
@@ -97,7 +100,9 @@ export async function startGatewayHarness(
     github: startMcpProcess('mcp-github', githubPort, { ...common, GITHUB_API_URL: github.url }),
     analysis: startMcpProcess('mcp-analysis', analysisPort, { ...common, CATALYST_BASE_URL: catalyst.url }),
   };
-  await Promise.all(Object.values(backends).map((b) => b.start()));
+  // Stopped in parallel (a process that never ran stops at once); startAll lets every start settle before it throws.
+  started.defer(async () => void (await Promise.allSettled(Object.values(backends).map((b) => b.stop()))));
+  await startAll(Object.values(backends).map((b) => b.start()));
 
   const config = loadConfig({
     PORT: '0',
@@ -127,7 +132,7 @@ export async function startGatewayHarness(
         pending = pending.slice(i + 1);
       }
     });
-    const gateway = await startGateway(config, { logStream: stream, backendInterceptors: [recording], fastPath });
+    const gateway = started.adopt(await startGateway(config, { logStream: stream, backendInterceptors: [recording], fastPath }), (g) => g.close());
     return { gateway, url: `${gateway.url}/mcp`, logs, backendRequests };
   };
   const main = await startInstance(true);
@@ -135,6 +140,8 @@ export async function startGatewayHarness(
   const { gateway, logs, backendRequests } = main;
   const gatewayUrl = `${gateway.url}/mcp`;
   const clients: Client[] = [];
+  started.defer(async () => void (await Promise.allSettled(clients.map((c) => c.close()))));
+  const owned = started.move();
 
   return {
     idp,
@@ -168,13 +175,7 @@ export async function startGatewayHarness(
       clients.push(client);
       return client;
     },
-    async stop() {
-      await Promise.allSettled(clients.map((c) => c.close()));
-      await gateway.close();
-      await twin?.gateway.close();
-      await Promise.allSettled(Object.values(backends).map((b) => b.stop()));
-      await Promise.allSettled([catalyst.stop(), servicenow.stop(), github.stop(), opa.stop(), idp.stop()]);
-    },
+    stop: () => owned.disposeAsync(),
   };
 }
 

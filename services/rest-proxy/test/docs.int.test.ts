@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM_ARGS, ensureChromium } from '@mcp-platform/tooling/chromium';
+import { startAll } from '@mcp-platform/test-support';
 import { startProxyHarness, type ProxyHarness } from './harness.ts';
 
 const RESULTS = fileURLToPath(new URL('../test-results/', import.meta.url));
@@ -12,7 +13,7 @@ let browser: Browser;
 
 beforeAll(async () => {
   const executablePath = ensureChromium();
-  [h, browser] = await Promise.all([startProxyHarness(), chromium.launch({ executablePath, args: [...CHROMIUM_ARGS] })]);
+  [h, browser] = await startAll([startProxyHarness(), chromium.launch({ executablePath, args: [...CHROMIUM_ARGS] })]);
 }, 600_000);
 afterAll(async () => {
   await browser?.close();

@@ -3,7 +3,7 @@ import { startCatalystCenterSimulator, type CatalystSimulator } from '@mcp-platf
 import { SEED_RESOURCE_SERVERS, startIdentityProvider, type RunningIdentityProvider } from '@mcp-platform/sandboxes/idp';
 import { startServiceNowSimulator, type ServiceNowSimulator } from '@mcp-platform/sandboxes/servicenow';
 import { POLICY_DIR } from '@mcp-platform/policies';
-import { freePort, recordBackendRequests, startMcpProcess, startOpa, type McpProcess, type RunningOpa } from '@mcp-platform/test-support';
+import { freePort, recordBackendRequests, startAll, startMcpProcess, startOpa, type McpProcess, type RunningOpa } from '@mcp-platform/test-support';
 import { startRestProxy, type RunningRestProxy } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
 
@@ -56,7 +56,11 @@ export async function startProxyHarness(options: ProxyHarnessOptions = {}): Prom
   const wanted = options.backends ?? ['network', 'itsm'];
   const [proxyPort, networkPort, itsmPort] = [await freePort(), await freePort(), await freePort()];
   const proxyUrl = `http://127.0.0.1:${proxyPort}`;
-  const idp = await startIdentityProvider({
+  // Each component goes on the stack as soon as it runs: a start-up failing halfway stops what already runs
+  // (last first) before the error reaches the caller's beforeAll — no orphan `opa run` or MCP server. On
+  // success the stack moves to the harness, whose stop() disposes it.
+  await using started = new AsyncDisposableStack();
+  const idp = started.adopt(await startIdentityProvider({
     port: 0,
     resourceServers: [
       ...SEED_RESOURCE_SERVERS,
@@ -64,15 +68,17 @@ export async function startProxyHarness(options: ProxyHarnessOptions = {}): Prom
       { url: `http://127.0.0.1:${networkPort}/mcp`, name: 'mcp-network (test)' },
       { url: `http://127.0.0.1:${itsmPort}/mcp`, name: 'mcp-itsm (test)' },
     ],
-  });
-  const opa = await startOpa({ policyDir: POLICY_DIR });
-  const catalyst = await startCatalystCenterSimulator({ port: 0, username: 'admin', password: 'dev-only-catalyst-password', taskDurationMs: 150 });
-  const servicenow = await startServiceNowSimulator({ port: 0, username: 'admin', password: 'dev-only-servicenow-password' });
+  }), (i) => i.stop());
+  const opa = started.adopt(await startOpa({ policyDir: POLICY_DIR }), (o) => o.stop());
+  const catalyst = started.adopt(await startCatalystCenterSimulator({ port: 0, username: 'admin', password: 'dev-only-catalyst-password', taskDurationMs: 150 }), (c) => c.stop());
+  const servicenow = started.adopt(await startServiceNowSimulator({ port: 0, username: 'admin', password: 'dev-only-servicenow-password' }), (c) => c.stop());
   const common = { OIDC_ISSUER: idp.issuer, OPA_URL: opa.url, AUTHZ_CACHE_TTL_MS: '0', ...options.mcpEnv };
   const mcp: Record<string, McpProcess> = {};
   if (wanted.includes('network')) mcp['network'] = startMcpProcess('mcp-network', networkPort, { ...common, CATALYST_BASE_URL: catalyst.url });
   if (wanted.includes('itsm')) mcp['itsm'] = startMcpProcess('mcp-itsm', itsmPort, { ...common, SERVICENOW_INSTANCE_URL: servicenow.url });
-  await Promise.all(Object.values(mcp).map((m) => m.start()));
+  // Stopped in parallel (each process's stop is a no-op when it never ran); startAll lets every start settle before it throws.
+  started.defer(async () => void (await Promise.allSettled(Object.values(mcp).map((m) => m.stop()))));
+  await startAll(Object.values(mcp).map((m) => m.start()));
 
   const backends = Object.fromEntries(Object.entries(mcp).map(([k, m]) => [k, m.url]));
   const backendRequests: RecordedBackendRequest[] = [];
@@ -102,8 +108,10 @@ export async function startProxyHarness(options: ProxyHarnessOptions = {}): Prom
     });
     return startRestProxy(config, { logStream: stream, backendInterceptors: [recording] });
   };
-  const proxy = await startProxy(proxyPort, {});
+  const proxy = started.adopt(await startProxy(proxyPort, {}), (p) => p.close());
   const replicas: RunningRestProxy[] = [];
+  started.defer(async () => void (await Promise.allSettled(replicas.map((r) => r.close()))));
+  const owned = started.move();
 
   return {
     idp,
@@ -132,11 +140,7 @@ export async function startProxyHarness(options: ProxyHarnessOptions = {}): Prom
       replicas.push(replica);
       return replica;
     },
-    async stop() {
-      await Promise.allSettled([proxy.close(), ...replicas.map((r) => r.close())]);
-      await Promise.allSettled(Object.values(mcp).map((m) => m.stop()));
-      await Promise.allSettled([catalyst.stop(), servicenow.stop(), opa.stop(), idp.stop()]);
-    },
+    stop: () => owned.disposeAsync(),
   };
 }
 

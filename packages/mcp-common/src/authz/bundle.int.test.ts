@@ -1,5 +1,5 @@
 import { POLICY_BUNDLE } from '@mcp-platform/policies';
-import { startOpa, type RunningOpa } from '@mcp-platform/test-support';
+import { startAll, startOpa, type RunningOpa } from '@mcp-platform/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACCESS, CORE, POLICY_DIR, agreementTable, authenticated, input } from './inputs.fixture.ts';
 import type { PolicyInput, ToolAction } from './types.ts';
@@ -71,7 +71,7 @@ describe('the optimized OPA bundle decides like the policy sources', () => {
   let bundle: RunningOpa;
 
   beforeAll(async () => {
-    [source, bundle] = await Promise.all([startOpa({ policyDir: POLICY_DIR }), startOpa({ bundle: POLICY_BUNDLE })]);
+    [source, bundle] = await startAll([startOpa({ policyDir: POLICY_DIR }), startOpa({ bundle: POLICY_BUNDLE })]);
   });
   afterAll(async () => {
     await Promise.all([source?.stop(), bundle?.stop()]);
