@@ -32,7 +32,7 @@ export function inToolCallSpan(info: ToolCallSpanInfo, fn: () => Promise<CallToo
     `tools/call ${info.tool}`,
     {
       kind: SpanKind.SERVER,
-      attributes: {
+      attributes: () => ({
         [ATTR.MCP_METHOD_NAME]: 'tools/call',
         [ATTR.GEN_AI_TOOL_NAME]: info.tool,
         [ATTR.GEN_AI_OPERATION_NAME]: 'execute_tool',
@@ -41,7 +41,7 @@ export function inToolCallSpan(info: ToolCallSpanInfo, fn: () => Promise<CallToo
         [ATTR.SERVER]: info.server,
         ...(typeof info.requestId === 'string' || typeof info.requestId === 'number' ? { [ATTR.JSONRPC_REQUEST_ID]: String(info.requestId) } : {}),
         ...(ctx?.userId ? { [ATTR.USER_ID]: ctx.userId } : {}),
-      },
+      }),
     },
     async (span) => {
       const result = await fn();
@@ -68,7 +68,7 @@ export function inToolCallSpan(info: ToolCallSpanInfo, fn: () => Promise<CallToo
 export function decideInSpan(authorizer: Authorizer, input: PolicyInput): Promise<Decision> {
   return inSpan(
     'policy decision',
-    { attributes: { [ATTR.SERVER]: input.server, [ATTR.GEN_AI_TOOL_NAME]: input.tool, [ATTR.AUTHZ_ACTION]: input.action } },
+    { attributes: () => ({ [ATTR.SERVER]: input.server, [ATTR.GEN_AI_TOOL_NAME]: input.tool, [ATTR.AUTHZ_ACTION]: input.action }) },
     async (span) => {
       const decision = await authorizer.decide(input);
       span.setAttribute(ATTR.AUTHZ_DECISION, decision.error ? 'error' : decision.allow ? 'allow' : 'deny');
