@@ -10,6 +10,7 @@ import { pathTraceRoutes } from './path-trace-routes.ts';
 import { createSimTasks } from './sim-tasks.ts';
 import { silentLogger, type SandboxLogger } from '../internal/logger.ts';
 import { listenApp } from '../internal/http.ts';
+import { appendRequest, requestLogLimit } from '../internal/request-log.ts';
 
 /** Structured logger the simulator writes to (structurally a subset of mcp-common's `Logger`). */
 export type CatalystSimLogger = SandboxLogger;
@@ -39,6 +40,8 @@ export interface CatalystSimulatorOptions {
   seed?: CatalystSeed;
   /** Assurance, Command Runner, Path Trace and Configuration Archive data. Default {@link analysisSeed}(seed). */
   analysisSeed?: AnalysisSeed;
+  /** How many of the newest requests `state.requests` keeps (the oldest are dropped). Default 10000. */
+  requestLogLimit?: number;
   logger?: CatalystSimLogger;
 }
 
@@ -126,7 +129,7 @@ export interface CatalystSimulatorState {
   deployments: DeploymentRequestRecord[];
   /** Deployments by deployment id (also reachable from their task). */
   deploymentsById: Map<string, SimDeployment>;
-  /** Every request answered, in order (auth requests included). */
+  /** The requests answered, in order (auth requests included): the newest `requestLogLimit` (default 10000). */
   requests: SimRequestRecord[];
   /** Tokens issued so far. */
   tokensIssued: number;
@@ -192,6 +195,7 @@ export async function startCatalystCenterSimulator(options: CatalystSimulatorOpt
   if (typeof options.username !== 'string' || typeof options.password !== 'string' || options.username === '') {
     throw new TypeError('startCatalystCenterSimulator: username and password are required');
   }
+  const logLimit = requestLogLimit(options.requestLogLimit, 'startCatalystCenterSimulator');
   let credentials = { username: options.username, password: options.password };
   const seed = options.seed ? structuredClone(options.seed) : defaultCatalystSeed();
   const state: CatalystSimulatorState = {
@@ -225,7 +229,7 @@ export async function startCatalystCenterSimulator(options: CatalystSimulatorOpt
   app.use((req, res, next) => {
     const path = req.originalUrl.split('?')[0] ?? '/';
     res.on('finish', () => {
-      state.requests.push({ method: req.method, path, status: res.statusCode });
+      appendRequest(state.requests, { method: req.method, path, status: res.statusCode }, logLimit);
       logger.info('catalyst-sim request', { http: { request: { method: req.method }, response: { status_code: res.statusCode } }, url: { path } });
     });
     next();

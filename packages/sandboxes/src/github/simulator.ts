@@ -4,6 +4,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { defaultGitHubSeed, type GitHubSeed, type SimAccount, type SimComment, type SimIssue, type SimPull, type SimRepo, type SimTree } from './seed.ts';
 import { silentLogger, type SandboxLogger } from '../internal/logger.ts';
 import { listenApp } from '../internal/http.ts';
+import { appendRequest, requestLogLimit } from '../internal/request-log.ts';
 
 type Schemas = components['schemas'];
 
@@ -29,6 +30,8 @@ export interface GitHubSimulatorOptions {
   seed?: GitHubSeed;
   /** Primary rate limit per hour (`x-ratelimit-limit`). Default 5000. */
   rateLimit?: number;
+  /** How many of the newest requests `state.requests` keeps (the oldest are dropped). Default 10000. */
+  requestLogLimit?: number;
   logger?: GitHubSimLogger;
 }
 
@@ -73,7 +76,7 @@ export interface GitHubSimulatorState {
   issues: SimIssue[];
   comments: SimComment[];
   pulls: SimPull[];
-  /** Every request answered, in order. */
+  /** The requests answered, in order: the newest `requestLogLimit` (default 10000). */
   requests: GitHubRequestRecord[];
 }
 
@@ -193,6 +196,7 @@ const CONTENT_INLINE_LIMIT = 1024 * 1024;
 export async function startGitHubSimulator(options: GitHubSimulatorOptions): Promise<GitHubSimulator> {
   const { port = 9403, host = '127.0.0.1', rateLimit = 5000, logger = silentLogger } = options;
   if (typeof options.token !== 'string' || options.token === '') throw new TypeError('startGitHubSimulator: token is required');
+  const logLimit = requestLogLimit(options.requestLogLimit, 'startGitHubSimulator');
   let token = options.token;
   const seed = options.seed ? structuredClone(options.seed) : defaultGitHubSeed();
   const state: GitHubSimulatorState = {
@@ -583,7 +587,7 @@ export async function startGitHubSimulator(options: GitHubSimulatorOptions): Pro
   app.use((req, res, next) => {
     const path = req.originalUrl.split('?')[0] ?? '/';
     res.on('finish', () => {
-      state.requests.push({ method: req.method, path, status: res.statusCode });
+      appendRequest(state.requests, { method: req.method, path, status: res.statusCode }, logLimit);
       logger.info('github-sim request', { http: { request: { method: req.method }, response: { status_code: res.statusCode } }, url: { path } });
     });
     next();

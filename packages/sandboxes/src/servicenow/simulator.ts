@@ -4,6 +4,7 @@ import { APPROVAL_STATES, applyApprovalRule, endPendingApprovals, requestApprova
 import { EncodedQueryError, applyEncodedQuery, parseEncodedQuery } from './encoded-query.ts';
 import { defaultServiceNowSeed, priorityOf, type ServiceNowSeed, type SimJournalEntry, type SimRecord } from './seed.ts';
 import { listenApp } from '../internal/http.ts';
+import { appendRequest, requestLogLimit } from '../internal/request-log.ts';
 import { silentLogger, type SandboxLogger } from '../internal/logger.ts';
 
 /** Structured logger the simulator writes to (structurally a subset of mcp-common's `Logger`). */
@@ -32,6 +33,8 @@ export interface ServiceNowSimulatorOptions {
   tokenTtlSeconds?: number;
   /** Data to serve. Default {@link defaultServiceNowSeed}(). */
   seed?: ServiceNowSeed;
+  /** How many of the newest requests `state.requests` keeps (the oldest are dropped). Default 10000. */
+  requestLogLimit?: number;
   /**
    * The instance's `glide.invalid_query.returns_no_rows` system property. Default false, as on a
    * new instance: a query condition on an unknown field is dropped and the rest runs (it may match
@@ -68,7 +71,7 @@ export interface ServiceNowSimulatorState {
   tables: Record<TableName, SimRecord[]>;
   /** Work notes (`sys_journal_field`). */
   journal: SimJournalEntry[];
-  /** Every request answered, in order. */
+  /** The requests answered, in order: the newest `requestLogLimit` (default 10000). */
   requests: ServiceNowSimRequest[];
   /**
    * Every list query with a condition on a field the table does not have (ServiceNow drops such a
@@ -298,6 +301,7 @@ export async function startServiceNowSimulator(options: ServiceNowSimulatorOptio
   if (typeof options.username !== 'string' || typeof options.password !== 'string' || options.username === '') {
     throw new TypeError('startServiceNowSimulator: username and password are required');
   }
+  const logLimit = requestLogLimit(options.requestLogLimit, 'startServiceNowSimulator');
   let credentials = { username: options.username, password: options.password };
   const seed = options.seed ? structuredClone(options.seed) : defaultServiceNowSeed();
   const state: ServiceNowSimulatorState = {
@@ -330,7 +334,7 @@ export async function startServiceNowSimulator(options: ServiceNowSimulatorOptio
     const path = req.originalUrl.split('?')[0] ?? '/';
     const query = Object.fromEntries(Object.entries(req.query).map(([k, v]) => [k, String(v)]));
     res.on('finish', () => {
-      state.requests.push({ method: req.method, path, query, status: res.statusCode });
+      appendRequest(state.requests, { method: req.method, path, query, status: res.statusCode }, logLimit);
       logger.info('servicenow-sim request', { http: { request: { method: req.method }, response: { status_code: res.statusCode } }, url: { path } });
     });
     next();
