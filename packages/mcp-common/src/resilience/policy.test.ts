@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { MemoryLogger } from '@mcp-platform/test-support';
 import { createUpstreamPolicy, type BreakerState, type UpstreamPolicyOptions } from './policy.ts';
 import {
@@ -16,6 +16,16 @@ const fast = (extra: Partial<UpstreamPolicyOptions> = {}): UpstreamPolicyOptions
   retry: { maxAttempts: 3, initialDelayMs: 1, maxDelayMs: 20 },
   breaker: { consecutiveFailures: 5, halfOpenAfterMs: 50 },
   ...extra,
+});
+
+/**
+ * The breaker's clock (cockatiel and `breakerState()` read `Date.now()`) frozen, moved only by {@link advance}:
+ * no half-open window can pass between two steps of a test on a busy machine. Timers stay real.
+ */
+const freezeClock = () => vi.useFakeTimers({ toFake: ['Date'] });
+const advance = (ms: number) => vi.setSystemTime(Date.now() + ms);
+afterEach(() => {
+  vi.useRealTimers();
 });
 
 /** A function that fails with the given errors in order, then returns `value`. */
@@ -144,6 +154,7 @@ describe('createUpstreamPolicy', () => {
   });
 
   it('opens the breaker after consecutive transient failures, then half-opens and closes', async () => {
+    freezeClock();
     const states: BreakerState[] = [];
     const logger = new MemoryLogger();
     const policy = createUpstreamPolicy(
@@ -159,7 +170,7 @@ describe('createUpstreamPolicy', () => {
     expect(err).toMatchObject({ code: 'ERR_CIRCUIT_OPEN', upstream: 'test-upstream' });
     expect(failing.calls()).toBe(3);
 
-    await sleep(70);
+    advance(70);
     let release: (v: string) => void = () => undefined;
     const trial = policy.execute(() => new Promise<string>((r) => (release = r)), { idempotent: true });
     await sleep(5);
@@ -172,11 +183,12 @@ describe('createUpstreamPolicy', () => {
   });
 
   it('reports half-open once the trial is due, before any call (a write gate on "open" lets the trial through), and open again when it fails', async () => {
+    freezeClock();
     const policy = createUpstreamPolicy(fast({ retry: { maxAttempts: 1 }, breaker: { consecutiveFailures: 2, halfOpenAfterMs: 40 } }));
     const failing = flaky(Array.from({ length: 10 }, () => new UpstreamUnavailableError('u', { status: 503 })), 'x');
     for (let i = 0; i < 2; i++) await policy.execute(failing.fn, { idempotent: false }).catch(() => undefined);
     expect(policy.breakerState()).toBe('open');
-    await sleep(50);
+    advance(50);
     expect(policy.breakerState()).toBe('half-open');
     expect(failing.calls()).toBe(2);
     await expect(policy.execute(failing.fn, { idempotent: false })).rejects.toBeInstanceOf(UpstreamUnavailableError);
@@ -184,11 +196,12 @@ describe('createUpstreamPolicy', () => {
   });
 
   it('re-opens when the half-open trial fails', async () => {
+    freezeClock();
     const policy = createUpstreamPolicy(fast({ retry: { maxAttempts: 1 }, breaker: { consecutiveFailures: 2, halfOpenAfterMs: 30 } }));
     const failing = flaky(Array.from({ length: 10 }, () => new UpstreamUnavailableError('u', { status: 502 })), 'x');
     for (let i = 0; i < 2; i++) await policy.execute(failing.fn, { idempotent: true }).catch(() => undefined);
     expect(policy.breakerState()).toBe('open');
-    await sleep(40);
+    advance(40);
     await expect(policy.execute(failing.fn, { idempotent: true })).rejects.toBeInstanceOf(UpstreamUnavailableError);
     expect(policy.breakerState()).toBe('open');
     await expect(policy.execute(failing.fn, { idempotent: true })).rejects.toBeInstanceOf(CircuitOpenError);
