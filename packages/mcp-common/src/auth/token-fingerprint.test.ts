@@ -6,7 +6,7 @@ const sha256 = (s: string): string => createHash('sha256').update(s, 'utf8').dig
 
 it('is the SHA-256 of the token (base64url) for every token, asked again or in turn', () => {
   const a = `eyJhbGciOiJSUzI1NiJ9.${'a'.repeat(600)}.sigA`;
-  // Same length as `a`, differing only in its last characters: the remembered digest must not answer for it.
+  // Same length as `a`, differing only in its last characters.
   const b = `eyJhbGciOiJSUzI1NiJ9.${'a'.repeat(600)}.sigB`;
   const c = 'ünïcödé-öpaque-tökén';
   for (const token of [a, a, b, a, b, b, c, a, '', '', c]) expect(tokenFingerprint(token)).toBe(sha256(token));

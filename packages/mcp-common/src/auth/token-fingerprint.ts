@@ -1,17 +1,11 @@
-import { hash, timingSafeEqual } from 'node:crypto';
-
-// The last token fingerprinted and its digest. One request fingerprints its bearer token two or three
-// times (the verifier's cache key, the token exchange's cache key, a per-caller tool-list key); the
-// repeats get the digest without hashing again.
-let lastToken: Buffer | undefined;
-let lastDigest = '';
+import { hash } from 'node:crypto';
 
 /**
  * The fingerprint of a bearer token — SHA-256, base64url — the key under which the platform caches
- * what it learned about a token (its verification, its exchanged tokens, its tool lists), so that no
- * cache is keyed by a token itself. The last token's digest is remembered: it is compared with the
- * next token in constant time (`timingSafeEqual`; only the length is compared first), so a caller
- * cannot learn another caller's token from how long the comparison took.
+ * what it learned about a token (its verification, its exchanged tokens, a caller's tool lists), so
+ * that no cache is keyed by a token itself. One-shot `hash` (no `Hash` object per call). A request
+ * takes it two or three times; remembering the last token's digest was tried and was slower than
+ * hashing again (a constant-time compare of a ~1 KB token costs more than its SHA-256).
  *
  * @example
  * ```ts
@@ -19,10 +13,5 @@ let lastDigest = '';
  * ```
  */
 export function tokenFingerprint(token: string): string {
-  const bytes = Buffer.from(token, 'utf8');
-  if (lastToken !== undefined && lastToken.length === bytes.length && timingSafeEqual(lastToken, bytes)) return lastDigest;
-  const digest = hash('sha256', bytes, 'base64url');
-  lastToken = bytes;
-  lastDigest = digest;
-  return digest;
+  return hash('sha256', token, 'base64url');
 }

@@ -160,6 +160,7 @@ export function backendResources(backends: Readonly<Record<string, string | Back
 }
 
 const BREAKER_RANK: Record<BreakerState, number> = { closed: 0, 'half-open': 1, open: 2 };
+const ONLY_REPLICA: readonly number[] = Object.freeze([0]);
 
 function createBackend(name: string, target: BackendTarget, options: BackendPoolOptions): Backend & { close(): Promise<void> } {
   if (target.urls.length === 0) throw new TypeError(`createBackendPool: backend "${name}" has no URL`);
@@ -186,7 +187,9 @@ function createBackend(name: string, target: BackendTarget, options: BackendPool
    * The replicas to try, in order: the routable ones round-robin — breaker not open and ready first, then
    * breaker not open and degraded, then breaker open — else all of them.
    */
-  const order = (): number[] => {
+  const order = (): readonly number[] => {
+    // One replica: it is tried whatever its state (the rules below give the same answer).
+    if (!several) return ONLY_REPLICA;
     const start = next;
     next = (next + 1) % replicas.length;
     const rotated = replicas.map((_, i) => (start + i) % replicas.length);

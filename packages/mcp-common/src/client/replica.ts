@@ -120,21 +120,22 @@ export function createReplica(backend: string, upstream: string, url: string, op
       throw err;
     }));
 
-  /** `fn` under the replica's policy with `token` as the bearer of the SDK transport; failures become typed errors. */
-  const run = <T>(token: string, fn: (signal: AbortSignal) => Promise<T>, callerSignal?: AbortSignal): Promise<T> =>
-    policy.execute(
-      (signal) =>
-        bearer.run(token, async () => {
-          try {
-            return await fn(signal);
-          } catch (err) {
-            throw classify(backend, err);
-          }
-        }),
-      { idempotent: false, ...(callerSignal ? { signal: callerSignal } : {}) },
-    );
-
   const sdkPath = options.path === 'sdk-client';
+
+  /**
+   * `fn` under the replica's policy; failures become typed errors. With `viaTransport`, `token` is the bearer
+   * of the SDK transport for the call (its auth provider reads it); the hop's own requests carry it themselves.
+   */
+  const run = <T>(token: string, fn: (signal: AbortSignal) => Promise<T>, callerSignal: AbortSignal | undefined, viaTransport: boolean): Promise<T> => {
+    const classified = async (signal: AbortSignal): Promise<T> => {
+      try {
+        return await fn(signal);
+      } catch (err) {
+        throw classify(backend, err);
+      }
+    };
+    return policy.execute((signal) => (viaTransport ? bearer.run(token, () => classified(signal)) : classified(signal)), { idempotent: false, ...(callerSignal ? { signal: callerSignal } : {}) });
+  };
 
   /** The hop's `tools/list` walk, with the SDK `Client`'s rules: at most 64 pages, a repeated page ends it. */
   const listToolsDirect = async (token: string, signal: AbortSignal): Promise<Tool[]> => {
@@ -169,6 +170,7 @@ export function createReplica(backend: string, upstream: string, url: string, op
           return res.tools;
         },
         signal,
+        sdkPath,
       ),
     callTool: (token, name, args, signal) =>
       run(
@@ -178,6 +180,7 @@ export function createReplica(backend: string, upstream: string, url: string, op
           return (await (await connect()).callTool({ name, arguments: args }, { signal: s, timeout: timeoutMs })) as CallToolResult;
         },
         signal,
+        sdkPath,
       ),
     request: (token, method, params, capabilities, signal) =>
       run(
@@ -212,6 +215,7 @@ export function createReplica(backend: string, upstream: string, url: string, op
           }
         },
         signal,
+        true,
       ),
     async probe() {
       try {
