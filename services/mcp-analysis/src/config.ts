@@ -9,6 +9,15 @@ export const configSchema = withCommonRules(
     ...serverEnv(serverByKey('analysis').port),
     /** Catalyst Center: `CATALYST_BASE_URL`, `CATALYST_TIMEOUT_MS`, `CATALYST_SECRET_NAME` (the connector's one list). */
     ...catalystCenterEnv,
+    /**
+     * How long a Catalyst Center read (Assurance health and issues, the configuration archive, a Command Runner
+     * result file) is answered from the read cache without asking Catalyst Center, in ms; default 2000, as in
+     * mcp-network (the spine's default is 0). What is read is Catalyst Center's own aggregate of collected
+     * telemetry, or immutable (a result file), so 2 s adds little; a command run or a path trace started through
+     * this process ends the window at once; Command Runner tasks and path traces are never served from it.
+     * 0 = always ask. Reasoning: docs/reliability.md, "The read cache's fresh window".
+     */
+    UPSTREAM_CACHE_FRESH_MS: z.coerce.number().int().min(0).default(2_000),
     /** Seconds Catalyst Center gives devices to answer a command (its `timeout`); a slower device is reported as timed out. */
     COMMAND_TIMEOUT_SECONDS: positiveInt(30).pipe(z.number().max(300)),
     /** How long a tool waits for a Command Runner task before giving up, in ms (must be below REQUEST_TIMEOUT_MS). */

@@ -7,7 +7,9 @@ import { startHarness } from './harness.ts';
 describeDegradedMode({
   server: 'mcp-analysis',
   upstream: { key: 'catalyst-center', label: 'Catalyst Center' },
-  start: () => startHarness(),
+  // The outage path: every read must reach Catalyst Center to open the breaker, so the fresh window is off here
+  // (it is tested in read-cache.int.test.ts).
+  start: () => startHarness({ UPSTREAM_CACHE_FRESH_MS: '0' }),
   breakerState: (server) => server.deps.catalyst.breakerState(),
   read: { user: 'sam', tool: 'get_network_health', args: {} },
   uncachedRead: (i) => ({ user: 'sam', tool: 'get_site_health', args: { site_type: i % 2 === 0 ? 'AREA' : 'BUILDING' } }),
