@@ -12,7 +12,8 @@ import { formatSpread, type Spread } from './rounds.ts';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /**
- * Starts `file` (a `src/main.ts` of this repository) with `node --import tsx`, a clean environment plus
+ * Starts `file` (a `src/main.ts` of this repository) with plain `node` (its built-in type stripping, as the
+ * service images run it: docker/service.Dockerfile), a clean environment plus
  * `env` (`LOG_LEVEL=info`, the services' production default — the REST proxy's per-request line and every
  * other `info` line are part of what a row measures), and resolves once `ready` answers 2xx (60 s at most).
  *
@@ -22,7 +23,7 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
  * ```
  */
 export function startServiceProcess(file: string, env: Record<string, string>, ready: string, profileDir?: string): Promise<ChildProcess> {
-  const p = spawn(process.execPath, [...(profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : []), '--import', 'tsx', file], {
+  const p = spawn(process.execPath, [...(profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : []), file], {
     cwd: ROOT,
     env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '', ...env, LOG_LEVEL: 'info' },
     stdio: ['ignore', 'ignore', 'pipe'],

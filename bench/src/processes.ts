@@ -45,9 +45,9 @@ export function ask<T>(child: ChildProcess, message: unknown, what: string): Pro
   });
 }
 
-/** Forks a bench child with this process's loader (tsx), stdout/stderr inherited, IPC on. */
+/** Forks a bench child with this process's Node flags (plain Node: type stripping, as production runs), stdout/stderr inherited, IPC on. */
 export function forkChild(file: string, extraExecArgv: string[] = []): ChildProcess {
-  // process.execArgv carries tsx's loader, so the child runs TypeScript as we do.
+  // process.execArgv carries this process's flags (none but --cpu-prof style extras); Node strips the types itself.
   return fork(file, [], { execArgv: [...process.execArgv, ...extraExecArgv], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
 }
 

@@ -53,7 +53,7 @@ const BARE = { id: 'bare-sdk', label: 'bare SDK (createMcpHandler + express)' } 
 
 /** Forks a server process for `spec` and resolves with it and its URL once it listens. */
 async function startTarget(spec: TargetSpec, options: BenchOptions, id: string): Promise<{ child: ChildProcess; url: string }> {
-  // One folder per target: every thread (tsx's loader worker too) writes its own profile; the main thread's is the largest.
+  // One folder per target: every thread writes its own profile; the main thread's is the largest.
   const profileArgs = options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${join(options.cpuProfileDir, id)}`] : [];
   const child = forkChild(SERVER_PROCESS, profileArgs);
   try {
