@@ -2,7 +2,7 @@ import type { AuthInfo, OAuthTokenVerifier } from '@modelcontextprotocol/server'
 import { OAuthError, OAuthErrorCode } from '@modelcontextprotocol/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { MemoryLogger } from '@mcp-platform/test-support';
+import { MemoryLogger, startAll } from '@mcp-platform/test-support';
 import type { Authorizer, Decision, PolicyInput } from '../authz/index.ts';
 import { PlatformError } from '../errors/index.ts';
 import { createRequestLimits } from '../limits/index.ts';
@@ -399,7 +399,7 @@ async function send(side: Side, c: Case, traceparent: string): Promise<Answer> {
 let fast: Side;
 let sdk: Side;
 beforeAll(async () => {
-  [fast, sdk] = await Promise.all([start(true), start(false)]);
+  [fast, sdk] = await startAll([start(true), start(false)]);
 });
 afterAll(async () => {
   await Promise.all([fast?.close(), sdk?.close()]);
