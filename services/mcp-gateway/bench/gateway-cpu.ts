@@ -20,8 +20,10 @@ import { SEED_RESOURCE_SERVERS, startIdentityProvider } from '@mcp-platform/sand
 import { POLICY_BUNDLE } from '@mcp-platform/policies';
 import { freePort, startOpa } from '@mcp-platform/test-support';
 
+// As a 2026-07-28 server answers: its serverInfo stamped into `_meta` (the SDK's encodeResult, the spine's fast path).
 const RESULT = {
   resultType: 'complete',
+  _meta: { 'io.modelcontextprotocol/serverInfo': { name: 'mcp-network', version: '0.1.0' } },
   content: [{ type: 'text', text: 'sjc01-core-01 (C9500-40X, CORE) 10.10.1.1 is Reachable, IOS-XE 17.9.4, up 120 days, site Global/US/San Jose/SJC01' }],
   structuredContent: {
     device: {

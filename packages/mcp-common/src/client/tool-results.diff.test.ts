@@ -85,6 +85,10 @@ const PLAIN = [
   complete({ content: [text('x')], _meta: {} }),
   complete({ content: [text('x')], _meta: { 'io.modelcontextprotocol/related-task': { taskId: 't1' }, progressToken: 3 } }),
   complete({ _meta: { a: 1 }, isError: false, structuredContent: {}, content: [text('all four, reversed')] }),
+  // What a 2026-07-28 server sends: its serverInfo stamped into _meta (first or not).
+  complete({ content: [text('stamped')], structuredContent: { device }, _meta: { 'io.modelcontextprotocol/serverInfo': { name: 'mcp-network', version: '0.1.0' } } }),
+  complete({ content: [text('stamped')], _meta: { 'io.mcp-platform/error': { code: 'ERR_X' }, 'io.modelcontextprotocol/serverInfo': { version: '1', name: 'n' }, z: null } }),
+  complete({ content: [], _meta: { 'io.modelcontextprotocol/serverInfo': { name: '', version: '' } } }),
   // Taken as it is, as the schema takes it (`structuredContent` is any value there).
   '{"resultType":"complete","content":[],"structuredContent":{"__proto__":{"polluted":true}}}',
 ];
@@ -120,8 +124,15 @@ const HOSTILE = [
   '{"resultType":"complete","content":[],"_meta":null}',
   '{"resultType":"complete","content":[],"_meta":[]}',
   '{"resultType":"complete","content":[],"_meta":"m"}',
-  '{"resultType":"complete","content":[],"_meta":{"io.modelcontextprotocol/serverInfo":{"name":"n","version":"1"}}}',
   '{"resultType":"complete","content":[],"_meta":{"io.modelcontextprotocol/serverInfo":5,"x":1}}',
+  '{"resultType":"complete","content":[],"_meta":{"io.modelcontextprotocol/serverInfo":null}}',
+  '{"resultType":"complete","content":[],"_meta":{"io.modelcontextprotocol/serverInfo":{"name":"n"}}}',
+  '{"resultType":"complete","content":[],"_meta":{"io.modelcontextprotocol/serverInfo":{"name":"n","version":1}}}',
+  '{"resultType":"complete","content":[],"_meta":{"io.modelcontextprotocol/serverInfo":{"name":"n","version":"1","title":"T"}}}',
+  '{"resultType":"complete","content":[],"_meta":{"io.modelcontextprotocol/serverInfo":{"name":"n","version":"1","extra":true}}}',
+  '{"resultType":"complete","content":[],"_meta":{"io.modelcontextprotocol/serverInfo":{"name":"n","version":"1","icons":[{"src":"x"}]}}}',
+  '{"resultType":"complete","content":[],"_meta":{"io.modelcontextprotocol/serverInfo":{"name":"n","version":"1","__proto__":{"p":1}}}}',
+  '{"resultType":"complete","content":[],"_meta":{"io.modelcontextprotocol/serverInfo":[]}}',
   '{"resultType":"complete","content":[],"_meta":{"__proto__":{"polluted":true},"x":1}}',
   '{"resultType":"complete","content":[],"__proto__":{"isError":true}}',
   '{"resultType":"complete","content":[],"extra":{"kept":true}}',
@@ -193,7 +204,7 @@ describe('decodeCallToolResult against the SDK schema (the hop\'s answer check)'
       if (rand() < 0.95) r['content'] = rand() < 0.95 ? Array.from({ length: Math.floor(rand() * 4) }, block) : pick(scalars);
       if (rand() < 0.5) r['structuredContent'] = pick([...scalars, { device }, [device]]);
       if (rand() < 0.3) r['isError'] = rand() < 0.8 ? rand() < 0.5 : pick(scalars);
-      if (rand() < 0.3) r['_meta'] = rand() < 0.8 ? pick([{}, { a: 1 }, { 'io.modelcontextprotocol/serverInfo': { name: 'n', version: '1' } }, { 'io.modelcontextprotocol/serverInfo': 1 }]) : pick(scalars);
+      if (rand() < 0.3) r['_meta'] = rand() < 0.8 ? pick([{}, { a: 1 }, { 'io.modelcontextprotocol/serverInfo': { name: 'n', version: '1' } }, { x: 1, 'io.modelcontextprotocol/serverInfo': { version: '1', name: 'n' } }, { 'io.modelcontextprotocol/serverInfo': { name: 'n', version: 2 } }, { 'io.modelcontextprotocol/serverInfo': { name: 'n', version: '1', title: 't' } }, { 'io.modelcontextprotocol/serverInfo': 1 }]) : pick(scalars);
       if (rand() < 0.05) r[pick(['extra', 'toolResult', 'nextCursor'])] = pick(scalars);
       return r;
     };

@@ -59,8 +59,8 @@ const isPlainObject = (v: unknown): v is Record<string, unknown> => v !== null &
  * The SDK schema's output for the plainest `tools/call` results, without running it (its zod union per
  * content block was about 5 % of the gateway's CPU per forwarded call): a result whose keys are only
  * `content` (text blocks of exactly `type` and `text`), `structuredContent` (any JSON value: the schema
- * takes anything there), `isError` (a boolean) and `_meta` (an object without the server-info key, whose
- * schema has a fallback, and without a `__proto__` key). Every such result is one the schema accepts, and the value built here is what
+ * takes anything there), `isError` (a boolean) and `_meta` (an object without a `__proto__` key, whose
+ * server-info entry, if any, is exactly `{ name, version }` in strings — what every 2026-07-28 server stamps). Every such result is one the schema accepts, and the value built here is what
  * the schema returns for it: a new object with its keys in the schema's order, new text blocks, the same
  * `_meta` entries and `structuredContent`. Anything else — another key, another block type, a block with
  * `annotations` or `_meta`, a value of the wrong type — is `undefined`: the schema decides, and names
@@ -73,7 +73,15 @@ function plainCallToolResult(rest: Record<string, unknown>): CallToolResult | un
   const { content, structuredContent, isError, _meta: meta } = rest;
   if (!Array.isArray(content)) return undefined;
   if (isError !== undefined && typeof isError !== 'boolean') return undefined;
-  if (meta !== undefined && (!isPlainObject(meta) || Object.hasOwn(meta, SERVER_INFO_META) || Object.hasOwn(meta, '__proto__'))) return undefined;
+  if (meta !== undefined && (!isPlainObject(meta) || Object.hasOwn(meta, '__proto__'))) return undefined;
+  // Every 2026-07-28 server stamps its `serverInfo` there; the plain form is `{ name, version }`, both strings.
+  const info = meta?.[SERVER_INFO_META];
+  let infoKeys = 0;
+  if (info !== undefined) {
+    if (!isPlainObject(info) || typeof info['name'] !== 'string' || typeof info['version'] !== 'string') return undefined;
+    for (const _ in info) infoKeys += 1;
+    if (infoKeys !== 2) return undefined;
+  }
   const blocks: { type: 'text'; text: string }[] = [];
   for (const block of content as unknown[]) {
     if (!isPlainObject(block) || block['type'] !== 'text' || typeof block['text'] !== 'string') return undefined;
@@ -82,7 +90,13 @@ function plainCallToolResult(rest: Record<string, unknown>): CallToolResult | un
     if (keys !== 2) return undefined;
     blocks.push({ type: 'text', text: block['text'] });
   }
-  const out: CallToolResult = meta === undefined ? { content: blocks } : { _meta: { ...meta }, content: blocks };
+  let outMeta: Record<string, unknown> | undefined;
+  if (meta !== undefined) {
+    // The schema's key first (as the schema orders its output), then the others as they came.
+    outMeta = info === undefined ? {} : { [SERVER_INFO_META]: { name: (info as Record<string, unknown>)['name'], version: (info as Record<string, unknown>)['version'] } };
+    for (const key in meta) if (key !== SERVER_INFO_META) outMeta[key] = meta[key];
+  }
+  const out: CallToolResult = outMeta === undefined ? { content: blocks } : { _meta: outMeta, content: blocks };
   if (Object.hasOwn(rest, 'structuredContent')) out.structuredContent = structuredContent as CallToolResult['structuredContent'];
   if (isError !== undefined) out.isError = isError;
   return out;
