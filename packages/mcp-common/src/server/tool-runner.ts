@@ -1,7 +1,7 @@
 import type { AuthInfo, CallToolResult } from '@modelcontextprotocol/server';
 import { principalFromAuthInfo, type Principal } from '../auth/index.ts';
 import { AuthzDeniedError, AuthzUnavailableError, StepUpRequiredError, assertAllowed, policyInputFor, type Authorizer, type Decision, type PolicyInput } from '../authz/index.ts';
-import { createMemoryResourceLock, type ResourceLock } from '../binding/index.ts';
+import { createMemoryResourceLock, serverLockKey, type ResourceLock } from '../binding/index.ts';
 import { assertArgumentsSafe } from '../input/arguments.ts';
 import { currentRequestContext, type AuditLogger, type Logger } from '../logging/index.ts';
 import type { PlatformMetrics } from '../metrics/index.ts';
@@ -160,32 +160,28 @@ export function createToolRunner<D>(opts: ToolRunnerOptions<D>): ToolRunner<D> {
       // Hostile input (lone surrogates, whitespace-only strings, huge arrays) never reaches the policy or an upstream.
       assertArgumentsSafe(args, tool.inputLimits);
       const { resolveResource, lockKeys } = tool;
+      // `run` under the tool's resource locks (its server's keys), or as it is for a tool without lockKeys.
+      const underLocks = async <T>(run: () => Promise<T>): Promise<T> =>
+        lockKeys
+          ? resourceLock.withLock(
+              (await lockKeys(args, ctx)).map((k) => serverLockKey(opts.serverId, k)),
+              run,
+              { signal: ctx.signal, ttlMs: timeoutMs + 10_000 },
+            )
+          : run();
       if (resolveResource) {
         // Argument-independent check first, so callers without any right never make us read upstream.
         await enforce(opts.authorizer, policyInput(principal, tool, {}));
-        const decideAndRun = async () => {
+        // Decision binds to write: read, decide and write under the resources' locks.
+        output = await underLocks(async () => {
           const resource = await resolveResource(args, ctx);
           await enforce(opts.authorizer, policyInput(principal, tool, args, resource));
           return tool.handler(args, ctx, resource);
-        };
-        // Decision binds to write: read, decide and write under the resources' locks.
-        output = lockKeys
-          ? await resourceLock.withLock(
-              (await lockKeys(args, ctx)).map((k) => `${opts.serverId}:${k}`),
-              decideAndRun,
-              { signal: ctx.signal, ttlMs: timeoutMs + 10_000 },
-            )
-          : await decideAndRun();
+        });
       } else {
         await enforce(opts.authorizer, policyInput(principal, tool, args));
         // A create with an idempotency key locks on it: a concurrent retry waits, then finds the record.
-        output = lockKeys
-          ? await resourceLock.withLock(
-              (await lockKeys(args, ctx)).map((k) => `${opts.serverId}:${k}`),
-              () => tool.handler(args, ctx, {}),
-              { signal: ctx.signal, ttlMs: timeoutMs + 10_000 },
-            )
-          : await tool.handler(args, ctx, {});
+        output = await underLocks(async () => tool.handler(args, ctx, {}));
       }
       const text = tool.render ? tool.render(output) : JSON.stringify(output);
       const result: CallToolResult = { content: [{ type: 'text', text }], structuredContent: output as Record<string, unknown> };

@@ -1,6 +1,6 @@
 import type { ServiceNowClient } from '@mcp-platform/connectors/servicenow';
 import { CHANGE_STATE, type ChangeStateName } from '@mcp-platform/connectors/servicenow';
-import { createMemoryResourceLock, type ResourceLock } from '@mcp-platform/mcp-common/binding';
+import { createMemoryResourceLock, serverLockKey, type ResourceLock } from '@mcp-platform/mcp-common/binding';
 import { PlatformError } from '@mcp-platform/mcp-common/errors';
 import { serverByKey } from '@mcp-platform/registry';
 import type { ChangeType } from '@mcp-platform/deployment-contract';
@@ -90,7 +90,7 @@ export interface ServiceNowChangeManagementOptions {
  * spine's tool runner scopes them (`itsm:change_request:<sys_id>`; in Redis `mcp:lock:itsm:change_request:<sys_id>`) —
  * one key, so both sides exclude each other.
  */
-export const changeLockKey = (sysId: string): string => `${serverByKey('itsm').key}:change_request:${sysId}`;
+export const changeLockKey = (sysId: string): string => serverLockKey(serverByKey('itsm').key, `change_request:${sysId}`);
 
 /**
  * {@link ChangeManagement} over the ServiceNow Table API connector (normal and standard changes). Every
