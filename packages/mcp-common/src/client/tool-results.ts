@@ -54,6 +54,12 @@ function decode<T>(method: 'tools/call' | 'tools/list', raw: unknown, schema: { 
 
 const SERVER_INFO_META = 'io.modelcontextprotocol/serverInfo';
 const isPlainObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+/** How many keys `o` has (`for…in`, without building a key array: the check runs per content block). */
+function keyCount(o: Record<string, unknown>): number {
+  let n = 0;
+  for (const _ in o) n += 1;
+  return n;
+}
 
 /**
  * The SDK schema's output for the plainest `tools/call` results, without running it (its zod union per
@@ -76,18 +82,10 @@ function plainCallToolResult(rest: Record<string, unknown>): CallToolResult | un
   if (meta !== undefined && (!isPlainObject(meta) || Object.hasOwn(meta, '__proto__'))) return undefined;
   // Every 2026-07-28 server stamps its `serverInfo` there; the plain form is `{ name, version }`, both strings.
   const info = meta?.[SERVER_INFO_META];
-  let infoKeys = 0;
-  if (info !== undefined) {
-    if (!isPlainObject(info) || typeof info['name'] !== 'string' || typeof info['version'] !== 'string') return undefined;
-    for (const _ in info) infoKeys += 1;
-    if (infoKeys !== 2) return undefined;
-  }
+  if (info !== undefined && (!isPlainObject(info) || typeof info['name'] !== 'string' || typeof info['version'] !== 'string' || keyCount(info) !== 2)) return undefined;
   const blocks: { type: 'text'; text: string }[] = [];
   for (const block of content as unknown[]) {
-    if (!isPlainObject(block) || block['type'] !== 'text' || typeof block['text'] !== 'string') return undefined;
-    let keys = 0;
-    for (const _ in block) keys += 1;
-    if (keys !== 2) return undefined;
+    if (!isPlainObject(block) || block['type'] !== 'text' || typeof block['text'] !== 'string' || keyCount(block) !== 2) return undefined;
     blocks.push({ type: 'text', text: block['text'] });
   }
   let outMeta: Record<string, unknown> | undefined;
