@@ -36,6 +36,7 @@ import { startFaultProxy, type FaultProxy } from '@mcp-platform/tooling/fault-pr
 import { freeLoopbackPort } from '@mcp-platform/tooling/local';
 import { findOpa } from '@mcp-platform/tooling/opa';
 import { OPA_SERVER_ENV, opaServerArgs } from '@mcp-platform/tooling/opa-server';
+import { POLICY_BUNDLE } from '@mcp-platform/policies';
 import { provisionAppRoles, startDevOpenBao, type DevOpenBao } from '@mcp-platform/tooling/openbao';
 import { findRedisServer } from '@mcp-platform/tooling/redis';
 import { findTemporal } from '@mcp-platform/tooling/temporal';
@@ -145,7 +146,7 @@ const idp = await startIdentityProvider({
   resourceServers: [...SEED_RESOURCE_SERVERS, { url: networkUrl, name: 'mcp-network (chaos)', ownerClientId: 'mcp-network' }, { url: itsmUrl, name: 'mcp-itsm (chaos)' }, { url: gatewayUrl, name: 'mcp-gateway (chaos)', ownerClientId: 'mcp-gateway' }],
 });
 cleanups.push(() => idp.stop());
-run('opa', opaBin, opaServerArgs({ addr: `127.0.0.1:${ports.opa}`, bundle: join(root, 'policies', 'dist', 'opa-bundle.tar.gz') }), { ...OPA_SERVER_ENV });
+run('opa', opaBin, opaServerArgs({ addr: `127.0.0.1:${ports.opa}`, bundle: POLICY_BUNDLE }), { ...OPA_SERVER_ENV });
 // In this process: its deployment records tell duplicated deployments apart (each workflow's params carry a marker).
 const catalystSim = await startCatalystCenterSimulator({ port: ports.catalyst, username: 'admin', password: 'dev-only-catalyst-password', taskDurationMs: 3_000 });
 cleanups.push(() => catalystSim.stop());

@@ -38,6 +38,7 @@ import { startKeycloak, type RunningKeycloak } from '@mcp-platform/tooling/keycl
 import { runProductionProfile } from '@mcp-platform/tooling/production';
 import { findOpa } from '@mcp-platform/tooling/opa';
 import { OPA_SERVER_ENV, opaServerArgs } from '@mcp-platform/tooling/opa-server';
+import { POLICY_BUNDLE } from '@mcp-platform/policies';
 import { findTemporal } from '@mcp-platform/tooling/temporal';
 import { findOpenBao, provisionAppRoles, startDevOpenBao, type DevOpenBao } from '@mcp-platform/tooling/openbao';
 
@@ -230,7 +231,7 @@ const components: Component[] = [
     ? []
     : [{ name: 'identity-provider', ...cmd(tsx('packages/sandboxes/src/bin/idp.ts')), env: { IDP_PORT: String(ports.idp), IDP_ISSUER: issuer }, health: `${issuer}/.well-known/openid-configuration` }]),
   ...(opaBin
-    ? [{ name: 'opa', command: opaBin, args: opaServerArgs({ addr: `127.0.0.1:${ports.opa}`, bundle: join(root, 'policies', 'dist', 'opa-bundle.tar.gz') }), env: { ...OPA_SERVER_ENV }, health: `http://127.0.0.1:${ports.opa}/health` }]
+    ? [{ name: 'opa', command: opaBin, args: opaServerArgs({ addr: `127.0.0.1:${ports.opa}`, bundle: POLICY_BUNDLE }), env: { ...OPA_SERVER_ENV }, health: `http://127.0.0.1:${ports.opa}/health` }]
     : []),
   ...(temporalBin
     ? [
